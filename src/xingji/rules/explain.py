@@ -1,0 +1,126 @@
+"""A rating as the contract's JSON and as sentences an office reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xingji.rules.engine import Rating, Reason, Result
+from xingji.rules.numbers import format_score
+from xingji.rules.scheme import Scheme, with_clause
+
+COMPONENT_NAMES = {"self": "自评", "survey": "测评", "superior": "考评"}
+EFFECT_NAMES = {"demote": "降级", "cap": "封顶", "set": "定级", "max_rise": "晋升限制",
+                "quota": "比例调整"}
+
+
+def describe_base(result: Result, scheme: Scheme) -> str:
+    """Where the base score came from, in one sentence."""
+    score = format_score(result.base_score)
+    if result.base_source == "criteria":
+        return with_clause(f"基础分{score}分，为各项评定内容得分合计", scheme.criteria_clause)
+    if result.base_source == "components":
+        weights = "、".join(f"{COMPONENT_NAMES[name]}{weight:f}"
+                            for name, weight in scheme.weights.items())
+        return with_clause(f"基础分{score}分，为自评、测评、考评得分加权综合（权重 {weights}）",
+                            scheme.composite_clause)
+    return f"基础分{score}分，为直接给出的得分"
+
+
+def describe_band(result: Result, scheme: Scheme) -> str:
+    level = scheme.level(result.band)
+    low, high = format_score(level.min_cents), format_score(level.max_cents)
+    upper = "含" if level.max_cents == scheme.full_marks_cents else "不含"
+    return with_clause(
+        f"最终得分{format_score(result.final_score)}分，在{low}至{high}分（{upper}{high}分）"
+        f"之间，分数段为{level.name}", scheme.band_clause)
+
+
+def explanation(result: Result, scheme: Scheme) -> list[str]:
+    """Every step from base score to level, as sentences."""
+    lines = [describe_base(result, scheme)]
+    adjustments = [r for r in result.reasons if r.points is not None]
+    lines += [reason.message for reason in adjustments]
+    if adjustments:
+        total = sum(r.points for r in adjustments)
+        raw = result.base_score + total
+        sentence = f"加减分合计{format_score(total)}分"
+        if raw != result.final_score:
+            sentence += f"，{format_score(raw)}分按0至{format_score(scheme.full_marks_cents)}分取值"
+        lines.append(sentence)
+    lines.append(describe_band(result, scheme))
+    lines += [reason.message for reason in result.reasons if reason.points is None]
+    lines.append(f"评定结果：{scheme.level_name(result.stars)}")
+    return lines
+
+
+def reason_to_dict(reason: Reason) -> dict[str, Any]:
+    data: dict[str, Any] = {"rule": reason.rule, "clause": reason.clause}
+    if reason.points is not None:
+        data["points"] = format_score(reason.points)
+    else:
+        data["effect"] = reason.effect
+        data["from"] = reason.from_level
+        data["to"] = reason.to_level
+    data["message"] = reason.message
+    return data
+
+
+def result_to_dict(result: Result, scheme: Scheme) -> dict[str, Any]:
+    return {
+        "id": result.id,
+        "name": result.name,
+        "base_score": format_score(result.base_score),
+        "base_source": result.base_source,
+        "final_score": format_score(result.final_score),
+        "band_stars": result.band,
+        "stars": result.stars,
+        "level": scheme.level_name(result.stars),
+        "reasons": [reason_to_dict(reason) for reason in result.reasons],
+        "explanation": explanation(result, scheme),
+    }
+
+
+def summary_to_dict(rating: Rating) -> dict[str, Any]:
+    checks = []
+    for check in rating.quota_checks:
+        checks.append({
+            "rule": check.code,
+            "clause": check.clause,
+            "label": check.label,
+            "bound": check.bound,
+            "levels": check.levels,
+            "share": f"{check.share:f}",
+            "limit": check.limit,
+            "count_before": check.count_before,
+            "count": check.count_after,
+            "satisfied": check.satisfied_before,
+            "moved" if rating.quota_mode == "enforce" else "would_move": check.moved,
+            "ties": check.ties,
+        })
+    return {
+        "count": len(rating.results),
+        "by_stars": {str(level): count for level, count in rating.by_level().items()},
+        "quota": {"mode": rating.quota_mode, "checks": checks},
+    }
+
+
+def rating_to_dict(rating: Rating) -> dict[str, Any]:
+    scheme = rating.scheme
+    return {
+        "scheme": scheme.id,
+        "scheme_name": scheme.name,
+        "stage": rating.stage,
+        "organizations": [result_to_dict(result, scheme) for result in rating.results],
+        "summary": summary_to_dict(rating),
+    }
+
+
+def report(rating: Rating, result: Result) -> str:
+    """A human-readable account of one organization's rating."""
+    scheme = rating.scheme
+    title = f"{result.name}（{result.id}）" if result.name else result.id
+    lines = [f"{title} 星级评定说明", f"评定方案：{scheme.name}", ""]
+    lines += [f"{number}. {line}" for number, line in
+              enumerate(explanation(result, scheme), start=1)]
+    return "\n".join(lines) + "\n"
+

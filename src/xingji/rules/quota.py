@@ -1,0 +1,109 @@
+"""Quotas of 五(二) over a population rated together.
+
+A ``max`` quota (five-star at most 10 %) allows floor(share·N) organizations
+at its levels; a ``min`` quota (one-star-or-unrated at least 10 %) asks for
+ceil(share·N). In ``enforce`` mode the excess five-star organizations, ranked
+by final score, base score, satisfaction (a survey ranks above none) and id,
+are moved down from the bottom of that ranking; a missing floor is filled
+from the lowest-ranked organizations above it. In ``warn`` mode the same
+selection is reported and nothing changes. Equal final scores on both sides of
+the cut line are reported as a tie, with the key that decided it.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR
+from typing import TYPE_CHECKING
+
+from xingji.rules.numbers import format_score
+from xingji.rules.scheme import with_clause
+
+if TYPE_CHECKING:
+    from xingji.rules.engine import Engine, QuotaCheck, Result
+    from xingji.rules.scheme import Quota
+
+TIE_KEYS = ("final_score", "base_score", "satisfaction", "satisfaction", "id")
+
+
+def quota_limit(quota: Quota, population: int) -> int:
+    rounding = ROUND_FLOOR if quota.bound == "max" else ROUND_CEILING
+    return int((quota.share * population).to_integral_value(rounding=rounding))
+
+
+def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> list[QuotaCheck]:
+    from xingji.rules.engine import QuotaCheck
+
+    checks = []
+    population = len(results)
+    for quota in engine.scheme.quotas:
+        limit = quota_limit(quota, population)
+        inside = [result for result in results if result.stars in quota.levels]
+        check = QuotaCheck(
+            code=quota.code, clause=quota.clause, label=quota.label, bound=quota.bound,
+            levels=sorted(quota.levels), share=quota.share, limit=limit,
+            count_before=len(inside), count_after=len(inside),
+        )
+        if quota.bound == "max" and len(inside) > limit:
+            ranked = sorted(inside, key=_ranking_key)
+            kept, moving = ranked[:limit], ranked[limit:]
+            _record_tie(check, kept[-1] if kept else None, moving[0], kept, moving)
+        elif quota.bound == "min" and len(inside) < limit:
+            top = max(quota.levels)
+            ranked = sorted((r for r in results if r.stars > top), key=_ranking_key)
+            need = min(limit - len(inside), len(ranked))
+            kept, moving = ranked[:len(ranked) - need], ranked[len(ranked) - need:]
+            if moving:
+                _record_tie(check, kept[-1] if kept else None, moving[0], kept, moving)
+        else:
+            moving = []
+        check.moved = [result.id for result in moving]
+        if enforce and moving:
+            _move(engine, quota, moving, limit)
+            check.count_after = sum(1 for result in results if result.stars in quota.levels)
+        checks.append(check)
+    return checks
+
+
+def _ranking_key(result: Result) -> tuple:
+    return result.ranking_key()
+
+
+def _record_tie(check: QuotaCheck, higher: Result | None, lower: Result,
+                kept: list[Result], moving: list[Result]) -> None:
+    """Note equal final scores on both sides of the cut line and what decided it."""
+    if higher is None or higher.final_score != lower.final_score:
+        return
+    score = higher.final_score
+    decided_by = next(
+        name for name, a, b in zip(TIE_KEYS, higher.ranking_key(), lower.ranking_key(),
+                                   strict=True)
+        if a != b
+    )
+    check.ties.append({
+        "final_score": format_score(score),
+        "kept": [r.id for r in kept if r.final_score == score],
+        "moved": [r.id for r in moving if r.final_score == score],
+        "decided_by": decided_by,
+    })
+
+
+def _move(engine: Engine, quota: Quota, moving: list[Result], limit: int) -> None:
+    from xingji.rules.engine import Reason
+
+    names = engine.level_names
+    share = f"{(quota.share * 100).normalize():f}%"
+    cache: dict[tuple[int, int], Reason] = {}
+    for result in moving:
+        key = (result.stars, quota.move_to)
+        reason = cache.get(key)
+        if reason is None:
+            message = quota.message.render({
+                "from": names[result.stars], "to": names[quota.move_to],
+                "limit": limit, "share": share,
+                "change": f"由{names[result.stars]}调整为{names[quota.move_to]}",
+            })
+            reason = Reason(quota.code, quota.clause, with_clause(message, quota.clause),
+                            effect="quota", from_level=result.stars, to_level=quota.move_to)
+            cache[key] = reason
+        result.reasons.append(reason)
+        result.stars = quota.move_to
