@@ -1,0 +1,5 @@
+import sys
+
+from xingji.cli import main
+
+sys.exit(main())

@@ -1,0 +1,6 @@
+"""Files in and out of the rating engine: JSON, CSV and XLSX (``xingji rate``)."""
+
+from xingji.batch.readers import FileError, read_records
+from xingji.batch.writers import write_rating, write_template
+
+__all__ = ["FileError", "read_records", "write_rating", "write_template"]

@@ -1,0 +1,207 @@
+"""Write a rating as JSON, CSV or XLSX, and the empty input template.
+
+Every writer renders the whole file in memory and then replaces the target
+in one step, so a failure leaves no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from xingji.batch.columns import columns_for
+from xingji.rules.engine import Rating
+from xingji.rules.explain import rating_to_dict
+from xingji.rules.numbers import format_score
+from xingji.rules.scheme import Scheme
+
+RESULT_COLUMNS = [
+    ("id", "编号"),
+    ("name", "名称"),
+    ("base_score", "基础分"),
+    ("base_source", "基础分来源"),
+    ("final_score", "最终得分"),
+    ("band_stars", "分数段星级"),
+    ("stars", "评定星级"),
+    ("level", "等级"),
+    ("reasons", "加减分及定级说明"),
+]
+BASE_SOURCE_NAMES = {"base_score": "直接给出", "criteria": "各项评分合计", "components": "加权综合"}
+
+
+def render_json(rating: Rating) -> bytes:
+    return (json.dumps(rating_to_dict(rating), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _rows(rating: Rating) -> list[list[object]]:
+    scheme = rating.scheme
+    rows = []
+    for result in rating.results:
+        rows.append([
+            result.id, result.name, format_score(result.base_score),
+            result.base_source, format_score(result.final_score), result.band, result.stars,
+            scheme.level_name(result.stars),
+            "；".join(reason.message for reason in result.reasons),
+        ])
+    return rows
+
+
+def render_csv(rating: Rating) -> bytes:
+    """Machine-readable: the JSON field names as headers; UTF-8 with BOM for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([field for field, _ in RESULT_COLUMNS])
+    writer.writerows(_rows(rating))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def render_xlsx(rating: Rating) -> bytes:
+    """For the office: Chinese headers, one sheet of results, one of reasons, one summary."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    scheme = rating.scheme
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "评定结果"
+    sheet.append([header for _, header in RESULT_COLUMNS])
+    for row in _rows(rating):
+        row[3] = BASE_SOURCE_NAMES[row[3]]
+        row[2], row[4] = float(row[2]), float(row[4])
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFGHI", (14, 28, 9, 12, 9, 10, 9, 10, 80), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        row[2].number_format = row[4].number_format = "0.00"
+        row[8].alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "B2"
+
+    reasons = workbook.create_sheet("评定依据")
+    reasons.append(["编号", "名称", "规则", "条款", "分值", "效果", "说明"])
+    for result in rating.results:
+        for reason in result.reasons:
+            points = float(format_score(reason.points)) if reason.points is not None else None
+            effect = None
+            if reason.effect is not None:
+                effect = f"{scheme.level_name(reason.from_level)}→{scheme.level_name(reason.to_level)}"
+            reasons.append([result.id, result.name, reason.rule, reason.clause, points, effect,
+                            reason.message])
+    for cell in reasons[1]:
+        cell.font = Font(bold=True)
+    reasons.column_dimensions["G"].width = 80
+
+    summary = workbook.create_sheet("汇总")
+    summary.append(["评定方案", scheme.name])
+    summary.append(["组织总数", len(rating.results)])
+    for level, count in sorted(rating.by_level().items(), reverse=True):
+        summary.append([scheme.level_name(level), count])
+    summary.append([])
+    summary.append(["比例要求", "上限/下限", "应为", "实际", "是否符合", "调整的组织"])
+    for check in rating.quota_checks:
+        summary.append([check.label, "上限" if check.bound == "max" else "下限", check.limit,
+                        check.count_before, "是" if check.satisfied_before else "否",
+                        "、".join(check.moved)])
+    summary.column_dimensions["A"].width = 24
+    summary.column_dimensions["B"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+RENDERERS = {".json": render_json, ".csv": render_csv, ".xlsx": render_xlsx}
+
+
+def output_renderer(path: Path):
+    renderer = RENDERERS.get(Path(path).suffix.lower())
+    if renderer is None:
+        raise ValueError(f"{Path(path).name}：输出文件应为 .json、.csv 或 .xlsx")
+    return renderer
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_rating(rating: Rating, path: Path) -> None:
+    write_atomically(path, output_renderer(path)(rating))
+
+
+def render_template(scheme: Scheme, suffix: str) -> bytes:
+    columns = columns_for(scheme)
+    example = [column.example for column in columns]
+    if suffix == ".csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([column.header for column in columns])
+        writer.writerow(["" if value is None else value for value in example])
+        return buffer.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "组织"
+    sheet.append([column.header for column in columns])
+    sheet.append(example)
+    header_fill = PatternFill("solid", fgColor="C00000")
+    for cell, column in zip(sheet[1], columns, strict=True):
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = header_fill
+        cell.comment = Comment(f"{column.help}\n字段名：{column.field}", "xingji")
+        sheet.column_dimensions[cell.column_letter].width = max(10, len(column.header) * 2 + 2)
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="808080")
+    sheet.freeze_panes = "B2"
+    by_field = {column.field: index for index, column in enumerate(columns, start=1)}
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
+                           allow_blank=True, error="满意率应为 0 到 1 之间的小数",
+                           showErrorMessage=True)
+    sheet.add_data_validation(yes_no)
+    sheet.add_data_validation(share)
+    for field in ("election.overdue", "election.excused", "newly_founded", "innovation_project"):
+        letter = sheet.cell(row=1, column=by_field[field]).column_letter
+        yes_no.add(f"{letter}2:{letter}2000")
+    letter = sheet.cell(row=1, column=by_field["satisfaction"]).column_letter
+    share.add(f"{letter}2:{letter}2000")
+
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列名", "字段名", "说明"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for column in columns:
+        notes.append([column.header, column.field, column.help])
+    notes.append([])
+    notes.append(["说明", "", "第2行为示例（灰色斜体），填写前请删除。基础分来源三选一，优先顺序："
+                  "基础分 > 各项评分 > 自评/测评/考评加权综合；列名也可用英文字段名。"])
+    notes.append(["评定方案", "", f"{scheme.name}（{scheme.id}）"])
+    notes.column_dimensions["A"].width = 28
+    notes.column_dimensions["B"].width = 30
+    notes.column_dimensions["C"].width = 90
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_template(scheme: Scheme, path: Path) -> None:
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValueError(f"{Path(path).name}：模板应为 .xlsx 或 .csv 文件")
+    write_atomically(path, render_template(scheme, suffix))

@@ -1,0 +1,149 @@
+"""The ``xingji`` command.
+
+``xingji rate`` and ``xingji schemes`` use the rating engine alone; every
+other subcommand (``migrate``, ``createsuperuser``, ``demo``, ``serve``,
+``audit verify`` …) is a Django management command of the platform.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+ENGINE_COMMANDS = {"rate", "schemes", "demo"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xingji",
+        description="基层服务型党组织星级创建：评定、公示、台账。其余子命令见 xingji help。",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    rate = commands.add_parser(
+        "rate", help="按评定方案为一批组织评星定级",
+        description="读取 JSON、CSV 或 XLSX，按评定方案评定星级，输出 JSON（或按输出文件扩展名输出 CSV/XLSX）。",
+    )
+    rate.add_argument("input", nargs="?", type=Path, help="输入文件：.json、.csv 或 .xlsx")
+    rate.add_argument("--scheme", default="anyang-2017",
+                      help="评定方案：内置方案名或 .toml 文件路径（默认 anyang-2017）")
+    rate.add_argument("--quota", choices=("warn", "enforce", "off"), default="warn",
+                      help="比例控制：warn 只提示（默认），enforce 强制调整，off 不检查")
+    rate.add_argument("--stage", choices=("year-end", "mid-year"), default="year-end",
+                      help="评定阶段：year-end 年底复核（默认，适用年底降级规则），mid-year 申报创星")
+    rate.add_argument("-o", "--output", type=Path,
+                      help="输出文件：.json、.csv 或 .xlsx；不给则把 JSON 打印到标准输出")
+    rate.add_argument("--explain", metavar="ID", help="打印某个组织的评定说明（逐条依据）")
+    rate.add_argument("--template", type=Path, metavar="FILE",
+                      help="写出空白的输入模板（.xlsx 或 .csv，中文表头和一行示例）")
+
+    commands.add_parser("schemes", help="列出内置的评定方案及其出处")
+    commands.add_parser("demo", help="用内置示例数据演示一次评定")
+    return parser
+
+
+def fail(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def command_rate(args: argparse.Namespace) -> int:
+    from xingji.batch import FileError, read_records, write_rating, write_template
+    from xingji.batch.writers import output_renderer, render_json
+    from xingji.rules import Engine, InputError, SchemeError, load_scheme, parse_organizations
+    from xingji.rules.explain import report
+
+    try:
+        scheme = load_scheme(args.scheme)
+    except SchemeError as error:
+        return fail(f"评定方案无法使用：{error}")
+    if args.template is not None:
+        try:
+            write_template(scheme, args.template)
+        except (ValueError, OSError) as error:
+            return fail(str(error))
+        print(f"已写出模板：{args.template}")
+        return 0
+    if args.input is None:
+        return fail("请给出输入文件（或用 --template 生成模板）")
+    if args.output is not None:
+        try:
+            output_renderer(args.output)
+        except ValueError as error:
+            return fail(str(error))
+    try:
+        records = read_records(args.input, scheme)
+        organizations = parse_organizations(records, scheme)
+    except FileError as error:
+        return fail(str(error))
+    except InputError as error:
+        count = len(error.problems)
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        return fail(f"输入有 {count} 处问题，未评定，也未写出任何文件：\n{lines}")
+    stage = args.stage.replace("-", "_")
+    rating = Engine(scheme, stage=stage).rate(organizations, quota_mode=args.quota)
+    if args.explain is not None:
+        result = rating.find(args.explain)
+        if result is None:
+            return fail(f"输入中没有编号为“{args.explain}”的组织")
+    try:
+        if args.output is not None:
+            write_rating(rating, args.output)
+        elif args.explain is None:
+            sys.stdout.buffer.write(render_json(rating))
+            sys.stdout.flush()
+    except OSError as error:
+        return fail(f"无法写出 {args.output}：{error.strerror}")
+    if args.explain is not None:
+        sys.stdout.write(report(rating, result))
+    if args.output is not None:
+        by_level = "，".join(f"{scheme.level_name(level)} {count}"
+                             for level, count in sorted(rating.by_level().items(), reverse=True))
+        print(f"已评定 {len(rating.results)} 个组织（{by_level}），结果写入 {args.output}",
+              file=sys.stderr)
+    return 0
+
+
+def command_schemes() -> int:
+    from xingji.rules import list_schemes
+
+    for info in list_schemes():
+        print(f"{info['id']}\t{info['name']}\n\t出处：{info['source']}")
+    return 0
+
+
+def command_demo() -> int:
+    """Rate the bundled example population and explain one organization."""
+    example = Path(__file__).parent / "examples" / "organizations.json"
+    print(f"示例数据：{example}\n")
+    args = build_parser().parse_args(["rate", str(example), "--explain", "JG-005"])
+    status = command_rate(args)
+    print(f"\n完整结果：xingji rate {example}")
+    return status
+
+
+def run_django(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xingji.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["xingji", *argv])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in ENGINE_COMMANDS and not argv[0].startswith("-"):
+        return run_django(argv)
+    args = build_parser().parse_args(argv)
+    if args.command == "rate":
+        return command_rate(args)
+    if args.command == "demo":
+        return command_demo()
+    return command_schemes()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
