@@ -264,8 +264,7 @@ class _RecordReader:
         organization = Organization(id=self.organization_id)
         name = data.get("name")
         organization.name = "" if name is None else str(name).strip()
-        category = data.get("category")
-        organization.category = str(category).strip() if category not in (None, "") else None
+        organization.category = _category(data)
         self.read_base(organization)
         organization.satisfaction = self.guarded("satisfaction", self.share,
                                                  data.get("satisfaction"))
@@ -307,13 +306,13 @@ class _RecordReader:
         criteria = self.guarded("criteria", lambda name: self.nested(name))
         if criteria is None:
             return None
-        allowed = {c.code: c for c in self.scheme.criteria_for(self.record.data.get("category"))}
+        allowed = {c.code: c for c in self.scheme.criteria_for(_category(self.record.data))}
         scores: dict[str, int] = {}
         for code, value in criteria.items():
             code_text = str(code).strip()
             criterion = allowed.get(code_text)
             if criterion is None:
-                known = "、".join(allowed)
+                known = "、".join(allowed) or "无"
                 self.problem(f"criteria.{code_text}", f"评定方案中没有这一项（可用：{known}）")
                 continue
             if value is None or value == "":
@@ -365,6 +364,12 @@ class _RecordReader:
         for attribute in ("newly_founded", "innovation_project"):
             setattr(organization, attribute,
                     bool(self.guarded(attribute, self.flag, data.get(attribute))))
+
+
+def _category(data: Mapping[str, Any]) -> str | None:
+    category = data.get("category")
+    text = "" if category is None else str(category).strip()
+    return text or None
 
 
 def _split_list(text: str) -> list[str]:

@@ -44,7 +44,8 @@ def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> lis
             count_before=len(inside), count_after=len(inside),
         )
         if quota.bound == "max" and len(inside) > limit:
-            ranked = sorted(inside, key=_ranking_key)
+            # Moving down keeps the best; a ceiling that moves up promotes the best instead.
+            ranked = sorted(inside, key=_ranking_key, reverse=quota.move_to > max(quota.levels))
             kept, moving = ranked[:limit], ranked[limit:]
             _record_tie(check, kept[-1] if kept else None, moving[0], kept, moving)
         elif quota.bound == "min" and len(inside) < limit:
