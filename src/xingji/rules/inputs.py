@@ -166,7 +166,7 @@ class _RecordReader:
         except ValueError as error:
             raise _Invalid(f"分数{error}") from None
         cents = to_cents(number)
-        if number < 0:
+        if cents < 0:
             raise _Invalid(f"分数 {value} 不能为负数")
         if cents > maximum:
             raise _Invalid(f"分数 {value} 超过该项满分 {format_score(maximum)}")
@@ -288,8 +288,7 @@ class _RecordReader:
     def read_base(self, organization: Organization) -> None:
         data = self.record.data
         full_marks = self.scheme.full_marks_cents
-        sources = [name for name in ("base_score", "criteria", "components")
-                   if data.get(name) not in (None, "")]
+        sources = [name for name in ("base_score", "criteria", "components") if _given(data.get(name))]
         if not sources:
             self.problem("base_score", "缺少基础分：base_score、criteria、components 至少给出一项")
             return
@@ -364,6 +363,13 @@ class _RecordReader:
         for attribute in ("newly_founded", "innovation_project"):
             setattr(organization, attribute,
                     bool(self.guarded(attribute, self.flag, data.get(attribute))))
+
+
+def _given(value: Any) -> bool:
+    """A base-score source is given when it holds a value: ``{}`` or all-blank scores are not."""
+    if isinstance(value, Mapping):
+        return any(item not in (None, "") for item in value.values())
+    return value not in (None, "")
 
 
 def _category(data: Mapping[str, Any]) -> str | None:
