@@ -59,6 +59,8 @@ def read_json(content: bytes, name: str) -> list[Record]:
     try:
         # Decimal, so that 89.995 is read as written and not as a binary float.
         document = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise FileError(f"{name}：不是有效的 JSON（嵌套层数过多）") from None
     except json.JSONDecodeError as error:
         raise FileError(f"{name}：不是有效的 JSON（第{error.lineno}行第{error.colno}列：{error.msg}）") \
             from None
@@ -90,7 +92,10 @@ def read_csv(content: bytes, name: str, scheme: Scheme) -> list[Record]:
     text = decode_text(content, name)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise FileError(f"{name}：CSV 格式有误（{error}），请检查是否有未闭合的引号") from None
     return records_from_rows(rows, name, scheme)
 
 

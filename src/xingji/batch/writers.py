@@ -13,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 from xingji.batch.columns import columns_for
 from xingji.rules.engine import Rating
 from xingji.rules.explain import rating_to_dict
@@ -33,6 +35,30 @@ RESULT_COLUMNS = [
 BASE_SOURCE_NAMES = {"base_score": "直接给出", "criteria": "各项评分合计", "components": "加权综合"}
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: object) -> object:
+    """Text a spreadsheet opening the CSV shows as written, never runs as a formula.
+
+    A name such as ``=HYPERLINK(...)`` would otherwise run in the office's
+    Excel (OWASP "CSV injection"); the leading apostrophe is Excel's own mark
+    for "this is text".
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def append_text_row(sheet, values: list[object]) -> None:
+    """Append a row whose strings stay strings: no formulas, no XML-illegal characters."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value
+                  for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def render_json(rating: Rating) -> bytes:
     return (json.dumps(rating_to_dict(rating), ensure_ascii=False, indent=2) + "\n").encode()
 
@@ -42,8 +68,8 @@ def _rows(rating: Rating) -> list[list[object]]:
     rows = []
     for result in rating.results:
         rows.append([
-            result.id, result.name, format_score(result.base_score),
-            result.base_source, format_score(result.final_score), result.band, result.stars,
+            result.id, result.name, format_score(result.base_score), result.base_source,
+            format_score(result.final_score), result.band, result.stars,
             scheme.level_name(result.stars),
             "；".join(reason.message for reason in result.reasons),
         ])
@@ -55,7 +81,7 @@ def render_csv(rating: Rating) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([field for field, _ in RESULT_COLUMNS])
-    writer.writerows(_rows(rating))
+    writer.writerows([csv_text(value) for value in row] for row in _rows(rating))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -72,7 +98,7 @@ def render_xlsx(rating: Rating) -> bytes:
     for row in _rows(rating):
         row[3] = BASE_SOURCE_NAMES[row[3]]
         row[2], row[4] = float(row[2]), float(row[4])
-        sheet.append(row)
+        append_text_row(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFGHI", (14, 28, 9, 12, 9, 10, 9, 10, 80), strict=True):
@@ -90,8 +116,8 @@ def render_xlsx(rating: Rating) -> bytes:
             effect = None
             if reason.effect is not None:
                 effect = f"{scheme.level_name(reason.from_level)}→{scheme.level_name(reason.to_level)}"
-            reasons.append([result.id, result.name, reason.rule, reason.clause, points, effect,
-                            reason.message])
+            append_text_row(reasons, [result.id, result.name, reason.rule, reason.clause, points, effect,
+                                      reason.message])
     for cell in reasons[1]:
         cell.font = Font(bold=True)
     reasons.column_dimensions["G"].width = 80
@@ -104,7 +130,7 @@ def render_xlsx(rating: Rating) -> bytes:
     summary.append([])
     summary.append(["比例要求", "上限/下限", "应为", "实际", "是否符合", "调整的组织"])
     for check in rating.quota_checks:
-        summary.append([check.label, "上限" if check.bound == "max" else "下限", check.limit,
+        append_text_row(summary, [check.label, "上限" if check.bound == "max" else "下限", check.limit,
                         check.count_before, "是" if check.satisfied_before else "否",
                         "、".join(check.moved)])
     summary.column_dimensions["A"].width = 24
