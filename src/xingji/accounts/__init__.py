@@ -1,0 +1,1 @@
+"""Users, their roles, and the scoping of everything to a user's subtree."""

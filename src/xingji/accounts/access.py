@@ -1,0 +1,128 @@
+"""Who may see and change what: the only place where scoping is decided.
+
+Every view, admin page and API endpoint reaches an organization, member or
+election through these functions, never through ``Model.objects`` directly.
+
+Semantics
+---------
+* **Visibility** is the subtree of the node the user is attached to
+  (``User.organization``), that node included. A superuser sees everything;
+  an anonymous or inactive user, or one attached to no node, sees nothing.
+* **Outside the subtree, or missing: 404.** ``access_*`` raises ``Http404``
+  for an id that does not exist and for one that exists outside the user's
+  subtree, with the same message, so ids cannot be probed.
+* **Visible but read-only: 403.** A read-only role (inspector, 督导组) asking
+  to write (``write=True``) an object it can read gets ``PermissionDenied``.
+  This reveals nothing — the user can already read the object — and tells
+  the user plainly why the change was refused.
+
+The services (``xingji.*.services``) trust their caller to have been through
+these functions; they enforce the invariants of the data, not permissions.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet, Subquery
+from django.http import Http404
+
+from xingji.accounts.models import WRITING_ROLES, Role, User
+from xingji.orgs.models import Election, Member, Organization
+
+NOT_FOUND = "没有找到该对象"
+READ_ONLY = "当前角色只能查看，不能修改"
+
+
+def can_write(user: User) -> bool:
+    """Whether the user's role may change data (in its own subtree)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return user.organization_id is not None and user.role in WRITING_ROLES
+
+
+def visible_organizations(user: User) -> QuerySet[Organization]:
+    """The organizations the user can see: the subtree of the user's node."""
+    if not (user.is_authenticated and user.is_active):
+        return Organization.objects.none()
+    if user.is_superuser:
+        return Organization.objects.all()
+    if user.organization_id is None:
+        return Organization.objects.none()
+    # The node's path is read in the same query, so a node moved since the
+    # user object was loaded is scoped by where it is now.
+    node_path = Organization.objects.filter(pk=user.organization_id).values("path")[:1]
+    return Organization.objects.filter(path__startswith=Subquery(node_path))
+
+
+def visible_members(user: User) -> QuerySet[Member]:
+    return Member.objects.filter(organization__in=visible_organizations(user))
+
+
+def visible_elections(user: User) -> QuerySet[Election]:
+    return Election.objects.filter(organization__in=visible_organizations(user))
+
+
+def _get_or_404(queryset: QuerySet, object_id):
+    try:
+        found = queryset.filter(pk=object_id).first()
+    except (TypeError, ValueError, ValidationError):
+        found = None
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def _check_write(user: User, write: bool) -> None:
+    if write and not can_write(user):
+        raise PermissionDenied(READ_ONLY)
+
+
+def access_organization(user: User, organization_id, *, write: bool = False) -> Organization:
+    """The organization, if the user may see it (and change it, with ``write``).
+
+    Raises ``Http404`` when it does not exist or lies outside the user's
+    subtree, ``PermissionDenied`` when ``write`` is asked of a read-only role.
+    """
+    organization = _get_or_404(visible_organizations(user), organization_id)
+    _check_write(user, write)
+    return organization
+
+
+def access_member(user: User, member_id, *, write: bool = False) -> Member:
+    """The member, on the same terms as ``access_organization``."""
+    member = _get_or_404(visible_members(user).select_related("organization"), member_id)
+    _check_write(user, write)
+    return member
+
+
+def access_election(user: User, election_id, *, write: bool = False) -> Election:
+    """The election record, on the same terms as ``access_organization``."""
+    election = _get_or_404(visible_elections(user).select_related("organization"), election_id)
+    _check_write(user, write)
+    return election
+
+
+def visible_users(user: User) -> QuerySet[User]:
+    """The accounts attached to the user's subtree, superusers excepted (all of them for a superuser)."""
+    if not (user.is_authenticated and user.is_active):
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    # A superuser's account is beyond the reach of anyone who is not one.
+    return User.objects.filter(organization__in=visible_organizations(user), is_superuser=False)
+
+
+def can_read_audit(user: User) -> bool:
+    """The audit log spans the whole tree: the committee office and superusers read it."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE)
+
+
+def can_manage_users(user: User) -> bool:
+    """Superusers and the committee office manage accounts (the office: within its subtree)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE)

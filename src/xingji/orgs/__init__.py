@@ -1,0 +1,1 @@
+"""Organizations (the tree of Party organizations), their members and elections."""

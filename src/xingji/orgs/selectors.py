@@ -1,0 +1,121 @@
+"""Reading organizations, members and elections, scoped to what a user may see.
+
+Every selector takes the requesting ``user`` and starts from
+``xingji.accounts.access``, so a page built on them cannot show anything
+outside the user's subtree. Each returns a queryset with its related objects
+already joined: a list page issues a fixed number of queries whatever its
+length.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+
+from xingji.accounts.access import visible_elections, visible_members, visible_organizations
+from xingji.orgs.models import Election, LeadershipPosition, Member, Organization
+
+LEADERSHIP_ORDER = [
+    LeadershipPosition.SECRETARY,
+    LeadershipPosition.DEPUTY_SECRETARY,
+    LeadershipPosition.COMMITTEE_MEMBER,
+]
+
+
+def organization_list(
+    *,
+    user,
+    search: str = "",
+    org_type: str = "",
+    category: str = "",
+    is_active: bool | None = None,
+    under: Organization | None = None,
+) -> QuerySet[Organization]:
+    """The user's organizations in tree order (depth-first), each with ``member_count``.
+
+    ``under`` narrows to that organization's subtree; ``search`` matches the
+    name or the code. ``organization.election`` is joined (absent: no record).
+    """
+    organizations = visible_organizations(user)
+    if under is not None:
+        organizations = organizations.filter(path__startswith=under.path)
+    if search:
+        organizations = organizations.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    if org_type:
+        organizations = organizations.filter(org_type=org_type)
+    if category:
+        organizations = organizations.filter(category=category)
+    if is_active is not None:
+        organizations = organizations.filter(is_active=is_active)
+    return organizations.select_related("election").annotate(member_count=Count("members")).order_by("path")
+
+
+def organization_children(*, user, organization: Organization) -> QuerySet[Organization]:
+    """The direct children the user can see, in tree order."""
+    return (
+        visible_organizations(user)
+        .filter(path__startswith=organization.path, depth=organization.depth + 1)
+        .order_by("path")
+    )
+
+
+def organization_ancestors(*, user, organization: Organization) -> QuerySet[Organization]:
+    """The ancestors the user can see, root first (for breadcrumbs)."""
+    steplen = Organization.steplen
+    paths = [organization.path[:end] for end in range(steplen, len(organization.path), steplen)]
+    return visible_organizations(user).filter(path__in=paths).order_by("depth")
+
+
+def member_list(
+    *,
+    user,
+    organization: Organization | None = None,
+    include_descendants: bool = False,
+    search: str = "",
+    status: str = "",
+    leaders_only: bool = False,
+) -> QuerySet[Member]:
+    """The user's members, by organization (tree order), with ``member.organization`` joined."""
+    members = visible_members(user)
+    if organization is not None:
+        if include_descendants:
+            members = members.filter(organization__path__startswith=organization.path)
+        else:
+            members = members.filter(organization=organization)
+    if search:
+        members = members.filter(name__icontains=search)
+    if status:
+        members = members.filter(status=status)
+    if leaders_only:
+        members = members.exclude(leadership_position=LeadershipPosition.NONE)
+    return members.select_related("organization").order_by("organization__path", "id")
+
+
+def leadership_team(*, user, organization: Organization) -> list[Member]:
+    """The organization's leadership team (班子): secretary, deputies, committee members."""
+    members = member_list(user=user, organization=organization, leaders_only=True)
+    return sorted(members, key=lambda member: (LEADERSHIP_ORDER.index(member.leadership_position), member.pk))
+
+
+def election_list(*, user, organization: Organization | None = None) -> QuerySet[Election]:
+    """The user's election records, with ``election.organization`` joined, in tree order."""
+    elections = visible_elections(user)
+    if organization is not None:
+        elections = elections.filter(organization__path__startswith=organization.path)
+    return elections.select_related("organization").order_by("organization__path")
+
+
+def elections_overdue(*, user, on: date) -> list[Election]:
+    """The elections overdue on ``on``, longest overdue first.
+
+    The due date depends on the term, so it is computed in Python over the
+    elections at least three years old (the shortest term).
+    """
+    try:
+        cutoff = on.replace(year=on.year - 3)
+    except ValueError:  # 29 February
+        cutoff = on.replace(year=on.year - 3, day=28)
+    candidates = election_list(user=user).filter(last_election__lte=cutoff)
+    overdue = [election for election in candidates if election.is_overdue(on)]
+    return sorted(overdue, key=lambda election: (-election.overdue_days(on), election.organization.path))

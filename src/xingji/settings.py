@@ -1,0 +1,354 @@
+"""Django settings of the xingji platform, driven by the environment.
+
+One module serves both deployments:
+
+* **embedded** (the default, ``xingji demo``): no environment at all; SQLite
+  file ``xingji.sqlite3`` in the data directory, a secret key generated once
+  and kept in that directory;
+* **production** (``xingji serve``): ``DATABASE_URL`` (PostgreSQL),
+  ``SECRET_KEY``, ``ALLOWED_HOSTS`` from the environment, ``DEBUG`` off.
+
+Environment variables
+---------------------
+``XINGJI_DATA_DIR``
+    data directory (default: the platform's user data directory, e.g.
+    ``~/.local/share/xingji``): SQLite file, attachments, collected static
+    files, the generated secret key.
+``DATABASE_URL``
+    e.g. ``postgres://user:password@host:5432/xingji``; default the SQLite file.
+``SECRET_KEY``
+    required when ``DATABASE_URL`` is set and ``DEBUG`` is off.
+``DEBUG``
+    ``1``/``true``/``yes``/``on`` to enable; default off.
+``ALLOWED_HOSTS``
+    comma-separated, default ``127.0.0.1,localhost``.
+``XINGJI_HTTPS``
+    default on when ``DEBUG`` is off: secure cookies, HTTPS redirect, HSTS.
+    Set ``0`` only to serve plain HTTP on a trusted machine (the demo on
+    127.0.0.1).
+``XINGJI_PROXY_SSL_HEADER``
+    ``1`` when a reverse proxy terminates TLS and sets ``X-Forwarded-Proto``.
+``XINGJI_LOGIN_FAILURE_LIMIT`` (5), ``XINGJI_LOCKOUT_MINUTES`` (30),
+``XINGJI_IDLE_TIMEOUT_MINUTES`` (30), ``XINGJI_PASSWORD_MIN_LENGTH`` (8),
+``XINGJI_PASSWORD_MIN_CLASSES`` (3), ``XINGJI_HSTS_SECONDS`` (31536000)
+    the security baseline (等保 2.0 practice), all configurable.
+``XINGJI_LOG_LEVEL`` (INFO), ``XINGJI_LOG_DIR`` (unset: console only),
+``XINGJI_LOG_RETENTION_DAYS`` (180)
+    with ``XINGJI_LOG_DIR`` set, logs also go to a file rotated daily and kept
+    for the retention period (等保 asks for at least 180 days).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+import platformdirs
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} should be a boolean (1/0, true/false), not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} should be an integer, not {raw!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("XINGJI_DATA_DIR") or platformdirs.user_data_dir("xingji")).expanduser().resolve()
+
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+# --- database ----------------------------------------------------------------
+
+EMBEDDED = not os.environ.get("DATABASE_URL")
+if EMBEDDED:
+    # SQLite needs its directory to exist before the first connection; it
+    # holds personal data, so only its owner may enter it.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'xingji.sqlite3'}",
+        conn_max_age=env_int("XINGJI_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    ),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock when a transaction starts, so that two
+        # concurrent writers queue instead of one failing half-way ("database
+        # is locked" on upgrade from a read lock).
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        # WAL lets readers proceed while one transaction writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- secret key ----------------------------------------------------------------
+
+
+def embedded_secret_key(data_dir: Path) -> str:
+    """Read the embedded install's key, creating it (mode 0600) on first use.
+
+    The key is written to a private temporary file and then linked into
+    place, so that processes starting together all end up with the one key.
+    """
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        draft = data_dir / f".secret_key.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return key_file.read_text(encoding="ascii").strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG:
+        SECRET_KEY = "django-insecure-development-only-never-use-this-key-in-production-0123456789"
+    elif EMBEDDED:
+        # A single-machine install has no operator to set a key: one is
+        # generated once and kept beside the database it protects.
+        SECRET_KEY = embedded_secret_key(DATA_DIR)
+    else:
+        # Several app servers behind a load balancer must share one key, so a
+        # per-machine generated key would silently break their sessions.
+        raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set and DEBUG is off")
+
+# --- applications --------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "xingji.apps.XingjiAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "treebeard",
+    "xingji.orgs",
+    "xingji.accounts",
+    "xingji.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires, so that it sees the response of the login view.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "xingji.urls"
+WSGI_APPLICATION = "xingji.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- accounts and the security baseline -------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "admin:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+XINGJI_PASSWORD_MIN_LENGTH = env_int("XINGJI_PASSWORD_MIN_LENGTH", 8)
+XINGJI_PASSWORD_MIN_CLASSES = env_int("XINGJI_PASSWORD_MIN_CLASSES", 3)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": XINGJI_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Reads XINGJI_PASSWORD_MIN_CLASSES when it validates.
+    {"NAME": "xingji.accounts.validators.CharacterClassValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out client is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+XINGJI_LOGIN_FAILURE_LIMIT = env_int("XINGJI_LOGIN_FAILURE_LIMIT", 5)
+XINGJI_LOCKOUT_MINUTES = env_int("XINGJI_LOCKOUT_MINUTES", 30)
+AXES_FAILURE_LIMIT = XINGJI_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=XINGJI_LOCKOUT_MINUTES)
+# An account is locked after the limit whatever the client (account lockout,
+# 等保), and a client address is locked after the limit whatever the accounts
+# it tries (guessing across accounts).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+
+# Idle logout: the session expires after this much inactivity, because every
+# request saves the session and so pushes the expiry forward.
+XINGJI_IDLE_TIMEOUT_MINUTES = env_int("XINGJI_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_COOKIE_AGE = XINGJI_IDLE_TIMEOUT_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Roles whose users must pass a TOTP second factor (django-otp) even before
+# enrolling a device; a user with a confirmed device always must. Empty by
+# default: the second factor is optional, as the design says.
+XINGJI_OTP_REQUIRED_ROLES: list[str] = []
+OTP_TOTP_ISSUER = "星级创建管理平台"
+
+# --- HTTPS, cookies, headers ------------------------------------------------------
+
+XINGJI_HTTPS = env_bool("XINGJI_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = XINGJI_HTTPS
+SESSION_COOKIE_SECURE = XINGJI_HTTPS
+CSRF_COOKIE_SECURE = XINGJI_HTTPS
+SECURE_HSTS_SECONDS = env_int("XINGJI_HSTS_SECONDS", 31536000) if XINGJI_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("XINGJI_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("XINGJI_HSTS_PRELOAD", False)
+if env_bool("XINGJI_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a commitment of the whole domain that its owner makes
+    # (XINGJI_HSTS_PRELOAD=1); intranet host names are usually not eligible.
+    "security.W021",
+]
+
+# --- language, time ---------------------------------------------------------------
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files and attachments -------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+if EMBEDDED:
+    # Before the first collectstatic, so that whitenoise finds the directory.
+    STATIC_ROOT.mkdir(mode=0o755, exist_ok=True)
+# Attachments (evidence records) live outside any web root: no MEDIA_URL is
+# routed, they are served only through views that check access.
+ATTACHMENTS_ROOT = DATA_DIR / "attachments"
+MEDIA_ROOT = ATTACHMENTS_ROOT
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ATTACHMENTS_ROOT, "base_url": None},
+    },
+    "staticfiles": {
+        # Hashed, compressed names after collectstatic; before it (a fresh
+        # demo), plain names served through the finders.
+        "BACKEND": "xingji.storage.StaticFilesStorage",
+    },
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- e-mail, cache ----------------------------------------------------------------
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xingji@localhost")
+
+# --- logging ----------------------------------------------------------------------
+
+XINGJI_LOG_LEVEL = os.environ.get("XINGJI_LOG_LEVEL", "INFO").upper()
+XINGJI_LOG_DIR = os.environ.get("XINGJI_LOG_DIR", "")
+XINGJI_LOG_RETENTION_DAYS = env_int("XINGJI_LOG_RETENTION_DAYS", 180)
+LOGGING: dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": XINGJI_LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": XINGJI_LOG_LEVEL, "propagate": False},
+        "axes": {"handlers": ["console"], "level": XINGJI_LOG_LEVEL, "propagate": False},
+    },
+}
+if XINGJI_LOG_DIR:
+    Path(XINGJI_LOG_DIR).mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.TimedRotatingFileHandler",
+        "filename": str(Path(XINGJI_LOG_DIR) / "xingji.log"),
+        "when": "midnight",
+        "backupCount": XINGJI_LOG_RETENTION_DAYS,
+        "encoding": "utf-8",
+        "formatter": "plain",
+    }
+    for logger in (LOGGING["root"], *LOGGING["loggers"].values()):
+        logger["handlers"].append("file")

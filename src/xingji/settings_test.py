@@ -1,0 +1,29 @@
+"""Settings for the test suite: the production settings, made fast.
+
+``DATABASE_URL`` still chooses the database, so the same suite runs on SQLite
+(default, in memory) and on PostgreSQL.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before the settings read them: keep the user's own data directory untouched,
+# and have a key when DATABASE_URL points at PostgreSQL with DEBUG off.
+os.environ.setdefault("XINGJI_DATA_DIR", str(Path(tempfile.gettempdir()) / "xingji-test-data"))
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from xingji.settings import *  # noqa: E402, F403
+from xingji.settings import STATIC_ROOT, STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The test client speaks plain HTTP; redirecting it to HTTPS would hide every page.
+SECURE_SSL_REDIRECT = False
+# Whitenoise warns about a missing static root on every test client request.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
