@@ -168,6 +168,8 @@ INSTALLED_APPS = [
     "xingji.orgs",
     "xingji.accounts",
     "xingji.audit",
+    "xingji.records",
+    "xingji.web",
 ]
 
 MIDDLEWARE = [

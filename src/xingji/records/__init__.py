@@ -1,0 +1,1 @@
+"""Evidence records: what the rating rules read about an organization's year."""

@@ -1,0 +1,1 @@
+"""Evidence records (models arrive with the records work)."""

@@ -1,0 +1,1 @@
+"""Shared web layer: base templates, vendored static assets, view helpers."""
