@@ -8,11 +8,20 @@ are moved down from the bottom of that ranking; a missing floor is filled
 from the lowest-ranked organizations above it. In ``warn`` mode the same
 selection is reported and nothing changes. Equal final scores on both sides of
 the cut line are reported as a tie, with the key that decided it.
+
+Only the organizations on the cut line's side of its final score are ranked
+in full (``_cut``): the ranking is by final score first, so those better than
+the cut line's score stay where they are whatever their order, and a million
+results do not have to be sorted to move a few thousand.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import ROUND_CEILING, ROUND_FLOOR
+from functools import partial
+from itertools import compress
+from operator import attrgetter, ge, le, lt
 from typing import TYPE_CHECKING
 
 from xingji.rules.numbers import format_score
@@ -23,6 +32,9 @@ if TYPE_CHECKING:
     from xingji.rules.scheme import Quota
 
 TIE_KEYS = ("final_score", "base_score", "satisfaction", "satisfaction", "id")
+
+_stars = attrgetter("stars")
+_final_score = attrgetter("final_score")
 
 
 def quota_limit(quota: Quota, population: int) -> int:
@@ -37,7 +49,7 @@ def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> lis
     population = len(results)
     for quota in engine.scheme.quotas:
         limit = quota_limit(quota, population)
-        inside = [result for result in results if result.stars in quota.levels]
+        inside = list(compress(results, map(quota.levels.__contains__, map(_stars, results))))
         check = QuotaCheck(
             code=quota.code, clause=quota.clause, label=quota.label, bound=quota.bound,
             levels=sorted(quota.levels), share=quota.share, limit=limit,
@@ -45,14 +57,13 @@ def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> lis
         )
         if quota.bound == "max" and len(inside) > limit:
             # Moving down keeps the best; a ceiling that moves up promotes the best instead.
-            ranked = sorted(inside, key=_ranking_key, reverse=quota.move_to > max(quota.levels))
-            kept, moving = ranked[:limit], ranked[limit:]
+            kept, moving = _cut(inside, limit, reverse=quota.move_to > max(quota.levels))
             _record_tie(check, kept[-1] if kept else None, moving[0], kept, moving)
         elif quota.bound == "min" and len(inside) < limit:
             top = max(quota.levels)
-            ranked = sorted((r for r in results if r.stars > top), key=_ranking_key)
-            need = min(limit - len(inside), len(ranked))
-            kept, moving = ranked[:len(ranked) - need], ranked[len(ranked) - need:]
+            above = list(compress(results, map(partial(lt, top), map(_stars, results))))
+            need = min(limit - len(inside), len(above))
+            kept, moving = _cut(above, len(above) - need)
             if moving:
                 _record_tie(check, kept[-1] if kept else None, moving[0], kept, moving)
         else:
@@ -60,13 +71,41 @@ def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> lis
         check.moved = [result.id for result in moving]
         if enforce and moving:
             _move(engine, quota, moving, limit)
-            check.count_after = sum(1 for result in results if result.stars in quota.levels)
+            check.count_after = sum(map(quota.levels.__contains__, map(_stars, results)))
         checks.append(check)
     return checks
 
 
 def _ranking_key(result: Result) -> tuple:
     return result.ranking_key()
+
+
+def _cut(candidates: list[Result], keep: int, *, reverse: bool = False
+         ) -> tuple[list[Result], list[Result]]:
+    """Rank the candidates and cut after the first ``keep``: (kept, the rest), in ranking order.
+
+    Of the kept, only those with the last kept one's final score are returned: the
+    ranking is by final score first, so the kept with a
+    better final score come before them whatever their own order, and the cut line
+    needs only its neighbours and the kept tied with them. Sorting just the candidates
+    with the line's final score or a worse one gives them the same order as sorting
+    everyone: the sort is stable, so equal keys keep their input order either way.
+    """
+    if keep <= 0 or keep >= len(candidates):
+        ranked = sorted(candidates, key=_ranking_key, reverse=reverse)
+        return ranked[:keep], ranked[keep:]
+    # Final score comes first in the ranking: highest first, or lowest first if reversed.
+    counts = Counter(map(_final_score, candidates))
+    before = 0  # candidates with a better final score than the cut line's
+    for score in sorted(counts, reverse=not reverse):
+        if before + counts[score] >= keep:
+            line = score
+            break
+        before += counts[score]
+    at_or_past_line = partial(le if reverse else ge, line)  # line <= final, or line >= final
+    tail = list(compress(candidates, map(at_or_past_line, map(_final_score, candidates))))
+    tail.sort(key=_ranking_key, reverse=reverse)
+    return tail[:keep - before], tail[keep - before:]
 
 
 def _record_tie(check: QuotaCheck, higher: Result | None, lower: Result,
