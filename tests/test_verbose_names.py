@@ -9,7 +9,7 @@ from django.apps import apps
 from django.utils import translation
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-APPS = ["orgs", "accounts", "audit"]
+APPS = ["orgs", "accounts", "audit", "records"]
 MODELS = [model for label in APPS for model in apps.get_app_config(label).get_models()]
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
-ENGINE_COMMANDS = {"rate", "schemes", "demo"}
+ENGINE_COMMANDS = {"rate", "schemes"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
                       help="写出空白的输入模板（.xlsx 或 .csv，中文表头和一行示例）")
 
     commands.add_parser("schemes", help="列出内置的评定方案及其出处")
-    commands.add_parser("demo", help="用内置示例数据演示一次评定")
     return parser
 
 
@@ -115,18 +114,25 @@ def command_schemes() -> int:
     return 0
 
 
-def command_demo() -> int:
-    """Rate the bundled example population and explain one organization."""
-    example = Path(__file__).parent / "examples" / "organizations.json"
-    print(f"示例数据：{example}\n")
-    args = build_parser().parse_args(["rate", str(example), "--explain", "JG-005"])
-    status = command_rate(args)
-    print(f"\n完整结果：xingji rate {example}")
-    return status
+def option_value(argv: list[str], option: str) -> str | None:
+    """The value of ``--option VALUE`` or ``--option=VALUE`` in ``argv`` (the last one given)."""
+    value = None
+    for index, argument in enumerate(argv):
+        if argument == option and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif argument.startswith(option + "="):
+            value = argument.split("=", 1)[1]
+    return value
 
 
 def run_django(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xingji.settings")
+    if argv[0] == "demo":
+        # The settings read the data directory when Django starts, before the
+        # demo command parses its options.
+        data = option_value(argv[1:], "--data")
+        if data:
+            os.environ["XINGJI_DATA_DIR"] = str(Path(data).expanduser().resolve())
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["xingji", *argv])
@@ -140,8 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "rate":
         return command_rate(args)
-    if args.command == "demo":
-        return command_demo()
     return command_schemes()
 
 

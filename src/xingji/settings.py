@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "xingji.audit",
     "xingji.records",
     "xingji.web",
+    "xingji.ops",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "xingji.web.context_processors.navigation",
+                "xingji.web.context_processors.security",
             ],
         },
     },
@@ -207,7 +210,9 @@ TEMPLATES = [
 # --- accounts and the security baseline -------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -247,6 +252,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# The lockout page says, in Chinese, for how long and why (HTTP 429).
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
 # Idle logout: the session expires after this much inactivity, because every
 # request saves the session and so pushes the expiry forward.
@@ -302,6 +309,8 @@ if EMBEDDED:
 # routed, they are served only through views that check access.
 ATTACHMENTS_ROOT = DATA_DIR / "attachments"
 MEDIA_ROOT = ATTACHMENTS_ROOT
+# Evidence attachments: checked by type (extension and content) and by size.
+XINGJI_ATTACHMENT_MAX_BYTES = env_int("XINGJI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 STORAGES = {

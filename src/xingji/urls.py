@@ -1,6 +1,13 @@
+"""The project's URLs: one include per app; the admin is the back office."""
+
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    path("", include("xingji.web.urls")),
+    path("accounts/", include("xingji.accounts.urls")),
+    path("orgs/", include("xingji.orgs.urls")),
+    path("audit/", include("xingji.audit.urls")),
+    path("records/", include("xingji.records.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -126,3 +126,10 @@ def can_manage_users(user: User) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE)
+
+
+def access_user(user: User, user_id) -> User:
+    """An account the user may manage: 403 for a user who manages none, 404 outside the subtree (or missing)."""
+    if not can_manage_users(user):
+        raise PermissionDenied("只有市直工委组织部可以管理用户")
+    return _get_or_404(visible_users(user).select_related("organization"), user_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xingji.accounts.models import User
 from xingji.audit.services import audit_log, snapshot
@@ -119,3 +120,27 @@ def user_change_role(
     if is_superuser is not None:
         values["is_superuser"] = is_superuser
     return _change(user, values, action="user.role_changed", actor=actor)
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The user's pending (unconfirmed) TOTP device, created with a fresh secret if there is none."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="验证器", confirmed=False)
+    return device
+
+
+def totp_device_confirm(*, device, actor) -> None:
+    """Confirm a user's TOTP device (second factor) once the user has entered a valid token from it.
+
+    Other devices of the user, confirmed or not, are removed: one
+    authenticator per account, so that a lost phone is replaced, not added to.
+    """
+    with transaction.atomic():
+        owner = User.objects.select_for_update().get(pk=device.user_id)
+        TOTPDevice.objects.filter(user=owner).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_log(actor=actor, action="user.second_factor_enrolled", obj=owner,
+                  before=None, after={"device": device.name})

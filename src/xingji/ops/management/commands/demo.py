@@ -1,0 +1,168 @@
+"""``xingji demo``: a ready-to-try installation on this machine.
+
+Creates (or reuses) the database in the data directory, migrates it, loads
+the demo 市直机关 unless it is there already, and serves it on 127.0.0.1,
+printing the address and one login per role.
+
+``--data DIR`` must take effect before the settings are read; ``xingji``
+(``xingji.cli``) sets ``XINGJI_DATA_DIR`` from it before it starts Django.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.urls import Resolver404, resolve
+
+from xingji.demo.data import DEFAULT_SEED, SIZES, DemoRefused, DemoResult, load_demo
+from xingji.ops.server import (
+    PID_FILE_NAME,
+    ServerOptions,
+    can_run_gunicorn,
+    demo_environment,
+    gunicorn_argv,
+    port_is_free,
+    runserver_argv,
+)
+
+
+def describe_database() -> str:
+    database = connections["default"].settings_dict
+    if connections["default"].vendor == "sqlite":
+        return f"SQLite {database['NAME']}"
+    host = database.get("HOST") or "localhost"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"{connections['default'].display_name} {host}{port}/{database['NAME']}"
+
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def stop(process: subprocess.Popen, *, grace_seconds: float = 15) -> int:
+    """Stop the server: a terminal's Ctrl+C reached it already, a ``kill`` of this process did not."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+class Command(BaseCommand):
+    help = (
+        "演示：在数据目录中建立（或沿用）SQLite 数据库，载入一个市直机关的演示数据，"
+        "在 127.0.0.1 上启动，并打印网址和各角色的登录账号。再次运行时沿用已有数据。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--data", metavar="DIR",
+            help="数据目录：数据库、密钥、静态文件放在这里（默认：本用户的数据目录，如 ~/.local/share/xingji）",
+        )
+        parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000），只监听 127.0.0.1")
+        parser.add_argument("--no-serve", action="store_true", help="只准备数据并打印账号，不启动服务")
+        parser.add_argument("--size", choices=sorted(SIZES), default="full",
+                            help="full：完整演示（默认）；small：几个支部，用于快速试用和测试")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机数种子（同一天同一种子数据相同）")
+
+    def handle(self, *args, data, port, no_serve, size, seed, **options):
+        data_dir = Path(settings.DATA_DIR)
+        if data and Path(data).expanduser().resolve() != data_dir.resolve():
+            raise CommandError(
+                "--data 须在读取设置之前生效：请用 xingji demo --data DIR 运行，或设置环境变量 XINGJI_DATA_DIR"
+            )
+        serve = not no_serve
+        if not 1 <= port <= 65535:
+            raise CommandError(f"端口应在 1–65535 之间，不是 {port}")
+        if serve and not port_is_free(port):
+            raise CommandError(f"端口 {port} 已被占用（也许演示已在运行）：用 --port 换一个端口")
+
+        self.stdout.write(f"数据目录：{data_dir}")
+        self.stdout.write(f"数据库：{describe_database()}")
+        call_command("migrate", interactive=False, verbosity=0)
+        try:
+            result = load_demo(seed=seed, size=SIZES[size])
+        except DemoRefused as refusal:
+            raise CommandError(f"{refusal}（{describe_database()}）。请用 --data 指定另一个目录。") from None
+        self.report(result)
+        if serve:
+            # Hashed, compressed static files for whitenoise; quick when nothing changed.
+            call_command("collectstatic", interactive=False, verbosity=0)
+        self.print_logins(result, port)
+        if not serve:
+            return
+        self.serve(data_dir, port)
+
+    def report(self, result: DemoResult) -> None:
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(f"已载入演示数据（用时 {result.seconds:.1f} 秒）。"))
+        else:
+            self.stdout.write(self.style.SUCCESS("数据库中已有演示数据，直接使用（未重复载入）。"))
+        self.stdout.write(
+            f"  {result.organizations} 个党组织（其中支部 {result.branches} 个），"
+            f"{result.members} 名党员，{result.users} 个用户"
+        )
+        if result.records is None:
+            self.stdout.write("  加减分依据（表彰、通报批评、处分、缺席……）：记录模块尚未就绪，未载入。")
+        elif result.records:
+            counts = "，".join(f"{label} {count}" for label, count in result.records.items())
+            self.stdout.write(f"  加减分依据：{counts}")
+
+    def print_logins(self, result: DemoResult, port: int) -> None:
+        base = f"http://127.0.0.1:{port}/"
+        self.stdout.write("")
+        try:
+            resolve("/")
+            self.stdout.write(f"网址：{base}    后台：{base}admin/")
+        except Resolver404:
+            self.stdout.write(f"网址：{base}admin/")
+        self.stdout.write("登录账号（仅供演示；密码只在本机演示中使用）：")
+        width = max(len(login.username) for login in result.logins) if result.logins else 0
+        for login in result.logins:
+            self.stdout.write(
+                f"  {login.role_label}：用户名 {login.username:<{width}}  密码 {login.password}"
+                f"  （{login.organization}）"
+            )
+        self.stdout.write(
+            "  其他机关党委/党总支、支部也各有账号：用户名为组织编号的小写（如 ay-jy、ay-jy-01），"
+            "密码与上面同角色的账号相同。"
+        )
+
+    def serve(self, data_dir: Path, port: int) -> None:
+        embedded = connections["default"].vendor == "sqlite"
+        pid_file = data_dir / PID_FILE_NAME if embedded else None
+        if can_run_gunicorn():
+            argv = gunicorn_argv(ServerOptions(bind=f"127.0.0.1:{port}", workers=2, pid_file=pid_file))
+        else:
+            argv = runserver_argv(port)
+        self.stdout.write("\n按 Ctrl+C 停止。")
+        self.stdout.flush()
+        # The server is a child process with its own settings: plain HTTP on
+        # the loopback interface (XINGJI_HTTPS=0), which this process's
+        # settings, loaded for any use, do not assume.
+        connections.close_all()
+        process = subprocess.Popen(argv, env=demo_environment(os.environ, data_dir=data_dir))
+        own_pid_file = pid_file is not None and "--pid" not in argv
+        if own_pid_file:
+            pid_file.write_text(str(process.pid), encoding="ascii")
+        previous_handler = signal.signal(signal.SIGTERM, interrupt)
+        try:
+            status = process.wait()
+        except KeyboardInterrupt:
+            status = stop(process)
+        finally:
+            signal.signal(signal.SIGTERM, previous_handler)
+            if own_pid_file:
+                pid_file.unlink(missing_ok=True)
+        if status not in (0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT):
+            raise CommandError(f"服务进程异常退出（状态 {status}）", returncode=status if status > 0 else 1)
+        self.stdout.write("演示已停止。")

@@ -1,0 +1,112 @@
+"""Forms of the records pages: a record, the list's filters, an upload."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models
+from django.utils import timezone
+
+from xingji.accounts.access import visible_members, visible_organizations
+from xingji.records.attachments import ALLOWED_TEXT, format_size, max_bytes
+from xingji.records.kinds import RecordKind
+from xingji.web.forms import DateInput, indented_label
+
+
+class RecordForm(forms.ModelForm):
+    """A record of any kind; organizations (and members) offered only within the user's subtree."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        organization_field = self.fields["organization"]
+        organization_field.queryset = visible_organizations(user).order_by("path")
+        organization_field.label_from_instance = indented_label
+        if "member" in self.fields:
+            members = visible_members(user).select_related("organization").order_by("organization__path", "name")
+            organization_id = self._chosen_organization_id()
+            if organization_id:
+                members = members.filter(organization_id=organization_id)
+            member_field = self.fields["member"]
+            member_field.queryset = members
+            member_field.label_from_instance = lambda member: f"{member.name}（{member.organization.name}）"
+
+    def _chosen_organization_id(self) -> str | int | None:
+        """The organization being filled in, so that only its members are offered."""
+        if self.is_bound:
+            value = self.data.get(self.add_prefix("organization"))
+        else:
+            value = self.initial.get("organization") or self.instance.organization_id
+        value = getattr(value, "pk", value)
+        return value if str(value or "").isdigit() else None
+
+
+def record_form_class(kind: RecordKind) -> type[RecordForm]:
+    widgets: dict[str, forms.Widget] = {"date": DateInput()}
+    for name in kind.fields:
+        if isinstance(kind.field(name), models.TextField):
+            widgets[name] = forms.Textarea(attrs={"rows": 3})
+    return forms.modelform_factory(kind.model, form=RecordForm, fields=kind.fields, widgets=widgets)
+
+
+ALL = ("", "全部")
+
+
+class FilterForm(forms.Form):
+    """The list's search box and filters; an invalid value is ignored rather than failing the page."""
+
+    q = forms.CharField(label="搜索", required=False, max_length=100)
+    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
+    organization = forms.ModelChoiceField(
+        label="党组织", required=False, queryset=None, empty_label="全部（含下级）", to_field_name="pk"
+    )
+
+    def __init__(self, *args, kind: RecordKind, user, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        current = timezone.localdate().year
+        year_choices = sorted({*years, current}, reverse=True)
+        self.fields["year"].choices = [ALL, *((year, f"{year}年") for year in year_choices)]
+        self.fields["organization"].queryset = visible_organizations(user).order_by("path")
+        self.fields["organization"].label_from_instance = indented_label
+        self.filter_names = list(kind.filter_fields)
+        for name in kind.filter_fields:
+            model_field = kind.field(name)
+            label = kind.header(name)
+            if isinstance(model_field, models.BooleanField):
+                self.fields[name] = forms.TypedChoiceField(
+                    label=label, required=False, choices=[ALL, ("1", "是"), ("0", "否")],
+                    coerce=lambda value: value == "1", empty_value=None,
+                )
+            else:
+                self.fields[name] = forms.ChoiceField(label=label, required=False, choices=[ALL, *model_field.choices])
+
+    def values(self) -> dict:
+        """The valid values, for ``record_list``; an invalid field counts as not given."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "search": data.get("q") or "",
+            "year": data.get("year"),
+            "organization": data.get("organization"),
+            "filters": {name: data.get(name) for name in self.filter_names},
+        }
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="附件")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = f"{ALLOWED_TEXT}，不超过 {format_size(max_bytes())}"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）")
+
+
+class FactsForm(forms.Form):
+    organization = forms.ModelChoiceField(label="党组织", queryset=None)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = visible_organizations(user).order_by("path")
+        self.fields["organization"].label_from_instance = indented_label

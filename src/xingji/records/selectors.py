@@ -1,0 +1,197 @@
+"""Reading evidence records: the scoped lists, and the rating engine's input.
+
+``record_list`` starts from ``xingji.records.access.visible_records`` (the
+user's subtree) and joins what a list page shows, so the page issues the same
+number of queries for ten rows and for ten thousand.
+
+``engine_facts`` / ``engine_facts_for`` turn the records of a year into the
+JSON-shaped input of ``xingji rate`` (``xingji.rules.inputs``), without a base
+score — that comes from the evaluation. The mapping, by seed clause:
+
+=====================================  ==========================================
+record                                 engine fact
+=====================================  ==========================================
+Commendation (表彰/署名文章), any kind  ``commendations``: one level per record
+Innovation (党建创新)                   ``innovations``: one level per record
+CriticismNotice 市直工委 / 市委          ``criticisms.working_committee`` /
+                                       ``criticisms.municipal_committee``
+DisciplinaryAction, leadership team,   ``leader_discipline.light``
+警告 / 严重警告
+DisciplinaryAction, leadership team,   ``leader_discipline.heavy``
+撤销党内职务 / 留党察看 / 开除党籍
+DisciplinaryAction, ordinary member;   ``member_violations``
+MemberViolation
+Absence, not excused                   ``absences`` (excused ones are not counted)
+orgs.Election (current term)           ``election.overdue_days`` on 31 December of
+                                       the year (or ``on``), ``overdue``,
+                                       ``excused`` = request made and approved
+=====================================  ==========================================
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q, QuerySet
+
+from xingji.orgs.models import Organization
+from xingji.records.access import visible_records
+from xingji.records.models import (
+    HONOUR_ORDER,
+    LIGHT_SEVERITIES,
+    Absence,
+    Commendation,
+    CriticismIssuer,
+    CriticismNotice,
+    DisciplinaryAction,
+    EvidenceRecord,
+    Innovation,
+    MemberViolation,
+)
+
+
+def record_list(
+    *,
+    user,
+    model: type[EvidenceRecord],
+    search: str = "",
+    year: int | None = None,
+    organization: Organization | None = None,
+    search_fields: tuple[str, ...] = (),
+    filters: Mapping[str, Any] | None = None,
+) -> QuerySet:
+    """The user's records of ``model``, newest first, with ``organization`` joined and ``attachment_count``.
+
+    ``organization`` narrows to that organization's subtree; ``search``
+    matches the organization's name or code, or any of ``search_fields``;
+    ``filters`` maps a field to the value it must have (None: no filter).
+    """
+    records = visible_records(user, model)
+    if organization is not None:
+        records = records.filter(organization__path__startswith=organization.path)
+    if year is not None:
+        records = records.filter(date__year=year)
+    for name, value in (filters or {}).items():
+        if value is not None and value != "":
+            records = records.filter(**{name: value})
+    search = search.strip()
+    if search:
+        condition = Q(organization__name__icontains=search) | Q(organization__code__icontains=search)
+        for name in search_fields:
+            condition |= Q(**{f"{name}__icontains": search})
+        records = records.filter(condition)
+    return (
+        records.select_related("organization")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-date", "-id")
+    )
+
+
+def record_years(*, user, model: type[EvidenceRecord]) -> list[int]:
+    """The years that have records of ``model`` the user can see, newest first (for the year filter)."""
+    dates = visible_records(user, model).dates("date", "year", order="DESC")
+    return [day.year for day in dates]
+
+
+# --- the engine's input ------------------------------------------------------------
+
+
+def year_end(year: int) -> date:
+    return date(year, 12, 31)
+
+
+def engine_facts(organization: Organization, year: int, *, on: date | None = None) -> dict[str, Any]:
+    """One organization's facts for ``year``, as ``xingji rate`` reads them (no base score).
+
+    The election is judged on ``on``, by default 31 December of ``year``.
+    """
+    return _facts([organization], Q(organization=organization), year, on)[0]
+
+
+def engine_facts_for(organizations: QuerySet[Organization], year: int, *, on: date | None = None) -> list[dict]:
+    """``engine_facts`` for every organization of the queryset, in its order, in seven queries in all.
+
+    The records are counted by the database (``values`` + ``annotate``), not
+    loaded, so the cost does not grow with the number of records.
+    """
+    loaded = list(organizations.select_related("election"))
+    if organizations.query.is_sliced:
+        scope = Q(organization_id__in=[organization.pk for organization in loaded])
+    else:
+        scope = Q(organization__in=organizations.order_by().values("pk"))
+    return _facts(loaded, scope, year, on)
+
+
+def _counts(model: type[EvidenceRecord], scope: Q, year: int, *keys: str, **conditions: Any) -> dict[tuple, int]:
+    rows = (
+        model.objects.filter(scope, date__year=year, **conditions)
+        .order_by()
+        .values_list("organization_id", *keys)
+        .annotate(count=Count("id"))
+    )
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def _facts(organizations: list[Organization], scope: Q, year: int, on: date | None) -> list[dict[str, Any]]:
+    on = on or year_end(year)
+    commendations = _counts(Commendation, scope, year, "level")
+    innovations = _counts(Innovation, scope, year, "level")
+    criticisms = _counts(CriticismNotice, scope, year, "issuer")
+    discipline = _counts(DisciplinaryAction, scope, year, "is_leadership", "severity")
+    violations = _counts(MemberViolation, scope, year)
+    absences = _counts(Absence, scope, year, is_excused=False)
+
+    leader_light: dict[int, int] = defaultdict(int)
+    leader_heavy: dict[int, int] = defaultdict(int)
+    ordinary: dict[int, int] = defaultdict(int)
+    for (organization_id, is_leadership, severity), count in discipline.items():
+        if not is_leadership:
+            ordinary[organization_id] += count
+        elif severity in LIGHT_SEVERITIES:
+            leader_light[organization_id] += count
+        else:
+            leader_heavy[organization_id] += count
+
+    facts = []
+    for organization in organizations:
+        key = organization.pk
+        facts.append({
+            "id": organization.code,
+            "name": organization.name,
+            "category": organization.category,
+            "commendations": _levels(commendations, key),
+            "innovations": _levels(innovations, key),
+            "criticisms": {
+                "working_committee": criticisms.get((key, CriticismIssuer.WORKING_COMMITTEE), 0),
+                "municipal_committee": criticisms.get((key, CriticismIssuer.MUNICIPAL_COMMITTEE), 0),
+            },
+            "leader_discipline": {"light": leader_light[key], "heavy": leader_heavy[key]},
+            "member_violations": violations.get((key,), 0) + ordinary[key],
+            "absences": absences.get((key,), 0),
+            "election": _election_facts(organization, on),
+        })
+    return facts
+
+
+def _levels(counts: dict[tuple, int], organization_id: int) -> list[str]:
+    """One level per record, lowest first: ``["city", "city", "province"]``."""
+    return [str(level) for level in HONOUR_ORDER for _ in range(counts.get((organization_id, level), 0))]
+
+
+def _election_facts(organization: Organization, on: date) -> dict[str, Any]:
+    try:
+        election = organization.election
+    except ObjectDoesNotExist:
+        election = None
+    if election is None:
+        return {"overdue": False, "excused": False, "overdue_days": 0}
+    days = election.overdue_days(on)
+    return {
+        "overdue": days > 0,
+        "excused": bool(election.postponement_requested and election.postponement_approved),
+        "overdue_days": days,
+    }

@@ -1,0 +1,222 @@
+"""Changing evidence records and their attachments.
+
+One small set of services serves every kind of record (``model`` says
+which); each runs in one transaction and appends exactly one audit entry,
+``<kind>.created`` / ``.updated`` / ``.deleted`` (``commendation.created``,
+``criticism_notice.deleted`` …) or ``attachment.created`` / ``.deleted``,
+with the record's values before and after.
+
+As in ``xingji.orgs.services``, the services check the data (a date not in
+the future, a valid level, a member of the record's own organization, no
+exact duplicate) and raise ``ValidationError`` in Chinese; permissions are
+the caller's business (``xingji.records.access``). ``actor`` is the acting
+user, or None for the system.
+
+A stored attachment file is removed only after the transaction that deleted
+its row commits, so a rollback never leaves a row without its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import IO, Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from xingji.audit.services import audit_log, snapshot
+from xingji.common.updates import apply_changes
+from xingji.records.attachments import check_upload
+from xingji.records.models import (
+    Absence,
+    Attachment,
+    Commendation,
+    CriticismNotice,
+    DisciplinaryAction,
+    EvidenceRecord,
+    Innovation,
+    MemberViolation,
+)
+
+RecordT = TypeVar("RecordT", bound=EvidenceRecord)
+
+#: The fields a form or an import may set, per kind of record.
+RECORD_FIELDS: dict[type[EvidenceRecord], tuple[str, ...]] = {
+    Commendation: ("organization", "date", "kind", "recipient", "level", "title", "issuer", "document_number"),
+    Innovation: ("organization", "date", "title", "level", "recognized_by"),
+    CriticismNotice: ("organization", "date", "issuer", "document_number", "reason"),
+    DisciplinaryAction: (
+        "organization", "date", "member", "member_name", "is_leadership", "severity", "document_number", "reason",
+    ),
+    MemberViolation: ("organization", "date", "member", "member_name", "description"),
+    Absence: ("organization", "date", "kind", "description", "is_excused", "excuse_reason"),
+}
+ATTACHMENT_FIELDS = ("content_type", "object_id", "original_name", "file_type", "size", "sha256")
+
+
+def record_fields(model: type[EvidenceRecord]) -> tuple[str, ...]:
+    try:
+        return RECORD_FIELDS[model]
+    except KeyError:
+        raise ValueError(f"{model.__name__} is not an evidence record") from None
+
+
+def record_snapshot(record: EvidenceRecord) -> dict[str, Any]:
+    return snapshot(record, record_fields(type(record)))
+
+
+def _attachments_of(record: EvidenceRecord):
+    content_type = ContentType.objects.get_for_model(type(record))
+    return Attachment.objects.filter(content_type=content_type, object_id=record.pk)
+
+
+def _check(record: EvidenceRecord, *, changed: list[str] | None = None) -> None:
+    """Validate ``record`` as a whole; ``changed`` (on update) limits the checks that need not be repeated."""
+    record.full_clean()
+    # Checked when chosen only: a member transferred later stays on the old record.
+    member_chosen = changed is None or bool({"member", "organization"} & set(changed))
+    member = getattr(record, "member", None)
+    if member_chosen and member is not None and member.organization_id != record.organization_id:
+        raise ValidationError({"member": "该党员不属于所选党组织"}, code="member_elsewhere")
+    twins = type(record).objects.filter(**{
+        field.attname: field.value_from_object(record)
+        for field in (record._meta.get_field(name) for name in record_fields(type(record)))
+    })
+    if record.pk is not None:
+        twins = twins.exclude(pk=record.pk)
+    if twins.exists():
+        raise ValidationError("已有一条完全相同的记录", code="duplicate")
+
+
+def record_create(*, model: type[RecordT], data: Mapping[str, Any], actor) -> RecordT:
+    """Create a record of ``model`` from ``data`` (field name → value, among ``RECORD_FIELDS[model]``)."""
+    allowed = record_fields(model)
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValueError(f"{model.__name__} fields that cannot be set here: {', '.join(unknown)}")
+    with transaction.atomic():
+        record = model(**data)
+        _check(record)
+        record.save()
+        audit_log(
+            actor=actor,
+            action=f"{model.audit_name}.created",
+            obj=record,
+            before=None,
+            after=record_snapshot(record),
+        )
+    return record
+
+
+def record_update(*, record: RecordT, data: Mapping[str, Any], actor) -> RecordT:
+    """Change a record's fields; return the fresh record (nothing written when nothing changed)."""
+    model = type(record)
+    with transaction.atomic():
+        current = model.objects.select_for_update().get(pk=record.pk)
+        before = record_snapshot(current)
+        changed = apply_changes(current, data, record_fields(model))
+        if not changed:
+            return current
+        _check(current, changed=changed)
+        after = record_snapshot(current)
+        # ``clean`` may have filled a field (the member's name): save what differs.
+        keys = [key for key in after if after[key] != before[key]]
+        if not keys:
+            return current
+        current.save(update_fields=[model._meta.get_field(_field_name(model, key)).name for key in keys])
+        audit_log(
+            actor=actor,
+            action=f"{model.audit_name}.updated",
+            obj=current,
+            before={key: before[key] for key in keys},
+            after={key: after[key] for key in keys},
+        )
+    return current
+
+
+def _field_name(model: type[EvidenceRecord], attname: str) -> str:
+    for name in record_fields(model):
+        if model._meta.get_field(name).attname == attname:
+            return name
+    raise KeyError(attname)
+
+
+def record_delete(*, record: EvidenceRecord, actor) -> None:
+    """Delete a record with its attachments; the files go once the deletion commits."""
+    model = type(record)
+    with transaction.atomic():
+        current = model.objects.select_for_update().get(pk=record.pk)
+        attachments = list(_attachments_of(current).order_by("id"))
+        before = record_snapshot(current)
+        before["attachments"] = [_attachment_summary(attachment) for attachment in attachments]
+        audit_log(actor=actor, action=f"{model.audit_name}.deleted", obj=current, before=before, after=None)
+        file_names = [attachment.file.name for attachment in attachments]
+        _attachments_of(current).delete()
+        current.delete()
+        transaction.on_commit(lambda: _remove_files(file_names))
+
+
+# --- attachments ------------------------------------------------------------------
+
+
+def _attachment_summary(attachment: Attachment) -> dict[str, Any]:
+    return {"original_name": attachment.original_name, "size": attachment.size, "sha256": attachment.sha256}
+
+
+def _remove_files(names: list[str]) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        if name:
+            storage.delete(name)
+
+
+def attachment_add(*, record: EvidenceRecord, upload: IO[bytes], name: str, size: int, actor) -> Attachment:
+    """Store ``upload`` as an attachment of ``record`` after checking its type and size.
+
+    ``name`` is the uploader's file name (kept for display and download, never
+    used as the stored path) and ``size`` its length in bytes.
+    """
+    checked = check_upload(upload, name=name, size=size)
+    with transaction.atomic():
+        current = type(record).objects.select_for_update().get(pk=record.pk)
+        attachment = Attachment(
+            content_type=ContentType.objects.get_for_model(type(current)),
+            object_id=current.pk,
+            original_name=checked.original_name,
+            file_type=checked.file_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        attachment.file.save(checked.original_name, File(upload), save=False)
+        try:
+            attachment.full_clean()
+            attachment.save()
+            audit_log(
+                actor=actor,
+                action="attachment.created",
+                obj=attachment,
+                before=None,
+                after=snapshot(attachment, ATTACHMENT_FIELDS),
+            )
+        except BaseException:
+            attachment.file.storage.delete(attachment.file.name)
+            raise
+    return attachment
+
+
+def attachment_delete(*, attachment: Attachment, actor) -> None:
+    with transaction.atomic():
+        current = Attachment.objects.select_for_update().get(pk=attachment.pk)
+        audit_log(
+            actor=actor,
+            action="attachment.deleted",
+            obj=current,
+            before=snapshot(current, ATTACHMENT_FIELDS),
+            after=None,
+        )
+        file_name = current.file.name
+        current.delete()
+        transaction.on_commit(lambda: _remove_files([file_name]))

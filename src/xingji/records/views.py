@@ -1,0 +1,286 @@
+"""The records pages: lists, forms, attachments, Excel export and import.
+
+Every page needs a login; every record and attachment is reached through
+``xingji.records.access`` (404 outside the user's subtree, 403 for a write by
+a read-only role); every change goes through ``xingji.records.services``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xingji.accounts.access import access_organization, can_write, visible_organizations
+from xingji.records.access import access_attachment, access_record, check_can_write, visible_records
+from xingji.records.attachments import CONTENT_TYPES
+from xingji.records.forms import AttachmentForm, FactsForm, FilterForm, ImportForm, record_form_class
+from xingji.records.kinds import KINDS, RecordKind, get_kind
+from xingji.records.selectors import engine_facts, record_list, record_years
+from xingji.records.services import attachment_add, attachment_delete, record_create, record_delete, record_update
+from xingji.records.spreadsheets import (
+    XLSX_CONTENT_TYPE,
+    ImportRefused,
+    check_import_size,
+    export_headers,
+    export_rows,
+    import_records,
+    render_template,
+)
+from xingji.web.decorators import login_required
+from xingji.web.exports import export_stamp, xlsx_response
+from xingji.web.forms import add_service_error
+from xingji.web.pagination import paginate
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+def _filtered(request, kind: RecordKind) -> tuple[FilterForm, object]:
+    form = FilterForm(
+        request.GET, kind=kind, user=request.user, years=record_years(user=request.user, model=kind.model)
+    )
+    records = record_list(user=request.user, model=kind.model, search_fields=kind.search_fields, **form.values())
+    return form, records
+
+
+@login_required
+@require_GET
+def index(request):
+    """One card per kind of record, with how many the user can see this year."""
+    year = timezone.localdate().year
+    cards = [
+        {"kind": kind, "count": visible_records(request.user, kind.model).filter(date__year=year).count()}
+        for kind in KINDS.values()
+    ]
+    return render(request, "records/index.html", {"cards": cards, "year": year, "can_write": can_write(request.user)})
+
+
+@login_required
+@require_GET
+def record_list_view(request, kind):
+    kind = get_kind(kind)
+    form, records = _filtered(request, kind)
+    page, query = paginate(request, records)
+    rows = [(record, [kind.display(record, name) for name in kind.list_fields]) for record in page]
+    return render(request, "records/list.html", {
+        "kind": kind,
+        "kinds": KINDS.values(),
+        "form": form,
+        "page_obj": page,
+        "rows": rows,
+        "headers": [kind.header(name) for name in kind.list_fields],
+        "query": query,
+        "export_query": request.GET.urlencode(),
+        "can_write": can_write(request.user),
+    })
+
+
+@login_required
+@require_GET
+def record_export(request, kind):
+    kind = get_kind(kind)
+    _, records = _filtered(request, kind)
+    return xlsx_response(
+        f"{kind.label}-{export_stamp()}.xlsx",
+        kind.label[:31],
+        export_headers(kind),
+        export_rows(kind, records.iterator(chunk_size=2000)),
+    )
+
+
+@login_required
+@require_GET
+def record_template(request, kind):
+    kind = get_kind(kind)
+    return _xlsx_response(render_template(kind), f"{kind.label}-导入模板.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_import(request, kind):
+    kind = get_kind(kind)
+    check_can_write(request.user)
+    errors = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_import_size(upload.size)
+            count = import_records(
+                kind=kind,
+                content=upload.read(),
+                organizations=visible_organizations(request.user),
+                actor=request.user,
+            )
+        except ImportRefused as refused:
+            errors = refused.errors
+        else:
+            messages.success(request, f"已导入 {count} 条{kind.label}记录")
+            return redirect("records:list", kind=kind.slug)
+    return render(request, "records/import.html", {"kind": kind, "form": form, "errors": errors})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_create_view(request, kind):
+    kind = get_kind(kind)
+    check_can_write(request.user)
+    form_class = record_form_class(kind)
+    initial = {"date": timezone.localdate()}
+    if request.GET.get("organization"):
+        initial["organization"] = access_organization(request.user, request.GET["organization"], write=True)
+    form = form_class(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in kind.fields}
+        try:
+            access_organization(request.user, data["organization"].pk, write=True)
+            record = record_create(model=kind.model, data=data, actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"已新增{kind.label}记录")
+            return redirect("records:detail", kind=kind.slug, pk=record.pk)
+    return render(request, "records/form.html", {"kind": kind, "form": form, "record": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit_view(request, kind, pk):
+    kind = get_kind(kind)
+    record = access_record(request.user, kind.model, pk, write=True)
+    form = record_form_class(kind)(request.POST or None, user=request.user, instance=record)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in kind.fields}
+        try:
+            if "organization" in data:
+                access_organization(request.user, data["organization"].pk, write=True)
+            record_update(record=record, data=data, actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已保存修改")
+            return redirect("records:detail", kind=kind.slug, pk=pk)
+    return render(request, "records/form.html", {"kind": kind, "form": form, "record": record})
+
+
+@login_required
+@require_GET
+def record_detail_view(request, kind, pk):
+    kind = get_kind(kind)
+    record = access_record(request.user, kind.model, pk)
+    return _render_detail(request, kind, record, AttachmentForm())
+
+
+def _render_detail(request, kind: RecordKind, record, attachment_form: AttachmentForm, status: int = 200):
+    fields = [(kind.header(name), kind.display(record, name)) for name in kind.fields if name != "member"]
+    if "category" in kind.list_fields:
+        fields.append((kind.header("category"), kind.display(record, "category")))
+    return render(request, "records/detail.html", {
+        "kind": kind,
+        "record": record,
+        "fields": fields,
+        "attachments": list(record.attachments.order_by("uploaded_at", "id")),
+        "attachment_form": attachment_form,
+        "can_write": can_write(request.user),
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_delete_view(request, kind, pk):
+    kind = get_kind(kind)
+    record = access_record(request.user, kind.model, pk, write=True)
+    if request.method == "POST":
+        record_delete(record=record, actor=request.user)
+        messages.success(request, f"已删除{kind.label}记录")
+        return redirect("records:list", kind=kind.slug)
+    return render(request, "records/confirm_delete.html", {
+        "kind": kind, "record": record, "attachment_count": record.attachments.count(),
+    })
+
+
+@login_required
+@require_POST
+def attachment_upload(request, kind, pk):
+    kind = get_kind(kind)
+    record = access_record(request.user, kind.model, pk, write=True)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            attachment_add(record=record, upload=upload, name=upload.name, size=upload.size, actor=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+    if not form.is_valid():
+        return _render_detail(request, kind, record, form, status=400)
+    messages.success(request, "已上传附件")
+    return redirect("records:detail", kind=kind.slug, pk=pk)
+
+
+@login_required
+@require_GET
+def attachment_download(request, kind, pk, attachment_pk):
+    kind = get_kind(kind)
+    record = access_record(request.user, kind.model, pk)
+    attachment = access_attachment(request.user, record, attachment_pk)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404("附件文件已不存在") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.display_name,
+        content_type=CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"),
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete_view(request, kind, pk, attachment_pk):
+    kind = get_kind(kind)
+    record = access_record(request.user, kind.model, pk, write=True)
+    attachment = access_attachment(request.user, record, attachment_pk, write=True)
+    attachment_delete(attachment=attachment, actor=request.user)
+    messages.success(request, f"已删除附件“{attachment.display_name}”")
+    return redirect("records:detail", kind=kind.slug, pk=pk)
+
+
+@login_required
+@require_GET
+def facts_view(request):
+    """What the rules read about one organization's year: the engine's input, field by field."""
+    form = FactsForm(request.GET or None, user=request.user, initial={"year": timezone.localdate().year})
+    facts = None
+    if form.is_valid():
+        organization = access_organization(request.user, form.cleaned_data["organization"].pk)
+        facts = engine_facts(organization, form.cleaned_data["year"])
+    return render(request, "records/facts.html", {
+        "form": form, "facts": facts, "rows": _facts_rows(facts) if facts else [],
+    })
+
+
+def _facts_rows(facts: dict) -> list[tuple[str, str, object]]:
+    levels = {"city": "市级", "province": "省级", "national": "国家级"}
+    election = facts["election"]
+    return [
+        ("commendations", "表彰及署名文章", "、".join(levels[level] for level in facts["commendations"]) or "无"),
+        ("innovations", "党建创新", "、".join(levels[level] for level in facts["innovations"]) or "无"),
+        ("criticisms.working_committee", "市直工委通报批评（次）", facts["criticisms"]["working_committee"]),
+        ("criticisms.municipal_committee", "市委通报批评（次）", facts["criticisms"]["municipal_committee"]),
+        ("leader_discipline.light", "班子成员严重警告以下处分（人次）", facts["leader_discipline"]["light"]),
+        ("leader_discipline.heavy", "班子成员撤销党内职务以上处分（人次）", facts["leader_discipline"]["heavy"]),
+        ("member_violations", "一般党员违法违纪（人次）", facts["member_violations"]),
+        ("absences", "无故缺席或未按时完成任务（次）", facts["absences"]),
+        ("election.overdue", "换届逾期", "是" if election["overdue"] else "否"),
+        ("election.overdue_days", "换届逾期天数", election["overdue_days"]),
+        ("election.excused", "已请示并获批延期", "是" if election["excused"] else "否"),
+    ]

@@ -1,0 +1,110 @@
+"""Spreadsheet and CSV downloads.
+
+Every text cell is written as text: a value such as ``=HYPERLINK(...)``
+typed into a name field must never run as a formula in the office's Excel
+(OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from xingji.batch.writers import csv_text
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
+    if isinstance(value, datetime):
+        # Excel has no time zones: show the local wall-clock time.
+        value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    elif isinstance(value, datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    elif isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def xlsx_response(
+    filename: str,
+    sheet_title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    notes: Sequence[str] = (),
+) -> HttpResponse:
+    """An ``.xlsx`` download: a header row, the rows, then ``notes`` (one per row) after a blank row."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, header, bold=True) for header in headers])
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
+    if notes:
+        sheet.append([])
+        for note in notes:
+            sheet.append([_cell(sheet, note)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return csv_text(value)
+
+
+def csv_response(
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    notes: Sequence[str] = (),
+) -> StreamingHttpResponse:
+    """A streamed UTF-8 CSV (with a BOM, so that Excel reads the Chinese), then ``notes`` after a blank line."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow(headers)
+        for row in rows:
+            yield writer.writerow([_csv_value(value) for value in row])
+        if notes:
+            yield writer.writerow([])
+            for note in notes:
+                yield writer.writerow([_csv_value(note)])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def export_stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")

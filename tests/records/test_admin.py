@@ -1,0 +1,100 @@
+"""The back office's records pages: scoped like the rest, read-only for inspectors, writing through services."""
+
+from __future__ import annotations
+
+import io
+
+from tests.records.conftest import PDF
+from tests.records.factories import AbsenceFactory, CommendationFactory
+from xingji.audit.models import AuditEntry
+from xingji.records.models import Absence, Attachment, Commendation
+from xingji.records.services import attachment_add
+
+COMMENDATIONS = "/admin/records/commendation/"
+ABSENCES = "/admin/records/absence/"
+ATTACHMENTS = "/admin/records/attachment/"
+
+
+def test_it_lists_only_the_records_of_the_subtree(login, reviewer, tree):
+    CommendationFactory(organization=tree.finance_1, title="甲")
+    CommendationFactory(organization=tree.education_1, title="乙")
+
+    response = login(reviewer).get(COMMENDATIONS)
+
+    assert response.status_code == 200
+    assert [record.title for record in response.context["cl"].result_list] == ["甲"]
+
+
+def test_it_answers_a_foreign_and_a_missing_record_alike(login, reviewer, tree):
+    foreign = CommendationFactory(organization=tree.education_1)
+    client = login(reviewer)
+
+    answers = [client.get(f"{COMMENDATIONS}{pk}/change/", follow=True).redirect_chain
+               for pk in (foreign.pk, foreign.pk + 1000)]
+
+    assert answers == [[("/admin/", 302)], [("/admin/", 302)]]
+
+
+def test_it_creates_a_record_through_the_service(login, secretary, tree):
+    response = login(secretary).post(f"{COMMENDATIONS}add/", {
+        "organization": tree.finance_1.pk, "date": "2025-03-02", "kind": "commendation", "recipient": "secretary",
+        "level": "national", "title": "全国优秀党务工作者", "issuer": "中共中央", "document_number": "",
+    })
+
+    assert response.status_code == 302
+    record = Commendation.objects.get()
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_id, entry.actor) == ("commendation.created", str(record.pk), secretary)
+
+
+def test_it_refuses_an_organization_outside_the_subtree(login, secretary, tree):
+    response = login(secretary).post(f"{COMMENDATIONS}add/", {
+        "organization": tree.education_1.pk, "date": "2025-03-02", "kind": "commendation",
+        "recipient": "secretary", "level": "national", "title": "外", "issuer": "中共中央",
+    })
+
+    assert response.status_code == 200
+    assert "organization" in response.context["adminform"].form.errors
+    assert (Commendation.objects.count(), AuditEntry.objects.count()) == (0, 0)
+
+
+def test_it_shows_an_inspector_read_only_pages_and_refuses_its_changes(login, inspector, tree):
+    absence = AbsenceFactory(organization=tree.finance_1, description="季度会议")
+    client = login(inspector)
+    url = f"{ABSENCES}{absence.pk}/change/"
+
+    page = client.get(url)
+    posted = client.post(url, {"organization": tree.finance_1.pk, "date": "2025-05-20", "kind": "meeting",
+                               "description": "改", "excuse_reason": ""})
+    deleted = client.post(f"{ABSENCES}{absence.pk}/delete/", {"post": "yes"})
+
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert (posted.status_code, deleted.status_code) == (403, 403)
+    assert Absence.objects.get().description == "季度会议"
+    assert AuditEntry.objects.count() == 0
+
+
+def test_it_deletes_a_record_through_the_service(login, secretary, tree):
+    absence = AbsenceFactory(organization=tree.finance_1)
+
+    response = login(secretary).post(f"{ABSENCES}{absence.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Absence.objects.exists()
+    assert AuditEntry.objects.get().action == "absence.deleted"
+
+
+def test_it_lists_only_the_attachments_of_the_subtree_and_never_adds_one(login, reviewer, tree):
+    for organization in (tree.finance_1, tree.education_1):
+        record = CommendationFactory(organization=organization)
+        attachment_add(record=record, upload=io.BytesIO(PDF), name=f"{organization.code}.pdf", size=len(PDF),
+                       actor=None)
+    client = login(reviewer)
+
+    listed = client.get(ATTACHMENTS)
+    add = client.get(f"{ATTACHMENTS}add/")
+
+    assert [attachment.original_name for attachment in listed.context["cl"].result_list] == ["FIN-1.pdf"]
+    assert add.status_code == 403
+    assert Attachment.objects.count() == 2

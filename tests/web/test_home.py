@@ -1,0 +1,101 @@
+"""The home page of each role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import ElectionFactory, MemberFactory
+from xingji.orgs.models import LeadershipPosition
+
+
+@pytest.fixture
+def login(client):
+    def log_in(user):
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
+def years_ago(years: int, plus_days: int = 0):
+    today = timezone.localdate()
+    return today.replace(year=today.year - years, day=min(today.day, 28)) + timedelta(days=plus_days)
+
+
+def test_the_office_sees_its_whole_tree_with_counts_and_totals(login, office_user, tree):
+    MemberFactory.create_batch(2, organization=tree.finance_1)
+    MemberFactory(organization=tree.education_1)
+
+    response = login(office_user).get("/")
+
+    rows = {row.organization.code: (row.level, row.members, row.subtree_members) for row in response.context["rows"]}
+    totals = response.context["totals"]
+    assert rows == {"ROOT": (0, 0, 3), "FIN": (1, 0, 2), "FIN-1": (2, 2, 2), "FIN-2": (2, 0, 0),
+                    "EDU": (1, 0, 1), "EDU-1": (2, 1, 1)}
+    assert (totals.organizations, totals.branches, totals.members) == (6, 3, 3)
+    assert "组织架构" in response.content.decode()
+
+
+def test_the_reviewer_sees_only_the_organizations_under_its_node(login, reviewer, tree):
+    response = login(reviewer).get("/")
+
+    assert [row.organization.code for row in response.context["rows"]] == ["FIN", "FIN-1", "FIN-2"]
+
+
+def test_the_office_sees_overdue_and_coming_due_elections_first(login, office_user, tree):
+    ElectionFactory(organization=tree.finance_1, last_election=years_ago(3, plus_days=-40), term_years=3)
+    ElectionFactory(organization=tree.finance_2, last_election=years_ago(3, plus_days=20), term_years=3)
+    ElectionFactory(organization=tree.education_1, last_election=years_ago(1), term_years=3)
+
+    response = login(office_user).get("/")
+
+    due = [(row.organization.code, row.election.code) for row in response.context["due"]]
+    assert due == [("FIN-1", "overdue"), ("FIN-2", "due_soon")]
+    assert response.context["totals"].overdue == 1
+
+
+def test_the_secretary_sees_its_branch_members_and_what_is_due(login, secretary, tree):
+    MemberFactory(organization=tree.finance_1, name="周书记", leadership_position=LeadershipPosition.SECRETARY)
+    MemberFactory(organization=tree.finance_1, status="probationary")
+    ElectionFactory(organization=tree.finance_1, last_election=years_ago(3, plus_days=-10), term_years=3)
+
+    response = login(secretary).get("/")
+
+    page = response.content.decode()
+    assert response.templates[0].name == "web/home_secretary.html"
+    assert (response.context["full_members"], response.context["probationary_members"]) == (1, 1)
+    assert [leader.name for leader in response.context["leaders"]] == ["周书记"]
+    assert response.context["own"].election.code == "overdue"
+    assert "换届已逾期" in page
+    assert "财政局第二支部" not in page
+
+
+def test_the_secretary_is_told_to_record_a_missing_election(login, secretary, tree):
+    response = login(secretary).get("/")
+
+    assert "未录入换届信息" in response.content.decode()
+
+
+def test_the_inspector_sees_the_subtree_without_editing_links(login, inspector, tree):
+    MemberFactory(organization=tree.finance_1)
+    client = login(inspector)
+
+    home = client.get("/").content.decode()
+    detail = client.get(f"/orgs/{tree.finance_1.pk}/").content.decode()
+    members = client.get(f"/orgs/{tree.finance_1.pk}/members/").content.decode()
+
+    assert "督导组账户" in home
+    for page in (detail, members):
+        assert "新增党员" not in page
+        assert "编辑" not in page
+
+
+def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
+    office = [item.label for item in login(office_user).get("/").context["nav_items"]]
+    branch = [item.label for item in login(secretary).get("/").context["nav_items"]]
+
+    assert office == ["首页", "组织架构", "党员名册", "证据记录", "审计日志", "用户管理", "后台管理"]
+    assert branch == ["首页", "组织架构", "党员名册", "证据记录", "后台管理"]

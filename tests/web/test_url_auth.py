@@ -1,0 +1,244 @@
+"""Every URL of the project, for an anonymous client and for each role, inside and outside its subtree.
+
+The walk iterates the resolver, so a new URL pattern that is not in
+``CASES`` fails ``test_it_has_a_case_for_every_url_name``: a new view cannot
+land without saying who may use it. Expectations:
+
+* anonymous: a redirect to the login page, except the public pages;
+* a method the view does not take: 405 (after the login check);
+* an office-only page (audit, user management) for another role: 403;
+* an object outside the user's subtree: 404, like a missing one;
+* a write (a form page or a POST) by the read-only inspector: 403;
+* otherwise 200 for GET, 200 (form errors) or 302 (done) for POST.
+
+Each request runs in a transaction rolled back afterwards, so that a POST
+which deletes or changes something leaves the world the same for the next.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import MemberFactory, OrganizationFactory, UserFactory
+from tests.records.factories import CommendationFactory
+from xingji.accounts.models import Role
+from xingji.orgs.models import OrganizationType
+from xingji.records.services import attachment_add
+
+EXCLUDED_NAMESPACES = {"admin"}
+LOGIN_PATH = "/accounts/login/"
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def walk(patterns, namespace: str = "") -> list[str]:
+    """The qualified names of every URL pattern, recursively; an unnamed pattern is an error."""
+    names = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names.extend(walk(pattern.url_patterns, inner))
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name, so no test can name it"
+            names.append(f"{namespace}{pattern.name}")
+    return names
+
+
+URL_NAMES = walk(get_resolver().url_patterns)
+
+
+@dataclass(frozen=True)
+class Case:
+    """How a URL is reached and who may use it.
+
+    ``target``: the object named by ``pk`` (None: no object). ``get`` and
+    ``post``: ``"read"`` (any logged-in user who may see the object),
+    ``"write"`` (the writing roles; the inspector gets 403), ``"none"`` (405).
+    ``office_only``: the committee office and superusers; 403 for other roles.
+    ``public``: open to anonymous clients too.
+    """
+
+    target: str | None = None
+    get: str = "read"
+    post: str = "none"
+    office_only: bool = False
+    public: bool = False
+    kwargs: dict = field(default_factory=dict)
+    #: What an allowed POST without data answers (a form page again, or a redirect when done).
+    post_answers: frozenset = frozenset({200, 302})
+
+
+FORM = {"get": "write", "post": "write"}
+KIND = {"kind": "commendations"}
+
+CASES: dict[str, Case] = {
+    "web:home": Case(),
+    "accounts:login": Case(public=True, post="read"),
+    "accounts:logout": Case(public=True, get="none", post="read"),
+    "accounts:password_change": Case(post="read"),
+    "accounts:otp_setup": Case(post="read"),
+    "accounts:user_list": Case(office_only=True),
+    "accounts:user_create": Case(office_only=True, post="read"),
+    "accounts:user_edit": Case(target="user", office_only=True, post="read"),
+    "orgs:tree": Case(),
+    "orgs:export": Case(),
+    "orgs:import": Case(kwargs={"kind": "members"}, **FORM),
+    "orgs:import_template": Case(kwargs={"kind": "organizations"}),
+    "orgs:detail": Case(target="organization"),
+    "orgs:create": Case(target="organization", **FORM),
+    "orgs:edit": Case(target="organization", **FORM),
+    "orgs:move": Case(target="organization", **FORM),
+    "orgs:election": Case(target="organization", **FORM),
+    "orgs:member_list": Case(target="organization"),
+    "orgs:member_export": Case(target="organization"),
+    "orgs:member_create": Case(target="organization", **FORM),
+    "orgs:member_edit": Case(target="member", **FORM),
+    "orgs:member_delete": Case(target="member", **FORM),
+    "audit:entry_list": Case(office_only=True),
+    "audit:export": Case(office_only=True),
+    "audit:verify": Case(office_only=True, get="none", post="read"),
+    # Evidence records (xingji.records): kind slug in the URL, records reached by their organization.
+    "records:index": Case(),
+    "records:facts": Case(),
+    "records:list": Case(kwargs=KIND),
+    "records:export": Case(kwargs=KIND),
+    "records:template": Case(kwargs=KIND),
+    "records:create": Case(kwargs=KIND, **FORM),
+    "records:import": Case(kwargs=KIND, **FORM),
+    "records:detail": Case(target="record", kwargs=KIND),
+    "records:edit": Case(target="record", kwargs=KIND, **FORM),
+    "records:delete": Case(target="record", kwargs=KIND, **FORM),
+    # An empty upload is refused with the record page again, as a 400.
+    "records:attachment_upload": Case(target="record", kwargs=KIND, get="none", post="write",
+                                      post_answers=frozenset({400})),
+    "records:attachment": Case(target="attachment", kwargs=KIND),
+    "records:attachment_delete": Case(target="attachment", kwargs=KIND, get="none", post="write"),
+}
+
+ROLES = ["anonymous", "office", "reviewer", "secretary", "inspector", "superuser"]
+
+
+@dataclass
+class World:
+    users: dict
+    #: role → (organization inside its subtree, organization outside it or None)
+    places: dict
+    members: dict
+    accounts: dict
+    records: dict
+    attachments: dict
+
+
+@pytest.fixture(autouse=True)
+def attachments_root(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "attachments", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def world(tree, office_user, reviewer, secretary, inspector, superuser) -> World:
+    other_root = OrganizationFactory(name="另一工委", code="OTHER", org_type=OrganizationType.PARTY_COMMITTEE)
+    other_1 = OrganizationFactory(name="另一支部", code="OTHER-1", parent=other_root)
+    organizations = [tree.finance_1, tree.finance_2, tree.education_1, other_1]
+    members = {organization.pk: MemberFactory(organization=organization) for organization in organizations}
+    accounts = {
+        "inside": UserFactory(username="branch-2", organization=tree.finance_2, role=Role.BRANCH_SECRETARY),
+        "outside": UserFactory(username="other-1", organization=other_1, role=Role.BRANCH_SECRETARY),
+    }
+    records = {organization.pk: CommendationFactory(organization=organization) for organization in organizations}
+    attachments = {
+        pk: attachment_add(record=record, upload=io.BytesIO(PDF), name="证明.pdf", size=len(PDF), actor=None)
+        for pk, record in records.items()
+    }
+    places = {
+        "office": (tree.finance_1, other_1),
+        "reviewer": (tree.finance_1, tree.education_1),
+        "secretary": (tree.finance_1, tree.finance_2),
+        "inspector": (tree.finance_1, tree.education_1),
+        "superuser": (tree.finance_1, None),
+        "anonymous": (tree.finance_1, other_1),
+    }
+    users = {"office": office_user, "reviewer": reviewer, "secretary": secretary, "inspector": inspector,
+             "superuser": superuser, "anonymous": None}
+    return World(users=users, places=places, members=members, accounts=accounts, records=records,
+                 attachments=attachments)
+
+
+def url_for(name: str, case: Case, world: World, role: str, where: str) -> str:
+    kwargs = dict(case.kwargs)
+    inside, outside = world.places[role]
+    organization = inside if where == "inside" else outside
+    if case.target == "organization":
+        kwargs["pk"] = organization.pk
+    elif case.target == "member":
+        kwargs["pk"] = world.members[organization.pk].pk
+    elif case.target == "record":
+        kwargs["pk"] = world.records[organization.pk].pk
+    elif case.target == "attachment":
+        kwargs["pk"] = world.records[organization.pk].pk
+        kwargs["attachment_pk"] = world.attachments[organization.pk].pk
+    elif case.target == "user":
+        kwargs["pk"] = world.accounts[where].pk
+    return reverse(name, kwargs=kwargs)
+
+
+def expected(case: Case, role: str, where: str, method: str) -> set[int]:
+    mode = case.get if method == "get" else case.post
+    if role == "anonymous":
+        if case.public:
+            return {405} if mode == "none" else {200, 302}
+        return {302}
+    if mode == "none":
+        return {405}
+    if case.office_only and role not in {"office", "superuser"}:
+        return {403}
+    if where == "outside":
+        return {404}
+    if mode == "write" and role == "inspector":
+        return {403}
+    return {200} if method == "get" else set(case.post_answers)
+
+
+def test_it_has_a_case_for_every_url_name():
+    assert sorted(set(URL_NAMES) - set(CASES)) == [], "add these URL names to CASES"
+    assert sorted(set(CASES) - set(URL_NAMES)) == [], "these CASES name no URL any more"
+
+
+@pytest.mark.parametrize("name", sorted(set(URL_NAMES) & set(CASES)))
+def test_it_guards_the_url(client, world, name):
+    case = CASES[name]
+    wrong = []
+    for role in ROLES:
+        client.logout()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        places = ["inside", "outside"] if case.target and world.places[role][1] is not None else ["inside"]
+        for where in places:
+            url = url_for(name, case, world, role, where)
+            for method in ("get", "post"):
+                with transaction.atomic():
+                    response = getattr(client, method)(url)
+                    if response.streaming:
+                        # Read to the end: the test client then closes the file of a download.
+                        b"".join(response.streaming_content)
+                    transaction.set_rollback(True)
+                allowed = expected(case, role, where, method)
+                redirect_ok = True
+                if role == "anonymous" and not case.public and response.status_code == 302:
+                    redirect_ok = response["Location"].startswith(f"{LOGIN_PATH}?next=")
+                if response.status_code not in allowed or not redirect_ok:
+                    location = response.get("Location", "")
+                    wrong.append(f"{role} {where} {method.upper()} {url}: {response.status_code} {location}"
+                                 f" (expected {sorted(allowed)})")
+    assert wrong == []
