@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "xingji.accounts",
     "xingji.audit",
     "xingji.records",
+    "xingji.campaigns",
     "xingji.web",
     "xingji.ops",
 ]
@@ -309,6 +310,14 @@ if EMBEDDED:
 # routed, they are served only through views that check access.
 ATTACHMENTS_ROOT = DATA_DIR / "attachments"
 MEDIA_ROOT = ATTACHMENTS_ROOT
+# Campaign-wide rating runs: "thread" runs them in a background thread of the
+# serving process (no worker or broker needed), "immediate" in the request
+# (tests); progress lives in the database so any app server can show it.
+XINGJI_TASK_RUNNER = os.environ.get("XINGJI_TASK_RUNNER", "thread")
+XINGJI_RATING_RUN_CHUNK_SIZE = env_int("XINGJI_RATING_RUN_CHUNK_SIZE", 500)
+XINGJI_RATING_RUN_STALE_MINUTES = env_int("XINGJI_RATING_RUN_STALE_MINUTES", 15)
+# Objections to a public notice: a global cap per notice and hour against flooding.
+XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR = env_int("XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR", 100)
 # Evidence attachments: checked by type (extension and content) and by size.
 XINGJI_ATTACHMENT_MAX_BYTES = env_int("XINGJI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640

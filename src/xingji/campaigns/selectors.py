@@ -1,0 +1,228 @@
+"""Reading campaigns: the star ledger, evaluations, progress, notices, objections, a live preview.
+
+Each list starts from ``xingji.campaigns.access`` (the user's subtree) and
+joins what a page shows, so a page issues the same number of queries for ten
+organizations and for ten thousand. The star ledger is the single source of
+an organization's current level: ``current_level`` / ``current_levels``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from xingji.campaigns.models import (
+    Campaign,
+    Evaluation,
+    EvaluationState,
+    Notice,
+    NoticeEntry,
+    NoticeState,
+    Objection,
+    RatingRun,
+    ScorePart,
+    StarLedgerEntry,
+)
+from xingji.orgs.models import Organization
+
+# --- the star ledger ---------------------------------------------------------------------
+
+
+def _ledger_newest_first():
+    return StarLedgerEntry.objects.order_by("-effective_on", "-id")
+
+
+def current_ledger_entry(organization: Organization) -> StarLedgerEntry | None:
+    """The latest line of the organization's star ledger, or None for an organization never rated."""
+    return _ledger_newest_first().filter(organization=organization).first()
+
+
+def current_level(organization: Organization) -> int | None:
+    """The organization's current level: the latest line of its star ledger (None: never rated)."""
+    entry = current_ledger_entry(organization)
+    return entry.level if entry is not None else None
+
+
+def current_levels(organization_ids: Iterable[int]) -> dict[int, int]:
+    """``current_level`` for many organizations in one query: {organization id: level}, rated ones only."""
+    ids = list(organization_ids)
+    if not ids:
+        return {}
+    latest = _ledger_newest_first().filter(organization=OuterRef("pk")).values("level")[:1]
+    rows = (
+        Organization.objects.filter(pk__in=ids)
+        .annotate(level=Subquery(latest))
+        .filter(level__isnull=False)
+        .values_list("pk", "level")
+    )
+    return dict(rows)
+
+
+def star_ledger(organization: Organization) -> QuerySet[StarLedgerEntry]:
+    """The organization's full ledger, oldest first, with who and what approved each line."""
+    return (
+        StarLedgerEntry.objects.filter(organization=organization)
+        .select_related("campaign", "approval", "approver")
+        .order_by("effective_on", "id")
+    )
+
+
+# --- campaigns and evaluations -----------------------------------------------------------------
+
+
+def latest_run(campaign: Campaign) -> RatingRun | None:
+    return RatingRun.objects.filter(campaign=campaign).order_by("-id").first()
+
+
+def campaign_list(*, user) -> QuerySet[Campaign]:
+    from xingji.campaigns.access import visible_campaigns
+
+    return visible_campaigns(user).select_related("root").order_by("-year", "-id")
+
+
+def evaluation_list(*, user, campaign: Campaign, state: str | None = None) -> QuerySet[Evaluation]:
+    """The campaign's evaluations in the user's subtree, in tree order."""
+    from xingji.campaigns.access import visible_evaluations
+
+    evaluations = visible_evaluations(user).filter(campaign=campaign)
+    if state:
+        evaluations = evaluations.filter(state=state)
+    return evaluations.select_related("organization", "campaign").order_by("organization__path")
+
+
+def evaluation_scores(evaluation: Evaluation) -> dict[str, dict[str, Any]]:
+    """Side by side for each criterion of the scheme: {code: {name, max, self, self_comment, superior, …}}."""
+    campaign = evaluation.campaign
+    rows = {(row.part, row.criterion_code): row for row in evaluation.criterion_scores.all()}
+    table = {}
+    for criterion in campaign.scheme.criteria_for(evaluation.organization.category):
+        own = rows.get((ScorePart.SELF, criterion.code))
+        superior = rows.get((ScorePart.SUPERIOR, criterion.code))
+        table[criterion.code] = {
+            "name": criterion.name,
+            "max": Decimal(criterion.max_cents).scaleb(-2),
+            "self": own.score if own else None,
+            "self_comment": own.comment if own else "",
+            "superior": superior.score if superior else None,
+            "superior_comment": superior.comment if superior else "",
+        }
+    return table
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The engine's result for scores not yet saved: what the superior's form shows live."""
+
+    final_score: Decimal
+    level: int
+    level_name: str
+    reasons: list[dict[str, Any]]
+    explanation: list[str]
+    composite_hint: Decimal | None
+    facts: dict[str, Any]
+
+
+def evaluation_preview(
+    *, evaluation: Evaluation, scores: Mapping[str, Any], innovation_project: bool = False
+) -> Preview:
+    """Rate the evaluation on the given superior scores without saving anything.
+
+    Incomplete or invalid scores are refused (``TransitionRefused``) with a
+    message per criterion, like the service would.
+    """
+    from xingji.campaigns import scoring
+
+    campaign = evaluation.campaign
+    entries = scoring.clean_scores(campaign.scheme, evaluation.organization.category, scores, complete=True)
+    superior_scores = {code: entry.score for code, entry in entries.items()}
+    facts = scoring.organization_facts(campaign, evaluation.organization)
+    probe = Evaluation(
+        survey_satisfaction=evaluation.survey_satisfaction, newly_founded=evaluation.newly_founded,
+        innovation_project=innovation_project, previous_level=evaluation.previous_level,
+    )
+    data = scoring.engine_input(campaign, probe, facts, superior_scores)
+    stored = scoring.stored_result(campaign, scoring.rate_one(campaign, data))
+    self_scores = {row.criterion_code: row.score for row in evaluation.criterion_scores.filter(part=ScorePart.SELF)}
+    return Preview(
+        final_score=stored.final_score,
+        level=stored.level,
+        level_name=campaign.level_name(stored.level),
+        reasons=stored.reasons,
+        explanation=stored.explanation,
+        composite_hint=scoring.composite_hint(campaign.scheme, self_scores, evaluation.survey_satisfaction,
+                                              superior_scores),
+        facts=data,
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A campaign's progress under a node: evaluations per state, overdue, levels proposed and approved."""
+
+    total: int
+    by_state: dict[str, int]
+    overdue: int
+    by_level: dict[int, int]
+    by_approved_level: dict[int, int]
+
+
+def campaign_progress(*, user, campaign: Campaign, node: Organization | None = None,
+                      today: date | None = None) -> Progress:
+    """Counts for the progress page, in three queries whatever the number of organizations."""
+    evaluations = evaluation_list(user=user, campaign=campaign).order_by()
+    if node is not None:
+        evaluations = evaluations.filter(organization__path__startswith=node.path)
+    by_state = dict(evaluations.values_list("state").annotate(n=Count("id")))
+    levels = evaluations.filter(level__isnull=False).values_list("level").annotate(n=Count("id"))
+    approved = evaluations.filter(approved_level__isnull=False).values_list("approved_level").annotate(n=Count("id"))
+    overdue = by_state.get(EvaluationState.SELF_DRAFT, 0) if (today or timezone.localdate()) > campaign.deadline else 0
+    return Progress(
+        total=sum(by_state.values()),
+        by_state={state: by_state.get(state, 0) for state in EvaluationState.values},
+        overdue=overdue,
+        by_level=dict(levels),
+        by_approved_level=dict(approved),
+    )
+
+
+def quota_summary(campaign: Campaign) -> dict[str, Any] | None:
+    """The latest campaign-wide rating's distribution against the scheme's quotas (None before any)."""
+    run = latest_run(campaign)
+    return run.summary if run is not None and run.summary else None
+
+
+# --- notices and objections ---------------------------------------------------------------
+
+
+def public_notices() -> QuerySet[Notice]:
+    """Current and past notices, for the public page (no login)."""
+    return (
+        Notice.objects.filter(state__in=[NoticeState.PUBLISHED, NoticeState.CLOSED])
+        .select_related("campaign")
+        .order_by("-starts_on", "-id")
+    )
+
+
+def notice_entries(notice: Notice) -> QuerySet[NoticeEntry]:
+    return notice.entries.select_related("organization").order_by("-level", "organization__path")
+
+
+def notice_objections(notice: Notice) -> QuerySet[Objection]:
+    return notice.objections.select_related("evaluation__organization", "answered_by").order_by("filed_at", "id")
+
+
+def objection_by_receipt(receipt: str) -> Objection | None:
+    """The objection a receipt number belongs to, for its filer to read the answer."""
+    from xingji.campaigns.services import receipt_digest
+
+    return (
+        Objection.objects.select_related("notice", "evaluation__organization")
+        .filter(receipt_digest=receipt_digest(receipt))
+        .first()
+    )
