@@ -76,10 +76,16 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
         assert model.objects.filter(date__year=2026).exists(), model.__name__
     assert Absence.objects.filter(is_excused=False).values("organization").annotate(
         count=Count("id")).filter(count__gte=3).exists()
-    # every row through a service: an intact audit chain, written by the system
+    # every row through a service: an intact audit chain, written by the system — except the
+    # campaign's steps, each taken by the user whose step it is
     status = check_chain()
     assert status.is_intact
-    assert status.count == AuditEntry.objects.filter(actor__isnull=True).count()
+    by_system = AuditEntry.objects.filter(actor__isnull=True).count()
+    by_users = AuditEntry.objects.filter(actor__isnull=False).count()
+    assert status.count == by_system + by_users
+    assert set(AuditEntry.objects.filter(actor__isnull=False).values_list("action", flat=True)) <= {
+        "campaign.created", "campaign.opened", "evaluation.self_saved", "evaluation.self_submitted",
+        "evaluation.survey_recorded", "evaluation.superior_evaluated"}
 
 
 @pytest.mark.django_db
@@ -176,3 +182,33 @@ def test_it_sizes_a_branch_committee_by_its_members():
     assert leadership_team(7).count(LeadershipPosition.COMMITTEE_MEMBER) == 2
     assert leadership_team(25)[:2] == [LeadershipPosition.SECRETARY, LeadershipPosition.DEPUTY_SECRETARY]
     assert len(leadership_team(40)) == 5
+
+
+@pytest.mark.django_db
+def test_it_opens_this_year_s_re_rating_with_some_evaluations_under_way():
+    # when the demo is loaded
+    load_demo(size=SMALL, today=TODAY)
+
+    # then one year-end campaign over the demo root is open, walked partly through the services
+    from xingji.campaigns.models import Campaign, Evaluation, EvaluationState
+
+    campaign = Campaign.objects.get()
+    assert (campaign.year, campaign.kind, campaign.root.code) == (2026, "year_end", DEMO_ROOT_CODE)
+    states = set(Evaluation.objects.filter(campaign=campaign).values_list("state", flat=True))
+    assert {EvaluationState.SELF_DRAFT, EvaluationState.SELF_SUBMITTED, EvaluationState.EVALUATED} <= states
+    assert AuditEntry.objects.filter(action="evaluation.self_submitted").exists()
+    assert check_chain().is_intact
+
+
+@pytest.mark.django_db
+def test_it_does_not_open_the_campaign_twice():
+    # given a loaded demo
+    load_demo(size=SMALL, today=TODAY)
+    entries = AuditEntry.objects.count()
+
+    # when it is loaded again, then the campaign is reused and nothing is written
+    load_demo(size=SMALL, today=TODAY)
+    from xingji.campaigns.models import Campaign
+
+    assert Campaign.objects.count() == 1
+    assert AuditEntry.objects.count() == entries

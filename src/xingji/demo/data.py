@@ -289,6 +289,7 @@ def load_demo(
     size: DemoSize = FULL,
     today: date | None = None,
     with_records: bool = True,
+    with_campaign: bool = True,
 ) -> DemoResult:
     """Load the demo unless it is there already (then return ``created=False``).
 
@@ -306,6 +307,10 @@ def load_demo(
             result.created = True
         if with_records:
             result.records = load_demo_records(year=record_year(today), seed=seed, today=today)
+        if with_campaign:
+            from xingji.demo.campaign import load_demo_campaign
+
+            load_demo_campaign(root=demo_root(), today=today, seed=seed)
     result.seconds = time.perf_counter() - started
     root = demo_root()
     subtree = Organization.objects.filter(path__startswith=root.path)

@@ -1,0 +1,68 @@
+"""The demo's campaign: this year's re-rating (年底复核) in progress.
+
+So that the campaign pages have something to show, the demo opens a year-end
+campaign over the whole tree and walks part of it through the services, each
+step by the user whose step it is: branches of the first 机关党委 have
+submitted their self-evaluation and their survey figures, about half of them
+have been evaluated by the 机关党委. The rest are still filling in.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+from xingji.accounts.models import Role, User
+from xingji.campaigns import services
+from xingji.campaigns.models import Campaign, CampaignKind, Evaluation
+from xingji.orgs.models import Member, Organization
+
+
+def demo_campaign(root: Organization, year: int) -> Campaign | None:
+    return Campaign.objects.filter(root=root, year=year, kind=CampaignKind.YEAR_END).first()
+
+
+def load_demo_campaign(*, root: Organization, today: date, seed: int) -> Campaign:
+    """Open the year-end campaign and fill in part of it, unless it exists already."""
+    existing = demo_campaign(root, today.year)
+    if existing is not None:
+        return existing
+    rng = random.Random(seed)
+    office = User.objects.get(organization=root, role=Role.COMMITTEE_OFFICE, is_superuser=False,
+                              username="office")
+    campaign = services.campaign_create(root=root, year=today.year, kind=CampaignKind.YEAR_END,
+                                        name=f"{today.year}年度基层服务型党组织星级年底复核", actor=office)
+    campaign = services.campaign_open(campaign=campaign, actor=office)
+    unit = Organization.objects.filter(depth=root.depth + 1, path__startswith=root.path).order_by("path").first()
+    reviewer = User.objects.filter(organization=unit, role=Role.REVIEWER).first()
+    evaluations = (Evaluation.objects.filter(campaign=campaign, organization__path__startswith=unit.path)
+                   .exclude(organization=unit).select_related("organization", "campaign")
+                   .order_by("organization__path"))
+    for index, evaluation in enumerate(evaluations):
+        secretary = User.objects.filter(organization=evaluation.organization,
+                                        role=Role.BRANCH_SECRETARY).first()
+        if secretary is None:
+            continue
+        criteria = campaign.scheme.criteria_for(evaluation.organization.category)
+        level = rng.choice([8.5, 9, 9, 9.5])
+        scores = {c.code: {"score": Decimal(str(min(level + rng.choice([-1, -0.5, 0, 0.5]), 10))),
+                           "comment": ""} for c in criteria}
+        claimed = 5 if level >= 9 else 4
+        services.self_evaluation_save_draft(evaluation=evaluation, scores=scores, claimed_level=claimed,
+                                            actor=secretary)
+        services.self_evaluation_submit(evaluation=evaluation, actor=secretary)
+        members = Member.objects.filter(organization=evaluation.organization).count()
+        # A valid survey: at least 80 % of the members took part.
+        participants = max(members - rng.randint(0, 2), -(-members * 4 // 5), 1)
+        services.survey_figures_record(
+            evaluation=evaluation, member_count=members, participant_count=participants,
+            satisfaction=Decimal(rng.choice(["0.86", "0.92", "0.95", "0.98"])),
+            meeting_on=date(today.year, 11, 10), actor=secretary,
+        )
+        if reviewer is not None and index % 2 == 0:
+            superior = {code: {"score": entry["score"] - Decimal("0.5") if entry["score"] > 8 else entry["score"],
+                               "comment": ""} for code, entry in scores.items()}
+            services.superior_evaluate(evaluation=evaluation, scores=superior, comment="同意该组织自评意见",
+                                       actor=reviewer)
+    return campaign
