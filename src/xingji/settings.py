@@ -318,6 +318,18 @@ XINGJI_RATING_RUN_CHUNK_SIZE = env_int("XINGJI_RATING_RUN_CHUNK_SIZE", 500)
 XINGJI_RATING_RUN_STALE_MINUTES = env_int("XINGJI_RATING_RUN_STALE_MINUTES", 15)
 # Objections to a public notice: a global cap per notice and hour against flooding.
 XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR = env_int("XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR", 100)
+# A cache every app server shares, kept in the database (no extra server):
+# throttling counters must not be per process. Created by a migration.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "xingji_cache",
+    }
+}
+# Public objections: at most this many per client address and hour (and see the per-notice cap below).
+XINGJI_OBJECTIONS_PER_CLIENT_PER_HOUR = env_int("XINGJI_OBJECTIONS_PER_CLIENT_PER_HOUR", 5)
+# Behind a reverse proxy, the request header holding the client address (e.g. HTTP_X_REAL_IP).
+XINGJI_CLIENT_IP_HEADER = os.environ.get("XINGJI_CLIENT_IP_HEADER", "")
 # Evidence attachments: checked by type (extension and content) and by size.
 XINGJI_ATTACHMENT_MAX_BYTES = env_int("XINGJI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -9,5 +9,7 @@ urlpatterns = [
     path("orgs/", include("xingji.orgs.urls")),
     path("audit/", include("xingji.audit.urls")),
     path("records/", include("xingji.records.urls")),
+    path("campaigns/", include("xingji.campaigns.urls")),
+    path("notices/", include("xingji.campaigns.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.factories import MemberFactory, OrganizationFactory, UserFactory
 from tests.records.factories import CommendationFactory
 from xingji.accounts.models import Role
+from xingji.campaigns import services as campaign_services
+from xingji.campaigns.models import Campaign, Notice
+from xingji.campaigns.services import campaign_create
 from xingji.orgs.models import OrganizationType
 from xingji.records.services import attachment_add
 
@@ -69,6 +74,10 @@ class Case:
     post: str = "none"
     office_only: bool = False
     public: bool = False
+    #: Who may use it among the users who see the object (``WHO``): the organization's own user
+    #: ("self"), its superiors ("superior"), either ("self_or_superior"), the campaign's office
+    #: ("office"); the others get 403 (after the 404 outside the subtree).
+    who: str | None = None
     kwargs: dict = field(default_factory=dict)
     #: What an allowed POST without data answers (a form page again, or a redirect when done).
     post_answers: frozenset = frozenset({200, 302})
@@ -119,6 +128,52 @@ CASES: dict[str, Case] = {
                                       post_answers=frozenset({400})),
     "records:attachment": Case(target="attachment", kwargs=KIND),
     "records:attachment_delete": Case(target="attachment", kwargs=KIND, get="none", post="write"),
+    # Public notices (公示) and objections: no login; a notice has no inside or outside.
+    "public:notice_list": Case(public=True),
+    "public:notice_detail": Case(target="notice", public=True),
+    "public:objection_create": Case(target="notice", public=True, post="read"),
+    "public:objection_receipt": Case(public=True),
+    "public:objection_lookup": Case(public=True, post="read"),
+}
+
+# Campaigns (xingji.campaigns): the campaign over the tree's root, opened; its evaluation of the role's
+# organization (an organization of another campaign outside). POST actions refused by the state redirect.
+OFFICE_POST = {"get": "none", "post": "write", "who": "office", "post_answers": frozenset({302})}
+CASES.update({
+    "campaigns:list": Case(),
+    "campaigns:create": Case(office_only=True, post="read"),
+    "campaigns:detail": Case(target="campaign"),
+    "campaigns:open": Case(target="campaign", **OFFICE_POST),
+    "campaigns:evaluation_list": Case(target="campaign"),
+    "campaigns:export": Case(target="campaign"),
+    "campaigns:rating": Case(target="campaign"),
+    "campaigns:rating_status": Case(target="campaign"),
+    "campaigns:rating_start": Case(target="campaign", **OFFICE_POST),
+    "campaigns:tie_decide": Case(target="campaign", **OFFICE_POST),
+    "campaigns:notice_publish": Case(target="campaign", who="office", **FORM),
+    "campaigns:notice_close": Case(target="campaign", **OFFICE_POST),
+    "campaigns:objections": Case(target="campaign", who="office", get="write"),
+    "campaigns:objection_answer": Case(target="campaign", **OFFICE_POST),
+    "campaigns:approve": Case(target="campaign", who="office", **FORM),
+    "campaigns:municipal_send": Case(target="campaign", who="office", **FORM),
+    "campaigns:municipal_return": Case(target="campaign", who="office", **FORM),
+    "campaigns:evaluation": Case(target="evaluation"),
+    "campaigns:self_evaluation": Case(target="evaluation", who="self", **FORM),
+    "campaigns:self_evaluation_docx": Case(target="evaluation"),
+    "campaigns:self_return": Case(target="evaluation", who="superior", get="none", post="write",
+                                  post_answers=frozenset({302})),
+    "campaigns:survey": Case(target="evaluation", who="self_or_superior", **FORM),
+    "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
+    "campaigns:review": Case(target="evaluation", who="office", **FORM),
+    "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),
+    "campaigns:ledger": Case(target="organization"),
+})
+
+WHO = {
+    "self": {"secretary", "superuser"},
+    "superior": {"office", "reviewer", "superuser"},
+    "self_or_superior": {"secretary", "office", "reviewer", "superuser"},
+    "office": {"office", "superuser"},
 }
 
 ROLES = ["anonymous", "office", "reviewer", "secretary", "inspector", "superuser"]
@@ -133,6 +188,12 @@ class World:
     accounts: dict
     records: dict
     attachments: dict
+    #: "inside": the opened campaign over the tree's root; "outside": one over another root.
+    campaigns: dict = field(default_factory=dict)
+    #: organization id → its evaluation (in the outside campaign for the other root's branch).
+    evaluations: dict = field(default_factory=dict)
+    #: A published notice, made on first use (``notice_of``).
+    notices: dict = field(default_factory=dict)
 
 
 @pytest.fixture(autouse=True)
@@ -171,8 +232,29 @@ def world(tree, office_user, reviewer, secretary, inspector, superuser) -> World
     }
     users = {"office": office_user, "reviewer": reviewer, "secretary": secretary, "inspector": inspector,
              "superuser": superuser, "anonymous": None}
-    return World(users=users, places=places, members=members, accounts=accounts, records=records,
-                 attachments=attachments)
+    world = World(users=users, places=places, members=members, accounts=accounts, records=records,
+                  attachments=attachments)
+    inside = campaign_services.campaign_create(root=tree.root, year=2025, kind="mid_year", actor=office_user)
+    outside = campaign_services.campaign_create(root=other_root, year=2025, kind="mid_year", actor=superuser)
+    for campaign in (inside, outside):
+        campaign_services.campaign_open(campaign=campaign, actor=superuser)
+    world.campaigns = {"inside": inside, "outside": outside}
+    world.evaluations = {evaluation.organization_id: evaluation
+                         for campaign in (inside, outside) for evaluation in campaign.evaluations.all()}
+    return world
+
+
+def notice_of(world: World) -> Notice:
+    """A published notice (no entries) of a campaign over the office's tree, made once per world."""
+    if "notice" not in world.notices:
+        office = world.users["office"]
+        campaign = Campaign.objects.filter(root=office.organization).first() or campaign_create(
+            root=office.organization, year=2024, kind="year_end", actor=office)
+        today = timezone.localdate()
+        world.notices["notice"] = Notice.objects.create(
+            campaign=campaign, title="评定结果公示", starts_on=today, ends_on=today + timedelta(days=6),
+            published_by=office)
+    return world.notices["notice"]
 
 
 def url_for(name: str, case: Case, world: World, role: str, where: str) -> str:
@@ -190,6 +272,12 @@ def url_for(name: str, case: Case, world: World, role: str, where: str) -> str:
         kwargs["attachment_pk"] = world.attachments[organization.pk].pk
     elif case.target == "user":
         kwargs["pk"] = world.accounts[where].pk
+    elif case.target == "campaign":
+        kwargs["pk"] = world.campaigns[where].pk
+    elif case.target == "evaluation":
+        kwargs["pk"] = world.evaluations[organization.pk].pk
+    elif case.target == "notice":
+        kwargs["pk"] = notice_of(world).pk
     return reverse(name, kwargs=kwargs)
 
 
@@ -205,6 +293,8 @@ def expected(case: Case, role: str, where: str, method: str) -> set[int]:
         return {403}
     if where == "outside":
         return {404}
+    if case.who is not None and role not in WHO[case.who]:
+        return {403}
     if mode == "write" and role == "inspector":
         return {403}
     return {200} if method == "get" else set(case.post_answers)
@@ -223,7 +313,8 @@ def test_it_guards_the_url(client, world, name):
         client.logout()
         if world.users[role] is not None:
             client.force_login(world.users[role])
-        places = ["inside", "outside"] if case.target and world.places[role][1] is not None else ["inside"]
+        places = (["inside", "outside"] if case.target and not case.public and world.places[role][1] is not None
+                  else ["inside"])
         for where in places:
             url = url_for(name, case, world, role, where)
             for method in ("get", "post"):

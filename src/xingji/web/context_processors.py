@@ -37,6 +37,7 @@ def _items(request) -> list[NavItem]:
             current.startswith("orgs:member"),
         ))
     entries.append(("证据记录", reverse("records:index"), namespace == "records"))
+    entries.append(("评星定级", reverse("campaigns:list"), namespace == "campaigns"))
     if can_read_audit(user):
         entries.append(("审计日志", reverse("audit:entry_list"), namespace == "audit"))
     if can_manage_users(user):

@@ -1,0 +1,217 @@
+"""The forms of the campaign pages: they only shape input; the services decide."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from xingji.accounts.access import visible_organizations
+from xingji.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CheckMethod,
+    Evaluation,
+    EvaluationState,
+    MunicipalResult,
+    MunicipalReview,
+    QuotaMode,
+)
+from xingji.rules.scheme import list_schemes
+from xingji.web.forms import DateInput, OrganizationChoiceField
+
+UPLOAD = "__upload__"
+MAX_SCHEME_BYTES = 256 * 1024
+
+
+def _level_choices(campaign: Campaign, *, blank: str = "—") -> list[tuple[str, str]]:
+    levels = sorted(campaign.scheme.level_values(), reverse=True)
+    return [("", blank), *[(str(level), campaign.level_name(level)) for level in levels]]
+
+
+class CampaignCreateForm(forms.Form):
+    root = OrganizationChoiceField(label="评定范围", queryset=None, help_text="该组织的全部下级组织参加评定")
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(label="类型", choices=CampaignKind.choices,
+                             help_text="申报创星默认6月5日截止，年底复核默认12月31日截止")
+    scheme = forms.ChoiceField(label="评定方案")
+    scheme_file = forms.FileField(label="上传评定方案（TOML）", required=False,
+                                  help_text="评定方案选择“上传文件”时使用；上传后即校验")
+    quota_mode = forms.ChoiceField(label="比例控制", choices=QuotaMode.choices, initial=QuotaMode.WARN)
+    notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60, required=False,
+                                     help_text="留空则按评定方案（一般为7天）")
+    deadline = forms.DateField(label="截止日期", required=False, widget=DateInput(), help_text="留空则按类型默认")
+    name = forms.CharField(label="名称", max_length=200, required=False, help_text="留空则自动生成")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root"].queryset = visible_organizations(user).order_by("path")
+        shipped = [(info["id"], f"{info['name']}（{info['id']}）") for info in list_schemes()]
+        self.fields["scheme"].choices = [*shipped, (UPLOAD, "上传文件")]
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("scheme_file")
+        if data.get("scheme") == UPLOAD:
+            if not upload:
+                self.add_error("scheme_file", "请上传评定方案文件")
+            elif upload.size > MAX_SCHEME_BYTES:
+                self.add_error("scheme_file", "评定方案文件不能超过256KB")
+            else:
+                try:
+                    data["scheme_text"] = upload.read().decode("utf-8")
+                except UnicodeDecodeError:
+                    self.add_error("scheme_file", "文件不是 UTF-8 编码")
+        return data
+
+
+class EvaluationFilterForm(forms.Form):
+    q = forms.CharField(label="搜索", required=False,
+                        widget=forms.TextInput(attrs={"placeholder": "组织名称或编号"}))
+    state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *EvaluationState.choices])
+    under = forms.IntegerField(label="下级", required=False, widget=forms.HiddenInput)
+
+
+def _score_fields(form: forms.Form, evaluation: Evaluation, prefix: str, *, disabled: bool = False) -> list:
+    rows = []
+    scheme = evaluation.campaign.scheme
+    for criterion in scheme.criteria_for(evaluation.organization.category):
+        maximum = Decimal(criterion.max_cents).scaleb(-2)
+        score = forms.DecimalField(label=f"{criterion.code} {criterion.name}", required=False, min_value=0,
+                                   max_value=maximum, decimal_places=2, disabled=disabled,
+                                   help_text=f"满分{maximum}")
+        comment = forms.CharField(label="说明", required=False, disabled=disabled,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+        form.fields[f"{prefix}score_{criterion.code}"] = score
+        form.fields[f"{prefix}comment_{criterion.code}"] = comment
+        rows.append((criterion, maximum))
+    return rows
+
+
+class ScoresForm(forms.Form):
+    """Per-criterion score and comment fields for the scheme's criteria of the organization's category."""
+
+    def __init__(self, *args, evaluation: Evaluation, disabled: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evaluation = evaluation
+        self.criteria = _score_fields(self, evaluation, "", disabled=disabled)
+
+    def rows(self):
+        return [(criterion, maximum, self[f"score_{criterion.code}"], self[f"comment_{criterion.code}"])
+                for criterion, maximum in self.criteria]
+
+    def scores(self) -> dict[str, dict]:
+        return {
+            criterion.code: {"score": self.cleaned_data.get(f"score_{criterion.code}"),
+                             "comment": self.cleaned_data.get(f"comment_{criterion.code}") or ""}
+            for criterion, _ in self.criteria
+        }
+
+
+class SelfEvaluationForm(ScoresForm):
+    def __init__(self, *args, evaluation: Evaluation, **kwargs):
+        super().__init__(*args, evaluation=evaluation, **kwargs)
+        self.fields["claimed_level"] = forms.TypedChoiceField(
+            label="申报星级", choices=_level_choices(evaluation.campaign), coerce=int, empty_value=None,
+            required=False, disabled=kwargs.get("disabled", False),
+        )
+
+
+class SuperiorEvaluationForm(ScoresForm):
+    innovation_project = forms.BooleanField(label="有党建创新项目", required=False)
+    comment = forms.CharField(label="考评意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SurveyForm(forms.Form):
+    member_count = forms.IntegerField(label="党员总数", min_value=1)
+    participant_count = forms.IntegerField(label="参加测评党员数", min_value=0)
+    satisfaction = forms.DecimalField(label="满意率", min_value=0, max_value=1, decimal_places=4,
+                                      help_text="0到1之间，如0.92")
+    meeting_on = forms.DateField(label="测评会日期", widget=DateInput())
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label="审核结果", choices=[("approve", "审核通过"), ("return", "退回上级重新考评")],
+                                 widget=forms.RadioSelect)
+    comment = forms.CharField(label="审核意见或退回理由", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="退回时必须填写理由")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", "退回时请填写理由")
+        return data
+
+
+class DirectCheckForm(forms.Form):
+    method = forms.ChoiceField(label="核查方式", choices=CheckMethod.choices)
+    finding = forms.CharField(label="核查情况", widget=forms.Textarea(attrs={"rows": 3}))
+    checked_on = forms.DateField(label="核查日期", required=False, widget=DateInput())
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label="公示标题", max_length=200)
+    starts_on = forms.DateField(label="公示开始日期", required=False, widget=DateInput(),
+                                help_text="留空为今天；截止日期按评定方案的公示天数计算")
+
+
+class ObjectionAnswerForm(forms.Form):
+    objection = forms.IntegerField(widget=forms.HiddenInput)
+    upheld = forms.TypedChoiceField(label="处理结果", coerce=lambda value: value == "1",
+                                    choices=[("0", "异议不成立"), ("1", "异议成立，退回重新考评")])
+    answer = forms.CharField(label="答复", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApprovalForm(forms.Form):
+    approved_on = forms.DateField(label="工委会批准日期", widget=DateInput())
+    minutes_number = forms.CharField(label="会议纪要编号", max_length=100)
+
+
+class MunicipalSendForm(forms.Form):
+    sent_on = forms.DateField(label="报送日期", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"sent_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class ReviewChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.evaluation.organization.name}（报送于{obj.sent_on:%Y-%m-%d}）"
+
+
+class MunicipalReturnForm(forms.Form):
+    review = ReviewChoiceField(label="组织", queryset=MunicipalReview.objects.none())
+    returned_on = forms.DateField(label="返回日期", widget=DateInput())
+    result = forms.ChoiceField(label="复审结果", choices=MunicipalResult.choices)
+    result_level = forms.TypedChoiceField(label="复审后星级", required=False, coerce=int, empty_value=None,
+                                          help_text="复审未通过时填写")
+    note = forms.CharField(label="复审意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = (
+            MunicipalReview.objects.filter(evaluation__campaign=campaign, returned_on__isnull=True)
+            .select_related("evaluation__organization")
+        )
+        self.fields["result_level"].choices = _level_choices(campaign)
+
+
+class TieDecisionForm(forms.Form):
+    """Which of a tie's organizations keep their level; prefixed ``tie<id>`` (the tie's id is posted as ``tie``)."""
+
+    kept = forms.TypedMultipleChoiceField(label="保留星级的组织", coerce=int, widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label="决定理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, tie=None, names: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tie is not None:
+            names = names or {}
+            self.fields["kept"].choices = [(pk, names.get(pk, str(pk))) for pk in tie.candidates]
+        else:
+            self.fields["kept"].choices = []

@@ -1,0 +1,36 @@
+"""The campaign pages of the office, the reviewers and the branches (the public notice pages are elsewhere)."""
+
+from django.urls import path
+
+from xingji.campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create, name="create"),
+    path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/open/", views.campaign_open, name="open"),
+    path("<int:pk>/evaluations/", views.evaluation_list, name="evaluation_list"),
+    path("<int:pk>/export/", views.campaign_export, name="export"),
+    path("<int:pk>/rating/", views.rating, name="rating"),
+    path("<int:pk>/rating/status/", views.rating_status, name="rating_status"),
+    path("<int:pk>/rating/start/", views.rating_start, name="rating_start"),
+    path("<int:pk>/rating/tie/", views.tie_decide, name="tie_decide"),
+    path("<int:pk>/notice/", views.notice_publish, name="notice_publish"),
+    path("<int:pk>/notice/close/", views.notice_close, name="notice_close"),
+    path("<int:pk>/objections/", views.objections, name="objections"),
+    path("<int:pk>/objections/answer/", views.objection_answer, name="objection_answer"),
+    path("<int:pk>/approve/", views.campaign_approve, name="approve"),
+    path("<int:pk>/municipal/send/", views.municipal_send, name="municipal_send"),
+    path("<int:pk>/municipal/return/", views.municipal_return, name="municipal_return"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation"),
+    path("evaluations/<int:pk>/self/", views.self_evaluation, name="self_evaluation"),
+    path("evaluations/<int:pk>/self/docx/", views.self_evaluation_docx_view, name="self_evaluation_docx"),
+    path("evaluations/<int:pk>/self/return/", views.self_evaluation_return, name="self_return"),
+    path("evaluations/<int:pk>/survey/", views.survey_figures, name="survey"),
+    path("evaluations/<int:pk>/superior/", views.superior_evaluation, name="superior_evaluation"),
+    path("evaluations/<int:pk>/review/", views.five_star_review, name="review"),
+    path("evaluations/<int:pk>/check/", views.direct_check, name="direct_check"),
+    path("ledger/<int:pk>/", views.ledger, name="ledger"),
+]

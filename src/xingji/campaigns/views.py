@@ -1,0 +1,711 @@
+"""The campaign pages of the office, the reviewers and the branches.
+
+Thin views: every object is reached through ``xingji.campaigns.access``
+(404 outside the user's subtree), every change is one service call. A
+``TransitionRefused`` (state or data) shows as a form error or a message;
+an ``ActionForbidden`` (role) is a 403.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xingji.accounts.access import access_organization, visible_organizations
+from xingji.accounts.models import Role
+from xingji.campaigns import access, selectors, services
+from xingji.campaigns.forms import (
+    UPLOAD,
+    ApprovalForm,
+    CampaignCreateForm,
+    DirectCheckForm,
+    EvaluationFilterForm,
+    MunicipalReturnForm,
+    MunicipalSendForm,
+    NoticeForm,
+    ObjectionAnswerForm,
+    ReasonForm,
+    ReviewForm,
+    SelfEvaluationForm,
+    SuperiorEvaluationForm,
+    SurveyForm,
+    TieDecisionForm,
+)
+from xingji.campaigns.models import (
+    Campaign,
+    CriterionScore,
+    Evaluation,
+    EvaluationState,
+    NoticeState,
+    ObjectionState,
+    QuotaTie,
+    ScorePart,
+    TieState,
+)
+from xingji.orgs.models import Organization
+from xingji.records.selectors import engine_facts
+from xingji.web.decorators import login_required
+from xingji.web.exports import export_stamp, xlsx_response
+from xingji.web.forms import add_service_error
+from xingji.web.pagination import paginate
+
+try:  # the .docx self-evaluation form, when the documents module is present
+    from xingji.campaigns.documents import self_evaluation_docx
+except ImportError:  # pragma: no cover
+    self_evaluation_docx = None
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _messages_of(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+def _refused(request, error: ValidationError) -> None:
+    messages.error(request, _messages_of(error))
+
+
+def _office_campaign(request, pk) -> Campaign:
+    """A campaign the user sees (404) and runs as the committee office (403)."""
+    return access.access_campaign(request.user, pk, write=True)
+
+
+def _is_self(user, evaluation: Evaluation) -> bool:
+    if user.is_superuser:
+        return True
+    return user.organization_id == evaluation.organization_id and user.role in access.SELF_ROLES
+
+
+def _level_rows(campaign: Campaign, counts: dict[int, int]) -> list[dict]:
+    """One row per level of the scheme (highest first) with its count and a bar width (0-100)."""
+    largest = max(counts.values(), default=0)
+    rows = []
+    for level in sorted(campaign.scheme.level_values(), reverse=True):
+        count = counts.get(level, 0)
+        rows.append({"level": level, "name": campaign.level_name(level), "count": count,
+                     "width": round(count * 100 / largest) if largest else 0})
+    return rows
+
+
+def _chart(campaign: Campaign, proposed: dict[int, int], approved: dict[int, int]) -> dict:
+    """Geometry of the inline SVG bar chart: two bars (proposed, approved) per level."""
+    rows = []
+    largest = max([*proposed.values(), *approved.values()], default=0) or 1
+    for index, level in enumerate(sorted(campaign.scheme.level_values(), reverse=True)):
+        y = 10 + index * 44
+        rows.append({
+            "name": campaign.level_name(level), "y": y, "label_y": y + 22,
+            "proposed": proposed.get(level, 0), "approved": approved.get(level, 0),
+            "proposed_width": round(proposed.get(level, 0) * 380 / largest),
+            "approved_width": round(approved.get(level, 0) * 380 / largest),
+            "proposed_y": y + 2, "approved_y": y + 20,
+        })
+    return {"rows": rows, "height": 20 + len(rows) * 44}
+
+
+# --- campaigns ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    campaigns = selectors.campaign_list(user=request.user)
+    page, query = paginate(request, campaigns)
+    can_create = request.user.is_superuser or request.user.role == Role.COMMITTEE_OFFICE
+    return render(request, "campaigns/campaign_list.html",
+                  {"page_obj": page, "query": query, "can_create": can_create})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request):
+    user = request.user
+    if not (user.is_superuser or (user.role == Role.COMMITTEE_OFFICE and user.organization_id)):
+        raise PermissionDenied("只有市直工委组织部可以开展评定活动")
+    initial = {"year": timezone.localdate().year, "root": user.organization_id}
+    form = CampaignCreateForm(request.POST or None, request.FILES or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["scheme"] == UPLOAD
+        try:
+            campaign = services.campaign_create(
+                root=data["root"], year=data["year"], kind=data["kind"],
+                scheme="" if upload else data["scheme"],
+                scheme_text=data.get("scheme_text") if upload else None,
+                scheme_filename=data["scheme_file"].name if upload else "",
+                quota_mode=data["quota_mode"], notice_days=data["notice_days"],
+                deadline=data["deadline"], name=data["name"], actor=user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"已创建评定活动“{campaign.name}”，请核对后开展")
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/form.html", {
+        "title": "开展评定活动", "form": form, "multipart": True, "submit": "创建",
+        "cancel_url": reverse("campaigns:list"),
+    })
+
+
+@login_required
+@require_POST
+def campaign_open(request, pk):
+    campaign = _office_campaign(request, pk)
+    try:
+        services.campaign_open(campaign=campaign, actor=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "评定活动已开展，各组织可以开始自评")
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+def _node_for(request, campaign: Campaign) -> Organization:
+    """The node of the progress page: ?node=…, else the campaign's root, else the user's own organization."""
+    if request.GET.get("node"):
+        node = access_organization(request.user, request.GET["node"])
+        if not node.path.startswith(campaign.root.path):
+            raise Http404("没有找到该组织")
+        return node
+    if visible_organizations(request.user).filter(pk=campaign.root_id).exists():
+        return campaign.root
+    return access_organization(request.user, request.user.organization_id)
+
+
+def _children_counts(request, campaign: Campaign, node: Organization) -> list[dict]:
+    """The node's children with their evaluations per state, in two queries."""
+    children = list(visible_organizations(request.user)
+                    .filter(path__startswith=node.path, depth=node.depth + 1).order_by("path"))
+    if not children:
+        return []
+    width = len(node.path) + Organization.steplen
+    rows = (
+        selectors.evaluation_list(user=request.user, campaign=campaign).order_by()
+        .filter(organization__path__startswith=node.path, organization__depth__gt=node.depth)
+        .annotate(branch=Substr("organization__path", 1, width))
+        .values("branch")
+        .annotate(total=Count("id"), submitted=Count("id", filter=~Q(state=EvaluationState.SELF_DRAFT)),
+                  approved=Count("id", filter=Q(approved_level__isnull=False)))
+    )
+    counts = {row["branch"]: row for row in rows}
+    return [{"organization": child, **counts.get(child.path, {"total": 0, "submitted": 0, "approved": 0})}
+            for child in children]
+
+
+@login_required
+@require_GET
+def campaign_detail(request, pk):
+    """The progress page (评定进度): states, overdue, levels proposed and approved, drill-down."""
+    campaign = access.access_campaign(request.user, pk)
+    node = _node_for(request, campaign)
+    progress = selectors.campaign_progress(user=request.user, campaign=campaign, node=node)
+    states = [{"value": value, "label": label, "count": progress.by_state.get(value, 0)}
+              for value, label in EvaluationState.choices]
+    step = Organization.steplen
+    ancestor_paths = [node.path[:end] for end in range(len(campaign.root.path), len(node.path), step)]
+    ancestors = list(Organization.objects.filter(path__in=ancestor_paths).order_by("path"))
+    return render(request, "campaigns/campaign_detail.html", {
+        "campaign": campaign,
+        "node": node,
+        "ancestors": ancestors,
+        "progress": progress,
+        "states": states,
+        "proposed": _level_rows(campaign, progress.by_level),
+        "approved": _level_rows(campaign, progress.by_approved_level),
+        "chart": _chart(campaign, progress.by_level, progress.by_approved_level),
+        "children": _children_counts(request, campaign, node),
+        "is_office": access.is_office_for(request.user, campaign),
+        "notices": list(campaign.notices.all()),
+        "approvals": list(campaign.approvals.all()),
+    })
+
+
+@login_required
+@require_GET
+def evaluation_list(request, pk):
+    campaign = access.access_campaign(request.user, pk)
+    form = EvaluationFilterForm(request.GET)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    evaluations = selectors.evaluation_list(user=request.user, campaign=campaign, state=data.get("state") or None)
+    if data.get("q"):
+        evaluations = evaluations.filter(Q(organization__name__icontains=data["q"])
+                                         | Q(organization__code__icontains=data["q"]))
+    under = None
+    if data.get("under"):
+        under = access_organization(request.user, data["under"])
+        evaluations = evaluations.filter(organization__path__startswith=under.path)
+    if request.GET.get("overdue") and timezone.localdate() > campaign.deadline:
+        evaluations = evaluations.filter(state=EvaluationState.SELF_DRAFT)
+    page, query = paginate(request, evaluations)
+    rows = [(evaluation, campaign.level_name(evaluation.claimed_level), campaign.level_name(evaluation.level),
+             campaign.level_name(evaluation.approved_level)) for evaluation in page]
+    return render(request, "campaigns/evaluation_list.html", {
+        "campaign": campaign, "form": form, "page_obj": page, "rows": rows, "query": query, "under": under,
+    })
+
+
+@login_required
+@require_GET
+def campaign_export(request, pk):
+    """The campaign's results as Excel: organization, code, self/superior totals, final score, level, reasons."""
+    campaign = access.access_campaign(request.user, pk)
+    evaluations = selectors.evaluation_list(user=request.user, campaign=campaign)
+    totals = defaultdict(dict)
+    for row in (CriterionScore.objects.filter(evaluation__in=evaluations.order_by().values("pk"))
+                .order_by().values("evaluation_id", "part").annotate(total=Sum("score"))):
+        totals[row["evaluation_id"]][row["part"]] = row["total"]
+
+    def rows():
+        for evaluation in evaluations.iterator(chunk_size=2000):
+            own = totals[evaluation.pk]
+            level = evaluation.approved_level if evaluation.approved_level is not None else evaluation.level
+            yield [
+                evaluation.organization.name, evaluation.organization.code, evaluation.get_state_display(),
+                own.get(ScorePart.SELF), own.get(ScorePart.SUPERIOR), evaluation.final_score,
+                campaign.level_name(level), "；".join(reason.get("message", "") for reason in evaluation.reasons),
+            ]
+
+    return xlsx_response(
+        f"{campaign.name}-评定结果-{export_stamp()}.xlsx", "评定结果",
+        ["党组织", "组织编号", "状态", "自评得分", "考评得分", "最终得分", "星级", "评定理由"], rows(),
+        notes=[f"{campaign.name}（{campaign.scheme_name}）"],
+    )
+
+
+# --- the rating run ----------------------------------------------------------------------
+
+
+def _run_json(run) -> dict:
+    if run is None:
+        return {"run": None, "active": False, "percent": 0}
+    return {"run": run.pk, "state": run.state, "state_label": run.get_state_display(), "phase": run.phase,
+            "phase_label": run.get_phase_display(), "done": run.done, "total": run.total,
+            "percent": run.percent, "active": run.is_active, "error": run.error}
+
+
+@login_required
+@require_GET
+def rating(request, pk):
+    """The campaign-wide rating: start it, follow its progress, the quota summary and the ties."""
+    campaign = access.access_campaign(request.user, pk)
+    run = selectors.latest_run(campaign)
+    ties = list(QuotaTie.objects.filter(run=run)) if run is not None else []
+    ids = {pk for tie in ties for pk in tie.candidates}
+    names = dict(Evaluation.objects.filter(pk__in=ids).values_list("pk", "organization__name"))
+    is_office = access.is_office_for(request.user, campaign)
+    tie_rows = [{"tie": tie, "kept_names": [names.get(i, i) for i in tie.kept],
+                 "moved_names": [names.get(i, i) for i in tie.moved],
+                 "form": TieDecisionForm(initial={"kept": tie.kept}, tie=tie, names=names,
+                                         prefix=f"tie{tie.pk}")
+                 if is_office and tie.state == TieState.OPEN else None}
+                for tie in ties]
+    return render(request, "campaigns/rating.html", {
+        "campaign": campaign, "run": run, "summary": selectors.quota_summary(campaign),
+        "ties": tie_rows, "is_office": is_office,
+        "levels": {str(level): campaign.level_name(level) for level in campaign.scheme.level_values()},
+    })
+
+
+@login_required
+@require_GET
+def rating_status(request, pk):
+    campaign = access.access_campaign(request.user, pk)
+    return JsonResponse(_run_json(selectors.latest_run(campaign)))
+
+
+@login_required
+@require_POST
+def rating_start(request, pk):
+    campaign = _office_campaign(request, pk)
+    try:
+        services.campaign_rate(campaign=campaign, actor=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "全面评定已开始")
+    return redirect("campaigns:rating", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def tie_decide(request, pk):
+    campaign = _office_campaign(request, pk)
+    tie = QuotaTie.objects.filter(run__campaign=campaign, pk=request.POST.get("tie") or 0).first() \
+        if (request.POST.get("tie") or "").isdigit() else None
+    if tie is None:
+        messages.error(request, "请选择要决定的比例线并列")
+        return redirect("campaigns:rating", pk=campaign.pk)
+    form = TieDecisionForm(request.POST, tie=tie, prefix=f"tie{tie.pk}")
+    if not form.is_valid():
+        messages.error(request, "请选择保留的组织并填写理由")
+        return redirect("campaigns:rating", pk=campaign.pk)
+    kept = list(Evaluation.objects.filter(pk__in=form.cleaned_data["kept"], campaign=campaign))
+    try:
+        services.quota_tie_decide(tie=tie, kept=kept, reason=form.cleaned_data["reason"], actor=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "已记录并列决定")
+    return redirect("campaigns:rating", pk=campaign.pk)
+
+
+# --- notices, objections, approval, municipal re-review ----------------------------------------
+
+
+def _office_form(request, pk, form_class, title: str, call, *, success: str, note: str = "", form_kwargs=None):
+    """A form page of the office on a campaign: the form, then one service call."""
+    campaign = _office_campaign(request, pk)
+    form = form_class(request.POST or None, **(form_kwargs(campaign) if form_kwargs else {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(campaign, form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/form.html", {
+        "title": title, "campaign": campaign, "form": form, "note": note,
+        "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_publish(request, pk):
+    def call(campaign, data):
+        services.notice_publish(campaign=campaign, title=data["title"], starts_on=data["starts_on"],
+                                actor=request.user)
+
+    return _office_form(request, pk, NoticeForm, "发布公示", call, success="公示已发布",
+                        note="公示名单为全部已评定待公示的组织及其评定星级。")
+
+
+@login_required
+@require_GET
+def objections(request, pk):
+    """The campaign's notices with their objections, and the office's answer forms."""
+    campaign = _office_campaign(request, pk)
+    notices = []
+    for notice in campaign.notices.all():
+        rows = [{"objection": objection,
+                 "form": ObjectionAnswerForm(initial={"objection": objection.pk}, prefix=f"o{objection.pk}")
+                 if objection.state == ObjectionState.OPEN else None}
+                for objection in selectors.notice_objections(notice)]
+        notices.append({"notice": notice, "objections": rows,
+                        "can_close": notice.state == NoticeState.PUBLISHED})
+    return render(request, "campaigns/objections.html", {"campaign": campaign, "notices": notices})
+
+
+@login_required
+@require_POST
+def objection_answer(request, pk):
+    campaign = _office_campaign(request, pk)
+    prefix = next((key.split("-")[0] for key in request.POST if key.endswith("-objection")), None)
+    form = ObjectionAnswerForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        messages.error(request, "请选择处理结果并填写答复")
+        return redirect("campaigns:objections", pk=campaign.pk)
+    objection = access.access_objection(request.user, form.cleaned_data["objection"])
+    if objection.notice.campaign_id != campaign.pk:
+        raise Http404("没有找到该异议")
+    try:
+        services.objection_answer(objection=objection, upheld=form.cleaned_data["upheld"],
+                                  answer=form.cleaned_data["answer"], actor=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "已答复异议")
+    return redirect("campaigns:objections", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+def notice_close(request, pk):
+    campaign = _office_campaign(request, pk)
+    notice = campaign.notices.filter(state=NoticeState.PUBLISHED).first()
+    if notice is None:
+        messages.error(request, "没有进行中的公示")
+        return redirect("campaigns:detail", pk=campaign.pk)
+    try:
+        services.notice_close(notice=notice, actor=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "公示已结束")
+    return redirect("campaigns:detail", pk=campaign.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_approve(request, pk):
+    def call(campaign, data):
+        services.campaign_approve(campaign=campaign, approved_on=data["approved_on"],
+                                  minutes_number=data["minutes_number"], actor=request.user)
+
+    return _office_form(request, pk, ApprovalForm, "录入工委会批准", call, success="已录入工委会批准，星级已记入台账",
+                        note="公示期满且没有未答复异议的组织，批准后其星级记入星级管理台账。")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def municipal_send(request, pk):
+    def call(campaign, data):
+        services.municipal_review_send(campaign=campaign, sent_on=data["sent_on"], actor=request.user)
+
+    return _office_form(request, pk, MunicipalSendForm, "报送市委组织部复审", call, success="已报送复审",
+                        note="全部已批准的五星级组织一并报送。")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def municipal_return(request, pk):
+    def call(campaign, data):
+        services.municipal_review_return(review=data["review"], returned_on=data["returned_on"],
+                                         result=data["result"], result_level=data["result_level"],
+                                         note=data["note"], actor=request.user)
+
+    return _office_form(request, pk, MunicipalReturnForm, "录入市委组织部复审结果", call, success="已录入复审结果",
+                        form_kwargs=lambda campaign: {"campaign": campaign})
+
+
+# --- evaluations -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def evaluation_detail(request, pk):
+    evaluation = access.access_evaluation(request.user, pk)
+    campaign = evaluation.campaign
+    user = request.user
+    return render(request, "campaigns/evaluation_detail.html", {
+        "evaluation": evaluation, "campaign": campaign,
+        "scores": selectors.evaluation_scores(evaluation),
+        "is_self": _is_self(user, evaluation),
+        "is_superior": access.is_superior_of(user, evaluation),
+        "is_office": access.is_office_for(user, campaign),
+        "level_name": campaign.level_name,
+        "claimed": campaign.level_name(evaluation.claimed_level),
+        "proposed": campaign.level_name(evaluation.level),
+        "approved": campaign.level_name(evaluation.approved_level),
+        "can_docx": self_evaluation_docx is not None,
+    })
+
+
+def _self_initial(evaluation: Evaluation) -> dict:
+    initial = {"claimed_level": evaluation.claimed_level}
+    for code, row in selectors.evaluation_scores(evaluation).items():
+        initial[f"score_{code}"] = row["self"]
+        initial[f"comment_{code}"] = row["self_comment"]
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_evaluation(request, pk):
+    """The self-evaluation form (自评表): draft, submit; read-only once submitted."""
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_self(request.user, evaluation)
+    locked = evaluation.state != EvaluationState.SELF_DRAFT
+    form = SelfEvaluationForm(request.POST if request.method == "POST" and not locked else None,
+                              evaluation=evaluation, initial=_self_initial(evaluation), disabled=locked)
+    if request.method == "POST" and locked:
+        messages.error(request, "自评已提交，不能修改；如需修改请由上级退回")
+        return redirect("campaigns:self_evaluation", pk=evaluation.pk)
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        try:
+            services.self_evaluation_save_draft(evaluation=evaluation, scores=form.scores(),
+                                                claimed_level=form.cleaned_data.get("claimed_level"),
+                                                actor=request.user)
+            if submit:
+                services.self_evaluation_submit(evaluation=evaluation, actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "自评已提交" if submit else "自评草稿已保存")
+            return redirect("campaigns:self_evaluation", pk=evaluation.pk)
+    return render(request, "campaigns/self_evaluation.html", {
+        "evaluation": evaluation, "campaign": evaluation.campaign, "form": form, "locked": locked,
+        "can_docx": self_evaluation_docx is not None,
+    })
+
+
+@login_required
+@require_GET
+def self_evaluation_docx_view(request, pk):
+    evaluation = access.access_evaluation(request.user, pk)
+    if self_evaluation_docx is None:  # pragma: no cover
+        raise Http404("暂不能导出")
+    response = HttpResponse(self_evaluation_docx(evaluation), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{evaluation.organization.name}-自评表.docx")
+    return response
+
+
+@login_required
+@require_POST
+def self_evaluation_return(request, pk):
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_superior(request.user, evaluation)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "退回时请填写理由")
+    else:
+        try:
+            services.self_evaluation_return(evaluation=evaluation, reason=form.cleaned_data["reason"],
+                                            actor=request.user)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, "自评已退回")
+    return redirect("campaigns:superior_evaluation", pk=evaluation.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_figures(request, pk):
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_self_or_superior(request.user, evaluation)
+    initial = {"member_count": evaluation.survey_member_count,
+               "participant_count": evaluation.survey_participant_count,
+               "satisfaction": evaluation.survey_satisfaction, "meeting_on": evaluation.survey_meeting_on}
+    form = SurveyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.survey_figures_record(evaluation=evaluation, member_count=data["member_count"],
+                                           participant_count=data["participant_count"],
+                                           satisfaction=data["satisfaction"], meeting_on=data["meeting_on"],
+                                           actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已录入党员群众测评结果")
+            return redirect("campaigns:evaluation", pk=evaluation.pk)
+    return render(request, "campaigns/form.html", {
+        "title": f"录入测评结果：{evaluation.organization.name}", "campaign": evaluation.campaign, "form": form,
+        "note": "扩大党员大会测评：参加测评党员须达到党员总数的80%，测评方为有效。",
+        "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
+    })
+
+
+def _superior_initial(evaluation: Evaluation, scores: dict) -> dict:
+    initial = {"innovation_project": evaluation.innovation_project, "comment": evaluation.superior_comment}
+    for code, row in scores.items():
+        initial[f"score_{code}"] = row["superior"]
+        initial[f"comment_{code}"] = row["superior_comment"]
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def superior_evaluation(request, pk):
+    """The superior's evaluation (考评表): self scores, survey, evidence side by side; preview; submit."""
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_superior(request.user, evaluation)
+    campaign = evaluation.campaign
+    scores = selectors.evaluation_scores(evaluation)
+    form = SuperiorEvaluationForm(request.POST or None, evaluation=evaluation,
+                                  initial=_superior_initial(evaluation, scores))
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "preview":
+                preview = selectors.evaluation_preview(evaluation=evaluation, scores=form.scores(),
+                                                       innovation_project=data["innovation_project"])
+            else:
+                services.superior_evaluate(evaluation=evaluation, scores=form.scores(), comment=data["comment"],
+                                           innovation_project=data["innovation_project"], actor=request.user)
+                messages.success(request, "考评已提交")
+                return redirect("campaigns:evaluation", pk=evaluation.pk)
+        except ValidationError as error:
+            add_service_error(form, error)
+    side = [{"code": code, **row, "field": form[f"score_{code}"], "comment_field": form[f"comment_{code}"]}
+            for code, row in scores.items()]
+    self_total = sum((row["self"] or Decimal(0) for row in scores.values()), Decimal(0))
+    return render(request, "campaigns/superior_evaluation.html", {
+        "evaluation": evaluation, "campaign": campaign, "form": form, "side": side, "preview": preview,
+        "self_total": self_total, "claimed": campaign.level_name(evaluation.claimed_level),
+        "facts": engine_facts(evaluation.organization, campaign.year),
+        "return_form": ReasonForm(),
+        "can_return": evaluation.state in (EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def five_star_review(request, pk):
+    """The office approves or returns a five-star proposal."""
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_office(request.user, evaluation.campaign)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "approve":
+                services.five_star_review_approve(evaluation=evaluation, comment=data["comment"], actor=request.user)
+            else:
+                services.five_star_review_return(evaluation=evaluation, reason=data["comment"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已审核通过" if data["decision"] == "approve" else "已退回上级重新考评")
+            return redirect("campaigns:evaluation", pk=evaluation.pk)
+    campaign = evaluation.campaign
+    return render(request, "campaigns/form.html", {
+        "title": f"五星级审核：{evaluation.organization.name}", "campaign": campaign, "form": form,
+        "note": f"建议星级：{campaign.level_name(evaluation.level) or '—'}；最终得分：{evaluation.final_score or '—'}",
+        "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def direct_check(request, pk):
+    """The office records how it checked an organization directly under the committee (普查/抽查)."""
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_office(request.user, evaluation.campaign)
+    initial = {"method": evaluation.check_method, "finding": evaluation.check_finding,
+               "checked_on": evaluation.checked_on or timezone.localdate()}
+    form = DirectCheckForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.direct_check_record(evaluation=evaluation, method=data["method"], finding=data["finding"],
+                                         checked_on=data["checked_on"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已记录核查情况")
+            return redirect("campaigns:evaluation", pk=evaluation.pk)
+    return render(request, "campaigns/form.html", {
+        "title": f"普查/抽查：{evaluation.organization.name}", "campaign": evaluation.campaign, "form": form,
+        "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
+    })
+
+
+# --- the star ledger ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def ledger(request, pk):
+    organization = access_organization(request.user, pk)
+    entries = list(selectors.star_ledger(organization))
+    return render(request, "campaigns/ledger.html", {
+        "organization": organization, "entries": entries, "current": entries[-1] if entries else None,
+    })

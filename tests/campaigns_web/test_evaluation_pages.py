@@ -1,0 +1,201 @@
+"""The evaluation pages: self-evaluation, survey figures, superior evaluation with preview, review, direct check."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.campaigns.steps import (
+    CODES,
+    actions,
+    audit_count,
+    evaluation_of,
+    force_state,
+    record_survey,
+    self_evaluate,
+    snapshot,
+)
+from xingji.campaigns.models import CriterionScore, EvaluationState, ScorePart
+
+
+def _scores(value, prefix: str = "") -> dict:
+    data = {}
+    for code in CODES:
+        data[f"{prefix}score_{code}"] = str(value)
+        data[f"{prefix}comment_{code}"] = f"说明{code}"
+    return data
+
+
+def test_it_shows_the_evaluation_to_anyone_who_sees_it(client, campaign, tree, inspector, secretary_2):
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    client.force_login(inspector)
+    response = client.get(reverse("campaigns:evaluation", args=[evaluation.pk]))
+    assert response.status_code == 200
+    assert f'href="{reverse("campaigns:self_evaluation", args=[evaluation.pk])}"' not in response.content.decode()
+    client.force_login(secretary_2)
+    assert client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).status_code == 404
+
+
+def test_it_saves_a_self_evaluation_draft_and_submits_it(client, campaign, tree, secretary):
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    url = reverse("campaigns:self_evaluation", args=[evaluation.pk])
+    client.force_login(secretary)
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, {**_scores(8), "claimed_level": "3", "action": "save"})
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.state == EvaluationState.SELF_DRAFT
+    assert evaluation.claimed_level == 3
+    assert CriterionScore.objects.filter(evaluation=evaluation, part=ScorePart.SELF, score=8).count() == 10
+    assert actions("evaluation.") == ["evaluation.self_saved"]
+
+    response = client.post(url, {**_scores(9), "claimed_level": "4", "action": "submit"})
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.state == EvaluationState.SELF_SUBMITTED
+    assert actions("evaluation.") == ["evaluation.self_saved", "evaluation.self_saved", "evaluation.self_submitted"]
+
+    # Read-only once submitted: the inputs are disabled, a POST changes nothing.
+    content = client.get(url).content.decode()
+    assert "disabled" in content and "提交自评</button>" not in content
+    before = snapshot(evaluation)
+    client.post(url, {**_scores(1), "claimed_level": "1", "action": "save"})
+    assert snapshot(evaluation) == before
+
+
+def test_it_shows_the_refusal_of_an_incomplete_submission(client, campaign, tree, secretary):
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    client.force_login(secretary)
+    response = client.post(reverse("campaigns:self_evaluation", args=[evaluation.pk]),
+                           {"score_1": "5", "action": "submit"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    evaluation.refresh_from_db()
+    assert evaluation.state == EvaluationState.SELF_DRAFT
+
+
+def test_it_refuses_the_self_evaluation_to_the_superior(client, campaign, tree, reviewer, office_user):
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    for user in (reviewer, office_user):
+        client.force_login(user)
+        assert client.get(reverse("campaigns:self_evaluation", args=[evaluation.pk])).status_code == 403
+
+
+def test_it_lets_the_superior_return_a_self_evaluation(client, campaign, tree, secretary, reviewer):
+    evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
+    client.force_login(secretary)
+    assert client.post(reverse("campaigns:self_return", args=[evaluation.pk]), {"reason": "x"}).status_code == 403
+    client.force_login(reviewer)
+    response = client.post(reverse("campaigns:self_return", args=[evaluation.pk]), {"reason": "材料不全"})
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert (evaluation.state, evaluation.return_reason) == (EvaluationState.SELF_DRAFT, "材料不全")
+    assert actions("evaluation.")[-1] == "evaluation.self_returned"
+    client.force_login(secretary)
+    assert "材料不全" in client.get(reverse("campaigns:self_evaluation", args=[evaluation.pk])).content.decode()
+
+
+def test_it_records_the_survey_figures(client, campaign, tree, reviewer, inspector):
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    url = reverse("campaigns:survey", args=[evaluation.pk])
+    client.force_login(inspector)
+    assert client.get(url).status_code == 403
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"member_count": "20", "participant_count": "25", "satisfaction": "0.9",
+                                 "meeting_on": "2025-05-20"})
+    assert response.status_code == 200
+    assert "参加测评党员数不能超过党员总数" in response.content.decode()
+    response = client.post(url, {"member_count": "20", "participant_count": "18", "satisfaction": "0.9",
+                                 "meeting_on": "2025-05-20"})
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert (evaluation.survey_member_count, evaluation.survey_participant_count) == (20, 18)
+    assert actions("evaluation.") == ["evaluation.survey_recorded"]
+
+
+def test_it_previews_the_superior_evaluation_without_saving(client, campaign, tree, secretary, reviewer):
+    evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
+    record_survey(evaluation, secretary)
+    url = reverse("campaigns:superior_evaluation", args=[evaluation.pk])
+    client.force_login(reviewer)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "预览" in response.content.decode()
+    before = snapshot(evaluation)
+
+    response = client.post(url, {**_scores(9), "comment": "好", "action": "preview"})
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview is not None and preview.final_score >= 90
+    assert "预览（未保存）" in response.content.decode()
+    assert snapshot(evaluation) == before
+    assert not CriterionScore.objects.filter(evaluation=evaluation, part=ScorePart.SUPERIOR).exists()
+
+    response = client.post(url, {**_scores(8), "comment": "同意", "action": "submit"})
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.state in (EvaluationState.EVALUATED, EvaluationState.REVIEW_PENDING)
+    assert evaluation.final_score is not None and evaluation.superior_comment == "同意"
+    assert actions("evaluation.")[-1] == "evaluation.superior_evaluated"
+
+
+def test_it_shows_the_refusal_of_an_evaluation_before_the_survey(client, campaign, tree, secretary, reviewer):
+    evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
+    client.force_login(reviewer)
+    count = audit_count()
+    response = client.post(reverse("campaigns:superior_evaluation", args=[evaluation.pk]),
+                           {**_scores(8), "action": "submit"})
+    assert response.status_code == 200
+    assert "尚未录入党员群众测评结果" in response.content.decode()
+    assert audit_count() == count
+
+
+def test_it_refuses_the_superior_page_to_the_organization_itself(client, campaign, tree, secretary):
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    client.force_login(secretary)
+    assert client.get(reverse("campaigns:superior_evaluation", args=[evaluation.pk])).status_code == 403
+
+
+def test_it_approves_and_returns_five_star_proposals(client, campaign, tree, office_user, reviewer):
+    first = force_state(evaluation_of(campaign, tree.finance_1), EvaluationState.REVIEW_PENDING)
+    second = force_state(evaluation_of(campaign, tree.finance_2), EvaluationState.REVIEW_PENDING)
+    client.force_login(reviewer)
+    assert client.get(reverse("campaigns:review", args=[first.pk])).status_code == 403
+    client.force_login(office_user)
+    assert client.get(reverse("campaigns:review", args=[first.pk])).status_code == 200
+    response = client.post(reverse("campaigns:review", args=[first.pk]), {"decision": "approve", "comment": "属实"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.state in (EvaluationState.EVALUATED, EvaluationState.RATED, EvaluationState.NOTICE_PASSED)
+    response = client.post(reverse("campaigns:review", args=[second.pk]), {"decision": "return", "comment": ""})
+    assert response.status_code == 200  # a return needs a reason
+    client.post(reverse("campaigns:review", args=[second.pk]), {"decision": "return", "comment": "创新项目不足"})
+    second.refresh_from_db()
+    assert (second.state, second.return_reason) == (EvaluationState.REEVALUATION, "创新项目不足")
+    assert actions("evaluation.five_star") == ["evaluation.five_star_approved", "evaluation.five_star_returned"]
+
+
+def test_it_records_a_direct_check(client, campaign, tree, office_user):
+    evaluation = force_state(evaluation_of(campaign, tree.finance), EvaluationState.SELF_SUBMITTED)
+    client.force_login(office_user)
+    response = client.post(reverse("campaigns:direct_check", args=[evaluation.pk]),
+                           {"method": "sample", "finding": "台账齐全", "checked_on": "2025-06-01"})
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert (evaluation.check_method, evaluation.check_finding) == ("sample", "台账齐全")
+    assert actions("evaluation.") == ["evaluation.direct_checked"]
+    # Not directly under the committee: refused on the form.
+    other = force_state(evaluation_of(campaign, tree.finance_1), EvaluationState.SELF_SUBMITTED)
+    response = client.post(reverse("campaigns:direct_check", args=[other.pk]),
+                           {"method": "census", "finding": "x", "checked_on": "2025-06-01"})
+    assert response.status_code == 200
+    assert "只有市直工委直属的组织" in response.content.decode()
+
+
+def test_it_exports_the_self_evaluation_as_word(client, campaign, tree, secretary):
+    evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
+    client.force_login(secretary)
+    response = client.get(reverse("campaigns:self_evaluation_docx", args=[evaluation.pk]))
+    assert response.status_code == 200
+    assert response.content[:2] == b"PK"
