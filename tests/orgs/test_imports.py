@@ -20,13 +20,12 @@ from tests.factories import MemberFactory, OrganizationFactory
 from xingji.accounts.access import visible_organizations
 from xingji.audit.chain import verify_chain
 from xingji.audit.models import AuditEntry
-from xingji.audit.services import audit_log
+from xingji.audit.services import append_audit_entries, audit_log
 from xingji.orgs import imports
 from xingji.orgs.imports import (
     CONCURRENT_CHANGE,
     ImportResult,
     RowError,
-    append_audit_entries,
     import_error_report,
     import_members,
     import_organizations,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
-from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from xingji.audit.chain import GENESIS_HASH, entry_hash, to_json_value
@@ -59,37 +58,59 @@ def audit_log(*, actor, action: str, obj: Model, before: Any, after: Any) -> Aud
     other lock after it (the fixed order — domain rows first, chain last —
     rules out deadlocks between services).
     """
+    return append_audit_entries(actor=actor, entries=[(action, obj, before, after)])[0]
+
+
+def append_audit_entries(*, actor, entries: Sequence[tuple[str, Model, Any, Any]]) -> list[AuditEntry]:
+    """Append ``(action, obj, before, after)`` entries to the audit chain in one INSERT.
+
+    The bulk form of ``audit_log``: the same checks,
+    the same chain lock held until the caller's transaction ends, the same
+    hash (``xingji.audit.chain.entry_hash``), and the entries in the order
+    given, all with one timestamp (they are one change). Call it last in the
+    transaction, as ``audit_log``.
+    """
+    if not entries:
+        return []
     if not transaction.get_connection().in_atomic_block:
-        raise TransactionManagementError("audit_log must run inside the transaction of the change it records")
-    if not ACTION_PATTERN.match(action):
-        raise ValueError(f"audit action should look like 'organization.created', not {action!r}")
-    if obj.pk is None:
-        raise ValueError("audit_log needs a saved object (log a deletion before deleting)")
+        raise transaction.TransactionManagementError(
+            "append_audit_entries must run inside the transaction of the change it records"
+        )
     if actor is None:
         actor_user, actor_name = None, SYSTEM_ACTOR_NAME
     elif not actor.is_authenticated:
         actor_user, actor_name = None, ANONYMOUS_ACTOR_NAME
     else:
         actor_user, actor_name = actor, str(actor)[:200]
-    before_value = to_json_value(before)
-    after_value = to_json_value(after)
+    prepared = []
+    for action, obj, before, after in entries:
+        if not ACTION_PATTERN.match(action):
+            raise ValueError(f"audit action should look like 'organization.created', not {action!r}")
+        if obj.pk is None:
+            raise ValueError("audit entries need saved objects")
+        prepared.append((action, obj, to_json_value(before), to_json_value(after)))
 
     _lock_chain()
     latest = AuditEntry.objects.order_by("-sequence").values_list("sequence", "hash").first()
-    sequence, previous_hash = (latest[0] + 1, latest[1]) if latest else (1, GENESIS_HASH)
-    entry = AuditEntry(
-        sequence=sequence,
-        created_at=timezone.now(),
-        actor=actor_user,
-        actor_name=actor_name,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        before=before_value,
-        after=after_value,
-        previous_hash=previous_hash,
-    )
-    entry.hash = entry_hash(entry)
-    entry.save()
-    return entry
+    sequence, previous_hash = (latest[0], latest[1]) if latest else (0, GENESIS_HASH)
+    now = timezone.now()
+    created = []
+    for action, obj, before, after in prepared:
+        sequence += 1
+        entry = AuditEntry(
+            sequence=sequence,
+            created_at=now,
+            actor=actor_user,
+            actor_name=actor_name,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            before=before,
+            after=after,
+            previous_hash=previous_hash,
+        )
+        entry.hash = previous_hash = entry_hash(entry)
+        created.append(entry)
+    AuditEntry.objects.bulk_create(created, batch_size=500)
+    return created

@@ -68,12 +68,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from xingji.audit.chain import GENESIS_HASH, entry_hash, to_json_value
-from xingji.audit.models import AuditEntry
-from xingji.audit.services import ACTION_PATTERN, ANONYMOUS_ACTOR_NAME, SYSTEM_ACTOR_NAME, _lock_chain
+from xingji.audit.services import append_audit_entries
 from xingji.orgs.models import (
     PHONE_VALIDATOR,
     Gender,
@@ -552,61 +550,6 @@ def _file_problem_result(problem: FileProblem) -> ImportResult:
 
 
 # --- the audit chain, in bulk ----------------------------------------------------------------------
-
-
-def append_audit_entries(*, actor, entries: Sequence[tuple[str, Model, Any, Any]]) -> list[AuditEntry]:
-    """Append ``(action, obj, before, after)`` entries to the audit chain in one INSERT.
-
-    The bulk form of ``xingji.audit.services.audit_log``: the same checks,
-    the same chain lock held until the caller's transaction ends, the same
-    hash (``xingji.audit.chain.entry_hash``), and the entries in the order
-    given, all with one timestamp (they are one change). Call it last in the
-    transaction, as ``audit_log``.
-    """
-    if not entries:
-        return []
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "append_audit_entries must run inside the transaction of the change it records"
-        )
-    if actor is None:
-        actor_user, actor_name = None, SYSTEM_ACTOR_NAME
-    elif not actor.is_authenticated:
-        actor_user, actor_name = None, ANONYMOUS_ACTOR_NAME
-    else:
-        actor_user, actor_name = actor, str(actor)[:200]
-    prepared = []
-    for action, obj, before, after in entries:
-        if not ACTION_PATTERN.match(action):
-            raise ValueError(f"audit action should look like 'organization.created', not {action!r}")
-        if obj.pk is None:
-            raise ValueError("audit entries need saved objects")
-        prepared.append((action, obj, to_json_value(before), to_json_value(after)))
-
-    _lock_chain()
-    latest = AuditEntry.objects.order_by("-sequence").values_list("sequence", "hash").first()
-    sequence, previous_hash = (latest[0], latest[1]) if latest else (0, GENESIS_HASH)
-    now = timezone.now()
-    created = []
-    for action, obj, before, after in prepared:
-        sequence += 1
-        entry = AuditEntry(
-            sequence=sequence,
-            created_at=now,
-            actor=actor_user,
-            actor_name=actor_name,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            before=before,
-            after=after,
-            previous_hash=previous_hash,
-        )
-        entry.hash = previous_hash = entry_hash(entry)
-        created.append(entry)
-    AuditEntry.objects.bulk_create(created, batch_size=500)
-    return created
 
 
 # --- organizations ------------------------------------------------------------------------------
