@@ -81,6 +81,9 @@ class Case:
     kwargs: dict = field(default_factory=dict)
     #: What an allowed POST without data answers (a form page again, or a redirect when done).
     post_answers: frozenset = frozenset({200, 302})
+    #: What an allowed GET answers (a page; or a redirect when the state refuses it, or a 503 when a
+    #: converter is not installed).
+    get_answers: frozenset = frozenset({200})
 
 
 FORM = {"get": "write", "post": "write"}
@@ -143,6 +146,9 @@ CASES.update({
     "campaigns:list": Case(),
     "campaigns:create": Case(office_only=True, post="read"),
     "campaigns:detail": Case(target="campaign"),
+    # The campaign is opened, no longer a draft: its edit page is refused with a redirect.
+    "campaigns:edit": Case(target="campaign", who="office", **FORM, get_answers=frozenset({302}),
+                           post_answers=frozenset({302})),
     "campaigns:open": Case(target="campaign", **OFFICE_POST),
     "campaigns:evaluation_list": Case(target="campaign"),
     "campaigns:export": Case(target="campaign"),
@@ -160,8 +166,17 @@ CASES.update({
     "campaigns:evaluation": Case(target="evaluation"),
     "campaigns:self_evaluation": Case(target="evaluation", who="self", **FORM),
     "campaigns:self_evaluation_docx": Case(target="evaluation"),
+    # LibreOffice is made absent for the walk (``no_libreoffice``): the PDF page says so, as a 503.
+    "campaigns:self_evaluation_pdf": Case(target="evaluation", get_answers=frozenset({503})),
     "campaigns:self_return": Case(target="evaluation", who="superior", get="none", post="write",
                                   post_answers=frozenset({302})),
+    # Evidence files of the self-evaluation: added and deleted by the organization's own user only (an
+    # empty upload is refused with a message, back on the form), downloaded by anyone who sees the evaluation.
+    "campaigns:criterion_attachment_upload": Case(target="evaluation", who="self", get="none", post="write",
+                                                  post_answers=frozenset({302})),
+    "campaigns:criterion_attachment": Case(target="criterion_attachment"),
+    "campaigns:criterion_attachment_delete": Case(target="criterion_attachment", who="self", get="none",
+                                                  post="write", post_answers=frozenset({302})),
     "campaigns:survey": Case(target="evaluation", who="self_or_superior", **FORM),
     "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
     "campaigns:review": Case(target="evaluation", who="office", **FORM),
@@ -194,6 +209,8 @@ class World:
     evaluations: dict = field(default_factory=dict)
     #: A published notice, made on first use (``notice_of``).
     notices: dict = field(default_factory=dict)
+    #: organization id → an evidence file of its self-evaluation, made on first use (``evidence_of``).
+    evidence: dict = field(default_factory=dict)
 
 
 @pytest.fixture(autouse=True)
@@ -205,6 +222,12 @@ def attachments_root(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "attachments", "base_url": None},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def no_libreoffice(monkeypatch):
+    """No LibreOffice, whatever the machine has: the PDF export answers its 503 page, quickly."""
+    monkeypatch.setattr("xingji.campaigns.documents.soffice_path", lambda: None)
 
 
 @pytest.fixture
@@ -257,6 +280,17 @@ def notice_of(world: World) -> Notice:
     return world.notices["notice"]
 
 
+def evidence_of(world: World, organization):
+    """An evidence file on the first criterion of the organization's self-evaluation, made once per world."""
+    if organization.pk not in world.evidence:
+        evaluation = world.evaluations[organization.pk]
+        code = evaluation.campaign.scheme.criteria_for(organization.category)[0].code
+        world.evidence[organization.pk] = campaign_services.criterion_attachment_add(
+            evaluation=evaluation, criterion_code=code, upload=io.BytesIO(PDF), name="材料.pdf", size=len(PDF),
+            actor=world.users["superuser"])
+    return world.evidence[organization.pk]
+
+
 def url_for(name: str, case: Case, world: World, role: str, where: str) -> str:
     kwargs = dict(case.kwargs)
     inside, outside = world.places[role]
@@ -276,6 +310,9 @@ def url_for(name: str, case: Case, world: World, role: str, where: str) -> str:
         kwargs["pk"] = world.campaigns[where].pk
     elif case.target == "evaluation":
         kwargs["pk"] = world.evaluations[organization.pk].pk
+    elif case.target == "criterion_attachment":
+        kwargs["pk"] = world.evaluations[organization.pk].pk
+        kwargs["attachment_pk"] = evidence_of(world, organization).pk
     elif case.target == "notice":
         kwargs["pk"] = notice_of(world).pk
     return reverse(name, kwargs=kwargs)
@@ -297,7 +334,7 @@ def expected(case: Case, role: str, where: str, method: str) -> set[int]:
         return {403}
     if mode == "write" and role == "inspector":
         return {403}
-    return {200} if method == "get" else set(case.post_answers)
+    return set(case.get_answers) if method == "get" else set(case.post_answers)
 
 
 def test_it_has_a_case_for_every_url_name():

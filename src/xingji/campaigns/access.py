@@ -168,3 +168,10 @@ def require_self_or_superior(user, evaluation: Evaluation) -> None:
         return
     if user.organization_id != evaluation.organization_id or user.role not in SELF_ROLES:
         raise ActionForbidden("只有本组织或上级党组织可以录入测评结果")
+
+
+def access_criterion_attachment(user, evaluation: Evaluation, attachment_id):
+    """An evidence file of ``evaluation``'s self part (the evaluation from ``access_evaluation``); else 404."""
+    from xingji.campaigns.selectors import criterion_attachments
+
+    return _get_or_404(criterion_attachments(evaluation), attachment_id)

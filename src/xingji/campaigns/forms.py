@@ -66,6 +66,17 @@ class CampaignCreateForm(forms.Form):
         return data
 
 
+class CampaignEditForm(forms.Form):
+    """The settings of a draft campaign (``services.CAMPAIGN_UPDATABLE_FIELDS``)."""
+
+    name = forms.CharField(label="名称", max_length=200)
+    deadline = forms.DateField(label="截止日期", widget=DateInput())
+    quota_mode = forms.ChoiceField(label="比例控制", choices=QuotaMode.choices)
+    notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60)
+    founded_cutoff = forms.DateField(label="成立日期界限", widget=DateInput(),
+                                     help_text="此日期之后成立的组织按新成立组织处理（如何处理由评定方案规定）")
+
+
 class EvaluationFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False,
                         widget=forms.TextInput(attrs={"placeholder": "组织名称或编号"}))
@@ -215,3 +226,16 @@ class TieDecisionForm(forms.Form):
             self.fields["kept"].choices = [(pk, names.get(pk, str(pk))) for pk in tie.candidates]
         else:
             self.fields["kept"].choices = []
+
+
+class CriterionAttachmentForm(forms.Form):
+    """One evidence file (证明材料) for one criterion of the self-evaluation."""
+
+    criterion = forms.CharField(label="评定内容", max_length=32, widget=forms.HiddenInput)
+    file = forms.FileField(label="证明材料")
+
+    def __init__(self, *args, **kwargs):
+        from xingji.records.attachments import ALLOWED_TEXT, format_size, max_bytes
+
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = f"{ALLOWED_TEXT}，不超过 {format_size(max_bytes())}"

@@ -37,6 +37,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -298,6 +299,13 @@ class CriterionScore(models.Model):
     criterion_code = models.CharField("评定内容编号", max_length=32)
     score = models.DecimalField("得分", max_digits=5, decimal_places=2, null=True, blank=True)
     comment = models.TextField("说明", blank=True)
+    #: Evidence (证明材料) for the self part's score, uploaded by the organization's own user
+    #: through ``services.criterion_attachment_add`` (``records.Attachment``: type- and size-checked,
+    #: stored outside the web root, served only by an access-checked view).
+    attachments = GenericRelation("records.Attachment", verbose_name="证明材料")
+
+    #: ``records.services.attachment_add`` accepts this model as an attachment holder.
+    holds_attachments = True
 
     class Meta:
         verbose_name = "评定内容得分"

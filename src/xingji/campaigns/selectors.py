@@ -14,11 +14,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from xingji.campaigns.models import (
     Campaign,
+    CriterionScore,
     Evaluation,
     EvaluationState,
     Notice,
@@ -30,6 +32,7 @@ from xingji.campaigns.models import (
     StarLedgerEntry,
 )
 from xingji.orgs.models import Organization
+from xingji.records.models import Attachment
 
 # --- the star ledger ---------------------------------------------------------------------
 
@@ -226,3 +229,27 @@ def objection_by_receipt(receipt: str) -> Objection | None:
         .filter(receipt_digest=receipt_digest(receipt))
         .first()
     )
+
+
+# --- self-evaluation evidence ------------------------------------------------------------
+
+
+def criterion_attachments(evaluation: Evaluation) -> QuerySet[Attachment]:
+    """The evidence files (证明材料) of the evaluation's self part, every criterion."""
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(CriterionScore),
+        object_id__in=evaluation.criterion_scores.filter(part=ScorePart.SELF).values("pk"),
+    )
+
+
+def self_evidence(evaluation: Evaluation) -> dict[str, list[Attachment]]:
+    """{criterion code: its evidence files, oldest first} for each criterion of the scheme."""
+    codes = dict(
+        evaluation.criterion_scores.filter(part=ScorePart.SELF).values_list("pk", "criterion_code")
+    )
+    table: dict[str, list[Attachment]] = {
+        criterion.code: [] for criterion in evaluation.campaign.scheme.criteria_for(evaluation.organization.category)
+    }
+    for attachment in criterion_attachments(evaluation).order_by("uploaded_at", "id"):
+        table.setdefault(codes[attachment.object_id], []).append(attachment)
+    return table

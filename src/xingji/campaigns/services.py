@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Model
@@ -70,6 +71,8 @@ from xingji.campaigns.workflow import (
     move_evaluation,
 )
 from xingji.orgs.models import Organization
+from xingji.records import services as record_services
+from xingji.records.models import Attachment
 from xingji.rules.scheme import SchemeError, list_schemes, load_scheme, parse_scheme
 
 E = EvaluationState
@@ -471,6 +474,54 @@ def self_evaluation_return(*, evaluation: Evaluation, reason: str, actor) -> Eva
         audit_log(actor=actor, action="evaluation.self_returned", obj=current, before=before,
                   after={"state": current.state, "reason": reason})
     return current
+
+
+def _check_evidence_editable(actor, evaluation: Evaluation) -> None:
+    """The organization's own user, on an open campaign, while the self-evaluation is a draft."""
+    access.require_self(actor, evaluation)
+    _check_open_for_evaluation(evaluation.campaign)
+    if evaluation.state != E.SELF_DRAFT:
+        raise TransitionRefused(
+            f"“{evaluation.organization.name}”的自评当前状态为“{evaluation.get_state_display()}”，"
+            "不能添加或删除证明材料；如需修改请由上级退回",
+            code="state",
+        )
+
+
+def criterion_attachment_add(
+    *, evaluation: Evaluation, criterion_code: str, upload, name: str, size: int, actor
+) -> Attachment:
+    """Attach an evidence file (证明材料) to one criterion of the self-evaluation.
+
+    The file hangs on the criterion's self-part score row (made empty if not
+    scored yet) and goes through the records attachment checks and storage
+    (type by extension and content, size, SHA-256, ``attachment.created`` in
+    this same transaction). Refused, with nothing written, unless the actor
+    is the organization's own user and the self-evaluation is a draft.
+    """
+    with transaction.atomic():
+        current = _lock_evaluation(evaluation)
+        _check_evidence_editable(actor, current)
+        codes = [criterion.code for criterion in current.campaign.scheme.criteria_for(current.organization.category)]
+        if criterion_code not in codes:
+            raise TransitionRefused(f"评定方案中没有编号为“{criterion_code}”的评定内容", code="criterion")
+        row, _ = CriterionScore.objects.get_or_create(
+            evaluation=current, part=ScorePart.SELF, criterion_code=criterion_code
+        )
+        return record_services.attachment_add(record=row, upload=upload, name=name, size=size, actor=actor)
+
+
+def criterion_attachment_delete(*, evaluation: Evaluation, attachment: Attachment, actor) -> None:
+    """Delete an evidence file of the self-evaluation, under the same conditions as adding one."""
+    with transaction.atomic():
+        current = _lock_evaluation(evaluation)
+        _check_evidence_editable(actor, current)
+        rows = current.criterion_scores.filter(part=ScorePart.SELF).values("pk")
+        if not Attachment.objects.filter(
+            pk=attachment.pk, content_type=ContentType.objects.get_for_model(CriterionScore), object_id__in=rows
+        ).exists():
+            raise TransitionRefused("该证明材料不属于本组织的自评", code="attachment")
+        record_services.attachment_delete(attachment=attachment, actor=actor)
 
 
 def _count(value: Any, label: str) -> int:

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +24,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xingji.accounts.access import access_organization, visible_organizations
 from xingji.accounts.models import Role
-from xingji.campaigns import access, selectors, services
+from xingji.campaigns import access, selectors, services, workflow
 from xingji.campaigns.forms import (
     UPLOAD,
     ApprovalForm,
     CampaignCreateForm,
+    CampaignEditForm,
+    CriterionAttachmentForm,
     DirectCheckForm,
     EvaluationFilterForm,
     MunicipalReturnForm,
@@ -54,6 +56,7 @@ from xingji.campaigns.models import (
     TieState,
 )
 from xingji.orgs.models import Organization
+from xingji.records.attachments import CONTENT_TYPES as ATTACHMENT_CONTENT_TYPES
 from xingji.records.selectors import engine_facts
 from xingji.web.decorators import login_required
 from xingji.web.exports import export_stamp, xlsx_response
@@ -61,8 +64,10 @@ from xingji.web.forms import add_service_error
 from xingji.web.pagination import paginate
 
 try:  # the .docx self-evaluation form, when the documents module is present
+    from xingji.campaigns import documents
     from xingji.campaigns.documents import self_evaluation_docx
 except ImportError:  # pragma: no cover
+    documents = None
     self_evaluation_docx = None
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -105,7 +110,7 @@ def _chart(campaign: Campaign, proposed: dict[int, int], approved: dict[int, int
     for index, level in enumerate(sorted(campaign.scheme.level_values(), reverse=True)):
         y = 10 + index * 44
         rows.append({
-            "name": campaign.level_name(level), "y": y, "label_y": y + 22,
+            "level": level, "name": campaign.level_name(level), "y": y, "label_y": y + 22,
             "proposed": proposed.get(level, 0), "approved": approved.get(level, 0),
             "proposed_width": round(proposed.get(level, 0) * 380 / largest),
             "approved_width": round(approved.get(level, 0) * 380 / largest),
@@ -171,6 +176,32 @@ def campaign_open(request, pk):
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, pk):
+    """The office changes a draft campaign's settings; refused (with a message) once it is opened."""
+    campaign = _office_campaign(request, pk)
+    try:
+        workflow.check_campaign("update", campaign)
+    except ValidationError as error:
+        _refused(request, error)
+        return redirect("campaigns:detail", pk=campaign.pk)
+    initial = {name: getattr(campaign, name) for name in services.CAMPAIGN_UPDATABLE_FIELDS}
+    form = CampaignEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.campaign_update(campaign=campaign, data=form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "评定活动已修改")
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/form.html", {
+        "title": f"修改评定活动：{campaign.name}", "campaign": campaign, "form": form, "submit": "保存",
+        "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
+    })
+
+
 def _node_for(request, campaign: Campaign) -> Organization:
     """The node of the progress page: ?node=…, else the campaign's root, else the user's own organization."""
     if request.GET.get("node"):
@@ -215,6 +246,7 @@ def campaign_detail(request, pk):
     step = Organization.steplen
     ancestor_paths = [node.path[:end] for end in range(len(campaign.root.path), len(node.path), step)]
     ancestors = list(Organization.objects.filter(path__in=ancestor_paths).order_by("path"))
+    chart = _chart(campaign, progress.by_level, progress.by_approved_level)
     return render(request, "campaigns/campaign_detail.html", {
         "campaign": campaign,
         "node": node,
@@ -223,9 +255,12 @@ def campaign_detail(request, pk):
         "states": states,
         "proposed": _level_rows(campaign, progress.by_level),
         "approved": _level_rows(campaign, progress.by_approved_level),
-        "chart": _chart(campaign, progress.by_level, progress.by_approved_level),
+        "chart": chart,
+        "chart_data": [{"level": row["level"], "name": row["name"], "proposed": row["proposed"],
+                        "approved": row["approved"]} for row in chart["rows"]],
         "children": _children_counts(request, campaign, node),
         "is_office": access.is_office_for(request.user, campaign),
+        "allowed": workflow.allowed_campaign_transitions(campaign),
         "notices": list(campaign.notices.all()),
         "approvals": list(campaign.approvals.all()),
     })
@@ -537,10 +572,67 @@ def self_evaluation(request, pk):
         else:
             messages.success(request, "自评已提交" if submit else "自评草稿已保存")
             return redirect("campaigns:self_evaluation", pk=evaluation.pk)
+    evidence = selectors.self_evidence(evaluation)
     return render(request, "campaigns/self_evaluation.html", {
         "evaluation": evaluation, "campaign": evaluation.campaign, "form": form, "locked": locked,
         "can_docx": self_evaluation_docx is not None,
+        "evidence": [(criterion, evidence.get(criterion.code, [])) for criterion, _ in form.criteria],
+        "evidence_form": CriterionAttachmentForm(),
     })
+
+
+# --- self-evaluation evidence (证明材料 per criterion) ------------------------------------
+
+
+@login_required
+@require_POST
+def criterion_attachment_upload(request, pk):
+    """Upload one evidence file for one criterion; refused (with the reason) unless the draft is the user's own."""
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_self(request.user, evaluation)
+    form = CriterionAttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的证明材料文件")
+    else:
+        upload = form.cleaned_data["file"]
+        try:
+            attachment = services.criterion_attachment_add(
+                evaluation=evaluation, criterion_code=form.cleaned_data["criterion"], upload=upload,
+                name=upload.name, size=upload.size, actor=request.user)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, f"已上传证明材料“{attachment.display_name}”")
+    return redirect("campaigns:self_evaluation", pk=evaluation.pk)
+
+
+@login_required
+@require_GET
+def criterion_attachment_download(request, pk, attachment_pk):
+    """An evidence file, for anyone who sees the evaluation (its own user, superiors, the office)."""
+    evaluation = access.access_evaluation(request.user, pk)
+    attachment = access.access_criterion_attachment(request.user, evaluation, attachment_pk)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404("附件文件已不存在") from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.display_name,
+                        content_type=ATTACHMENT_CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"))
+
+
+@login_required
+@require_POST
+def criterion_attachment_delete(request, pk, attachment_pk):
+    evaluation = access.access_evaluation(request.user, pk)
+    access.require_self(request.user, evaluation)
+    attachment = access.access_criterion_attachment(request.user, evaluation, attachment_pk)
+    try:
+        services.criterion_attachment_delete(evaluation=evaluation, attachment=attachment, actor=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"已删除证明材料“{attachment.display_name}”")
+    return redirect("campaigns:self_evaluation", pk=evaluation.pk)
 
 
 @login_required
@@ -552,6 +644,23 @@ def self_evaluation_docx_view(request, pk):
     response = HttpResponse(self_evaluation_docx(evaluation), content_type=DOCX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{evaluation.organization.name}-自评表.docx")
+    return response
+
+
+@login_required
+@require_GET
+def self_evaluation_pdf_view(request, pk):
+    """The self-evaluation form as PDF (converted by LibreOffice); a 503 page saying so when it is absent."""
+    evaluation = access.access_evaluation(request.user, pk)
+    if documents is None:  # pragma: no cover
+        raise Http404("暂不能导出")
+    data = documents.docx_to_pdf(self_evaluation_docx(evaluation))
+    if data is None:
+        return render(request, "campaigns/pdf_unavailable.html",
+                      {"evaluation": evaluation, "campaign": evaluation.campaign}, status=503)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{evaluation.organization.name}-自评表.pdf")
     return response
 
 

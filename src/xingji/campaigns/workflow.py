@@ -133,3 +133,9 @@ def move_campaign(code: str, campaign, target: str) -> None:
     if target not in transition.targets:
         raise ValueError(f"transition {code} does not lead to {target}")
     campaign.state = target
+
+
+def allowed_campaign_transitions(campaign) -> frozenset[str]:
+    """The codes of the campaign transitions its current state allows (what ``check_campaign`` lets pass)."""
+    return frozenset(code for code, transition in CAMPAIGN_TRANSITIONS.items()
+                     if campaign.state in transition.sources)

@@ -68,6 +68,9 @@ class EvidenceRecord(models.Model):
     date = models.DateField("日期", validators=[validate_not_in_future])
     attachments = GenericRelation("records.Attachment", verbose_name="附件")
 
+    #: ``services.attachment_add`` accepts only models that say they hold attachments.
+    holds_attachments = True
+
     #: The first part of the audit action codes (``commendation.created``).
     audit_name = ""
 

@@ -25,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Model
 
 from xingji.audit.services import audit_log, snapshot
 from xingji.common.updates import apply_changes
@@ -172,12 +173,22 @@ def _remove_files(names: list[str]) -> None:
             storage.delete(name)
 
 
-def attachment_add(*, record: EvidenceRecord, upload: IO[bytes], name: str, size: int, actor) -> Attachment:
+def holds_attachments(obj: Any) -> bool:
+    """Whether ``obj``'s model declares it can hold attachments (``holds_attachments = True``)."""
+    return bool(getattr(type(obj), "holds_attachments", False))
+
+
+def attachment_add(*, record: Model, upload: IO[bytes], name: str, size: int, actor) -> Attachment:
     """Store ``upload`` as an attachment of ``record`` after checking its type and size.
 
+    ``record`` is an evidence record or any other saved object whose model
+    declares ``holds_attachments = True`` (a self-evaluation criterion score);
+    permissions and the holder's own state are the caller's to check first.
     ``name`` is the uploader's file name (kept for display and download, never
     used as the stored path) and ``size`` its length in bytes.
     """
+    if not holds_attachments(record) or record.pk is None:
+        raise TypeError(f"{type(record).__name__} cannot hold attachments")
     checked = check_upload(upload, name=name, size=size)
     with transaction.atomic():
         current = type(record).objects.select_for_update().get(pk=record.pk)

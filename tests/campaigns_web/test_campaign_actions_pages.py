@@ -1,0 +1,156 @@
+"""The progress page's ECharts chart and office actions, the draft campaign edit page, the PDF export."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from django.templatetags.static import static
+from django.urls import reverse
+
+from tests.campaigns.steps import YEAR, actions, evaluation_of, rated_campaign
+from xingji.campaigns import documents, services
+from xingji.campaigns.models import CampaignState
+from xingji.campaigns.workflow import CAMPAIGN_TRANSITIONS
+
+
+def _level_data(content: str) -> list[dict]:
+    start = content.index('<script id="level-chart-data" type="application/json">')
+    body = content[start:].split(">", 1)[1].split("</script>", 1)[0]
+    return json.loads(body)
+
+
+def test_it_draws_the_distribution_with_vendored_echarts(client, campaign, office_user,
+                                                        django_capture_on_commit_callbacks):
+    rated_campaign(campaign, office_user, django_capture_on_commit_callbacks)
+    client.force_login(office_user)
+    response = client.get(reverse("campaigns:detail", args=[campaign.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'<script src="{static("vendor/echarts/echarts.min.js")}"' in content
+    assert f'<script src="{static("xingji/level-chart.js")}"' in content
+    assert "<svg" in content and 'id="level-chart-fallback"' in content  # the no-JS fallback stays
+    proposed = Counter(campaign.evaluations.exclude(level=None).values_list("level", flat=True))
+    approved = Counter(campaign.evaluations.exclude(approved_level=None).values_list("approved_level", flat=True))
+    data = _level_data(content)
+    assert [row["level"] for row in data] == sorted(campaign.scheme.level_values(), reverse=True)
+    assert {row["level"]: row["proposed"] for row in data} == {
+        level: proposed.get(level, 0) for level in campaign.scheme.level_values()}
+    assert {row["level"]: row["approved"] for row in data} == {
+        level: approved.get(level, 0) for level in campaign.scheme.level_values()}
+    assert sum(row["proposed"] for row in data) == campaign.evaluations.count() > 0
+    assert all(row["name"] == campaign.level_name(row["level"]) for row in data)
+
+
+def test_the_vendored_echarts_is_there_with_its_licence():
+    from django.contrib.staticfiles import finders
+
+    script = finders.find("vendor/echarts/echarts.min.js")
+    assert script is not None
+    assert finders.find("vendor/echarts/LICENSE") is not None
+    with open(finders.find("vendor/echarts/LICENSE"), encoding="utf-8") as licence:
+        assert "Apache License" in licence.read()
+
+
+def _action_urls(campaign) -> dict[str, str]:
+    return {
+        "update": reverse("campaigns:edit", args=[campaign.pk]),
+        "open": reverse("campaigns:open", args=[campaign.pk]),
+        "publish": reverse("campaigns:notice_publish", args=[campaign.pk]),
+        "approve": reverse("campaigns:approve", args=[campaign.pk]),
+        "municipal": reverse("campaigns:municipal_send", args=[campaign.pk]),
+    }
+
+
+@pytest.mark.parametrize("state", [CampaignState.DRAFT, CampaignState.OPEN, CampaignState.NOTICE,
+                                   CampaignState.APPROVED, CampaignState.CLOSED])
+def test_it_shows_only_the_office_actions_the_state_allows(client, tree, office_user, state):
+    created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    type(created).objects.filter(pk=created.pk).update(state=state)
+    client.force_login(office_user)
+    content = client.get(reverse("campaigns:detail", args=[created.pk])).content.decode()
+    for code, url in _action_urls(created).items():
+        allowed = state in CAMPAIGN_TRANSITIONS[code].sources
+        assert (f'"{url}"' in content) is allowed, (state, code)
+    objections = reverse("campaigns:objections", args=[created.pk])
+    assert (f'"{objections}"' in content) is (state == CampaignState.NOTICE)
+
+
+def test_it_edits_a_draft_campaign(client, tree, office_user):
+    created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    client.force_login(office_user)
+    response = client.get(reverse("campaigns:edit", args=[created.pk]))
+    assert response.status_code == 200
+    assert created.name in response.content.decode()
+    response = client.post(reverse("campaigns:edit", args=[created.pk]), {
+        "name": "新名称", "deadline": f"{YEAR}-06-30", "quota_mode": "enforce", "notice_days": "10",
+        "founded_cutoff": f"{YEAR}-01-01",
+    })
+    assert response.status_code == 302
+    assert response["Location"] == reverse("campaigns:detail", args=[created.pk])
+    created.refresh_from_db()
+    assert (created.name, created.deadline.isoformat(), created.quota_mode, created.notice_days,
+            created.founded_cutoff.isoformat()) == ("新名称", f"{YEAR}-06-30", "enforce", 10, f"{YEAR}-01-01")
+    assert actions("campaign.") == ["campaign.created", "campaign.updated"]
+
+
+def test_it_shows_the_errors_of_the_edit_form(client, tree, office_user):
+    created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    client.force_login(office_user)
+    response = client.post(reverse("campaigns:edit", args=[created.pk]), {"name": "", "notice_days": "0"})
+    assert response.status_code == 200
+    created.refresh_from_db()
+    assert created.name != ""
+    assert actions("campaign.") == ["campaign.created"]
+
+
+def test_it_refuses_editing_an_opened_campaign(client, campaign, office_user):
+    name = campaign.name
+    client.force_login(office_user)
+    response = client.post(reverse("campaigns:edit", args=[campaign.pk]), {
+        "name": "新名称", "deadline": f"{YEAR}-06-30", "quota_mode": "enforce", "notice_days": "10",
+        "founded_cutoff": f"{YEAR}-01-01",
+    }, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("campaigns:detail", args=[campaign.pk])
+    assert "不能修改评定活动" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.name == name
+    assert "campaign.updated" not in actions("campaign.")
+
+
+def test_it_refuses_the_edit_page_to_a_reviewer(client, tree, office_user, reviewer):
+    created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    client.force_login(reviewer)
+    assert client.get(reverse("campaigns:edit", args=[created.pk])).status_code == 403
+
+
+def test_it_exports_the_self_evaluation_as_pdf(client, campaign, tree, secretary, monkeypatch):
+    seen = []
+
+    def fake_pdf(data):
+        seen.append(data[:2])
+        return b"%PDF-1.7 fake"
+
+    monkeypatch.setattr(documents, "docx_to_pdf", fake_pdf)
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    client.force_login(secretary)
+    detail = client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).content.decode()
+    assert reverse("campaigns:self_evaluation_pdf", args=[evaluation.pk]) in detail
+    response = client.get(reverse("campaigns:self_evaluation_pdf", args=[evaluation.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content == b"%PDF-1.7 fake"
+    assert ".pdf" in response["Content-Disposition"]
+    assert seen == [b"PK"]  # converted from the .docx
+
+
+def test_it_says_when_libreoffice_is_absent(client, campaign, tree, secretary, monkeypatch):
+    monkeypatch.setattr(documents, "docx_to_pdf", lambda data: None)
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    client.force_login(secretary)
+    response = client.get(reverse("campaigns:self_evaluation_pdf", args=[evaluation.pk]))
+    assert response.status_code == 503
+    content = response.content.decode()
+    assert "本机未安装 LibreOffice，暂不能导出 PDF，请下载 Word 版" in content
+    assert reverse("campaigns:self_evaluation_docx", args=[evaluation.pk]) in content
