@@ -160,3 +160,19 @@ def test_the_records_service_takes_only_holders_of_attachments(tree):
     with pytest.raises(TypeError):
         attachment_add(record=tree.finance_1, upload=SimpleUploadedFile("a.pdf", PDF), name="a.pdf",
                        size=len(PDF), actor=None)
+
+
+def test_the_superior_sees_the_evidence_beside_the_self_score(client, campaign, tree, secretary, reviewer):
+    # given a self-evaluation submitted with one evidence file on the first criterion
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    attachment = services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[0], upload=(
+        SimpleUploadedFile("会议记录.pdf", PDF)), name="会议记录.pdf", size=len(PDF), actor=secretary)
+    self_evaluate(evaluation, secretary)
+
+    # when the reviewer opens the superior evaluation page
+    client.force_login(reviewer)
+    content = client.get(reverse("campaigns:superior_evaluation", args=[evaluation.pk])).content.decode()
+
+    # then the file is linked in the criterion's row, through the access-checked download
+    download = reverse("campaigns:criterion_attachment", args=[evaluation.pk, attachment.pk])
+    assert f'<a href="{download}">会议记录.pdf</a>' in content

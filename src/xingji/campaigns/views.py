@@ -743,7 +743,9 @@ def superior_evaluation(request, pk):
                 return redirect("campaigns:evaluation", pk=evaluation.pk)
         except ValidationError as error:
             add_service_error(form, error)
-    side = [{"code": code, **row, "field": form[f"score_{code}"], "comment_field": form[f"comment_{code}"]}
+    evidence = selectors.self_evidence(evaluation)
+    side = [{"code": code, **row, "field": form[f"score_{code}"], "comment_field": form[f"comment_{code}"],
+             "evidence": evidence.get(code, [])}
             for code, row in scores.items()]
     self_total = sum((row["self"] or Decimal(0) for row in scores.values()), Decimal(0))
     return render(request, "campaigns/superior_evaluation.html", {
