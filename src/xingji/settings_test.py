@@ -27,3 +27,6 @@ STORAGES = {
 SECURE_SSL_REDIRECT = False
 # Whitenoise warns about a missing static root on every test client request.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Rating runs run in the request that starts them (after commit), not in a thread;
+# the thread runner has its own test.
+XINGJI_TASK_RUNNER = "immediate"
