@@ -81,6 +81,16 @@ def _refused(request, error: ValidationError) -> None:
     messages.error(request, _messages_of(error))
 
 
+def _attempt(request, service, *, success: str, **arguments) -> None:
+    """Call a one-step service; a success message, or its refusal as an error message."""
+    try:
+        service(**arguments)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, success)
+
+
 def _office_campaign(request, pk) -> Campaign:
     """A campaign the user sees (404) and runs as the committee office (403)."""
     return access.access_campaign(request.user, pk, write=True)
@@ -167,12 +177,8 @@ def campaign_create(request):
 @require_POST
 def campaign_open(request, pk):
     campaign = _office_campaign(request, pk)
-    try:
-        services.campaign_open(campaign=campaign, actor=request.user)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "评定活动已开展，各组织可以开始自评")
+    _attempt(request, services.campaign_open, campaign=campaign, actor=request.user,
+             success="评定活动已开展，各组织可以开始自评")
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
@@ -364,12 +370,7 @@ def rating_status(request, pk):
 @require_POST
 def rating_start(request, pk):
     campaign = _office_campaign(request, pk)
-    try:
-        services.campaign_rate(campaign=campaign, actor=request.user)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "全面评定已开始")
+    _attempt(request, services.campaign_rate, campaign=campaign, actor=request.user, success="全面评定已开始")
     return redirect("campaigns:rating", pk=campaign.pk)
 
 
@@ -387,12 +388,8 @@ def tie_decide(request, pk):
         messages.error(request, "请选择保留的组织并填写理由")
         return redirect("campaigns:rating", pk=campaign.pk)
     kept = list(Evaluation.objects.filter(pk__in=form.cleaned_data["kept"], campaign=campaign))
-    try:
-        services.quota_tie_decide(tie=tie, kept=kept, reason=form.cleaned_data["reason"], actor=request.user)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "已记录并列决定")
+    _attempt(request, services.quota_tie_decide, tie=tie, kept=kept, reason=form.cleaned_data["reason"],
+             actor=request.user, success="已记录并列决定")
     return redirect("campaigns:rating", pk=campaign.pk)
 
 
@@ -456,13 +453,8 @@ def objection_answer(request, pk):
     objection = access.access_objection(request.user, form.cleaned_data["objection"])
     if objection.notice.campaign_id != campaign.pk:
         raise Http404("没有找到该异议")
-    try:
-        services.objection_answer(objection=objection, upheld=form.cleaned_data["upheld"],
-                                  answer=form.cleaned_data["answer"], actor=request.user)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "已答复异议")
+    _attempt(request, services.objection_answer, objection=objection, upheld=form.cleaned_data["upheld"],
+             answer=form.cleaned_data["answer"], actor=request.user, success="已答复异议")
     return redirect("campaigns:objections", pk=campaign.pk)
 
 
@@ -474,12 +466,7 @@ def notice_close(request, pk):
     if notice is None:
         messages.error(request, "没有进行中的公示")
         return redirect("campaigns:detail", pk=campaign.pk)
-    try:
-        services.notice_close(notice=notice, actor=request.user)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "公示已结束")
+    _attempt(request, services.notice_close, notice=notice, actor=request.user, success="公示已结束")
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
@@ -626,12 +613,8 @@ def criterion_attachment_delete(request, pk, attachment_pk):
     evaluation = access.access_evaluation(request.user, pk)
     access.require_self(request.user, evaluation)
     attachment = access.access_criterion_attachment(request.user, evaluation, attachment_pk)
-    try:
-        services.criterion_attachment_delete(evaluation=evaluation, attachment=attachment, actor=request.user)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, f"已删除证明材料“{attachment.display_name}”")
+    _attempt(request, services.criterion_attachment_delete, evaluation=evaluation, attachment=attachment,
+             actor=request.user, success=f"已删除证明材料“{attachment.display_name}”")
     return redirect("campaigns:self_evaluation", pk=evaluation.pk)
 
 
@@ -673,13 +656,8 @@ def self_evaluation_return(request, pk):
     if not form.is_valid():
         messages.error(request, "退回时请填写理由")
     else:
-        try:
-            services.self_evaluation_return(evaluation=evaluation, reason=form.cleaned_data["reason"],
-                                            actor=request.user)
-        except ValidationError as error:
-            _refused(request, error)
-        else:
-            messages.success(request, "自评已退回")
+        _attempt(request, services.self_evaluation_return, evaluation=evaluation, reason=form.cleaned_data["reason"],
+                 actor=request.user, success="自评已退回")
     return redirect("campaigns:superior_evaluation", pk=evaluation.pk)
 
 
