@@ -11,5 +11,11 @@ urlpatterns = [
     path("records/", include("xingji.records.urls")),
     path("campaigns/", include("xingji.campaigns.urls")),
     path("notices/", include("xingji.campaigns.public_urls")),
+    path("surveys/", include("xingji.surveys.urls")),
+    path("ballot/", include("xingji.surveys.public_urls")),
+    path("ledger/", include("xingji.ledger.urls")),
+    path("supervision/", include("xingji.supervision.urls")),
+    path("reports/", include("xingji.reports.urls")),
+    path("results/", include("xingji.reports.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,8 +18,10 @@ which deletes or changes something leaves the world the same for the next.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.db import transaction
@@ -62,14 +64,16 @@ URL_NAMES = walk(get_resolver().url_patterns)
 class Case:
     """How a URL is reached and who may use it.
 
-    ``target``: the object named by ``pk`` (None: no object). ``get`` and
+    ``target``: the object named by ``pk`` (None: no object), or a function
+    ``(world, organization, where) -> kwargs`` that makes (once per world, in
+    ``world.objects``) what the URL names for that organization. ``get`` and
     ``post``: ``"read"`` (any logged-in user who may see the object),
     ``"write"`` (the writing roles; the inspector gets 403), ``"none"`` (405).
     ``office_only``: the committee office and superusers; 403 for other roles.
     ``public``: open to anonymous clients too.
     """
 
-    target: str | None = None
+    target: str | Callable | None = None
     get: str = "read"
     post: str = "none"
     office_only: bool = False
@@ -184,6 +188,13 @@ CASES.update({
     "campaigns:ledger": Case(target="organization"),
 })
 
+# The apps after the campaign keep their cases beside their tests: ``tests/<app>/url_cases.py`` defines
+# ``cases(Case) -> dict`` (given this module's ``Case``, so that it imports nothing from here).
+CASE_MODULES = ["tests.surveys.url_cases", "tests.ledger.url_cases", "tests.supervision.url_cases",
+                "tests.reports.url_cases", "tests.web.url_cases_due"]
+for module_name in CASE_MODULES:
+    CASES.update(import_module(module_name).cases(Case))
+
 WHO = {
     "self": {"secretary", "superuser"},
     "superior": {"office", "reviewer", "superuser"},
@@ -211,6 +222,8 @@ class World:
     notices: dict = field(default_factory=dict)
     #: organization id → an evidence file of its self-evaluation, made on first use (``evidence_of``).
     evidence: dict = field(default_factory=dict)
+    #: What the callable targets of other apps' cases made, by their own keys.
+    objects: dict = field(default_factory=dict)
 
 
 @pytest.fixture(autouse=True)
@@ -295,7 +308,9 @@ def url_for(name: str, case: Case, world: World, role: str, where: str) -> str:
     kwargs = dict(case.kwargs)
     inside, outside = world.places[role]
     organization = inside if where == "inside" else outside
-    if case.target == "organization":
+    if callable(case.target):
+        kwargs.update(case.target(world, organization, where))
+    elif case.target == "organization":
         kwargs["pk"] = organization.pk
     elif case.target == "member":
         kwargs["pk"] = world.members[organization.pk].pk
