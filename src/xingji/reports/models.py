@@ -1,0 +1,175 @@
+"""The use of the results (结果运用, seed 四(三)).
+
+* ``Plaque`` — a plaque certificate (授牌) for an organization approved at
+  the top level (五星级) in a year: its serial number (``2026-001``), the
+  title, level and issuing body as printed, kept so that a reprint is the
+  same plaque.
+* ``DemonstrationSite`` — a demonstration site (示范点) chosen by the
+  committee office among the year's five-star organizations, with the
+  reason; it may be revoked (撤销) with a reason.
+* ``CommendationRecommendation`` — an organization recommended for
+  commendation as an advanced grassroots Party organization (先进基层党组织
+  推荐名单), drawn from the year's five-star organizations, with its main
+  deeds (主要事迹): draft → submitted → adopted (表彰) or not adopted.
+* ``ResultPublication`` — the public results of a year (评定结果公布) over a
+  node's subtree: the list of organizations and their approved levels frozen
+  at publication, and the audit chain's head hash at that moment.
+
+Writes go through ``xingji.reports.services``; reads through
+``xingji.reports.selectors``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from xingji.orgs.models import Organization
+
+YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+
+
+class Plaque(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="plaques", verbose_name="党组织"
+    )
+    year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
+    number = models.PositiveIntegerField("年度序号")
+    evaluation = models.ForeignKey(
+        "campaigns.Evaluation", on_delete=models.PROTECT, related_name="+", verbose_name="组织评定"
+    )
+    level = models.PositiveSmallIntegerField("星级")
+    level_name = models.CharField("星级名称", max_length=50)
+    title = models.CharField("牌匾标题", max_length=100)
+    organization_name = models.CharField("组织全称", max_length=200)
+    issuing_body = models.CharField("授牌单位", max_length=100)
+    issued_on = models.DateField("授牌日期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="制作人"
+    )
+    created_at = models.DateTimeField("制作时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "授牌"
+        verbose_name_plural = "授牌"
+        ordering = ["-year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="reports_one_plaque_per_year",
+                                    violation_error_message="该组织本年度已授牌"),
+            models.UniqueConstraint(fields=["year", "number"], name="reports_plaque_serial_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.organization_name}"
+
+    @property
+    def serial(self) -> str:
+        return f"{self.year}-{self.number:03d}"
+
+
+class DemonstrationSite(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="demonstration_sites", verbose_name="党组织"
+    )
+    year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
+    reason = models.TextField("确定理由")
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="确定人"
+    )
+    chosen_at = models.DateTimeField("确定时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="撤销人",
+    )
+    revoke_reason = models.TextField("撤销理由", blank=True)
+
+    class Meta:
+        verbose_name = "示范点"
+        verbose_name_plural = "示范点"
+        ordering = ["-year", "organization__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], condition=models.Q(revoked_at__isnull=True),
+                                    name="reports_one_site_per_year",
+                                    violation_error_message="该组织本年度已是示范点"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年示范点：{self.organization.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class RecommendationState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已报送"
+    ADOPTED = "adopted", "已表彰"
+    NOT_ADOPTED = "not_adopted", "未表彰"
+
+
+class CommendationRecommendation(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="commendation_recommendations", verbose_name="党组织"
+    )
+    year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
+    deeds = models.TextField("主要事迹")
+    state = models.CharField("状态", max_length=16, choices=RecommendationState.choices,
+                             default=RecommendationState.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="推荐人"
+    )
+    created_at = models.DateTimeField("推荐时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="录入人",
+    )
+    decision_note = models.TextField("表彰情况", blank=True)
+    commendation = models.ForeignKey(
+        "records.Commendation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="表彰记录",
+    )
+
+    class Meta:
+        verbose_name = "先进基层党组织推荐"
+        verbose_name_plural = "先进基层党组织推荐"
+        ordering = ["-year", "organization__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="reports_one_recommendation_per_year",
+                                    violation_error_message="该组织本年度已在推荐名单中"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年推荐：{self.organization.name}"
+
+
+class ResultPublication(models.Model):
+    year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
+    root = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="result_publications", verbose_name="范围（组织）"
+    )
+    title = models.CharField("标题", max_length=200)
+    #: The organizations and their approved levels at publication: [{"organization", "level", "level_name"}].
+    rows = models.JSONField("结果名单", default=list)
+    head_hash = models.CharField("审计链校验值", max_length=64, blank=True,
+                                 help_text="发布记录写入审计链后的链末端哈希")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发布人"
+    )
+    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评定结果公布"
+        verbose_name_plural = "评定结果公布"
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "root"], name="reports_one_publication_per_year",
+                                    violation_error_message="该范围本年度的评定结果已公布"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,294 @@
+"""Every change of the results' use: plaques, demonstration sites, recommendations, publications.
+
+Each service is ``<entity>_<verb>(*, …, actor)``, runs in one transaction,
+checks the actor first (the committee office, or a superuser: ``ActionForbidden``
+for another role; ``Http404`` for an organization outside the office's
+subtree), then the data (``TransitionRefused``: not five-star that year, a
+duplicate, the wrong state), and writes its audit entries last. A refusal
+changes nothing and logs nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from xingji.accounts.access import access_organization, visible_organizations
+from xingji.accounts.models import Role
+from xingji.audit.services import audit_log
+from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.orgs.models import Organization
+from xingji.records import services as record_services
+from xingji.records.models import Commendation, CommendationKind, HonourLevel, Recipient
+from xingji.reports import selectors
+from xingji.reports.models import (
+    CommendationRecommendation,
+    DemonstrationSite,
+    Plaque,
+    RecommendationState,
+    ResultPublication,
+)
+
+OFFICE_ONLY = "只有市直工委组织部可以进行这项操作"
+TEXT_MAX_LENGTH = 2000
+#: What a plaque says after the level's name (五星级 + 服务型党组织).
+PLAQUE_TITLE_SUFFIX = "服务型党组织"
+COMMENDATION_TITLE = "先进基层党组织"
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def is_office(user) -> bool:
+    """The committee office (or a superuser): the only writers of this app."""
+    if user is None or not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE)
+
+
+def require_office(actor, organization: Organization | None = None) -> None:
+    """403 for a role other than the office; 404 for an organization outside the office's subtree."""
+    if not is_office(actor):
+        raise ActionForbidden(OFFICE_ONLY)
+    if organization is not None:
+        access_organization(actor, organization.pk, write=True)
+
+
+def _text(value: str | None, label: str, *, maximum: int = TEXT_MAX_LENGTH) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise TransitionRefused(f"请填写{label}", code="required")
+    if len(text) > maximum:
+        raise TransitionRefused(f"{label}不能超过{maximum}字", code="too_long")
+    return text
+
+
+def _lock_organization(organization: Organization) -> Organization:
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _require_top(organization: Organization, year: int, what: str) -> selectors.YearResult:
+    result = selectors.top_result(organization, year)
+    if result is None:
+        raise TransitionRefused(
+            f"{organization.name}不是{year}年度经批准的五星级党组织，不能{what}", code="not_top_level")
+    return result
+
+
+# --- plaques (授牌) -------------------------------------------------------------------------
+
+
+def plaques_issue(*, year: int, actor, issuing_body: str = "", issued_on: date | None = None) -> list[Plaque]:
+    """Make the plaques of the year's five-star organizations in the office's subtree that have none yet.
+
+    A plaque keeps its serial number (``2026-001``, by year, in tree order of
+    issue) and its printed text once made; ``issuing_body`` (default: the
+    name of the campaign's scope, 市直工委) and ``issued_on`` (default:
+    today) apply to the plaques made now.
+    """
+    require_office(actor)
+    body = (issuing_body or "").strip()
+    if len(body) > 100:
+        raise TransitionRefused("授牌单位不能超过100字", code="too_long")
+    issued_on = issued_on or _today()
+    if issued_on > _today():
+        raise TransitionRefused("授牌日期不能晚于今天", code="date_in_future")
+    with transaction.atomic():
+        # Serial numbers of a year are handed out one issue at a time.
+        list(Plaque.objects.select_for_update().filter(year=year).values_list("pk", flat=True))
+        done = set(Plaque.objects.filter(year=year).values_list("organization_id", flat=True))
+        results = [result for result in selectors.top_results(visible_organizations(actor), year)
+                   if result.organization.pk not in done]
+        if not results:
+            raise TransitionRefused(f"{year}年度没有尚未授牌的五星级党组织", code="nothing_to_issue")
+        number = Plaque.objects.filter(year=year).aggregate(last=Max("number"))["last"] or 0
+        made = []
+        for result in results:
+            number += 1
+            made.append(Plaque.objects.create(
+                organization=result.organization, year=year, number=number, evaluation=result.evaluation,
+                level=result.level, level_name=result.level_name,
+                title=f"{result.level_name}{PLAQUE_TITLE_SUFFIX}", organization_name=result.organization.name,
+                issuing_body=body or result.campaign.root.name, issued_on=issued_on, created_by=actor,
+            ))
+        for plaque in made:
+            audit_log(actor=actor, action="plaque.issued", obj=plaque, before=None, after=_plaque_snapshot(plaque))
+    return made
+
+
+def _plaque_snapshot(plaque: Plaque) -> dict[str, Any]:
+    return {"organization_id": plaque.organization_id, "year": plaque.year, "serial": plaque.serial,
+            "level": plaque.level, "title": plaque.title, "issuing_body": plaque.issuing_body,
+            "issued_on": plaque.issued_on.isoformat()}
+
+
+# --- demonstration sites (示范点) -------------------------------------------------------------
+
+
+def demonstration_site_choose(*, organization: Organization, year: int, reason: str, actor) -> DemonstrationSite:
+    """Choose a five-star organization of ``year`` as a demonstration site, with the reason."""
+    require_office(actor, organization)
+    reason = _text(reason, "确定理由")
+    with transaction.atomic():
+        organization = _lock_organization(organization)
+        _require_top(organization, year, "确定为示范点")
+        if DemonstrationSite.objects.filter(organization=organization, year=year, revoked_at__isnull=True).exists():
+            raise TransitionRefused(f"{organization.name}已是{year}年度示范点", code="duplicate")
+        site = DemonstrationSite.objects.create(organization=organization, year=year, reason=reason,
+                                                chosen_by=actor)
+        audit_log(actor=actor, action="demonstration_site.chosen", obj=site, before=None,
+                  after={"organization_id": organization.pk, "year": year, "reason": reason})
+    return site
+
+
+def demonstration_site_revoke(*, site: DemonstrationSite, reason: str, actor) -> DemonstrationSite:
+    require_office(actor, site.organization)
+    reason = _text(reason, "撤销理由")
+    with transaction.atomic():
+        current = DemonstrationSite.objects.select_for_update().get(pk=site.pk)
+        if current.revoked_at is not None:
+            raise TransitionRefused("该示范点已撤销", code="revoked")
+        current.revoked_at, current.revoked_by, current.revoke_reason = timezone.now(), actor, reason
+        current.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit_log(actor=actor, action="demonstration_site.revoked", obj=current, before={"revoked": False},
+                  after={"revoked": True, "revoke_reason": reason})
+    return current
+
+
+# --- commendation recommendations (先进基层党组织推荐) ----------------------------------------
+
+
+def recommendation_create(*, organization: Organization, year: int, deeds: str, actor) -> CommendationRecommendation:
+    """Put a five-star organization of ``year`` on the year's recommendation list, as a draft."""
+    require_office(actor, organization)
+    deeds = _text(deeds, "主要事迹")
+    with transaction.atomic():
+        organization = _lock_organization(organization)
+        _require_top(organization, year, "推荐为先进基层党组织")
+        if CommendationRecommendation.objects.filter(organization=organization, year=year).exists():
+            raise TransitionRefused(f"{organization.name}已在{year}年度推荐名单中", code="duplicate")
+        recommendation = CommendationRecommendation.objects.create(
+            organization=organization, year=year, deeds=deeds, created_by=actor)
+        audit_log(actor=actor, action="recommendation.created", obj=recommendation, before=None,
+                  after={"organization_id": organization.pk, "year": year, "deeds": deeds,
+                         "state": recommendation.state})
+    return recommendation
+
+
+def recommendation_delete(*, recommendation: CommendationRecommendation, actor) -> None:
+    """Take a draft off the list."""
+    require_office(actor, recommendation.organization)
+    with transaction.atomic():
+        current = CommendationRecommendation.objects.select_for_update().get(pk=recommendation.pk)
+        if current.state != RecommendationState.DRAFT:
+            raise TransitionRefused("只能删除草稿状态的推荐", code="state")
+        before = {"organization_id": current.organization_id, "year": current.year, "state": current.state}
+        audit_log(actor=actor, action="recommendation.deleted", obj=current, before=before, after=None)
+        current.delete()
+
+
+def recommendations_submit(*, year: int, actor) -> list[CommendationRecommendation]:
+    """Submit (报送) every draft of the year's list in the office's subtree."""
+    require_office(actor)
+    with transaction.atomic():
+        drafts = list(CommendationRecommendation.objects.select_for_update()
+                      .filter(year=year, state=RecommendationState.DRAFT,
+                              organization__in=visible_organizations(actor)).order_by("id"))
+        if not drafts:
+            raise TransitionRefused(f"{year}年度推荐名单中没有待报送的草稿", code="nothing_to_submit")
+        now = timezone.now()
+        for recommendation in drafts:
+            recommendation.state, recommendation.submitted_at = RecommendationState.SUBMITTED, now
+            recommendation.save(update_fields=["state", "submitted_at"])
+        for recommendation in drafts:
+            audit_log(actor=actor, action="recommendation.submitted", obj=recommendation,
+                      before={"state": RecommendationState.DRAFT}, after={"state": recommendation.state})
+    return drafts
+
+
+def recommendation_decide(
+    *,
+    recommendation: CommendationRecommendation,
+    adopted: bool,
+    note: str = "",
+    record_commendation: bool = False,
+    commended_on: date | None = None,
+    issuer: str = "",
+    document_number: str = "",
+    actor,
+) -> CommendationRecommendation:
+    """Record whether a submitted recommendation was adopted (表彰).
+
+    With ``record_commendation`` an adopted one is also recorded as a city-level
+    commendation of the organization (``records.Commendation``, through the
+    records services), which the next rating reads as 五(三)1.
+    """
+    require_office(actor, recommendation.organization)
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX_LENGTH:
+        raise TransitionRefused(f"表彰情况不能超过{TEXT_MAX_LENGTH}字", code="too_long")
+    if record_commendation:
+        if not adopted:
+            raise TransitionRefused("未表彰的推荐不能记为表彰记录", code="not_adopted")
+        if commended_on is None:
+            raise TransitionRefused("请填写表彰日期", code="required")
+        if commended_on > _today():
+            raise TransitionRefused("表彰日期不能晚于今天", code="date_in_future")
+        issuer = _text(issuer, "表彰机关", maximum=200)
+    with transaction.atomic():
+        current = (CommendationRecommendation.objects.select_for_update(of=("self",))
+                   .select_related("organization").get(pk=recommendation.pk))
+        if current.state != RecommendationState.SUBMITTED:
+            raise TransitionRefused("只有已报送的推荐可以录入表彰结果", code="state")
+        current.state = RecommendationState.ADOPTED if adopted else RecommendationState.NOT_ADOPTED
+        current.decided_at, current.decided_by, current.decision_note = timezone.now(), actor, note
+        if record_commendation:
+            current.commendation = record_services.record_create(model=Commendation, data={
+                "organization": current.organization, "date": commended_on,
+                "kind": CommendationKind.COMMENDATION, "recipient": Recipient.ORGANIZATION,
+                "level": HonourLevel.CITY, "title": COMMENDATION_TITLE, "issuer": issuer,
+                "document_number": (document_number or "").strip()[:100],
+            }, actor=actor)
+        current.save(update_fields=["state", "decided_at", "decided_by", "decision_note", "commendation"])
+        audit_log(actor=actor, action="recommendation.decided", obj=current,
+                  before={"state": RecommendationState.SUBMITTED},
+                  after={"state": current.state, "note": note, "commendation_id": current.commendation_id})
+    return current
+
+
+# --- publication (评定结果公布) -------------------------------------------------------------------
+
+
+def results_publish(*, root: Organization, year: int, actor, title: str = "") -> ResultPublication:
+    """Publish the year's approved results over ``root``'s subtree, frozen as they are now.
+
+    Refused when nothing of that year is approved there, or when the year was
+    already published for ``root``: a publication is never rewritten.
+    """
+    require_office(actor, root)
+    title = (title or "").strip() or f"{root.name}{year}年度基层服务型党组织星级评定结果"
+    if len(title) > 200:
+        raise TransitionRefused("标题不能超过200字", code="too_long")
+    with transaction.atomic():
+        root = _lock_organization(root)
+        if ResultPublication.objects.filter(root=root, year=year).exists():
+            raise TransitionRefused(f"{root.name}{year}年度的评定结果已公布", code="duplicate")
+        subtree = Organization.objects.filter(path__startswith=root.path)
+        results = selectors.sorted_results(selectors.year_results(subtree, year))
+        if not results:
+            raise TransitionRefused(f"{year}年度没有经批准的评定结果，不能公布", code="nothing_approved")
+        rows = [{"organization": result.organization.name, "level": result.level, "level_name": result.level_name}
+                for result in results]
+        publication = ResultPublication.objects.create(year=year, root=root, title=title, rows=rows,
+                                                       published_by=actor)
+        entry = audit_log(actor=actor, action="results.published", obj=publication, before=None,
+                          after={"year": year, "root_id": root.pk, "title": title, "rows": rows})
+        # The chain's head right after the publication's own entry: it covers the published rows.
+        publication.head_hash = entry.hash
+        publication.save(update_fields=["head_hash"])
+    return publication

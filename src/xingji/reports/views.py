@@ -1,0 +1,375 @@
+"""The office's pages for the results' use (结果运用), at ``/reports/``.
+
+Everyone logged in reads within the subtree of the node attached to (a
+branch secretary: its own organization, and its plaque if five-star); only
+the committee office (and superusers) act, and every action is one service
+call. A plaque PDF needs a Chinese font: without one the page says what to
+install, as a 503.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xingji.accounts.access import NOT_FOUND, access_organization, visible_organizations
+from xingji.audit.chain import head_hash
+from xingji.common.pdf import PdfFontMissing
+from xingji.orgs.models import Organization
+from xingji.reports import documents, selectors, services
+from xingji.reports.forms import (
+    DecisionForm,
+    PlaqueIssueForm,
+    PublishForm,
+    ReasonForm,
+    RecommendationForm,
+    SearchForm,
+    SiteFilterForm,
+    SiteForm,
+)
+from xingji.reports.models import (
+    CommendationRecommendation,
+    Plaque,
+    RecommendationState,
+    ResultPublication,
+)
+from xingji.web.decorators import login_required
+from xingji.web.exports import XLSX_TYPE, export_stamp
+from xingji.web.forms import add_service_error
+from xingji.web.pagination import paginate
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _require_office(request) -> None:
+    if not services.is_office(request.user):
+        raise PermissionDenied(services.OFFICE_ONLY)
+
+
+def _get_or_404(queryset: QuerySet, pk):
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def _top_organizations(user, year: int) -> QuerySet[Organization]:
+    ids = [result.organization.pk for result in selectors.top_results(visible_organizations(user), year)]
+    return Organization.objects.filter(pk__in=ids).order_by("path")
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _form_page(request, form, title: str, year: int, *, note: str = "", submit: str = "保存"):
+    return render(request, "web/form_page.html", {
+        "form": form, "title": title, "note": note, "submit": submit,
+        "cancel_url": reverse("reports:year", args=[year]),
+    })
+
+
+def _posted(request):
+    """The POST data for a POST (even empty: a form of optional fields is then submitted), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _head() -> list[str]:
+    return documents.export_head(head_hash(), timezone.localtime())
+
+
+@login_required
+@require_GET
+def index(request):
+    years = selectors.result_years(request.user)
+    return render(request, "reports/index.html", {
+        "years": years, "this_year": timezone.localdate().year,
+        "publications": ResultPublication.objects.filter(root__in=visible_organizations(request.user))
+        .select_related("root").order_by("-year", "-id")[:20],
+    })
+
+
+@login_required
+@require_GET
+def year_overview(request, year):
+    user = request.user
+    top = selectors.top_results(visible_organizations(user), year)
+    plaques = {plaque.organization_id: plaque for plaque in selectors.plaques(user, year)}
+    rows = [{"result": result, "plaque": plaques.get(result.organization.pk)} for result in top]
+    return render(request, "reports/year.html", {
+        "year": year, "rows": rows, "plaque_count": len(plaques),
+        "missing_plaques": sum(1 for row in rows if row["plaque"] is None),
+        "sites": selectors.demonstration_sites(user, year=year),
+        "recommendations": selectors.recommendations(user, year=year),
+        "publications": ResultPublication.objects.filter(year=year, root__in=visible_organizations(user))
+        .select_related("root"),
+        "is_office": services.is_office(user),
+    })
+
+
+# --- plaques -------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plaques_issue(request, year):
+    _require_office(request)
+    form = PlaqueIssueForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.plaques_issue(year=year, issuing_body=form.cleaned_data["issuing_body"],
+                                          issued_on=form.cleaned_data["issued_on"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"已制作授牌证书 {len(made)} 份")
+            return redirect("reports:year", year=year)
+    return _form_page(request, form, f"{year}年度授牌", year, submit="制作授牌证书",
+                      note="为本年度经批准的五星级党组织中尚未授牌的组织制作授牌证书；已制作的证书编号和内容不变。")
+
+
+def _pdf_response(request, plaques: list[Plaque], filename: str, year: int):
+    try:
+        data = documents.plaques_pdf(plaques)
+    except PdfFontMissing as error:
+        return render(request, "reports/pdf_unavailable.html", {"message": str(error), "year": year}, status=503)
+    response = _download(data, "application/pdf", filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+@login_required
+@require_GET
+def plaques_pdf(request, year):
+    plaques = list(selectors.plaques(request.user, year))
+    if not plaques:
+        raise Http404(NOT_FOUND)
+    return _pdf_response(request, plaques, f"{year}年度授牌证书.pdf", year)
+
+
+@login_required
+@require_GET
+def plaque_pdf(request, pk):
+    plaque = _get_or_404(selectors.plaques(request.user), pk)
+    return _pdf_response(request, [plaque], f"授牌证书-{plaque.serial}-{plaque.organization_name}.pdf", plaque.year)
+
+
+# --- demonstration sites ------------------------------------------------------------------------------------
+
+
+def _site_filters(request):
+    form = SiteFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, (data.get("q") or "").strip(), data.get("year")
+
+
+@login_required
+@require_GET
+def site_list(request):
+    form, search, year = _site_filters(request)
+    page_obj, query = paginate(request, selectors.demonstration_sites(request.user, year=year, search=search))
+    return render(request, "reports/site_list.html", {
+        "filter_form": form, "page_obj": page_obj, "query": query, "is_office": services.is_office(request.user),
+    })
+
+
+SITE_HEADERS = ["年度", "组织编码", "党组织", "确定理由", "确定人", "确定时间", "状态", "撤销理由"]
+
+
+@login_required
+@require_GET
+def site_export(request):
+    _, search, year = _site_filters(request)
+    rows = [[site.year, site.organization.code, site.organization.name, site.reason, site.chosen_by.get_username(),
+             site.chosen_at, "有效" if site.is_active else "已撤销", site.revoke_reason]
+            for site in selectors.demonstration_sites(request.user, year=year, search=search)]
+    data = documents.workbook_bytes("示范点", "示范点名单", _head(), SITE_HEADERS, rows)
+    return _download(data, XLSX_TYPE, f"示范点-{export_stamp()}.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_create(request, year):
+    _require_office(request)
+    form = SiteForm(_posted(request), organizations=_top_organizations(request.user, year))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.demonstration_site_choose(organization=form.cleaned_data["organization"], year=year,
+                                               reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "示范点已确定")
+            return redirect("reports:year", year=year)
+    return _form_page(request, form, f"确定{year}年度示范点", year, submit="确定",
+                      note="示范点只能在本年度经批准的五星级党组织中确定。")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_revoke(request, pk):
+    site = _get_or_404(selectors.demonstration_sites(request.user), pk)
+    _require_office(request)
+    form = ReasonForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.demonstration_site_revoke(site=site, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "示范点已撤销")
+            return redirect("reports:year", year=site.year)
+    return _form_page(request, form, f"撤销示范点：{site.organization.name}", site.year, submit="撤销")
+
+
+# --- commendation recommendations ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def recommendation_list(request, year):
+    form = SearchForm(request.GET or None)
+    search = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
+    recommendations = selectors.recommendations(request.user, year=year, search=search)
+    page_obj, query = paginate(request, recommendations)
+    return render(request, "reports/recommendation_list.html", {
+        "year": year, "filter_form": form, "page_obj": page_obj, "query": query,
+        "is_office": services.is_office(request.user),
+        "drafts": recommendations.filter(state=RecommendationState.DRAFT).exists(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_create(request, year):
+    _require_office(request)
+    form = RecommendationForm(_posted(request), organizations=_top_organizations(request.user, year))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_create(organization=form.cleaned_data["organization"], year=year,
+                                           deeds=form.cleaned_data["deeds"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已加入推荐名单")
+            return redirect("reports:recommendation_list", year=year)
+    return _form_page(request, form, f"推荐{year}年度先进基层党组织", year, submit="加入推荐名单",
+                      note="只能从本年度经批准的五星级党组织中推荐。")
+
+
+@login_required
+@require_POST
+def recommendation_submit(request, year):
+    _require_office(request)
+    try:
+        submitted = services.recommendations_submit(year=year, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已报送推荐名单 {len(submitted)} 个组织")
+    return redirect("reports:recommendation_list", year=year)
+
+
+def _recommendation(request, pk) -> CommendationRecommendation:
+    recommendation = _get_or_404(selectors.recommendations(request.user), pk)
+    _require_office(request)
+    return recommendation
+
+
+@login_required
+@require_POST
+def recommendation_delete(request, pk):
+    recommendation = _recommendation(request, pk)
+    try:
+        services.recommendation_delete(recommendation=recommendation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, "已从推荐名单中删除")
+    return redirect("reports:recommendation_list", year=recommendation.year)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_decide(request, pk):
+    recommendation = _recommendation(request, pk)
+    form = DecisionForm(_posted(request), initial={"commended_on": timezone.localdate(),
+                                                      "issuer": recommendation.organization.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_decide(recommendation=recommendation, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "表彰结果已录入")
+            return redirect("reports:recommendation_list", year=recommendation.year)
+    return _form_page(request, form, f"录入表彰结果：{recommendation.organization.name}", recommendation.year,
+                      submit="录入")
+
+
+RECOMMENDATION_HEADERS = ["序号", "组织编码", "党组织", "主要事迹", "状态", "推荐时间", "报送时间", "表彰情况"]
+
+
+@login_required
+@require_GET
+def recommendation_xlsx(request, year):
+    rows = [[number, item.organization.code, item.organization.name, item.deeds, item.get_state_display(),
+             item.created_at, item.submitted_at, item.decision_note]
+            for number, item in enumerate(selectors.recommendations(request.user, year=year), start=1)]
+    data = documents.workbook_bytes("推荐名单", f"{year}年度先进基层党组织推荐名单", _head(),
+                                    RECOMMENDATION_HEADERS, rows)
+    return _download(data, XLSX_TYPE, f"{year}年度先进基层党组织推荐名单.xlsx")
+
+
+@login_required
+@require_GET
+def recommendation_docx(request, year):
+    user = request.user
+    issuing_body = user.organization.name if user.organization_id else ""
+    data = documents.recommendations_docx(year, issuing_body, list(selectors.recommendations(user, year=year)),
+                                          _head())
+    return _download(data, DOCX_TYPE, f"{year}年度先进基层党组织推荐名单.docx")
+
+
+# --- annual assessment and publication ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assessment_export(request, year):
+    rows = selectors.assessment_rows(request.user, year)
+    data = documents.workbook_bytes("年度考核", f"{year}年度基层党组织星级评定结果（年度考核用）", _head(),
+                                    selectors.ASSESSMENT_HEADERS, rows)
+    return _download(data, XLSX_TYPE, f"{year}年度考核-星级评定结果-{export_stamp()}.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish(request, year):
+    _require_office(request)
+    user = request.user
+    root = user.organization or Organization.get_first_root_node()
+    if root is None:
+        raise Http404(NOT_FOUND)
+    root = access_organization(user, root.pk, write=True)
+    form = PublishForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            publication = services.results_publish(root=root, year=year, title=form.cleaned_data["title"],
+                                                   actor=user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "评定结果已公布")
+            return redirect("results:detail", pk=publication.pk)
+    return _form_page(request, form, f"公布{root.name}{year}年度评定结果", year, submit="公布",
+                      note="公布本年度经批准的全部组织及其星级。公布后名单不再随星级管理台账变化；每个年度只能公布一次。")
