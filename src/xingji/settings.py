@@ -355,7 +355,20 @@ WHITENOISE_USE_FINDERS = True
 
 # --- e-mail, cache ----------------------------------------------------------------
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail (the daily digest of what is due, `xingji notify_due`): without EMAIL_HOST nothing is sent.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+# The site's address for links in mail, e.g. https://xingji.example.gov.cn
+XINGJI_BASE_URL = os.environ.get("XINGJI_BASE_URL", "")
+# Navigation counts of what is due are cached per user for this many seconds (0: computed on every page).
+XINGJI_DUE_COUNT_SECONDS = env_int("XINGJI_DUE_COUNT_SECONDS", 60)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xingji@localhost")
 
 # --- logging ----------------------------------------------------------------------

@@ -30,3 +30,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Rating runs run in the request that starts them (after commit), not in a thread;
 # the thread runner has its own test.
 XINGJI_TASK_RUNNER = "immediate"
+# The navigation's counts of what is due are computed on every page, not cached for a minute, so that
+# a page's query count does not depend on an earlier request (xingji.web.due).
+XINGJI_DUE_COUNT_SECONDS = 0

@@ -2,4 +2,7 @@
 
 
 def cases(Case) -> dict:
-    return {}
+    return {
+        # The user's own list (待办事项): any logged-in user, nothing to reach by id, GET only.
+        "web:due": Case(),
+    }

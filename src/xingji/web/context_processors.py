@@ -1,8 +1,12 @@
-"""The navigation, chosen by the user's role (``web/nav.html``).
+"""The navigation, chosen by the user's role (``web/nav.html``), with the counts of what is due.
 
 Only what the role may open is offered; the views check again, so a link
-left out here hides nothing that a typed URL would reveal. No query is made
-here: every page pays the same, whatever the user.
+left out here hides nothing that a typed URL would reveal. Each entry names
+its section (the URL namespace of its app): the entry shows that section's
+number of due lines (``xingji.web.due``), and the total is shown by the user
+menu. The counts come from the cache (one query; see ``xingji.web.due`` for
+why and for how long), or from the page itself when it has just computed
+them (``request.due_counts``, set by the home page and the full list).
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from xingji.accounts.access import can_manage_users, can_read_audit
+from xingji.web.due import due_counts, due_total
 
 
 @dataclass(frozen=True)
@@ -20,38 +26,50 @@ class NavItem:
     label: str
     url: str
     active: bool
+    #: The section of ``xingji.web.due`` this entry counts ("" for none), and its number of due lines.
+    section: str = ""
+    count: int = 0
 
 
 def _items(request) -> list[NavItem]:
+    """The entries (label, URL, whether it is the current page, the due section it counts)."""
     user = request.user
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
     namespace = match.namespace if match else ""
 
-    entries: list[tuple[str, str, bool]] = [("首页", reverse("web:home"), current == "web:home")]
-    entries.append(("组织架构", reverse("orgs:tree"), namespace == "orgs" and not current.startswith("orgs:member")))
+    items = [NavItem("首页", reverse("web:home"), current == "web:home")]
+    organizations_active = namespace == "orgs" and not current.startswith("orgs:member")
+    items.append(NavItem("组织架构", reverse("orgs:tree"), organizations_active, section="orgs"))
     if user.organization_id is not None:
-        entries.append((
+        items.append(NavItem(
             "党员名册",
             reverse("orgs:member_list", args=[user.organization_id]),
             current.startswith("orgs:member"),
         ))
-    entries.append(("证据记录", reverse("records:index"), namespace == "records"))
-    entries.append(("评星定级", reverse("campaigns:list"), namespace == "campaigns"))
+    items.append(NavItem("证据记录", reverse("records:index"), namespace == "records"))
+    items.append(NavItem("评星定级", reverse("campaigns:list"), namespace == "campaigns", section="campaigns"))
     if can_read_audit(user):
-        entries.append(("审计日志", reverse("audit:entry_list"), namespace == "audit"))
+        items.append(NavItem("审计日志", reverse("audit:entry_list"), namespace == "audit"))
     if can_manage_users(user):
-        entries.append(("用户管理", reverse("accounts:user_list"), current.startswith("accounts:user")))
+        items.append(NavItem("用户管理", reverse("accounts:user_list"), current.startswith("accounts:user")))
     if user.is_staff:
-        entries.append(("后台管理", reverse("admin:index"), False))
-    return [NavItem(label, url, active) for label, url, active in entries]
+        items.append(NavItem("后台管理", reverse("admin:index"), False))
+    return items
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_items": _items(request)}
+    counts = getattr(request, "due_counts", None)
+    if counts is None:
+        counts = due_counts(user, timezone.localdate())
+    items = [
+        NavItem(item.label, item.url, item.active, item.section, counts.get(item.section, 0) if item.section else 0)
+        for item in _items(request)
+    ]
+    return {"nav_items": items, "due_total": due_total(counts)}
 
 
 def security(request) -> dict:

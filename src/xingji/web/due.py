@@ -7,16 +7,45 @@ An app contributes a module ``xingji.<app>.due`` with one function::
 returning what *this user* has to act on (within what the user may see, by
 the access functions), in a fixed number of queries whatever the tree's size.
 ``PROVIDERS`` names those modules; the home page and the navigation read them
-through ``due_for``.
+through ``due_for``. A provider module that does not exist (an app not yet
+built) is skipped; any other error, inside a provider, is raised.
+
+Cost, and why the navigation's counts are cached
+-------------------------------------------------
+Each provider runs a fixed number of queries (``orgs``: 1; ``campaigns``: at
+most 4), but the providers together run several, on every page, and the
+providers of other apps add theirs. The home page and the full list
+(``/due/``) compute the list afresh, since they show it; every other page
+reads the counts per section from Django's cache (``due_counts``): the
+database cache ``xingji_cache``, shared by every app server, so one query per
+page. The counts are kept ``XINGJI_DUE_COUNT_SECONDS`` (default 60 s) under a
+key per user and day, and **invalidated by time only**: after a change
+elsewhere, a badge may lag by up to a minute, until the user opens the home
+page (which stores the fresh counts) or the minute passes. No write anywhere
+has to remember to invalidate them. ``XINGJI_DUE_COUNT_SECONDS = 0`` computes
+the counts on every page instead (the test settings do, so that a page's
+query count does not depend on whether an earlier request filled the cache).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from importlib import import_module
+
+from django.conf import settings
+from django.core.cache import cache
 
 #: Days before a deadline from which an item is "near its deadline" (临近期限).
 DUE_SOON_DAYS = 14
+
+def count_seconds() -> int:
+    """How long the navigation's counts are kept in the cache (``XINGJI_DUE_COUNT_SECONDS``; 0: not cached).
+
+    Invalidation is by time only.
+    """
+    return settings.XINGJI_DUE_COUNT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -39,3 +68,76 @@ PROVIDERS: list[str] = [
     "xingji.ledger.due",
     "xingji.supervision.due",
 ]
+
+#: The sections' names, for the full list's filter; a section not named here shows its code.
+SECTION_LABELS: dict[str, str] = {
+    "orgs": "换届",
+    "campaigns": "评星定级",
+    "ledger": "晋位争星台账",
+    "supervision": "动态管理",
+}
+
+
+def _missing(module_name: str, error: ModuleNotFoundError) -> bool:
+    """Whether the error says that the provider module itself (or its app) does not exist."""
+    missing = error.name or ""
+    return module_name == missing or module_name.startswith(missing + ".")
+
+
+def providers() -> list:
+    """The provider modules that exist; an import error inside one of them is raised, not hidden."""
+    modules = []
+    for module_name in PROVIDERS:
+        try:
+            modules.append(import_module(module_name))
+        except ModuleNotFoundError as error:
+            if not _missing(module_name, error):
+                raise
+    return modules
+
+
+def sort_key(item: DueItem) -> tuple:
+    """Overdue first, then by due date (undated last), then by kind and title."""
+    return (not item.overdue, item.due_on or date.max, item.kind, item.title)
+
+
+def due_for(user, today: date) -> list[DueItem]:
+    """Everything due for the user, from every provider, overdue first, then by date, then kind."""
+    if user is None or not (user.is_authenticated and user.is_active):
+        return []
+    items: list[DueItem] = []
+    for module in providers():
+        items.extend(module.due_items(user, today))
+    return sorted(items, key=sort_key)
+
+
+def count_by_section(items: list[DueItem]) -> dict[str, int]:
+    return dict(Counter(item.section for item in items))
+
+
+def due_total(counts: dict[str, int]) -> int:
+    return sum(counts.values())
+
+
+def _cache_key(user, today: date) -> str:
+    return f"xingji:due-counts:{user.pk}:{today.isoformat()}"
+
+
+def remember_counts(user, today: date, items: list[DueItem]) -> dict[str, int]:
+    """Store the counts of a list just computed (the home page's), so the badges agree with it."""
+    counts = count_by_section(items)
+    if count_seconds() > 0:
+        cache.set(_cache_key(user, today), counts, count_seconds())
+    return counts
+
+
+def due_counts(user, today: date) -> dict[str, int]:
+    """{section: number of due lines} for the navigation, from the cache or computed (and kept ``count_seconds``)."""
+    if user is None or not (user.is_authenticated and user.is_active):
+        return {}
+    if count_seconds() <= 0:
+        return count_by_section(due_for(user, today))
+    counts = cache.get(_cache_key(user, today))
+    if counts is None:
+        counts = remember_counts(user, today, due_for(user, today))
+    return counts

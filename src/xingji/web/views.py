@@ -5,10 +5,16 @@
   and the elections overdue or coming due; the inspector's page has no
   editing links;
 * branch secretary: the branch itself — members, leadership team, the
-  election's due date — and what is due.
+  election's due date.
+
+Both start with what is due (待办事项, ``xingji.web.due``): the first
+``HOME_DUE_LINES`` lines, the rest on the full list (``due``), which pages
+through them. Both compute the list afresh and hand its counts to the
+navigation (``request.due_counts``), so the badges agree with the page.
 
 One query loads the whole subtree with its counts and elections
-(``organization_list``), so the page costs the same whatever the tree's size.
+(``organization_list``), so the page costs the same whatever the tree's size;
+each provider of what is due runs a fixed number of queries too.
 """
 
 from __future__ import annotations
@@ -24,6 +30,18 @@ from xingji.orgs.models import MemberStatus
 from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, totals, tree_rows
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
 from xingji.web.decorators import login_required
+from xingji.web.due import SECTION_LABELS, due_for, due_total, remember_counts
+from xingji.web.pagination import paginate
+
+#: What is due, on the home page: this many lines, then a link to the full list.
+HOME_DUE_LINES = 10
+
+
+def _due(request, today) -> list:
+    """What is due for the page's user, its counts handed to the navigation."""
+    items = due_for(request.user, today)
+    request.due_counts = remember_counts(request.user, today, items)
+    return items
 
 
 @login_required
@@ -32,7 +50,11 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     rows = tree_rows(organization_list(user=user), today)
+    due_items = _due(request, today)
     context = {
+        "due_items": due_items[:HOME_DUE_LINES],
+        "due_count": len(due_items),
+        "due_more": max(0, len(due_items) - HOME_DUE_LINES),
         "rows": rows,
         "totals": totals(rows),
         "due": due_rows(rows),
@@ -57,3 +79,26 @@ def home(request):
         })
         return render(request, "web/home_secretary.html", context)
     return render(request, "web/home.html", context)
+
+
+@login_required
+@require_GET
+def due(request):
+    """Everything due for the user (待办事项), by section and words, a page at a time."""
+    today = timezone.localdate()
+    items = _due(request, today)
+    sections = [(section, SECTION_LABELS.get(section, section), count)
+                for section, count in sorted(request.due_counts.items(),
+                                             key=lambda pair: list(SECTION_LABELS).index(pair[0])
+                                             if pair[0] in SECTION_LABELS else len(SECTION_LABELS))]
+    section = request.GET.get("section", "")
+    search = request.GET.get("q", "").strip()
+    if section:
+        items = [item for item in items if item.section == section]
+    if search:
+        items = [item for item in items if search in item.title or search in item.kind]
+    page, query = paginate(request, items)
+    return render(request, "web/due_page.html", {
+        "page_obj": page, "query": query, "sections": sections, "section": section, "search": search,
+        "total": due_total(request.due_counts), "shown": len(items), "today": today,
+    })

@@ -1,0 +1,141 @@
+"""What is due in the campaigns (``xingji.web.due``), for the open campaigns (进行中, 公示中) the user takes part in.
+
+* the organization's own user (``access.SELF_ROLES``: the branch secretary, or
+  a reviewer for its own organization): the self-evaluation to fill and submit
+  (自评待提交), or to submit again when the superior returned it (自评被退回),
+  due by the campaign's deadline, overdue after it;
+* a superior (reviewer, office; ``access.SUPERIOR_ROLES``): the evaluations in
+  its subtree, its own organization excepted, whose self-evaluation is
+  submitted (待上级考评) or which came back for re-evaluation (退回重新考评) —
+  one line per campaign and state with their number, linking to the
+  campaign's evaluation list filtered by that state, not one line per
+  organization;
+* the office running the campaign (``access.is_office_for``: its root in the
+  office's subtree): five-star proposals awaiting review (五星级待审核) and
+  objections awaiting an answer (异议待答复), one line per campaign; public
+  notices ending within ``NOTICE_ENDING_DAYS`` days (公示即将结束) or ended and
+  not yet closed (公示期满待结束, overdue);
+* the inspector: nothing (it acts on no evaluation).
+
+A superuser gets the superior's and the office's lines. Queries: one for the
+own self-evaluation, one for the superior's counts, three for the office's
+lines, whatever the number of organizations.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Min
+from django.urls import reverse
+
+from xingji.accounts.access import visible_organizations
+from xingji.accounts.models import Role
+from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES, visible_evaluations
+from xingji.campaigns.models import (
+    CampaignState,
+    Evaluation,
+    EvaluationState,
+    Notice,
+    NoticeState,
+    Objection,
+    ObjectionState,
+)
+from xingji.web.due import DueItem
+
+SECTION = "campaigns"
+OPEN_STATES = (CampaignState.OPEN, CampaignState.NOTICE)
+#: A public notice ending within this many days is listed for the office.
+NOTICE_ENDING_DAYS = 3
+
+SUPERIOR_KINDS = {
+    EvaluationState.SELF_SUBMITTED: ("待上级考评", "{n} 个组织自评已提交，待上级考评"),
+    EvaluationState.REEVALUATION: ("退回重新考评", "{n} 个组织退回上级重新考评"),
+}
+
+
+def _evaluation_list(campaign_id: int, state: str) -> str:
+    return f"{reverse('campaigns:evaluation_list', args=[campaign_id])}?state={state}"
+
+
+def _own(user, today: date) -> list[DueItem]:
+    evaluations = (
+        visible_evaluations(user)
+        .filter(organization_id=user.organization_id, state=EvaluationState.SELF_DRAFT,
+                campaign__state__in=OPEN_STATES)
+        .select_related("campaign", "organization")
+        .order_by("campaign__deadline", "id")
+    )
+    items = []
+    for evaluation in evaluations:
+        campaign, name = evaluation.campaign, evaluation.organization.name
+        if evaluation.return_reason:
+            kind, title = "自评被退回", f"{campaign.name}：{name}自评被上级退回，请修改后重新提交"
+        else:
+            kind, title = "自评待提交", f"{campaign.name}：{name}自评待填写提交"
+        items.append(DueItem(SECTION, kind, title, reverse("campaigns:self_evaluation", args=[evaluation.pk]),
+                             campaign.deadline, evaluation.is_overdue(today)))
+    return items
+
+
+def _superior(user) -> list[DueItem]:
+    evaluations = visible_evaluations(user).filter(campaign__state__in=OPEN_STATES, state__in=list(SUPERIOR_KINDS))
+    if user.organization_id is not None:
+        evaluations = evaluations.exclude(organization_id=user.organization_id)
+    rows = evaluations.order_by().values("campaign_id", "campaign__name", "state").annotate(count=Count("id"))
+    order = list(SUPERIOR_KINDS)
+    items = []
+    for row in sorted(rows, key=lambda row: (row["campaign_id"], order.index(row["state"]))):
+        kind, title = SUPERIOR_KINDS[row["state"]]
+        items.append(DueItem(SECTION, kind, f"{row['campaign__name']}：{title.format(n=row['count'])}",
+                             _evaluation_list(row["campaign_id"], row["state"])))
+    return items
+
+
+def _office(user, today: date) -> list[DueItem]:
+    roots = visible_organizations(user)
+    items = []
+    reviews = (
+        Evaluation.objects.filter(campaign__root__in=roots, campaign__state__in=OPEN_STATES,
+                                  state=EvaluationState.REVIEW_PENDING)
+        .order_by().values("campaign_id", "campaign__name").annotate(count=Count("id")).order_by("campaign_id")
+    )
+    for row in reviews:
+        items.append(DueItem(SECTION, "五星级待审核", f"{row['campaign__name']}：{row['count']} 个五星级建议待审核",
+                             _evaluation_list(row["campaign_id"], EvaluationState.REVIEW_PENDING)))
+    objections = (
+        Objection.objects.filter(notice__campaign__root__in=roots, state=ObjectionState.OPEN)
+        .order_by().values("notice__campaign_id", "notice__campaign__name")
+        .annotate(count=Count("id"), ends_on=Min("notice__ends_on")).order_by("notice__campaign_id")
+    )
+    for row in objections:
+        items.append(DueItem(SECTION, "异议待答复", f"{row['notice__campaign__name']}：{row['count']} 件异议待答复",
+                             reverse("campaigns:objections", args=[row["notice__campaign_id"]]),
+                             row["ends_on"], row["ends_on"] < today))
+    notices = (
+        Notice.objects.filter(campaign__root__in=roots, state=NoticeState.PUBLISHED,
+                              ends_on__lte=today + timedelta(days=NOTICE_ENDING_DAYS))
+        .select_related("campaign").order_by("ends_on", "id")
+    )
+    for notice in notices:
+        url = reverse("campaigns:detail", args=[notice.campaign_id])
+        name = f"{notice.campaign.name}：“{notice.title}”"
+        if notice.ends_on < today:
+            items.append(DueItem(SECTION, "公示期满待结束", f"{name}已于 {notice.ends_on:%Y-%m-%d} 期满，请结束公示",
+                                 url, notice.ends_on, overdue=True))
+        else:
+            items.append(DueItem(SECTION, "公示即将结束", f"{name}{notice.ends_on:%Y-%m-%d} 截止", url, notice.ends_on))
+    return items
+
+
+def due_items(user, today: date) -> list[DueItem]:
+    if not (user.is_authenticated and user.is_active):
+        return []
+    items: list[DueItem] = []
+    if user.organization_id is not None and user.role in SELF_ROLES:
+        items.extend(_own(user, today))
+    if user.is_superuser or (user.organization_id is not None and user.role in SUPERIOR_ROLES):
+        items.extend(_superior(user))
+    if user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE):
+        items.extend(_office(user, today))
+    return items
