@@ -98,7 +98,7 @@ if EMBEDDED:
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'xingji.sqlite3'}",
-        conn_max_age=env_int("XINGJI_DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("XINGJI_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     ),
 }

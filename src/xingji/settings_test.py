@@ -12,6 +12,9 @@ from pathlib import Path
 # and have a key when DATABASE_URL points at PostgreSQL with DEBUG off.
 os.environ.setdefault("XINGJI_DATA_DIR", str(Path(tempfile.gettempdir()) / "xingji-test-data"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+# A connection per request, as before persistent connections became the default: the threaded
+# tests open their own connections and must not leave them to the test database's teardown.
+os.environ.setdefault("XINGJI_DB_CONN_MAX_AGE", "0")
 
 from xingji.settings import *  # noqa: E402, F403
 from xingji.settings import STATIC_ROOT, STORAGES  # noqa: E402

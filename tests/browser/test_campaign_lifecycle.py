@@ -16,8 +16,11 @@ is moved by monkeypatching, as ``tests/campaigns/conftest.py`` does.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -25,8 +28,11 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import CHROMIUM
 from tests.browser.test_roles_in_browser import log_in
 from tests.campaigns.steps import CODES, YEAR, Clock, evaluation_of, force_evaluated
+from tests.factories import MemberFactory
+from tests.surveys.conftest import answers
 from xingji.campaigns import services
 from xingji.campaigns.models import CampaignState, EvaluationState, ObjectionState
+from xingji.surveys import services as survey_services
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -89,15 +95,32 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     expect(badge(branch)).to_have_text("自评已提交")
     expect(branch.locator("#id_score_1")).to_be_disabled()
 
-    # and records the survey figures
-    branch.goto(f"/campaigns/evaluations/{fin_1.pk}/survey/")
-    branch.get_by_label("党员总数").fill("20")
-    branch.get_by_label("参加测评党员数").fill("18")
-    branch.get_by_label("满意率").fill("0.92")
+    # and holds the survey meeting on its pages: opens a session, issues the codes as a list of links,
+    # the members vote (their phone ballot is tests/browser/test_ballot_phone.py), and closes it
+    for _ in range(5):
+        MemberFactory(organization=tree.finance_1)
+    branch.goto(f"/campaigns/evaluations/{fin_1.pk}/")
+    branch.get_by_role("link", name="党员群众测评").click()
+    branch.get_by_role("link", name="组织测评").click()
     branch.get_by_label("测评会日期").fill(f"{YEAR}-05-20")
-    branch.get_by_role("button", name="保存").click()
-    expect(branch.get_by_role("status")).to_have_text("已录入党员群众测评结果")
-    expect(branch.get_by_text("满意率 0.92")).to_be_visible()
+    branch.get_by_label("测评码失效日期").fill("2099-12-31")
+    branch.get_by_role("button", name="开启测评").click()
+    expect(branch.get_by_role("status")).to_have_text("测评已开启，请发放测评码")
+    branch.get_by_label("党员测评码数量").fill("5")
+    branch.get_by_label("输出").select_option("csv")
+    with branch.expect_download() as download:
+        branch.get_by_role("button", name="发放并下载").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))[1:]
+    assert len(rows) == 5
+    session = fin_1.survey_sessions.get()
+    for row in rows:
+        survey_services.ballot_cast(code=row[2], data=answers(session=session))
+    branch.goto(f"/surveys/sessions/{session.pk}/")
+    expect(branch.locator("#participation")).to_have_text("5 / 5")
+    branch.get_by_role("button", name="结束测评").click()
+    expect(branch.get_by_role("status")).to_have_text("测评已结束，结果已计入本组织的评定")
+    branch.goto(f"/campaigns/evaluations/{fin_1.pk}/")
+    expect(branch.get_by_text("满意率 1.0000")).to_be_visible()
 
     # when the reviewer previews and submits a superior evaluation worth five stars
     superior = new_page()

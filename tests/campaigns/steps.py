@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from xingji.accounts.models import User
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import services
@@ -52,11 +54,39 @@ def self_evaluate(evaluation: Evaluation, user: User, *, score=9, claimed_level:
     return services.self_evaluation_submit(evaluation=evaluation, actor=user)
 
 
-def record_survey(evaluation: Evaluation, user: User, *, satisfaction="0.92", members=20, participants=18):
-    return services.survey_figures_record(
-        evaluation=evaluation, member_count=members, participant_count=participants, satisfaction=satisfaction,
-        meeting_on=date(YEAR, 5, 20), actor=user,
-    )
+def record_survey(evaluation: Evaluation, user: User, *, satisfaction="0.92", members=20, participants=18,
+                  closer: User | None = None):
+    """Run a real survey (``xingji.surveys``): members topped up to ``members``, a session with a code per member
+    and as many public codes as make ``satisfaction`` exact, ``participants`` member ballots, then closing.
+
+    Satisfied voters answer 满意 and the others 不满意 on every question, so the survey score equals the
+    satisfaction. Below 80 % participation the session closes invalid and the evaluation keeps no figures.
+    """
+    from tests.factories import MemberFactory
+    from xingji.surveys import services as survey_services
+    from xingji.surveys.models import TokenKind
+
+    organization = evaluation.organization
+    for _ in range(members - survey_services.member_count_of(organization.pk)):
+        MemberFactory(organization=organization)
+    assert survey_services.member_count_of(organization.pk) == members
+    share = Decimal(str(satisfaction))
+    total = next(count for count in range(max(participants, 1), 10_001) if (share * count) % 1 == 0)
+    satisfied = int(share * total)
+    session = survey_services.session_open(
+        evaluation=evaluation, meeting_on=date(YEAR, 5, 20), expires_on=timezone.localdate() + timedelta(days=7),
+        actor=user)
+    issued = survey_services.tokens_issue(session=session, member_tokens=members,
+                                          public_tokens=total - participants, actor=user)
+    member_codes = [code for kind, code in issued.codes if kind == TokenKind.MEMBER][:participants]
+    public_codes = [code for kind, code in issued.codes if kind == TokenKind.PUBLIC]
+    for index, code in enumerate([*member_codes, *public_codes]):
+        answer = "satisfied" if index < satisfied else "unsatisfied"
+        data = {"overall": answer, **{f"criterion_{item['code']}": answer for item in session.questions["criteria"]}}
+        survey_services.ballot_cast(code=code, data=data)
+    survey_services.session_close(session=session, actor=closer or user)
+    evaluation.refresh_from_db()
+    return evaluation
 
 
 def evaluate(evaluation: Evaluation, self_user: User, superior: User, *, score, self_score=9,

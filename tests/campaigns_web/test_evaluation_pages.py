@@ -95,23 +95,16 @@ def test_it_lets_the_superior_return_a_self_evaluation(client, campaign, tree, s
     assert "材料不全" in client.get(reverse("campaigns:self_evaluation", args=[evaluation.pk])).content.decode()
 
 
-def test_it_records_the_survey_figures(client, campaign, tree, reviewer, inspector):
+def test_it_links_the_evaluation_to_its_survey_sessions(client, campaign, tree, secretary):
+    # the survey figures are no longer typed in: they come from closing a survey session (tests/surveys)
     evaluation = evaluation_of(campaign, tree.finance_1)
-    url = reverse("campaigns:survey", args=[evaluation.pk])
-    client.force_login(inspector)
-    assert client.get(url).status_code == 403
-    client.force_login(reviewer)
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"member_count": "20", "participant_count": "25", "satisfaction": "0.9",
-                                 "meeting_on": "2025-05-20"})
-    assert response.status_code == 200
-    assert "参加测评党员数不能超过党员总数" in response.content.decode()
-    response = client.post(url, {"member_count": "20", "participant_count": "18", "satisfaction": "0.9",
-                                 "meeting_on": "2025-05-20"})
-    assert response.status_code == 302
-    evaluation.refresh_from_db()
-    assert (evaluation.survey_member_count, evaluation.survey_participant_count) == (20, 18)
-    assert actions("evaluation.") == ["evaluation.survey_recorded"]
+    client.force_login(secretary)
+    page = client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).content.decode()
+    assert reverse("surveys:evaluation", args=[evaluation.pk]) in page
+    record_survey(evaluation, secretary)
+    page = client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).content.decode()
+    assert "满意率 0.9200" in page
+    assert actions("evaluation.")[-1] == "evaluation.survey_recorded"
 
 
 def test_it_previews_the_superior_evaluation_without_saving(client, campaign, tree, secretary, reviewer):

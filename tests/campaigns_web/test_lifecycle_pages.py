@@ -179,3 +179,24 @@ def test_it_sends_and_returns_the_municipal_review(client, campaign, tree, offic
     review.refresh_from_db()
     assert (review.result, review.result_level) == ("not_confirmed", 4)
     assert StarLedgerEntry.objects.filter(organization=tree.finance_1).order_by("-id").first().level == 4
+
+
+def test_an_upheld_objection_offers_to_open_a_rectification_item(client, campaign, tree, office_user, clock,
+                                                                 django_capture_on_commit_callbacks):
+    _evaluate_all(campaign)
+    run_rating(campaign, office_user, django_capture_on_commit_callbacks)
+    notice = services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    fin_1, fin_2 = evaluation_of(campaign, tree.finance_1), evaluation_of(campaign, tree.finance_2)
+    upheld = services.objection_file(notice=notice, evaluation=fin_1, content="三会一课记录不全").objection
+    rejected = services.objection_file(notice=notice, evaluation=fin_2, content="台账不实").objection
+    services.objection_answer(objection=upheld, upheld=True, answer="经核实属实", actor=office_user)
+    services.objection_answer(objection=rejected, upheld=False, answer="经核实不成立", actor=office_user)
+    client.force_login(office_user)
+
+    page = client.get(reverse("campaigns:objections", args=[campaign.pk])).content.decode()
+
+    link = f"{reverse('ledger:item_create')}?organization={tree.finance_1.pk}&amp;source=objection"
+    assert page.count("登记整改事项") == 1 and link in page
+    form = client.get(f"{reverse('ledger:item_create')}?organization={tree.finance_1.pk}&source=objection")
+    assert form.status_code == 200
+    assert form.context["form"].initial["source"] == "objection"

@@ -229,7 +229,7 @@ def test_it_rates_with_a_scheme_file_given_by_path(xingji, tmp_path):
 
 
 def test_it_refuses_a_scheme_file_with_a_wrong_key_naming_the_file_and_the_key(xingji, tmp_path):
-    # Given a scheme file with an unknown key in its last quota
+    # Given a scheme file with an unknown key in its last table (the survey's last answer option)
     (tmp_path / "wrong.toml").write_text(shipped_scheme() + "\ncolour = 1\n", encoding="utf-8")
     write_population(tmp_path, [{"id": "A-1", "base_score": 86}])
 
@@ -240,6 +240,6 @@ def test_it_refuses_a_scheme_file_with_a_wrong_key_naming_the_file_and_the_key(x
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert "wrong.toml" in run.stderr
-    assert "quotas[1].colour" in run.stderr
+    assert "survey.options[2].colour" in run.stderr
     assert "未知的键" in run.stderr
     assert not (tmp_path / "out.json").exists()

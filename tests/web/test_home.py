@@ -97,5 +97,7 @@ def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
     office = [item.label for item in login(office_user).get("/").context["nav_items"]]
     branch = [item.label for item in login(secretary).get("/").context["nav_items"]]
 
-    assert office == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "审计日志", "用户管理", "后台管理"]
-    assert branch == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "后台管理"]
+    assert office == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星", "复检督导",
+                      "结果运用", "审计日志", "用户管理", "后台管理"]
+    assert branch == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星", "结果运用",
+                      "后台管理"]

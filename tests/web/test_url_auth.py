@@ -181,7 +181,6 @@ CASES.update({
     "campaigns:criterion_attachment": Case(target="criterion_attachment"),
     "campaigns:criterion_attachment_delete": Case(target="criterion_attachment", who="self", get="none",
                                                   post="write", post_answers=frozenset({302})),
-    "campaigns:survey": Case(target="evaluation", who="self_or_superior", **FORM),
     "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
     "campaigns:review": Case(target="evaluation", who="office", **FORM),
     "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),
@@ -200,6 +199,8 @@ WHO = {
     "superior": {"office", "reviewer", "superuser"},
     "self_or_superior": {"secretary", "office", "reviewer", "superuser"},
     "office": {"office", "superuser"},
+    # Supervision visits: the superiors and the inspection group (督导组).
+    "inspecting": {"office", "reviewer", "inspector", "superuser"},
 }
 
 ROLES = ["anonymous", "office", "reviewer", "secretary", "inspector", "superuser"]

@@ -134,14 +134,6 @@ class SuperiorEvaluationForm(ScoresForm):
     comment = forms.CharField(label="考评意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class SurveyForm(forms.Form):
-    member_count = forms.IntegerField(label="党员总数", min_value=1)
-    participant_count = forms.IntegerField(label="参加测评党员数", min_value=0)
-    satisfaction = forms.DecimalField(label="满意率", min_value=0, max_value=1, decimal_places=4,
-                                      help_text="0到1之间，如0.92")
-    meeting_on = forms.DateField(label="测评会日期", widget=DateInput())
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
 

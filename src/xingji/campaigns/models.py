@@ -181,7 +181,7 @@ class Evaluation(models.Model):
         verbose_name="自评提交人",
     )
 
-    # Survey figures (党员群众测评), entered by hand until the surveys app exists.
+    # Survey figures (党员群众测评), written by closing a valid survey session (``xingji.surveys``).
     survey_member_count = models.PositiveIntegerField("党员总数", null=True, blank=True)
     survey_participant_count = models.PositiveIntegerField("参加测评党员数", null=True, blank=True)
     survey_satisfaction = models.DecimalField(
@@ -189,6 +189,11 @@ class Evaluation(models.Model):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
     )
     survey_meeting_on = models.DateField("测评会日期", null=True, blank=True)
+    survey_score = models.DecimalField(
+        "测评得分率", max_digits=5, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text="总体评价按方案选项权重的平均值（0到1），用于加权综合分",
+    )
 
     # Superior evaluation (上级考评).
     innovation_project = models.BooleanField("有党建创新项目", default=False)

@@ -213,6 +213,13 @@ def apply_result(evaluation: Evaluation, stored: StoredResult) -> list[str]:
     return ["base_score", "final_score", "band_level", "level", "reasons", "explanation"]
 
 
+def survey_component(evaluation) -> Decimal | None:
+    """The survey's part of the composite (0-1): its score from the scheme's option weights, else its satisfaction."""
+    if evaluation.survey_score is not None:
+        return evaluation.survey_score
+    return evaluation.survey_satisfaction
+
+
 def composite_hint(
     scheme: Scheme,
     self_scores: Mapping[str, Decimal | None],
@@ -221,8 +228,8 @@ def composite_hint(
 ) -> Decimal | None:
     """The weighted composite of self-evaluation, survey and superior scores (a hint only).
 
-    The survey's score is its satisfaction on the scheme's scale (0.92 of 100
-    is 92). None when the scheme has no weights or a weighted part is missing.
+    The survey's score (``survey_component``: 0-1) is put on the scheme's scale
+    (0.92 of 100 is 92). None when the scheme has no weights or a weighted part is missing.
     """
     if not scheme.weights:
         return None

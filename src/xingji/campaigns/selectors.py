@@ -158,7 +158,7 @@ def evaluation_preview(
         level_name=campaign.level_name(stored.level),
         reasons=stored.reasons,
         explanation=stored.explanation,
-        composite_hint=scoring.composite_hint(campaign.scheme, self_scores, evaluation.survey_satisfaction,
+        composite_hint=scoring.composite_hint(campaign.scheme, self_scores, scoring.survey_component(evaluation),
                                               superior_scores),
         facts=data,
     )

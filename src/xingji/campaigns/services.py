@@ -539,10 +539,15 @@ def survey_figures_record(
     participant_count: int,
     satisfaction: Decimal | str,
     meeting_on: date,
+    score: Decimal | str | None = None,
     actor,
 ) -> Evaluation:
-    """Record the survey meeting's figures by hand (until the surveys app): members, participants,
-    satisfaction (0-1) and the meeting's date."""
+    """Record a survey's figures: members, participants, satisfaction (0-1), the meeting's date and the
+    survey score (0-1, from the scheme's option weights).
+
+    Called only by ``xingji.surveys.services.session_close`` for a valid
+    session, inside its transaction: the figures are never typed by hand.
+    """
     with transaction.atomic():
         current = _lock_evaluation(evaluation)
         access.require_self_or_superior(actor, current)
@@ -563,11 +568,17 @@ def survey_figures_record(
         if share != share.quantize(Decimal("0.0001")):
             raise TransitionRefused("满意率最多保留四位小数", code="satisfaction")
         _not_in_future(meeting_on, "测评会日期")
+        survey_score = None
+        if score is not None:
+            survey_score = Decimal(str(score)).quantize(Decimal("0.0001"))
+            if not Decimal(0) <= survey_score <= Decimal(1):
+                raise TransitionRefused("测评得分率应在0到1之间", code="score")
         fields = {
             "survey_member_count": member_count,
             "survey_participant_count": participant_count,
             "survey_satisfaction": share.quantize(Decimal("0.0001")),
             "survey_meeting_on": meeting_on,
+            "survey_score": survey_score,
         }
         before = {name: getattr(current, name) for name in fields}
         if before == fields:
@@ -580,6 +591,16 @@ def survey_figures_record(
 
 
 # --- superior evaluation, five-star review, direct check --------------------------------------
+
+
+def _refuse_invalid_survey(evaluation: Evaluation) -> None:
+    """Say why when the latest survey session (``xingji.surveys``) closed below the participation threshold."""
+    latest = (evaluation.survey_sessions.filter(state="closed").order_by("-closed_at", "-id")
+              .values("valid", "participation").first())
+    if latest is not None and latest["valid"] is False:
+        raise TransitionRefused(
+            f"参加测评的党员占{latest['participation'] * 100:.1f}%，不足80%，测评无效，应重新组织测评",
+            code="survey_invalid")
 
 
 def superior_evaluate(
@@ -606,6 +627,7 @@ def superior_evaluate(
         _check_open_for_evaluation(campaign)
         check_evaluation("superior_evaluate", current)
         if current.survey_satisfaction is None:
+            _refuse_invalid_survey(current)
             raise TransitionRefused("尚未录入党员群众测评结果，不能考评", code="survey_missing")
         if not current.survey_is_valid:
             participation = current.survey_participation * 100
@@ -627,7 +649,7 @@ def superior_evaluate(
         current.proposed_level = stored.level
         current.superior_comment = (comment or "").strip()
         current.composite_hint = scoring.composite_hint(
-            campaign.scheme, self_scores, current.survey_satisfaction, superior_scores)
+            campaign.scheme, self_scores, scoring.survey_component(current), superior_scores)
         current.evaluated_at = timezone.now()
         current.evaluated_by = actor
         current.rating_run = None

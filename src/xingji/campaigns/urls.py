@@ -35,7 +35,6 @@ urlpatterns = [
          name="criterion_attachment"),
     path("evaluations/<int:pk>/self/evidence/<int:attachment_pk>/delete/", views.criterion_attachment_delete,
          name="criterion_attachment_delete"),
-    path("evaluations/<int:pk>/survey/", views.survey_figures, name="survey"),
     path("evaluations/<int:pk>/superior/", views.superior_evaluation, name="superior_evaluation"),
     path("evaluations/<int:pk>/review/", views.five_star_review, name="review"),
     path("evaluations/<int:pk>/check/", views.direct_check, name="direct_check"),

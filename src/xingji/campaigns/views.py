@@ -41,7 +41,6 @@ from xingji.campaigns.forms import (
     ReviewForm,
     SelfEvaluationForm,
     SuperiorEvaluationForm,
-    SurveyForm,
     TieDecisionForm,
 )
 from xingji.campaigns.models import (
@@ -659,34 +658,6 @@ def self_evaluation_return(request, pk):
         _attempt(request, services.self_evaluation_return, evaluation=evaluation, reason=form.cleaned_data["reason"],
                  actor=request.user, success="自评已退回")
     return redirect("campaigns:superior_evaluation", pk=evaluation.pk)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def survey_figures(request, pk):
-    evaluation = access.access_evaluation(request.user, pk)
-    access.require_self_or_superior(request.user, evaluation)
-    initial = {"member_count": evaluation.survey_member_count,
-               "participant_count": evaluation.survey_participant_count,
-               "satisfaction": evaluation.survey_satisfaction, "meeting_on": evaluation.survey_meeting_on}
-    form = SurveyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.survey_figures_record(evaluation=evaluation, member_count=data["member_count"],
-                                           participant_count=data["participant_count"],
-                                           satisfaction=data["satisfaction"], meeting_on=data["meeting_on"],
-                                           actor=request.user)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "已录入党员群众测评结果")
-            return redirect("campaigns:evaluation", pk=evaluation.pk)
-    return render(request, "campaigns/form.html", {
-        "title": f"录入测评结果：{evaluation.organization.name}", "campaign": evaluation.campaign, "form": form,
-        "note": "扩大党员大会测评：参加测评党员须达到党员总数的80%，测评方为有效。",
-        "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
-    })
 
 
 def _superior_initial(evaluation: Evaluation, scores: dict) -> dict:

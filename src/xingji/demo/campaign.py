@@ -3,20 +3,24 @@
 So that the campaign pages have something to show, the demo opens a year-end
 campaign over the whole tree and walks part of it through the services, each
 step by the user whose step it is: branches of the first 机关党委 have
-submitted their self-evaluation and their survey figures, about half of them
+submitted their self-evaluation and held their survey (a real session: codes
+issued, ballots cast, closed — ``xingji.surveys``), about half of them
 have been evaluated by the 机关党委. The rest are still filling in.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from xingji.accounts.models import Role, User
 from xingji.campaigns import services
 from xingji.campaigns.models import Campaign, CampaignKind, Evaluation
-from xingji.orgs.models import Member, Organization
+from xingji.orgs.models import Organization
+from xingji.surveys import services as survey_services
 
 
 def demo_campaign(root: Organization, year: int) -> Campaign | None:
@@ -52,17 +56,37 @@ def load_demo_campaign(*, root: Organization, today: date, seed: int) -> Campaig
         services.self_evaluation_save_draft(evaluation=evaluation, scores=scores, claimed_level=claimed,
                                             actor=secretary)
         services.self_evaluation_submit(evaluation=evaluation, actor=secretary)
-        members = Member.objects.filter(organization=evaluation.organization).count()
-        # A valid survey: at least 80 % of the members took part.
-        participants = max(members - rng.randint(0, 2), -(-members * 4 // 5), 1)
-        services.survey_figures_record(
-            evaluation=evaluation, member_count=members, participant_count=participants,
-            satisfaction=Decimal(rng.choice(["0.86", "0.92", "0.95", "0.98"])),
-            meeting_on=date(today.year, 11, 10), actor=secretary,
-        )
+        _run_survey(evaluation, secretary, rng, today)
         if reviewer is not None and index % 2 == 0:
             superior = {code: {"score": entry["score"] - Decimal("0.5") if entry["score"] > 8 else entry["score"],
                                "comment": ""} for code, entry in scores.items()}
             services.superior_evaluate(evaluation=evaluation, scores=superior, comment="同意该组织自评意见",
                                        actor=reviewer)
     return campaign
+
+
+#: How the demo's voters answer: mostly satisfied.
+ANSWER_WEIGHTS = {"satisfied": 70, "basically_satisfied": 22, "unsatisfied": 8}
+
+
+def _run_survey(evaluation: Evaluation, secretary: User, rng: random.Random, today: date) -> None:
+    """A survey meeting of the branch: a code per member and three public codes, 80 % or more vote, closed."""
+    members = survey_services.member_count_of(evaluation.organization_id)
+    if not members:
+        return
+    meeting_on = min(date(today.year, 11, 10), today, timezone.localdate())
+    session = survey_services.session_open(
+        evaluation=evaluation, meeting_on=meeting_on,
+        expires_on=max(meeting_on, timezone.localdate()) + timedelta(days=7), actor=secretary)
+    issued = survey_services.tokens_issue(session=session, member_tokens=members, public_tokens=3, actor=secretary)
+    # A valid survey: at least 80 % of the members take part.
+    participants = max(members - rng.randint(0, 2), -(-members * 4 // 5), 1)
+    member_codes = [code for kind, code in issued.codes if kind == "member"][:participants]
+    public_codes = [code for kind, code in issued.codes if kind == "public"]
+    options, weights = list(ANSWER_WEIGHTS), list(ANSWER_WEIGHTS.values())
+    for code in [*member_codes, *public_codes]:
+        data = {"overall": rng.choices(options, weights)[0]}
+        for criterion in session.questions["criteria"]:
+            data[f"criterion_{criterion['code']}"] = rng.choices(options, weights)[0]
+        survey_services.ballot_cast(code=code, data=data)
+    survey_services.session_close(session=session, actor=secretary)

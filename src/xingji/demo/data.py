@@ -31,8 +31,10 @@ from django.utils import timezone
 
 from xingji.accounts.models import Role, User
 from xingji.accounts.services import user_change_role, user_create
+from xingji.demo.ledger import load_demo_ledger
 from xingji.demo.names import person_name
-from xingji.demo.records import load_demo_records
+from xingji.demo.records import load_demo_records, record_counts
+from xingji.demo.supervision import load as load_demo_supervision
 from xingji.orgs.models import (
     Gender,
     LeadershipPosition,
@@ -311,6 +313,12 @@ def load_demo(
             from xingji.demo.campaign import load_demo_campaign
 
             load_demo_campaign(root=demo_root(), today=today, seed=seed)
+        # The work between two ratings: plans, the rectification ledger, re-checks, visits.
+        load_demo_ledger(root=demo_root(), today=today, seed=seed)
+        load_demo_supervision(root=demo_root(), today=today, seed=seed)
+        if with_records:
+            # Visits add criticism notices to the year's records.
+            result.records = record_counts(demo_root(), record_year(today))
     result.seconds = time.perf_counter() - started
     root = demo_root()
     subtree = Organization.objects.filter(path__startswith=root.path)

@@ -118,6 +118,14 @@ def load_demo_records(*, year: int, seed: int, today: date) -> dict[str, int] | 
     in_demo = Q(organization__path__startswith=root.path)
     if not any(model.objects.filter(in_demo, date__year=year).exists() for model in RECORD_MODELS):
         RecordsLoader(random.Random(f"{seed}-records-{year}"), root, year, today).load()
+    return record_counts(root, year)
+
+
+def record_counts(root: Organization, year: int) -> dict[str, int]:
+    """The number of the demo's records of each kind in ``year`` (by its Chinese name)."""
+    from xingji.records.models import RECORD_MODELS
+
+    in_demo = Q(organization__path__startswith=root.path)
     return {
         str(model._meta.verbose_name): model.objects.filter(in_demo, date__year=year).count()
         for model in RECORD_MODELS

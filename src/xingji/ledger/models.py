@@ -133,6 +133,8 @@ class RectificationItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name="登记人",
     )
+    #: Opened by a superior (or imported by one): the organization itself may then only request closing.
+    opened_by_superior = models.BooleanField("上级交办", default=False)
 
     class Meta:
         verbose_name = "整改事项"

@@ -210,6 +210,48 @@ class Quota:
     message: Template
 
 
+@dataclass(frozen=True, slots=True)
+class SurveyOption:
+    """One answer of the survey ballot (满意 / 基本满意 / 不满意) and its weight in the survey score."""
+
+    code: str
+    label: str
+    weight: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyConfig:
+    """The members' and public survey (党员群众测评): its answers, what counts as satisfied, its threshold.
+
+    ``satisfied``: the options whose share of the overall ratings is the
+    satisfaction rate (满意率). ``ask_criteria``: whether each criterion is
+    rated too. ``min_participation``: the share of the members whose taking
+    part makes the survey valid (seed 四(一)2: 80 %).
+    """
+
+    options: tuple[SurveyOption, ...]
+    satisfied: frozenset[str]
+    ask_criteria: bool = True
+    min_participation: Decimal = Decimal("0.8")
+
+    def option(self, code: str) -> SurveyOption:
+        for option in self.options:
+            if option.code == code:
+                return option
+        raise KeyError(code)
+
+
+#: The survey of a scheme without a ``[survey]`` table.
+DEFAULT_SURVEY = SurveyConfig(
+    options=(
+        SurveyOption("satisfied", "满意", Decimal(1)),
+        SurveyOption("basically_satisfied", "基本满意", Decimal("0.7")),  # 示意 (illustrative)
+        SurveyOption("unsatisfied", "不满意", Decimal(0)),
+    ),
+    satisfied=frozenset({"satisfied", "basically_satisfied"}),
+)
+
+
 @dataclass(slots=True)
 class Scheme:
     id: str
@@ -228,6 +270,7 @@ class Scheme:
     level_rules: list[LevelRule]
     quotas: list[Quota]
     categories: frozenset[str] = frozenset()
+    survey: SurveyConfig = DEFAULT_SURVEY
 
     def level(self, value: int) -> Level:
         for level in self.levels:
@@ -297,7 +340,7 @@ class _SchemeReader:
 
     TOP_KEYS = {
         "id", "name", "source", "full_marks", "notice_days", "band_clause", "criteria_clause",
-        "levels", "criteria", "composite", "adjustments", "level_rules", "quotas",
+        "levels", "criteria", "composite", "adjustments", "level_rules", "quotas", "survey",
     }
 
     def __init__(self, source: str, path: str) -> None:
@@ -388,6 +431,7 @@ class _SchemeReader:
             level_rules=[],
             quotas=[],
             categories=categories,
+            survey=self.read_survey(data["survey"]) if "survey" in data else DEFAULT_SURVEY,
         )
         codes: set[str] = set()
         for index, item in enumerate(self.array(data, "adjustments")):
@@ -488,6 +532,47 @@ class _SchemeReader:
         if result and sum(result.values()) != 1:
             raise self.fail("composite.weights", "权重之和应为 1")
         return result
+
+    def read_survey(self, data: Any) -> SurveyConfig:
+        survey = self.table(data, "survey", {"options", "satisfied", "ask_criteria", "min_participation"}, set())
+        options = DEFAULT_SURVEY.options
+        if "options" in survey:
+            items = survey["options"]
+            if not isinstance(items, list) or len(items) < 2:
+                raise self.fail("survey.options", "至少需要两个选项（[[survey.options]]）")
+            options = []
+            for index, item in enumerate(items):
+                key = f"survey.options[{index}]"
+                self.table(item, key, {"code", "label", "weight"}, {"code", "label", "weight"})
+                code = self.text(item, key, "code")
+                if code in {option.code for option in options}:
+                    raise self.fail(f"{key}.code", f"选项代码“{code}”重复")
+                try:
+                    weight = parse_decimal(item["weight"])
+                except ValueError as error:
+                    raise self.fail(f"{key}.weight", f"权重{error}") from None
+                if not Decimal(0) <= weight <= Decimal(1):
+                    raise self.fail(f"{key}.weight", "权重应在 0 到 1 之间")
+                options.append(SurveyOption(code, self.text(item, key, "label"), weight))
+            options = tuple(options)
+        codes = {option.code for option in options}
+        satisfied = DEFAULT_SURVEY.satisfied
+        if "satisfied" in survey:
+            chosen = survey["satisfied"]
+            if not isinstance(chosen, list) or not chosen or not all(isinstance(code, str) for code in chosen):
+                raise self.fail("survey.satisfied", "应为选项代码的非空数组")
+            satisfied = frozenset(chosen)
+        unknown = sorted(satisfied - codes)
+        if unknown:
+            raise self.fail("survey.satisfied", f"选项“{'、'.join(unknown)}”不在 survey.options 中")
+        ask_criteria = survey.get("ask_criteria", True)
+        if not isinstance(ask_criteria, bool):
+            raise self.fail("survey.ask_criteria", "应为 true 或 false")
+        minimum = DEFAULT_SURVEY.min_participation
+        if "min_participation" in survey:
+            minimum = self.share(survey["min_participation"], "survey.min_participation")
+        return SurveyConfig(options=options, satisfied=satisfied, ask_criteria=ask_criteria,
+                            min_participation=minimum)
 
     def read_adjustment(self, item: Any, key: str) -> Adjustment:
         self.table(item, key, {"code", "clause", "type", "kind", "fact", "points", "limit",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xingji.accounts.access import can_manage_users, can_read_audit
+from xingji.accounts.models import Role
 from xingji.web.due import due_counts, due_total
 
 
@@ -49,6 +50,14 @@ def _items(request) -> list[NavItem]:
         ))
     items.append(NavItem("证据记录", reverse("records:index"), namespace == "records"))
     items.append(NavItem("评星定级", reverse("campaigns:list"), namespace == "campaigns", section="campaigns"))
+    items.append(NavItem("整改台账", reverse("ledger:item_list"),
+                         namespace == "ledger" and not current.startswith("ledger:plan"), section="ledger"))
+    items.append(NavItem("晋位争星", reverse("ledger:plan_list"), current.startswith("ledger:plan")))
+    if user.is_superuser or user.role != Role.BRANCH_SECRETARY:
+        # Re-checks, visits and the focus list look at the organizations below the user's node.
+        items.append(NavItem("复检督导", reverse("supervision:focus_list"), namespace == "supervision",
+                             section="supervision"))
+    items.append(NavItem("结果运用", reverse("reports:index"), namespace == "reports"))
     if can_read_audit(user):
         items.append(NavItem("审计日志", reverse("audit:entry_list"), namespace == "audit"))
     if can_manage_users(user):

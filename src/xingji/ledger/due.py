@@ -1,0 +1,86 @@
+"""What is due on the plans and the rectification ledger (see ``xingji.web.due``), in at most five queries.
+
+For the organization's own user: this year's plan not yet written, still a
+draft, or returned; its open items near (``DUE_SOON_DAYS``) or past their
+deadline; closings the superior refused. For a superior: plans awaiting
+acknowledgement (备案), closing requests awaiting confirmation, and overdue
+items below it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+
+from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES
+from xingji.ledger.access import visible_items, visible_plans
+from xingji.ledger.models import ImprovementPlan, ItemState, PlanState, RectificationItem
+from xingji.orgs.models import Organization
+from xingji.web.due import DUE_SOON_DAYS, DueItem
+
+SECTION = "ledger"
+
+
+def _item_title(name: str, problem: str) -> str:
+    short = problem if len(problem) <= 30 else problem[:30] + "…"
+    return f"{name}：{short}"
+
+
+def _own(user, today: date) -> list[DueItem]:
+    found: list[DueItem] = []
+    organization = Organization.objects.filter(pk=user.organization_id).values("pk", "name").first()
+    if organization is None:
+        return found
+    plan = (ImprovementPlan.objects.filter(organization_id=organization["pk"], year=today.year)
+            .values("pk", "state").first())
+    name = organization["name"]
+    if plan is None:
+        found.append(DueItem(SECTION, "晋位争星方案待制定", f"{name}{today.year}年晋位争星方案",
+                             reverse("ledger:plan_create", args=[organization["pk"]])))
+    elif plan["state"] in (PlanState.DRAFT, PlanState.RETURNED):
+        kind = "晋位争星方案已退回待修改" if plan["state"] == PlanState.RETURNED else "晋位争星方案待报送"
+        found.append(DueItem(SECTION, kind, f"{name}{today.year}年晋位争星方案",
+                             reverse("ledger:plan_detail", args=[plan["pk"]])))
+    items = (RectificationItem.objects.filter(organization_id=organization["pk"], state=ItemState.OPEN)
+             .filter(Q(deadline__lte=today + timedelta(days=DUE_SOON_DAYS)) | Q(close_requested_at__isnull=False))
+             .values("pk", "problem", "deadline", "close_requested_at").order_by("deadline", "pk"))
+    for item in items:
+        overdue = item["deadline"] < today
+        if item["close_requested_at"] is not None:
+            kind = "销账申请被退回"
+        else:
+            kind = "整改事项已逾期" if overdue else "整改事项临近期限"
+        found.append(DueItem(SECTION, kind, _item_title(name, item["problem"]),
+                             reverse("ledger:item_detail", args=[item["pk"]]), item["deadline"], overdue))
+    return found
+
+
+def _below(user, today: date) -> list[DueItem]:
+    found: list[DueItem] = []
+    plans = visible_plans(user).filter(state=PlanState.SUBMITTED)
+    items = visible_items(user).filter(Q(state=ItemState.CLOSING) | Q(state=ItemState.OPEN, deadline__lt=today))
+    if user.organization_id is not None:
+        plans = plans.exclude(organization_id=user.organization_id)
+        items = items.exclude(organization_id=user.organization_id)
+    for plan in plans.values("pk", "year", "organization__name").order_by("organization__path"):
+        found.append(DueItem(SECTION, "晋位争星方案待备案", f"{plan['organization__name']}{plan['year']}年晋位争星方案",
+                             reverse("ledger:plan_detail", args=[plan["pk"]])))
+    for item in items.values("pk", "problem", "deadline", "state", "organization__name").order_by("deadline", "pk"):
+        overdue = item["deadline"] < today
+        kind = "销账申请待确认" if item["state"] == ItemState.CLOSING else "整改事项已逾期"
+        found.append(DueItem(SECTION, kind, _item_title(item["organization__name"], item["problem"]),
+                             reverse("ledger:item_detail", args=[item["pk"]]), item["deadline"], overdue))
+    return found
+
+
+def due_items(user, today: date) -> list[DueItem]:
+    if user is None or not (user.is_authenticated and user.is_active):
+        return []
+    found: list[DueItem] = []
+    if not user.is_superuser and user.organization_id is not None and user.role in SELF_ROLES:
+        found.extend(_own(user, today))
+    if user.is_superuser or (user.organization_id is not None and user.role in SUPERIOR_ROLES):
+        found.extend(_below(user, today))
+    return found

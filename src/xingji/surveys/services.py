@@ -1,0 +1,447 @@
+"""Every change of a survey: open a session, change its anonymity settings, issue codes, cast a ballot, close.
+
+The session services follow ``xingji.campaigns.services``: keyword-only
+arguments, one transaction, the rows locked (evaluation, then session), the
+actor's role and subtree checked, the audit entry last. A refusal raises
+``TransitionRefused`` or ``ActionForbidden`` (or ``Http404`` outside the
+actor's subtree) and changes nothing.
+
+A ballot is cast without login (``ballot_cast``): its one transaction marks
+the code used — ``UPDATE … SET used = true WHERE digest = ? AND NOT used AND
+expires_at > now``, one row for the winner, none for anyone else — and
+inserts the ballot, which carries no trace of the code. Nothing is audited
+per ballot: an entry naming the code next to the ballot would undo the
+separation of the two tables; the counts are audited when the session closes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from xingji.accounts.access import access_organization
+from xingji.audit.services import audit_log
+from xingji.campaigns import services as campaign_services
+from xingji.campaigns.access import SELF_ROLES, is_superior_of
+from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.campaigns.models import Evaluation
+from xingji.campaigns.workflow import check_campaign, check_evaluation
+from xingji.orgs.models import Member, MemberStatus
+from xingji.surveys import codes
+from xingji.surveys.models import Ballot, SessionState, SurveySession, SurveyToken, TokenKind
+
+FOUR_PLACES = Decimal("0.0001")
+#: At most this many codes of one kind in one issue (a printed batch).
+MAX_TOKENS_PER_ISSUE = 1000
+COMMENT_MAX_LENGTH = 500
+
+
+# --- who may act -----------------------------------------------------------------------------
+
+
+def is_own(user, evaluation: Evaluation) -> bool:
+    """The organization's own user (its branch secretary, or the 机关党委/总支 user for its own organization)."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return user.organization_id == evaluation.organization_id and user.role in SELF_ROLES
+
+
+def require_own(user, evaluation: Evaluation) -> None:
+    """Opening a session, issuing codes, changing the settings: the organization's own user only."""
+    access_organization(user, evaluation.organization_id, write=True)
+    if not is_own(user, evaluation):
+        raise ActionForbidden("只有本组织的书记可以组织本组织的测评")
+
+
+def may_close(user, evaluation: Evaluation) -> bool:
+    return is_own(user, evaluation) or is_superior_of(user, evaluation)
+
+
+def require_may_close(user, evaluation: Evaluation) -> None:
+    """Closing: the organization's own user or a superior (reviewer, office above)."""
+    access_organization(user, evaluation.organization_id, write=True)
+    if not may_close(user, evaluation):
+        raise ActionForbidden("只有本组织的书记或上级党组织可以结束测评")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _share(numerator: int, denominator: int) -> Decimal:
+    return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def member_count_of(organization_id: int) -> int:
+    """The organization's members: full and probationary (正式党员、预备党员)."""
+    return Member.objects.filter(
+        organization_id=organization_id, status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY]
+    ).count()
+
+
+def questions_of(evaluation: Evaluation) -> dict[str, Any]:
+    """The ballot's questions from the campaign's scheme, kept on the session as plain JSON."""
+    scheme = evaluation.campaign.scheme
+    survey = scheme.survey
+    criteria = scheme.criteria_for(evaluation.organization.category) if survey.ask_criteria else []
+    return {
+        "options": [{"code": option.code, "label": option.label, "weight": str(option.weight)}
+                    for option in survey.options],
+        "satisfied": sorted(survey.satisfied),
+        "ask_criteria": survey.ask_criteria,
+        "min_participation": str(survey.min_participation),
+        "criteria": [{"code": criterion.code, "name": criterion.name} for criterion in criteria],
+    }
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time(0)))
+
+
+def _lock_evaluation(evaluation: Evaluation) -> Evaluation:
+    return (Evaluation.objects.select_for_update(of=("self",))
+            .select_related("campaign", "organization").get(pk=evaluation.pk))
+
+
+def _lock_session(session: SurveySession) -> tuple[Evaluation, SurveySession]:
+    evaluation = _lock_evaluation(session.evaluation)
+    current = SurveySession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+    current.evaluation = evaluation
+    return evaluation, current
+
+
+def _settings(session: SurveySession) -> dict[str, bool]:
+    return {"public_tokens_allowed": session.public_tokens_allowed,
+            "comments_collected": session.comments_collected}
+
+
+def _check_open(session: SurveySession) -> None:
+    if session.state != SessionState.OPEN:
+        raise TransitionRefused("本次测评已结束", code="closed")
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def session_open(
+    *,
+    evaluation: Evaluation,
+    meeting_on: date,
+    expires_on: date,
+    public_tokens_allowed: bool = True,
+    comments_collected: bool = True,
+    actor,
+) -> SurveySession:
+    """Open a survey session (测评会): questions from the scheme, codes valid through ``expires_on``."""
+    with transaction.atomic():
+        current = _lock_evaluation(evaluation)
+        require_own(actor, current)
+        check_campaign("evaluate", current.campaign)
+        check_evaluation("survey_record", current)
+        if SurveySession.objects.filter(evaluation=current, state=SessionState.OPEN).exists():
+            raise TransitionRefused("本组织已有进行中的测评，请先结束它", code="open_session")
+        today = timezone.localdate()
+        if expires_on < meeting_on:
+            raise TransitionRefused("测评码失效日期不能早于测评会日期", code="expires_on")
+        if expires_on < today:
+            raise TransitionRefused("测评码失效日期不能早于今天", code="expires_on")
+        session = SurveySession.objects.create(
+            evaluation=current, meeting_on=meeting_on, expires_at=_end_of(expires_on),
+            questions=questions_of(current), public_tokens_allowed=bool(public_tokens_allowed),
+            comments_collected=bool(comments_collected), member_count=member_count_of(current.organization_id),
+            opened_by=actor,
+        )
+        audit_log(actor=actor, action="survey.opened", obj=session, before=None, after={
+            "evaluation_id": current.pk, "meeting_on": meeting_on.isoformat(),
+            "expires_at": session.expires_at.isoformat(), "member_count": session.member_count,
+            **_settings(session)})
+    return session
+
+
+def session_settings_change(
+    *, session: SurveySession, public_tokens_allowed: bool, comments_collected: bool, actor,
+) -> SurveySession:
+    """Change the anonymity settings (匿名设置), until the first ballot exists.
+
+    Turning the public codes off removes the unused ones already issued.
+    """
+    with transaction.atomic():
+        evaluation, current = _lock_session(session)
+        require_own(actor, evaluation)
+        _check_open(current)
+        if current.ballots.exists():
+            raise TransitionRefused("已有测评票，匿名设置已锁定，不能再修改", code="locked")
+        before = _settings(current)
+        current.public_tokens_allowed = bool(public_tokens_allowed)
+        current.comments_collected = bool(comments_collected)
+        after = _settings(current)
+        if before == after:
+            return current
+        removed = 0
+        if not current.public_tokens_allowed:
+            removed, _ = current.tokens.filter(kind=TokenKind.PUBLIC, used=False).delete()
+        current.save(update_fields=["public_tokens_allowed", "comments_collected"])
+        audit_log(actor=actor, action="survey.settings_changed", obj=current, before=before,
+                  after={**after, "public_tokens_removed": removed})
+    return current
+
+
+@dataclass(frozen=True)
+class IssuedCodes:
+    """The codes of one issue, in random order: the only moment they exist in plain text."""
+
+    session: SurveySession
+    codes: list[tuple[str, str]]  # (kind, code)
+    replaced: int
+
+
+def tokens_issue(
+    *, session: SurveySession, member_tokens: int, public_tokens: int, replace_unused: bool = False, actor,
+) -> IssuedCodes:
+    """Issue new codes; with ``replace_unused``, the unused codes already issued stop working first (reprint).
+
+    Member codes are at most the organization's members (full and
+    probationary) counted now, used codes included.
+    """
+    for value, label in ((member_tokens, "党员测评码数量"), (public_tokens, "群众测评码数量")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise TransitionRefused(f"{label}应为不小于0的整数", code="count")
+        if value > MAX_TOKENS_PER_ISSUE:
+            raise TransitionRefused(f"{label}一次最多{MAX_TOKENS_PER_ISSUE}个", code="count")
+    if member_tokens + public_tokens == 0:
+        raise TransitionRefused("请至少发放一个测评码", code="count")
+    with transaction.atomic():
+        evaluation, current = _lock_session(session)
+        require_own(actor, evaluation)
+        _check_open(current)
+        if timezone.now() >= current.expires_at:
+            raise TransitionRefused("本次测评的测评码已过失效时间，请结束后重新组织测评", code="expired")
+        if public_tokens and not current.public_tokens_allowed:
+            raise TransitionRefused("本次测评不发放群众测评码（见匿名设置）", code="public")
+        replaced = 0
+        if replace_unused:
+            replaced, _ = current.tokens.filter(used=False).delete()
+        current.member_count = member_count_of(evaluation.organization_id)
+        existing = current.tokens.filter(kind=TokenKind.MEMBER).count()
+        if existing + member_tokens > current.member_count:
+            raise TransitionRefused(
+                f"党员测评码最多{current.member_count}个（本组织党员数），已发放{existing}个，"
+                f"本次最多再发放{max(current.member_count - existing, 0)}个", code="member_limit")
+        issued = [(TokenKind.MEMBER.value, codes.new_code()) for _ in range(member_tokens)]
+        issued += [(TokenKind.PUBLIC.value, codes.new_code()) for _ in range(public_tokens)]
+        secrets.SystemRandom().shuffle(issued)
+        SurveyToken.objects.bulk_create([
+            SurveyToken(session=current, kind=kind, digest=codes.digest(code), expires_at=current.expires_at)
+            for kind, code in issued
+        ])
+        current.save(update_fields=["member_count"])
+        audit_log(actor=actor, action="survey.tokens_issued", obj=current, before=None, after={
+            "member": member_tokens, "public": public_tokens, "replaced_unused": replaced,
+            "member_count": current.member_count})
+    return IssuedCodes(session=current, codes=issued, replaced=replaced)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Results:
+    ballot_count: int
+    satisfaction: Decimal | None
+    score: Decimal | None
+    distributions: dict[str, Any]
+
+
+def compute_results(questions: dict[str, Any], answers: list[dict[str, Any]]) -> Results:
+    """Satisfaction (share of satisfied overall ratings), the weighted score and the distribution of each question."""
+    options = [option["code"] for option in questions["options"]]
+    weights = {option["code"]: Decimal(option["weight"]) for option in questions["options"]}
+    satisfied = set(questions["satisfied"])
+    overall = Counter(answer.get("overall") for answer in answers)
+    criteria = {criterion["code"]: Counter(answer.get("criteria", {}).get(criterion["code"]) for answer in answers)
+                for criterion in questions.get("criteria", [])}
+    distributions = {
+        "overall": {code: overall.get(code, 0) for code in options},
+        "criteria": {code: {option: counts.get(option, 0) for option in options} for code, counts in criteria.items()},
+    }
+    count = len(answers)
+    if not count:
+        return Results(0, None, None, distributions)
+    satisfied_count = sum(overall.get(code, 0) for code in satisfied)
+    total = sum((weights[code] * overall.get(code, 0) for code in options), Decimal(0))
+    score = (total / count).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    return Results(count, _share(satisfied_count, count), score, distributions)
+
+
+def live_counter(session: SurveySession) -> dict[str, Any]:
+    """Participation so far, without any answer: used member codes against the members and the threshold."""
+    used = session.tokens.filter(kind=TokenKind.MEMBER, used=True).count()
+    members = session.member_count
+    share = _share(used, members) if members else Decimal(0)
+    return {"used": used, "members": members, "participation": share,
+            "percent": float(share * 100), "threshold": session.min_participation,
+            "threshold_percent": float(session.min_participation * 100),
+            "reached": bool(members) and share >= session.min_participation}
+
+
+def session_close(*, session: SurveySession, actor) -> SurveySession:
+    """Close the session: codes stop working, results freeze; a valid survey feeds the evaluation.
+
+    Valid: member codes used / members ≥ the scheme's threshold (80 %).
+    Below, the session is closed as invalid and the evaluation keeps what it
+    had: a new session can be opened.
+    """
+    with transaction.atomic():
+        evaluation, current = _lock_session(session)
+        require_may_close(actor, evaluation)
+        _check_open(current)
+        now = timezone.now()
+        # Unused codes expire now; a ballot in flight holds its code's row and commits first.
+        current.tokens.filter(used=False, expires_at__gt=now).update(expires_at=now)
+        member_used = current.tokens.filter(kind=TokenKind.MEMBER, used=True).count()
+        results = compute_results(current.questions, list(current.ballots.values_list("answers", flat=True)))
+        participation = _share(member_used, current.member_count) if current.member_count else Decimal(0)
+        valid = bool(current.member_count) and participation >= current.min_participation
+        current.state = SessionState.CLOSED
+        current.closed_by = actor
+        current.closed_at = now
+        current.ballot_count = results.ballot_count
+        current.member_participant_count = member_used
+        current.participation = participation
+        current.satisfaction = results.satisfaction
+        current.score = results.score
+        current.valid = valid
+        current.distributions = results.distributions
+        current.save()
+        if valid:
+            campaign_services.survey_figures_record(
+                evaluation=evaluation, member_count=current.member_count, participant_count=member_used,
+                satisfaction=results.satisfaction, meeting_on=current.meeting_on, score=results.score, actor=actor)
+        audit_log(actor=actor, action="survey.closed", obj=current, before={"state": SessionState.OPEN}, after={
+            "state": SessionState.CLOSED, "ballot_count": results.ballot_count, "member_count": current.member_count,
+            "member_participant_count": member_used, "participation": str(participation),
+            "satisfaction": str(results.satisfaction) if results.satisfaction is not None else None,
+            "score": str(results.score) if results.score is not None else None, "valid": valid,
+            "fed_evaluation": valid})
+    return current
+
+
+def ballots_shuffled(session: SurveySession) -> list[Ballot]:
+    """The session's ballots in random order (an export must not follow the order of casting)."""
+    ballots = list(Ballot.objects.filter(session=session))
+    secrets.SystemRandom().shuffle(ballots)
+    return ballots
+
+
+def receipts_sorted(session: SurveySession) -> list[str]:
+    """The receipt codes of a closed session, sorted (not in the order of casting)."""
+    return sorted(Ballot.objects.filter(session=session).values_list("receipt", flat=True))
+
+
+# --- the ballot ------------------------------------------------------------------------------
+
+
+class BallotRefused(Exception):
+    """A code that cannot vote, with the page's message."""
+
+    MESSAGES = {
+        "unknown": "测评码无效，请核对测评票上的测评码后重新输入",
+        "used": "该测评码已使用，您的测评票已计入",
+        "expired": "该测评码已过期，不能再投票",
+        "closed": "本次测评已结束，不能再投票",
+    }
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        self.message = self.MESSAGES[reason]
+        super().__init__(self.message)
+
+
+class BallotInvalid(Exception):
+    """Answers that do not fit the questions: field name → message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+def _refusal(token: SurveyToken | None) -> BallotRefused:
+    if token is None:
+        return BallotRefused("unknown")
+    if token.used:
+        return BallotRefused("used")
+    if token.session.state != SessionState.OPEN:
+        return BallotRefused("closed")
+    return BallotRefused("expired")
+
+
+def ballot_session(code: str) -> SurveySession:
+    """The session a code may still vote in; ``BallotRefused`` otherwise."""
+    token = None
+    if codes.looks_valid(code):
+        token = SurveyToken.objects.select_related("session").filter(digest=codes.digest(code)).first()
+    if token is None or token.used or token.expires_at <= timezone.now():
+        raise _refusal(token)
+    return token.session
+
+
+def clean_answers(session: SurveySession, data) -> dict[str, Any]:
+    """The answers of a posted form (``overall``, ``criterion_<code>``, ``comment``), checked against the questions."""
+    questions = session.questions
+    options = {option["code"] for option in questions["options"]}
+    errors: dict[str, str] = {}
+    overall = (data.get("overall") or "").strip()
+    if overall not in options:
+        errors["overall"] = "请选择总体评价"
+    criteria = {}
+    for criterion in questions.get("criteria", []):
+        name = f"criterion_{criterion['code']}"
+        value = (data.get(name) or "").strip()
+        if value not in options:
+            errors[name] = f"请评价“{criterion['name']}”"
+        criteria[criterion["code"]] = value
+    answers: dict[str, Any] = {"overall": overall, "criteria": criteria}
+    if session.comments_collected:
+        comment = (data.get("comment") or "").strip()
+        if len(comment) > COMMENT_MAX_LENGTH:
+            errors["comment"] = f"意见建议不能超过{COMMENT_MAX_LENGTH}字"
+        answers["comment"] = comment
+    if errors:
+        raise BallotInvalid(errors)
+    return answers
+
+
+def ballot_cast(*, code: str, data) -> str:
+    """Cast one ballot with a code; its receipt code. ``BallotRefused`` or ``BallotInvalid`` otherwise.
+
+    Two submissions of one code (two tabs, a double tap, a retry) race on the
+    code's row: one update changes it, the other finds it used and is told
+    that the ballot was already counted. The update comes first and returns
+    the session, so that a ballot costs three statements: update, read the
+    questions, insert.
+    """
+    if not codes.looks_valid(code):
+        raise BallotRefused("unknown")
+    digest = codes.digest(code)
+    table = SurveyToken._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
+                           "RETURNING session_id", [True, digest, timezone.now()])
+            won = cursor.fetchone()
+        if won is None:
+            raise _refusal(SurveyToken.objects.select_related("session").filter(digest=digest).first())
+        session = SurveySession.objects.only("questions", "comments_collected").get(pk=won[0])
+        # Invalid answers raise here and roll the code back to unused.
+        answers = clean_answers(session, data)
+        receipt = codes.new_receipt()
+        Ballot.objects.create(session_id=session.pk, answers=answers, cast_on=timezone.localdate(), receipt=receipt)
+    return receipt
