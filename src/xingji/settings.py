@@ -336,6 +336,8 @@ XINGJI_OBJECTIONS_PER_CLIENT_PER_HOUR = env_int("XINGJI_OBJECTIONS_PER_CLIENT_PE
 XINGJI_CLIENT_IP_HEADER = os.environ.get("XINGJI_CLIENT_IP_HEADER", "")
 # Evidence attachments: checked by type (extension and content) and by size.
 XINGJI_ATTACHMENT_MAX_BYTES = env_int("XINGJI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Focus management: an organization of one star or none with no re-check for this many days is due one.
+XINGJI_RECHECK_INTERVAL_DAYS = env_int("XINGJI_RECHECK_INTERVAL_DAYS", 90)
 # Printed PDFs (plaques, survey slips): a TrueType Chinese font; empty = WenQuanYi Zen Hei (fonts-wqy-zenhei).
 XINGJI_PDF_FONT = os.environ.get("XINGJI_PDF_FONT", "")
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -64,7 +64,14 @@ def visible_elections(user: User) -> QuerySet[Election]:
     return Election.objects.filter(organization__in=visible_organizations(user))
 
 
-def _get_or_404(queryset: QuerySet, object_id):
+def is_active_user(user) -> bool:
+    """A logged-in, active user (``None`` and the anonymous user are not)."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def get_or_404(queryset: QuerySet, object_id):
+    """The object of ``queryset`` with that id; 404 with the same message whether it is missing, outside
+    the user's subtree (the queryset is already scoped) or the id is malformed."""
     try:
         found = queryset.filter(pk=object_id).first()
     except (TypeError, ValueError, ValidationError):
@@ -85,21 +92,21 @@ def access_organization(user: User, organization_id, *, write: bool = False) -> 
     Raises ``Http404`` when it does not exist or lies outside the user's
     subtree, ``PermissionDenied`` when ``write`` is asked of a read-only role.
     """
-    organization = _get_or_404(visible_organizations(user), organization_id)
+    organization = get_or_404(visible_organizations(user), organization_id)
     _check_write(user, write)
     return organization
 
 
 def access_member(user: User, member_id, *, write: bool = False) -> Member:
     """The member, on the same terms as ``access_organization``."""
-    member = _get_or_404(visible_members(user).select_related("organization"), member_id)
+    member = get_or_404(visible_members(user).select_related("organization"), member_id)
     _check_write(user, write)
     return member
 
 
 def access_election(user: User, election_id, *, write: bool = False) -> Election:
     """The election record, on the same terms as ``access_organization``."""
-    election = _get_or_404(visible_elections(user).select_related("organization"), election_id)
+    election = get_or_404(visible_elections(user).select_related("organization"), election_id)
     _check_write(user, write)
     return election
 
@@ -132,4 +139,4 @@ def access_user(user: User, user_id) -> User:
     """An account the user may manage: 403 for a user who manages none, 404 outside the subtree (or missing)."""
     if not can_manage_users(user):
         raise PermissionDenied("只有市直工委组织部可以管理用户")
-    return _get_or_404(visible_users(user).select_related("organization"), user_id)
+    return get_or_404(visible_users(user).select_related("organization"), user_id)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from xingji.accounts.access import NOT_FOUND, access_organization, visible_organizations
+from xingji.accounts.access import NOT_FOUND, access_organization, get_or_404, is_active_user, visible_organizations
 from xingji.accounts.models import Role
 from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.models import Campaign, Evaluation, Notice, NoticeState, Objection
@@ -33,9 +33,6 @@ SELF_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.REVIEWER})
 SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})
 
 
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
 
 def _ancestor_paths(path: str) -> list[str]:
     step = Organization.steplen
@@ -44,7 +41,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 def visible_campaigns(user) -> QuerySet[Campaign]:
     """Campaigns over the user's subtree or over one of its ancestors."""
-    if not _active(user):
+    if not is_active_user(user):
         return Campaign.objects.none()
     if user.is_superuser:
         return Campaign.objects.all()
@@ -60,19 +57,10 @@ def visible_evaluations(user) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(organization__in=visible_organizations(user))
 
 
-def _get_or_404(queryset: QuerySet, object_id):
-    try:
-        found = queryset.filter(pk=object_id).first()
-    except (TypeError, ValueError):
-        found = None
-    if found is None:
-        raise Http404(NOT_FOUND)
-    return found
-
 
 def access_campaign(user, campaign_id, *, write: bool = False) -> Campaign:
     """A campaign the user sees; with ``write``, one the user's office runs (else 403)."""
-    campaign = _get_or_404(visible_campaigns(user).select_related("root"), campaign_id)
+    campaign = get_or_404(visible_campaigns(user).select_related("root"), campaign_id)
     if write:
         require_office(user, campaign)
     return campaign
@@ -84,14 +72,14 @@ def access_evaluation(user, evaluation_id) -> Evaluation:
     What the user may do with it is the service's to check (``require_*``):
     the same evaluation is written by the branch, its superior and the office.
     """
-    return _get_or_404(
+    return get_or_404(
         visible_evaluations(user).select_related("campaign", "organization"), evaluation_id
     )
 
 
 def access_objection(user, objection_id) -> Objection:
     """An objection, for the office running its campaign (404 for anyone else)."""
-    objection = _get_or_404(
+    objection = get_or_404(
         Objection.objects.filter(evaluation__organization__in=visible_organizations(user))
         .select_related("notice__campaign", "evaluation__organization"),
         objection_id,
@@ -103,7 +91,7 @@ def access_objection(user, objection_id) -> Objection:
 
 def public_notice(notice_id) -> Notice:
     """A notice anyone may read (published or closed), without login."""
-    return _get_or_404(
+    return get_or_404(
         Notice.objects.filter(state__in=[NoticeState.PUBLISHED, NoticeState.CLOSED]).select_related("campaign"),
         notice_id,
     )
@@ -113,7 +101,7 @@ def public_notice(notice_id) -> Notice:
 
 
 def is_office_for(user, campaign: Campaign) -> bool:
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -129,7 +117,7 @@ def require_office(user, campaign: Campaign) -> None:
     The role is checked first: telling a reviewer that only the office may act
     reveals nothing it does not know, and says plainly why it was refused.
     """
-    if _active(user) and not user.is_superuser and user.role != Role.COMMITTEE_OFFICE:
+    if is_active_user(user) and not user.is_superuser and user.role != Role.COMMITTEE_OFFICE:
         raise ActionForbidden("只有市直工委组织部可以进行这项操作")
     access_organization(user, campaign.root_id, write=True)
 
@@ -144,7 +132,7 @@ def require_self(user, evaluation: Evaluation) -> None:
 
 
 def is_superior_of(user, evaluation: Evaluation) -> bool:
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -174,4 +162,4 @@ def access_criterion_attachment(user, evaluation: Evaluation, attachment_id):
     """An evidence file of ``evaluation``'s self part (the evaluation from ``access_evaluation``); else 404."""
     from xingji.campaigns.selectors import criterion_attachments
 
-    return _get_or_404(criterion_attachments(evaluation), attachment_id)
+    return get_or_404(criterion_attachments(evaluation), attachment_id)

@@ -18,18 +18,13 @@ Who may act (the services check it again under their lock):
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from xingji.accounts.access import NOT_FOUND, access_organization, visible_organizations
+from xingji.accounts.access import access_organization, get_or_404, is_active_user, visible_organizations
 from xingji.accounts.models import Role
 from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES
 from xingji.campaigns.errors import ActionForbidden
 from xingji.ledger.models import ImprovementPlan, ItemSource, RectificationItem
 from xingji.orgs.models import Organization
-
-
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def visible_plans(user) -> QuerySet[ImprovementPlan]:
@@ -40,24 +35,15 @@ def visible_items(user) -> QuerySet[RectificationItem]:
     return RectificationItem.objects.filter(organization__in=visible_organizations(user))
 
 
-def _get_or_404(queryset: QuerySet, object_id):
-    try:
-        found = queryset.filter(pk=object_id).first()
-    except (TypeError, ValueError):
-        found = None
-    if found is None:
-        raise Http404(NOT_FOUND)
-    return found
-
 
 def access_plan(user, plan_id) -> ImprovementPlan:
     """A plan of an organization in the user's subtree (404 otherwise)."""
-    return _get_or_404(visible_plans(user).select_related("organization", "submitted_by", "reviewed_by"), plan_id)
+    return get_or_404(visible_plans(user).select_related("organization", "submitted_by", "reviewed_by"), plan_id)
 
 
 def access_item(user, item_id) -> RectificationItem:
     """An item of an organization in the user's subtree (404 otherwise)."""
-    return _get_or_404(
+    return get_or_404(
         visible_items(user).select_related("organization", "created_by", "close_requested_by", "closed_by"),
         item_id,
     )
@@ -68,7 +54,7 @@ def access_item(user, item_id) -> RectificationItem:
 
 def is_own(user, organization_id: int) -> bool:
     """The organization's own user (or a superuser)."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -77,7 +63,7 @@ def is_own(user, organization_id: int) -> bool:
 
 def is_superior(user, organization_id: int) -> bool:
     """A reviewer or the office above the organization (never the organization itself), or a superuser."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -107,7 +93,7 @@ INSPECTION_SOURCES = frozenset({ItemSource.INSPECTION, ItemSource.CRITICISM})
 def is_inspector_of(user, organization_id: int) -> bool:
     """An inspection group (督导组) whose node holds the organization."""
     return (
-        _active(user)
+        is_active_user(user)
         and user.role == Role.INSPECTOR
         and user.organization_id != organization_id
         and visible_organizations(user).filter(pk=organization_id).exists()

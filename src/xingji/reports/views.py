@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingji.accounts.access import NOT_FOUND, access_organization, visible_organizations
+from xingji.accounts.access import NOT_FOUND, access_organization, get_or_404, visible_organizations
 from xingji.audit.chain import head_hash
 from xingji.common.pdf import PdfFontMissing
 from xingji.orgs.models import Organization
@@ -51,13 +51,6 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 def _require_office(request) -> None:
     if not services.is_office(request.user):
         raise PermissionDenied(services.OFFICE_ONLY)
-
-
-def _get_or_404(queryset: QuerySet, pk):
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404(NOT_FOUND)
-    return found
 
 
 def _top_organizations(user, year: int) -> QuerySet[Organization]:
@@ -159,7 +152,7 @@ def plaques_pdf(request, year):
 @login_required
 @require_GET
 def plaque_pdf(request, pk):
-    plaque = _get_or_404(selectors.plaques(request.user), pk)
+    plaque = get_or_404(selectors.plaques(request.user), pk)
     return _pdf_response(request, [plaque], f"授牌证书-{plaque.serial}-{plaque.organization_name}.pdf", plaque.year)
 
 
@@ -217,7 +210,7 @@ def site_create(request, year):
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_revoke(request, pk):
-    site = _get_or_404(selectors.demonstration_sites(request.user), pk)
+    site = get_or_404(selectors.demonstration_sites(request.user), pk)
     _require_office(request)
     form = ReasonForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -280,7 +273,7 @@ def recommendation_submit(request, year):
 
 
 def _recommendation(request, pk) -> CommendationRecommendation:
-    recommendation = _get_or_404(selectors.recommendations(request.user), pk)
+    recommendation = get_or_404(selectors.recommendations(request.user), pk)
     _require_office(request)
     return recommendation
 

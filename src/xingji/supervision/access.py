@@ -22,9 +22,8 @@ Who may act (the services check it again under their lock):
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from xingji.accounts.access import NOT_FOUND, access_organization, visible_organizations
+from xingji.accounts.access import access_organization, get_or_404, is_active_user, visible_organizations
 from xingji.accounts.models import Role
 from xingji.campaigns.errors import ActionForbidden
 from xingji.orgs.models import Organization
@@ -33,13 +32,10 @@ from xingji.supervision.models import InspectionVisit, LevelChange, Recheck
 SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})
 
 
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
 
 def is_superior_of(user, organization: Organization) -> bool:
     """A reviewer or the office above the organization (not the organization's own user)."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -52,7 +48,7 @@ def is_superior_of(user, organization: Organization) -> bool:
 
 def is_committee_office_for(user, organization: Organization) -> bool:
     """The committee office at an ancestor of the organization: it records the committee's decisions."""
-    if not _active(user):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -65,13 +61,13 @@ def is_committee_office_for(user, organization: Organization) -> bool:
 
 def can_record(user) -> bool:
     """Whether the user's role records re-checks and visits at all (for showing the buttons)."""
-    return _active(user) and (user.is_superuser or user.role in SUPERIOR_ROLES)
+    return is_active_user(user) and (user.is_superuser or user.role in SUPERIOR_ROLES)
 
 
 def is_inspector_of(user, organization: Organization) -> bool:
     """An inspection group (督导组) whose node holds the organization (not the organization's own user)."""
     return (
-        _active(user)
+        is_active_user(user)
         and user.role == Role.INSPECTOR
         and user.organization_id != organization.pk
         and visible_organizations(user).filter(pk=organization.pk).exists()
@@ -80,11 +76,11 @@ def is_inspector_of(user, organization: Organization) -> bool:
 
 def can_record_visits(user) -> bool:
     """Whether the user's role records supervision visits at all (for showing the buttons)."""
-    return can_record(user) or (_active(user) and user.role == Role.INSPECTOR)
+    return can_record(user) or (is_active_user(user) and user.role == Role.INSPECTOR)
 
 
 def can_decide(user) -> bool:
-    return _active(user) and (user.is_superuser or user.role == Role.COMMITTEE_OFFICE)
+    return is_active_user(user) and (user.is_superuser or user.role == Role.COMMITTEE_OFFICE)
 
 
 def require_superior(user, organization: Organization) -> None:
@@ -120,22 +116,13 @@ def visible_visits(user) -> QuerySet[InspectionVisit]:
     return InspectionVisit.objects.filter(pk__in=matching)
 
 
-def _get_or_404(queryset: QuerySet, object_id):
-    try:
-        found = queryset.filter(pk=object_id).first()
-    except (TypeError, ValueError):
-        found = None
-    if found is None:
-        raise Http404(NOT_FOUND)
-    return found
-
 
 def access_recheck(user, recheck_id) -> Recheck:
-    return _get_or_404(visible_rechecks(user).select_related("organization", "recorded_by"), recheck_id)
+    return get_or_404(visible_rechecks(user).select_related("organization", "recorded_by"), recheck_id)
 
 
 def access_level_change(user, change_id) -> LevelChange:
-    return _get_or_404(
+    return get_or_404(
         visible_level_changes(user).select_related("organization", "recheck", "proposed_by", "decided_by",
                                                    "ledger_entry"),
         change_id,
@@ -143,4 +130,4 @@ def access_level_change(user, change_id) -> LevelChange:
 
 
 def access_visit(user, visit_id) -> InspectionVisit:
-    return _get_or_404(visible_visits(user).select_related("recorded_by"), visit_id)
+    return get_or_404(visible_visits(user).select_related("recorded_by"), visit_id)
