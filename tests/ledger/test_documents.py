@@ -28,4 +28,4 @@ def test_it_writes_the_plan_with_its_level_emphasis_and_milestones(tree, secreta
     assert facts["现有星级"] == "未定级" and facts["目标星级"] == "二星级"
     assert facts["工作重点"] == "集中整顿" and facts["状态"] == "已退回"
     steps = [[cell.text for cell in row.cells] for row in document.tables[1].rows]
-    assert steps == [["序号", "完成时限", "节点任务"], ["1", f"{today:%Y-%m-%d}", "制定整改清单"]]
+    assert steps == [["序号", "完成时限", "节点任务", "完成情况"], ["1", f"{today:%Y-%m-%d}", "制定整改清单", "未完成"]]

@@ -13,7 +13,7 @@ from tests.ledger.conftest import closing_item, make_plan, open_item
 from xingji.accounts.models import Role
 from xingji.ledger import services
 from xingji.ledger.due import due_items
-from xingji.ledger.models import ItemState, RectificationItem
+from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, PlanState, RectificationItem
 from xingji.ledger.selectors import item_counts
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,18 @@ def test_it_reads_the_same_number_of_queries_whatever_the_data(request, tree, se
     for number in range(10):
         make_overdue(open_item(tree.finance_1, secretary, problem=f"问题{number}", days=2))
         closing_item(tree.finance_2, other_secretary, reviewer, problem=f"待确认{number}")
+    # Acknowledged plans of earlier years, of the secretary's and the reviewer's own organizations, with
+    # overdue and near milestones (due lines of the organization itself).
+    for organization in (tree.finance_1, tree.finance):
+        for years_ago in (1, 2):
+            plan = ImprovementPlan.objects.create(organization=organization, year=today.year - years_ago,
+                                                  target_level=3, measures="加强", responsible="张三",
+                                                  state=PlanState.ACKNOWLEDGED)
+            PlanMilestone.objects.bulk_create([
+                PlanMilestone(plan=plan, due_on=today + timedelta(days=days), description=f"节点{days}")
+                for days in (-20, -1, 3, 10)])
     large = (queries(due_items, user, today), queries(item_counts, user, today))
+    if role != "office_user":
+        assert "晋位争星节点已逾期" in {item.kind for item in due_items(user, today)}
     assert small == large
     assert small[0] <= 5 and small[1] == 1

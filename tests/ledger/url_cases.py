@@ -1,8 +1,8 @@
 """The URL walk's cases for xingji.ledger (see tests/web/test_url_auth.py).
 
 Targets: a self-found item (opened by the organization itself, with one
-evidence file) and a draft plan of this year, made once per organization and
-world. POST actions refused by the state (confirming an open item,
+evidence file), a draft plan of this year, and a milestone of last year's
+acknowledged plan, made once per organization and world. POST actions refused by the state (confirming an open item,
 acknowledging a draft) answer with a redirect and a message.
 """
 
@@ -48,6 +48,21 @@ def plan(world, organization, where):
     return {"pk": world.objects[key].pk}
 
 
+def milestone(world, organization, where):
+    """A milestone of last year's acknowledged plan (this year's draft is ``plan``'s)."""
+    from xingji.ledger.models import ImprovementPlan, PlanMilestone, PlanState
+
+    key = ("ledger_milestone", organization.pk)
+    if key not in world.objects:
+        today = timezone.localdate()
+        acknowledged = ImprovementPlan.objects.create(
+            organization=organization, year=today.year - 1, target_level=3, measures="加强", responsible="张三",
+            state=PlanState.ACKNOWLEDGED)
+        world.objects[key] = PlanMilestone.objects.create(plan=acknowledged, due_on=today, description="自查")
+    found = world.objects[key]
+    return {"pk": found.plan_id, "milestone_pk": found.pk}
+
+
 def cases(Case) -> dict:
     form = {"get": "write", "post": "write"}
     action = {"get": "none", "post": "write", "post_answers": frozenset({302})}
@@ -76,4 +91,7 @@ def cases(Case) -> dict:
         "ledger:plan_acknowledge": Case(target=plan, who="superior", **action),
         "ledger:plan_return": Case(target=plan, who="superior", **action),
         "ledger:plan_docx": Case(target=plan),
+        # Without a date the form is refused, an undone milestone cannot be reopened: a redirect and a message.
+        "ledger:milestone_done": Case(target=milestone, who="self", **action),
+        "ledger:milestone_reopen": Case(target=milestone, who="self", **action),
     }

@@ -10,7 +10,7 @@ from docx.shared import Cm
 
 from xingji.campaigns.documents import _paragraph, _set_font
 from xingji.ledger.models import ImprovementPlan
-from xingji.ledger.selectors import emphasis_for, level_name
+from xingji.ledger.selectors import emphasis_for, level_name, milestone_status
 
 
 def plan_docx(plan: ImprovementPlan) -> bytes:
@@ -46,13 +46,15 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
             _paragraph(document, line.strip())
     _paragraph(document, "二、时间节点", size=14, bold=True, space_after=6)
     milestones = list(plan.milestones.all())
-    steps = document.add_table(rows=1, cols=3)
+    steps = document.add_table(rows=1, cols=4)
     steps.style = "Table Grid"
-    for cell, text in zip(steps.rows[0].cells, ("序号", "完成时限", "节点任务"), strict=True):
+    for cell, text in zip(steps.rows[0].cells, ("序号", "完成时限", "节点任务", "完成情况"), strict=True):
         cell.text = text
     for number, milestone in enumerate(milestones, start=1):
         cells = steps.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = str(number), f"{milestone.due_on:%Y-%m-%d}", milestone.description
+        for cell, text in zip(cells, (str(number), f"{milestone.due_on:%Y-%m-%d}", milestone.description,
+                                      milestone_status(milestone)), strict=True):
+            cell.text = text
     if plan.review_comment:
         _paragraph(document, "三、上级意见", size=14, bold=True, space_after=6)
         _paragraph(document, plan.review_comment)

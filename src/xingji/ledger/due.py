@@ -1,8 +1,9 @@
 """What is due on the plans and the rectification ledger (see ``xingji.web.due``), in at most five queries.
 
 For the organization's own user: this year's plan not yet written, still a
-draft, or returned; its open items near (``DUE_SOON_DAYS``) or past their
-deadline; closings the superior refused. For a superior: plans awaiting
+draft, or returned; the milestones of its acknowledged plans (any year) not
+done and near (``DUE_SOON_DAYS``) or past their date; its open items near or
+past their deadline; closings the superior refused. For a superior: plans awaiting
 acknowledgement (备案), closing requests awaiting confirmation, and overdue
 items below it.
 """
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
 from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES
 from xingji.ledger.access import visible_items, visible_plans
-from xingji.ledger.models import ImprovementPlan, ItemState, PlanState, RectificationItem
+from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, PlanState, RectificationItem
 from xingji.orgs.models import Organization
 from xingji.web.due import DUE_SOON_DAYS, DueItem
 
@@ -29,20 +30,35 @@ def _item_title(name: str, problem: str) -> str:
 
 
 def _own(user, today: date) -> list[DueItem]:
+    """Three queries: the organization with this year's plan, the milestones, the items."""
     found: list[DueItem] = []
-    organization = Organization.objects.filter(pk=user.organization_id).values("pk", "name").first()
+    this_year = ImprovementPlan.objects.filter(organization_id=OuterRef("pk"), year=today.year)
+    organization = (Organization.objects.filter(pk=user.organization_id)
+                    .annotate(plan_pk=Subquery(this_year.values("pk")[:1]),
+                              plan_state=Subquery(this_year.values("state")[:1]))
+                    .values("pk", "name", "plan_pk", "plan_state").first())
     if organization is None:
         return found
-    plan = (ImprovementPlan.objects.filter(organization_id=organization["pk"], year=today.year)
-            .values("pk", "state").first())
     name = organization["name"]
-    if plan is None:
+    if organization["plan_pk"] is None:
         found.append(DueItem(SECTION, "晋位争星方案待制定", f"{name}{today.year}年晋位争星方案",
                              reverse("ledger:plan_create", args=[organization["pk"]])))
-    elif plan["state"] in (PlanState.DRAFT, PlanState.RETURNED):
-        kind = "晋位争星方案已退回待修改" if plan["state"] == PlanState.RETURNED else "晋位争星方案待报送"
+    elif organization["plan_state"] in (PlanState.DRAFT, PlanState.RETURNED):
+        kind = ("晋位争星方案已退回待修改" if organization["plan_state"] == PlanState.RETURNED
+                else "晋位争星方案待报送")
         found.append(DueItem(SECTION, kind, f"{name}{today.year}年晋位争星方案",
-                             reverse("ledger:plan_detail", args=[plan["pk"]])))
+                             reverse("ledger:plan_detail", args=[organization["plan_pk"]])))
+    milestones = (PlanMilestone.objects
+                  .filter(plan__organization_id=organization["pk"], plan__state=PlanState.ACKNOWLEDGED,
+                          done_on__isnull=True, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
+                  .values("plan_id", "plan__year", "due_on", "description").order_by("due_on", "pk"))
+    for milestone in milestones:
+        overdue = milestone["due_on"] < today
+        kind = "晋位争星节点已逾期" if overdue else "晋位争星节点临近"
+        found.append(DueItem(SECTION, kind,
+                             _item_title(f"{name}{milestone['plan__year']}年方案", milestone["description"]),
+                             reverse("ledger:plan_detail", args=[milestone["plan_id"]]), milestone["due_on"],
+                             overdue))
     items = (RectificationItem.objects.filter(organization_id=organization["pk"], state=ItemState.OPEN)
              .filter(Q(deadline__lte=today + timedelta(days=DUE_SOON_DAYS)) | Q(close_requested_at__isnull=False))
              .values("pk", "problem", "deadline", "close_requested_at").order_by("deadline", "pk"))

@@ -50,6 +50,11 @@ class CommentForm(forms.Form):
     comment = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class MilestoneDoneForm(forms.Form):
+    done_on = forms.DateField(label="完成日期", widget=DateInput(), error_messages={
+        "required": "请填写完成日期", "invalid": "完成日期格式不正确"})
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="佐证材料")
 

@@ -101,5 +101,15 @@ def organizations_without_plan(*, user, year: int) -> QuerySet[Organization]:
     return (organizations.exclude(improvement_plans__year=year).order_by("path"))
 
 
+def milestone_status(milestone) -> str:
+    """已完成（2026-05-01） or 未完成, as the detail page and the Word export say it."""
+    return f"已完成（{milestone.done_on:%Y-%m-%d}）" if milestone.done_on else "未完成"
+
+
+def milestone_overdue(milestone, today: date) -> bool:
+    """Past its date and not done."""
+    return milestone.done_on is None and milestone.due_on < today
+
+
 def plan_years(user) -> list[int]:
     return sorted(set(visible_plans(user).values_list("year", flat=True)), reverse=True)

@@ -399,3 +399,64 @@ def plan_return(*, plan: ImprovementPlan, comment: str, actor) -> ImprovementPla
     return _review(plan=plan, actor=actor, code="return", target=PlanState.RETURNED,
                    comment=(comment or "").strip(), action="improvement_plan.returned",
                    message="只有上级党组织可以退回晋位争星方案")
+
+
+# --- milestones of an acknowledged plan (时间节点完成情况) -----------------------------------------
+
+MILESTONE_FIELDS = ("plan", "due_on", "description", "done_on")
+
+
+def _lock_milestone(milestone: PlanMilestone, *, actor, message: str) -> tuple[ImprovementPlan, PlanMilestone]:
+    """The plan then the milestone, both locked; the actor must be the plan's own organization, and the plan
+    acknowledged (备案): a submitted or returned plan's milestones may still be rewritten (``plan_update``
+    replaces them), so their completion is recorded only once the superior has put the plan on record."""
+    plan = _lock_plan(ImprovementPlan(pk=milestone.plan_id))
+    access.require_own(actor, plan.organization, message)
+    if plan.state != PlanState.ACKNOWLEDGED:
+        raise TransitionRefused(
+            f"“{plan.organization.name}”{plan.year}年的方案当前状态为“{plan.get_state_display()}”，"
+            "备案后才能登记时间节点的完成情况", code="state")
+    current = PlanMilestone.objects.select_for_update(of=("self",)).filter(pk=milestone.pk, plan=plan).first()
+    if current is None:
+        raise TransitionRefused("该时间节点已不存在", code="milestone")
+    return plan, current
+
+
+def milestone_mark_done(*, milestone: PlanMilestone, done_on: date, actor) -> PlanMilestone:
+    """The organization records a milestone of its acknowledged plan as done on ``done_on``.
+
+    The date may not lie in the future nor before the plan was written; a
+    milestone already done is refused (reopen it first to correct the date).
+    """
+    with transaction.atomic():
+        plan, current = _lock_milestone(milestone, actor=actor, message="只有本组织可以登记本组织方案的节点完成情况")
+        if current.done_on is not None:
+            raise TransitionRefused(f"该时间节点已于{current.done_on:%Y-%m-%d}完成，如需更正请先撤销完成",
+                                    code="state")
+        if done_on is None:
+            raise TransitionRefused({"done_on": ["请填写完成日期"]})
+        if done_on > timezone.localdate():
+            raise TransitionRefused({"done_on": ["完成日期不能晚于今天"]})
+        created_on = timezone.localdate(plan.created_at)
+        if done_on < created_on:
+            raise TransitionRefused({"done_on": [f"完成日期不能早于方案制定日期（{created_on:%Y-%m-%d}）"]})
+        before = snapshot(current, MILESTONE_FIELDS)
+        current.done_on = done_on
+        current.save(update_fields=["done_on"])
+        audit_log(actor=actor, action="plan_milestone.done", obj=current, before=before,
+                  after=snapshot(current, MILESTONE_FIELDS))
+    return current
+
+
+def milestone_reopen(*, milestone: PlanMilestone, actor) -> PlanMilestone:
+    """The organization withdraws a milestone's completion (未完成 again), e.g. to correct its date."""
+    with transaction.atomic():
+        _, current = _lock_milestone(milestone, actor=actor, message="只有本组织可以撤销本组织方案的节点完成情况")
+        if current.done_on is None:
+            raise TransitionRefused("该时间节点尚未完成，无需撤销", code="state")
+        before = snapshot(current, MILESTONE_FIELDS)
+        current.done_on = None
+        current.save(update_fields=["done_on"])
+        audit_log(actor=actor, action="plan_milestone.reopened", obj=current, before=before,
+                  after=snapshot(current, MILESTONE_FIELDS))
+    return current

@@ -26,5 +26,7 @@ urlpatterns = [
     path("plans/<int:pk>/submit/", views.plan_submit, name="plan_submit"),
     path("plans/<int:pk>/acknowledge/", views.plan_acknowledge, name="plan_acknowledge"),
     path("plans/<int:pk>/return/", views.plan_return, name="plan_return"),
+    path("plans/<int:pk>/milestones/<int:milestone_pk>/done/", views.milestone_done, name="milestone_done"),
+    path("plans/<int:pk>/milestones/<int:milestone_pk>/reopen/", views.milestone_reopen, name="milestone_reopen"),
     path("plans/<int:pk>/docx/", views.plan_docx, name="plan_docx"),
 ]

@@ -29,11 +29,12 @@ from xingji.ledger.forms import (
     ImportForm,
     ItemFilterForm,
     ItemForm,
+    MilestoneDoneForm,
     PlanFilterForm,
     PlanForm,
     format_milestones,
 )
-from xingji.ledger.models import ItemSource
+from xingji.ledger.models import ItemSource, PlanState
 from xingji.ledger.workflow import item_allows, plan_allows
 from xingji.records.attachments import CONTENT_TYPES
 from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
@@ -392,8 +393,13 @@ def plan_detail(request, pk):
     user = request.user
     own = access.is_own(user, plan.organization_id) and can_write(user)
     superior = access.is_superior(user, plan.organization_id) and can_write(user)
+    today = timezone.localdate()
+    milestones = [{"milestone": milestone, "status": selectors.milestone_status(milestone),
+                   "overdue": selectors.milestone_overdue(milestone, today)} for milestone in plan.milestones.all()]
     return render(request, "ledger/plan_detail.html", {
-        "plan": plan, "milestones": plan.milestones.all(), **_plan_context(plan.organization, plan.current_level),
+        "plan": plan, "milestones": milestones, **_plan_context(plan.organization, plan.current_level),
+        "can_mark": own and plan.state == PlanState.ACKNOWLEDGED,
+        "done_form": MilestoneDoneForm(initial={"done_on": today}),
         "target_level_name": selectors.level_name(plan.target_level),
         "can_edit": own and plan_allows("edit", plan), "can_submit": own and plan_allows("submit", plan),
         "can_review": superior and plan_allows("acknowledge", plan), "comment_form": CommentForm(),
@@ -457,6 +463,38 @@ def plan_acknowledge(request, pk):
 @require_POST
 def plan_return(request, pk):
     return _review_plan(request, pk, services.plan_return, "已退回方案")
+
+
+def _milestone(request, pk, milestone_pk, message: str):
+    plan = access.access_plan(request.user, pk)
+    milestone = plan.milestones.filter(pk=milestone_pk).first()
+    if milestone is None:
+        raise Http404("没有找到该时间节点")
+    access.require_own(request.user, plan.organization, message)
+    return plan, milestone
+
+
+@login_required
+@require_POST
+def milestone_done(request, pk, milestone_pk):
+    plan, milestone = _milestone(request, pk, milestone_pk, "只有本组织可以登记本组织方案的节点完成情况")
+    form = MilestoneDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(error for errors in form.errors.values() for error in errors))
+    else:
+        done_on = form.cleaned_data["done_on"]
+        _attempt(request, services.milestone_mark_done, milestone=milestone, done_on=done_on, actor=request.user,
+                 success=f"已登记“{milestone.description}”于{done_on:%Y-%m-%d}完成")
+    return redirect("ledger:plan_detail", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def milestone_reopen(request, pk, milestone_pk):
+    plan, milestone = _milestone(request, pk, milestone_pk, "只有本组织可以撤销本组织方案的节点完成情况")
+    _attempt(request, services.milestone_reopen, milestone=milestone, actor=request.user,
+             success=f"已撤销“{milestone.description}”的完成登记")
+    return redirect("ledger:plan_detail", pk=plan.pk)
 
 
 @login_required
