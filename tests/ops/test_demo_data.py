@@ -87,7 +87,7 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
                   .values_list("action", flat=True)}
     assert user_steps <= {"campaign", "evaluation", "survey", "improvement_plan", "rectification_item",
                           "attachment", "recheck", "level_change", "focus_guide", "inspection_visit",
-                          "criticism_notice"}
+                          "criticism_notice", "star_ledger"}
 
 
 @pytest.mark.django_db

@@ -185,6 +185,8 @@ CASES.update({
     "campaigns:review": Case(target="evaluation", who="office", **FORM),
     "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),
     "campaigns:ledger": Case(target="organization"),
+    "campaigns:ledger_import": Case(office_only=True, post="read"),
+    "campaigns:ledger_import_template": Case(office_only=True),
 })
 
 # The apps after the campaign keep their cases beside their tests: ``tests/<app>/url_cases.py`` defines

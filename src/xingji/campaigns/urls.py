@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from xingji.campaigns import views
+from xingji.campaigns import ledger_import_views, views
 
 app_name = "campaigns"
 
@@ -39,4 +39,6 @@ urlpatterns = [
     path("evaluations/<int:pk>/review/", views.five_star_review, name="review"),
     path("evaluations/<int:pk>/check/", views.direct_check, name="direct_check"),
     path("ledger/<int:pk>/", views.ledger, name="ledger"),
+    path("ledger/import/", ledger_import_views.ledger_import_page, name="ledger_import"),
+    path("ledger/import/template/", ledger_import_views.ledger_import_template, name="ledger_import_template"),
 ]

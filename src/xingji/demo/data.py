@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from xingji.accounts.models import Role, User
 from xingji.accounts.services import user_change_role, user_create
+from xingji.demo.history import load_demo_history
 from xingji.demo.ledger import load_demo_ledger
 from xingji.demo.names import person_name
 from xingji.demo.records import load_demo_records, record_counts
@@ -309,6 +310,8 @@ def load_demo(
             result.created = True
         if with_records:
             result.records = load_demo_records(year=record_year(today), seed=seed, today=today)
+        # Last year's star ledger, imported as history before the campaign opens (its previous levels).
+        load_demo_history(root=demo_root(), today=today, seed=seed)
         if with_campaign:
             from xingji.demo.campaign import load_demo_campaign
 

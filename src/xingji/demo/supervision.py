@@ -83,8 +83,10 @@ def load(*, root: Organization, today: date, seed: int) -> dict[str, int]:
             propose_level=levels[branch.pk] - 1, propose_reason="复检不达标，降低一个星级", actor=office)
         counts["rechecks"] += 1
         change = recheck.level_changes.get()
-        services.level_change_approve(change=change, meeting_on=today, minutes_number=f"工委会纪要〔{today.year}〕1号",
-                                      actor=office)
+        # The meeting is on the real day the change is proposed (the service refuses an earlier or a later one).
+        meeting_on = timezone.localdate()
+        services.level_change_approve(change=change, meeting_on=meeting_on,
+                                      minutes_number=f"工委会纪要〔{meeting_on.year}〕1号", actor=office)
         counts["changes"] += 1
     unrated = [branch for branch in branches_seen if branch.pk not in levels]
     if unrated:

@@ -1,0 +1,429 @@
+"""Importing an existing star ledger (星级管理台账) kept on paper or in Excel.
+
+Offices that start using the platform already keep a ledger: each
+organization's level, approved by the working committee on some date, under
+some document number. Besides a campaign's approval and an approved change of
+level, this is the third way a line enters ``StarLedgerEntry``: the committee
+office (or a superuser) imports the history, as lines with no campaign, no
+evaluation and no approval.
+
+The file has a title row, then the header row, then one row per line:
+党组织 ("名称（编号）" or the bare code), 星级 (0–5, or a level name of the
+default scheme: 五星级…一星级, 无星级/不定星级), 生效日期, 批准机关, 事由/文号.
+
+The import is all or nothing (as ``xingji.records.spreadsheets`` and
+``xingji.ledger.spreadsheets``): every row is checked first — a column not in
+the layout, a missing value, an organization unknown *or outside the
+importer's subtree* (answered alike), a level the default scheme does not
+have, a date in the future, a date before (or on) the organization's latest
+existing line (history is never inserted before what the ledger holds), two
+rows for the same organization and date — and on any error nothing is
+written and every error is listed as row, column and reason. Otherwise every
+line is written with its audit entry (``star_ledger.imported``) in one
+transaction.
+
+``ledger_rows_import`` takes rows already read (the demo calls it directly);
+``import_file`` reads an ``.xlsx`` and calls it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from xingji.accounts.access import is_active_user, visible_organizations
+from xingji.accounts.models import Role
+from xingji.audit.services import append_audit_entries
+from xingji.campaigns.errors import ActionForbidden
+from xingji.campaigns.models import StarLedgerEntry
+from xingji.orgs.models import Organization
+from xingji.records.spreadsheets import ImportRefused, RowError, read_sheet
+from xingji.rules.scheme import DEFAULT_SCHEME, Scheme, load_scheme
+
+TITLE = "星级管理台账"
+SHEET_TITLE = "星级管理台账导入"
+ORGANIZATION, LEVEL, EFFECTIVE_ON, APPROVING_BODY, REASON = "党组织", "星级", "生效日期", "批准机关", "事由/文号"
+REASON_PREFIX = "历史台账导入："
+AUDIT_ACTION = "star_ledger.imported"
+HEADER_ROW = 2
+MAX_BODY = StarLedgerEntry._meta.get_field("approving_body").max_length
+MAX_REASON = 500
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+CODE_IN_BRACKETS = re.compile(r"[（(]\s*([^（）()]+?)\s*[）)]\s*$")
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+#: Other ways of writing level 0 (the default scheme calls it 不定星级).
+UNRATED_WORDS = ("无星级", "无星", "未定星级", "未定级", "不定级")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    width: int
+    help: str
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS = [
+    Column(ORGANIZATION, "organization", 32, "党组织名称（组织编号），或只填组织编号，如 AY-CZ-01", ("组织编号",)),
+    Column(LEVEL, "level", 10, "0–5 的数字，或填星级名称：五星级、四星级、三星级、二星级、一星级、无星级"),
+    Column(EFFECTIVE_ON, "effective_on", 14, "工委会批准、星级生效的日期，如 2025-12-28；不能晚于今天，"
+           "也不能早于或等于该组织在平台台账中最近一条记录的日期", ("批准日期",)),
+    Column(APPROVING_BODY, "approving_body", 24, f"如“中共安阳市直机关工委”，不超过 {MAX_BODY} 个字"),
+    Column(REASON, "reason", 40, f"如“2025年度星级评定，安市直工〔2025〕30号”，不超过 {MAX_REASON} 个字",
+           ("事由", "文号", "事由（文号）")),
+]
+HEADERS = [column.header for column in COLUMNS]
+BY_FIELD = {column.field: column for column in COLUMNS}
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line to import: ``row`` is the sheet row it came from (None for rows given by code)."""
+
+    organization: Organization
+    level: int
+    effective_on: date
+    approving_body: str
+    reason: str
+    row: int | None = None
+
+
+# --- who may import ---------------------------------------------------------------------
+
+
+def may_import(user) -> bool:
+    return is_active_user(user) and (user.is_superuser or user.role == Role.COMMITTEE_OFFICE)
+
+
+def require_importer(user) -> None:
+    """The committee office (its own subtree) or a superuser; any other role: 403."""
+    if not may_import(user):
+        raise ActionForbidden("只有市直工委组织部可以导入星级管理台账")
+
+
+# --- levels of the default scheme -----------------------------------------------------------
+
+
+@cache
+def default_scheme() -> Scheme:
+    return load_scheme(DEFAULT_SCHEME)
+
+
+def level_names() -> dict[int, str]:
+    scheme = default_scheme()
+    return {value: scheme.level_name(value) for value in sorted(scheme.level_values())}
+
+
+def _level_words() -> dict[str, int]:
+    words: dict[str, int] = {}
+    for value, name in level_names().items():
+        words[name] = value
+        words[str(value)] = value
+        for digit in (str(value), *[word for word, number in DIGITS.items() if number == value]):
+            words[f"{digit}星"] = value
+            words[f"{digit}星级"] = value
+    if 0 in level_names():
+        words.update(dict.fromkeys(UNRATED_WORDS, 0))
+    return words
+
+
+def parse_level(value: Any) -> int:
+    """A level of the default scheme from a number or a name; ``ValueError`` with a readable message."""
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = re.sub(r"\s", "", _text(value))
+    level = _level_words().get(text)
+    if level is None:
+        names = level_names()
+        raise ValueError(f"“{text}”不是有效的星级，可填 {min(names)}–{max(names)} 的数字或"
+                         + "、".join(names[value] for value in sorted(names, reverse=True) if value) + "、无星级")
+    return level
+
+
+# --- the template ---------------------------------------------------------------------------
+
+
+def _save(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render_template() -> bytes:
+    """An empty ledger to fill in: a title row, the header row, a drop-down of levels, a sheet of notes."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    sheet.append([f"{TITLE}（历史记录导入）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet["A1"].font = Font(bold=True, size=16)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(HEADERS)
+    for cell, column in zip(sheet[HEADER_ROW], COLUMNS, strict=True):
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="C00000")
+        sheet.column_dimensions[cell.column_letter].width = column.width
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    names = [name for _, name in sorted(level_names().items(), reverse=True)]
+    letter = sheet.cell(row=HEADER_ROW, column=HEADERS.index(LEVEL) + 1).column_letter
+    validation = DataValidation(type="list", formula1='"' + ",".join([*names, "无星级"]) + '"', allow_blank=True)
+    sheet.add_data_validation(validation)
+    validation.add(f"{letter}{HEADER_ROW + 1}:{letter}5000")
+    for row in range(HEADER_ROW + 1, 200):
+        sheet.cell(row=row, column=HEADERS.index(EFFECTIVE_ON) + 1).number_format = "yyyy-mm-dd"
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列名", "是否必填", "说明"])
+    for column in COLUMNS:
+        notes.append([column.header, "必填", column.help])
+    notes.append([])
+    notes.append(["说明", "", f"第1行为标题，第{HEADER_ROW}行为表头，从第{HEADER_ROW + 1}行起每行一条台账记录"
+                  "（一个党组织某日经批准的星级）。同一党组织可有多行，但生效日期不能相同。"
+                  "党组织只能是本组织及下级组织。整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。"])
+    notes.append(["示例", "", "安阳市财政局机关第一支部（AY-CZ-01）｜四星级｜2025-12-28｜中共安阳市直机关工委｜"
+                  "2025年度星级评定，安市直工〔2025〕30号"])
+    notes.column_dimensions["A"].width = 12
+    notes.column_dimensions["C"].width = 90
+    return _save(workbook)
+
+
+# --- reading a file ---------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _normalize(value: Any) -> str:
+    return re.sub(r"[\s*＊]", "", _text(value))
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    raise ValueError(f"“{text}”不是有效的日期，应如 2025-12-28")
+
+
+def _code(text: str) -> str:
+    match = CODE_IN_BRACKETS.search(text)
+    return match.group(1) if match else text
+
+
+def _header_map(rows) -> tuple[int, dict[int, Column]]:
+    """The header row (the first or second non-blank row) and column index → Column."""
+    by_header = {}
+    for column in COLUMNS:
+        for header in (column.header, *column.aliases):
+            by_header[_normalize(header)] = column
+    for position, (number, values) in enumerate(rows[:2]):
+        normalized = [_normalize(value) for value in values]
+        if _normalize(LEVEL) not in normalized and _normalize(ORGANIZATION) not in normalized:
+            continue
+        mapping: dict[int, Column] = {}
+        errors = []
+        for index, header in enumerate(normalized):
+            if not header:
+                continue
+            column = by_header.get(header)
+            if column is None:
+                errors.append(RowError(number, _text(values[index]), "未知的列，请按模板填写表头"))
+            elif column in mapping.values():
+                errors.append(RowError(number, column.header, "列重复"))
+            else:
+                mapping[index] = column
+        for column in COLUMNS:
+            if column not in mapping.values():
+                errors.append(RowError(number, column.header, "缺少必填列"))
+        if errors:
+            raise ImportRefused(errors)
+        return position, mapping
+    raise ImportRefused([RowError(None, "", f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")])
+
+
+def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]]:
+    """Read the file and parse every row: the rows read well, and the errors of the others.
+
+    Only the form of each value is checked here (and that the organization is
+    in the importer's subtree); ``ledger_rows_import`` checks the rest. A file
+    that cannot be read at all (not an xlsx, no header, no data) raises ``ImportRefused``.
+    """
+    rows = read_sheet(content)
+    if not rows:
+        raise ImportRefused([RowError(None, "", "文件是空的，没有表头")])
+    position, mapping = _header_map(rows)
+    data_rows = rows[position + 1:]
+    if not data_rows:
+        raise ImportRefused([RowError(None, "", "文件中没有数据行")])
+    organization_index = next(index for index, column in mapping.items() if column.field == "organization")
+    codes = {_code(_text(values[organization_index])) for _, values in data_rows if organization_index < len(values)}
+    known = {organization.code: organization
+             for organization in visible_organizations(actor).filter(code__in=codes)}
+    errors: list[RowError] = []
+    parsed: list[LedgerRow] = []
+    for number, values in data_rows:
+        data: dict[str, Any] = {}
+        row_errors = []
+        for index, column in mapping.items():
+            value = values[index] if index < len(values) else None
+            text = _text(value)
+            if not text:
+                row_errors.append(RowError(number, column.header, "必填，不能为空"))
+                continue
+            try:
+                if column.field == "organization":
+                    code = _code(text)
+                    if code not in known:
+                        raise ValueError(f"找不到编号为“{code}”的党组织")
+                    data["organization"] = known[code]
+                elif column.field == "level":
+                    data["level"] = parse_level(value)
+                elif column.field == "effective_on":
+                    data["effective_on"] = _date(value)
+                else:
+                    data[column.field] = text
+            except ValueError as error:
+                row_errors.append(RowError(number, column.header, str(error)))
+        errors.extend(row_errors)
+        if not row_errors:
+            parsed.append(LedgerRow(row=number, **data))
+    return parsed, errors
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowError]:
+    """What is wrong with the rows as a whole and against the ledger as it is (under lock)."""
+    errors: list[RowError] = []
+    names = level_names()
+    visible = set(visible_organizations(actor).filter(pk__in={row.organization.pk for row in rows})
+                  .values_list("pk", flat=True))
+    latest = {}
+    for entry in (StarLedgerEntry.objects.filter(organization_id__in=visible)
+                  .order_by("organization_id", "-effective_on", "-id")):
+        latest.setdefault(entry.organization_id, entry)
+    seen: dict[tuple[int, date], int | None] = {}
+    for index, row in enumerate(rows, start=1):
+        number = row.row if row.row is not None else index
+        organization = row.organization
+        if organization.pk not in visible:
+            errors.append(RowError(number, ORGANIZATION, f"找不到编号为“{organization.code}”的党组织"))
+            continue
+        if row.level not in names:
+            errors.append(RowError(number, LEVEL, f"“{row.level}”不是有效的星级（评定方案 {DEFAULT_SCHEME}）"))
+        if row.effective_on > today:
+            errors.append(RowError(number, EFFECTIVE_ON, f"生效日期不能晚于今天（{today:%Y年%m月%d日}）"))
+        stored = latest.get(organization.pk)
+        if stored is not None and row.effective_on < stored.effective_on:
+            errors.append(RowError(
+                number, EFFECTIVE_ON,
+                f"早于“{organization.name}”在台账中最近一条记录的生效日期（{stored.effective_on:%Y年%m月%d日}），"
+                "历史记录不能插在已有记录之前"))
+        elif stored is not None and row.effective_on == stored.effective_on:
+            errors.append(RowError(
+                number, EFFECTIVE_ON,
+                f"台账中已有“{organization.name}”{stored.effective_on:%Y年%m月%d日}生效的记录"))
+        key = (organization.pk, row.effective_on)
+        if key in seen:
+            first = seen[key]
+            errors.append(RowError(number, EFFECTIVE_ON,
+                                   f"与第{first}行重复（同一党组织、同一生效日期）" if first is not None
+                                   else "与前面一行重复（同一党组织、同一生效日期）"))
+        else:
+            seen[key] = number
+        body = (row.approving_body or "").strip()
+        if not body:
+            errors.append(RowError(number, APPROVING_BODY, "必填，不能为空"))
+        elif len(body) > MAX_BODY:
+            errors.append(RowError(number, APPROVING_BODY, f"不能超过 {MAX_BODY} 个字"))
+        reason = (row.reason or "").strip()
+        if not reason:
+            errors.append(RowError(number, REASON, "必填，不能为空"))
+        elif len(reason) > MAX_REASON:
+            errors.append(RowError(number, REASON, f"不能超过 {MAX_REASON} 个字"))
+    return errors
+
+
+def ledger_rows_import(*, rows: Sequence[LedgerRow | Mapping[str, Any]], actor, today: date | None = None,
+                       errors: Sequence[RowError] = ()) -> list[StarLedgerEntry]:
+    """Write every row as a ledger line with its audit entry, or none (``ImportRefused``).
+
+    ``rows``: ``LedgerRow`` or mappings with the same keys; ``errors``: those
+    already found while reading the file (listed with the rest, and nothing is
+    written). The organizations imported are locked (rows of ``Organization``,
+    by id), so that two imports never judge "the latest line" from the same
+    stale ledger; the approvals of campaigns and level changes do not take
+    that lock.
+    """
+    require_importer(actor)
+    today = today or timezone.localdate()
+    rows = [row if isinstance(row, LedgerRow) else LedgerRow(**row) for row in rows]
+    if not rows and not errors:
+        raise ImportRefused([RowError(None, "", "没有要导入的台账记录")])
+    with transaction.atomic():
+        ids = sorted({row.organization.pk for row in rows})
+        list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        errors = [*errors, *_row_errors(rows, actor=actor, today=today)]
+        if errors:
+            raise ImportRefused(sorted(errors, key=lambda error: (error.row or 0, HEADERS.index(error.column)
+                                                                  if error.column in HEADERS else -1)))
+        names = level_names()
+        current = dict(StarLedgerEntry.objects.filter(organization_id__in=ids)
+                       .order_by("organization_id", "effective_on", "id").values_list("organization_id", "level"))
+        entries = []
+        for row in sorted(rows, key=lambda row: (row.effective_on, row.organization.pk)):
+            previous = current.get(row.organization.pk)
+            entries.append(StarLedgerEntry(
+                organization=row.organization, level=row.level, level_name=names[row.level],
+                previous_level=previous, effective_on=row.effective_on, campaign=None, evaluation=None,
+                approval=None, approving_body=row.approving_body.strip(),
+                reason=REASON_PREFIX + row.reason.strip(), approver=actor,
+            ))
+            current[row.organization.pk] = row.level
+        created = []
+        for entry in entries:  # one by one: every backend gives back the id the audit entry names
+            entry.save(force_insert=True)
+            created.append(entry)
+        append_audit_entries(actor=actor, entries=[
+            (AUDIT_ACTION, entry, {"level": entry.previous_level},
+             {"level": entry.level, "level_name": entry.level_name, "effective_on": entry.effective_on,
+              "approving_body": entry.approving_body, "reason": entry.reason})
+            for entry in created
+        ])
+    return created
+
+
+def import_file(*, content: bytes, actor, today: date | None = None) -> list[StarLedgerEntry]:
+    """Read an ``.xlsx`` ledger and import every row, or none (``ImportRefused`` with every error)."""
+    require_importer(actor)
+    rows, errors = read_rows(content=content, actor=actor)
+    return ledger_rows_import(rows=rows, actor=actor, today=today, errors=errors)
