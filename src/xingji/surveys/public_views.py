@@ -10,8 +10,9 @@ pages in Chinese, with status 200 so that a phone shows them as they are.
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,8 +25,18 @@ def _no_store(response):
     return response
 
 
+def _plain(template: str, context: dict):
+    """A page without a form: rendered without the request, so without the context processors.
+
+    The receipt and the refusal pages show only what the view passes (no
+    navigation, no user, no CSRF token), and this is the path every ballot
+    takes.
+    """
+    return _no_store(HttpResponse(render_to_string(template, context)))
+
+
 def _refused(request, refusal: services.BallotRefused):
-    return _no_store(render(request, "surveys/ballot_refused.html", {"refusal": refusal}))
+    return _plain("surveys/ballot_refused.html", {"refusal": refusal})
 
 
 def _questions(request, session: SurveySession, code: str, errors=None, data=None):
@@ -72,7 +83,7 @@ def ballot_submit(request):
         except services.BallotRefused as refusal:
             return _refused(request, refusal)
         return _questions(request, session, codes.normalize(code), invalid.errors, request.POST)
-    return _no_store(render(request, "surveys/ballot_receipt.html", {"receipt": receipt}))
+    return _plain("surveys/ballot_receipt.html", {"receipt": receipt})
 
 
 @require_GET

@@ -17,10 +17,12 @@ separation of the two tables; the counts are audited when the session closes.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -393,23 +395,47 @@ def ballot_session(code: str) -> SurveySession:
     return token.session
 
 
-def clean_answers(session: SurveySession, data) -> dict[str, Any]:
-    """The answers of a posted form (``overall``, ``criterion_<code>``, ``comment``), checked against the questions."""
-    questions = session.questions
-    options = {option["code"] for option in questions["options"]}
+@dataclass(frozen=True)
+class BallotForm:
+    """What a ballot is checked against: the session's option codes and criteria (code, name)."""
+
+    options: frozenset[str]
+    criteria: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, questions: dict[str, Any]) -> BallotForm:
+        return cls(options=frozenset(option["code"] for option in questions["options"]),
+                   criteria=tuple((criterion["code"], criterion["name"])
+                                  for criterion in questions.get("criteria", [])))
+
+
+@lru_cache(maxsize=256)
+def ballot_form(session_id: int, public_id: str) -> BallotForm:
+    """The session's ballot form, kept per process: a session's questions never change once it is open.
+
+    Keyed by the session's number and its random public id as well, so that
+    a number used again (a test database, a restored copy) cannot find
+    another session's questions. ``comments_collected`` is not here: it can
+    change until the first ballot, so each ballot reads it in its update.
+    """
+    questions = SurveySession.objects.filter(pk=session_id).values_list("questions", flat=True).get()
+    return BallotForm.of(questions)
+
+
+def _clean(form: BallotForm, comments_collected: bool, data) -> dict[str, Any]:
     errors: dict[str, str] = {}
     overall = (data.get("overall") or "").strip()
-    if overall not in options:
+    if overall not in form.options:
         errors["overall"] = "请选择总体评价"
     criteria = {}
-    for criterion in questions.get("criteria", []):
-        name = f"criterion_{criterion['code']}"
-        value = (data.get(name) or "").strip()
-        if value not in options:
-            errors[name] = f"请评价“{criterion['name']}”"
-        criteria[criterion["code"]] = value
+    for code, name in form.criteria:
+        field = f"criterion_{code}"
+        value = (data.get(field) or "").strip()
+        if value not in form.options:
+            errors[field] = f"请评价“{name}”"
+        criteria[code] = value
     answers: dict[str, Any] = {"overall": overall, "criteria": criteria}
-    if session.comments_collected:
+    if comments_collected:
         comment = (data.get("comment") or "").strip()
         if len(comment) > COMMENT_MAX_LENGTH:
             errors["comment"] = f"意见建议不能超过{COMMENT_MAX_LENGTH}字"
@@ -419,29 +445,55 @@ def clean_answers(session: SurveySession, data) -> dict[str, Any]:
     return answers
 
 
+def clean_answers(session: SurveySession, data) -> dict[str, Any]:
+    """The answers of a posted form (``overall``, ``criterion_<code>``, ``comment``), checked against the questions."""
+    return _clean(BallotForm.of(session.questions), session.comments_collected, data)
+
+
+_BALLOT_FIELDS = ("id", "session", "answers", "cast_on", "receipt")
+
+
+@cache
+def _ballot_sql() -> tuple[str, str]:
+    """The two statements of a ballot: redeem the code (returning what the ballot needs), insert the ballot."""
+    token, session, ballot = (model._meta.db_table for model in (SurveyToken, SurveySession, Ballot))
+    of_session = f"(SELECT {{}} FROM {session} WHERE {session}.id = {token}.session_id)"
+    redeem = (f"UPDATE {token} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
+              f"RETURNING session_id, {of_session.format('public_id')}, {of_session.format('comments_collected')}")
+    columns = ", ".join(Ballot._meta.get_field(name).column for name in _BALLOT_FIELDS)
+    insert = f"INSERT INTO {ballot} ({columns}) VALUES ({', '.join(['%s'] * len(_BALLOT_FIELDS))})"
+    return redeem, insert
+
+
 def ballot_cast(*, code: str, data) -> str:
     """Cast one ballot with a code; its receipt code. ``BallotRefused`` or ``BallotInvalid`` otherwise.
 
     Two submissions of one code (two tabs, a double tap, a retry) race on the
     code's row: one update changes it, the other finds it used and is told
     that the ballot was already counted. The update comes first and returns
-    the session, so that a ballot costs three statements: update, read the
-    questions, insert.
+    the session and its ``comments_collected``; the questions come from the
+    process's cache (``ballot_form``), so that a ballot costs two statements:
+    update, insert (plus the questions' read once per session and process).
+    The insert is written out rather than ``Ballot.objects.create``: the
+    model has no signal, no ``save`` of its own, and every value is prepared
+    by its field as the ORM would.
     """
     if not codes.looks_valid(code):
         raise BallotRefused("unknown")
     digest = codes.digest(code)
-    table = SurveyToken._meta.db_table
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
-                           "RETURNING session_id", [True, digest, timezone.now()])
-            won = cursor.fetchone()
-        if won is None:
-            raise _refusal(SurveyToken.objects.select_related("session").filter(digest=digest).first())
-        session = SurveySession.objects.only("questions", "comments_collected").get(pk=won[0])
-        # Invalid answers raise here and roll the code back to unused.
-        answers = clean_answers(session, data)
-        receipt = codes.new_receipt()
-        Ballot.objects.create(session_id=session.pk, answers=answers, cast_on=timezone.localdate(), receipt=receipt)
+    redeem, insert = _ballot_sql()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(redeem, [True, digest, timezone.now()])
+        won = cursor.fetchone()
+        if won is not None:
+            session_id, public_id, comments_collected = won
+            # Invalid answers raise here and roll the code back to unused.
+            answers = _clean(ballot_form(session_id, str(public_id)), bool(comments_collected), data)
+            receipt = codes.new_receipt()
+            values = (uuid.uuid4(), session_id, answers, timezone.localdate(), receipt)
+            cursor.execute(insert, [Ballot._meta.get_field(name).get_db_prep_save(value, connection)
+                                    for name, value in zip(_BALLOT_FIELDS, values, strict=True)])
+    if won is None:
+        # Changed nothing: why, read after the transaction.
+        raise _refusal(SurveyToken.objects.select_related("session").filter(digest=digest).first())
     return receipt

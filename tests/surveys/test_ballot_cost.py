@@ -1,0 +1,79 @@
+"""What one ballot costs the database: the statements it needs and nothing else (middleware included)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.surveys.conftest import answers
+from xingji.surveys import services
+from xingji.surveys.models import Ballot, SurveyToken
+
+
+def statements(context) -> list[str]:
+    return [query["sql"].split(None, 1)[0].upper() for query in context.captured_queries]
+
+
+def voter(client) -> str:
+    """A phone that opened the ballot page: the CSRF cookie and the form's token (the check stays on)."""
+    client.handler.enforce_csrf_checks = True
+    page = client.get(reverse("ballot:start")).content.decode()
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_a_ballot_is_one_update_and_one_insert(client, session, secretary, django_assert_num_queries):
+    issued = [code for _, code in services.tokens_issue(session=session, member_tokens=0, public_tokens=3,
+                                                        actor=secretary).codes]
+    token = voter(client)
+    data = {**answers(session=session), "comment": "好", "csrfmiddlewaretoken": token}
+
+    # the first ballot of a session in a process also reads its questions (kept afterwards)
+    with django_assert_num_queries(5) as first:
+        page = client.post(reverse("ballot:submit"), {"code": issued[0], **data})
+    assert "回执码" in page.content.decode()
+    assert statements(first) == ["SAVEPOINT", "UPDATE", "SELECT", "INSERT", "RELEASE"]
+
+    # every later one: the code's update (returning the session's settings) and the ballot's insert, in a
+    # transaction (a savepoint here, inside the test's transaction); no query from sessions, auth, OTP or axes
+    for code in issued[1:]:
+        with django_assert_num_queries(4) as later:
+            page = client.post(reverse("ballot:submit"), {"code": code, **data})
+        assert "回执码" in page.content.decode()
+        assert statements(later) == ["SAVEPOINT", "UPDATE", "INSERT", "RELEASE"]
+    assert Ballot.objects.count() == 3 and not SurveyToken.objects.filter(used=False).exists()
+    assert {ballot.answers["comment"] for ballot in Ballot.objects.all()} == {"好"}
+
+
+def test_a_refused_code_costs_one_more_read(client, session, secretary, django_assert_num_queries):
+    code = services.tokens_issue(session=session, member_tokens=1, public_tokens=0, actor=secretary).codes[0][1]
+    services.ballot_cast(code=code, data=answers(session=session))
+    token = voter(client)
+    with django_assert_num_queries(4) as refused:
+        page = client.post(reverse("ballot:submit"),
+                           {"code": code, **answers(session=session), "csrfmiddlewaretoken": token})
+    assert "该测评码已使用，您的测评票已计入" in page.content.decode()
+    # the update changes nothing; why (unknown, used, expired, closed) is read after its transaction
+    assert statements(refused) == ["SAVEPOINT", "UPDATE", "RELEASE", "SELECT"]
+
+
+def test_the_setting_on_comments_is_read_with_each_ballot_not_kept(session, secretary):
+    # an invalid ballot reads (and keeps) the session's questions, and leaves the settings open
+    code = services.tokens_issue(session=session, member_tokens=1, public_tokens=0, actor=secretary).codes[0][1]
+    with pytest.raises(services.BallotInvalid):
+        services.ballot_cast(code=code, data=answers(session=session, comment="张三说的") | {"overall": ""})
+    assert not Ballot.objects.exists() and SurveyToken.objects.get().used is False
+    # the secretary stops collecting comments before the first ballot: the next ballot drops its comment
+    services.session_settings_change(session=session, public_tokens_allowed=True, comments_collected=False,
+                                     actor=secretary)
+    services.ballot_cast(code=code, data=answers(session=session, comment="张三说的"))
+    assert "comment" not in Ballot.objects.get().answers
+
+
+def test_the_kept_questions_belong_to_the_session_not_to_its_number(session):
+    # a number used again (a test database, a restored copy) does not find another session's questions
+    kept = services.ballot_form(session.pk, str(session.public_id))
+    assert services.ballot_form(session.pk, "another-session") is not kept
+    assert kept.options == {option["code"] for option in session.questions["options"]}
+    assert [code for code, _ in kept.criteria] == [c["code"] for c in session.questions["criteria"]]
