@@ -116,7 +116,9 @@ def bare_view(request):
         return HttpResponseNotAllowed(["POST"])
     code = request.POST.get("code", "").replace("-", "").upper()
     digest = hashlib.sha256(code.encode()).hexdigest()
-    answers = json.dumps({"overall": request.POST.get("overall", "")})
+    # The same answers as the app stores (every criterion, the overall rating, the comment), unchecked.
+    answers = json.dumps({key: value for key, value in request.POST.items()
+                          if key not in {"code", "csrfmiddlewaretoken"}}, ensure_ascii=False)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE surveys_surveytoken SET used = true WHERE digest = %s AND NOT used "
                        "AND expires_at > now() RETURNING session_id", [digest])
