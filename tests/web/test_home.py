@@ -101,3 +101,29 @@ def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
                       "结果运用", "审计日志", "用户管理", "后台管理"]
     assert branch == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星", "结果运用",
                       "后台管理"]
+
+
+def test_the_home_pages_count_the_rectification_items_and_their_overdue_ones(login, office_user, reviewer,
+                                                                             secretary, tree):
+    # given two items of FIN-1 opened by its reviewer, one of them overdue
+    from xingji.ledger.models import ItemSource, RectificationItem
+    from xingji.ledger.services import item_open
+
+    today = timezone.localdate()
+    for problem in ("会议记录不全", "党费收缴不及时"):
+        item_open(organization=tree.finance_1, problem=problem, source=ItemSource.RECHECK, target="规范",
+                  measures="补齐", responsible="张书记", deadline=today + timedelta(days=5), actor=reviewer)
+    RectificationItem.objects.filter(problem="党费收缴不及时").update(deadline=today - timedelta(days=1))
+
+    # then the office and the branch see both items and the overdue one, linked to the overdue filter
+    for user in (office_user, secretary):
+        page = login(user).get("/")
+        assert page.context["ledger_counts"]["open"] == 2 and page.context["ledger_counts"]["overdue"] == 1
+        assert "逾期 1 项" in page.content.decode() and "?overdue=1" in page.content.decode()
+    # and EDU's reviewer, outside FIN, sees none
+    from tests.factories import UserFactory
+    from xingji.accounts.models import Role
+
+    other = UserFactory(username="edu-reviewer", organization=tree.education, role=Role.REVIEWER)
+    page = login(other).get("/")
+    assert page.context["ledger_counts"]["open"] == 0 and "无逾期" in page.content.decode()

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from xingji.accounts.access import can_write
 from xingji.accounts.models import Role
+from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
 from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, totals, tree_rows
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
@@ -61,6 +62,7 @@ def home(request):
         "due_soon_days": DUE_SOON_DAYS,
         "can_write": can_write(user),
         "today": today,
+        "ledger_counts": item_counts(user, today),
     }
     if user.role == Role.BRANCH_SECRETARY and rows:
         own = rows[0]
