@@ -224,7 +224,7 @@ ROLE_LABELS = {
     Role.COMMITTEE_OFFICE: "市直工委组织部",
     Role.REVIEWER: "机关党委/党总支（考评）",
     Role.BRANCH_SECRETARY: "支部书记",
-    Role.INSPECTOR: "督导组（只读）",
+    Role.INSPECTOR: "督导组（查看全部，登记督导）",
     "superuser": "超级用户（/admin/ 后台）",
 }
 
