@@ -32,7 +32,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -48,7 +48,7 @@ from xingji.audit.services import append_audit_entries
 from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.orgs.models import Organization
-from xingji.records.spreadsheets import ImportRefused, RowError, read_sheet
+from xingji.records.spreadsheets import ImportRefused, RowError, cell_date, cell_text, header_key, read_sheet
 from xingji.rules.scheme import DEFAULT_SCHEME, Scheme, load_scheme
 
 TITLE = "星级管理台账"
@@ -59,7 +59,6 @@ AUDIT_ACTION = "star_ledger.imported"
 HEADER_ROW = 2
 MAX_BODY = StarLedgerEntry._meta.get_field("approving_body").max_length
 MAX_REASON = 500
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 CODE_IN_BRACKETS = re.compile(r"[（(]\s*([^（）()]+?)\s*[）)]\s*$")
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 #: Other ways of writing level 0 (the default scheme calls it 不定星级).
@@ -145,7 +144,7 @@ def parse_level(value: Any) -> int:
         value = str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = re.sub(r"\s", "", _text(value))
+    text = re.sub(r"\s", "", cell_text(value))
     level = _level_words().get(text)
     if level is None:
         names = level_names()
@@ -203,34 +202,8 @@ def render_template() -> bytes:
 # --- reading a file ---------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _normalize(value: Any) -> str:
-    return re.sub(r"[\s*＊]", "", _text(value))
-
-
 def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
-        except ValueError:
-            continue
-    raise ValueError(f"“{text}”不是有效的日期，应如 2025-12-28")
+    return cell_date(value, example="2025-12-28")
 
 
 def _code(text: str) -> str:
@@ -243,10 +216,10 @@ def _header_map(rows) -> tuple[int, dict[int, Column]]:
     by_header = {}
     for column in COLUMNS:
         for header in (column.header, *column.aliases):
-            by_header[_normalize(header)] = column
+            by_header[header_key(header)] = column
     for position, (number, values) in enumerate(rows[:2]):
-        normalized = [_normalize(value) for value in values]
-        if _normalize(LEVEL) not in normalized and _normalize(ORGANIZATION) not in normalized:
+        normalized = [header_key(value) for value in values]
+        if header_key(LEVEL) not in normalized and header_key(ORGANIZATION) not in normalized:
             continue
         mapping: dict[int, Column] = {}
         errors = []
@@ -255,7 +228,7 @@ def _header_map(rows) -> tuple[int, dict[int, Column]]:
                 continue
             column = by_header.get(header)
             if column is None:
-                errors.append(RowError(number, _text(values[index]), "未知的列，请按模板填写表头"))
+                errors.append(RowError(number, cell_text(values[index]), "未知的列，请按模板填写表头"))
             elif column in mapping.values():
                 errors.append(RowError(number, column.header, "列重复"))
             else:
@@ -284,7 +257,8 @@ def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]
     if not data_rows:
         raise ImportRefused([RowError(None, "", "文件中没有数据行")])
     organization_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {_code(_text(values[organization_index])) for _, values in data_rows if organization_index < len(values)}
+    codes = {_code(cell_text(values[organization_index])) for _, values in data_rows
+             if organization_index < len(values)}
     known = {organization.code: organization
              for organization in visible_organizations(actor).filter(code__in=codes)}
     errors: list[RowError] = []
@@ -294,7 +268,7 @@ def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]
         row_errors = []
         for index, column in mapping.items():
             value = values[index] if index < len(values) else None
-            text = _text(value)
+            text = cell_text(value)
             if not text:
                 row_errors.append(RowError(number, column.header, "必填，不能为空"))
                 continue

@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from xingji.ledger import access
 from xingji.ledger.models import ItemSource, ItemState, RectificationItem
 from xingji.ledger.services import items_import
 from xingji.orgs.models import Organization
-from xingji.records.spreadsheets import ImportRefused, RowError, read_sheet
+from xingji.records.spreadsheets import BadValue, ImportRefused, RowError, cell_date, cell_text, header_key, read_sheet
 
 TITLE = "整改台账"
 NUMBER, ORGANIZATION, STATE, CLOSED_ON = "序号", "党组织", "状态", "销账日期"
@@ -64,7 +64,6 @@ COLUMNS = [
 ]
 HEADERS = [column.header for column in COLUMNS]
 HEADER_ROW = 2
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 CODE_IN_BRACKETS = re.compile(r"[（(]\s*([^（）()]+?)\s*[）)]\s*$")
 
 
@@ -142,44 +141,16 @@ def render_template() -> bytes:
 # --- import ------------------------------------------------------------------------------
 
 
-class _BadValue(Exception):
-    pass
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime | date):
-        return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
-    return str(value).strip()
-
-
-def _normalize(value: Any) -> str:
-    return re.sub(r"[\s*＊]", "", _text(value))
-
-
 def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
-        except ValueError:
-            continue
-    raise _BadValue(f"“{text}”不是有效的日期，应如 2026-06-30")
+    return cell_date(value, example="2026-06-30")
 
 
 def _choice(value: Any, choices, what: str) -> str:
-    text = _text(value)
+    text = cell_text(value)
     for stored, label in choices:
         if text == str(label) or text.lower() == str(stored):
             return stored
-    raise _BadValue(f"“{text}”不是有效的{what}，可填：" + "、".join(str(label) for _, label in choices))
+    raise BadValue(f"“{text}”不是有效的{what}，可填：" + "、".join(str(label) for _, label in choices))
 
 
 def _code(text: str) -> str:
@@ -190,7 +161,7 @@ def _code(text: str) -> str:
 def _header_map(rows) -> tuple[int, dict[int, Column]]:
     """The header row (the first or second non-blank row) and column index → Column."""
     for position, (number, values) in enumerate(rows[:2]):
-        normalized = [_normalize(value) for value in values]
+        normalized = [header_key(value) for value in values]
         if "存在问题" not in normalized:
             continue
         by_header = {column.header: column for column in COLUMNS}
@@ -201,7 +172,7 @@ def _header_map(rows) -> tuple[int, dict[int, Column]]:
                 continue
             column = by_header.get(header)
             if column is None:
-                errors.append(RowError(number, _text(values[index]), "未知的列，请按模板填写表头"))
+                errors.append(RowError(number, cell_text(values[index]), "未知的列，请按模板填写表头"))
             elif column in mapping.values():
                 errors.append(RowError(number, column.header, "列重复"))
             else:
@@ -223,7 +194,7 @@ def _parse_row(number: int, values: list, mapping: dict[int, Column], known: dic
         if column.field is None:
             continue
         value = values[index] if index < len(values) else None
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             if column.required:
                 errors.append(RowError(number, column.header, "必填，不能为空"))
@@ -232,7 +203,7 @@ def _parse_row(number: int, values: list, mapping: dict[int, Column], known: dic
             if column.field == "organization":
                 code = _code(text)
                 if code not in known:
-                    raise _BadValue(f"找不到编号为“{code}”的党组织")
+                    raise BadValue(f"找不到编号为“{code}”的党组织")
                 data["organization"] = known[code]
             elif column.field in ("deadline", "closed_on"):
                 data[column.field] = _date(value)
@@ -241,11 +212,11 @@ def _parse_row(number: int, values: list, mapping: dict[int, Column], known: dic
             elif column.field == "state":
                 state = _choice(value, ItemState.choices, "状态")
                 if state == ItemState.CLOSING:
-                    raise _BadValue("待确认销账的事项不能导入，请按“整改中”导入后在平台上申请销账")
+                    raise BadValue("待确认销账的事项不能导入，请按“整改中”导入后在平台上申请销账")
                 data["state"] = state
             else:
                 data[column.field] = text
-        except _BadValue as error:
+        except BadValue as error:
             errors.append(RowError(number, column.header, str(error)))
     if errors:
         return None, errors
@@ -282,7 +253,7 @@ def read_import(*, content: bytes, organizations: QuerySet[Organization], actor)
     if not data_rows:
         raise ImportRefused([RowError(None, "", "文件中没有数据行")])
     organization_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {_code(_text(values[organization_index])) for _, values in data_rows
+    codes = {_code(cell_text(values[organization_index])) for _, values in data_rows
              if organization_index < len(values)}
     known = {organization.code: organization for organization in organizations.filter(code__in=codes)}
 

@@ -205,7 +205,7 @@ class ImportRefused(Exception):
         return "\n".join(str(error) for error in self.errors)
 
 
-class _BadValue(Exception):
+class BadValue(ValueError):
     pass
 
 
@@ -240,21 +240,22 @@ def read_sheet(content: bytes) -> list[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def _normalize(text: Any) -> str:
-    return re.sub(r"[\s*＊]", "", "" if text is None else str(text))
+def header_key(text: Any) -> str:
+    """A header as compared: no spaces, no required-field stars."""
+    return re.sub(r"[\s*＊]", "", cell_text(text))
 
 
 def _map_headers(kind: RecordKind, header_row: tuple[int, list[Any]]) -> tuple[dict[int, Column], list[RowError]]:
     number, values = header_row
     layout = columns(kind)
-    by_header = {_normalize(column.header): column for column in layout}
+    by_header = {header_key(column.header): column for column in layout}
     by_header.update({column.field: column for column in layout if column.field})
-    skipped = {_normalize(header) for header in READ_ONLY_HEADERS}
+    skipped = {header_key(header) for header in READ_ONLY_HEADERS}
     mapping: dict[int, Column] = {}
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for index, value in enumerate(values):
-        header = _normalize(value)
+        header = header_key(value)
         if not header or header in skipped:
             continue
         column = by_header.get(header)
@@ -272,63 +273,67 @@ def _map_headers(kind: RecordKind, header_row: tuple[int, list[Any]]) -> tuple[d
     return mapping, errors
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as text: an integral float without ".0", a date as ISO, stripped."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
 
 
-def _parse_date(value: Any) -> date:
+def cell_date(value: Any, *, example: str = "2025-03-01") -> date:
+    """A cell as a calendar date (an Excel date, or text in one of ``DATE_FORMATS``); ``BadValue`` otherwise."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
         except ValueError:
             continue
-    raise _BadValue(f"“{text}”不是有效的日期，应如 2025-03-01")
+    raise BadValue(f"“{text}”不是有效的日期，应如 {example}")
 
 
 def _parse_choice(model_field: models.Field, value: Any) -> str:
-    text = _text(value)
+    text = cell_text(value)
     for stored, label in model_field.choices:
         if text == str(label) or text.lower() == str(stored).lower():
             return stored
     allowed = "、".join(str(label) for _, label in model_field.choices)
-    raise _BadValue(f"“{text}”不是有效的{model_field.verbose_name}，可填：{allowed}")
+    raise BadValue(f"“{text}”不是有效的{model_field.verbose_name}，可填：{allowed}")
 
 
 def _parse_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text in TRUE_WORDS:
         return True
     if text in FALSE_WORDS:
         return False
-    raise _BadValue(f"“{_text(value)}”应填“是”或“否”")
+    raise BadValue(f"“{cell_text(value)}”应填“是”或“否”")
 
 
 def _parse(kind: RecordKind, column: Column, value: Any) -> Any:
     model_field = kind.field(column.field)
     if isinstance(model_field, models.BooleanField):
         return _parse_bool(value)
-    if _text(value) == "":
+    if cell_text(value) == "":
         if column.required:
-            raise _BadValue("必填，不能为空")
+            raise BadValue("必填，不能为空")
         return ""
     if isinstance(model_field, models.DateField):
-        return _parse_date(value)
+        return cell_date(value)
     if model_field.choices:
         return _parse_choice(model_field, value)
-    return _text(value)
+    return cell_text(value)
 
 
 def _record_key(kind: RecordKind, record: EvidenceRecord) -> tuple:
@@ -354,7 +359,7 @@ def read_import(
         raise ImportRefused([RowError(None, "", "文件中没有数据行")])
 
     code_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {_text(values[code_index]) for _, values in data_rows if code_index < len(values)}
+    codes = {cell_text(values[code_index]) for _, values in data_rows if code_index < len(values)}
     known = {organization.code: organization for organization in organizations.filter(code__in=codes)}
 
     parsed: list[tuple[int, dict[str, Any], EvidenceRecord]] = []
@@ -364,7 +369,7 @@ def read_import(
         for index, column in mapping.items():
             value = values[index] if index < len(values) else None
             if column.field == "organization":
-                code = _text(value)
+                code = cell_text(value)
                 if not code:
                     row_errors.append(RowError(number, column.header, "必填，不能为空"))
                 elif code not in known:
@@ -374,7 +379,7 @@ def read_import(
                 continue
             try:
                 data[column.field] = _parse(kind, column, value)
-            except _BadValue as error:
+            except BadValue as error:
                 row_errors.append(RowError(number, column.header, str(error)))
         if row_errors:
             errors.extend(row_errors)
