@@ -64,6 +64,33 @@ def visible_elections(user: User) -> QuerySet[Election]:
     return Election.objects.filter(organization__in=visible_organizations(user))
 
 
+#: The roles that evaluate and follow the organizations below their node (机关党委/党总支, 组织部).
+SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})
+
+
+def is_superior_of(user, organization_id) -> bool:
+    """A reviewer or the office above the organization (never the organization's own user), or a superuser."""
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        user.role in SUPERIOR_ROLES
+        and user.organization_id != organization_id
+        and visible_organizations(user).filter(pk=organization_id).exists()
+    )
+
+
+def is_inspector_of(user, organization_id) -> bool:
+    """An inspection group (督导组) whose node holds the organization."""
+    return (
+        is_active_user(user)
+        and user.role == Role.INSPECTOR
+        and user.organization_id != organization_id
+        and visible_organizations(user).filter(pk=organization_id).exists()
+    )
+
+
 def is_active_user(user) -> bool:
     """A logged-in, active user (``None`` and the anonymous user are not)."""
     return bool(user is not None and user.is_authenticated and user.is_active)

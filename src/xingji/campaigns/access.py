@@ -23,14 +23,20 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from xingji.accounts.access import NOT_FOUND, access_organization, get_or_404, is_active_user, visible_organizations
+from xingji.accounts import access as accounts_access
+from xingji.accounts.access import (
+    NOT_FOUND,
+    access_organization,
+    get_or_404,
+    is_active_user,
+    visible_organizations,
+)
 from xingji.accounts.models import Role
 from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.models import Campaign, Evaluation, Notice, NoticeState, Objection
 from xingji.orgs.models import Organization
 
 SELF_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.REVIEWER})
-SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})
 
 
 
@@ -132,15 +138,7 @@ def require_self(user, evaluation: Evaluation) -> None:
 
 
 def is_superior_of(user, evaluation: Evaluation) -> bool:
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.role in SUPERIOR_ROLES
-        and user.organization_id != evaluation.organization_id
-        and visible_organizations(user).filter(pk=evaluation.organization_id).exists()
-    )
+    return accounts_access.is_superior_of(user, evaluation.organization_id)
 
 
 def require_superior(user, evaluation: Evaluation) -> None:

@@ -4,7 +4,7 @@
   a reviewer for its own organization): the self-evaluation to fill and submit
   (自评待提交), or to submit again when the superior returned it (自评被退回),
   due by the campaign's deadline, overdue after it;
-* a superior (reviewer, office; ``access.SUPERIOR_ROLES``): the evaluations in
+* a superior (reviewer, office; ``SUPERIOR_ROLES``): the evaluations in
   its subtree, its own organization excepted, whose self-evaluation is
   submitted (待上级考评) or which came back for re-evaluation (退回重新考评) —
   one line per campaign and state with their number, linking to the
@@ -29,9 +29,9 @@ from datetime import date, timedelta
 from django.db.models import Count, Min
 from django.urls import reverse
 
-from xingji.accounts.access import visible_organizations
+from xingji.accounts.access import SUPERIOR_ROLES, visible_organizations
 from xingji.accounts.models import Role
-from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES, visible_evaluations
+from xingji.campaigns.access import SELF_ROLES, visible_evaluations
 from xingji.campaigns.models import (
     CampaignState,
     Evaluation,

@@ -19,9 +19,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from xingji.accounts.access import access_organization, get_or_404, is_active_user, visible_organizations
-from xingji.accounts.models import Role
-from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES
+from xingji.accounts.access import (
+    access_organization,
+    get_or_404,
+    is_active_user,
+    is_inspector_of,
+    is_superior_of,
+    visible_organizations,
+)
+from xingji.campaigns.access import SELF_ROLES
 from xingji.campaigns.errors import ActionForbidden
 from xingji.ledger.models import ImprovementPlan, ItemSource, RectificationItem
 from xingji.orgs.models import Organization
@@ -33,7 +39,6 @@ def visible_plans(user) -> QuerySet[ImprovementPlan]:
 
 def visible_items(user) -> QuerySet[RectificationItem]:
     return RectificationItem.objects.filter(organization__in=visible_organizations(user))
-
 
 
 def access_plan(user, plan_id) -> ImprovementPlan:
@@ -61,17 +66,8 @@ def is_own(user, organization_id: int) -> bool:
     return user.organization_id == organization_id and user.role in SELF_ROLES
 
 
-def is_superior(user, organization_id: int) -> bool:
-    """A reviewer or the office above the organization (never the organization itself), or a superuser."""
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.role in SUPERIOR_ROLES
-        and user.organization_id != organization_id
-        and visible_organizations(user).filter(pk=organization_id).exists()
-    )
+#: A reviewer or the office above the organization (never the organization itself), or a superuser.
+is_superior = is_superior_of
 
 
 def require_own(user, organization: Organization, message: str) -> None:
@@ -88,16 +84,6 @@ def require_superior(user, organization: Organization, message: str) -> None:
 
 #: What an inspection group (督导组) finds on its visits and may put on the ledger.
 INSPECTION_SOURCES = frozenset({ItemSource.INSPECTION, ItemSource.CRITICISM})
-
-
-def is_inspector_of(user, organization_id: int) -> bool:
-    """An inspection group (督导组) whose node holds the organization."""
-    return (
-        is_active_user(user)
-        and user.role == Role.INSPECTOR
-        and user.organization_id != organization_id
-        and visible_organizations(user).filter(pk=organization_id).exists()
-    )
 
 
 def may_open_item(user, organization: Organization, source: str) -> bool:

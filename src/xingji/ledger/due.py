@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
-from xingji.campaigns.access import SELF_ROLES, SUPERIOR_ROLES
+from xingji.accounts.access import SUPERIOR_ROLES
+from xingji.campaigns.access import SELF_ROLES
 from xingji.ledger.access import visible_items, visible_plans
 from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, PlanState, RectificationItem
 from xingji.orgs.models import Organization

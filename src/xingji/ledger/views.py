@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingji.accounts.access import READ_ONLY, access_organization, can_write, visible_organizations
+from xingji.accounts.access import READ_ONLY, SUPERIOR_ROLES, access_organization, can_write, visible_organizations
 from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.selectors import current_level
 from xingji.ledger import access, documents, selectors, services, spreadsheets
@@ -99,7 +99,7 @@ def item_list(request):
 
 def _sources_for(user) -> list[str] | None:
     """The sources the user may choose: all for a superior (of anything), only 自查发现 for the organization itself."""
-    if user.is_superuser or user.role in access.SUPERIOR_ROLES:
+    if user.is_superuser or user.role in SUPERIOR_ROLES:
         return None
     return [ItemSource.SELF]
 
@@ -118,7 +118,7 @@ def item_create(request):
             initial["source"] = request.GET["source"]
         if request.GET.get("note"):
             initial["source_note"] = request.GET["note"][:200]
-    if request.user.role not in access.SUPERIOR_ROLES and not request.user.is_superuser:
+    if request.user.role not in SUPERIOR_ROLES and not request.user.is_superuser:
         organizations = organizations.filter(pk=request.user.organization_id)
         initial.setdefault("organization", request.user.organization_id)
     form = ItemForm(request.POST or None, initial=initial, organizations=organizations,
@@ -332,7 +332,7 @@ def plan_list(request):
     plans = selectors.plan_list(user=user, year=year, state=filters.get("state", ""),
                                 search=(filters.get("q") or "").strip())
     page, query = paginate(request, plans)
-    superior = user.is_superuser or user.role in access.SUPERIOR_ROLES
+    superior = user.is_superuser or user.role in SUPERIOR_ROLES
     missing = selectors.organizations_without_plan(user=user, year=year) if superior else None
     own_plan = None
     can_create_own = False

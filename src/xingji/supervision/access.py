@@ -23,27 +23,23 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from xingji.accounts.access import access_organization, get_or_404, is_active_user, visible_organizations
+from xingji.accounts import access as accounts_access
+from xingji.accounts.access import (
+    SUPERIOR_ROLES,
+    access_organization,
+    get_or_404,
+    is_active_user,
+    visible_organizations,
+)
 from xingji.accounts.models import Role
 from xingji.campaigns.errors import ActionForbidden
 from xingji.orgs.models import Organization
 from xingji.supervision.models import InspectionVisit, LevelChange, Recheck
 
-SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})
-
-
 
 def is_superior_of(user, organization: Organization) -> bool:
     """A reviewer or the office above the organization (not the organization's own user)."""
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.role in SUPERIOR_ROLES
-        and user.organization_id != organization.pk
-        and visible_organizations(user).filter(pk=organization.pk).exists()
-    )
+    return accounts_access.is_superior_of(user, organization.pk)
 
 
 def is_committee_office_for(user, organization: Organization) -> bool:
@@ -66,12 +62,7 @@ def can_record(user) -> bool:
 
 def is_inspector_of(user, organization: Organization) -> bool:
     """An inspection group (督导组) whose node holds the organization (not the organization's own user)."""
-    return (
-        is_active_user(user)
-        and user.role == Role.INSPECTOR
-        and user.organization_id != organization.pk
-        and visible_organizations(user).filter(pk=organization.pk).exists()
-    )
+    return accounts_access.is_inspector_of(user, organization.pk)
 
 
 def can_record_visits(user) -> bool:
@@ -114,7 +105,6 @@ def visible_level_changes(user) -> QuerySet[LevelChange]:
 def visible_visits(user) -> QuerySet[InspectionVisit]:
     matching = InspectionVisit.objects.filter(organizations__in=visible_organizations(user)).values("pk")
     return InspectionVisit.objects.filter(pk__in=matching)
-
 
 
 def access_recheck(user, recheck_id) -> Recheck:
