@@ -202,7 +202,7 @@ def make_codes(count: int) -> tuple[list[str], list[str], dict]:
 
     root = Organization.objects.add_root(instance=Organization(
         name="市直工委", code="ROOT", org_type=OrganizationType.PARTY_COMMITTEE, category="机关"))
-    branch = Organization.objects.get(pk=root.pk).add_child(instance=Organization(
+    branch = Organization.objects.add_child(Organization.objects.get(pk=root.pk), instance=Organization(
         name="测试支部", code="B-1", org_type=OrganizationType.BRANCH, category="机关"))
     office = User.objects.create(username="office", name="组织部", organization=root, role=Role.COMMITTEE_OFFICE)
     secretary = User.objects.create(username="secretary", name="书记", organization=branch,
