@@ -19,8 +19,8 @@ of ``xingji serve`` (``xingji.ops.server.gunicorn_argv``: sync workers,
 ``--workers``), ``--clients`` client threads, each with its own
 ``http.client`` connection (a voter's phone):
 
-* **app**: ``POST /ballot/submit/`` of the real project (middleware, CSRF,
-  sessions, the code checked, the answers validated against the session's
+* **app**: ``POST /ballot/submit/`` of the real project (the whole
+  middleware stack, the code checked, the answers validated against the session's
   questions, the token update and the ballot insert in one transaction, the
   receipt page rendered);
 * **bare**: a bare Django view — Django's WSGI handler with one URL, no
@@ -66,7 +66,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -118,7 +117,7 @@ def bare_view(request):
     digest = hashlib.sha256(code.encode()).hexdigest()
     # The same answers as the app stores (every criterion, the overall rating, the comment), unchecked.
     answers = json.dumps({key: value for key, value in request.POST.items()
-                          if key not in {"code", "csrfmiddlewaretoken"}}, ensure_ascii=False)
+                          if key != "code"}, ensure_ascii=False)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE surveys_surveytoken SET used = true WHERE digest = %s AND NOT used "
                        "AND expires_at > now() RETURNING session_id", [digest])
@@ -255,26 +254,18 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 class Client:
-    """One voter's browser: its connection, the CSRF cookie of the ballot page, then its submissions.
+    """One voter's phone: its connection, then its submissions (the ballot sets no cookie, needs no token).
 
     Gunicorn's sync workers close the connection after each answer; ``http.client`` opens a new one.
     """
 
-    def __init__(self, port: int, *, csrf: bool) -> None:
+    def __init__(self, port: int) -> None:
         self.port = port
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        self.token = ""
-        if csrf:
-            self.connection.request("GET", "/ballot/")
-            response = self.connection.getresponse()
-            page = response.read().decode()
-            cookie = response.getheader("Set-Cookie", "")
-            self.headers["Cookie"] = cookie.split(";", 1)[0]
-            self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
     def post(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
-        body = urllib.parse.urlencode({**fields, **({"csrfmiddlewaretoken": self.token} if self.token else {})})
+        body = urllib.parse.urlencode(fields)
         try:
             self.connection.request("POST", path, body=body, headers=self.headers)
             response = self.connection.getresponse()
@@ -292,7 +283,7 @@ class Client:
         self.connection.close()
 
 
-def drive(port: int, path: str, codes: list[str], clients: int, answer: dict[str, str], *, csrf: bool,
+def drive(port: int, path: str, codes: list[str], clients: int, answer: dict[str, str], *,
           rate: float | None = None) -> dict:
     """Submit every code, ``clients`` at a time; closed loop without ``rate``, else open loop at ``rate``/s.
 
@@ -307,7 +298,7 @@ def drive(port: int, path: str, codes: list[str], clients: int, answer: dict[str
     lateness: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
-    ready = [Client(port, csrf=csrf) for _ in range(clients)]
+    ready = [Client(port) for _ in range(clients)]
     barrier = threading.Barrier(clients + 1)
     start = 0.0
 
@@ -546,7 +537,7 @@ def run(arguments, environment: dict[str, str]) -> None:
             argv[argv.index(WSGI_APPLICATION)] = "ballots:bare_app()"
         application = f"xingji_bench_{name}"
         targets[name] = {"argv": argv, "port": port, "path": "/ballot/submit/" if name == "app" else "/bare/",
-                         "csrf": name == "app", "codes": app_codes if name == "app" else bare_codes,
+                         "codes": app_codes if name == "app" else bare_codes,
                          "application": application,
                          "environment": {**environment, "DATABASE_URL": f"{environment['DATABASE_URL']}"
                                                                         f"{separator}application_name={application}"}}
@@ -568,7 +559,7 @@ def run(arguments, environment: dict[str, str]) -> None:
         target = targets[name]
         with CpuMeter(target["process"], target["application"]) as meter:
             result = drive(target["port"], target["path"], batch(name, closed_count if rate is None else open_count),
-                           clients, answer, csrf=target["csrf"], rate=rate)
+                           clients, answer, rate=rate)
         result["cpu"] = {part: seconds / result["requests"] * 1000 for part, seconds in meter.seconds.items()}
         if result["failures"]:
             sys.exit(f"{name}: {len(result['failures'])} failed requests, e.g. {result['failures'][0]}")

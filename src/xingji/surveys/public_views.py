@@ -6,6 +6,14 @@ and clears it from the address bar); the code then travels only in POST
 bodies: step 1 checks it and shows the questions with the code in a hidden
 field, step 2 casts the ballot and shows the receipt code. Refusals are
 pages in Chinese, with status 200 so that a phone shows them as they are.
+
+The ballot sets no cookie at all: no session, and no CSRF cookie. The two
+POST views are exempt from the CSRF check on purpose — it protects a user's
+ambient credentials (a session cookie) from a forged request, and a ballot
+has none: its only credential is the code in the body, which a forger would
+need to know, and whoever knows it can submit it directly. The pages are
+rendered without the request (no context processors), which is also what
+keeps them cheap under load (``bench/ballots.py``).
 """
 
 from __future__ import annotations
@@ -14,29 +22,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xingji.surveys import codes, services
 from xingji.surveys.models import SessionState, SurveySession
 
 
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _plain(template: str, context: dict):
-    """A page without a form: rendered without the request, so without the context processors.
-
-    The receipt and the refusal pages show only what the view passes (no
-    navigation, no user, no CSRF token), and this is the path every ballot
-    takes.
-    """
-    return _no_store(HttpResponse(render_to_string(template, context)))
+def _page(template: str, context: dict):
+    """A ballot page: only what the view passes (no navigation, no user, no token); never cached."""
+    return HttpResponse(render_to_string(template, context))
 
 
 def _refused(request, refusal: services.BallotRefused):
-    return _plain("surveys/ballot_refused.html", {"refusal": refusal})
+    return _page("surveys/ballot_refused.html", {"refusal": refusal})
 
 
 def _questions(request, session: SurveySession, code: str, errors=None, data=None):
@@ -45,21 +44,22 @@ def _questions(request, session: SurveySession, code: str, errors=None, data=Non
     criteria = [{"code": c["code"], "name": c["name"], "field": f"criterion_{c['code']}",
                  "value": data.get(f"criterion_{c['code']}", ""),
                  "error": (errors or {}).get(f"criterion_{c['code']}")} for c in questions.get("criteria", [])]
-    return _no_store(render(request, "surveys/ballot_questions.html", {
+    return _page("surveys/ballot_questions.html", {
         "session": session, "organization": session.evaluation.organization, "code": code,
         "options": questions["options"], "criteria": criteria, "errors": errors or {},
         "overall": data.get("overall", ""), "comment": data.get("comment", ""),
-    }))
+    })
 
 
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def ballot_start(request):
     if request.method == "GET":
-        return _no_store(render(request, "surveys/ballot_start.html", {}))
+        return _page("surveys/ballot_start.html", {})
     code = request.POST.get("code", "")
     if not code.strip():
-        return _no_store(render(request, "surveys/ballot_start.html", {"error": "请输入测评票上的测评码"}))
+        return _page("surveys/ballot_start.html", {"error": "请输入测评票上的测评码"})
     try:
         session = services.ballot_session(code)
     except services.BallotRefused as refusal:
@@ -67,6 +67,7 @@ def ballot_start(request):
     return _questions(request, session, codes.normalize(code))
 
 
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def ballot_submit(request):
@@ -83,7 +84,7 @@ def ballot_submit(request):
         except services.BallotRefused as refusal:
             return _refused(request, refusal)
         return _questions(request, session, codes.normalize(code), invalid.errors, request.POST)
-    return _plain("surveys/ballot_receipt.html", {"receipt": receipt})
+    return _page("surveys/ballot_receipt.html", {"receipt": receipt})
 
 
 @require_GET
