@@ -19,6 +19,7 @@ from typing import IO
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from xingji.audit.services import audit_log, snapshot
@@ -37,6 +38,7 @@ from xingji.ledger.workflow import check_item, check_plan, move_item, move_plan
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
 from xingji.records.models import Attachment
+from xingji.web.notify import notify_organization_after_commit
 
 PLAN_FIELDS = ("organization", "year", "current_level", "target_level", "measures", "responsible", "state",
                "review_comment")
@@ -218,6 +220,10 @@ def item_confirm_close(*, item: RectificationItem, actor, comment: str = "") -> 
         current.save()
         audit_log(actor=actor, action="rectification_item.closed", obj=current, before=before,
                   after=snapshot(current, ITEM_FIELDS))
+        notify_organization_after_commit(
+            current.organization, "整改事项已销账",
+            f"{current.organization.name}的整改事项“{current.problem[:40]}”已经上级确认销账（{current.closed_on:%Y-%m-%d}）。",
+            reverse("ledger:item_detail", args=[current.pk]))
     return current
 
 
@@ -236,6 +242,10 @@ def item_refuse_close(*, item: RectificationItem, comment: str, actor) -> Rectif
         current.save()
         audit_log(actor=actor, action="rectification_item.close_refused", obj=current, before=before,
                   after=snapshot(current, ITEM_FIELDS))
+        notify_organization_after_commit(
+            current.organization, "销账申请被退回",
+            f"{current.organization.name}的整改事项“{current.problem[:40]}”的销账申请被退回。上级意见：{comment}",
+            reverse("ledger:item_detail", args=[current.pk]))
     return current
 
 
@@ -384,6 +394,12 @@ def _review(*, plan: ImprovementPlan, actor, code: str, target: str, comment: st
         current.review_comment = comment
         current.save()
         audit_log(actor=actor, action=action, obj=current, before=before, after=snapshot(current, PLAN_FIELDS))
+        outcome = "已备案" if target == PlanState.ACKNOWLEDGED else "被退回，请修改后重新报送"
+        opinion = f"上级意见：{comment}" if comment else ""
+        notify_organization_after_commit(
+            current.organization, f"晋位争星方案{outcome[:3]}",
+            f"{current.organization.name}{current.year}年晋位争星方案{outcome}。{opinion}",
+            reverse("ledger:plan_detail", args=[current.pk]))
     return current
 
 

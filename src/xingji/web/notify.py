@@ -23,6 +23,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 
 from xingji.web.due import DueItem, due_for
 
@@ -102,3 +103,13 @@ def notify(users: Iterable, subject: str, body: str) -> int:
     messages = [EmailMessage(f"{SUBJECT_PREFIX}{subject}", body, settings.DEFAULT_FROM_EMAIL, [_address(user)])
                 for user in _recipients(users)]
     return _send(messages)
+
+
+def notify_organization_after_commit(organization, subject: str, body: str, url: str = "") -> None:
+    """Mail the organization's own active users once the current transaction commits (nothing for a change
+    that is rolled back); ``url`` is appended as a link."""
+    from xingji.accounts.models import User
+
+    text = f"{body}\n\n{_link(url)}\n\n{FOOTER}" if url else f"{body}\n\n{FOOTER}"
+    transaction.on_commit(lambda: notify(User.objects.filter(organization=organization, is_active=True),
+                                         subject, text))
