@@ -25,3 +25,13 @@ class ActionForbidden(PermissionDenied):
 
     def __str__(self) -> str:
         return self.message
+
+
+def required_text(value: str | None, label: str, *, maximum: int | None = None) -> str:
+    """``value`` stripped; ``TransitionRefused`` naming ``label`` when it is empty or longer than ``maximum``."""
+    text = (value or "").strip()
+    if not text:
+        raise TransitionRefused(f"请填写{label}", code="required")
+    if maximum is not None and len(text) > maximum:
+        raise TransitionRefused(f"{label}不能超过{maximum}字", code="too_long")
+    return text

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from xingji.audit.services import audit_log
 from xingji.campaigns import access, scoring
-from xingji.campaigns.errors import TransitionRefused
+from xingji.campaigns.errors import TransitionRefused, required_text
 from xingji.campaigns.models import (
     DEFAULT_DEADLINES,
     Approval,
@@ -112,15 +112,6 @@ class _Audit:
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _text(value: str | None, label: str, *, maximum: int | None = None) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise TransitionRefused(f"请填写{label}", code="required")
-    if maximum is not None and len(text) > maximum:
-        raise TransitionRefused(f"{label}不能超过{maximum}字", code="too_long")
-    return text
 
 
 def _not_in_future(day: date, label: str) -> date:
@@ -466,7 +457,7 @@ def self_evaluation_return(*, evaluation: Evaluation, reason: str, actor) -> Eva
         access.require_superior(actor, current)
         _check_open_for_evaluation(current.campaign)
         check_evaluation("self_return", current)
-        reason = _text(reason, "退回理由")
+        reason = required_text(reason, "退回理由")
         before = {"state": current.state}
         move_evaluation("self_return", current, E.SELF_DRAFT)
         current.return_reason = reason
@@ -696,7 +687,7 @@ def five_star_review_return(*, evaluation: Evaluation, reason: str, actor) -> Ev
         access.require_office(actor, campaign)
         _check_open_for_evaluation(campaign)
         check_evaluation("five_star_return", current)
-        reason = _text(reason, "退回理由")
+        reason = required_text(reason, "退回理由")
         before = {"state": current.state}
         move_evaluation("five_star_return", current, E.REEVALUATION)
         current.return_reason = reason
@@ -723,7 +714,7 @@ def direct_check_record(
             raise TransitionRefused("只有市直工委直属的组织由组织部普查或抽查", code="not_direct")
         if method not in CheckMethod.values:
             raise TransitionRefused("核查方式应为普查或抽查", code="method")
-        finding = _text(finding, "核查情况")
+        finding = required_text(finding, "核查情况")
         checked_on = _not_in_future(checked_on or _today(), "核查日期")
         before = {"check_method": current.check_method, "check_finding": current.check_finding,
                   "checked_on": current.checked_on}
@@ -813,7 +804,7 @@ def quota_tie_decide(*, tie: QuotaTie, kept: Sequence[Evaluation], reason: str, 
         latest = latest_run(campaign)
         if campaign.notices.exists() or latest is None or latest.pk != run.pk or run.state != RunState.DONE:
             raise TransitionRefused("该并列情况所属的全面评定已不是最新结果，请按最新评定处理", code="stale")
-        reason = _text(reason, "决定理由")
+        reason = required_text(reason, "决定理由")
         candidates = [int(pk) for pk in current.candidates]
         chosen = sorted({evaluation.pk for evaluation in kept})
         if not set(chosen) <= set(candidates):
@@ -872,7 +863,7 @@ def notice_publish(*, campaign: Campaign, title: str, starts_on: date | None = N
         current = _lock_campaign(campaign)
         access.require_office(actor, current)
         check_campaign("publish", current)
-        title = _text(title, "公示标题", maximum=200)
+        title = required_text(title, "公示标题", maximum=200)
         starts_on = starts_on or _today()
         if starts_on < _today():
             raise TransitionRefused("公示开始日期不能早于今天", code="starts_in_past")
@@ -967,7 +958,7 @@ def objection_file(
         entry = NoticeEntry.objects.filter(notice=current, evaluation_id=evaluation.pk).first()
         if entry is None:
             raise TransitionRefused("该组织不在本次公示名单中", code="not_on_notice")
-        content = _text(content, "异议内容", maximum=OBJECTION_MAX_LENGTH)
+        content = required_text(content, "异议内容", maximum=OBJECTION_MAX_LENGTH)
         contact = (contact or "").strip()
         if len(contact) > CONTACT_MAX_LENGTH:
             raise TransitionRefused(f"联系方式不能超过{CONTACT_MAX_LENGTH}字", code="too_long")
@@ -999,7 +990,7 @@ def objection_answer(*, objection: Objection, upheld: bool, answer: str, actor) 
         current = Objection.objects.select_for_update().get(pk=objection.pk)
         if current.state != ObjectionState.OPEN:
             raise TransitionRefused("该异议已经答复", code="answered")
-        answer = _text(answer, "答复")
+        answer = required_text(answer, "答复")
         audit = _Audit(actor)
         if upheld:
             evaluation = _lock_evaluation(current.evaluation)
@@ -1090,7 +1081,7 @@ def campaign_approve(*, campaign: Campaign, approved_on: date, minutes_number: s
         current = _lock_campaign(campaign)
         access.require_office(actor, current)
         check_campaign("approve", current)
-        minutes_number = _text(minutes_number, "会议纪要编号", maximum=100)
+        minutes_number = required_text(minutes_number, "会议纪要编号", maximum=100)
         _not_in_future(approved_on, "工委会批准日期")
         evaluations = _lock_evaluations(current, state=E.NOTICE_PASSED)
         if not evaluations:

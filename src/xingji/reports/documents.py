@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
-from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -29,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from xingji.common.pdf import cjk_font
 from xingji.reports.models import CommendationRecommendation, Plaque
+from xingji.web.exports import xlsx_cell
 
 PAGE = landscape(A4)
 RED = Color(0.72, 0.07, 0.07)
@@ -78,36 +75,18 @@ def plaques_pdf(plaques: Iterable[Plaque]) -> bytes:
     return buffer.getvalue()
 
 
-def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
-    """A cell; text always as text, so that a name such as ``=HYPERLINK(...)`` never runs as a formula."""
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    elif isinstance(value, datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    elif isinstance(value, date):
-        cell.number_format = "yyyy-mm-dd"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
 def workbook_bytes(sheet_title: str, title: str, head: Sequence[str], headers: Sequence[str],
                    rows: Iterable[Sequence[object]]) -> bytes:
     """An ``.xlsx``: the title, the ``head`` lines (hash, time), a blank row, the header row and the rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
-    sheet.append([_cell(sheet, title, bold=True)])
+    sheet.append([xlsx_cell(sheet, title, bold=True)])
     for line in head:
-        sheet.append([_cell(sheet, line)])
+        sheet.append([xlsx_cell(sheet, line)])
     sheet.append([])
-    sheet.append([_cell(sheet, header, bold=True) for header in headers])
+    sheet.append([xlsx_cell(sheet, header, bold=True) for header in headers])
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from xingji.accounts.access import access_organization, visible_organizations
 from xingji.accounts.models import Role
 from xingji.audit.services import audit_log
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.campaigns.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
 from xingji.records.models import Commendation, CommendationKind, HonourLevel, Recipient
@@ -60,12 +60,7 @@ def require_office(actor, organization: Organization | None = None) -> None:
 
 
 def _text(value: str | None, label: str, *, maximum: int = TEXT_MAX_LENGTH) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise TransitionRefused(f"请填写{label}", code="required")
-    if len(text) > maximum:
-        raise TransitionRefused(f"{label}不能超过{maximum}字", code="too_long")
-    return text
+    return required_text(value, label, maximum=maximum)
 
 
 def _lock_organization(organization: Organization) -> Organization:

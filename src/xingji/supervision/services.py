@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xingji.audit.services import audit_log
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.campaigns.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.campaigns.selectors import current_ledger_entry
 from xingji.ledger.models import ItemSource
@@ -55,15 +55,6 @@ ITEM_FIELDS = {"problem": "存在问题", "target": "整改目标", "measures": 
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _text(value: str | None, label: str, *, maximum: int | None = None) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise TransitionRefused(f"请填写{label}", code="required")
-    if maximum is not None and len(text) > maximum:
-        raise TransitionRefused(f"{label}不能超过{maximum}字", code="too_long")
-    return text
 
 
 def _not_in_future(day: date | None, label: str) -> date:
@@ -168,7 +159,7 @@ def recheck_record(
         _not_in_future(checked_on, "复检日期")
         if method not in RecheckMethod.values:
             raise TransitionRefused(f"复检方式“{method}”无效", code="method")
-        findings = _text(findings, "复检发现")
+        findings = required_text(findings, "复检发现")
         cleaned = clean_items(items)
         recheck = Recheck.objects.create(organization=organization, checked_on=checked_on, method=method,
                                          findings=findings, recorded_by=actor)
@@ -215,7 +206,7 @@ def level_change_propose(
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         access.require_superior(actor, organization)
-        reason = _text(reason, "调整理由")
+        reason = required_text(reason, "调整理由")
         if recheck is not None and recheck.organization_id != organization.pk:
             raise TransitionRefused("所依据的复检不是该组织的复检", code="recheck_elsewhere")
         if LevelChange.objects.filter(organization=organization, state=ChangeState.PROPOSED).exists():
@@ -270,7 +261,7 @@ def level_change_approve(
         organization = current.organization
         access.require_committee_office(actor, organization)
         _check_pending(current, "批准")
-        minutes_number = _text(minutes_number, "会议纪要编号", maximum=100)
+        minutes_number = required_text(minutes_number, "会议纪要编号", maximum=100)
         _not_in_future(meeting_on, "工委会会议日期")
         proposed_on = timezone.localtime(current.proposed_at).date()
         if meeting_on < proposed_on:
@@ -321,7 +312,7 @@ def level_change_reject(*, change: LevelChange, comment: str, actor) -> LevelCha
         current = _lock_change(change)
         access.require_committee_office(actor, current.organization)
         _check_pending(current, "作出不批准的决定")
-        comment = _text(comment, "不批准的理由")
+        comment = required_text(comment, "不批准的理由")
         before = _change_snapshot(current)
         current.state = ChangeState.REJECTED
         current.decided_by = actor
@@ -360,7 +351,7 @@ def focus_guide_assign(*, organization: Organization, name: str, user=None, note
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         access.require_superior(actor, organization)
-        name = _text(name, "指导人", maximum=100)
+        name = required_text(name, "指导人", maximum=100)
         note = (note or "").strip()
         if len(note) > 200:
             raise TransitionRefused("说明不能超过200字", code="too_long")
@@ -436,8 +427,8 @@ def visit_record(
         _not_in_future(visited_on, "督导日期")
         if method not in VisitMethod.values:
             raise TransitionRefused(f"督导形式“{method}”无效", code="method")
-        group_members = _text(group_members, "督导组成员")
-        findings = _text(findings, "发现问题")
+        group_members = required_text(group_members, "督导组成员")
+        findings = required_text(findings, "发现问题")
         visited = set(chosen)
         cleaned_criticisms = _clean_criticisms(criticisms, visited, visited_on)
         cleaned_items = clean_items(items)

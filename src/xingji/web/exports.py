@@ -25,7 +25,8 @@ from xingji.batch.writers import csv_text
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
+def xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
+    """A write-only cell; text always as text, so that a name such as ``=HYPERLINK(...)`` never runs as a formula."""
     if isinstance(value, datetime):
         # Excel has no time zones: show the local wall-clock time.
         value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
@@ -55,13 +56,13 @@ def xlsx_response(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
     sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, header, bold=True) for header in headers])
+    sheet.append([xlsx_cell(sheet, header, bold=True) for header in headers])
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     if notes:
         sheet.append([])
         for note in notes:
-            sheet.append([_cell(sheet, note)])
+            sheet.append([xlsx_cell(sheet, note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
