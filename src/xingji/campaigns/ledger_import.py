@@ -48,7 +48,15 @@ from xingji.audit.services import append_audit_entries
 from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.orgs.models import Organization
-from xingji.records.spreadsheets import ImportRefused, RowError, cell_date, cell_text, header_key, read_sheet
+from xingji.records.spreadsheets import (
+    ImportRefused,
+    RowError,
+    cell_date,
+    cell_text,
+    header_key,
+    map_header_row,
+    read_sheet,
+)
 from xingji.rules.scheme import DEFAULT_SCHEME, Scheme, load_scheme
 
 TITLE = "星级管理台账"
@@ -213,33 +221,9 @@ def _code(text: str) -> str:
 
 def _header_map(rows) -> tuple[int, dict[int, Column]]:
     """The header row (the first or second non-blank row) and column index → Column."""
-    by_header = {}
-    for column in COLUMNS:
-        for header in (column.header, *column.aliases):
-            by_header[header_key(header)] = column
-    for position, (number, values) in enumerate(rows[:2]):
-        normalized = [header_key(value) for value in values]
-        if header_key(LEVEL) not in normalized and header_key(ORGANIZATION) not in normalized:
-            continue
-        mapping: dict[int, Column] = {}
-        errors = []
-        for index, header in enumerate(normalized):
-            if not header:
-                continue
-            column = by_header.get(header)
-            if column is None:
-                errors.append(RowError(number, cell_text(values[index]), "未知的列，请按模板填写表头"))
-            elif column in mapping.values():
-                errors.append(RowError(number, column.header, "列重复"))
-            else:
-                mapping[index] = column
-        for column in COLUMNS:
-            if column not in mapping.values():
-                errors.append(RowError(number, column.header, "缺少必填列"))
-        if errors:
-            raise ImportRefused(errors)
-        return position, mapping
-    raise ImportRefused([RowError(None, "", f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")])
+    by_header = {header_key(header): column for column in COLUMNS for header in (column.header, *column.aliases)}
+    return map_header_row(rows, by_header=by_header, required=COLUMNS, markers=[LEVEL, ORGANIZATION],
+                          missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")
 
 
 def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]]:

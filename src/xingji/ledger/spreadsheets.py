@@ -34,7 +34,16 @@ from xingji.ledger import access
 from xingji.ledger.models import ItemSource, ItemState, RectificationItem
 from xingji.ledger.services import items_import
 from xingji.orgs.models import Organization
-from xingji.records.spreadsheets import BadValue, ImportRefused, RowError, cell_date, cell_text, header_key, read_sheet
+from xingji.records.spreadsheets import (
+    BadValue,
+    ImportRefused,
+    RowError,
+    cell_date,
+    cell_text,
+    header_key,
+    map_header_row,
+    read_sheet,
+)
 
 TITLE = "整改台账"
 NUMBER, ORGANIZATION, STATE, CLOSED_ON = "序号", "党组织", "状态", "销账日期"
@@ -160,30 +169,9 @@ def _code(text: str) -> str:
 
 def _header_map(rows) -> tuple[int, dict[int, Column]]:
     """The header row (the first or second non-blank row) and column index → Column."""
-    for position, (number, values) in enumerate(rows[:2]):
-        normalized = [header_key(value) for value in values]
-        if "存在问题" not in normalized:
-            continue
-        by_header = {column.header: column for column in COLUMNS}
-        mapping: dict[int, Column] = {}
-        errors = []
-        for index, header in enumerate(normalized):
-            if not header:
-                continue
-            column = by_header.get(header)
-            if column is None:
-                errors.append(RowError(number, cell_text(values[index]), "未知的列，请按模板填写表头"))
-            elif column in mapping.values():
-                errors.append(RowError(number, column.header, "列重复"))
-            else:
-                mapping[index] = column
-        for column in COLUMNS:
-            if column.required and column not in mapping.values():
-                errors.append(RowError(number, column.header, "缺少必填列"))
-        if errors:
-            raise ImportRefused(errors)
-        return position, mapping
-    raise ImportRefused([RowError(None, "", f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")])
+    return map_header_row(rows, by_header={header_key(column.header): column for column in COLUMNS},
+                          required=[column for column in COLUMNS if column.required], markers=["存在问题"],
+                          missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")
 
 
 def _parse_row(number: int, values: list, mapping: dict[int, Column], known: dict[str, Organization],

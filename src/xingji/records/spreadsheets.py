@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -271,6 +271,39 @@ def _map_headers(kind: RecordKind, header_row: tuple[int, list[Any]]) -> tuple[d
         if column.required and column.header not in seen:
             errors.append(RowError(number, column.header, "缺少必填列"))
     return mapping, errors
+
+
+def map_header_row(rows: Sequence[tuple[int, list[Any]]], *, by_header: Mapping[str, Any], required: Sequence[Any],
+                   markers: Iterable[str], missing: str) -> tuple[int, dict[int, Any]]:
+    """Find the header row among the first two rows (the one holding one of ``markers``) and map each column
+    index to its column (``by_header``: ``header_key`` → column, each column with a ``header``).
+
+    ``ImportRefused`` with every unknown, repeated or missing (``required``) column, or with ``missing`` when
+    neither row is a header row. Returns the header row's position among ``rows`` and the mapping.
+    """
+    marker_keys = {header_key(marker) for marker in markers}
+    for position, (number, values) in enumerate(rows[:2]):
+        normalized = [header_key(value) for value in values]
+        if not marker_keys & set(normalized):
+            continue
+        mapping: dict[int, Any] = {}
+        errors = []
+        for index, header in enumerate(normalized):
+            if not header:
+                continue
+            column = by_header.get(header)
+            if column is None:
+                errors.append(RowError(number, cell_text(values[index]), "未知的列，请按模板填写表头"))
+            elif column in mapping.values():
+                errors.append(RowError(number, column.header, "列重复"))
+            else:
+                mapping[index] = column
+        errors += [RowError(number, column.header, "缺少必填列") for column in required
+                   if column not in mapping.values()]
+        if errors:
+            raise ImportRefused(errors)
+        return position, mapping
+    raise ImportRefused([RowError(None, "", missing)])
 
 
 def cell_text(value: Any) -> str:
