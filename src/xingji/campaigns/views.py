@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -55,7 +55,7 @@ from xingji.campaigns.models import (
     TieState,
 )
 from xingji.orgs.models import Organization
-from xingji.records.attachments import CONTENT_TYPES as ATTACHMENT_CONTENT_TYPES
+from xingji.records.attachments import attachment_response
 from xingji.records.selectors import engine_facts
 from xingji.web.decorators import login_required
 from xingji.web.exports import export_stamp, xlsx_response
@@ -597,13 +597,7 @@ def criterion_attachment_upload(request, pk):
 def criterion_attachment_download(request, pk, attachment_pk):
     """An evidence file, for anyone who sees the evaluation (its own user, superiors, the office)."""
     evaluation = access.access_evaluation(request.user, pk)
-    attachment = access.access_criterion_attachment(request.user, evaluation, attachment_pk)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404("附件文件已不存在") from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.display_name,
-                        content_type=ATTACHMENT_CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"))
+    return attachment_response(access.access_criterion_attachment(request.user, evaluation, attachment_pk))
 
 
 @login_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,7 @@ from xingji.ledger.forms import (
 )
 from xingji.ledger.models import ItemSource, PlanState
 from xingji.ledger.workflow import item_allows, plan_allows
-from xingji.records.attachments import CONTENT_TYPES
+from xingji.records.attachments import attachment_response
 from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
 from xingji.web.decorators import login_required
 from xingji.web.exports import export_stamp
@@ -264,12 +264,7 @@ def _attachment(request, pk, attachment_pk):
 def item_attachment(request, pk, attachment_pk):
     """An evidence file, for anyone who sees the item."""
     _, attachment = _attachment(request, pk, attachment_pk)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404("附件文件已不存在") from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.display_name,
-                        content_type=CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"))
+    return attachment_response(attachment)
 
 
 @login_required

@@ -19,6 +19,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 
 from xingji.records.models import AttachmentType
 
@@ -114,3 +115,13 @@ def _office_member_present(upload: IO[bytes], file_type: str) -> bool:
         return False
     finally:
         upload.seek(0)
+
+
+def attachment_response(attachment) -> FileResponse:
+    """The download of an attachment whose access the caller has checked; 404 when its file is gone."""
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404("附件文件已不存在") from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.display_name,
+                        content_type=CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xingji.accounts.access import access_organization, can_write, visible_organizations
 from xingji.records.access import access_attachment, access_record, check_can_write, visible_records
-from xingji.records.attachments import CONTENT_TYPES
+from xingji.records.attachments import attachment_response
 from xingji.records.forms import AttachmentForm, FactsForm, FilterForm, ImportForm, record_form_class
 from xingji.records.kinds import KINDS, RecordKind, get_kind
 from xingji.records.selectors import engine_facts, record_list, record_years
@@ -230,17 +230,7 @@ def attachment_upload(request, kind, pk):
 def attachment_download(request, kind, pk, attachment_pk):
     kind = get_kind(kind)
     record = access_record(request.user, kind.model, pk)
-    attachment = access_attachment(request.user, record, attachment_pk)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404("附件文件已不存在") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.display_name,
-        content_type=CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"),
-    )
+    return attachment_response(access_attachment(request.user, record, attachment_pk))
 
 
 @login_required
