@@ -56,7 +56,9 @@ def test_it_refuses_a_date_in_the_future(tree):
 def test_it_accepts_today(tree):
     record = CommendationFactory.build(organization=tree.finance_1, date=timezone.localdate())
 
-    record.full_clean()
+    record.full_clean()  # raises ValidationError if today were refused
+    record.save()
+    assert type(record).objects.get(pk=record.pk).date == timezone.localdate()
 
 
 @pytest.mark.parametrize("factory", [CommendationFactory, InnovationFactory], ids=["commendation", "innovation"])

@@ -51,6 +51,21 @@ def test_it_lists_the_links_with_the_code_in_the_fragment(client, session, secre
         assert SurveyToken.objects.filter(digest=codes.digest(code)).exists()
 
 
+def test_without_a_chinese_font_the_issued_codes_come_as_links_rather_than_being_lost(client, session, secretary,
+                                                                                      monkeypatch):
+    from xingji.common.pdf import PdfFontMissing
+
+    def no_font():
+        raise PdfFontMissing("未找到中文字体")
+
+    monkeypatch.setattr("xingji.surveys.slips.cjk_font", no_font)
+    client.force_login(secretary)
+    response = issue_page(client, session, member_tokens="2", public_tokens="0")
+    assert response["Content-Type"] == "text/csv; charset=utf-8" and response["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    assert {codes.digest(code) for _, _, code, _ in rows} == set(SurveyToken.objects.values_list("digest", flat=True))
+
+
 def test_it_shows_the_issue_form_again_with_the_refusal(client, session, secretary):
     client.force_login(secretary)
     response = issue_page(client, session, member_tokens="11")
