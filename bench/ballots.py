@@ -1,8 +1,8 @@
 """Benchmark: concurrent ballot submissions to the real server, next to a bare view doing the same writes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/ballots.py \\
-        [--clients 64] [--ballots 40] [--rounds 3] [--rate 100] [--seconds 20] [--workers 4] \\
-        [--port 8765] [--conn-max-age SECONDS]
+        [--clients 64] [--ballots 40] [--rounds 3] [--warm-up 2] [--rate 100] [--seconds 20] \\
+        [--workers 4] [--port 8765] [--conn-max-age SECONDS]
 
 ``DATABASE_URL`` names the server and a role allowed to create databases
 (its database part is not used): the script creates a scratch database,
@@ -29,6 +29,11 @@ of ``xingji serve`` (``xingji.ops.server.gunicorn_argv``: sync workers,
   surveys_surveytoken SET used = true WHERE digest = … AND NOT used AND
   expires_at > now()`` then ``INSERT INTO surveys_ballot`` in one
   transaction, plain-text answer — the floor for these writes in Django.
+
+Not timed either: a warm-up of ``--warm-up`` ballots per client against
+each server once both have started, so that no timed round pays for what
+each worker does once (its database connection, the compiled templates, the
+questions it keeps).
 
 Two runs against each target:
 
@@ -471,6 +476,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="closed loop: ballots per client, target and round (default 40)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="closed loop: rounds per target, app and bare alternating (default 3)")
+    parser.add_argument("--warm-up", type=int, default=2,
+                        help="ballots per client sent to each server before the timed runs (default 2)")
     parser.add_argument("--rate", type=float, default=100.0,
                         help="open loop: ballots per second offered by all clients together (default 100)")
     parser.add_argument("--seconds", type=float, default=20.0, help="open loop: duration (default 20)")
@@ -481,8 +488,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="XINGJI_DB_CONN_MAX_AGE of both servers, 0 to connect per request "
                              "(default: the project's setting)")
     arguments = parser.parse_args(argv)
-    if arguments.rate <= 0 or arguments.seconds <= 0 or arguments.rounds < 1:
-        parser.error("--rate, --seconds and --rounds must be positive")
+    if arguments.rate <= 0 or arguments.seconds <= 0 or arguments.rounds < 1 or arguments.warm_up < 0:
+        parser.error("--rate, --seconds and --rounds must be positive, --warm-up not negative")
     database_url = os.environ.get("DATABASE_URL")
     if not database_url:
         sys.exit("set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres")
@@ -520,7 +527,8 @@ def run(arguments, environment: dict[str, str]) -> None:
     closed_count = clients * arguments.ballots
     per_client = max(1, round(arguments.rate * arguments.seconds / clients))
     open_count = clients * per_client
-    count = arguments.rounds * closed_count + open_count
+    warm_count = clients * arguments.warm_up
+    count = warm_count + arguments.rounds * closed_count + open_count
     start = time.perf_counter()
     app_codes, bare_codes, questions = make_codes(count)
     answer = {"overall": "satisfied", "comment": ""}
@@ -545,6 +553,7 @@ def run(arguments, environment: dict[str, str]) -> None:
     print(f"servers: gunicorn, {arguments.workers} sync workers each (app on {arguments.port}, bare on "
           f"{arguments.port + 1}), database connections kept {environment['XINGJI_DB_CONN_MAX_AGE']} s "
           f"(health checks {checks}), the same for both")
+    print(f"warm-up (not timed): {clients} clients × {arguments.warm_up} ballots per target")
     print(f"closed loop: {clients} clients × {arguments.ballots} ballots back to back, {arguments.rounds} rounds "
           f"per target, app and bare alternating")
     print(f"open loop: {clients} clients offering {arguments.rate:g} ballots/s together "
@@ -573,6 +582,11 @@ def run(arguments, environment: dict[str, str]) -> None:
             targets[name]["process"] = start_server(targets[name]["argv"], targets[name]["environment"],
                                                     targets[name]["port"])
             processes.append(targets[name]["process"])
+        for name in ("app", "bare"):
+            if warm_count:
+                warm = drive(targets[name]["port"], targets[name]["path"], batch(name, warm_count), clients, answer)
+                if warm["failures"]:
+                    sys.exit(f"{name}: {len(warm['failures'])} failed requests, e.g. {warm['failures'][0]}")
         for round_ in range(arguments.rounds):
             for name in ("app", "bare") if round_ % 2 == 0 else ("bare", "app"):
                 closed[name].append(load(name))
