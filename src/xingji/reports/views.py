@@ -350,7 +350,7 @@ def assessment_export(request, year):
 def publish(request, year):
     _require_office(request)
     user = request.user
-    root = user.organization or Organization.get_first_root_node()
+    root = user.organization or Organization.objects.get_first_root_node()
     if root is None:
         raise Http404(NOT_FOUND)
     root = access_organization(user, root.pk, write=True)
