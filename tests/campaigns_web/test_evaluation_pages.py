@@ -103,7 +103,7 @@ def test_it_links_the_evaluation_to_its_survey_sessions(client, campaign, tree, 
     assert reverse("surveys:evaluation", args=[evaluation.pk]) in page
     record_survey(evaluation, secretary)
     page = client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).content.decode()
-    assert "满意率 0.9200" in page
+    assert "满意率 92.00%" in page
     assert actions("evaluation.")[-1] == "evaluation.survey_recorded"
 
 
