@@ -155,6 +155,7 @@ def test_it_refuses_a_role_that_needs_a_token_but_has_no_device(client, office_u
 
 def test_it_enrols_a_device_with_one_valid_token_and_audits_it(client, office_user):
     client.force_login(office_user)
+    client.post("/accounts/second-factor/", {"start": "1"})
     page = client.get("/accounts/second-factor/")
     pending = TOTPDevice.objects.get(user=office_user, confirmed=False)
 
@@ -173,7 +174,7 @@ def test_it_enrols_a_device_with_one_valid_token_and_audits_it(client, office_us
 
 def test_it_refuses_a_wrong_enrolment_token_and_confirms_nothing(client, office_user):
     client.force_login(office_user)
-    client.get("/accounts/second-factor/")
+    client.post("/accounts/second-factor/", {"start": "1"})
 
     wrong = client.post("/accounts/second-factor/", {"token": "000000"})
     again = client.post("/accounts/second-factor/", {"token": "000000"})
@@ -187,8 +188,10 @@ def test_it_refuses_a_wrong_enrolment_token_and_confirms_nothing(client, office_
 
 def test_it_shows_the_same_pending_secret_until_it_is_confirmed(client, office_user):
     client.force_login(office_user)
+    client.post("/accounts/second-factor/", {"start": "1"})
 
     first = client.get("/accounts/second-factor/").context["secret"]
+    client.post("/accounts/second-factor/", {"start": "1"})
     second = client.get("/accounts/second-factor/").context["secret"]
 
     assert first == second

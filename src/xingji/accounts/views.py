@@ -31,6 +31,7 @@ from xingji.accounts.services import (
     user_create,
     user_update,
 )
+from xingji.common.qr import qr_svg
 from xingji.web.decorators import login_required
 from xingji.web.forms import add_service_error
 from xingji.web.pagination import paginate
@@ -67,10 +68,21 @@ def _secret_text(device: TOTPDevice) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    """Enrol an authenticator app (TOTP): show the secret, confirm with one token."""
+    """Enrol an authenticator app (TOTP): start (a secret is made), then confirm with one token.
+
+    Opening the page stores nothing: the pending (unconfirmed) device is made
+    by the POST of the start button, and the same one is shown until it is
+    confirmed.
+    """
     user = request.user
+    if request.method == "POST" and "start" in request.POST:
+        totp_device_start(user=user)
+        return redirect("accounts:otp_setup")
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    device = totp_device_start(user=user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if request.method == "POST" and device is None:
+        messages.error(request, "请先点击“开始绑定”生成密钥，再输入验证码")
+        return redirect("accounts:otp_setup")
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
@@ -87,8 +99,10 @@ def otp_setup(request):
     return render(request, "accounts/otp_setup.html", {
         "form": form,
         "confirmed": confirmed,
-        "config_url": device.config_url,
-        "secret": _secret_text(device),
+        "started": device is not None,
+        "config_url": device.config_url if device is not None else "",
+        "qr": qr_svg(device.config_url, label="验证器配置二维码") if device is not None else "",
+        "secret": _secret_text(device) if device is not None else "",
     })
 
 
