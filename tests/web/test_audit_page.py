@@ -64,6 +64,48 @@ def test_it_filters_by_actor_action_object_and_date(office_client, entries, offi
     assert shown(yesterday) == []
 
 
+def test_it_names_actions_and_object_types_in_chinese_with_the_codes_on_hover(office_client, entries):
+    response = office_client.get("/audit/")
+
+    html = response.content.decode()
+    assert '<td title="member.updated">修改党员</td>' in html
+    assert '<td title="organization.updated">修改党组织</td>' in html
+    assert f'title="orgs.member #{entries.pk}">党员 #{entries.pk}</small>' in html
+    assert ">member.updated<" not in html
+    assert "orgs.member #" not in html.replace('title="orgs.member #', "")
+
+
+def test_it_offers_the_actions_and_object_types_of_the_log_as_chinese_choices(office_client, entries):
+    response = office_client.get("/audit/")
+
+    form = response.context["filter_form"]
+    assert form.fields["object_type"].widget.choices == [
+        ("", "全部对象类型"), ("orgs.organization", "党组织"), ("orgs.member", "党员"),
+    ]
+    assert form.fields["action"].widget.choices == [
+        ("", "全部操作"),
+        ("党组织", [("organization", "党组织（全部操作）"), ("organization.updated", "修改党组织")]),
+        ("党员", [("member", "党员（全部操作）"), ("member.updated", "修改党员")]),
+    ]
+    html = response.content.decode()
+    assert '<select name="action"' in html
+    assert '<select name="object_type"' in html
+    assert "代码或前缀" not in html
+
+
+def test_it_keeps_a_filter_by_code_selected(office_client, entries, tree):
+    by_code = office_client.get("/audit/", {"action": "member.updated", "object_type": "orgs.member"})
+    by_old_link = office_client.get("/audit/", {"action": "user", "object_type": "accounts.user"})
+
+    assert shown(by_code) == [3, 2]
+    assert '<option value="member.updated" selected>修改党员</option>' in by_code.content.decode()
+    assert '<option value="orgs.member" selected>党员</option>' in by_code.content.decode()
+    # Codes the log does not hold yet are offered too, so the select says what is filtered.
+    assert shown(by_old_link) == []
+    assert '<option value="user" selected>用户</option>' in by_old_link.content.decode()
+    assert '<option value="accounts.user" selected>用户</option>' in by_old_link.content.decode()
+
+
 def test_it_explains_a_reversed_date_range(office_client, entries):
     response = office_client.get("/audit/", {"since": "2026-02-01", "until": "2026-01-01"})
 
@@ -89,10 +131,13 @@ def test_it_exports_the_filtered_entries_with_the_head_hash(office_client, entri
 
     rows = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True))
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
-    assert rows[0][:4] == ("序号", "时间", "操作人", "操作")
+    assert rows[0][:9] == ("序号", "时间", "操作人", "操作", "操作代码", "对象类型", "对象类型代码", "对象编号", "对象")
     assert [row[0] for row in rows[1:3]] == [3, 2]
+    updated = ("修改党员", "member.updated", "党员", "orgs.member", str(entries.pk))
+    assert [row[3:8] for row in rows[1:3]] == [updated, updated]
     assert rows[-1][0] == f"导出时审计链头哈希：{head_hash()}"
-    assert text.splitlines()[0].startswith("序号,时间,操作人,操作")
+    assert text.splitlines()[0].startswith("序号,时间,操作人,操作,操作代码,对象类型,对象类型代码")
+    assert ",修改党员,member.updated,党员,orgs.member," in text
     assert len([line for line in text.splitlines() if line.startswith(("2,", "3,"))]) == 2
     assert f"导出时审计链头哈希：{head_hash()}" in text
 

@@ -41,6 +41,11 @@ def audit_entry_list(
     return entries
 
 
+def audit_kinds_present() -> list[tuple[str, str]]:
+    """The distinct ``(action, object_type)`` pairs in the log, for the audit page's filters (one query)."""
+    return list(AuditEntry.objects.order_by().values_list("action", "object_type").distinct())
+
+
 def object_history(obj) -> QuerySet[AuditEntry]:
     """The entries about one object, oldest first."""
     return (

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from xingji.accounts.access import can_read_audit
 from xingji.audit.chain import check_chain, head_hash
 from xingji.audit.forms import AuditFilterForm
-from xingji.audit.selectors import audit_entry_list
+from xingji.audit.labels import action_label, object_type_label
+from xingji.audit.selectors import audit_entry_list, audit_kinds_present
 from xingji.web.decorators import login_required
 from xingji.web.exports import csv_response, export_stamp, xlsx_response
 from xingji.web.pagination import paginate
@@ -29,8 +30,8 @@ def _require_auditor(user) -> None:
         raise PermissionDenied("只有市直工委组织部可以查看审计日志")
 
 
-def _filtered(request):
-    form = AuditFilterForm(request.GET)
+def _filtered(request, *, with_choices: bool = False):
+    form = AuditFilterForm(request.GET, present=audit_kinds_present() if with_choices else ())
     form.is_valid()
     return form, audit_entry_list(**form.selector_filters())
 
@@ -39,7 +40,7 @@ def _filtered(request):
 @require_GET
 def entry_list(request):
     _require_auditor(request.user)
-    form, entries = _filtered(request)
+    form, entries = _filtered(request, with_choices=True)
     page, query = paginate(request, entries, PER_PAGE)
     return render(request, "audit/entry_list.html", {
         "filter_form": form,
@@ -57,13 +58,19 @@ def _json_text(value) -> str:
 @login_required
 @require_GET
 def entry_export(request):
-    """The filtered entries as XLSX (default) or CSV (``?format=csv``), the chain head hash at the end."""
+    """The filtered entries as XLSX (default) or CSV (``?format=csv``), the chain head hash at the end.
+
+    The action and the object type appear twice: by their Chinese names to
+    read, and as the codes the log stores (and hashes) to check against.
+    """
     _require_auditor(request.user)
     _, entries = _filtered(request)
-    headers = ["序号", "时间", "操作人", "操作", "对象类型", "对象编号", "对象", "修改前", "修改后", "哈希"]
+    headers = ["序号", "时间", "操作人", "操作", "操作代码", "对象类型", "对象类型代码", "对象编号", "对象",
+               "修改前", "修改后", "哈希"]
     rows = (
-        [entry.sequence, entry.created_at, entry.actor_name, entry.action, entry.object_type, entry.object_id,
-         entry.object_repr, _json_text(entry.before), _json_text(entry.after), entry.hash]
+        [entry.sequence, entry.created_at, entry.actor_name, action_label(entry.action), entry.action,
+         object_type_label(entry.object_type), entry.object_type, entry.object_id, entry.object_repr,
+         _json_text(entry.before), _json_text(entry.after), entry.hash]
         for entry in entries.iterator(chunk_size=2000)
     )
     notes = [f"导出时审计链头哈希：{head_hash()}"]

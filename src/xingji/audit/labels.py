@@ -1,0 +1,158 @@
+"""Chinese names for what the audit log stores as codes.
+
+An entry stores its action as ``<entity>.<past tense>`` (``member.created``)
+and its object type as the model's label (``orgs.member``); the committee
+office reads them as 新建党员 and 党员. The codes stay in the log, the
+export and the pages' hover text: they are the evidence, the names are for
+reading.
+
+An action is named from its namespace's model (``level_change`` names
+``supervision.levelchange``, 星级调整) and a verb for its suffix (``proposed``,
+提出), giving 提出星级调整; ``ACTION_LABELS`` names the actions for which that
+reads badly. ``tests/audit/test_labels.py`` checks that every action written
+in ``src`` gets a Chinese name.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+
+from django.apps import apps
+
+#: Namespaces whose model is not found by dropping the underscores (``rectification_item`` →
+#: ``rectificationitem``).
+NAMESPACE_MODELS = {
+    "recommendation": "reports.commendationrecommendation",
+    "results": "reports.resultpublication",
+    "star_ledger": "campaigns.starledgerentry",
+    "survey": "surveys.surveysession",
+}
+
+#: The verb for an action's suffix, put before the object's name: ``created`` → 新建党员.
+VERBS = {
+    "created": "新建",
+    "imported": "导入",
+    "opened": "登记",
+    "recorded": "记录",
+    "proposed": "提出",
+    "filed": "提出",
+    "requested": "发起",
+    "assigned": "指定",
+    "updated": "修改",
+    "submitted": "提交",
+    "acknowledged": "备案",
+    "answered": "答复",
+    "approved": "批准",
+    "rejected": "驳回",
+    "returned": "退回",
+    "withdrawn": "撤回",
+    "published": "发布",
+    "done": "完成",
+    "closed": "结束",
+    "revoked": "撤销",
+    "deleted": "删除",
+}
+
+#: Actions whose generic name (verb + object) reads badly, or that name no object.
+ACTION_LABELS = {
+    "organization.moved": "调整党组织隶属关系",
+    "election.recorded": "登记换届情况",
+    "user.role_changed": "调整用户角色",
+    "user.second_factor_enrolled": "绑定动态验证码",
+    "attachment.created": "上传附件",
+    "campaign.opened": "启动评定活动",
+    "evaluation.self_saved": "保存自评",
+    "evaluation.self_submitted": "提交自评",
+    "evaluation.self_returned": "退回自评",
+    "evaluation.survey_recorded": "录入测评结果",
+    "evaluation.superior_evaluated": "上级评定",
+    "evaluation.five_star_approved": "五星级审核通过",
+    "evaluation.five_star_returned": "五星级审核退回",
+    "evaluation.direct_checked": "记录直接核查情况",
+    "evaluation.rated": "得出建议星级",
+    "evaluation.quota_moved": "按比例线调整星级",
+    "evaluation.tie_decided": "并列裁定调整星级",
+    "evaluation.noticed": "列入公示",
+    "evaluation.objection_upheld": "异议成立调整星级",
+    "evaluation.notice_passed": "公示期满",
+    "evaluation.approved": "批准评定星级",
+    "evaluation.municipal_sent": "报送市委组织部复审",
+    "evaluation.municipal_returned": "登记市委组织部复审结果",
+    "rating_run.interrupted": "全面评定中断",
+    "rating_run.failed": "全面评定失败",
+    "rating_run.finished": "全面评定完成",
+    "quota_tie.decided": "裁定比例线并列",
+    "approval.recorded": "工委会批准评定结果",
+    "municipal_review.sent": "报送市委组织部复审",
+    "municipal_review.returned": "登记市委组织部复审结果",
+    "star_ledger.recorded": "记入星级管理台账",
+    "survey.opened": "开启测评会",
+    "survey.settings_changed": "修改测评匿名设置",
+    "survey.tokens_issued": "发放测评码",
+    "rectification_item.close_requested": "申请整改事项销账",
+    "rectification_item.closed": "整改事项销账",
+    "rectification_item.close_refused": "退回销账申请",
+    "plan_milestone.reopened": "时间节点改为未完成",
+    "recheck.items_opened": "复检核星追加整改事项",
+    "inspection_visit.recorded": "记录督导情况",
+    "plaque.issued": "授牌",
+    "demonstration_site.chosen": "确定示范点",
+    "recommendation.decided": "登记推荐表彰结果",
+    "results.published": "公布评定结果",
+}
+
+
+# The names below are cached with a bound: they are asked for codes read from the log, but also for
+# whatever a query string holds.
+
+
+@cache
+def _models_by_name() -> dict[str, str]:
+    return {model._meta.model_name: model._meta.label_lower for model in apps.get_models()}
+
+
+@lru_cache(maxsize=1024)
+def object_type_label(object_type: str) -> str:
+    """The model's Chinese name for a stored label (``orgs.member`` → 党员); the label itself if unknown."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type
+    return str(model._meta.verbose_name)
+
+
+@lru_cache(maxsize=1024)
+def namespace_object_type(namespace: str) -> str | None:
+    """The model label an action namespace is about (``level_change`` → ``supervision.levelchange``)."""
+    return NAMESPACE_MODELS.get(namespace) or _models_by_name().get(namespace.replace("_", ""))
+
+
+@lru_cache(maxsize=1024)
+def namespace_label(namespace: str) -> str:
+    """The Chinese name of an action namespace (``member`` → 党员); the namespace itself if unknown."""
+    object_type = namespace_object_type(namespace)
+    return object_type_label(object_type) if object_type else namespace
+
+
+@lru_cache(maxsize=1024)
+def action_label(action: str) -> str:
+    """The Chinese name of an action code (``member.created`` → 新建党员); the code itself if unknown."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    namespace, _, suffix = action.rpartition(".")
+    object_type = namespace_object_type(namespace)
+    if suffix not in VERBS or object_type is None:
+        return action
+    return f"{VERBS[suffix]}{object_type_label(object_type)}"
+
+
+def action_sort_key(action: str) -> tuple[int, str]:
+    """Order the actions of one namespace as a life runs: created first, deleted last."""
+    suffix = action.rpartition(".")[2]
+    verbs = list(VERBS)
+    return (verbs.index(suffix) if suffix in verbs else len(verbs), action)
+
+
+def model_order() -> dict[str, int]:
+    """Each model label's place in the app registry (apps as settings list them): the order of the filters."""
+    return {label: index for index, label in enumerate(_models_by_name().values())}
