@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from django.contrib.contenttypes.models import ContentType
+
 from tests.records.conftest import PDF
 from tests.records.factories import AbsenceFactory, CommendationFactory
 from xingji.audit.models import AuditEntry
@@ -98,3 +100,33 @@ def test_it_lists_only_the_attachments_of_the_subtree_and_never_adds_one(login, 
     assert [attachment.original_name for attachment in listed.context["cl"].result_list] == ["FIN-1.pdf"]
     assert add.status_code == 403
     assert Attachment.objects.count() == 2
+
+
+def test_it_filters_attachments_by_the_kinds_of_record_only_in_chinese(login, office_user, tree):
+    record = CommendationFactory(organization=tree.finance_1)
+    attachment = attachment_add(record=record, upload=io.BytesIO(PDF), name="决定.pdf", size=len(PDF), actor=None)
+    client = login(office_user)
+
+    listed = client.get(ATTACHMENTS)
+    detail = client.get(f"{ATTACHMENTS}{attachment.pk}/change/")
+
+    [record_type] = [spec for spec in listed.context["cl"].filter_specs if spec.title == "记录类型"]
+    assert [label for _, label in record_type.lookup_choices] == [
+        "表彰及署名文章", "党建创新", "通报批评", "党纪处分", "一般党员违法违纪", "缺席及未按时完成任务",
+    ]
+    html = listed.content.decode()
+    for foreign in ("会话", "TOTP device", "access attempt", "内容类型"):
+        assert foreign not in html
+    assert "<td class=\"field-record_type\">表彰及署名文章</td>" in html
+    assert "表彰及署名文章" in detail.content.decode()
+
+
+def test_it_lists_the_attachments_of_the_chosen_kind_of_record(login, office_user, tree):
+    for factory, name in ((CommendationFactory, "表彰.pdf"), (AbsenceFactory, "缺席.pdf")):
+        attachment_add(record=factory(organization=tree.finance_1), upload=io.BytesIO(PDF), name=name,
+                       size=len(PDF), actor=None)
+    absence_type = ContentType.objects.get_for_model(Absence)
+
+    listed = login(office_user).get(ATTACHMENTS, {"content_type__id__exact": absence_type.pk})
+
+    assert [attachment.original_name for attachment in listed.context["cl"].result_list] == ["缺席.pdf"]

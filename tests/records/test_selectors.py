@@ -16,8 +16,15 @@ from tests.records.factories import (
     MemberViolationFactory,
 )
 from xingji.orgs.models import Organization, OrganizationCategory
-from xingji.records.models import Commendation, CriticismIssuer, HonourLevel, Severity
-from xingji.records.selectors import engine_facts, engine_facts_for, record_list
+from xingji.records.models import (
+    Commendation,
+    CriticismIssuer,
+    DisciplinaryAction,
+    HonourLevel,
+    MemberViolation,
+    Severity,
+)
+from xingji.records.selectors import engine_facts, engine_facts_for, fact_lines, record_list
 
 EMPTY = {
     "commendations": [],
@@ -194,3 +201,31 @@ def test_it_reads_a_sliced_queryset(tree):
     facts = engine_facts_for(Organization.objects.filter(code__startswith="B-").order_by("code")[:2], 2025)
 
     assert [(fact["id"], fact["absences"]) for fact in facts] == [("B-000", 1), ("B-001", 1)]
+
+
+def test_it_describes_the_facts_in_chinese_one_line_per_fact():
+    facts = {
+        "id": "FIN-1", "name": "财政局第一支部", "category": "机关", **EMPTY,
+        "commendations": ["city", "city", "province"],
+        "criticisms": {"working_committee": 1, "municipal_committee": 2},
+        "leader_discipline": {"light": 0, "heavy": 1},
+        "member_violations": 3,
+        "absences": 1,
+        "election": {"overdue": True, "excused": True, "overdue_days": 30},
+    }
+
+    lines = fact_lines(facts)
+
+    assert [(line.field, line.label, line.value, line.count) for line in lines] == [
+        ("commendations", "表彰及署名文章", "市级 2 项、省级 1 项", 3),
+        ("innovations", "党建创新", "无", 0),
+        ("criticisms", "通报批评", "市直工委 1 次、市委 2 次", 3),
+        ("leader_discipline", "班子成员受处分", "严重警告以下 0 人次、撤销党内职务以上 1 人次", 1),
+        ("member_violations", "一般党员违法违纪", "3 人次", 3),
+        ("absences", "无故缺席或未按时完成任务", "1 次", 1),
+        ("election", "换届", "逾期 30 天（已请示并获批延期）", 0),
+    ]
+    assert [line.value for line in fact_lines(EMPTY)][-1] == "按期"
+    overdue = {**EMPTY, "election": {"overdue": True, "excused": False, "overdue_days": 5}}
+    assert fact_lines(overdue)[-1].value == "逾期 5 天"
+    assert lines[4].sources == ((MemberViolation, {}), (DisciplinaryAction, {"is_leadership": "0"}))

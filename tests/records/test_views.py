@@ -143,6 +143,19 @@ def test_it_lists_only_the_subtree_with_search_and_filters(login, reviewer, tree
     assert "省级" in province.content.decode()
 
 
+def test_a_year_without_records_still_filters_the_list(login, reviewer, tree):
+    # A link from an evaluation's facts names the campaign's year, which may have no record of this kind.
+    CommendationFactory(organization=tree.finance_1, title="优秀党支部", level="city")
+    client = login(reviewer)
+
+    empty_year = client.get(url("list", "commendations"), {"year": 2011})
+    nonsense = client.get(url("list", "commendations"), {"year": 1066})
+
+    assert list(empty_year.context["rows"]) == []
+    assert 'value="2011" selected' in empty_year.content.decode()
+    assert len(list(nonsense.context["rows"])) == 1  # outside 2000–2100: ignored, as any invalid filter
+
+
 def test_it_pages_a_list_by_twenty_five(login, office_user, tree):
     Commendation.objects.bulk_create(
         CommendationFactory.build(organization=tree.finance_1, title=f"表彰{index}") for index in range(26)
@@ -267,26 +280,44 @@ def test_it_uploads_and_downloads_an_attachment(login, secretary, tree, attachme
     assert len(stored_files(attachments_root)) == 1
 
 
-def test_it_refuses_an_upload_of_the_wrong_type_on_the_page(login, secretary, tree, attachments_root):
+def page_messages(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
+
+
+def test_it_refuses_an_upload_of_the_wrong_type_back_on_the_record_page(login, secretary, tree, attachments_root):
     record = CommendationFactory(organization=tree.finance_1)
 
     response = login(secretary).post(url("attachment_upload", "commendations", record.pk),
-                                     {"file": SimpleUploadedFile("证书.pdf", b"<html>not a pdf</html>")})
+                                     {"file": SimpleUploadedFile("证书.pdf", b"<html>not a pdf</html>")}, follow=True)
 
-    assert response.status_code == 400
-    assert response.context["attachment_form"].errors["file"] == ["文件内容与扩展名不符，不是有效的 PDF 文件"]
+    # A reload of the page shown must not repeat a POST, nor land on the POST-only upload URL (405).
+    assert response.redirect_chain == [(url("detail", "commendations", record.pk), 302)]
+    assert response.status_code == 200
+    assert page_messages(response) == [("error", "附件未上传：文件内容与扩展名不符，不是有效的 PDF 文件")]
     assert (Attachment.objects.count(), AuditEntry.objects.count(), stored_files(attachments_root)) == (0, 0, [])
 
 
-def test_it_refuses_an_upload_over_the_limit_on_the_page(login, secretary, tree, settings, attachments_root):
+def test_it_asks_for_a_file_when_the_upload_has_none(login, secretary, tree, attachments_root):
+    record = CommendationFactory(organization=tree.finance_1)
+
+    response = login(secretary).post(url("attachment_upload", "commendations", record.pk), {}, follow=True)
+
+    assert response.redirect_chain == [(url("detail", "commendations", record.pk), 302)]
+    assert page_messages(response) == [("error", "请选择要上传的附件文件")]
+    assert (Attachment.objects.count(), AuditEntry.objects.count()) == (0, 0)
+
+
+def test_it_refuses_an_upload_over_the_limit_back_on_the_page(login, secretary, tree, settings, attachments_root):
     settings.XINGJI_ATTACHMENT_MAX_BYTES = 100
     record = CommendationFactory(organization=tree.finance_1)
 
     response = login(secretary).post(url("attachment_upload", "commendations", record.pk),
-                                     {"file": SimpleUploadedFile("证书.pdf", PDF + b"0" * 100)})
+                                     {"file": SimpleUploadedFile("证书.pdf", PDF + b"0" * 100)}, follow=True)
 
-    assert response.status_code == 400
-    assert response.context["attachment_form"].errors["file"][0].startswith("附件不能超过 100 字节")
+    assert response.redirect_chain == [(url("detail", "commendations", record.pk), 302)]
+    [(level, text)] = page_messages(response)
+    assert level == "error"
+    assert text.startswith("附件未上传：附件不能超过 100 字节")
     assert (Attachment.objects.count(), AuditEntry.objects.count(), stored_files(attachments_root)) == (0, 0, [])
 
 
@@ -373,6 +404,7 @@ def test_it_shows_the_overview_and_the_facts_of_an_organization(login, reviewer,
 
     assert overview.status_code == 200
     assert facts.context["facts"]["absences"] == 1
+    assert "<td>无故缺席或未按时完成任务</td><td>1 次</td>" in facts.content.decode()
     assert foreign.status_code == 200 and foreign.context["facts"] is None
 
 

@@ -9,6 +9,7 @@ from django import forms
 
 from xingji.ledger.models import ItemSource, ItemState, PlanState, RectificationItem
 from xingji.ledger.selectors import LEVEL_NAMES
+from xingji.records.attachments import evidence_input
 from xingji.web.forms import DateInput, OrganizationChoiceField
 
 MILESTONE_LINE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(.+?)\s*$")
@@ -42,7 +43,7 @@ class ItemForm(forms.ModelForm):
 class CloseRequestForm(forms.Form):
     evidence = forms.CharField(label="整改完成情况", widget=forms.Textarea(attrs={"rows": 4}),
                                help_text="写明采取了哪些措施、取得了什么效果")
-    file = forms.FileField(label="佐证材料", required=False,
+    file = forms.FileField(label="佐证材料", required=False, widget=evidence_input(),
                            help_text="PDF、图片、Word 或 Excel；已上传过佐证材料的可不再上传")
 
 
@@ -56,11 +57,11 @@ class MilestoneDoneForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label="佐证材料")
+    file = forms.FileField(label="佐证材料", widget=evidence_input())
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）")
+    file = forms.FileField(label="Excel 文件（.xlsx）", widget=forms.FileInput(attrs={"accept": ".xlsx"}))
 
 
 class ItemFilterForm(forms.Form):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 
 from xingji.accounts.access import can_write, visible_members
 from xingji.accounts.admin_scope import ScopedAdmin, adopt, has_scope
 from xingji.records.access import visible_attachments, visible_records
 from xingji.records.kinds import KINDS, RecordKind
-from xingji.records.models import Attachment
+from xingji.records.models import RECORD_MODELS, Attachment
 from xingji.records.services import attachment_delete, record_create, record_delete, record_update
 
 
@@ -69,21 +70,38 @@ for record_kind in KINDS.values():
     register(record_kind)
 
 
+class RecordTypeFilter(admin.RelatedFieldListFilter):
+    """The kinds of record this admin lists attachments of, by their Chinese names.
+
+    Django's default offers every content type of the project (sessions,
+    lockouts, TOTP devices …), none of which an attachment here points at.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        content_types = ContentType.objects.get_for_models(*RECORD_MODELS)
+        return [(content_types[model].pk, model._meta.verbose_name) for model in RECORD_MODELS]
+
+
 @admin.register(Attachment)
 class AttachmentAdmin(ScopedAdmin):
     """Attachments are added on the record's page (type and size checked); here they are listed and deleted."""
 
-    list_display = ["original_name", "content_type", "object_id", "file_type", "size", "uploaded_at"]
-    list_filter = ["file_type", "content_type"]
+    list_display = ["original_name", "record_type", "object_id", "file_type", "size", "uploaded_at"]
+    list_filter = ["file_type", ("content_type", RecordTypeFilter)]
     search_fields = ["original_name", "sha256"]
     ordering = ["-uploaded_at", "-id"]
-    fields = ["content_type", "object_id", "original_name", "file_type", "size", "sha256", "uploaded_at",
+    fields = ["record_type", "object_id", "original_name", "file_type", "size", "sha256", "uploaded_at",
               "uploaded_by"]
     readonly_fields = fields
     organization_fields = ()
 
     def scoped_queryset(self, request):
         return visible_attachments(request.user).select_related("content_type")
+
+    @admin.display(description="记录类型", ordering="content_type")
+    def record_type(self, attachment):
+        model = attachment.content_type.model_class()
+        return model._meta.verbose_name if model is not None else str(attachment.content_type)
 
     def has_add_permission(self, request):
         return False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
@@ -50,6 +51,12 @@ MAGIC = {
 #: The archive member that makes a ZIP file a Word document or an Excel workbook.
 OFFICE_MEMBERS = {AttachmentType.DOCX: "word/document.xml", AttachmentType.XLSX: "xl/workbook.xml"}
 ALLOWED_TEXT = "PDF、JPG、PNG、DOCX、XLSX"
+
+
+def evidence_input(**attrs) -> forms.FileInput:
+    """The file input of an evidence file: the picker offers only what ``check_upload`` takes."""
+    return forms.FileInput(attrs={"accept": ",".join(EXTENSIONS), **attrs})
+
 
 
 def max_bytes() -> int:

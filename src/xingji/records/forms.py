@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from xingji.accounts.access import visible_members, visible_organizations
-from xingji.records.attachments import ALLOWED_TEXT, format_size, max_bytes
+from xingji.records.attachments import ALLOWED_TEXT, evidence_input, format_size, max_bytes
 from xingji.records.kinds import RecordKind
 from xingji.web.forms import DateInput, indented_label
 
@@ -48,6 +48,8 @@ def record_form_class(kind: RecordKind) -> type[RecordForm]:
 
 
 ALL = ("", "全部")
+#: The years a filter or the facts page accepts.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class FilterForm(forms.Form):
@@ -62,7 +64,10 @@ class FilterForm(forms.Form):
     def __init__(self, *args, kind: RecordKind, user, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         current = timezone.localdate().year
-        year_choices = sorted({*years, current}, reverse=True)
+        # A year asked for (a link from an evaluation's facts) stays a filter even when it has no record yet.
+        asked = str(self.data.get("year") or "")
+        extra = {int(asked)} if asked.isdigit() and MIN_YEAR <= int(asked) <= MAX_YEAR else set()
+        year_choices = sorted({*years, current, *extra}, reverse=True)
         self.fields["year"].choices = [ALL, *((year, f"{year}年") for year in year_choices)]
         self.fields["organization"].queryset = visible_organizations(user).order_by("path")
         self.fields["organization"].label_from_instance = indented_label
@@ -91,7 +96,7 @@ class FilterForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label="附件")
+    file = forms.FileField(label="附件", widget=evidence_input())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,12 +104,12 @@ class AttachmentForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）")
+    file = forms.FileField(label="Excel 文件（.xlsx）", widget=forms.FileInput(attrs={"accept": ".xlsx"}))
 
 
 class FactsForm(forms.Form):
     organization = forms.ModelChoiceField(label="党组织", queryset=None)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

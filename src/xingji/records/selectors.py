@@ -30,8 +30,9 @@ orgs.Election (current term)           ``election.overdue_days`` on 31 December 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -49,6 +50,7 @@ from xingji.records.models import (
     CriticismNotice,
     DisciplinaryAction,
     EvidenceRecord,
+    HonourLevel,
     Innovation,
     MemberViolation,
 )
@@ -195,3 +197,61 @@ def _election_facts(organization: Organization, on: date) -> dict[str, Any]:
         "excused": bool(election.postponement_requested and election.postponement_approved),
         "overdue_days": days,
     }
+
+
+# --- the facts as a user reads them -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactLine:
+    """One engine fact as a page shows it: a Chinese label, a readable value, where its records are."""
+
+    #: The engine's field (``criticisms`` for both of its counts), as ``xingji rate`` names it.
+    field: str
+    label: str
+    value: str
+    #: How many records stand behind the line (0: nothing to list).
+    count: int = 0
+    #: The records behind the line, each as its model and the list's filters; none for the election.
+    sources: tuple[tuple[type[EvidenceRecord], dict[str, str]], ...] = ()
+
+
+def _honours(levels: list[str]) -> str:
+    counts = Counter(levels)
+    parts = [f"{HonourLevel(level).label} {counts[level]} 项" for level in HONOUR_ORDER if counts[level]]
+    return "、".join(parts) or "无"
+
+
+def _election(election: Mapping[str, Any]) -> str:
+    if not election["overdue"]:
+        return "按期"
+    text = f"逾期 {election['overdue_days']} 天"
+    return f"{text}（已请示并获批延期）" if election["excused"] else text
+
+
+def fact_lines(facts: Mapping[str, Any]) -> list[FactLine]:
+    """``engine_facts`` in Chinese, one line per fact (the organization's id, name and category left out).
+
+    The one list of the facts' Chinese labels: the facts page and the superior
+    evaluation both show these lines.
+    """
+    criticisms, discipline, election = facts["criticisms"], facts["leader_discipline"], facts["election"]
+    issuers = {issuer.value: issuer.label for issuer in CriticismIssuer}
+    return [
+        FactLine("commendations", "表彰及署名文章", _honours(facts["commendations"]),
+                 len(facts["commendations"]), ((Commendation, {}),)),
+        FactLine("innovations", "党建创新", _honours(facts["innovations"]),
+                 len(facts["innovations"]), ((Innovation, {}),)),
+        FactLine("criticisms", "通报批评",
+                 "、".join(f"{issuers[issuer]} {criticisms[issuer]} 次" for issuer in issuers),
+                 sum(criticisms.values()), ((CriticismNotice, {}),)),
+        FactLine("leader_discipline", "班子成员受处分",
+                 f"严重警告以下 {discipline['light']} 人次、撤销党内职务以上 {discipline['heavy']} 人次",
+                 discipline["light"] + discipline["heavy"], ((DisciplinaryAction, {"is_leadership": "1"}),)),
+        FactLine("member_violations", "一般党员违法违纪", f"{facts['member_violations']} 人次",
+                 facts["member_violations"],
+                 ((MemberViolation, {}), (DisciplinaryAction, {"is_leadership": "0"}))),
+        FactLine("absences", "无故缺席或未按时完成任务", f"{facts['absences']} 次", facts["absences"],
+                 ((Absence, {"is_excused": "0"}),)),
+        FactLine("election", "换届", _election(election)),
+    ]

@@ -20,7 +20,7 @@ from xingji.records.access import access_attachment, access_record, check_can_wr
 from xingji.records.attachments import attachment_response
 from xingji.records.forms import AttachmentForm, FactsForm, FilterForm, ImportForm, record_form_class
 from xingji.records.kinds import KINDS, RecordKind, get_kind
-from xingji.records.selectors import engine_facts, record_list, record_years
+from xingji.records.selectors import engine_facts, fact_lines, record_list, record_years
 from xingji.records.services import attachment_add, attachment_delete, record_create, record_delete, record_update
 from xingji.records.spreadsheets import (
     XLSX_CONTENT_TYPE,
@@ -210,18 +210,26 @@ def record_delete_view(request, kind, pk):
 @login_required
 @require_POST
 def attachment_upload(request, kind, pk):
+    """Store the upload, then back to the record's page either way: its refusal comes as an error message.
+
+    Rendering the page here would leave the browser on this POST-only URL,
+    which a reload or a bookmark answers with 405.
+    """
     kind = get_kind(kind)
     record = access_record(request.user, kind.model, pk, write=True)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
+    if not request.FILES.get("file"):
+        messages.error(request, "请选择要上传的附件文件")
+    elif not form.is_valid():
+        messages.error(request, "附件未上传：" + "；".join(form.errors.get("file", [])))
+    else:
         upload = form.cleaned_data["file"]
         try:
             attachment_add(record=record, upload=upload, name=upload.name, size=upload.size, actor=request.user)
         except ValidationError as error:
-            form.add_error("file", error)
-    if not form.is_valid():
-        return _render_detail(request, kind, record, form, status=400)
-    messages.success(request, "已上传附件")
+            messages.error(request, "附件未上传：" + "；".join(error.messages))
+        else:
+            messages.success(request, f"已上传附件“{upload.name}”")
     return redirect("records:detail", kind=kind.slug, pk=pk)
 
 
@@ -258,19 +266,5 @@ def facts_view(request):
     })
 
 
-def _facts_rows(facts: dict) -> list[tuple[str, str, object]]:
-    levels = {"city": "市级", "province": "省级", "national": "国家级"}
-    election = facts["election"]
-    return [
-        ("commendations", "表彰及署名文章", "、".join(levels[level] for level in facts["commendations"]) or "无"),
-        ("innovations", "党建创新", "、".join(levels[level] for level in facts["innovations"]) or "无"),
-        ("criticisms.working_committee", "市直工委通报批评（次）", facts["criticisms"]["working_committee"]),
-        ("criticisms.municipal_committee", "市委通报批评（次）", facts["criticisms"]["municipal_committee"]),
-        ("leader_discipline.light", "班子成员严重警告以下处分（人次）", facts["leader_discipline"]["light"]),
-        ("leader_discipline.heavy", "班子成员撤销党内职务以上处分（人次）", facts["leader_discipline"]["heavy"]),
-        ("member_violations", "一般党员违法违纪（人次）", facts["member_violations"]),
-        ("absences", "无故缺席或未按时完成任务（次）", facts["absences"]),
-        ("election.overdue", "换届逾期", "是" if election["overdue"] else "否"),
-        ("election.overdue_days", "换届逾期天数", election["overdue_days"]),
-        ("election.excused", "已请示并获批延期", "是" if election["excused"] else "否"),
-    ]
+def _facts_rows(facts: dict) -> list[tuple[str, str, str]]:
+    return [(line.field, line.label, line.value) for line in fact_lines(facts)]
