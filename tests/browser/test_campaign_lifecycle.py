@@ -120,7 +120,7 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     branch.get_by_role("button", name="结束测评").click()
     expect(branch.get_by_role("status")).to_have_text("测评已结束，结果已计入本组织的评定")
     branch.goto(f"/campaigns/evaluations/{fin_1.pk}/")
-    expect(branch.get_by_text("满意率 1.0000")).to_be_visible()
+    expect(branch.get_by_text("满意率 100.00%")).to_be_visible()
 
     # when the reviewer previews and submits a superior evaluation worth five stars
     superior = new_page()

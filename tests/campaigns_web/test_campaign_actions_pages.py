@@ -71,7 +71,8 @@ def test_it_shows_only_the_office_actions_the_state_allows(client, tree, office_
     client.force_login(office_user)
     content = client.get(reverse("campaigns:detail", args=[created.pk])).content.decode()
     for code, url in _action_urls(created).items():
-        allowed = state in CAMPAIGN_TRANSITIONS[code].sources
+        # Sending to the municipal re-review needs approved five-star results besides the state (below).
+        allowed = state in CAMPAIGN_TRANSITIONS[code].sources and code != "municipal"
         assert (f'"{url}"' in content) is allowed, (state, code)
     objections = reverse("campaigns:objections", args=[created.pk])
     assert (f'"{objections}"' in content) is (state == CampaignState.NOTICE)
@@ -133,10 +134,12 @@ def test_it_exports_the_self_evaluation_as_pdf(client, campaign, tree, secretary
         return b"%PDF-1.7 fake"
 
     monkeypatch.setattr(documents, "docx_to_pdf", fake_pdf)
+    monkeypatch.setattr(documents, "soffice_path", lambda: "/usr/bin/soffice")
     evaluation = evaluation_of(campaign, tree.finance_1)
     client.force_login(secretary)
     detail = client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).content.decode()
     assert reverse("campaigns:self_evaluation_pdf", args=[evaluation.pk]) in detail
+    assert "PDF 版不可用" not in detail
     response = client.get(reverse("campaigns:self_evaluation_pdf", args=[evaluation.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -154,3 +157,36 @@ def test_it_says_when_libreoffice_is_absent(client, campaign, tree, secretary, m
     content = response.content.decode()
     assert "本机未安装 LibreOffice，暂不能导出 PDF，请下载 Word 版" in content
     assert reverse("campaigns:self_evaluation_docx", args=[evaluation.pk]) in content
+
+
+def test_it_offers_the_word_form_alone_without_libreoffice(client, campaign, tree, secretary, monkeypatch):
+    # given a machine without LibreOffice
+    monkeypatch.setattr(documents, "soffice_path", lambda: None)
+    evaluation = evaluation_of(campaign, tree.finance_1)
+    client.force_login(secretary)
+
+    # when the evaluation page is opened
+    content = client.get(reverse("campaigns:evaluation", args=[evaluation.pk])).content.decode()
+
+    # then it offers the Word form and says why there is no PDF
+    assert reverse("campaigns:self_evaluation_pdf", args=[evaluation.pk]) not in content
+    assert "导出自评表（PDF）" not in content
+    assert reverse("campaigns:self_evaluation_docx", args=[evaluation.pk]) in content
+    assert '<span class="muted">（本机未安装 LibreOffice，PDF 版不可用）</span>' in content
+
+
+def test_it_looks_for_libreoffice_once_per_process(monkeypatch):
+    looked_up = []
+
+    def which(name):
+        looked_up.append(name)
+        return "/usr/bin/soffice" if name == "soffice" else None
+
+    documents.soffice_path.cache_clear()
+    monkeypatch.setattr(documents.shutil, "which", which)
+    try:
+        assert [documents.pdf_available() for _ in range(3)] == [True, True, True]
+        assert documents.soffice_path() == "/usr/bin/soffice"
+        assert looked_up == ["soffice"]
+    finally:
+        documents.soffice_path.cache_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -166,3 +167,25 @@ def test_it_issues_the_same_number_of_queries_for_5_and_50_evaluations(client, c
         actor=office_user)
     assert large.evaluations.count() == 50
     assert _measure(client, _urls(large)) == small
+
+
+def _crumbs(response) -> str:
+    return re.search(r"<h2>评定进度：(.*?)</h2>", response.content.decode()).group(1)
+
+
+def test_it_links_only_the_crumbs_the_user_may_open(client, campaign, tree, office_user, reviewer, secretary):
+    url = reverse("campaigns:detail", args=[campaign.pk])
+    root, finance = (f'<a href="?node={node.pk}">{node.name}</a>' for node in (tree.root, tree.finance))
+
+    # the secretary sees its branch under two nodes it may not open: plain text
+    client.force_login(secretary)
+    assert _crumbs(client.get(url)) == "市直工委 › 财政局机关党委 › 财政局第一支部"
+    assert client.get(url, {"node": tree.finance.pk}).status_code == 404
+
+    # the reviewer may open its own node, not the committee above it
+    client.force_login(reviewer)
+    assert _crumbs(client.get(url, {"node": tree.finance_1.pk})) == f"市直工委 › {finance} › 财政局第一支部"
+
+    # the office may open every node
+    client.force_login(office_user)
+    assert _crumbs(client.get(url, {"node": tree.finance_1.pk})) == f"{root} › {finance} › 财政局第一支部"

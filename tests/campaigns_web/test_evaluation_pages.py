@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import date
+
 from django.urls import reverse
 
 from tests.campaigns.steps import (
     CODES,
+    YEAR,
     actions,
     audit_count,
     evaluation_of,
@@ -14,6 +19,8 @@ from tests.campaigns.steps import (
     self_evaluate,
     snapshot,
 )
+from tests.factories import ElectionFactory
+from tests.records.factories import AbsenceFactory, CommendationFactory, CriticismNoticeFactory
 from xingji.campaigns.models import CriterionScore, EvaluationState, ScorePart
 
 
@@ -192,3 +199,64 @@ def test_it_exports_the_self_evaluation_as_word(client, campaign, tree, secretar
     response = client.get(reverse("campaigns:self_evaluation_docx", args=[evaluation.pk]))
     assert response.status_code == 200
     assert response.content[:2] == b"PK"
+
+
+def _facts_card(content: str) -> list[tuple[str, str, list[str]]]:
+    """The evidence card's lines: label, text (tags stripped), link addresses."""
+    card = re.search(r'<dl class="facts">(.*?)</dl>', content, re.S).group(1)
+    lines = []
+    for label, value in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", card, re.S):
+        links = [html.unescape(address) for address in re.findall(r'href="([^"]*)"', value)]
+        lines.append((label, html.unescape(re.sub(r"<[^>]+>", "", value)), links))
+    return lines
+
+
+def test_it_shows_the_evidence_facts_in_chinese_with_links_to_their_records(
+        client, campaign, tree, secretary, reviewer):
+    # given FIN-1 with a commendation, a criticism, an absence and an election overdue on the deadline
+    CommendationFactory(organization=tree.finance_1)
+    CriticismNoticeFactory(organization=tree.finance_1)
+    AbsenceFactory(organization=tree.finance_1, description="无故缺席季度工作会议")
+    AbsenceFactory(organization=tree.finance_1, description="请假缺席培训", is_excused=True, excuse_reason="出差")
+    ElectionFactory(organization=tree.finance_1, last_election=date(2020, 6, 1), term_years=3)
+    evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
+    overdue = (campaign.deadline - date(2023, 6, 1)).days
+    client.force_login(reviewer)
+
+    # when the reviewer opens the superior evaluation
+    lines = _facts_card(client.get(reverse("campaigns:superior_evaluation", args=[evaluation.pk])).content.decode())
+
+    # then every fact has a Chinese label and a readable value, and nothing raw is left
+    records = f"organization={tree.finance_1.pk}&year={YEAR}"
+    assert lines == [
+        ("表彰及署名文章", "市级 1 项 · 查看表彰及署名文章", [f"/records/commendations/?{records}"]),
+        ("党建创新", "无", []),
+        ("通报批评", "市直工委 1 次、市委 0 次 · 查看通报批评", [f"/records/criticisms/?{records}"]),
+        ("班子成员受处分", "严重警告以下 0 人次、撤销党内职务以上 0 人次", []),
+        ("一般党员违法违纪", "0 人次", []),
+        ("无故缺席或未按时完成任务", "1 次 · 查看缺席及未按时完成任务",
+         [f"/records/absences/?{records}&is_excused=0"]),
+        ("换届", f"逾期 {overdue} 天 · 查看换届信息", [reverse("orgs:detail", args=[tree.finance_1.pk])]),
+    ]
+    text = "".join(label + value for label, value, _ in lines)
+    assert not re.search(r"[A-Za-z_\[\]{}']", text)
+    # and a link lists exactly the records counted: the absence without an excuse
+    listed = client.get(lines[5][2][0])
+    assert listed.status_code == 200
+    assert [record.description for record in listed.context["page_obj"]] == ["无故缺席季度工作会议"]
+
+
+def test_it_puts_the_return_of_the_self_evaluation_after_the_scores_behind_a_details(
+        client, campaign, tree, secretary, reviewer):
+    evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
+    client.force_login(reviewer)
+
+    content = client.get(reverse("campaigns:superior_evaluation", args=[evaluation.pk])).content.decode()
+
+    submit = content.index('name="action" value="submit"')
+    return_form = content.index(f'action="{reverse("campaigns:self_return", args=[evaluation.pk])}"')
+    details = content.rindex("<details", 0, return_form)
+    assert submit < details < return_form < content.index("</details>", return_form)
+    assert content[details:content.index(">", details) + 1] == '<details class="card" id="return-self">'
+    assert "<summary>退回自评…</summary>" in content[details:return_form]
+    assert re.search(r'<textarea name="reason"[^>]*required', content[return_form:])

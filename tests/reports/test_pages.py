@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -298,3 +299,28 @@ def test_the_year_page_reads_in_a_fixed_number_of_queries(client, office_user, a
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_publish_button_appears_only_with_an_approved_result_to_publish(client, office_user, campaign, clock,
+                                                                          django_capture_on_commit_callbacks):
+    from tests.reports.conftest import approve
+
+    publish = reverse("reports:publish", args=[YEAR])
+    client.force_login(office_user)
+
+    # given a year whose campaign is not approved yet: no button, and the reason instead
+    page = client.get(reverse("reports:year", args=[YEAR])).content.decode()
+    assert publish not in page
+    assert "本年度还没有经工委会批准的评定结果，批准后方可公布。" in page
+    with pytest.raises(ValidationError, match=f"{YEAR}年度没有经批准的评定结果，不能公布"):
+        services.results_publish(root=office_user.organization, year=YEAR, actor=office_user)
+
+    # when the campaign is approved, then the button is offered
+    approve(campaign, clock, office_user, django_capture_on_commit_callbacks)
+    page = client.get(reverse("reports:year", args=[YEAR])).content.decode()
+    assert f'href="{publish}"' in page and "批准后方可公布" not in page
+
+    # and once published, neither the button nor the reason
+    services.results_publish(root=office_user.organization, year=YEAR, actor=office_user)
+    page = client.get(reverse("reports:year", args=[YEAR])).content.decode()
+    assert publish not in page and "批准后方可公布" not in page

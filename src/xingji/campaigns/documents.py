@@ -7,11 +7,14 @@ signature and date lines. The text is set in 宋体 (SimSun) for East Asian
 characters, so that Word and LibreOffice pick a CJK font.
 
 ``docx_to_pdf(data)`` converts with ``soffice --headless --convert-to pdf``
-when LibreOffice is installed, and answers None otherwise.
+when LibreOffice is installed, and answers None otherwise; ``pdf_available()``
+says beforehand whether it is installed, so that a page offers the PDF only
+then.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -153,8 +156,15 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
 def soffice_path() -> str | None:
+    """LibreOffice's executable, looked up once per process (a page asks on every view)."""
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def pdf_available() -> bool:
+    """Whether ``docx_to_pdf`` has a converter: LibreOffice is installed (Debian: ``libreoffice-writer``)."""
+    return soffice_path() is not None
 
 
 def docx_to_pdf(data: bytes) -> bytes | None:

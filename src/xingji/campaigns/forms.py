@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from xingji.accounts.access import visible_organizations
@@ -18,6 +20,7 @@ from xingji.campaigns.models import (
     MunicipalReview,
     QuotaMode,
 )
+from xingji.records.attachments import ALLOWED_TEXT, check_upload, evidence_input, format_size, max_bytes
 from xingji.rules.scheme import list_schemes
 from xingji.web.forms import DateInput, OrganizationChoiceField
 
@@ -37,6 +40,7 @@ class CampaignCreateForm(forms.Form):
                              help_text="申报创星默认6月5日截止，年底复核默认12月31日截止")
     scheme = forms.ChoiceField(label="评定方案")
     scheme_file = forms.FileField(label="上传评定方案（TOML）", required=False,
+                                  widget=forms.FileInput(attrs={"accept": ".toml"}),
                                   help_text="评定方案选择“上传文件”时使用；上传后即校验")
     quota_mode = forms.ChoiceField(label="比例控制", choices=QuotaMode.choices, initial=QuotaMode.WARN)
     notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60, required=False,
@@ -90,8 +94,7 @@ def _score_fields(form: forms.Form, evaluation: Evaluation, prefix: str, *, disa
     for criterion in scheme.criteria_for(evaluation.organization.category):
         maximum = Decimal(criterion.max_cents).scaleb(-2)
         score = forms.DecimalField(label=f"{criterion.code} {criterion.name}", required=False, min_value=0,
-                                   max_value=maximum, decimal_places=2, disabled=disabled,
-                                   help_text=f"满分{maximum}")
+                                   max_value=maximum, decimal_places=2, disabled=disabled)
         comment = forms.CharField(label="说明", required=False, disabled=disabled,
                                   widget=forms.Textarea(attrs={"rows": 2}))
         form.fields[f"{prefix}score_{criterion.code}"] = score
@@ -120,13 +123,55 @@ class ScoresForm(forms.Form):
         }
 
 
+def evidence_help_text() -> str:
+    """What an evidence file (证明材料) may be: the records attachment rules."""
+    return f"{ALLOWED_TEXT}，不超过 {format_size(max_bytes())}"
+
+
 class SelfEvaluationForm(ScoresForm):
+    """The self-evaluation (自评表): scores, the claimed level, and an evidence file to add per criterion.
+
+    The page's evidence table, with its upload and delete buttons, lies in
+    the same ``<form>`` element, so that every button submits what was typed.
+    A chosen file is checked here as the records service will check it (type
+    by extension and content, size), so that a wrong file is refused together
+    with the scores, before anything is written.
+    """
+
     def __init__(self, *args, evaluation: Evaluation, **kwargs):
         super().__init__(*args, evaluation=evaluation, **kwargs)
+        disabled = kwargs.get("disabled", False)
         self.fields["claimed_level"] = forms.TypedChoiceField(
             label="申报星级", choices=_level_choices(evaluation.campaign), coerce=int, empty_value=None,
-            required=False, disabled=kwargs.get("disabled", False),
+            required=False, disabled=disabled,
         )
+        for criterion, _ in self.criteria:
+            label = f"{criterion.code} {criterion.name}的证明材料"
+            self.fields[f"file_{criterion.code}"] = forms.FileField(
+                label=label, required=False, disabled=disabled, widget=evidence_input(**{"aria-label": label}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        for code, upload in self.uploads():
+            try:
+                check_upload(upload, name=upload.name, size=upload.size)
+            except ValidationError as error:
+                self.add_error(f"file_{code}", error)
+        pressed = self.data.get("upload")  # the upload button pressed: the code of its criterion
+        if f"file_{pressed}" in self.fields and not self.chosen_files():
+            self.add_error(f"file_{pressed}", "请选择要上传的证明材料文件")
+        return data
+
+    def uploads(self) -> list[tuple[str, UploadedFile]]:
+        """(criterion code, file) for every criterion a file was chosen for and passed, in the scheme's order."""
+        chosen = [(criterion.code, self.cleaned_data.get(f"file_{criterion.code}")) for criterion, _ in self.criteria]
+        return [(code, upload) for code, upload in chosen if upload]
+
+    def chosen_files(self) -> list[str]:
+        """The codes of the criteria a file was sent for, whether or not it passed."""
+        return [criterion.code for criterion, _ in self.criteria
+                if self.files.get(self.add_prefix(f"file_{criterion.code}"))]
 
 
 class SuperiorEvaluationForm(ScoresForm):
@@ -218,16 +263,3 @@ class TieDecisionForm(forms.Form):
             self.fields["kept"].choices = [(pk, names.get(pk, str(pk))) for pk in tie.candidates]
         else:
             self.fields["kept"].choices = []
-
-
-class CriterionAttachmentForm(forms.Form):
-    """One evidence file (证明材料) for one criterion of the self-evaluation."""
-
-    criterion = forms.CharField(label="评定内容", max_length=32, widget=forms.HiddenInput)
-    file = forms.FileField(label="证明材料")
-
-    def __init__(self, *args, **kwargs):
-        from xingji.records.attachments import ALLOWED_TEXT, format_size, max_bytes
-
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"{ALLOWED_TEXT}，不超过 {format_size(max_bytes())}"

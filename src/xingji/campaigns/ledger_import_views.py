@@ -15,7 +15,7 @@ from xingji.web.decorators import login_required
 
 
 class LedgerImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）")
+    file = forms.FileField(label="Excel 文件（.xlsx）", widget=forms.FileInput(attrs={"accept": ".xlsx"}))
 
 
 @login_required

@@ -200,6 +200,12 @@ def quota_summary(campaign: Campaign) -> dict[str, Any] | None:
     return run.summary if run is not None and run.summary else None
 
 
+def municipal_pending(campaign: Campaign) -> QuerySet[Evaluation]:
+    """The approved top-level (五星级) evaluations of the campaign not sent to the municipal re-review yet."""
+    return Evaluation.objects.filter(campaign=campaign, state=EvaluationState.APPROVED,
+                                     approved_level=campaign.top_level)
+
+
 # --- notices and objections ---------------------------------------------------------------
 
 

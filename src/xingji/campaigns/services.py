@@ -31,7 +31,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 
 from xingji.audit.services import audit_log
@@ -63,7 +63,7 @@ from xingji.campaigns.models import (
     StarLedgerEntry,
     TieState,
 )
-from xingji.campaigns.selectors import current_levels, latest_run
+from xingji.campaigns.selectors import current_levels, latest_run, municipal_pending
 from xingji.campaigns.workflow import (
     check_campaign,
     check_evaluation,
@@ -132,9 +132,12 @@ def _lock_evaluation(evaluation: Evaluation) -> Evaluation:
     )
 
 
-def _lock_evaluations(campaign: Campaign, **filters: Any) -> list[Evaluation]:
+def _lock_evaluations(
+    campaign: Campaign, among: QuerySet[Evaluation] | None = None, **filters: Any
+) -> list[Evaluation]:
+    """The campaign's evaluations ``among`` a selector's (default all) matching ``filters``, locked, by id."""
     evaluations = list(
-        Evaluation.objects.select_for_update(of=("self",))
+        (Evaluation.objects.all() if among is None else among).select_for_update(of=("self",))
         .select_related("organization")
         .filter(campaign=campaign, **filters)
         .order_by("pk")
@@ -733,6 +736,30 @@ def _stale_after() -> timedelta:
     return timedelta(minutes=getattr(settings, "XINGJI_RATING_RUN_STALE_MINUTES", DEFAULT_RATING_RUN_STALE_MINUTES))
 
 
+def campaign_rate_check(campaign: Campaign) -> RatingRun | None:
+    """Refuse (``TransitionRefused``) unless a campaign-wide rating of ``campaign`` can start now.
+
+    ``campaign_rate`` asks it under its lock; the rating page asks it to offer
+    the button only when it would be accepted, or else to say why. Answers
+    the latest run, which if still active has made no progress for
+    ``XINGJI_RATING_RUN_STALE_MINUTES`` (a fresher one refuses).
+    """
+    check_campaign("rate", campaign)
+    if campaign.notices.exists():
+        raise TransitionRefused(
+            "已发布公示，不能再运行全面评定；异议成立重新考评的组织按考评结果进入补充公示", code="noticed"
+        )
+    not_ready = campaign.evaluations.exclude(state__in=[E.EVALUATED, E.RATED]).count()
+    if not_ready:
+        raise TransitionRefused(f"还有{not_ready}个组织未完成考评或五星级审核，不能运行全面评定", code="not_ready")
+    previous = latest_run(campaign)
+    if previous is not None and previous.is_active:
+        last_progress = previous.heartbeat_at or previous.created_at
+        if timezone.now() - last_progress < _stale_after():
+            raise TransitionRefused(f"全面评定正在运行（已完成{previous.percent}%），请等待结束", code="running")
+    return previous
+
+
 def campaign_rate(*, campaign: Campaign, actor) -> RatingRun:
     """Start the campaign-wide rating (全面评定): every evaluation through the engine with the quotas.
 
@@ -747,20 +774,9 @@ def campaign_rate(*, campaign: Campaign, actor) -> RatingRun:
     with transaction.atomic():
         current = _lock_campaign(campaign)
         access.require_office(actor, current)
-        check_campaign("rate", current)
-        if current.notices.exists():
-            raise TransitionRefused(
-                "已发布公示，不能再运行全面评定；异议成立重新考评的组织按考评结果进入补充公示", code="noticed"
-            )
-        not_ready = current.evaluations.exclude(state__in=[E.EVALUATED, E.RATED]).count()
-        if not_ready:
-            raise TransitionRefused(f"还有{not_ready}个组织未完成考评或五星级审核，不能运行全面评定", code="not_ready")
+        previous = campaign_rate_check(current)
         audit = _Audit(actor)
-        previous = latest_run(current)
-        if previous is not None and previous.is_active:
-            last_progress = previous.heartbeat_at or previous.created_at
-            if timezone.now() - last_progress < _stale_after():
-                raise TransitionRefused(f"全面评定正在运行（已完成{previous.percent}%），请等待结束", code="running")
+        if previous is not None and previous.is_active:  # stale, since the check let it pass
             RatingRun.objects.filter(pk=previous.pk).update(
                 state=RunState.FAILED, error="运行中断（长时间没有进展），已由新的全面评定取代",
                 finished_at=timezone.now())
@@ -1132,7 +1148,7 @@ def municipal_review_send(*, campaign: Campaign, sent_on: date, actor) -> list[M
         access.require_office(actor, current)
         check_campaign("municipal", current)
         _not_in_future(sent_on, "报送日期")
-        evaluations = _lock_evaluations(current, state=E.APPROVED, approved_level=current.top_level)
+        evaluations = _lock_evaluations(current, municipal_pending(current))
         if not evaluations:
             top_name = current.level_name(current.top_level)
             raise TransitionRefused(f"没有待报送复审的{top_name}组织", code="nothing_to_send")

@@ -13,24 +13,24 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import access_organization, visible_organizations
 from xingji.accounts.models import Role
-from xingji.campaigns import access, selectors, services, workflow
+from xingji.campaigns import access, scoring, selectors, services, workflow
 from xingji.campaigns.forms import (
     UPLOAD,
     ApprovalForm,
     CampaignCreateForm,
     CampaignEditForm,
-    CriterionAttachmentForm,
     DirectCheckForm,
     EvaluationFilterForm,
     MunicipalReturnForm,
@@ -42,6 +42,7 @@ from xingji.campaigns.forms import (
     SelfEvaluationForm,
     SuperiorEvaluationForm,
     TieDecisionForm,
+    evidence_help_text,
 )
 from xingji.campaigns.models import (
     Campaign,
@@ -56,7 +57,8 @@ from xingji.campaigns.models import (
 )
 from xingji.orgs.models import Organization
 from xingji.records.attachments import attachment_response
-from xingji.records.selectors import engine_facts
+from xingji.records.kinds import KIND_BY_MODEL
+from xingji.records.selectors import fact_lines
 from xingji.web.decorators import login_required
 from xingji.web.exports import export_stamp, xlsx_response
 from xingji.web.forms import add_service_error
@@ -250,8 +252,12 @@ def campaign_detail(request, pk):
               for value, label in EvaluationState.choices]
     step = Organization.steplen
     ancestor_paths = [node.path[:end] for end in range(len(campaign.root.path), len(node.path), step)]
-    ancestors = list(Organization.objects.filter(path__in=ancestor_paths).order_by("path"))
+    # A crumb links only where ``_node_for`` would let the user go: inside its subtree (one query for all).
+    ancestors = list(Organization.objects.filter(path__in=ancestor_paths).order_by("path").annotate(
+        openable=Exists(visible_organizations(request.user).filter(pk=OuterRef("pk")))))
     chart = _chart(campaign, progress.by_level, progress.by_approved_level)
+    is_office = access.is_office_for(request.user, campaign)
+    allowed = workflow.allowed_campaign_transitions(campaign)
     return render(request, "campaigns/campaign_detail.html", {
         "campaign": campaign,
         "node": node,
@@ -264,8 +270,11 @@ def campaign_detail(request, pk):
         "chart_data": [{"level": row["level"], "name": row["name"], "proposed": row["proposed"],
                         "approved": row["approved"]} for row in chart["rows"]],
         "children": _children_counts(request, campaign, node),
-        "is_office": access.is_office_for(request.user, campaign),
-        "allowed": workflow.allowed_campaign_transitions(campaign),
+        "is_office": is_office,
+        "allowed": allowed,
+        # What ``services.municipal_review_send`` would send: the link only when it is not nothing.
+        "municipal_pending": is_office and "municipal" in allowed and selectors.municipal_pending(campaign).exists(),
+        "top_level_name": campaign.level_name(campaign.top_level),
         "notices": list(campaign.notices.all()),
         "approvals": list(campaign.approvals.all()),
     })
@@ -351,9 +360,15 @@ def rating(request, pk):
                                          prefix=f"tie{tie.pk}")
                  if is_office and tie.state == TieState.OPEN else None}
                 for tie in ties]
+    rate_refusal = ""
+    if is_office:
+        try:
+            services.campaign_rate_check(campaign)
+        except ValidationError as error:
+            rate_refusal = _messages_of(error)
     return render(request, "campaigns/rating.html", {
         "campaign": campaign, "run": run, "summary": selectors.quota_summary(campaign),
-        "ties": tie_rows, "is_office": is_office,
+        "ties": tie_rows, "is_office": is_office, "rate_refusal": rate_refusal,
         "levels": {str(level): campaign.level_name(level) for level in campaign.scheme.level_values()},
     })
 
@@ -395,8 +410,11 @@ def tie_decide(request, pk):
 # --- notices, objections, approval, municipal re-review ----------------------------------------
 
 
-def _office_form(request, pk, form_class, title: str, call, *, success: str, note: str = "", form_kwargs=None):
-    """A form page of the office on a campaign: the form, then one service call."""
+def _office_form(request, pk, form_class, title: str, call, *, success: str, note="", form_kwargs=None):
+    """A form page of the office on a campaign: the form, then one service call.
+
+    ``note``: a text above the form, or a function of the campaign that answers it.
+    """
     campaign = _office_campaign(request, pk)
     form = form_class(request.POST or None, **(form_kwargs(campaign) if form_kwargs else {}))
     if request.method == "POST" and form.is_valid():
@@ -408,7 +426,7 @@ def _office_form(request, pk, form_class, title: str, call, *, success: str, not
             messages.success(request, success)
             return redirect("campaigns:detail", pk=campaign.pk)
     return render(request, "campaigns/form.html", {
-        "title": title, "campaign": campaign, "form": form, "note": note,
+        "title": title, "campaign": campaign, "form": form, "note": note(campaign) if callable(note) else note,
         "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
     })
 
@@ -486,8 +504,16 @@ def municipal_send(request, pk):
     def call(campaign, data):
         services.municipal_review_send(campaign=campaign, sent_on=data["sent_on"], actor=request.user)
 
+    def note(campaign) -> str:
+        top = campaign.level_name(campaign.top_level)
+        names = list(selectors.municipal_pending(campaign).order_by("organization__path")
+                     .values_list("organization__name", flat=True))
+        if not names:
+            return f"没有待报送复审的{top}组织（工委会批准的{top}组织才报送复审）。"
+        return f"全部已批准的{top}组织一并报送（{len(names)}个）：{'、'.join(names)}。"
+
     return _office_form(request, pk, MunicipalSendForm, "报送市委组织部复审", call, success="已报送复审",
-                        note="全部已批准的五星级组织一并报送。")
+                        note=note)
 
 
 @login_required
@@ -522,6 +548,7 @@ def evaluation_detail(request, pk):
         "proposed": campaign.level_name(evaluation.level),
         "approved": campaign.level_name(evaluation.approved_level),
         "can_docx": self_evaluation_docx is not None,
+        "can_pdf": documents is not None and documents.pdf_available(),
     })
 
 
@@ -533,63 +560,93 @@ def _self_initial(evaluation: Evaluation) -> dict:
     return initial
 
 
+def _self_evaluation_save(request, evaluation: Evaluation, form: SelfEvaluationForm) -> tuple[list[str], str]:
+    """Save what the self-evaluation form carries, all or nothing: the draft, a deletion, the files chosen.
+
+    One transaction holds the draft scores, the evidence file asked deleted
+    (``delete``) and the files chosen, so that a refusal of any leaves all as
+    they were. Answers what was done (to tell the user) and the code of the
+    criterion whose evidence button was pressed (to return to it).
+    """
+    user = request.user
+    code = request.POST.get("upload", "")
+    attachment = None
+    if request.POST.get("delete"):
+        attachment = access.access_criterion_attachment(user, evaluation, request.POST["delete"])
+        code = attachment.record.criterion_code
+    done = []
+    with transaction.atomic():
+        services.self_evaluation_save_draft(evaluation=evaluation, scores=form.scores(),
+                                            claimed_level=form.cleaned_data.get("claimed_level"), actor=user)
+        if attachment is not None:
+            services.criterion_attachment_delete(evaluation=evaluation, attachment=attachment, actor=user)
+            done.append(f"已删除证明材料“{attachment.display_name}”")
+        names = []
+        for criterion_code, upload in form.uploads():
+            try:
+                added = services.criterion_attachment_add(evaluation=evaluation, criterion_code=criterion_code,
+                                                          upload=upload, name=upload.name, size=upload.size,
+                                                          actor=user)
+            except ValidationError as error:
+                raise ValidationError({f"file_{criterion_code}": error.messages}) from error
+            names.append(f"“{added.display_name}”")
+        if names:
+            done.append(f"已上传证明材料{'、'.join(names)}")
+    return done, code
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def self_evaluation(request, pk):
-    """The self-evaluation form (自评表): draft, submit; read-only once submitted."""
+    """The self-evaluation form (自评表): scores, evidence files, draft, submit; read-only once submitted.
+
+    Every button of the page submits the one form, the evidence table's
+    upload and delete buttons too: whatever is pressed, the scores typed so
+    far are saved with it, or shown again with the errors. A submission
+    (``action=submit``) follows the save on its own: refused, the draft stays
+    saved.
+    """
     evaluation = access.access_evaluation(request.user, pk)
     access.require_self(request.user, evaluation)
     locked = evaluation.state != EvaluationState.SELF_DRAFT
-    form = SelfEvaluationForm(request.POST if request.method == "POST" and not locked else None,
-                              evaluation=evaluation, initial=_self_initial(evaluation), disabled=locked)
     if request.method == "POST" and locked:
         messages.error(request, "自评已提交，不能修改；如需修改请由上级退回")
         return redirect("campaigns:self_evaluation", pk=evaluation.pk)
-    if request.method == "POST" and form.is_valid():
-        submit = request.POST.get("action") == "submit"
-        try:
-            services.self_evaluation_save_draft(evaluation=evaluation, scores=form.scores(),
-                                                claimed_level=form.cleaned_data.get("claimed_level"),
-                                                actor=request.user)
-            if submit:
-                services.self_evaluation_submit(evaluation=evaluation, actor=request.user)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "自评已提交" if submit else "自评草稿已保存")
-            return redirect("campaigns:self_evaluation", pk=evaluation.pk)
+    posted = request.method == "POST"
+    form = SelfEvaluationForm(request.POST if posted else None, request.FILES if posted else None,
+                              evaluation=evaluation, initial=_self_initial(evaluation), disabled=locked)
+    if posted:
+        saved = False
+        if form.is_valid():
+            submit = request.POST.get("action") == "submit"
+            try:
+                done, code = _self_evaluation_save(request, evaluation, form)
+                saved = True
+                if submit:
+                    services.self_evaluation_submit(evaluation=evaluation, actor=request.user)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, "；".join([*done, "自评已提交" if submit else "自评草稿已保存"]))
+                anchor = f"#evidence-{code}" if f"file_{code}" in form.fields and not submit else ""
+                return redirect(reverse("campaigns:self_evaluation", args=[evaluation.pk]) + anchor)
+        if not saved and form.chosen_files():
+            # A browser never fills a file input again: say so, where each file was chosen.
+            form.add_error(None, "所选的证明材料没有上传：请改正错误后重新选择文件")
+            for code in form.chosen_files():
+                if not form.has_error(f"file_{code}"):
+                    form.add_error(f"file_{code}", "请重新选择文件")
     evidence = selectors.self_evidence(evaluation)
     return render(request, "campaigns/self_evaluation.html", {
         "evaluation": evaluation, "campaign": evaluation.campaign, "form": form, "locked": locked,
         "can_docx": self_evaluation_docx is not None,
-        "evidence": [(criterion, evidence.get(criterion.code, [])) for criterion, _ in form.criteria],
-        "evidence_form": CriterionAttachmentForm(),
+        "evidence": [(criterion, evidence.get(criterion.code, []), form[f"file_{criterion.code}"])
+                     for criterion, _ in form.criteria],
+        "evidence_help": evidence_help_text(),
     })
 
 
-# --- self-evaluation evidence (证明材料 per criterion) ------------------------------------
-
-
-@login_required
-@require_POST
-def criterion_attachment_upload(request, pk):
-    """Upload one evidence file for one criterion; refused (with the reason) unless the draft is the user's own."""
-    evaluation = access.access_evaluation(request.user, pk)
-    access.require_self(request.user, evaluation)
-    form = CriterionAttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "请选择要上传的证明材料文件")
-    else:
-        upload = form.cleaned_data["file"]
-        try:
-            attachment = services.criterion_attachment_add(
-                evaluation=evaluation, criterion_code=form.cleaned_data["criterion"], upload=upload,
-                name=upload.name, size=upload.size, actor=request.user)
-        except ValidationError as error:
-            _refused(request, error)
-        else:
-            messages.success(request, f"已上传证明材料“{attachment.display_name}”")
-    return redirect("campaigns:self_evaluation", pk=evaluation.pk)
+# --- self-evaluation evidence (证明材料 per criterion: added and deleted through the form above) --------
 
 
 @login_required
@@ -598,17 +655,6 @@ def criterion_attachment_download(request, pk, attachment_pk):
     """An evidence file, for anyone who sees the evaluation (its own user, superiors, the office)."""
     evaluation = access.access_evaluation(request.user, pk)
     return attachment_response(access.access_criterion_attachment(request.user, evaluation, attachment_pk))
-
-
-@login_required
-@require_POST
-def criterion_attachment_delete(request, pk, attachment_pk):
-    evaluation = access.access_evaluation(request.user, pk)
-    access.require_self(request.user, evaluation)
-    attachment = access.access_criterion_attachment(request.user, evaluation, attachment_pk)
-    _attempt(request, services.criterion_attachment_delete, evaluation=evaluation, attachment=attachment,
-             actor=request.user, success=f"已删除证明材料“{attachment.display_name}”")
-    return redirect("campaigns:self_evaluation", pk=evaluation.pk)
 
 
 @login_required
@@ -654,6 +700,26 @@ def self_evaluation_return(request, pk):
     return redirect("campaigns:superior_evaluation", pk=evaluation.pk)
 
 
+def _evidence_lines(campaign: Campaign, organization: Organization) -> list[dict]:
+    """The facts the rating reads, in Chinese, each with links to the records behind it.
+
+    The records pages and the organization's page show whatever lies in the
+    user's subtree; a superior's subtree holds the organization.
+    """
+    facts = scoring.organization_facts(campaign, organization)
+    lines = []
+    for line in fact_lines(facts):
+        links = []
+        for model, filters in line.sources if line.count else ():
+            kind = KIND_BY_MODEL[model]
+            query = urlencode({"organization": organization.pk, "year": campaign.year, **filters})
+            links.append((f"查看{kind.label}", f"{reverse('records:list', args=[kind.slug])}?{query}"))
+        if line.field == "election":
+            links.append(("查看换届信息", reverse("orgs:detail", args=[organization.pk])))
+        lines.append({"label": line.label, "value": line.value, "links": links})
+    return lines
+
+
 def _superior_initial(evaluation: Evaluation, scores: dict) -> dict:
     initial = {"innovation_project": evaluation.innovation_project, "comment": evaluation.superior_comment}
     for code, row in scores.items():
@@ -694,7 +760,7 @@ def superior_evaluation(request, pk):
     return render(request, "campaigns/superior_evaluation.html", {
         "evaluation": evaluation, "campaign": campaign, "form": form, "side": side, "preview": preview,
         "self_total": self_total, "claimed": campaign.level_name(evaluation.claimed_level),
-        "facts": engine_facts(evaluation.organization, campaign.year),
+        "evidence_lines": _evidence_lines(campaign, evaluation.organization),
         "return_form": ReasonForm(),
         "can_return": evaluation.state in (EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION),
     })

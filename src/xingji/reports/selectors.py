@@ -59,11 +59,20 @@ def _has_review(evaluation: Evaluation):
         return None
 
 
+def _approved_evaluations(organizations: QuerySet[Organization], year: int) -> QuerySet[Evaluation]:
+    return Evaluation.objects.filter(organization__in=organizations, campaign__year=year, approval__isnull=False,
+                                     approved_level__isnull=False)
+
+
+def has_year_results(organizations: QuerySet[Organization], year: int) -> bool:
+    """Whether ``year_results`` would find anything (what publishing the year needs), in one cheap query."""
+    return _approved_evaluations(organizations, year).exists()
+
+
 def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, YearResult]:
     """{organization id: its result of ``year``} for the approved organizations among ``organizations``; one query."""
     evaluations = (
-        Evaluation.objects.filter(organization__in=organizations, campaign__year=year, approval__isnull=False,
-                                  approved_level__isnull=False)
+        _approved_evaluations(organizations, year)
         .select_related("campaign", "campaign__root", "approval", "organization", "municipal_review")
     )
     chosen: dict[int, Evaluation] = {}

@@ -76,6 +76,20 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def _publication_root(user) -> Organization | None:
+    """The organization over whose subtree the user publishes a year's results: its own, or the tree's root."""
+    return user.organization or Organization.objects.get_first_root_node()
+
+
+def _can_publish(user, year: int, publications) -> bool:
+    """Whether the office may publish ``year`` now: not published yet, and something approved to publish."""
+    if not services.is_office(user) or publications:
+        return False
+    root = _publication_root(user)
+    return root is not None and selectors.has_year_results(
+        Organization.objects.filter(path__startswith=root.path), year)
+
+
 def _head() -> list[str]:
     return documents.export_head(head_hash(), timezone.localtime())
 
@@ -98,14 +112,16 @@ def year_overview(request, year):
     top = selectors.top_results(visible_organizations(user), year)
     plaques = {plaque.organization_id: plaque for plaque in selectors.plaques(user, year)}
     rows = [{"result": result, "plaque": plaques.get(result.organization.pk)} for result in top]
+    publications = list(ResultPublication.objects.filter(year=year, root__in=visible_organizations(user))
+                        .select_related("root"))
     return render(request, "reports/year.html", {
         "year": year, "rows": rows, "plaque_count": len(plaques),
         "missing_plaques": sum(1 for row in rows if row["plaque"] is None),
         "sites": selectors.demonstration_sites(user, year=year),
         "recommendations": selectors.recommendations(user, year=year),
-        "publications": ResultPublication.objects.filter(year=year, root__in=visible_organizations(user))
-        .select_related("root"),
+        "publications": publications,
         "is_office": services.is_office(user),
+        "can_publish": _can_publish(user, year, publications),
     })
 
 
@@ -350,7 +366,7 @@ def assessment_export(request, year):
 def publish(request, year):
     _require_office(request)
     user = request.user
-    root = user.organization or Organization.objects.get_first_root_node()
+    root = _publication_root(user)
     if root is None:
         raise Http404(NOT_FOUND)
     root = access_organization(user, root.pk, write=True)
