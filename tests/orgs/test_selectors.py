@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.factories import ElectionFactory, MemberFactory
-from xingji.orgs.models import LeadershipPosition
+from tests.factories import ElectionFactory, MemberFactory, OrganizationFactory
+from xingji.orgs.models import LeadershipPosition, OrganizationType
 from xingji.orgs.selectors import (
     election_list,
     elections_overdue,
     leadership_team,
     member_list,
+    move_targets,
     organization_ancestors,
     organization_children,
     organization_list,
@@ -77,3 +78,18 @@ def test_it_lists_overdue_elections_longest_overdue_first(tree, office_user, dja
 
     assert codes == [("FIN-1", 366)]
     assert [e.organization.code for e in election_list(user=office_user)] == ["FIN-1", "FIN-2", "EDU-1"]
+
+
+def test_it_offers_as_move_targets_only_the_visible_active_parents_other_than_the_current_one(tree, office_user,
+                                                                                             reviewer):
+    # given an inactive general branch and a general branch under FIN
+    OrganizationFactory(code="GONE", org_type=OrganizationType.GENERAL_BRANCH, parent=tree.root, is_active=False)
+    OrganizationFactory(code="FIN-GB", org_type=OrganizationType.GENERAL_BRANCH, parent=tree.finance)
+
+    # then the office may move FIN-1 under the root, FIN-GB or EDU (tree order), not under FIN (its parent)
+    # nor a branch nor an inactive organization
+    assert [o.code for o in move_targets(user=office_user, organization=tree.finance_1)] == ["ROOT", "FIN-GB", "EDU"]
+    # the reviewer sees only FIN's subtree
+    assert [o.code for o in move_targets(user=reviewer, organization=tree.finance_1)] == ["FIN-GB"]
+    # and FIN's own subtree never takes FIN
+    assert [o.code for o in move_targets(user=office_user, organization=tree.finance)] == ["EDU"]

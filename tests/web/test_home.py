@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import ElectionFactory, MemberFactory
+from tests.factories import ElectionFactory, MemberFactory, OrganizationFactory
 from xingji.orgs.models import LeadershipPosition
 
 
@@ -37,6 +37,28 @@ def test_the_office_sees_its_whole_tree_with_counts_and_totals(login, office_use
                     "EDU": (1, 0, 1), "EDU-1": (2, 1, 1)}
     assert (totals.organizations, totals.branches, totals.members) == (6, 3, 3)
     assert "组织架构" in response.content.decode()
+
+
+def test_the_office_home_counts_organizations_by_type_and_lists_only_the_first_ten_under_its_node(
+        login, office_user, tree):
+    # given 12 more branches directly under the root: 14 organizations under it, 18 in all
+    for number in range(12):
+        OrganizationFactory(name=f"直属支部{number:02d}", code=f"ROOT-{number:02d}", parent=tree.root)
+    MemberFactory.create_batch(2, organization=tree.finance_1)
+
+    response = login(office_user).get("/")
+
+    page = response.content.decode()
+    counts = [(count.label, count.organizations, count.members) for count in response.context["type_counts"]]
+    assert counts == [("党委", 2, 0), ("党总支", 1, 0), ("党支部", 15, 2)]
+    assert [row.organization.code for row in response.context["subordinates"]] == [
+        "FIN", "EDU", *(f"ROOT-{number:02d}" for number in range(8))]
+    assert response.context["subordinates_more"] == 4
+    assert "直属支部07" in page and "直属支部08" not in page
+    # the organizations further down are on the tree page, not on the home page
+    assert "财政局第一支部" not in page
+    assert 'href="/orgs/"' in page and "查看全部组织" in page and "还有 4 个直属下级组织" in page
+    assert 'href="/orgs/?org_type=branch"' in page
 
 
 def test_the_reviewer_sees_only_the_organizations_under_its_node(login, reviewer, tree):

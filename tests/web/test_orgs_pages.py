@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from tests.factories import ElectionFactory, MemberFactory
+from tests.factories import ElectionFactory, MemberFactory, OrganizationFactory
 from xingji.audit.models import AuditEntry
-from xingji.orgs.models import Election, LeadershipPosition, Member, Organization
+from xingji.orgs.models import Election, LeadershipPosition, Member, Organization, OrganizationType
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_it_refuses_a_founding_date_in_the_future(login, reviewer, tree):
     assert form_errors(response) == {"founded": ["日期不能晚于今天"]}
 
 
-def test_it_moves_a_branch_and_offers_no_parent_inside_its_own_subtree(login, office_user, tree):
+def test_it_moves_a_branch_and_offers_neither_its_own_subtree_nor_its_current_parent(login, office_user, tree):
     client = login(office_user)
     page = client.get(f"/orgs/{tree.finance.pk}/move/")
     offered = {organization.code for organization in page.context["form"].fields["new_parent"].queryset}
@@ -97,10 +97,60 @@ def test_it_moves_a_branch_and_offers_no_parent_inside_its_own_subtree(login, of
     into_own_subtree = client.post(f"/orgs/{tree.finance.pk}/move/", {"new_parent": tree.finance_1.pk})
     moved = client.post(f"/orgs/{tree.finance_2.pk}/move/", {"new_parent": tree.education.pk})
 
-    assert offered == {"ROOT", "EDU"}
+    assert offered == {"EDU"}
     assert form_errors(into_own_subtree) == {"new_parent": ["选择一个有效的选项： 该选择不在可用的选项中。"]}
     assert moved.status_code == 302
     assert Organization.objects.get_parent(Organization.objects.get(pk=tree.finance_2.pk)).code == "EDU"
+
+
+MOVE_BUTTON = "调整上级"
+
+
+@pytest.mark.parametrize(("user_fixture", "node", "reason"), [
+    # a branch secretary on its own branch: never re-parents itself
+    ("secretary", "finance_1", "只有上级党组织可以调整该组织的上级"),
+    # a 机关党委 on its own node, the office on the root: their parents are out of their reach
+    ("reviewer", "finance", "只有上级党组织可以调整该组织的上级"),
+    ("office_user", "root", "只有上级党组织可以调整该组织的上级"),
+    # a 机关党委 over a branch, with no other committee or general branch under it to take it
+    ("reviewer", "finance_1", "管辖范围内没有其他可以接收该组织的党委或党总支"),
+], ids=["secretary-own-branch", "reviewer-own-node", "office-root", "reviewer-nowhere-to-go"])
+def test_it_neither_offers_nor_opens_a_move_that_cannot_work(request, login, tree, user_fixture, node, reason):
+    client = login(request.getfixturevalue(user_fixture))
+    organization = getattr(tree, node)
+
+    detail = client.get(f"/orgs/{organization.pk}/").content.decode()
+    page = client.get(f"/orgs/{organization.pk}/move/")
+    posted = client.post(f"/orgs/{organization.pk}/move/", {"new_parent": tree.education.pk})
+
+    assert "编辑" in detail and MOVE_BUTTON not in detail
+    assert (page.status_code, posted.status_code) == (403, 403)
+    assert reason in page.content.decode()
+    assert Organization.objects.get_parent(Organization.objects.get(pk=organization.pk)) == (
+        Organization.objects.get_parent(organization))
+    assert not AuditEntry.objects.filter(action="organization.moved").exists()
+
+
+def test_a_reviewer_moves_a_branch_between_the_parents_inside_its_subtree(login, reviewer, tree):
+    # given a general branch under the reviewer's 机关党委
+    general = OrganizationFactory(name="财政局机关党总支", code="FIN-GB", org_type=OrganizationType.GENERAL_BRANCH,
+                                  parent=tree.finance)
+    client = login(reviewer)
+
+    detail = client.get(f"/orgs/{tree.finance_1.pk}/").content.decode()
+    page = client.get(f"/orgs/{tree.finance_1.pk}/move/")
+    moved = client.post(f"/orgs/{tree.finance_1.pk}/move/", {"new_parent": general.pk})
+
+    assert MOVE_BUTTON in detail
+    assert [organization.code for organization in page.context["form"].fields["new_parent"].queryset] == ["FIN-GB"]
+    assert moved.status_code == 302
+    assert Organization.objects.get_parent(Organization.objects.get(pk=tree.finance_1.pk)).code == "FIN-GB"
+
+
+def test_the_office_sees_the_move_button_below_its_node(login, office_user, tree):
+    detail = login(office_user).get(f"/orgs/{tree.finance_1.pk}/").content.decode()
+
+    assert MOVE_BUTTON in detail
 
 
 def test_it_shows_the_tree_with_member_counts_per_node_and_subtree(login, office_user, tree):

@@ -109,7 +109,9 @@ CASES: dict[str, Case] = {
     "orgs:detail": Case(target="organization"),
     "orgs:create": Case(target="organization", **FORM),
     "orgs:edit": Case(target="organization", **FORM),
-    "orgs:move": Case(target="organization", **FORM),
+    # Moved by a superior with somewhere to move it: the reviewer's FIN holds no second committee or general
+    # branch to take FIN-1, the secretary never re-parents its own branch.
+    "orgs:move": Case(target="organization", who="office", **FORM),
     "orgs:election": Case(target="organization", **FORM),
     "orgs:member_list": Case(target="organization"),
     "orgs:member_export": Case(target="organization"),
@@ -130,9 +132,9 @@ CASES: dict[str, Case] = {
     "records:detail": Case(target="record", kwargs=KIND),
     "records:edit": Case(target="record", kwargs=KIND, **FORM),
     "records:delete": Case(target="record", kwargs=KIND, **FORM),
-    # An empty upload is refused with the record page again, as a 400.
+    # An empty upload is refused back on the record page (a redirect with an error message).
     "records:attachment_upload": Case(target="record", kwargs=KIND, get="none", post="write",
-                                      post_answers=frozenset({400})),
+                                      post_answers=frozenset({302})),
     "records:attachment": Case(target="attachment", kwargs=KIND),
     "records:attachment_delete": Case(target="attachment", kwargs=KIND, get="none", post="write"),
     # Public notices (公示) and objections: no login; a notice has no inside or outside.
@@ -174,13 +176,9 @@ CASES.update({
     "campaigns:self_evaluation_pdf": Case(target="evaluation", get_answers=frozenset({503})),
     "campaigns:self_return": Case(target="evaluation", who="superior", get="none", post="write",
                                   post_answers=frozenset({302})),
-    # Evidence files of the self-evaluation: added and deleted by the organization's own user only (an
-    # empty upload is refused with a message, back on the form), downloaded by anyone who sees the evaluation.
-    "campaigns:criterion_attachment_upload": Case(target="evaluation", who="self", get="none", post="write",
-                                                  post_answers=frozenset({302})),
+    # Evidence files of the self-evaluation: added and deleted through the self-evaluation form (its own
+    # user only), downloaded by anyone who sees the evaluation.
     "campaigns:criterion_attachment": Case(target="criterion_attachment"),
-    "campaigns:criterion_attachment_delete": Case(target="criterion_attachment", who="self", get="none",
-                                                  post="write", post_answers=frozenset({302})),
     "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
     "campaigns:review": Case(target="evaluation", who="office", **FORM),
     "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),

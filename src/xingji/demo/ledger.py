@@ -17,13 +17,28 @@ import random
 from datetime import date, timedelta
 
 from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
 
 from xingji.accounts.models import Role, User
+from xingji.common.pdf import PdfFontMissing, cjk_font
 from xingji.ledger import services
 from xingji.ledger.models import ImprovementPlan, ItemSource, ItemState, RectificationItem
 from xingji.orgs.models import Organization, OrganizationType
 
-EVIDENCE = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+EVIDENCE_NAME = "整改佐证材料.pdf"
+EVIDENCE_LINES = (
+    "整改佐证材料（演示）",
+    "本文件由演示数据自动生成，用于展示申请销账时上传的佐证材料。",
+    "实际使用时，请上传会议记录、照片、制度文件等真实材料。",
+)
+#: The same note where no Chinese font is installed (``xingji.common.pdf``).
+EVIDENCE_LINES_ASCII = (
+    "Rectification evidence (demo)",
+    "Generated with the demo data to show the evidence uploaded with a closing request.",
+    "In real use, upload the minutes, photos or rules that show the rectification.",
+)
 
 PROBLEMS = {
     ItemSource.SELF: ("“三会一课”记录不完整，部分支部委员会会议未记录议题", "按月补齐会议记录，指定组织委员专人负责",
@@ -37,8 +52,24 @@ PROBLEMS = {
 }
 
 
-def _evidence():
-    return [(io.BytesIO(EVIDENCE), "整改佐证材料.pdf", len(EVIDENCE))]
+def evidence_pdf() -> bytes:
+    """A one-page A4 PDF with a short note, in Chinese when the Chinese font is installed, in English otherwise."""
+    try:
+        font, lines = cjk_font(), EVIDENCE_LINES
+    except PdfFontMissing:
+        font, lines = "Helvetica", EVIDENCE_LINES_ASCII
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setTitle(lines[0])
+    _, height = A4
+    pdf.setFont(font, 18)
+    pdf.drawString(25 * mm, height - 35 * mm, lines[0])
+    pdf.setFont(font, 11)
+    for index, line in enumerate(lines[1:]):
+        pdf.drawString(25 * mm, height - (50 + 8 * index) * mm, line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
 
 
 def _secretary(organization: Organization) -> User | None:
@@ -69,6 +100,11 @@ class _Loader:
         # The services refuse a deadline before the real today, whatever day the demo is drawn for.
         self.deadline_base = max(today, timezone.localdate())
         self.office = User.objects.get(username="office")
+        # Drawn once: every closing request of the demo attaches a copy of the same file.
+        self.evidence_content = evidence_pdf()
+
+    def evidence_files(self):
+        return [(io.BytesIO(self.evidence_content), EVIDENCE_NAME, len(self.evidence_content))]
 
     def load(self) -> None:
         subtree = Organization.objects.filter(path__startswith=self.root.path, is_active=True).order_by("path")
@@ -127,21 +163,22 @@ class _Loader:
         self.open(branch, ItemSource.SELF, secretary, days=10)
         self.open(branch, ItemSource.INSPECTION, reviewer, days=45, note=f"{self.today.year}年督导检查")
         closing = self.open(branch, ItemSource.RECHECK, reviewer, days=20, note=f"{self.today.year}年复检")
-        services.item_request_close(item=closing, evidence="已逐人核对并补齐政审材料。", uploads=_evidence(),
+        services.item_request_close(item=closing, evidence="已逐人核对并补齐政审材料。", uploads=self.evidence_files(),
                                     actor=secretary)
         refused = self.open(branch, ItemSource.CRITICISM, self.office, days=30, note="市直工委通报〔2026〕2号")
-        refused = services.item_request_close(item=refused, evidence="已收缴。", uploads=_evidence(), actor=secretary)
+        refused = services.item_request_close(item=refused, evidence="已收缴。", uploads=self.evidence_files(),
+                                              actor=secretary)
         services.item_refuse_close(item=refused, comment="请补充党费收缴明细和公示照片。", actor=self.office)
         closed = self.open(branch, ItemSource.OBJECTION, self.office, days=15, note="公示异议")
-        closed = services.item_request_close(item=closed, evidence="已建立联系户制度并开展走访。", uploads=_evidence(),
-                                             actor=secretary)
+        closed = services.item_request_close(item=closed, evidence="已建立联系户制度并开展走访。",
+                                             uploads=self.evidence_files(), actor=secretary)
         services.item_confirm_close(item=closed, actor=reviewer)
         for sister in branches[1:3]:
             sister_secretary = _secretary(sister)
             if sister_secretary is not None:
                 item = self.open(sister, ItemSource.INSPECTION, reviewer, days=25)
-                services.item_request_close(item=item, evidence="已制定季度主题党日计划。", uploads=_evidence(),
-                                            actor=sister_secretary)
+                services.item_request_close(item=item, evidence="已制定季度主题党日计划。",
+                                            uploads=self.evidence_files(), actor=sister_secretary)
 
     def elsewhere(self, branches) -> None:
         """One item of every source in every state, a few submitted plans, and overdue items carried over."""
@@ -160,7 +197,7 @@ class _Loader:
             item = self.open(branch, source, superior, days=self.rng.randint(5, 60))
             if state == ItemState.OPEN:
                 continue
-            item = services.item_request_close(item=item, evidence="已按要求整改。", uploads=_evidence(),
+            item = services.item_request_close(item=item, evidence="已按要求整改。", uploads=self.evidence_files(),
                                                actor=secretary)
             if state == ItemState.CLOSED:
                 services.item_confirm_close(item=item, actor=superior)

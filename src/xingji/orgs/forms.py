@@ -19,7 +19,8 @@ from xingji.orgs.models import (
     Organization,
     TermLength,
 )
-from xingji.orgs.services import BRANCH_TYPES, ORGANIZATION_UPDATABLE_FIELDS
+from xingji.orgs.selectors import move_targets
+from xingji.orgs.services import ORGANIZATION_UPDATABLE_FIELDS
 from xingji.web.forms import DateInput, OrganizationChoiceField
 
 
@@ -39,15 +40,8 @@ class OrganizationMoveForm(forms.Form):
 
     def __init__(self, *args, user, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        # Neither the organization's own subtree nor a branch can take it in;
-        # the service checks again under its lock.
-        self.fields["new_parent"].queryset = (
-            visible_organizations(user)
-            .exclude(path__startswith=organization.path)
-            .exclude(org_type__in=BRANCH_TYPES)
-            .filter(is_active=True)
-            .order_by("path")
-        )
+        # The service checks the target again under its lock.
+        self.fields["new_parent"].queryset = move_targets(user=user, organization=organization)
 
 
 class MemberForm(forms.ModelForm):
@@ -111,5 +105,6 @@ class ImportKind(models.TextChoices):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="文件", help_text="Excel（.xlsx）或 CSV 文件，列名同导入模板；有任何错误时整份文件都不导入"
+        label="文件", widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
+        help_text="Excel（.xlsx）或 CSV 文件，列名同导入模板；有任何错误时整份文件都不导入",
     )

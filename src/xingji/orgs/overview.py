@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from xingji.orgs.models import Election, Organization
+from xingji.orgs.models import Election, Organization, OrganizationType
 from xingji.orgs.services import BRANCH_TYPES
 
 #: An election falling due within this many days is shown as coming due (换届提醒).
@@ -121,6 +121,27 @@ def totals(rows: Iterable[TreeRow]) -> Totals:
         overdue=sum(1 for row in rows if row.election.code == "overdue"),
         due_soon=sum(1 for row in rows if row.election.code == "due_soon"),
     )
+
+
+@dataclass(frozen=True)
+class TypeCount:
+    """How many organizations of one type, and their own members."""
+
+    org_type: str
+    label: str
+    organizations: int
+    members: int
+
+
+def type_counts(rows: Iterable[TreeRow]) -> list[TypeCount]:
+    """The organizations by type (党委, 党总支, 党支部…), in the types' order; types with none are left out."""
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        count = counts.setdefault(row.organization.org_type, [0, 0])
+        count[0] += 1
+        count[1] += row.members
+    return [TypeCount(org_type, label, *counts[org_type])
+            for org_type, label in OrganizationType.choices if org_type in counts]
 
 
 def due_rows(rows: Iterable[TreeRow]) -> list[TreeRow]:

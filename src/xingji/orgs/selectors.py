@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from xingji.accounts.access import visible_elections, visible_members, visible_organizations
 from xingji.orgs.models import Election, LeadershipPosition, Member, Organization
+from xingji.orgs.services import BRANCH_TYPES
 
 LEADERSHIP_ORDER = [
     LeadershipPosition.SECRETARY,
@@ -65,6 +66,25 @@ def organization_ancestors(*, user, organization: Organization) -> QuerySet[Orga
     steplen = Organization.steplen
     paths = [organization.path[:end] for end in range(steplen, len(organization.path), steplen)]
     return visible_organizations(user).filter(path__in=paths).order_by("depth")
+
+
+def move_targets(*, user, organization: Organization) -> QuerySet[Organization]:
+    """The new parents the user can move the organization under, in tree order.
+
+    The active, non-branch organizations the user can see, outside the
+    organization's own subtree (what ``services.check_move`` accepts), less
+    the current parent, where a move would change nothing. The move form
+    offers exactly these, and the move page is offered only when there is one.
+    """
+    targets = (
+        visible_organizations(user)
+        .exclude(path__startswith=organization.path)
+        .exclude(org_type__in=BRANCH_TYPES)
+        .filter(is_active=True)
+    )
+    if organization.depth > 1:
+        targets = targets.exclude(path=organization.path[: -Organization.steplen])
+    return targets.order_by("path")
 
 
 def member_list(

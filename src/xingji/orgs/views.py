@@ -18,7 +18,14 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from xingji.accounts.access import READ_ONLY, access_member, access_organization, can_write, visible_organizations
+from xingji.accounts.access import (
+    READ_ONLY,
+    access_member,
+    access_organization,
+    can_write,
+    is_superior_of,
+    visible_organizations,
+)
 from xingji.orgs.exports import export_members, export_organizations
 from xingji.orgs.forms import (
     ElectionForm,
@@ -38,7 +45,13 @@ from xingji.orgs.imports import (
 )
 from xingji.orgs.models import Election, Member, Organization
 from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, election_state, totals, tree_rows
-from xingji.orgs.selectors import leadership_team, member_list, organization_ancestors, organization_list
+from xingji.orgs.selectors import (
+    leadership_team,
+    member_list,
+    move_targets,
+    organization_ancestors,
+    organization_list,
+)
 from xingji.orgs.services import (
     BRANCH_TYPES,
     check_can_have_children,
@@ -114,6 +127,7 @@ def organization_detail(request, pk):
         "members": list(member_list(user=request.user, organization=organization)[:DETAIL_MEMBERS]),
         "detail_members": DETAIL_MEMBERS,
         "can_write": can_write(request.user),
+        "can_move": not _move_refusal(request.user, organization),
         "can_have_children": organization.org_type not in BRANCH_TYPES and organization.is_active,
     })
 
@@ -158,10 +172,30 @@ def organization_edit(request, pk):
                       cancel_url=reverse("orgs:detail", args=[organization.pk]))
 
 
+def _move_refusal(user, organization: Organization) -> str:
+    """Why the user may not move the organization, or "" when the user may: the button and the page agree.
+
+    Restructuring is the superiors' work (the office, a 机关党委/党总支 within
+    its subtree, a superuser): no account re-parents its own node, whose
+    parent lies outside the account's subtree. There must also be somewhere
+    to move it to (``selectors.move_targets``, the form's very choices).
+    """
+    if not can_write(user):
+        return READ_ONLY
+    if not is_superior_of(user, organization.pk):
+        return "只有上级党组织可以调整该组织的上级；本组织不能调整自己的隶属关系"
+    if not move_targets(user=user, organization=organization).exists():
+        return "管辖范围内没有其他可以接收该组织的党委或党总支，无法调整上级"
+    return ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_move_view(request, pk):
     organization = access_organization(request.user, pk, write=True)
+    refusal = _move_refusal(request.user, organization)
+    if refusal:
+        raise PermissionDenied(refusal)
     form = OrganizationMoveForm(_bound(request), user=request.user, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:

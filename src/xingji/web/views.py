@@ -1,9 +1,10 @@
 """The home page, one per role.
 
-* committee office, reviewer, inspector (and a superuser): the tree of the
-  user's subtree with member counts per node and per subtree, the totals,
-  and the elections overdue or coming due; the inspector's page has no
-  editing links;
+* committee office, reviewer, inspector (and a superuser): the totals of
+  the user's subtree, its organizations counted by type, and the first
+  ``HOME_ORGANIZATION_LINES`` organizations directly under the user's node
+  with their subtree's members — the whole tree, with search and pages, is
+  ``orgs:tree``; the inspector's page has no editing links;
 * branch secretary: the branch itself — members, leadership team, the
   election's due date.
 
@@ -28,7 +29,7 @@ from xingji.accounts.access import can_write
 from xingji.accounts.models import Role
 from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
-from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, totals, tree_rows
+from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, totals, tree_rows, type_counts
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
 from xingji.web.decorators import login_required
 from xingji.web.due import SECTION_LABELS, due_for, due_total, remember_counts
@@ -36,6 +37,8 @@ from xingji.web.pagination import paginate
 
 #: What is due, on the home page: this many lines, then a link to the full list.
 HOME_DUE_LINES = 10
+#: The organizations directly under the user's node, on the home page: this many, then a link to the tree.
+HOME_ORGANIZATION_LINES = 10
 
 
 def _due(request, today) -> list:
@@ -52,12 +55,16 @@ def home(request):
     today = timezone.localdate()
     rows = tree_rows(organization_list(user=user), today)
     due_items = _due(request, today)
+    subordinates = [row for row in rows if row.level == 1]
     context = {
         "due_items": due_items[:HOME_DUE_LINES],
         "due_count": len(due_items),
         "due_more": max(0, len(due_items) - HOME_DUE_LINES),
         "rows": rows,
         "totals": totals(rows),
+        "type_counts": type_counts(rows),
+        "subordinates": subordinates[:HOME_ORGANIZATION_LINES],
+        "subordinates_more": max(0, len(subordinates) - HOME_ORGANIZATION_LINES),
         "due": due_rows(rows),
         "due_soon_days": DUE_SOON_DAYS,
         "can_write": can_write(user),
