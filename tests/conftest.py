@@ -13,6 +13,7 @@ The tree (codes in brackets)::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,18 @@ def inspector(tree) -> User:
 @pytest.fixture
 def superuser(db) -> User:
     return SuperuserFactory(username="admin")
+
+
+@pytest.fixture
+def attachments_root(settings, tmp_path) -> Path:
+    """Uploaded files go to a scratch folder, never the user's data directory (packages and modules that
+    upload make it autouse)."""
+    root = tmp_path / "attachments"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": root, "base_url": None},
+        },
+    }
+    return root

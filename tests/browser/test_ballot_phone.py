@@ -8,17 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM, TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS
 from tests.campaigns.steps import evaluation_of
 from tests.factories import MemberFactory
 from xingji.campaigns import services as campaign_services
 from xingji.surveys import codes, services
 from xingji.surveys.models import Ballot
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded",
-)
 
 PHONE = {"width": 360, "height": 740}
 

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.test_roles_in_browser import log_in
 from tests.campaigns.steps import CODES, YEAR, Clock, evaluation_of, force_evaluated
 from tests.factories import MemberFactory
@@ -33,11 +32,6 @@ from tests.surveys.conftest import answers
 from xingji.campaigns import services
 from xingji.campaigns.models import CampaignState, EvaluationState, ObjectionState
 from xingji.surveys import services as survey_services
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded",
-)
 
 E = EvaluationState
 RECEIPT = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$")

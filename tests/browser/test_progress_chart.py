@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.test_roles_in_browser import log_in
 from tests.campaigns.steps import YEAR
 from xingji.campaigns import services
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium (/usr/bin/chromium) is not installed")
 
 
 def test_it_draws_the_level_chart_with_echarts(page: Page, tree, office_user):

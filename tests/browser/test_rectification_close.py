@@ -13,28 +13,17 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.test_roles_in_browser import log_in
 from xingji.ledger import services
 from xingji.ledger.models import ItemSource, ItemState, RectificationItem
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded",
-)
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def attachments_root(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "attachments", "base_url": None},
-        },
-    }
+def attachments_root(attachments_root):
+    """Every test here uploads into the scratch folder of ``tests/conftest.py``."""
+    return attachments_root
 
 
 def count(page: Page, name: str):

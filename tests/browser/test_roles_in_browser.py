@@ -22,15 +22,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.factories import PASSWORD, MemberFactory
 from xingji.orgs.models import LeadershipPosition, MemberStatus
 from xingji.orgs.services import member_create, member_update
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded",
-)
 
 ALL_ORGANIZATIONS = [
     "市直工委", "财政局机关党委", "财政局第一支部", "财政局第二支部", "教育局机关党总支", "教育局第一支部",

@@ -11,29 +11,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.test_roles_in_browser import log_in
 from tests.campaigns.steps import YEAR, evaluation_of
 from xingji.campaigns import services
 from xingji.campaigns.models import CriterionScore, ScorePart
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded",
-)
-
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def attachments_root(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "attachments", "base_url": None},
-        },
-    }
+def attachments_root(attachments_root):
+    """Every test here uploads into the scratch folder of ``tests/conftest.py``."""
+    return attachments_root
 
 
 def test_uploading_and_deleting_evidence_keep_the_scores_typed(new_page, tree, office_user, secretary, tmp_path):

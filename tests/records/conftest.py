@@ -10,17 +10,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def attachments_root(settings, tmp_path) -> Path:
-    """Attachments go to a scratch folder, never the user's data directory."""
-    root = tmp_path / "attachments"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": root, "base_url": None},
-        },
-    }
-    return root
+def attachments_root(attachments_root):
+    """Every test here uploads into the scratch folder of ``tests/conftest.py``."""
+    return attachments_root
 
 
 def stored_files(root: Path) -> list[Path]:

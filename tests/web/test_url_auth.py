@@ -228,14 +228,9 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def attachments_root(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "attachments", "base_url": None},
-        },
-    }
+def attachments_root(attachments_root):
+    """Every test here uploads into the scratch folder of ``tests/conftest.py``."""
+    return attachments_root
 
 
 @pytest.fixture(autouse=True)
