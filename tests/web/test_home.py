@@ -74,8 +74,9 @@ def test_the_office_sees_overdue_and_coming_due_elections_first(login, office_us
 
     response = login(office_user).get("/")
 
-    due = [(row.organization.code, row.election.code) for row in response.context["due"]]
-    assert due == [("FIN-1", "overdue"), ("FIN-2", "due_soon")]
+    due = [(item.kind, item.title.split("：")[0]) for item in response.context["due_items"]
+           if item.kind in ("换届已逾期", "换届即将到期")]
+    assert due == [("换届已逾期", "财政局第一支部"), ("换届即将到期", "财政局第二支部")]
     assert response.context["totals"].overdue == 1
 
 

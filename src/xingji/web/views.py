@@ -29,7 +29,7 @@ from xingji.accounts.access import can_write
 from xingji.accounts.models import Role
 from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
-from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, totals, tree_rows, type_counts
+from xingji.orgs.overview import election_of, totals, tree_rows, type_counts
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
 from xingji.web.decorators import login_required
 from xingji.web.due import SECTION_LABELS, due_for, due_total, remember_counts
@@ -65,8 +65,6 @@ def home(request):
         "type_counts": type_counts(rows),
         "subordinates": subordinates[:HOME_ORGANIZATION_LINES],
         "subordinates_more": max(0, len(subordinates) - HOME_ORGANIZATION_LINES),
-        "due": due_rows(rows),
-        "due_soon_days": DUE_SOON_DAYS,
         "can_write": can_write(user),
         "today": today,
         "ledger_counts": item_counts(user, today),
