@@ -270,8 +270,10 @@ SESSION_COOKIE_HTTPONLY = True
 
 # Roles whose users must pass a TOTP second factor (django-otp) even before
 # enrolling a device; a user with a confirmed device always must. Empty by
-# default: the second factor is optional, as the design says.
-XINGJI_OTP_REQUIRED_ROLES: list[str] = []
+# default: the second factor is optional, as the design says. Role codes,
+# comma-separated (e.g. committee_office); an unknown code stops the start
+# (``xingji.accounts.checks``).
+XINGJI_OTP_REQUIRED_ROLES = env_list("XINGJI_OTP_REQUIRED_ROLES", [])
 OTP_TOTP_ISSUER = "星级创建管理平台"
 
 # --- HTTPS, cookies, headers ------------------------------------------------------
