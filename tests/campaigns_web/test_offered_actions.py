@@ -1,4 +1,4 @@
-"""Actions offered only when they can succeed: the rating run and the municipal re-review send.
+"""Actions offered only when they can succeed: the rating run, the municipal re-review send and its result.
 
 Each page asks the very check the service makes (``services.campaign_rate_check``,
 ``selectors.municipal_pending``), so that a button is never one the service would refuse.
@@ -87,6 +87,8 @@ def test_the_municipal_send_is_not_offered_without_an_approved_five_star(
     content = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
     assert reverse("campaigns:municipal_send", args=[campaign.pk]) not in content
     assert "报送市委组织部复审：没有待报送复审的五星级组织" in content
+    # nor a result to record, since nothing was sent
+    assert reverse("campaigns:municipal_return", args=[campaign.pk]) not in content
     # and the send page, reached directly, says so before anything is posted
     page = client.get(reverse("campaigns:municipal_send", args=[campaign.pk])).content.decode()
     assert "没有待报送复审的五星级组织（工委会批准的五星级组织才报送复审）。" in page
@@ -113,3 +115,9 @@ def test_the_municipal_send_is_offered_with_the_five_stars_it_will_send(
     content = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
     assert send not in content and "没有待报送复审的五星级组织" in content
     assert reverse("campaigns:municipal_return", args=[campaign.pk]) in content
+
+    # once its result is recorded, there is no result left to record
+    review = campaign.evaluations.get(organization__code="FIN-1").municipal_review
+    services.municipal_review_return(review=review, returned_on=clock.today, result="confirmed", actor=office_user)
+    content = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    assert reverse("campaigns:municipal_return", args=[campaign.pk]) not in content

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from xingji.accounts.access import visible_organizations
+from xingji.campaigns import selectors
 from xingji.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -244,8 +245,7 @@ class MunicipalReturnForm(forms.Form):
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["review"].queryset = (
-            MunicipalReview.objects.filter(evaluation__campaign=campaign, returned_on__isnull=True)
-            .select_related("evaluation__organization")
+            selectors.municipal_outstanding(campaign).select_related("evaluation__organization")
         )
         self.fields["result_level"].choices = _level_choices(campaign)
 

@@ -23,6 +23,7 @@ from xingji.campaigns.models import (
     CriterionScore,
     Evaluation,
     EvaluationState,
+    MunicipalReview,
     Notice,
     NoticeEntry,
     NoticeState,
@@ -198,6 +199,11 @@ def quota_summary(campaign: Campaign) -> dict[str, Any] | None:
     """The latest campaign-wide rating's distribution against the scheme's quotas (None before any)."""
     run = latest_run(campaign)
     return run.summary if run is not None and run.summary else None
+
+
+def municipal_outstanding(campaign: Campaign) -> QuerySet[MunicipalReview]:
+    """The campaign's re-reviews sent to the municipal organization department and not returned yet."""
+    return MunicipalReview.objects.filter(evaluation__campaign=campaign, returned_on__isnull=True)
 
 
 def municipal_pending(campaign: Campaign) -> QuerySet[Evaluation]:

@@ -274,6 +274,8 @@ def campaign_detail(request, pk):
         "allowed": allowed,
         # What ``services.municipal_review_send`` would send: the link only when it is not nothing.
         "municipal_pending": is_office and "municipal" in allowed and selectors.municipal_pending(campaign).exists(),
+        "municipal_outstanding": (is_office and "municipal" in allowed
+                                  and selectors.municipal_outstanding(campaign).exists()),
         "top_level_name": campaign.level_name(campaign.top_level),
         "notices": list(campaign.notices.all()),
         "approvals": list(campaign.approvals.all()),
