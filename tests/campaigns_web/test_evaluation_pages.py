@@ -227,7 +227,7 @@ def test_it_shows_the_evidence_facts_in_chinese_with_links_to_their_records(
     lines = _facts_card(client.get(reverse("campaigns:superior_evaluation", args=[evaluation.pk])).content.decode())
 
     # then every fact has a Chinese label and a readable value, and nothing raw is left
-    records = f"organization={tree.finance_1.pk}&year={YEAR}"
+    records = f"organization={tree.finance_1.pk}&scope=own&year={YEAR}"
     assert lines == [
         ("表彰及署名文章", "市级 1 项 · 查看表彰及署名文章", [f"/records/commendations/?{records}"]),
         ("党建创新", "无", []),

@@ -143,6 +143,20 @@ def test_it_lists_only_the_subtree_with_search_and_filters(login, reviewer, tree
     assert "省级" in province.content.decode()
 
 
+def test_it_narrows_to_the_organization_itself_on_request(login, reviewer, tree):
+    # What an evaluation's facts link to: the records its rating reads, not its branches' too.
+    CommendationFactory(organization=tree.finance, title="机关党委的表彰")
+    CommendationFactory(organization=tree.finance_1, title="支部的表彰")
+    client = login(reviewer)
+
+    subtree = client.get(url("list", "commendations"), {"organization": tree.finance.pk})
+    own = client.get(url("list", "commendations"), {"organization": tree.finance.pk, "scope": "own"})
+
+    assert sorted(record.title for record, _ in subtree.context["rows"]) == ["支部的表彰", "机关党委的表彰"]
+    assert [record.title for record, _ in own.context["rows"]] == ["机关党委的表彰"]
+    assert '<option value="own" selected>仅本组织</option>' in own.content.decode()
+
+
 def test_a_year_without_records_still_filters_the_list(login, reviewer, tree):
     # A link from an evaluation's facts names the campaign's year, which may have no record of this kind.
     CommendationFactory(organization=tree.finance_1, title="优秀党支部", level="city")

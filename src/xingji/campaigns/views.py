@@ -714,7 +714,7 @@ def _evidence_lines(campaign: Campaign, organization: Organization) -> list[dict
         links = []
         for model, filters in line.sources if line.count else ():
             kind = KIND_BY_MODEL[model]
-            query = urlencode({"organization": organization.pk, "year": campaign.year, **filters})
+            query = urlencode({"organization": organization.pk, "scope": "own", "year": campaign.year, **filters})
             links.append((f"查看{kind.label}", f"{reverse('records:list', args=[kind.slug])}?{query}"))
         if line.field == "election":
             links.append(("查看换届信息", reverse("orgs:detail", args=[organization.pk])))

@@ -60,6 +60,7 @@ class FilterForm(forms.Form):
     organization = forms.ModelChoiceField(
         label="党组织", required=False, queryset=None, empty_label="全部（含下级）", to_field_name="pk"
     )
+    scope = forms.ChoiceField(label="范围", required=False, choices=[("", "含下级组织"), ("own", "仅本组织")])
 
     def __init__(self, *args, kind: RecordKind, user, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,6 +92,7 @@ class FilterForm(forms.Form):
             "search": data.get("q") or "",
             "year": data.get("year"),
             "organization": data.get("organization"),
+            "own_only": data.get("scope") == "own",
             "filters": {name: data.get(name) for name in self.filter_names},
         }
 

@@ -65,15 +65,19 @@ def record_list(
     organization: Organization | None = None,
     search_fields: tuple[str, ...] = (),
     filters: Mapping[str, Any] | None = None,
+    own_only: bool = False,
 ) -> QuerySet:
     """The user's records of ``model``, newest first, with ``organization`` joined and ``attachment_count``.
 
-    ``organization`` narrows to that organization's subtree; ``search``
+    ``organization`` narrows to that organization's subtree, or to the
+    organization itself with ``own_only`` (what its rating reads); ``search``
     matches the organization's name or code, or any of ``search_fields``;
     ``filters`` maps a field to the value it must have (None: no filter).
     """
     records = visible_records(user, model)
-    if organization is not None:
+    if organization is not None and own_only:
+        records = records.filter(organization=organization)
+    elif organization is not None:
         records = records.filter(organization__path__startswith=organization.path)
     if year is not None:
         records = records.filter(date__year=year)
