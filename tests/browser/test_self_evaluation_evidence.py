@@ -61,3 +61,14 @@ def test_uploading_and_deleting_evidence_keep_the_scores_typed(new_page, tree, o
     scores = dict(CriterionScore.objects.filter(evaluation=fin_1, part=ScorePart.SELF, score__isnull=False)
                   .values_list("criterion_code", "score"))
     assert {code: str(score) for code, score in scores.items()} == {"1": "8.00", "2": "7.50"}
+
+    # when a score above the maximum is saved from there (the address still ends in #evidence-3)
+    expect(page).to_have_url(re.compile(r"/self/#evidence-3$"))
+    page.locator("#id_score_4").fill("15")
+    page.get_by_role("button", name="保存草稿").click()
+
+    # then the page opens at its top, not at the evidence row, so the error is in view
+    expect(page).to_have_url(re.compile(r"/self/$"))
+    error = page.locator("#id_score_4").locator("xpath=..").get_by_role("alert")
+    expect(error).to_have_text("确保该值小于或等于10.00。")
+    expect(error).to_be_in_viewport()
