@@ -121,3 +121,32 @@ def test_the_municipal_send_is_offered_with_the_five_stars_it_will_send(
     services.municipal_review_return(review=review, returned_on=clock.today, result="confirmed", actor=office_user)
     content = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
     assert reverse("campaigns:municipal_return", args=[campaign.pk]) not in content
+
+
+def test_the_notice_and_the_approval_are_offered_only_with_organizations_to_take(
+    client, campaign, office_user, clock, django_capture_on_commit_callbacks
+):
+    detail = reverse("campaigns:detail", args=[campaign.pk])
+    publish = reverse("campaigns:notice_publish", args=[campaign.pk])
+    approve = reverse("campaigns:approve", args=[campaign.pk])
+    client.force_login(office_user)
+
+    # an open campaign before its rating: nothing to notice, and the page says what it waits for
+    content = client.get(detail).content.decode()
+    assert publish not in content and "发布公示：全面评定完成后，已评定的组织方可公示" in content
+
+    # rated: the notice is offered
+    _evaluate_all(campaign)
+    run_rating(campaign, office_user, django_capture_on_commit_callbacks)
+    assert f'href="{publish}"' in client.get(detail).content.decode()
+
+    # on notice: nothing to approve until the notice has passed
+    services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    clock.advance(10)
+    services.notice_close(notice=Notice.objects.get(), actor=office_user)
+    content = client.get(detail).content.decode()
+    assert f'href="{approve}"' in content and publish not in content
+
+    # approved: nothing left to approve
+    services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="3号", actor=office_user)
+    assert approve not in client.get(detail).content.decode()

@@ -276,6 +276,9 @@ def campaign_detail(request, pk):
         "municipal_pending": is_office and "municipal" in allowed and selectors.municipal_pending(campaign).exists(),
         "municipal_outstanding": (is_office and "municipal" in allowed
                                   and selectors.municipal_outstanding(campaign).exists()),
+        # The whole campaign's states (the progress above may be a node's): what a notice or an approval would take.
+        "campaign_states": (dict(campaign.evaluations.order_by().values_list("state").annotate(n=Count("id")))
+                            if is_office and ("publish" in allowed or "approve" in allowed) else {}),
         "top_level_name": campaign.level_name(campaign.top_level),
         "notices": list(campaign.notices.all()),
         "approvals": list(campaign.approvals.all()),
