@@ -71,9 +71,11 @@ def test_it_shows_only_the_office_actions_the_state_allows(client, tree, office_
     client.force_login(office_user)
     content = client.get(reverse("campaigns:detail", args=[created.pk])).content.decode()
     for code, url in _action_urls(created).items():
-        # Sending to the municipal re-review needs approved five-star results besides the state (below).
-        allowed = state in CAMPAIGN_TRANSITIONS[code].sources and code != "municipal"
+        # Besides the state, a notice needs rated organizations, an approval organizations whose notice has
+        # passed, the municipal re-review approved five-star results (test_offered_actions.py): none here.
+        allowed = state in CAMPAIGN_TRANSITIONS[code].sources and code not in ("publish", "approve", "municipal")
         assert (f'"{url}"' in content) is allowed, (state, code)
+    assert ("发布公示：全面评定完成后" in content) is (state in CAMPAIGN_TRANSITIONS["publish"].sources)
     objections = reverse("campaigns:objections", args=[created.pk])
     assert (f'"{objections}"' in content) is (state == CampaignState.NOTICE)
 
