@@ -111,6 +111,8 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
         survey_services.ballot_cast(code=row[2], data=answers(session=session))
     branch.goto(f"/surveys/sessions/{session.pk}/")
     expect(branch.locator("#participation")).to_have_text("5 / 5")
+    branch.get_by_role("link", name="结束测评…").click()
+    branch.get_by_label("已确认本次测评会投票结束").check()
     branch.get_by_role("button", name="结束测评").click()
     expect(branch.get_by_role("status")).to_have_text("测评已结束，结果已计入本组织的评定")
     branch.goto(f"/campaigns/evaluations/{fin_1.pk}/")

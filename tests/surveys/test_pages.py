@@ -11,9 +11,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tests.surveys.conftest import answers
+from xingji.audit.models import AuditEntry
 from xingji.common.pdf import font_path
 from xingji.surveys import codes, services
-from xingji.surveys.models import Ballot, SurveyToken, TokenKind
+from xingji.surveys.models import Ballot, SessionState, SurveyToken, TokenKind
 
 CODE_PATTERN = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}")
 
@@ -90,7 +91,12 @@ def test_the_counter_shows_participation_and_no_answer_before_closing(client, se
     assert 'http-equiv="refresh"' in page
     assert "不满意" not in page and "满意率" not in page
     assert "结束测评" in page and "发放测评码" not in page  # the superior may close, not issue
-    response = client.post(reverse("surveys:close", args=[session.pk]))
+    # closing cannot be undone: without the tick that voting is over, nothing closes
+    unconfirmed = client.post(reverse("surveys:close", args=[session.pk]), follow=True)
+    assert "请先勾选“已确认本次测评会投票结束”" in unconfirmed.content.decode()
+    session.refresh_from_db()
+    assert session.state == SessionState.OPEN and not AuditEntry.objects.filter(action="survey.closed").exists()
+    response = client.post(reverse("surveys:close", args=[session.pk]), {"confirm": "on"})
     assert response.status_code == 302
     page = client.get(reverse("surveys:session", args=[session.pk])).content.decode()
     assert "测评无效" in page and "不满意" in page and "survey-chart-data" in page

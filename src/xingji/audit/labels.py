@@ -65,7 +65,7 @@ ACTION_LABELS = {
     "evaluation.self_submitted": "提交自评",
     "evaluation.self_returned": "退回自评",
     "evaluation.survey_recorded": "录入测评结果",
-    "evaluation.superior_evaluated": "上级评定",
+    "evaluation.superior_evaluated": "提交上级考评",
     "evaluation.five_star_approved": "五星级审核通过",
     "evaluation.five_star_returned": "五星级审核退回",
     "evaluation.direct_checked": "记录直接核查情况",

@@ -184,6 +184,10 @@ def _slips_response(request, issued: services.IssuedCodes, output: str) -> HttpR
 def session_close(request, pk):
     session = access_session(request.user, pk)
     services.require_may_close(request.user, session.evaluation)
+    if not request.POST.get("confirm"):
+        # Closing cannot be undone: it takes the tick that the meeting's voting is over.
+        messages.error(request, "请先勾选“已确认本次测评会投票结束”，再结束测评")
+        return redirect(reverse("surveys:session", args=[session.pk]) + "#close-session")
     try:
         closed = services.session_close(session=session, actor=request.user)
     except ValidationError as error:
