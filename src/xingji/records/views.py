@@ -176,10 +176,6 @@ def record_edit_view(request, kind, pk):
 def record_detail_view(request, kind, pk):
     kind = get_kind(kind)
     record = access_record(request.user, kind.model, pk)
-    return _render_detail(request, kind, record, AttachmentForm())
-
-
-def _render_detail(request, kind: RecordKind, record, attachment_form: AttachmentForm, status: int = 200):
     fields = [(kind.header(name), kind.display(record, name)) for name in kind.fields if name != "member"]
     if "category" in kind.list_fields:
         fields.append((kind.header("category"), kind.display(record, "category")))
@@ -188,9 +184,9 @@ def _render_detail(request, kind: RecordKind, record, attachment_form: Attachmen
         "record": record,
         "fields": fields,
         "attachments": list(record.attachments.order_by("uploaded_at", "id")),
-        "attachment_form": attachment_form,
+        "attachment_form": AttachmentForm(),
         "can_write": can_write(request.user),
-    }, status=status)
+    })
 
 
 @login_required
