@@ -5,18 +5,19 @@ from __future__ import annotations
 import sys
 import types
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
 from tests.campaigns.conftest import campaign, clock, edu_reviewer, edu_secretary  # noqa: F401
-from tests.campaigns.steps import evaluation_of, force_state, noticed_campaign, self_evaluate
+from tests.campaigns.steps import evaluation_of, force_state, noticed_campaign, record_survey, self_evaluate
 from tests.factories import ElectionFactory, OrganizationFactory, UserFactory
 from xingji.accounts.models import Role
 from xingji.campaigns import due as campaigns_due
 from xingji.campaigns import services
-from xingji.campaigns.models import EvaluationState
+from xingji.campaigns.models import Evaluation, EvaluationState
 from xingji.orgs import due as orgs_due
 from xingji.orgs.models import add_years
 from xingji.web import due
@@ -232,20 +233,56 @@ def evaluation_list(campaign, state) -> str:  # noqa: F811
     return f"{reverse('campaigns:evaluation_list', args=[campaign.pk])}?state={state}"
 
 
-def test_the_secretary_is_told_to_submit_its_self_evaluation_by_the_deadline(secretary, campaign):  # noqa: F811
+def given_survey_figures(evaluation):
+    """The figures a valid survey writes (``record_survey`` holds a real one), set directly as a given."""
+    Evaluation.objects.filter(pk=evaluation.pk).update(survey_member_count=10, survey_participant_count=9,
+                                                       survey_satisfaction=Decimal("0.9"))
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def survey_line(campaign, evaluation, *, overdue: bool = False) -> tuple:  # noqa: F811
+    return ("campaigns", "党员群众测评待完成",
+            f"{campaign.name}：{evaluation.organization.name}尚未完成党员群众测评（参加党员须达到规定比例），完成后上级方可考评",
+            reverse("surveys:evaluation", args=[evaluation.pk]), campaign.deadline, overdue)
+
+
+def test_the_secretary_is_told_to_submit_its_self_evaluation_and_hold_the_survey_by_the_deadline(
+        secretary, campaign):  # noqa: F811
     evaluation = evaluation_of(campaign, secretary.organization)
     before = date(2025, 6, 1)
 
     assert lines(campaigns_due.due_items(secretary, before)) == [
         ("campaigns", "自评待提交", f"{campaign.name}：财政局第一支部自评待填写提交",
-         reverse("campaigns:self_evaluation", args=[evaluation.pk]), date(2025, 6, 5), False)]
-    assert [item.overdue for item in campaigns_due.due_items(secretary, date(2025, 6, 5))] == [False]
-    assert [item.overdue for item in campaigns_due.due_items(secretary, date(2025, 6, 6))] == [True]
+         reverse("campaigns:self_evaluation", args=[evaluation.pk]), date(2025, 6, 5), False),
+        survey_line(campaign, evaluation)]
+    assert [item.overdue for item in campaigns_due.due_items(secretary, date(2025, 6, 5))] == [False, False]
+    assert [item.overdue for item in campaigns_due.due_items(secretary, date(2025, 6, 6))] == [True, True]
+
+
+def test_the_secretary_is_told_to_hold_the_survey_after_submitting_until_a_valid_one_is_closed(
+        secretary, campaign, clock):  # noqa: F811
+    evaluation = self_evaluate(evaluation_of(campaign, secretary.organization), secretary)
+    assert lines(campaigns_due.due_items(secretary, TODAY)) == [survey_line(campaign, evaluation, overdue=True)]
+
+    record_survey(evaluation, secretary, participants=15)  # 75 %: closed invalid, no figures
+    assert lines(campaigns_due.due_items(secretary, TODAY)) == [survey_line(campaign, evaluation, overdue=True)]
+
+    record_survey(evaluation, secretary)
+
+    assert campaigns_due.due_items(secretary, TODAY) == []
+
+
+def test_a_survey_held_before_submitting_leaves_only_the_self_evaluation_due(secretary, campaign):  # noqa: F811
+    record_survey(evaluation_of(campaign, secretary.organization), secretary)
+
+    assert [item.kind for item in campaigns_due.due_items(secretary, date(2025, 6, 1))] == ["自评待提交"]
 
 
 def test_a_submitted_self_evaluation_is_no_longer_due_and_a_returned_one_is_again(secretary, reviewer,
                                                                                    campaign, clock):  # noqa: F811
-    evaluation = self_evaluate(evaluation_of(campaign, secretary.organization), secretary)
+    evaluation = record_survey(evaluation_of(campaign, secretary.organization), secretary)
+    evaluation = self_evaluate(evaluation, secretary)
     assert campaigns_due.due_items(secretary, TODAY) == []
 
     services.self_evaluation_return(evaluation=evaluation, reason="第3项缺少材料", actor=reviewer)
@@ -262,36 +299,58 @@ def test_nothing_is_due_in_a_campaign_not_yet_opened(secretary, office_user, tre
 
 def test_the_reviewer_gets_its_own_self_evaluation_and_one_line_for_the_submitted_ones_below(
         reviewer, secretary, edu_secretary, tree, campaign, clock):  # noqa: F811
-    self_evaluate(evaluation_of(campaign, secretary.organization), secretary)
+    self_evaluate(given_survey_figures(evaluation_of(campaign, secretary.organization)), secretary)
     second = UserFactory(organization=tree.finance_2, role=Role.BRANCH_SECRETARY)
-    self_evaluate(evaluation_of(campaign, second.organization), second)
-    self_evaluate(evaluation_of(campaign, edu_secretary.organization), edu_secretary)
+    self_evaluate(given_survey_figures(evaluation_of(campaign, second.organization)), second)
+    self_evaluate(given_survey_figures(evaluation_of(campaign, edu_secretary.organization)), edu_secretary)
+    own = evaluation_of(campaign, reviewer.organization)
 
     items = campaigns_due.due_items(reviewer, TODAY)
 
     assert lines(items) == [
         ("campaigns", "自评待提交", f"{campaign.name}：财政局机关党委自评待填写提交",
-         reverse("campaigns:self_evaluation", args=[evaluation_of(campaign, reviewer.organization).pk]),
-         date(2025, 6, 5), True),
+         reverse("campaigns:self_evaluation", args=[own.pk]), date(2025, 6, 5), True),
+        survey_line(campaign, own, overdue=True),
         ("campaigns", "待上级考评", f"{campaign.name}：2 个组织自评已提交，待上级考评",
          evaluation_list(campaign, "self_submitted"), None, False),
     ]
 
 
+def test_the_reviewer_is_told_apart_which_submitted_self_evaluations_still_wait_for_their_survey(
+        reviewer, secretary, tree, campaign, clock):  # noqa: F811
+    record_survey(self_evaluate(evaluation_of(campaign, secretary.organization), secretary), secretary)
+    second = UserFactory(organization=tree.finance_2, role=Role.BRANCH_SECRETARY)
+    self_evaluate(evaluation_of(campaign, second.organization), second)
+    record_survey(evaluation_of(campaign, reviewer.organization), reviewer)
+
+    items = campaigns_due.due_items(reviewer, TODAY)
+
+    assert [line for line in lines(items) if line[1] != "自评待提交"] == [
+        ("campaigns", "待上级考评", f"{campaign.name}：1 个组织自评已提交，待上级考评",
+         evaluation_list(campaign, "self_submitted"), None, False),
+        ("campaigns", "待完成测评", f"{campaign.name}：1 个组织自评已提交，尚待完成党员群众测评",
+         evaluation_list(campaign, "self_submitted"), None, False),
+    ]
+    assert due.count_by_section(due.due_for(reviewer, TODAY))["campaigns"] == 3
+
+
 def test_the_reviewer_does_not_count_its_own_submitted_self_evaluation(reviewer, campaign, clock):  # noqa: F811
-    self_evaluate(evaluation_of(campaign, reviewer.organization), reviewer)
+    self_evaluate(given_survey_figures(evaluation_of(campaign, reviewer.organization)), reviewer)
 
     assert campaigns_due.due_items(reviewer, TODAY) == []
 
 
 def test_the_office_counts_every_evaluation_below_it_and_the_re_evaluations(
         office_user, secretary, edu_secretary, tree, campaign, clock):  # noqa: F811
-    self_evaluate(evaluation_of(campaign, secretary.organization), secretary)
-    self_evaluate(evaluation_of(campaign, edu_secretary.organization), edu_secretary)
-    force_state(evaluation_of(campaign, tree.finance), EvaluationState.REEVALUATION)
+    self_evaluate(given_survey_figures(evaluation_of(campaign, secretary.organization)), secretary)
+    self_evaluate(given_survey_figures(evaluation_of(campaign, edu_secretary.organization)), edu_secretary)
+    self_evaluate(evaluation_of(campaign, tree.finance_2), UserFactory(organization=tree.finance_2,
+                                                                      role=Role.BRANCH_SECRETARY))
+    force_state(given_survey_figures(evaluation_of(campaign, tree.finance)), EvaluationState.REEVALUATION)
 
     assert kinds(campaigns_due.due_items(office_user, TODAY)) == [
         ("待上级考评", f"{campaign.name}：2 个组织自评已提交，待上级考评"),
+        ("待完成测评", f"{campaign.name}：1 个组织自评已提交，尚待完成党员群众测评"),
         ("退回重新考评", f"{campaign.name}：1 个组织退回上级重新考评"),
     ]
 
@@ -303,7 +362,7 @@ def test_five_star_reviews_are_due_for_the_office_only(office_user, reviewer, in
     assert lines(campaigns_due.due_items(office_user, TODAY)) == [
         ("campaigns", "五星级待审核", f"{campaign.name}：2 个五星级建议待审核",
          evaluation_list(campaign, "review_pending"), None, False)]
-    assert [item.kind for item in campaigns_due.due_items(reviewer, TODAY)] == ["自评待提交"]
+    assert [item.kind for item in campaigns_due.due_items(reviewer, TODAY)] == ["自评待提交", "党员群众测评待完成"]
     assert campaigns_due.due_items(inspector, TODAY) == []
 
 
@@ -353,7 +412,9 @@ def test_the_inspector_has_nothing_to_do_in_a_campaign(inspector, tree, campaign
 
 
 def test_a_superuser_gets_the_superior_and_office_lines(superuser, tree, campaign):  # noqa: F811
-    force_state(evaluation_of(campaign, tree.finance_1), EvaluationState.SELF_SUBMITTED)
-    force_state(evaluation_of(campaign, tree.finance_2), EvaluationState.REVIEW_PENDING)
+    force_state(given_survey_figures(evaluation_of(campaign, tree.finance_1)), EvaluationState.SELF_SUBMITTED)
+    force_state(evaluation_of(campaign, tree.finance_2), EvaluationState.SELF_SUBMITTED)
+    force_state(evaluation_of(campaign, tree.education_1), EvaluationState.REVIEW_PENDING)
 
-    assert [item.kind for item in campaigns_due.due_items(superuser, TODAY)] == ["待上级考评", "五星级待审核"]
+    assert [item.kind for item in campaigns_due.due_items(superuser, TODAY)] == ["待上级考评", "待完成测评",
+                                                                                 "五星级待审核"]

@@ -97,7 +97,7 @@ def test_the_navigation_counts_are_attached_to_the_entries(client, office_user, 
     assert response.context["due_total"] == 2
 
 
-def test_the_secretary_home_lists_its_self_evaluation_with_its_deadline(client, secretary, campaign):  # noqa: F811
+def test_the_secretary_home_lists_its_self_evaluation_and_survey_with_their_deadline(client, secretary, campaign):  # noqa: F811
     evaluation = evaluation_of(campaign, secretary.organization)
     client.force_login(secretary)
 
@@ -107,7 +107,11 @@ def test_the_secretary_home_lists_its_self_evaluation_with_its_deadline(client, 
     assert (f'<span class="badge">自评待提交</span> <a href="{link}">'
             f"{campaign.name}：财政局第一支部自评待填写提交</a> <span class=\"muted\">期限 2025-06-05</span> "
             '<span class="badge red">已逾期</span>') in page
-    assert nav_badge("评星定级", 1) in page
+    survey = reverse("surveys:evaluation", args=[evaluation.pk])
+    assert (f'<span class="badge">党员群众测评待完成</span> <a href="{survey}">'
+            f"{campaign.name}：财政局第一支部尚未完成党员群众测评（参加党员须达到规定比例），"
+            "完成后上级方可考评</a>") in page
+    assert nav_badge("评星定级", 2) in page
     assert nav_badge("组织架构", 1) in page  # its election is not recorded
     assert "党员名册" in page and "常用" in page
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import types
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -58,10 +59,15 @@ class Grower:
             Election(organization=branch, last_election=date(2022, 1, 1) + timedelta(days=index), term_years=3)
             for index, branch in enumerate(created)
         ])
-        states = [EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION, EvaluationState.REVIEW_PENDING]
+        # (state, whether a valid survey wrote its figures): a submitted self-evaluation with and without them.
+        states = [(EvaluationState.SELF_SUBMITTED, True), (EvaluationState.SELF_SUBMITTED, False),
+                  (EvaluationState.REEVALUATION, True), (EvaluationState.REVIEW_PENDING, True)]
+        givens = [states[(self.added + index) % len(states)] for index in range(count)]
         evaluations = Evaluation.objects.bulk_create([
-            Evaluation(campaign=self.campaign, organization=branch, state=states[index % 3])
-            for index, branch in enumerate(created)
+            Evaluation(campaign=self.campaign, organization=branch, state=state,
+                       survey_member_count=10 if surveyed else None, survey_participant_count=9 if surveyed else None,
+                       survey_satisfaction=Decimal("0.9") if surveyed else None)
+            for branch, (state, surveyed) in zip(created, givens, strict=True)
         ])
         Objection.objects.bulk_create([
             Objection(notice=self.notice, evaluation=evaluation, content="异议",
@@ -108,9 +114,10 @@ def test_the_whole_list_of_the_office_runs_five_queries_for_ten_rows_and_for_a_h
         items = due.due_for(office_user, TODAY)
 
     assert {item.kind: item.title for item in items if item.section == "campaigns"} == {
-        "待上级考评": f"{campaign.name}：34 个组织自评已提交，待上级考评",
-        "退回重新考评": f"{campaign.name}：33 个组织退回上级重新考评",
-        "五星级待审核": f"{campaign.name}：33 个五星级建议待审核",
+        "待上级考评": f"{campaign.name}：25 个组织自评已提交，待上级考评",
+        "待完成测评": f"{campaign.name}：25 个组织自评已提交，尚待完成党员群众测评",
+        "退回重新考评": f"{campaign.name}：25 个组织退回上级重新考评",
+        "五星级待审核": f"{campaign.name}：25 个五星级建议待审核",
         "异议待答复": f"{campaign.name}：100 件异议待答复",
         "公示即将结束": f"{campaign.name}：“公示”{TODAY + timedelta(days=2):%Y-%m-%d} 截止",
     }

@@ -2,14 +2,24 @@
 
 * the organization's own user (``access.SELF_ROLES``: the branch secretary, or
   a reviewer for its own organization): the self-evaluation to fill and submit
-  (自评待提交), or to submit again when the superior returned it (自评被退回),
-  due by the campaign's deadline, overdue after it;
+  (自评待提交), or to submit again when the superior returned it (自评被退回);
+  the anonymous survey (党员群众测评, ``xingji.surveys``) to hold while the
+  evaluation has no survey figures (党员群众测评待完成), for a self-evaluation
+  being filled or submitted, since the superior cannot evaluate without them
+  (``services.superior_evaluate``). Both are due by the campaign's deadline,
+  overdue after it. Only a valid survey writes the figures, so "no
+  satisfaction" is "no valid survey yet". An evaluation back for
+  re-evaluation (退回重新考评) is not listed: it got there only through a
+  superior evaluation, which needed the figures, and nothing clears them;
 * a superior (reviewer, office; ``SUPERIOR_ROLES``): the evaluations in
   its subtree, its own organization excepted, whose self-evaluation is
-  submitted (待上级考评) or which came back for re-evaluation (退回重新考评) —
-  one line per campaign and state with their number, linking to the
-  campaign's evaluation list filtered by that state, not one line per
-  organization;
+  submitted with the survey's figures in (待上级考评), submitted while the
+  survey is still missing (待完成测评), or which came back for re-evaluation
+  (退回重新考评) — one line per campaign and kind with their number, linking
+  to the campaign's evaluation list filtered by the state, not one line per
+  organization. 待完成测评 counts in the navigation's badge like any line
+  (as the inspector's informational election lines do): the superior cannot
+  evaluate yet, but follows the organization up and may close its session;
 * the office running the campaign (``access.is_office_for``: its root in the
   office's subtree): five-star proposals awaiting review (五星级待审核) and
   objections awaiting an answer (异议待答复), one line per campaign; public
@@ -18,15 +28,17 @@
 * the inspector: nothing (it acts on no evaluation).
 
 A superuser gets the superior's and the office's lines. Queries: one for the
-own self-evaluation, one for the superior's counts, three for the office's
-lines, whatever the number of organizations.
+own self-evaluation and survey, one for the superior's counts (grouped by
+campaign and kind, the kind a ``Case`` on the state and the figures'
+presence), three for the office's lines, whatever the number of
+organizations.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Min
+from django.db.models import Case, CharField, Count, F, Min, Q, Value, When
 from django.urls import reverse
 
 from xingji.accounts.access import SUPERIOR_ROLES, visible_organizations
@@ -48,10 +60,15 @@ OPEN_STATES = (CampaignState.OPEN, CampaignState.NOTICE)
 #: A public notice ending within this many days is listed for the office.
 NOTICE_ENDING_DAYS = 3
 
+#: The superior's lines, in their order: the grouping key (a state, or ``SURVEY_MISSING``), the state the
+#: evaluation list is filtered by, the kind and the title.
+SURVEY_MISSING = "survey_missing"
 SUPERIOR_KINDS = {
-    EvaluationState.SELF_SUBMITTED: ("待上级考评", "{n} 个组织自评已提交，待上级考评"),
-    EvaluationState.REEVALUATION: ("退回重新考评", "{n} 个组织退回上级重新考评"),
+    EvaluationState.SELF_SUBMITTED: (EvaluationState.SELF_SUBMITTED, "待上级考评", "{n} 个组织自评已提交，待上级考评"),
+    SURVEY_MISSING: (EvaluationState.SELF_SUBMITTED, "待完成测评", "{n} 个组织自评已提交，尚待完成党员群众测评"),
+    EvaluationState.REEVALUATION: (EvaluationState.REEVALUATION, "退回重新考评", "{n} 个组织退回上级重新考评"),
 }
+SUPERIOR_STATES = [EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION]
 
 
 def _evaluation_list(campaign_id: int, state: str) -> str:
@@ -59,36 +76,49 @@ def _evaluation_list(campaign_id: int, state: str) -> str:
 
 
 def _own(user, today: date) -> list[DueItem]:
+    survey_missing = Q(state__in=[EvaluationState.SELF_DRAFT, EvaluationState.SELF_SUBMITTED],
+                       survey_satisfaction__isnull=True)
     evaluations = (
         visible_evaluations(user)
-        .filter(organization_id=user.organization_id, state=EvaluationState.SELF_DRAFT,
-                campaign__state__in=OPEN_STATES)
+        .filter(Q(state=EvaluationState.SELF_DRAFT) | survey_missing,
+                organization_id=user.organization_id, campaign__state__in=OPEN_STATES)
         .select_related("campaign", "organization")
         .order_by("campaign__deadline", "id")
     )
     items = []
     for evaluation in evaluations:
         campaign, name = evaluation.campaign, evaluation.organization.name
-        if evaluation.return_reason:
-            kind, title = "自评被退回", f"{campaign.name}：{name}自评被上级退回，请修改后重新提交"
-        else:
-            kind, title = "自评待提交", f"{campaign.name}：{name}自评待填写提交"
-        items.append(DueItem(SECTION, kind, title, reverse("campaigns:self_evaluation", args=[evaluation.pk]),
-                             campaign.deadline, evaluation.is_overdue(today)))
+        if evaluation.state == EvaluationState.SELF_DRAFT:
+            if evaluation.return_reason:
+                kind, title = "自评被退回", f"{campaign.name}：{name}自评被上级退回，请修改后重新提交"
+            else:
+                kind, title = "自评待提交", f"{campaign.name}：{name}自评待填写提交"
+            items.append(DueItem(SECTION, kind, title, reverse("campaigns:self_evaluation", args=[evaluation.pk]),
+                                 campaign.deadline, evaluation.is_overdue(today)))
+        if evaluation.survey_satisfaction is None:
+            items.append(DueItem(
+                SECTION, "党员群众测评待完成",
+                f"{campaign.name}：{name}尚未完成党员群众测评（参加党员须达到规定比例），完成后上级方可考评",
+                reverse("surveys:evaluation", args=[evaluation.pk]), campaign.deadline, today > campaign.deadline))
     return items
 
 
 def _superior(user) -> list[DueItem]:
-    evaluations = visible_evaluations(user).filter(campaign__state__in=OPEN_STATES, state__in=list(SUPERIOR_KINDS))
+    evaluations = visible_evaluations(user).filter(campaign__state__in=OPEN_STATES, state__in=SUPERIOR_STATES)
     if user.organization_id is not None:
         evaluations = evaluations.exclude(organization_id=user.organization_id)
-    rows = evaluations.order_by().values("campaign_id", "campaign__name", "state").annotate(count=Count("id"))
+    line = Case(
+        When(state=EvaluationState.SELF_SUBMITTED, survey_satisfaction__isnull=True, then=Value(SURVEY_MISSING)),
+        default=F("state"), output_field=CharField(),
+    )
+    rows = (evaluations.order_by().annotate(line=line)
+            .values("campaign_id", "campaign__name", "line").annotate(count=Count("id")))
     order = list(SUPERIOR_KINDS)
     items = []
-    for row in sorted(rows, key=lambda row: (row["campaign_id"], order.index(row["state"]))):
-        kind, title = SUPERIOR_KINDS[row["state"]]
+    for row in sorted(rows, key=lambda row: (row["campaign_id"], order.index(row["line"]))):
+        state, kind, title = SUPERIOR_KINDS[row["line"]]
         items.append(DueItem(SECTION, kind, f"{row['campaign__name']}：{title.format(n=row['count'])}",
-                             _evaluation_list(row["campaign_id"], row["state"])))
+                             _evaluation_list(row["campaign_id"], state)))
     return items
 
 

@@ -768,6 +768,8 @@ def superior_evaluation(request, pk):
         "evidence_lines": _evidence_lines(campaign, evaluation.organization),
         "return_form": ReasonForm(),
         "can_return": evaluation.state in (EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION),
+        # Only a valid survey writes the figures, and superior_evaluate refuses without them: say so before scoring.
+        "survey_missing": evaluation.survey_satisfaction is None,
     })
 
 
