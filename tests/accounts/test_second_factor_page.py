@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD
+from tests.web.test_login import current_token
 from xingji.audit.models import AuditEntry
 from xingji.common.qr import qr_svg
 
 PAGE = "/accounts/second-factor/"
 LOGIN = "/accounts/login/"
-
-
-def current_token(device: TOTPDevice) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():0{device.digits}d}"
 
 
 def devices(user) -> list[tuple[int, bool]]:
