@@ -7,6 +7,8 @@ import re
 from django.urls import reverse
 
 from tests.campaigns.steps import CODES, evaluation_of, record_survey, self_evaluate
+from tests.factories import UserFactory
+from xingji.accounts.models import Role
 
 NOTE = "本组织尚未完成有效的党员群众测评，测评结果计入后才能提交考评；现在可以先预览。"
 
@@ -66,3 +68,21 @@ def test_it_says_nothing_and_offers_the_submission_once_the_survey_is_in(client,
     assert NOTE not in content
     assert 'id="survey-missing"' not in content
     assert " disabled" not in _button(content, "submit")
+
+
+def test_the_evaluation_list_shows_and_filters_the_survey_state(client, campaign, tree, secretary, reviewer):
+    # given two submitted self-evaluations under the reviewer, only FIN-1's survey held (92 % satisfied)
+    record_survey(self_evaluate(evaluation_of(campaign, tree.finance_1), secretary), secretary)
+    second = UserFactory(organization=tree.finance_2, role=Role.BRANCH_SECRETARY)
+    self_evaluate(evaluation_of(campaign, tree.finance_2), second)
+    url = reverse("campaigns:evaluation_list", args=[campaign.pk])
+    client.force_login(reviewer)
+
+    def listed(**filters) -> list[str]:
+        return [evaluation.organization.code for evaluation, *_ in client.get(url, filters).context["rows"]]
+
+    # the superior's two due lines open exactly their organizations
+    assert listed(state="self_submitted", survey="done") == ["FIN-1"]
+    assert listed(state="self_submitted", survey="missing") == ["FIN-2"]
+    content = client.get(url, {"state": "self_submitted"}).content.decode()
+    assert "<td>92.00%</td>" in content and '<td><span class="muted">未完成</span></td>' in content

@@ -229,8 +229,10 @@ def test_a_user_outside_the_tree_is_told_nothing(tree, elections):
 # --- campaigns -------------------------------------------------------------------------------
 
 
-def evaluation_list(campaign, state) -> str:  # noqa: F811
-    return f"{reverse('campaigns:evaluation_list', args=[campaign.pk])}?state={state}"
+def evaluation_list(campaign, state, survey: str = "") -> str:  # noqa: F811
+    """The evaluation list a superior's line opens: by state, and for a submitted one by the survey's state."""
+    query = f"state={state}" + (f"&survey={survey}" if survey else "")
+    return f"{reverse('campaigns:evaluation_list', args=[campaign.pk])}?{query}"
 
 
 def given_survey_figures(evaluation):
@@ -312,7 +314,7 @@ def test_the_reviewer_gets_its_own_self_evaluation_and_one_line_for_the_submitte
          reverse("campaigns:self_evaluation", args=[own.pk]), date(2025, 6, 5), True),
         survey_line(campaign, own, overdue=True),
         ("campaigns", "待上级考评", f"{campaign.name}：2 个组织自评已提交，待上级考评",
-         evaluation_list(campaign, "self_submitted"), None, False),
+         evaluation_list(campaign, "self_submitted", "done"), None, False),
     ]
 
 
@@ -327,9 +329,9 @@ def test_the_reviewer_is_told_apart_which_submitted_self_evaluations_still_wait_
 
     assert [line for line in lines(items) if line[1] != "自评待提交"] == [
         ("campaigns", "待上级考评", f"{campaign.name}：1 个组织自评已提交，待上级考评",
-         evaluation_list(campaign, "self_submitted"), None, False),
+         evaluation_list(campaign, "self_submitted", "done"), None, False),
         ("campaigns", "待完成测评", f"{campaign.name}：1 个组织自评已提交，尚待完成党员群众测评",
-         evaluation_list(campaign, "self_submitted"), None, False),
+         evaluation_list(campaign, "self_submitted", "missing"), None, False),
     ]
     assert due.count_by_section(due.due_for(reviewer, TODAY))["campaigns"] == 3
 

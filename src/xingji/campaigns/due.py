@@ -40,6 +40,7 @@ from datetime import date, timedelta
 
 from django.db.models import Case, CharField, Count, F, Min, Q, Value, When
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from xingji.accounts.access import SUPERIOR_ROLES, visible_organizations
 from xingji.accounts.models import Role
@@ -60,19 +61,22 @@ OPEN_STATES = (CampaignState.OPEN, CampaignState.NOTICE)
 #: A public notice ending within this many days is listed for the office.
 NOTICE_ENDING_DAYS = 3
 
-#: The superior's lines, in their order: the grouping key (a state, or ``SURVEY_MISSING``), the state the
-#: evaluation list is filtered by, the kind and the title.
+#: The superior's lines, in their order: the grouping key (a state, or ``SURVEY_MISSING``), the evaluation
+#: list's filters that show the line's organizations, the kind and the title.
 SURVEY_MISSING = "survey_missing"
 SUPERIOR_KINDS = {
-    EvaluationState.SELF_SUBMITTED: (EvaluationState.SELF_SUBMITTED, "待上级考评", "{n} 个组织自评已提交，待上级考评"),
-    SURVEY_MISSING: (EvaluationState.SELF_SUBMITTED, "待完成测评", "{n} 个组织自评已提交，尚待完成党员群众测评"),
-    EvaluationState.REEVALUATION: (EvaluationState.REEVALUATION, "退回重新考评", "{n} 个组织退回上级重新考评"),
+    EvaluationState.SELF_SUBMITTED: ({"state": EvaluationState.SELF_SUBMITTED, "survey": "done"},
+                                     "待上级考评", "{n} 个组织自评已提交，待上级考评"),
+    SURVEY_MISSING: ({"state": EvaluationState.SELF_SUBMITTED, "survey": "missing"},
+                     "待完成测评", "{n} 个组织自评已提交，尚待完成党员群众测评"),
+    EvaluationState.REEVALUATION: ({"state": EvaluationState.REEVALUATION},
+                                   "退回重新考评", "{n} 个组织退回上级重新考评"),
 }
 SUPERIOR_STATES = [EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION]
 
 
-def _evaluation_list(campaign_id: int, state: str) -> str:
-    return f"{reverse('campaigns:evaluation_list', args=[campaign_id])}?state={state}"
+def _evaluation_list(campaign_id: int, **filters: str) -> str:
+    return f"{reverse('campaigns:evaluation_list', args=[campaign_id])}?{urlencode(filters)}"
 
 
 def _own(user, today: date) -> list[DueItem]:
@@ -116,9 +120,9 @@ def _superior(user) -> list[DueItem]:
     order = list(SUPERIOR_KINDS)
     items = []
     for row in sorted(rows, key=lambda row: (row["campaign_id"], order.index(row["line"]))):
-        state, kind, title = SUPERIOR_KINDS[row["line"]]
+        filters, kind, title = SUPERIOR_KINDS[row["line"]]
         items.append(DueItem(SECTION, kind, f"{row['campaign__name']}：{title.format(n=row['count'])}",
-                             _evaluation_list(row["campaign_id"], state)))
+                             _evaluation_list(row["campaign_id"], **filters)))
     return items
 
 
@@ -132,7 +136,7 @@ def _office(user, today: date) -> list[DueItem]:
     )
     for row in reviews:
         items.append(DueItem(SECTION, "五星级待审核", f"{row['campaign__name']}：{row['count']} 个五星级建议待审核",
-                             _evaluation_list(row["campaign_id"], EvaluationState.REVIEW_PENDING)))
+                             _evaluation_list(row["campaign_id"], state=EvaluationState.REVIEW_PENDING)))
     objections = (
         Objection.objects.filter(notice__campaign__root__in=roots, state=ObjectionState.OPEN)
         .order_by().values("notice__campaign_id", "notice__campaign__name")

@@ -86,6 +86,8 @@ class EvaluationFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False,
                         widget=forms.TextInput(attrs={"placeholder": "组织名称或编号"}))
     state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *EvaluationState.choices])
+    survey = forms.ChoiceField(label="测评", required=False,
+                               choices=[("", "全部测评情况"), ("done", "测评已计入"), ("missing", "测评未完成")])
     under = forms.IntegerField(label="下级", required=False, widget=forms.HiddenInput)
 
 

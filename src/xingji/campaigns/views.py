@@ -300,6 +300,9 @@ def evaluation_list(request, pk):
     if data.get("under"):
         under = access_organization(request.user, data["under"])
         evaluations = evaluations.filter(organization__path__startswith=under.path)
+    if data.get("survey"):
+        # Only a valid survey writes its figures: none yet is "not done" (what blocks the superior evaluation).
+        evaluations = evaluations.filter(survey_satisfaction__isnull=data["survey"] == "missing")
     if request.GET.get("overdue") and timezone.localdate() > campaign.deadline:
         evaluations = evaluations.filter(state=EvaluationState.SELF_DRAFT)
     page, query = paginate(request, evaluations)
