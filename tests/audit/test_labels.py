@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 
 import xingji
-from xingji.audit.labels import action_label, namespace_label, object_type_label
+from xingji.audit.labels import action_label, changes, namespace_label, object_type_label
 from xingji.audit.services import ACTION_PATTERN
 
 SOURCE = Path(xingji.__file__).parent
@@ -132,3 +132,20 @@ def test_it_names_an_object_type_by_its_model():
     assert object_type_label("orgs.member") == "党员"
     assert object_type_label("gone.model") == "gone.model"
     assert object_type_label("nonsense") == "nonsense"
+
+
+def test_it_reads_the_changes_of_an_entry_in_the_models_words():
+    rows = changes("campaigns.evaluation",
+                   {"state": "self_draft", "scores": {"1": "8.00"}},
+                   {"state": "self_submitted", "innovation_project": True, "note": None})
+    assert rows == [
+        ("状态", "自评填写中", "自评已提交"),
+        ("scores", '{"1": "8.00"}', ""),
+        ("有党建创新项目", "", "是"),
+        ("note", "", "—"),
+    ]
+
+
+def test_it_shows_an_entry_without_a_before_or_of_an_unknown_model_as_stored():
+    assert changes("orgs.member", None, {"name": "张三"}) == [("姓名", "", "张三")]
+    assert changes("gone.model", {"state": "x"}, "text") == [("state", "x", ""), ("内容", "", "text")]

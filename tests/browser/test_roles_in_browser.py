@@ -201,7 +201,7 @@ def test_it_shows_the_committee_office_the_whole_tree_and_the_audit_log(page, of
     expect(page).to_have_url(url(page, "/audit/"))
     expect(page.locator("h1")).to_have_text("审计日志")
     expect(page.locator("main")).to_contain_text("共 2 条。")
-    rows = page.locator("table.audit tbody tr")
+    rows = page.locator("table.audit > tbody > tr")
     expect(rows).to_have_count(2)
     cells = [row.locator("td").all_inner_texts()[:4] for row in rows.all()]
     assert [[sequence, actor, action] for sequence, _, actor, action in cells] == [

@@ -73,6 +73,9 @@ def test_it_names_actions_and_object_types_in_chinese_with_the_codes_on_hover(of
     assert f'title="orgs.member #{entries.pk}">党员 #{entries.pk}</small>' in html
     assert ">member.updated<" not in html
     assert "orgs.member #" not in html.replace('title="orgs.member #', "")
+    # and each change as a row in the model's words (the stored JSON kept below it)
+    assert "<tr><td>姓名</td><td class=\"break\">张叁</td><td class=\"break\">张三</td></tr>" in html
+    assert "原始记录" in html
 
 
 def test_it_offers_the_actions_and_object_types_of_the_log_as_chinese_choices(office_client, entries):

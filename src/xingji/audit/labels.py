@@ -15,9 +15,11 @@ in ``src`` gets a Chinese name.
 
 from __future__ import annotations
 
+import json
 from functools import cache, lru_cache
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 
 #: Namespaces whose model is not found by dropping the underscores (``rectification_item`` →
 #: ``rectificationitem``).
@@ -156,3 +158,43 @@ def action_sort_key(action: str) -> tuple[int, str]:
 def model_order() -> dict[str, int]:
     """Each model label's place in the app registry (apps as settings list them): the order of the filters."""
     return {label: index for index, label in enumerate(_models_by_name().values())}
+
+
+def _field(object_type: str, name: str):
+    try:
+        return apps.get_model(object_type)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+
+
+def _value_text(field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    choices = dict(field.flatchoices) if field is not None and getattr(field, "flatchoices", None) else {}
+    if not isinstance(value, dict | list) and value in choices:
+        return str(choices[value])
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def changes(object_type: str, before, after) -> list[tuple[str, str, str]]:
+    """An entry's before and after as rows a reader follows: (what, before, after), in Chinese where the model says.
+
+    A key that is a field of the entry's model is named by the field's
+    ``verbose_name`` and its coded values by their choices' labels (``state``
+    ``self_submitted`` → 状态 自评已提交); anything else stays as stored. A
+    side that is not a mapping (an entry written before a change existed) is
+    one row of its own.
+    """
+    before = before if isinstance(before, dict) else ({} if before is None else {"": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"": after})
+    rows = []
+    for key in [*before, *(key for key in after if key not in before)]:
+        field = _field(object_type, key) if key else None
+        label = str(field.verbose_name) if field is not None else (key or "内容")
+        rows.append((label, _value_text(field, before.get(key)) if key in before else "",
+                     _value_text(field, after.get(key)) if key in after else ""))
+    return rows
