@@ -137,12 +137,13 @@ def test_it_names_an_object_type_by_its_model():
 def test_it_reads_the_changes_of_an_entry_in_the_models_words():
     rows = changes("campaigns.evaluation",
                    {"state": "self_draft", "scores": {"1": "8.00"}},
-                   {"state": "self_submitted", "innovation_project": True, "note": None})
+                   {"state": "self_submitted", "innovation_project": True, "note": None, "items": []})
     assert rows == [
         ("状态", "自评填写中", "自评已提交"),
         ("scores", '{"1": "8.00"}', ""),
         ("有党建创新项目", "", "是"),
         ("note", "", "—"),
+        ("items", "", "—"),
     ]
 
 

@@ -168,7 +168,7 @@ def _field(object_type: str, name: str):
 
 
 def _value_text(field, value) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
