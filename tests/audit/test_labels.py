@@ -150,3 +150,5 @@ def test_it_reads_the_changes_of_an_entry_in_the_models_words():
 def test_it_shows_an_entry_without_a_before_or_of_an_unknown_model_as_stored():
     assert changes("orgs.member", None, {"name": "张三"}) == [("姓名", "", "张三")]
     assert changes("gone.model", {"state": "x"}, "text") == [("state", "x", ""), ("内容", "", "text")]
+    # a key that names a reverse relation of the model (its members) has no label of its own
+    assert changes("orgs.organization", None, {"members": 3}) == [("members", "", "3")]

@@ -162,9 +162,11 @@ def model_order() -> dict[str, int]:
 
 def _field(object_type: str, name: str):
     try:
-        return apps.get_model(object_type)._meta.get_field(name)
+        field = apps.get_model(object_type)._meta.get_field(name)
     except (LookupError, ValueError, FieldDoesNotExist):
         return None
+    # A reverse relation (``organization.members``) has a name but no label: kept as stored.
+    return field if hasattr(field, "verbose_name") else None
 
 
 def _value_text(field, value) -> str:
