@@ -308,6 +308,10 @@ def session_close(*, session: SurveySession, actor) -> SurveySession:
         now = timezone.now()
         # Unused codes expire now; a ballot in flight holds its code's row and commits first.
         current.tokens.filter(used=False, expires_at__gt=now).update(expires_at=now)
+        # A ballot and its code's row were written in one transaction, which PostgreSQL stamps on both rows
+        # (xmin): rewriting the used codes here stamps them all with this one, so no row pairs a ballot
+        # with its code any more (the old row versions go with the next vacuum).
+        current.tokens.filter(used=True).update(used=True)
         member_used = current.tokens.filter(kind=TokenKind.MEMBER, used=True).count()
         results = compute_results(current.questions, list(current.ballots.values_list("answers", flat=True)))
         participation = _share(member_used, current.member_count) if current.member_count else Decimal(0)
