@@ -15,7 +15,6 @@ then.
 from __future__ import annotations
 
 import functools
-import io
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +30,7 @@ from docx.shared import Cm, Pt
 
 from xingji.campaigns.models import Evaluation
 from xingji.campaigns.selectors import evaluation_scores
+from xingji.web.exports import saved_bytes
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
@@ -151,9 +151,7 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
     _paragraph(document, "党组织书记签字：________________        日期：______年____月____日", space_after=18)
     _paragraph(document, "党组织盖章：", space_after=36)
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(document)
 
 
 @functools.cache

@@ -28,7 +28,6 @@ transaction.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +57,7 @@ from xingji.records.spreadsheets import (
     read_sheet,
 )
 from xingji.rules.scheme import DEFAULT_SCHEME, Scheme, load_scheme
+from xingji.web.exports import saved_bytes
 
 TITLE = "星级管理台账"
 SHEET_TITLE = "星级管理台账导入"
@@ -164,12 +164,6 @@ def parse_level(value: Any) -> int:
 # --- the template ---------------------------------------------------------------------------
 
 
-def _save(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def render_template() -> bytes:
     """An empty ledger to fill in: a title row, the header row, a drop-down of levels, a sheet of notes."""
     workbook = Workbook()
@@ -204,7 +198,7 @@ def render_template() -> bytes:
                   "2025年度星级评定，安市直工〔2025〕30号"])
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["C"].width = 90
-    return _save(workbook)
+    return saved_bytes(workbook)
 
 
 # --- reading a file ---------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
@@ -11,6 +9,7 @@ from docx.shared import Cm
 from xingji.campaigns.documents import _paragraph, _set_font
 from xingji.ledger.models import ImprovementPlan
 from xingji.ledger.selectors import emphasis_for, level_name, milestone_status
+from xingji.web.exports import saved_bytes
 
 
 def plan_docx(plan: ImprovementPlan) -> bytes:
@@ -62,6 +61,4 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
     _paragraph(document, f"党组织书记（签字）：__________        {organization.name}（盖章）",
                align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(document, "年    月    日", align=WD_ALIGN_PARAGRAPH.RIGHT)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(document)

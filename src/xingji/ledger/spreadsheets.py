@@ -16,7 +16,6 @@ every error is listed as row, column and reason.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from xingji.records.spreadsheets import (
     map_header_row,
     read_sheet,
 )
+from xingji.web.exports import saved_bytes
 
 TITLE = "整改台账"
 NUMBER, ORGANIZATION, STATE, CLOSED_ON = "序号", "党组织", "状态", "销账日期"
@@ -104,12 +104,6 @@ def _text_cell(cell) -> None:
         cell.data_type = "s"
 
 
-def _save(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def export_ledger(items: Iterable[RectificationItem], *, title: str) -> bytes:
     """The items (``organization`` selected) in the office layout."""
     workbook, sheet = _sheet(title)
@@ -124,7 +118,7 @@ def export_ledger(items: Iterable[RectificationItem], *, title: str) -> bytes:
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return _save(workbook)
+    return saved_bytes(workbook)
 
 
 def render_template() -> bytes:
@@ -144,7 +138,7 @@ def render_template() -> bytes:
                   "整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。"])
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["C"].width = 80
-    return _save(workbook)
+    return saved_bytes(workbook)
 
 
 # --- import ------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ that 100,000 members export in one pass without holding them as objects.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,6 +40,7 @@ from xingji.orgs.models import (
     OrganizationType,
     mask_phone,
 )
+from xingji.web.exports import saved_bytes
 
 INFO_SHEET = "导出信息"
 CHUNK_SIZE = 5000
@@ -141,6 +141,4 @@ def _workbook(title: str, columns: Sequence[Column], rows: Iterable[list[Any]], 
     exported_at = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
     for label, value in [("导出时间", exported_at), ("记录数", count), *info, ("审计链头哈希", head_hash())]:
         info_sheet.append([label, value])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(workbook)

@@ -83,6 +83,7 @@ from xingji.orgs.models import (
     OrganizationType,
 )
 from xingji.orgs.services import BRANCH_TYPES, TREE_FIELDS, _lock_tree
+from xingji.web.exports import saved_bytes
 
 MEMBERS_SHEET = "党员"
 ORGANIZATIONS_SHEET = "党组织"
@@ -1072,9 +1073,7 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(workbook)
 
 
 def import_error_report(result: ImportResult) -> bytes:
@@ -1097,9 +1096,7 @@ def import_error_report(result: ImportResult) -> bytes:
     for error in result.errors:
         sheet.append([error.row if error.row is not None else "（整个文件）", *safe_text_cells(
             sheet, [error.column or "—", error.message])])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(workbook)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")

@@ -34,6 +34,7 @@ from xingji.records.attachments import format_size, max_bytes
 from xingji.records.kinds import RecordKind
 from xingji.records.models import EvidenceRecord
 from xingji.records.services import record_create
+from xingji.web.exports import saved_bytes
 
 ORGANIZATION_CODE = "组织编号"
 ORGANIZATION_NAME = "党组织名称"
@@ -164,9 +165,7 @@ def render_template(kind: RecordKind) -> bytes:
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 10
     notes.column_dimensions["C"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(workbook)
 
 
 def _choice_labels(kind: RecordKind, name: str) -> list[str]:

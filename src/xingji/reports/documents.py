@@ -25,7 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from xingji.common.pdf import cjk_font
 from xingji.reports.models import CommendationRecommendation, Plaque
-from xingji.web.exports import xlsx_cell
+from xingji.web.exports import saved_bytes, xlsx_cell
 
 PAGE = landscape(A4)
 RED = Color(0.72, 0.07, 0.07)
@@ -87,9 +87,7 @@ def workbook_bytes(sheet_title: str, title: str, head: Sequence[str], headers: S
     sheet.append([xlsx_cell(sheet, header, bold=True) for header in headers])
     for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(workbook)
 
 
 def export_head(head_hash: str, exported_at: datetime) -> list[str]:
@@ -128,6 +126,4 @@ def recommendations_docx(year: int, issuing_body: str, recommendations: Sequence
             _font(cell.paragraphs[0].add_run(text), 10.5)
     for line in head:
         _font(document.add_paragraph().add_run(line), 9)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return saved_bytes(document)

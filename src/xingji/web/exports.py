@@ -44,6 +44,13 @@ def xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
     return cell
 
 
+def saved_bytes(document) -> bytes:
+    """What an openpyxl workbook or a python-docx document saves, as bytes (for a response or a test)."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def xlsx_response(
     filename: str,
     sheet_title: str,
@@ -63,9 +70,7 @@ def xlsx_response(
         sheet.append([])
         for note in notes:
             sheet.append([xlsx_cell(sheet, note)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response = HttpResponse(saved_bytes(workbook), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
