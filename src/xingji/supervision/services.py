@@ -28,7 +28,7 @@ from django.utils import timezone
 from xingji.audit.services import audit_log
 from xingji.campaigns.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.campaigns.models import StarLedgerEntry
-from xingji.campaigns.selectors import current_ledger_entry
+from xingji.campaigns.selectors import current_ledger_entry, current_level
 from xingji.ledger.models import ItemSource
 from xingji.ledger.services import item_open
 from xingji.orgs.models import Organization
@@ -215,8 +215,7 @@ def level_change_propose(
         names = level_names(organization)
         if to_level not in names:
             raise TransitionRefused(f"调整后的星级应为{'、'.join(names.values())}之一", code="level")
-        entry = current_ledger_entry(organization)
-        from_level = entry.level if entry is not None else None
+        from_level = current_level(organization)
         if from_level == to_level:
             raise TransitionRefused(f"“{organization.name}”现为{level_label(to_level, names)}，无需调整",
                                     code="same_level")

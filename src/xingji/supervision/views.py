@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import READ_ONLY, access_organization, can_write, visible_organizations
-from xingji.campaigns.selectors import current_ledger_entry, star_ledger
+from xingji.campaigns.selectors import current_ledger_entry, current_level, star_ledger
 from xingji.ledger.models import RectificationItem
 from xingji.orgs.models import Organization
 from xingji.records.models import CriticismNotice
@@ -92,8 +92,7 @@ def recheck_create(request, pk):
     organization = access_organization(request.user, pk, write=True)
     access.require_superior(request.user, organization)
     names = services.level_names(organization)
-    entry = current_ledger_entry(organization)
-    current = entry.level if entry is not None else None
+    current = current_level(organization)
     form = RecheckForm(request.POST or None, names=names, current=current)
     items = ItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and items.is_valid():
@@ -173,8 +172,7 @@ def change_create(request, pk):
     organization = access_organization(request.user, pk, write=True)
     access.require_superior(request.user, organization)
     names = services.level_names(organization)
-    entry = current_ledger_entry(organization)
-    current = entry.level if entry is not None else None
+    current = current_level(organization)
     rechecks = organization.rechecks.order_by("-checked_on", "-id")
     initial = {}
     wanted = request.GET.get("recheck", "")
