@@ -164,10 +164,12 @@ def test_a_year_without_records_still_filters_the_list(login, reviewer, tree):
 
     empty_year = client.get(url("list", "commendations"), {"year": 2011})
     nonsense = client.get(url("list", "commendations"), {"year": 1066})
+    huge = client.get(url("list", "commendations"), {"year": "9" * 5000})
 
     assert list(empty_year.context["rows"]) == []
     assert 'value="2011" selected' in empty_year.content.decode()
     assert len(list(nonsense.context["rows"])) == 1  # outside 2000–2100: ignored, as any invalid filter
+    assert huge.status_code == 200 and len(list(huge.context["rows"])) == 1
 
 
 def test_it_pages_a_list_by_twenty_five(login, office_user, tree):

@@ -160,6 +160,7 @@ def model_order() -> dict[str, int]:
     return {label: index for index, label in enumerate(_models_by_name().values())}
 
 
+@lru_cache(maxsize=1024)
 def _field(object_type: str, name: str):
     try:
         field = apps.get_model(object_type)._meta.get_field(name)

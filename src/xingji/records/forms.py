@@ -67,7 +67,7 @@ class FilterForm(forms.Form):
         current = timezone.localdate().year
         # A year asked for (a link from an evaluation's facts) stays a filter even when it has no record yet.
         asked = str(self.data.get("year") or "")
-        extra = {int(asked)} if asked.isdigit() and MIN_YEAR <= int(asked) <= MAX_YEAR else set()
+        extra = {int(asked)} if len(asked) == 4 and asked.isdigit() and MIN_YEAR <= int(asked) <= MAX_YEAR else set()
         year_choices = sorted({*years, current, *extra}, reverse=True)
         self.fields["year"].choices = [ALL, *((year, f"{year}年") for year in year_choices)]
         self.fields["organization"].queryset = visible_organizations(user).order_by("path")
