@@ -95,11 +95,21 @@ def bare_app():
 
     if not settings.configured:
         settings.configure(
-            DATABASES={"default": dj_database_url.parse(
-                os.environ["DATABASE_URL"], conn_max_age=int(os.environ["XINGJI_DB_CONN_MAX_AGE"]),
-                conn_health_checks=os.environ.get("BENCH_CONN_HEALTH_CHECKS") == "true")},
-            INSTALLED_APPS=[], MIDDLEWARE=[], ROOT_URLCONF=__name__, USE_TZ=True, TIME_ZONE="Asia/Shanghai",
-            ALLOWED_HOSTS=["*"], DEBUG=False, SECRET_KEY="bench-only",
+            DATABASES={
+                "default": dj_database_url.parse(
+                    os.environ["DATABASE_URL"],
+                    conn_max_age=int(os.environ["XINGJI_DB_CONN_MAX_AGE"]),
+                    conn_health_checks=os.environ.get("BENCH_CONN_HEALTH_CHECKS") == "true",
+                )
+            },
+            INSTALLED_APPS=[],
+            MIDDLEWARE=[],
+            ROOT_URLCONF=__name__,
+            USE_TZ=True,
+            TIME_ZONE="Asia/Shanghai",
+            ALLOWED_HOSTS=["*"],
+            DEBUG=False,
+            SECRET_KEY="bench-only",
         )
     from django.core.wsgi import get_wsgi_application
 
@@ -121,17 +131,21 @@ def bare_view(request):
     code = request.POST.get("code", "").replace("-", "").upper()
     digest = hashlib.sha256(code.encode()).hexdigest()
     # The same answers as the app stores (every criterion, the overall rating, the comment), unchecked.
-    answers = json.dumps({key: value for key, value in request.POST.items()
-                          if key != "code"}, ensure_ascii=False)
+    answers = json.dumps({key: value for key, value in request.POST.items() if key != "code"}, ensure_ascii=False)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE surveys_surveytoken SET used = true WHERE digest = %s AND NOT used "
-                       "AND expires_at > now() RETURNING session_id", [digest])
+        cursor.execute(
+            "UPDATE surveys_surveytoken SET used = true WHERE digest = %s AND NOT used "
+            "AND expires_at > now() RETURNING session_id",
+            [digest],
+        )
         row = cursor.fetchone()
         if row is None:
             return HttpResponse("该测评码已使用，您的测评票已计入", content_type="text/plain; charset=utf-8")
         receipt = "".join(secrets.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(10))
-        cursor.execute("INSERT INTO surveys_ballot (id, session_id, answers, cast_on, receipt) "
-                       "VALUES (%s, %s, %s, %s, %s)", [uuid.uuid4(), row[0], answers, timezone.localdate(), receipt])
+        cursor.execute(
+            "INSERT INTO surveys_ballot (id, session_id, answers, cast_on, receipt) VALUES (%s, %s, %s, %s, %s)",
+            [uuid.uuid4(), row[0], answers, timezone.localdate(), receipt],
+        )
     return HttpResponse(f"回执码 {receipt}", content_type="text/plain; charset=utf-8")
 
 
@@ -156,8 +170,10 @@ def server_urls(database_url: str) -> tuple[str, str]:
     parts = urlsplit(database_url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
         sys.exit(f"DATABASE_URL should point at PostgreSQL, not {parts.scheme or 'nothing'}")
-    return (urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, "")),
-            urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH_DATABASE}", parts.query, "")))
+    return (
+        urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, "")),
+        urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH_DATABASE}", parts.query, "")),
+    )
 
 
 def scratch_database(maintenance_url: str, *, create: bool) -> None:
@@ -170,16 +186,35 @@ def scratch_database(maintenance_url: str, *, create: bool) -> None:
 
 
 def server_environment(django_url: str, data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": django_url, "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-            "XINGJI_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "xingji.settings",
-            "XINGJI_LOG_LEVEL": "WARNING", "XINGJI_HTTPS": "false", "DEBUG": "false",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    return {
+        **os.environ,
+        "DATABASE_URL": django_url,
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "XINGJI_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "xingji.settings",
+        "XINGJI_LOG_LEVEL": "WARNING",
+        "XINGJI_HTTPS": "false",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
 
 
 def setup_django(environment: dict[str, str]) -> None:
-    os.environ.update({key: environment[key] for key in (
-        "DATABASE_URL", "SECRET_KEY", "XINGJI_DATA_DIR", "DJANGO_SETTINGS_MODULE", "XINGJI_LOG_LEVEL",
-        "XINGJI_HTTPS", "DEBUG", "ALLOWED_HOSTS")})
+    os.environ.update(
+        {
+            key: environment[key]
+            for key in (
+                "DATABASE_URL",
+                "SECRET_KEY",
+                "XINGJI_DATA_DIR",
+                "DJANGO_SETTINGS_MODULE",
+                "XINGJI_LOG_LEVEL",
+                "XINGJI_HTTPS",
+                "DEBUG",
+                "ALLOWED_HOSTS",
+            )
+        }
+    )
     # The servers' connection setting, so that this process reads the same settings.
     if "XINGJI_DB_CONN_MAX_AGE" in environment:
         os.environ["XINGJI_DB_CONN_MAX_AGE"] = environment["XINGJI_DB_CONN_MAX_AGE"]
@@ -204,21 +239,28 @@ def make_codes(count: int) -> tuple[list[str], list[str], dict]:
     from xingji.orgs.models import Member, Organization, OrganizationType
     from xingji.surveys import services
 
-    root = Organization.objects.add_root(instance=Organization(
-        name="市直工委", code="ROOT", org_type=OrganizationType.PARTY_COMMITTEE, category="机关"))
-    branch = Organization.objects.add_child(Organization.objects.get(pk=root.pk), instance=Organization(
-        name="测试支部", code="B-1", org_type=OrganizationType.BRANCH, category="机关"))
+    root = Organization.objects.add_root(
+        instance=Organization(name="市直工委", code="ROOT", org_type=OrganizationType.PARTY_COMMITTEE, category="机关")
+    )
+    branch = Organization.objects.add_child(
+        Organization.objects.get(pk=root.pk),
+        instance=Organization(name="测试支部", code="B-1", org_type=OrganizationType.BRANCH, category="机关"),
+    )
     office = User.objects.create(username="office", name="组织部", organization=root, role=Role.COMMITTEE_OFFICE)
-    secretary = User.objects.create(username="secretary", name="书记", organization=branch,
-                                    role=Role.BRANCH_SECRETARY)
-    Member.objects.bulk_create([Member(organization=branch, name=f"党员{n}", gender="female", birth_year=1980,
-                                       joined=date(2005, 7, 1)) for n in range(50)])
+    secretary = User.objects.create(username="secretary", name="书记", organization=branch, role=Role.BRANCH_SECRETARY)
+    Member.objects.bulk_create(
+        [
+            Member(organization=branch, name=f"党员{n}", gender="female", birth_year=1980, joined=date(2005, 7, 1))
+            for n in range(50)
+        ]
+    )
     campaign = campaign_services.campaign_create(root=root, year=2025, kind="mid_year", actor=office)
     campaign = campaign_services.campaign_open(campaign=campaign, actor=office)
     evaluation = campaign.evaluations.get(organization=branch)
     today = timezone.localdate()
-    session = services.session_open(evaluation=evaluation, meeting_on=today, expires_on=today + timedelta(days=1),
-                                    actor=secretary)
+    session = services.session_open(
+        evaluation=evaluation, meeting_on=today, expires_on=today + timedelta(days=1), actor=secretary
+    )
     codes: list[str] = []
     while len(codes) < 2 * count:
         batch = min(services.MAX_TOKENS_PER_ISSUE, 2 * count - len(codes))
@@ -231,8 +273,9 @@ def make_codes(count: int) -> tuple[list[str], list[str], dict]:
 
 
 def start_server(argv: list[str], environment: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(argv, env=environment, cwd=str(ROOT), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen(
+        argv, env=environment, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -288,8 +331,9 @@ class Client:
         self.connection.close()
 
 
-def drive(port: int, path: str, codes: list[str], clients: int, answer: dict[str, str], *,
-          rate: float | None = None) -> dict:
+def drive(
+    port: int, path: str, codes: list[str], clients: int, answer: dict[str, str], *, rate: float | None = None
+) -> dict:
     """Submit every code, ``clients`` at a time; closed loop without ``rate``, else open loop at ``rate``/s.
 
     Closed loop: a client sends its next ballot when the previous answer
@@ -329,8 +373,10 @@ def drive(port: int, path: str, codes: list[str], clients: int, answer: dict[str
             lateness.extend(late)
             failures.extend(bad)
 
-    threads = [threading.Thread(target=run, args=(index, client, own))
-               for index, (client, own) in enumerate(zip(ready, per_client, strict=True))]
+    threads = [
+        threading.Thread(target=run, args=(index, client, own))
+        for index, (client, own) in enumerate(zip(ready, per_client, strict=True))
+    ]
     for thread in threads:
         thread.start()
     # The open loop's time zero: a moment after the threads are released.
@@ -342,9 +388,16 @@ def drive(port: int, path: str, codes: list[str], clients: int, answer: dict[str
     for client in ready:
         client.close()
     latencies.sort()
-    return {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed,
-            "p50": statistics.median(latencies) * 1000, "p99": percentile(latencies, 0.99) * 1000,
-            "max": latencies[-1] * 1000, "late": len(lateness), "failures": failures}
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+        "max": latencies[-1] * 1000,
+        "late": len(lateness),
+        "failures": failures,
+    }
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -367,8 +420,11 @@ def process_cpu(pid: int) -> float:
 
 def server_pids(master: int) -> list[int]:
     """Gunicorn's master and its workers."""
-    children = [int(entry.name) for entry in Path("/proc").iterdir()
-                if entry.name.isdigit() and (fields := _stat(entry.name)) and int(fields[1]) == master]
+    children = [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (fields := _stat(entry.name)) and int(fields[1]) == master
+    ]
     return [master, *children]
 
 
@@ -472,21 +528,38 @@ def machine() -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (default 64)")
-    parser.add_argument("--ballots", type=int, default=40,
-                        help="closed loop: ballots per client, target and round (default 40)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="closed loop: rounds per target, app and bare alternating (default 3)")
-    parser.add_argument("--warm-up", type=int, default=2,
-                        help="ballots per client sent to each server before the timed runs (default 2)")
-    parser.add_argument("--rate", type=float, default=100.0,
-                        help="open loop: ballots per second offered by all clients together (default 100)")
+    parser.add_argument(
+        "--ballots", type=int, default=40, help="closed loop: ballots per client, target and round (default 40)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="closed loop: rounds per target, app and bare alternating (default 3)"
+    )
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=2,
+        help="ballots per client sent to each server before the timed runs (default 2)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=100.0,
+        help="open loop: ballots per second offered by all clients together (default 100)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="open loop: duration (default 20)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of each server (default 4)")
-    parser.add_argument("--port", type=int, default=8765,
-                        help="loopback port of the app; the bare view listens on the next one (default 8765)")
-    parser.add_argument("--conn-max-age", type=int, default=None,
-                        help="XINGJI_DB_CONN_MAX_AGE of both servers, 0 to connect per request "
-                             "(default: the project's setting)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="loopback port of the app; the bare view listens on the next one (default 8765)",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="XINGJI_DB_CONN_MAX_AGE of both servers, 0 to connect per request (default: the project's setting)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.rate <= 0 or arguments.seconds <= 0 or arguments.rounds < 1 or arguments.warm_up < 0:
         parser.error("--rate, --seconds and --rounds must be positive, --warm-up not negative")
@@ -544,20 +617,32 @@ def run(arguments, environment: dict[str, str]) -> None:
             argv = [*argv, "--pythonpath", str(HERE)]
             argv[argv.index(WSGI_APPLICATION)] = "ballots:bare_app()"
         application = f"xingji_bench_{name}"
-        targets[name] = {"argv": argv, "port": port, "path": "/ballot/submit/" if name == "app" else "/bare/",
-                         "codes": app_codes if name == "app" else bare_codes,
-                         "application": application,
-                         "environment": {**environment, "DATABASE_URL": f"{environment['DATABASE_URL']}"
-                                                                        f"{separator}application_name={application}"}}
+        targets[name] = {
+            "argv": argv,
+            "port": port,
+            "path": "/ballot/submit/" if name == "app" else "/bare/",
+            "codes": app_codes if name == "app" else bare_codes,
+            "application": application,
+            "environment": {
+                **environment,
+                "DATABASE_URL": f"{environment['DATABASE_URL']}{separator}application_name={application}",
+            },
+        }
     checks = "on" if environment["BENCH_CONN_HEALTH_CHECKS"] == "true" else "off"
-    print(f"servers: gunicorn, {arguments.workers} sync workers each (app on {arguments.port}, bare on "
-          f"{arguments.port + 1}), database connections kept {environment['XINGJI_DB_CONN_MAX_AGE']} s "
-          f"(health checks {checks}), the same for both")
+    print(
+        f"servers: gunicorn, {arguments.workers} sync workers each (app on {arguments.port}, bare on "
+        f"{arguments.port + 1}), database connections kept {environment['XINGJI_DB_CONN_MAX_AGE']} s "
+        f"(health checks {checks}), the same for both"
+    )
     print(f"warm-up (not timed): {clients} clients × {arguments.warm_up} ballots per target")
-    print(f"closed loop: {clients} clients × {arguments.ballots} ballots back to back, {arguments.rounds} rounds "
-          f"per target, app and bare alternating")
-    print(f"open loop: {clients} clients offering {arguments.rate:g} ballots/s together "
-          f"(each one every {clients / arguments.rate:.2f} s), {per_client} each per target")
+    print(
+        f"closed loop: {clients} clients × {arguments.ballots} ballots back to back, {arguments.rounds} rounds "
+        f"per target, app and bare alternating"
+    )
+    print(
+        f"open loop: {clients} clients offering {arguments.rate:g} ballots/s together "
+        f"(each one every {clients / arguments.rate:.2f} s), {per_client} each per target"
+    )
 
     def batch(name: str, size: int) -> list[str]:
         codes = targets[name]["codes"]
@@ -567,8 +652,14 @@ def run(arguments, environment: dict[str, str]) -> None:
     def load(name: str, rate: float | None = None) -> dict:
         target = targets[name]
         with CpuMeter(target["process"], target["application"]) as meter:
-            result = drive(target["port"], target["path"], batch(name, closed_count if rate is None else open_count),
-                           clients, answer, rate=rate)
+            result = drive(
+                target["port"],
+                target["path"],
+                batch(name, closed_count if rate is None else open_count),
+                clients,
+                answer,
+                rate=rate,
+            )
         result["cpu"] = {part: seconds / result["requests"] * 1000 for part, seconds in meter.seconds.items()}
         if result["failures"]:
             sys.exit(f"{name}: {len(result['failures'])} failed requests, e.g. {result['failures'][0]}")
@@ -579,8 +670,9 @@ def run(arguments, environment: dict[str, str]) -> None:
     opened: dict[str, dict] = {}
     try:
         for name in ("app", "bare"):
-            targets[name]["process"] = start_server(targets[name]["argv"], targets[name]["environment"],
-                                                    targets[name]["port"])
+            targets[name]["process"] = start_server(
+                targets[name]["argv"], targets[name]["environment"], targets[name]["port"]
+            )
             processes.append(targets[name]["process"])
         for name in ("app", "bare"):
             if warm_count:
@@ -600,51 +692,67 @@ def run(arguments, environment: dict[str, str]) -> None:
         sys.exit("not every code produced exactly one ballot")
 
     header = f"{'target':<8}{'requests':>10}{'seconds':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-    median = {name: sorted(rounds, key=lambda result: result["rps"])[len(rounds) // 2]
-              for name, rounds in closed.items()}
-    print(f"\nclosed loop (saturation: {clients} clients back to back; the median round of {arguments.rounds} "
-          f"by req/s)")
+    median = {
+        name: sorted(rounds, key=lambda result: result["rps"])[len(rounds) // 2] for name, rounds in closed.items()
+    }
+    print(
+        f"\nclosed loop (saturation: {clients} clients back to back; the median round of {arguments.rounds} by req/s)"
+    )
     print(f"{header}{'N/rate ms':>11}  req/s of each round")
     for name in ("app", "bare"):
         result = median[name]
-        print(f"{name:<8}{result['requests']:>10}{result['seconds']:>9.2f}{result['rps']:>9.1f}"
-              f"{result['p50']:>9.1f}{result['p99']:>9.1f}{result['max']:>9.1f}"
-              f"{clients / result['rps'] * 1000:>11.1f}  "
-              + ", ".join(f"{each['rps']:.0f}" for each in closed[name]))
+        print(
+            f"{name:<8}{result['requests']:>10}{result['seconds']:>9.2f}{result['rps']:>9.1f}"
+            f"{result['p50']:>9.1f}{result['p99']:>9.1f}{result['max']:>9.1f}"
+            f"{clients / result['rps'] * 1000:>11.1f}  " + ", ".join(f"{each['rps']:.0f}" for each in closed[name])
+        )
     ratios = [app["rps"] / bare["rps"] for app, bare in zip(closed["app"], closed["bare"], strict=True)]
-    print(f"app / bare throughput: {median['app']['rps'] / median['bare']['rps']:.0%} (target ≥ 70 %; round by "
-          f"round {', '.join(f'{ratio:.0%}' for ratio in ratios)}); p99 app {median['app']['p99']:.1f} ms "
-          f"(target < 100 ms), bare {median['bare']['p99']:.1f} ms.")
-    print(f"N/rate: the latency that {clients} clients always waiting imply at that throughput (Little's law): "
-          f"in a closed loop the latency is mostly queueing.")
+    print(
+        f"app / bare throughput: {median['app']['rps'] / median['bare']['rps']:.0%} (target ≥ 70 %; round by "
+        f"round {', '.join(f'{ratio:.0%}' for ratio in ratios)}); p99 app {median['app']['p99']:.1f} ms "
+        f"(target < 100 ms), bare {median['bare']['p99']:.1f} ms."
+    )
+    print(
+        f"N/rate: the latency that {clients} clients always waiting imply at that throughput (Little's law): "
+        f"in a closed loop the latency is mostly queueing."
+    )
 
     print(f"\nopen loop ({arguments.rate:g} ballots/s offered, latency from the scheduled send time)")
     print(f"{header}{'late':>11}")
     for name in ("app", "bare"):
         result = opened[name]
-        print(f"{name:<8}{result['requests']:>10}{result['seconds']:>9.2f}{result['rps']:>9.1f}"
-              f"{result['p50']:>9.1f}{result['p99']:>9.1f}{result['max']:>9.1f}{result['late']:>11}")
+        print(
+            f"{name:<8}{result['requests']:>10}{result['seconds']:>9.2f}{result['rps']:>9.1f}"
+            f"{result['p50']:>9.1f}{result['p99']:>9.1f}{result['max']:>9.1f}{result['late']:>11}"
+        )
     app, bare = opened["app"], opened["bare"]
-    print(f"app / bare latency: p50 {app['p50'] / bare['p50']:.2f}×, p99 {app['p99'] / bare['p99']:.2f}×; "
-          f"app p99 {app['p99']:.1f} ms (target < 100 ms). late: ballots sent after their scheduled moment "
-          f"because the client's previous one was still waiting.")
+    print(
+        f"app / bare latency: p50 {app['p50'] / bare['p50']:.2f}×, p99 {app['p99'] / bare['p99']:.2f}×; "
+        f"app p99 {app['p99']:.1f} ms (target < 100 ms). late: ballots sent after their scheduled moment "
+        f"because the client's previous one was still waiting."
+    )
     kept = environment["XINGJI_DB_CONN_MAX_AGE"] != "0"
-    print("\nCPU per ballot, ms (closed loop: the median of the rounds; what the load costs, whatever else "
-          "runs on the machine)")
+    print(
+        "\nCPU per ballot, ms (closed loop: the median of the rounds; what the load costs, whatever else "
+        "runs on the machine)"
+    )
     print(f"{'target':<8}{'loop':<8}{'server':>9}{'database':>10}{'both':>9}{'client':>9}")
     cost: dict[tuple[str, str], float] = {}
     for mode, runs in (("closed", closed), ("open", {name: [result] for name, result in opened.items()})):
         for name in ("app", "bare"):
-            part = {key: statistics.median(result["cpu"][key] for result in runs[name])
-                    for key in ("server", "database", "client")}
+            part = {
+                key: statistics.median(result["cpu"][key] for result in runs[name])
+                for key in ("server", "database", "client")
+            }
             cost[mode, name] = part["server"] + (part["database"] if kept else 0.0)
             database = f"{part['database']:>10.2f}" if kept else f"{'n/a':>10}"
-            print(f"{name:<8}{mode:<8}{part['server']:>9.2f}{database}{cost[mode, name]:>9.2f}"
-                  f"{part['client']:>9.2f}")
+            print(f"{name:<8}{mode:<8}{part['server']:>9.2f}{database}{cost[mode, name]:>9.2f}{part['client']:>9.2f}")
     what = "server and database" if kept else "server (database backends end with each request: not counted)"
-    print(f"bare / app CPU of {what}: closed {cost['closed', 'bare'] / cost['closed', 'app']:.0%}, "
-          f"open {cost['open', 'bare'] / cost['open', 'app']:.0%} — the throughput ratio to expect where the "
-          f"CPU is the limit and nothing else runs.")
+    print(
+        f"bare / app CPU of {what}: closed {cost['closed', 'bare'] / cost['closed', 'app']:.0%}, "
+        f"open {cost['open', 'bare'] / cost['open', 'app']:.0%} — the throughput ratio to expect where the "
+        f"CPU is the limit and nothing else runs."
+    )
     print(f"\nchecked: {2 * count:,} codes, {Ballot.objects.count():,} ballots, each code used once")
 
 

@@ -108,8 +108,16 @@ def organization_rows(branches: int) -> list[list[str]]:
         rows.append([f"JG-{number:02d}", f"市直第{number}机关党委", "党委", "机关", "ROOT", "2000-07-01"])
     for number in range(1, branches + 1):
         committee = (number - 1) % committees + 1
-        rows.append([f"JG-{committee:02d}-{number:04d}", f"市直第{committee}机关党委第{number}党支部", "党支部",
-                     "机关", f"JG-{committee:02d}", "2005-07-01"])
+        rows.append(
+            [
+                f"JG-{committee:02d}-{number:04d}",
+                f"市直第{committee}机关党委第{number}党支部",
+                "党支部",
+                "机关",
+                f"JG-{committee:02d}",
+                "2005-07-01",
+            ]
+        )
     return rows
 
 
@@ -148,8 +156,10 @@ def write_csv(path: Path, rows: list[tuple]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(HEADER)
-        writer.writerows((code, name, gender, year, joined.isoformat(), status, position, phone)
-                         for code, name, gender, year, joined, status, position, phone in rows)
+        writer.writerows(
+            (code, name, gender, year, joined.isoformat(), status, position, phone)
+            for code, name, gender, year, joined, status, position, phone in rows
+        )
 
 
 MAIN_NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -189,8 +199,10 @@ def write_xlsx(path: Path, rows: list[tuple]) -> None:
     for number, row in enumerate([HEADER, *rows], start=1):
         cells = "".join(cell(f"{letter}{number}", value) for letter, value in zip(letters, row, strict=True))
         sheet_rows.append(f'<row r="{number}">{cells}</row>')
-    sheet = (f'{XML_DECLARATION}<worksheet xmlns="{MAIN_NAMESPACE}"><dimension ref="A1:{letters[-1]}{len(rows) + 1}"/>'
-             f'<sheetData>{"".join(sheet_rows)}</sheetData></worksheet>')
+    sheet = (
+        f'{XML_DECLARATION}<worksheet xmlns="{MAIN_NAMESPACE}"><dimension ref="A1:{letters[-1]}{len(rows) + 1}"/>'
+        f"<sheetData>{''.join(sheet_rows)}</sheetData></worksheet>"
+    )
     shared = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
     parts = {
         "[Content_Types].xml": (
@@ -215,7 +227,7 @@ def write_xlsx(path: Path, rows: list[tuple]) -> None:
             f'<Relationship Id="rId1" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/>'
             f'<Relationship Id="rId2" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
             f'<Relationship Id="rId3" Type="{RELATIONSHIPS}/sharedStrings" Target="sharedStrings.xml"/>'
-            f'</Relationships>'
+            f"</Relationships>"
         ),
         "xl/styles.xml": (
             f'{XML_DECLARATION}<styleSheet xmlns="{MAIN_NAMESPACE}">'
@@ -255,9 +267,18 @@ def check_stored(expected_rows: list[tuple], label: str) -> None:
     """The members table holds exactly the expected rows (not timed; once per format)."""
     from xingji.orgs.models import Member
 
-    stored = sorted(Member.objects.values_list(
-        "organization_id", "name", "gender", "birth_year", "joined", "status", "leadership_position", "phone",
-    ).iterator(chunk_size=10_000))
+    stored = sorted(
+        Member.objects.values_list(
+            "organization_id",
+            "name",
+            "gender",
+            "birth_year",
+            "joined",
+            "status",
+            "leadership_position",
+            "phone",
+        ).iterator(chunk_size=10_000)
+    )
     if stored != sorted(expected_rows):
         sys.exit(f"{label}: the members stored differ from the rows of the file")
 
@@ -312,8 +333,11 @@ def time_copy(rows: list[tuple]) -> float:
     empty_members_table()
     columns = "organization_id, name, gender, birth_year, joined, status, leadership_position, phone"
     start = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor, \
-            cursor.cursor.copy(f"COPY orgs_member ({columns}) FROM STDIN") as copy:
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY orgs_member ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     elapsed = time.perf_counter() - start
@@ -396,8 +420,9 @@ def run(arguments, files_dir: Path) -> None:
     for label, value in machine():
         print(f"  {label:<18} {value}")
 
-    root = Organization.objects.add_root(instance=Organization(
-        name="市直工委", code="ROOT", org_type=OrganizationType.PARTY_COMMITTEE, category="机关"))
+    root = Organization.objects.add_root(
+        instance=Organization(name="市直工委", code="ROOT", org_type=OrganizationType.PARTY_COMMITTEE, category="机关")
+    )
     user = User.objects.create(username="office", name="组织部", organization=root, role=Role.COMMITTEE_OFFICE)
     organizations_csv = files_dir / "organizations.csv"
     with organizations_csv.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -416,13 +441,20 @@ def run(arguments, files_dir: Path) -> None:
     write_csv(csv_path, population)
     write_xlsx(xlsx_path, population)
     copy_rows = stored_rows(population)
-    print(f"  generated and written in {time.perf_counter() - start:.1f} s: "
-          f"{csv_path.name} {csv_path.stat().st_size / 1e6:.1f} MB, "
-          f"{xlsx_path.name} {xlsx_path.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"  generated and written in {time.perf_counter() - start:.1f} s: "
+        f"{csv_path.name} {csv_path.stat().st_size / 1e6:.1f} MB, "
+        f"{xlsx_path.name} {xlsx_path.stat().st_size / 1e6:.1f} MB"
+    )
     print(f"  organizations: {result.created} imported with import_organizations in {organizations_seconds:.2f} s")
 
-    measurements: dict[str, list[float]] = {"COPY": [], "import CSV": [], "import XLSX": [],
-                                            "parse CSV only": [], "parse XLSX only": []}
+    measurements: dict[str, list[float]] = {
+        "COPY": [],
+        "import CSV": [],
+        "import XLSX": [],
+        "parse CSV only": [],
+        "parse XLSX only": [],
+    }
     for run_number in range(repeat):
         # Interleaved, so that a slow spell of the machine touches every measurement alike.
         measurements["COPY"].append(time_copy(copy_rows))
@@ -440,11 +472,15 @@ def run(arguments, files_dir: Path) -> None:
     print(f"  {'':<16} {'seconds':>16} {'rows/s':>10} {'× COPY':>7}")
     for label, times in measurements.items():
         best = min(times)
-        print(f"  {label:<16} {best:>7.2f} ({statistics.median(times):>6.2f}) {count / best:>10,.0f} "
-              f"{best / best_copy:>7.2f}")
+        print(
+            f"  {label:<16} {best:>7.2f} ({statistics.median(times):>6.2f}) {count / best:>10,.0f} "
+            f"{best / best_copy:>7.2f}"
+        )
     broken = verify_chain()
-    print(f"\naudit: {AuditEntry.objects.count()} entries after {2 * repeat} member imports and one organization "
-          f"import, chain {'intact' if broken is None else f'BROKEN at {broken}'}")
+    print(
+        f"\naudit: {AuditEntry.objects.count()} entries after {2 * repeat} member imports and one organization "
+        f"import, chain {'intact' if broken is None else f'BROKEN at {broken}'}"
+    )
     print("target: import within 3× of COPY (see the '× COPY' column)")
     if arguments.keep_files:
         print(f"files kept in {files_dir}")

@@ -71,12 +71,10 @@ def build_population(count: int, seed: int) -> list[Organization]:
             organization.base_score = _score(rng, 82, 9, 10000)
         elif source < 0.8:  # ten criteria, 10 points each, around the organization's level
             quality = rng.gauss(8.2, 0.8)
-            organization.criteria = {code: _score(rng, quality, 0.6, 1000)
-                                     for code in CRITERIA_CODES}
+            organization.criteria = {code: _score(rng, quality, 0.6, 1000) for code in CRITERIA_CODES}
         else:  # self / survey / superior, weighted, around the organization's level
             quality = rng.gauss(82, 8)
-            organization.components = {name: _score(rng, quality, 3, 10000)
-                                       for name in ("self", "survey", "superior")}
+            organization.components = {name: _score(rng, quality, 3, 10000) for name in ("self", "survey", "superior")}
         if chance() < 0.7:  # a survey: 40.00 %–100.00 %, most of them high
             permyriad = round(rng.triangular(4000, 10000, 9200))
             organization.satisfaction = Decimal(permyriad).scaleb(-4)
@@ -98,8 +96,7 @@ def build_population(count: int, seed: int) -> list[Organization]:
         if chance() < 0.06:  # overdue election: some excused, some over a year
             organization.election_overdue = True
             organization.election_excused = chance() < 0.3
-            organization.election_overdue_days = rng.choice(
-                (0, rng.randint(1, 365), rng.randint(366, 900)))
+            organization.election_overdue_days = rng.choice((0, rng.randint(1, 365), rng.randint(366, 900)))
         append(organization)
     return organizations
 
@@ -132,12 +129,14 @@ def rate_bare(organizations: list[Organization], weights: list[tuple[str, Decima
             score += max(HONOUR_POINTS[level] for level in organization.commendations)
         if organization.innovations:
             score += max(HONOUR_POINTS[level] for level in organization.innovations)
-        score -= (300 * organization.criticisms_working_committee
-                  + 500 * organization.criticisms_municipal_committee
-                  + 300 * organization.leader_discipline_light
-                  + 500 * organization.leader_discipline_heavy
-                  + 200 * organization.member_violations
-                  + 300 * organization.absences)
+        score -= (
+            300 * organization.criticisms_working_committee
+            + 500 * organization.criticisms_municipal_committee
+            + 300 * organization.leader_discipline_light
+            + 500 * organization.leader_discipline_heavy
+            + 200 * organization.member_violations
+            + 300 * organization.absences
+        )
         satisfaction = organization.satisfaction
         if satisfaction is not None and satisfaction < SIXTY_PERCENT:
             score -= 500
@@ -193,7 +192,7 @@ def quotas_bare(organizations: list[Organization], rated: list[tuple]) -> list[t
     low = sum(1 for level in levels if level <= 1)
     if low < floor:
         above = sorted((index for index, level in enumerate(levels) if level > 1), key=key)
-        for index in above[len(above) - (floor - low):]:
+        for index in above[len(above) - (floor - low) :]:
             levels[index] = 1
     return [(base, final, level) for (base, final, _), level in zip(rated, levels, strict=True)]
 
@@ -220,16 +219,22 @@ def run_part(part: str, count: int, seed: int, repeat: int) -> dict:
         report["peak_rss_mib"] = peak_rss_mib()
         report["levels"] = rating.by_level()
         report["quotas"] = [
-            {"code": check.code, "limit": check.limit, "before": check.count_before,
-             "after": check.count_after, "moved": len(check.moved), "ties": len(check.ties)}
+            {
+                "code": check.code,
+                "limit": check.limit,
+                "before": check.count_before,
+                "after": check.count_after,
+                "moved": len(check.moved),
+                "ties": len(check.ties),
+            }
             for check in rating.quota_checks
         ]
         # Sanity check, after timing: the baseline's figures against the engine's.
         bare = rate_bare(organizations, [(n, w) for n, w in scheme.weights.items() if w])
         report["disagreements"] = sum(
-            1 for result, (base, final, stars) in zip(rating.results, bare, strict=True)
-            if (result.base_score, result.final_score, _stars_before_quotas(result))
-            != (base, final, stars)
+            1
+            for result, (base, final, stars) in zip(rating.results, bare, strict=True)
+            if (result.base_score, result.final_score, _stars_before_quotas(result)) != (base, final, stars)
         )
         bare = quotas_bare(organizations, bare)
         report["disagreements_after_quotas"] = sum(
@@ -294,21 +299,30 @@ def machine() -> dict:
 
 
 def spawn(part: str, count: int, seed: int, repeat: int) -> dict:
-    command = [sys.executable, os.path.abspath(__file__), "--part", part,
-               "--count", str(count), "--seed", str(seed), "--repeat", str(repeat)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--part",
+        part,
+        "--count",
+        str(count),
+        "--seed",
+        str(seed),
+        "--repeat",
+        str(repeat),
+    ]
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1_000_000,
-                        help="organizations (default 1,000,000)")
+    parser.add_argument("--count", type=int, default=1_000_000, help="organizations (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=2017, help="population seed (default 2017)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed runs of each part; the best counts (default 3)")
-    parser.add_argument("--part", choices=("engine", "baseline"),
-                        help="run one part in this process and print its figures as JSON")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each part; the best counts (default 3)")
+    parser.add_argument(
+        "--part", choices=("engine", "baseline"), help="run one part in this process and print its figures as JSON"
+    )
     args = parser.parse_args(argv)
     if args.part:
         print(json.dumps(run_part(args.part, args.count, args.seed, max(args.repeat, 1))))
@@ -318,8 +332,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine:   {info['platform']}")
     print(f"cpu:       {info['cpu']}, {info['cores']} cores ({info['cores_usable']} usable)")
     print(f"python:    {info['python']}")
-    print(f"scheme:    {SCHEME}; organizations N = {args.count:,} (seed {args.seed}); "
-          f"best of {max(args.repeat, 1)} runs")
+    print(
+        f"scheme:    {SCHEME}; organizations N = {args.count:,} (seed {args.seed}); best of {max(args.repeat, 1)} runs"
+    )
     print(flush=True)
 
     repeat = max(args.repeat, 1)
@@ -327,29 +342,45 @@ def main(argv: list[str] | None = None) -> None:
     engine = spawn("engine", args.count, args.seed, repeat)
 
     engine_best, baseline_best = min(engine["seconds"]), min(baseline["seconds"])
-    runs = {part: ", ".join(f"{seconds:.3f}" for seconds in report["seconds"])
-            for part, report in (("engine", engine), ("baseline", baseline))}
-    print(f"engine   (rate, quota_mode=enforce): {engine_best:8.3f} s  "
-          f"{args.count / engine_best:12,.0f} orgs/s   (runs: {runs['engine']} s)")
-    print(f"baseline (bare loop + quotas):       {baseline_best:8.3f} s  "
-          f"{args.count / baseline_best:12,.0f} orgs/s   (runs: {runs['baseline']} s)")
+    runs = {
+        part: ", ".join(f"{seconds:.3f}" for seconds in report["seconds"])
+        for part, report in (("engine", engine), ("baseline", baseline))
+    }
+    print(
+        f"engine   (rate, quota_mode=enforce): {engine_best:8.3f} s  "
+        f"{args.count / engine_best:12,.0f} orgs/s   (runs: {runs['engine']} s)"
+    )
+    print(
+        f"baseline (bare loop + quotas):       {baseline_best:8.3f} s  "
+        f"{args.count / baseline_best:12,.0f} orgs/s   (runs: {runs['baseline']} s)"
+    )
     print(f"ratio engine/baseline time:          {engine_best / baseline_best:8.2f}×")
     engine_alone, bare_alone = min(engine["seconds_no_quotas"]), min(baseline["seconds_no_quotas"])
-    print(f"without quotas: engine {engine_alone:.3f} s ({args.count / engine_alone:,.0f} orgs/s), "
-          f"bare loop {bare_alone:.3f} s, ratio {engine_alone / bare_alone:.2f}×")
+    print(
+        f"without quotas: engine {engine_alone:.3f} s ({args.count / engine_alone:,.0f} orgs/s), "
+        f"bare loop {bare_alone:.3f} s, ratio {engine_alone / bare_alone:.2f}×"
+    )
     print()
-    print(f"peak memory (ru_maxrss), engine process:   {engine['peak_rss_mib']:8.1f} MiB "
-          f"(population alone {engine['peak_rss_population_mib']:.1f} MiB)")
-    print(f"peak memory (ru_maxrss), baseline process: {baseline['peak_rss_mib']:8.1f} MiB "
-          f"(population alone {baseline['peak_rss_population_mib']:.1f} MiB)")
+    print(
+        f"peak memory (ru_maxrss), engine process:   {engine['peak_rss_mib']:8.1f} MiB "
+        f"(population alone {engine['peak_rss_population_mib']:.1f} MiB)"
+    )
+    print(
+        f"peak memory (ru_maxrss), baseline process: {baseline['peak_rss_mib']:8.1f} MiB "
+        f"(population alone {baseline['peak_rss_population_mib']:.1f} MiB)"
+    )
     print()
     levels = ", ".join(f"{stars}★ {number:,}" for stars, number in engine["levels"].items())
     print(f"levels after quotas: {levels}")
     for quota in engine["quotas"]:
-        print(f"quota {quota['code']}: limit {quota['limit']:,}, before {quota['before']:,}, "
-              f"after {quota['after']:,}, moved {quota['moved']:,}, ties {quota['ties']}")
-    print(f"baseline disagreements with the engine: before quotas {engine['disagreements']:,}, "
-          f"after quotas {engine['disagreements_after_quotas']:,}")
+        print(
+            f"quota {quota['code']}: limit {quota['limit']:,}, before {quota['before']:,}, "
+            f"after {quota['after']:,}, moved {quota['moved']:,}, ties {quota['ties']}"
+        )
+    print(
+        f"baseline disagreements with the engine: before quotas {engine['disagreements']:,}, "
+        f"after quotas {engine['disagreements_after_quotas']:,}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,11 +12,15 @@ from xingji.settings import embedded_secret_key
 
 
 def run_django(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items()
-             if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+    }
     clean.update({"XINGJI_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "xingji.settings", **env})
-    return subprocess.run([sys.executable, "-m", "django", *args], env=clean, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "django", *args], env=clean, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_deployment_checklist_is_clean_with_a_secret_key(tmp_path):

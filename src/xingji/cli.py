@@ -24,21 +24,31 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     rate = commands.add_parser(
-        "rate", help="按评定方案为一批组织评星定级",
+        "rate",
+        help="按评定方案为一批组织评星定级",
         description="读取 JSON、CSV 或 XLSX，按评定方案评定星级，输出 JSON（或按输出文件扩展名输出 CSV/XLSX）。",
     )
     rate.add_argument("input", nargs="?", type=Path, help="输入文件：.json、.csv 或 .xlsx")
-    rate.add_argument("--scheme", default="anyang-2017",
-                      help="评定方案：内置方案名或 .toml 文件路径（默认 anyang-2017）")
-    rate.add_argument("--quota", choices=("warn", "enforce", "off"), default="warn",
-                      help="比例控制：warn 只提示（默认），enforce 强制调整，off 不检查")
-    rate.add_argument("--stage", choices=("year-end", "mid-year"), default="year-end",
-                      help="评定阶段：year-end 年底复核（默认，适用年底降级规则），mid-year 申报创星")
-    rate.add_argument("-o", "--output", type=Path,
-                      help="输出文件：.json、.csv 或 .xlsx；不给则把 JSON 打印到标准输出")
+    rate.add_argument(
+        "--scheme", default="anyang-2017", help="评定方案：内置方案名或 .toml 文件路径（默认 anyang-2017）"
+    )
+    rate.add_argument(
+        "--quota",
+        choices=("warn", "enforce", "off"),
+        default="warn",
+        help="比例控制：warn 只提示（默认），enforce 强制调整，off 不检查",
+    )
+    rate.add_argument(
+        "--stage",
+        choices=("year-end", "mid-year"),
+        default="year-end",
+        help="评定阶段：year-end 年底复核（默认，适用年底降级规则），mid-year 申报创星",
+    )
+    rate.add_argument("-o", "--output", type=Path, help="输出文件：.json、.csv 或 .xlsx；不给则把 JSON 打印到标准输出")
     rate.add_argument("--explain", metavar="ID", help="打印某个组织的评定说明（逐条依据）")
-    rate.add_argument("--template", type=Path, metavar="FILE",
-                      help="写出空白的输入模板（.xlsx 或 .csv，中文表头和一行示例）")
+    rate.add_argument(
+        "--template", type=Path, metavar="FILE", help="写出空白的输入模板（.xlsx 或 .csv，中文表头和一行示例）"
+    )
 
     commands.add_parser("schemes", help="列出内置的评定方案及其出处")
     return parser
@@ -99,10 +109,10 @@ def command_rate(args: argparse.Namespace) -> int:
     if args.explain is not None:
         sys.stdout.write(report(rating, result))
     if args.output is not None:
-        by_level = "，".join(f"{scheme.level_name(level)} {count}"
-                             for level, count in sorted(rating.by_level().items(), reverse=True))
-        print(f"已评定 {len(rating.results)} 个组织（{by_level}），结果写入 {args.output}",
-              file=sys.stderr)
+        by_level = "，".join(
+            f"{scheme.level_name(level)} {count}" for level, count in sorted(rating.by_level().items(), reverse=True)
+        )
+        print(f"已评定 {len(rating.results)} 个组织（{by_level}），结果写入 {args.output}", file=sys.stderr)
     return 0
 
 

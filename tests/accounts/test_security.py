@@ -28,8 +28,7 @@ def test_it_logs_out_after_thirty_idle_minutes():
 
 def test_it_locks_an_account_for_thirty_minutes_after_five_failures_from_anywhere(client, office_user):
     statuses = [
-        client.post(LOGIN_URL, {"username": "office", "password": "wrong-Password-1"}).status_code
-        for _ in range(5)
+        client.post(LOGIN_URL, {"username": "office", "password": "wrong-Password-1"}).status_code for _ in range(5)
     ]
 
     locked = client.post(LOGIN_URL, {"username": "office", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")

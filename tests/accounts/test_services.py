@@ -19,16 +19,26 @@ def only_entry() -> AuditEntry:
 
 def test_it_creates_a_user_and_audits_it_without_the_password(tree, office_user):
     user = user_create(
-        username="wangfang", password="Xingji-2026", name="王芳", organization=tree.finance_1,
-        role=Role.BRANCH_SECRETARY, actor=office_user,
+        username="wangfang",
+        password="Xingji-2026",
+        name="王芳",
+        organization=tree.finance_1,
+        role=Role.BRANCH_SECRETARY,
+        actor=office_user,
     )
 
     entry = only_entry()
     assert user.check_password("Xingji-2026")
     assert (entry.action, entry.object_type, entry.object_id) == ("user.created", "accounts.user", str(user.pk))
     assert entry.after == {
-        "username": "wangfang", "name": "王芳", "email": "", "organization_id": tree.finance_1.pk,
-        "role": "branch_secretary", "is_active": True, "is_staff": False, "is_superuser": False,
+        "username": "wangfang",
+        "name": "王芳",
+        "email": "",
+        "organization_id": tree.finance_1.pk,
+        "role": "branch_secretary",
+        "is_active": True,
+        "is_staff": False,
+        "is_superuser": False,
     }
     assert "password" not in str(entry.after)
 
@@ -36,7 +46,10 @@ def test_it_creates_a_user_and_audits_it_without_the_password(tree, office_user)
 def test_it_refuses_a_weak_password_and_creates_nothing(tree, office_user):
     with pytest.raises(ValidationError):
         user_create(
-            username="weak", password="abcdefgh", organization=tree.finance_1, role=Role.BRANCH_SECRETARY,
+            username="weak",
+            password="abcdefgh",
+            organization=tree.finance_1,
+            role=Role.BRANCH_SECRETARY,
             actor=office_user,
         )
 

@@ -55,8 +55,13 @@ def test_it_verifies_an_intact_chain_and_reports_its_head(organization):
 
 
 def test_it_hashes_the_previous_hash_and_the_canonical_json_of_the_entry(organization, superuser):
-    entry = audit_log(actor=superuser, action="organization.updated", obj=organization,
-                      before={"name": "旧名"}, after={"name": "新名"})
+    entry = audit_log(
+        actor=superuser,
+        action="organization.updated",
+        obj=organization,
+        before={"name": "旧名"},
+        after={"name": "新名"},
+    )
     stored = AuditEntry.objects.get(pk=entry.pk)
 
     content = {
@@ -77,8 +82,13 @@ def test_it_hashes_the_previous_hash_and_the_canonical_json_of_the_entry(organiz
 
 
 def test_it_stores_decimals_and_dates_as_strings_that_hash_the_same_when_read_back(organization):
-    audit_log(actor=None, action="score.changed", obj=organization,
-              before={"score": Decimal("86.50"), "day": date(2026, 6, 1)}, after={"ratio": 0.72, "stars": 4})
+    audit_log(
+        actor=None,
+        action="score.changed",
+        obj=organization,
+        before={"score": Decimal("86.50"), "day": date(2026, 6, 1)},
+        after={"ratio": 0.72, "stars": 4},
+    )
 
     stored = AuditEntry.objects.get()
     assert stored.before == {"score": "86.50", "day": "2026-06-01"}

@@ -35,10 +35,14 @@ class ActionCollector(ast.NodeVisitor):
     def take(self, node: ast.expr) -> None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.actions.add(node.value)
-        elif (isinstance(node, ast.JoinedStr) and len(node.values) == 2
-              and isinstance(node.values[0], ast.FormattedValue)
-              and isinstance(node.values[0].value, ast.Attribute) and node.values[0].value.attr == "audit_name"
-              and isinstance(node.values[1], ast.Constant)):
+        elif (
+            isinstance(node, ast.JoinedStr)
+            and len(node.values) == 2
+            and isinstance(node.values[0], ast.FormattedValue)
+            and isinstance(node.values[0].value, ast.Attribute)
+            and node.values[0].value.attr == "audit_name"
+            and isinstance(node.values[1], ast.Constant)
+        ):
             self.actions.update(f"{name}{node.values[1].value}" for name in _audit_names())
         elif not isinstance(node, ast.Name | ast.Attribute):  # a variable passed on: its value is found where set
             self.unreadable.append(f"{self.where}:{node.lineno}: {ast.unparse(node)}")
@@ -48,16 +52,19 @@ class ActionCollector(ast.NodeVisitor):
         name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
         receiver = getattr(function.value, "id", "") if isinstance(function, ast.Attribute) else ""
         for keyword in node.keywords:
-            if keyword.arg == "action" and not (isinstance(keyword.value, ast.Constant)
-                                                and "." not in str(keyword.value.value)):  # argparse's "store_true"
+            if keyword.arg == "action" and not (
+                isinstance(keyword.value, ast.Constant) and "." not in str(keyword.value.value)
+            ):  # argparse's "store_true"
                 self.take(keyword.value)
         if node.args and (name == "audit_log" or (name == "add" and receiver == "audit")):
             self.take(node.args[0])
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        calls_bulk = any(isinstance(inner, ast.Call) and getattr(inner.func, "id", "") == "append_audit_entries"
-                         for inner in ast.walk(node))
+        calls_bulk = any(
+            isinstance(inner, ast.Call) and getattr(inner.func, "id", "") == "append_audit_entries"
+            for inner in ast.walk(node)
+        )
         if calls_bulk:
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Tuple) and len(inner.elts) == 4:
@@ -65,8 +72,10 @@ class ActionCollector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if any(isinstance(target, ast.Name) and "ACTION" in target.id and target.id != "ACTION_PATTERN"
-               for target in node.targets):
+        if any(
+            isinstance(target, ast.Name) and "ACTION" in target.id and target.id != "ACTION_PATTERN"
+            for target in node.targets
+        ):
             self.take(node.value)
         self.generic_visit(node)
 
@@ -88,8 +97,15 @@ def test_it_finds_the_actions_written_in_src():
     actions, unreadable = actions_in_source()
 
     assert unreadable == []
-    assert {"member.created", "commendation.deleted", "rectification_item.opened", "organization.imported",
-            "star_ledger.imported", "evaluation.noticed", "user.updated"} <= actions
+    assert {
+        "member.created",
+        "commendation.deleted",
+        "rectification_item.opened",
+        "organization.imported",
+        "star_ledger.imported",
+        "evaluation.noticed",
+        "user.updated",
+    } <= actions
     assert [action for action in sorted(actions) if not ACTION_PATTERN.match(action)] == []
     assert len(actions) >= 90
 
@@ -97,25 +113,32 @@ def test_it_finds_the_actions_written_in_src():
 def test_it_names_every_action_written_in_src_in_chinese():
     actions, _ = actions_in_source()
 
-    unnamed = {action: action_label(action) for action in sorted(actions)
-               if action_label(action) == action or not CJK.search(action_label(action))
-               or ASCII_LETTER.search(action_label(action))}
+    unnamed = {
+        action: action_label(action)
+        for action in sorted(actions)
+        if action_label(action) == action
+        or not CJK.search(action_label(action))
+        or ASCII_LETTER.search(action_label(action))
+    }
 
     assert unnamed == {}
 
 
-@pytest.mark.parametrize(("action", "label"), [
-    ("member.created", "新建党员"),
-    ("member.imported", "导入党员"),
-    ("organization.updated", "修改党组织"),
-    ("commendation.deleted", "删除表彰及署名文章"),
-    ("rectification_item.opened", "登记整改事项"),
-    ("level_change.proposed", "提出星级调整"),
-    ("inspection_visit.recorded", "记录督导情况"),
-    ("star_ledger.recorded", "记入星级管理台账"),
-    ("star_ledger.imported", "导入星级管理台账"),
-    ("survey.closed", "结束测评会"),
-])
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        ("member.created", "新建党员"),
+        ("member.imported", "导入党员"),
+        ("organization.updated", "修改党组织"),
+        ("commendation.deleted", "删除表彰及署名文章"),
+        ("rectification_item.opened", "登记整改事项"),
+        ("level_change.proposed", "提出星级调整"),
+        ("inspection_visit.recorded", "记录督导情况"),
+        ("star_ledger.recorded", "记入星级管理台账"),
+        ("star_ledger.imported", "导入星级管理台账"),
+        ("survey.closed", "结束测评会"),
+    ],
+)
 def test_it_names_an_action_by_its_verb_and_object(action, label):
     assert action_label(action) == label
 
@@ -135,9 +158,11 @@ def test_it_names_an_object_type_by_its_model():
 
 
 def test_it_reads_the_changes_of_an_entry_in_the_models_words():
-    rows = changes("campaigns.evaluation",
-                   {"state": "self_draft", "scores": {"1": "8.00"}},
-                   {"state": "self_submitted", "innovation_project": True, "note": None, "items": []})
+    rows = changes(
+        "campaigns.evaluation",
+        {"state": "self_draft", "scores": {"1": "8.00"}},
+        {"state": "self_submitted", "innovation_project": True, "note": None, "items": []},
+    )
     assert rows == [
         ("状态", "自评填写中", "自评已提交"),
         ("scores", '{"1": "8.00"}', ""),

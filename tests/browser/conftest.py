@@ -40,7 +40,8 @@ def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
     skip = pytest.mark.skip(
-        reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded")
+        reason=f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does); no browser is downloaded"
+    )
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
@@ -58,9 +59,7 @@ def browser() -> Iterator[Browser]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
 

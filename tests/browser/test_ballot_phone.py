@@ -25,8 +25,12 @@ def issued_codes(tree, office_user, secretary) -> list[str]:
     for _ in range(3):
         MemberFactory(organization=tree.finance_1)
     today = timezone.localdate()
-    session = services.session_open(evaluation=evaluation_of(campaign, tree.finance_1), meeting_on=today,
-                                    expires_on=today + timedelta(days=1), actor=secretary)
+    session = services.session_open(
+        evaluation=evaluation_of(campaign, tree.finance_1),
+        meeting_on=today,
+        expires_on=today + timedelta(days=1),
+        actor=secretary,
+    )
     issued = services.tokens_issue(session=session, member_tokens=3, public_tokens=0, actor=secretary)
     return [code for _, code in issued.codes]
 
@@ -60,8 +64,7 @@ def test_a_voter_opens_the_slips_link_on_a_phone_votes_and_cannot_vote_again(new
 
 
 def test_a_voter_without_javascript_types_the_code(browser, live_server, issued_codes):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=PHONE,
-                                  java_script_enabled=False)
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=PHONE, java_script_enabled=False)
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = context.new_page()

@@ -55,7 +55,13 @@ def fill_scores(page: Page, score: str) -> None:
 
 
 def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
-    new_page, settings, clock, tree, office_user, reviewer, secretary,
+    new_page,
+    settings,
+    clock,
+    tree,
+    office_user,
+    reviewer,
+    secretary,
 ):
     settings.XINGJI_TASK_RUNNER = "immediate"
     # given a drafted campaign over the whole tree
@@ -73,8 +79,12 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     # and the other four organizations are evaluated (given: FIN-2 at 85 points)
     fin_1 = evaluation_of(campaign, tree.finance_1)
     fin_2 = evaluation_of(campaign, tree.finance_2)
-    for organization, score in ((tree.finance, "8.5"), (tree.finance_2, "8.5"), (tree.education, "7.5"),
-                                (tree.education_1, "6.5")):
+    for organization, score in (
+        (tree.finance, "8.5"),
+        (tree.finance_2, "8.5"),
+        (tree.education, "7.5"),
+        (tree.education_1, "6.5"),
+    ):
         force_evaluated(evaluation_of(campaign, organization), score=score)
 
     # when the branch secretary fills in and submits FIN-1's self-evaluation
@@ -162,7 +172,9 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     expect(rows.filter(has_text="财政局第一支部")).to_contain_text("五星级")
     expect(rows.filter(has_text="财政局第二支部")).to_contain_text("四星级")
     rows.filter(has_text="财政局第二支部").get_by_role("link", name="提出异议").click()
-    expect(visitor.get_by_label("异议对象（党组织）").locator("option:checked")).to_have_text("财政局第二支部（四星级）")
+    expect(visitor.get_by_label("异议对象（党组织）").locator("option:checked")).to_have_text(
+        "财政局第二支部（四星级）"
+    )
     visitor.get_by_label("异议内容").fill("该支部主题党日活动未按要求开展")
     visitor.get_by_role("button", name="提交异议").click()
     expect(visitor.get_by_role("heading", name="异议已提交")).to_be_visible()
@@ -220,5 +232,4 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     assert campaign.state == CampaignState.OPEN
     assert list(notice.objections.values_list("state", flat=True)) == [ObjectionState.UPHELD]
     states = dict(campaign.evaluations.values_list("organization__code", "state"))
-    assert states == {"FIN": E.APPROVED, "FIN-1": E.APPROVED, "FIN-2": E.RATED, "EDU": E.APPROVED,
-                      "EDU-1": E.APPROVED}
+    assert states == {"FIN": E.APPROVED, "FIN-1": E.APPROVED, "FIN-2": E.RATED, "EDU": E.APPROVED, "EDU-1": E.APPROVED}

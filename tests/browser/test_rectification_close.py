@@ -31,10 +31,18 @@ def count(page: Page, name: str):
 
 
 def test_the_secretary_closes_an_item_with_evidence_and_the_counts_change(
-        new_page, tree, secretary, reviewer, tmp_path):
+    new_page, tree, secretary, reviewer, tmp_path
+):
     item = services.item_open(
-        organization=tree.finance_1, problem="组织生活会记录不全", source=ItemSource.RECHECK, target="记录完整",
-        measures="补齐记录", responsible="张三", deadline=timezone.localdate() + timedelta(days=20), actor=reviewer)
+        organization=tree.finance_1,
+        problem="组织生活会记录不全",
+        source=ItemSource.RECHECK,
+        target="记录完整",
+        measures="补齐记录",
+        responsible="张三",
+        deadline=timezone.localdate() + timedelta(days=20),
+        actor=reviewer,
+    )
     evidence = tmp_path / "整改证明.pdf"
     evidence.write_bytes(PDF)
 

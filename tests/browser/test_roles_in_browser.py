@@ -27,7 +27,12 @@ from xingji.orgs.models import LeadershipPosition, MemberStatus
 from xingji.orgs.services import member_create, member_update
 
 ALL_ORGANIZATIONS = [
-    "市直工委", "财政局机关党委", "财政局第一支部", "财政局第二支部", "教育局机关党总支", "教育局第一支部",
+    "市直工委",
+    "财政局机关党委",
+    "财政局第一支部",
+    "财政局第二支部",
+    "教育局机关党总支",
+    "教育局第一支部",
 ]
 NOT_FOUND_TEXT = "没有找到该页面或对象，或者它不在您的管理范围内。"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -107,8 +112,17 @@ def test_it_shows_a_secretary_only_their_own_branch(page, secretary, tree, branc
     for name in ["市直工委", "财政局机关党委", "财政局第二支部", "教育局机关党总支", "教育局第一支部", "王五", "赵六"]:
         assert name not in html, f"the secretary's home page mentions {name}"
     # and the navigation offers neither the audit log nor user management
-    assert nav_labels(page) == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星",
-                                "结果运用", "后台管理"]
+    assert nav_labels(page) == [
+        "首页",
+        "组织架构",
+        "党员名册",
+        "证据记录",
+        "评星定级",
+        "整改台账",
+        "晋位争星",
+        "结果运用",
+        "后台管理",
+    ]
     assert not [href for href in hrefs(page) if href.startswith(("/audit/", "/accounts/users/"))]
 
     # When the home page is captured
@@ -174,7 +188,11 @@ def test_it_answers_a_secretary_s_typed_url_of_another_branch_with_the_404_page(
 def test_it_shows_the_committee_office_the_whole_tree_and_the_audit_log(page, office_user, tree):
     # Given two changes made by the office, so the audit log has two entries
     member = member_create(
-        organization=tree.finance_1, name="张三", gender="female", birth_year=1985, joined=date(2008, 7, 1),
+        organization=tree.finance_1,
+        name="张三",
+        gender="female",
+        birth_year=1985,
+        joined=date(2008, 7, 1),
         actor=office_user,
     )
     member_update(member=member, data={"name": "张叁"}, actor=office_user)
@@ -186,8 +204,20 @@ def test_it_shows_the_committee_office_the_whole_tree_and_the_audit_log(page, of
     expect(page).to_have_url(url(page, "/"))
     expect(page.locator("h1")).to_have_text("市直工委")
     assert tree_names(page) == ["财政局机关党委", "教育局机关党总支"]
-    assert nav_labels(page) == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星",
-                                "复检督导", "结果运用", "审计日志", "用户管理", "后台管理"]
+    assert nav_labels(page) == [
+        "首页",
+        "组织架构",
+        "党员名册",
+        "证据记录",
+        "评星定级",
+        "整改台账",
+        "晋位争星",
+        "复检督导",
+        "结果运用",
+        "审计日志",
+        "用户管理",
+        "后台管理",
+    ]
 
     # When it opens the tree page from the home page, then all six organizations are listed
     page.locator("main").get_by_role("link", name="查看全部组织").click()
@@ -269,7 +299,14 @@ def test_it_gives_an_inspector_pages_without_any_edit_button(page, inspector, tr
     assert visited == dict.fromkeys(visited, [])
     page.goto(f"/orgs/{tree.finance_1.pk}/members/")
     assert page.locator("table.list thead th").all_inner_texts() == [
-        "姓名", "性别", "出生年份", "入党日期", "类别", "班子职务", "联系电话", "所在党组织",
+        "姓名",
+        "性别",
+        "出生年份",
+        "入党日期",
+        "类别",
+        "班子职务",
+        "联系电话",
+        "所在党组织",
     ]
     for label in ["新增党员", "导入党员", "编辑", "删除"]:
         expect(page.get_by_role("link", name=label, exact=True)).to_have_count(0)

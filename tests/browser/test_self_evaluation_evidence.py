@@ -58,8 +58,11 @@ def test_uploading_and_deleting_evidence_keep_the_scores_typed(new_page, tree, o
     expect(page.get_by_role("status")).to_have_text("已删除证明材料“会议记录.pdf”；自评草稿已保存")
     expect(row.get_by_role("link", name="会议记录.pdf")).to_have_count(0)
     expect(page.locator("#id_score_2")).to_have_value("7.50")
-    scores = dict(CriterionScore.objects.filter(evaluation=fin_1, part=ScorePart.SELF, score__isnull=False)
-                  .values_list("criterion_code", "score"))
+    scores = dict(
+        CriterionScore.objects.filter(evaluation=fin_1, part=ScorePart.SELF, score__isnull=False).values_list(
+            "criterion_code", "score"
+        )
+    )
     assert {code: str(score) for code, score in scores.items()} == {"1": "8.00", "2": "7.50"}
 
     # when a score above the maximum is saved from there (the address still ends in #evidence-3)

@@ -28,8 +28,9 @@ def audit_count() -> int:
 
 
 def actions(prefix: str = "") -> list[str]:
-    return list(AuditEntry.objects.filter(action__startswith=prefix).order_by("sequence")
-                .values_list("action", flat=True))
+    return list(
+        AuditEntry.objects.filter(action__startswith=prefix).order_by("sequence").values_list("action", flat=True)
+    )
 
 
 @dataclass
@@ -45,17 +46,20 @@ class Clock:
 
 def evaluation_of(campaign: Campaign, organization) -> Evaluation:
     return Evaluation.objects.select_related("organization", "campaign").get(
-        campaign=campaign, organization=organization)
+        campaign=campaign, organization=organization
+    )
 
 
 def self_evaluate(evaluation: Evaluation, user: User, *, score=9, claimed_level: int = 4) -> Evaluation:
-    services.self_evaluation_save_draft(evaluation=evaluation, scores=uniform(score), claimed_level=claimed_level,
-                                        actor=user)
+    services.self_evaluation_save_draft(
+        evaluation=evaluation, scores=uniform(score), claimed_level=claimed_level, actor=user
+    )
     return services.self_evaluation_submit(evaluation=evaluation, actor=user)
 
 
-def record_survey(evaluation: Evaluation, user: User, *, satisfaction="0.92", members=20, participants=18,
-                  closer: User | None = None):
+def record_survey(
+    evaluation: Evaluation, user: User, *, satisfaction="0.92", members=20, participants=18, closer: User | None = None
+):
     """Run a real survey (``xingji.surveys``): members topped up to ``members``, a session with a code per member
     and as many public codes as make ``satisfaction`` exact, ``participants`` member ballots, then closing.
 
@@ -74,10 +78,14 @@ def record_survey(evaluation: Evaluation, user: User, *, satisfaction="0.92", me
     total = next(count for count in range(max(participants, 1), 10_001) if (share * count) % 1 == 0)
     satisfied = int(share * total)
     session = survey_services.session_open(
-        evaluation=evaluation, meeting_on=date(YEAR, 5, 20), expires_on=timezone.localdate() + timedelta(days=7),
-        actor=user)
-    issued = survey_services.tokens_issue(session=session, member_tokens=members,
-                                          public_tokens=total - participants, actor=user)
+        evaluation=evaluation,
+        meeting_on=date(YEAR, 5, 20),
+        expires_on=timezone.localdate() + timedelta(days=7),
+        actor=user,
+    )
+    issued = survey_services.tokens_issue(
+        session=session, member_tokens=members, public_tokens=total - participants, actor=user
+    )
     member_codes = [code for kind, code in issued.codes if kind == TokenKind.MEMBER][:participants]
     public_codes = [code for kind, code in issued.codes if kind == TokenKind.PUBLIC]
     for index, code in enumerate([*member_codes, *public_codes]):
@@ -89,8 +97,9 @@ def record_survey(evaluation: Evaluation, user: User, *, satisfaction="0.92", me
     return evaluation
 
 
-def evaluate(evaluation: Evaluation, self_user: User, superior: User, *, score, self_score=9,
-             satisfaction="0.92") -> Evaluation:
+def evaluate(
+    evaluation: Evaluation, self_user: User, superior: User, *, score, self_score=9, satisfaction="0.92"
+) -> Evaluation:
     """Self-evaluation, survey figures and the superior's evaluation with ``score`` on every criterion."""
     self_evaluate(evaluation, self_user, score=self_score)
     record_survey(evaluation, self_user, satisfaction=satisfaction)
@@ -101,13 +110,19 @@ def force_evaluated(evaluation: Evaluation, *, score, satisfaction="0.92") -> Ev
     """Put an evaluation straight into 已考评 with superior scores, as a given of a rating test (no audit)."""
     criteria = evaluation.campaign.scheme.criteria_for(evaluation.organization.category)
     CriterionScore.objects.filter(evaluation=evaluation).delete()
-    CriterionScore.objects.bulk_create([
-        CriterionScore(evaluation=evaluation, part=part, criterion_code=criterion.code, score=Decimal(str(score)))
-        for criterion in criteria for part in (ScorePart.SELF, ScorePart.SUPERIOR)
-    ])
+    CriterionScore.objects.bulk_create(
+        [
+            CriterionScore(evaluation=evaluation, part=part, criterion_code=criterion.code, score=Decimal(str(score)))
+            for criterion in criteria
+            for part in (ScorePart.SELF, ScorePart.SUPERIOR)
+        ]
+    )
     Evaluation.objects.filter(pk=evaluation.pk).update(
-        state=EvaluationState.EVALUATED, survey_member_count=10, survey_participant_count=10,
-        survey_satisfaction=Decimal(satisfaction), claimed_level=4,
+        state=EvaluationState.EVALUATED,
+        survey_member_count=10,
+        survey_participant_count=10,
+        survey_satisfaction=Decimal(satisfaction),
+        claimed_level=4,
     )
     evaluation.refresh_from_db()
     return evaluation
@@ -122,10 +137,10 @@ def force_state(evaluation: Evaluation, state: str) -> Evaluation:
 def snapshot(evaluation: Evaluation) -> tuple:
     """What a refused service must leave alone."""
     evaluation = Evaluation.objects.get(pk=evaluation.pk)
-    scores = sorted(CriterionScore.objects.filter(evaluation=evaluation).values_list("part", "criterion_code",
-                                                                                     "score", "comment"))
-    return (evaluation.state, evaluation.version, evaluation.level, evaluation.return_reason, scores,
-            audit_count())
+    scores = sorted(
+        CriterionScore.objects.filter(evaluation=evaluation).values_list("part", "criterion_code", "score", "comment")
+    )
+    return (evaluation.state, evaluation.version, evaluation.level, evaluation.return_reason, scores, audit_count())
 
 
 def run_rating(campaign: Campaign, actor: User, capture_on_commit):

@@ -41,7 +41,11 @@ def at_once(*calls):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_only_one_of_two_simultaneous_five_star_approvals_through(
-    tree, office_user, office_user_2, secretary, reviewer,
+    tree,
+    office_user,
+    office_user_2,
+    secretary,
+    reviewer,
 ):
     # given a five-star proposal awaiting the office's review
     campaign = services.campaign_create(root=tree.root, year=2025, kind="mid_year", actor=office_user)
@@ -69,7 +73,11 @@ def test_it_lets_only_one_of_two_simultaneous_five_star_approvals_through(
 
 @pytest.mark.django_db(transaction=True)
 def test_it_answers_an_objection_once_when_two_answers_arrive_together(
-    tree, office_user, office_user_2, monkeypatch, django_capture_on_commit_callbacks,
+    tree,
+    office_user,
+    office_user_2,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     # given a notice with one objection
     from tests.campaigns.steps import Clock, noticed_campaign
@@ -84,15 +92,17 @@ def test_it_answers_an_objection_once_when_two_answers_arrive_together(
     # when two office users answer it at once, one upholding and one rejecting
     outcomes = at_once(
         lambda: services.objection_answer(objection=filed.objection, upheld=True, answer="成立", actor=office_user),
-        lambda: services.objection_answer(objection=filed.objection, upheld=False, answer="不成立",
-                                          actor=office_user_2),
+        lambda: services.objection_answer(
+            objection=filed.objection, upheld=False, answer="不成立", actor=office_user_2
+        ),
     )
 
     # then one answer stands, and the evaluation moved only if it was the upholding one
     refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert [error.messages for error in refused] == [["该异议已经答复"]]
     objection = Objection.objects.get(pk=filed.objection.pk)
-    expected_state = (EvaluationState.REEVALUATION if objection.state == ObjectionState.UPHELD
-                      else EvaluationState.ON_NOTICE)
+    expected_state = (
+        EvaluationState.REEVALUATION if objection.state == ObjectionState.UPHELD else EvaluationState.ON_NOTICE
+    )
     assert evaluation_of(campaign, tree.finance_1).state == expected_state
     assert AuditEntry.objects.filter(action="objection.answered").count() == 1

@@ -43,13 +43,20 @@ E = EvaluationState
 
 def given_filled_in(evaluation: Evaluation) -> Evaluation:
     """A complete self-evaluation and valid survey figures, whatever the state."""
-    CriterionScore.objects.bulk_create([
-        CriterionScore(evaluation=evaluation, part=ScorePart.SELF, criterion_code=str(code), score=Decimal(9))
-        for code in range(1, 11)
-    ])
+    CriterionScore.objects.bulk_create(
+        [
+            CriterionScore(evaluation=evaluation, part=ScorePart.SELF, criterion_code=str(code), score=Decimal(9))
+            for code in range(1, 11)
+        ]
+    )
     Evaluation.objects.filter(pk=evaluation.pk).update(
-        claimed_level=4, survey_member_count=10, survey_participant_count=9, survey_satisfaction=Decimal("0.9"),
-        survey_meeting_on=date(2025, 5, 20), level=5, proposed_level=5,
+        claimed_level=4,
+        survey_member_count=10,
+        survey_participant_count=9,
+        survey_satisfaction=Decimal("0.9"),
+        survey_meeting_on=date(2025, 5, 20),
+        level=5,
+        proposed_level=5,
     )
     evaluation.refresh_from_db()
     return evaluation
@@ -57,30 +64,63 @@ def given_filled_in(evaluation: Evaluation) -> Evaluation:
 
 # The evaluation services, each with the organization it acts on and a call that succeeds in an allowed state.
 CALLS = {
-    "self_save": ("finance_1", lambda ev, users: services.self_evaluation_save_draft(
-        evaluation=ev, scores=uniform(8), claimed_level=3, actor=users["secretary"])),
-    "self_submit": ("finance_1", lambda ev, users: services.self_evaluation_submit(
-        evaluation=ev, actor=users["secretary"])),
-    "self_return": ("finance_1", lambda ev, users: services.self_evaluation_return(
-        evaluation=ev, reason="请补充材料", actor=users["reviewer"])),
-    "survey_record": ("finance_1", lambda ev, users: services.survey_figures_record(
-        evaluation=ev, member_count=20, participant_count=20, satisfaction="0.95", meeting_on=date(2025, 5, 21),
-        actor=users["secretary"])),
-    "superior_evaluate": ("finance_1", lambda ev, users: services.superior_evaluate(
-        evaluation=ev, scores=uniform(8), actor=users["reviewer"])),
-    "five_star_approve": ("finance_1", lambda ev, users: services.five_star_review_approve(
-        evaluation=ev, actor=users["office"])),
-    "five_star_return": ("finance_1", lambda ev, users: services.five_star_review_return(
-        evaluation=ev, reason="材料不足", actor=users["office"])),
-    "direct_check": ("finance", lambda ev, users: services.direct_check_record(
-        evaluation=ev, method="sample", finding="台账齐全", actor=users["office"])),
+    "self_save": (
+        "finance_1",
+        lambda ev, users: services.self_evaluation_save_draft(
+            evaluation=ev, scores=uniform(8), claimed_level=3, actor=users["secretary"]
+        ),
+    ),
+    "self_submit": (
+        "finance_1",
+        lambda ev, users: services.self_evaluation_submit(evaluation=ev, actor=users["secretary"]),
+    ),
+    "self_return": (
+        "finance_1",
+        lambda ev, users: services.self_evaluation_return(evaluation=ev, reason="请补充材料", actor=users["reviewer"]),
+    ),
+    "survey_record": (
+        "finance_1",
+        lambda ev, users: services.survey_figures_record(
+            evaluation=ev,
+            member_count=20,
+            participant_count=20,
+            satisfaction="0.95",
+            meeting_on=date(2025, 5, 21),
+            actor=users["secretary"],
+        ),
+    ),
+    "superior_evaluate": (
+        "finance_1",
+        lambda ev, users: services.superior_evaluate(evaluation=ev, scores=uniform(8), actor=users["reviewer"]),
+    ),
+    "five_star_approve": (
+        "finance_1",
+        lambda ev, users: services.five_star_review_approve(evaluation=ev, actor=users["office"]),
+    ),
+    "five_star_return": (
+        "finance_1",
+        lambda ev, users: services.five_star_review_return(evaluation=ev, reason="材料不足", actor=users["office"]),
+    ),
+    "direct_check": (
+        "finance",
+        lambda ev, users: services.direct_check_record(
+            evaluation=ev, method="sample", finding="台账齐全", actor=users["office"]
+        ),
+    ),
 }
 CASES = [(code, state) for code in CALLS for state in E.values]
 
 
 @pytest.mark.parametrize(("code", "state"), CASES, ids=[f"{code}-{state}" for code, state in CASES])
 def test_it_allows_each_evaluation_transition_only_from_its_states(
-    code, state, tree, campaign, clock, office_user, reviewer, secretary,
+    code,
+    state,
+    tree,
+    campaign,
+    clock,
+    office_user,
+    reviewer,
+    secretary,
 ):
     # given an evaluation filled in and put in the state
     organization_attribute, call = CALLS[code]
@@ -99,7 +139,8 @@ def test_it_allows_each_evaluation_transition_only_from_its_states(
             call(evaluation, users)
         label = E(state).label
         assert refusal.value.messages == [
-            f"“{evaluation.organization.name}”的评定当前状态为“{label}”，不能{EVALUATION_TRANSITIONS[code].label}"]
+            f"“{evaluation.organization.name}”的评定当前状态为“{label}”，不能{EVALUATION_TRANSITIONS[code].label}"
+        ]
         assert snapshot(evaluation) == before
 
 
@@ -108,12 +149,15 @@ CAMPAIGN_CALLS = {
     "open": lambda c, office: services.campaign_open(campaign=c, actor=office),
     "rate": lambda c, office: services.campaign_rate(campaign=c, actor=office),
     "publish": lambda c, office: services.notice_publish(campaign=c, title="公示", actor=office),
-    "approve": lambda c, office: services.campaign_approve(campaign=c, approved_on=date(2026, 1, 5),
-                                                           minutes_number="纪要1号", actor=office),
+    "approve": lambda c, office: services.campaign_approve(
+        campaign=c, approved_on=date(2026, 1, 5), minutes_number="纪要1号", actor=office
+    ),
     "close": lambda c, office: services.campaign_close(campaign=c, actor=office),
 }
 CAMPAIGN_CASES = [
-    (code, state) for code in CAMPAIGN_CALLS for state in CampaignState.values
+    (code, state)
+    for code in CAMPAIGN_CALLS
+    for state in CampaignState.values
     if state not in CAMPAIGN_TRANSITIONS[code].sources
 ]
 
@@ -129,10 +173,15 @@ def test_it_refuses_each_campaign_transition_outside_its_states(code, state, cam
     with pytest.raises(TransitionRefused) as refusal:
         CAMPAIGN_CALLS[code](campaign, office_user)
     assert refusal.value.messages == [
-        f"评定活动“{campaign.name}”当前状态为“{CampaignState(state).label}”，不能{CAMPAIGN_TRANSITIONS[code].label}"]
+        f"评定活动“{campaign.name}”当前状态为“{CampaignState(state).label}”，不能{CAMPAIGN_TRANSITIONS[code].label}"
+    ]
     campaign.refresh_from_db()
     assert (campaign.state, audit_count(), Evaluation.objects.count(), RatingRun.objects.count()) == (
-        state, count, evaluations, 0)
+        state,
+        count,
+        evaluations,
+        0,
+    )
 
 
 # --- self-evaluation and superior evaluation ------------------------------------------------
@@ -146,8 +195,8 @@ def test_it_refuses_scores_beyond_the_criterion_or_with_three_decimals(tree, cam
     # when the secretary saves a score above the maximum, a negative one, one with three decimals, an unknown code
     with pytest.raises(TransitionRefused) as refusal:
         services.self_evaluation_save_draft(
-            evaluation=evaluation, actor=secretary,
-            scores={"1": "10.5", "2": "-1", "3": "9.125", "4": "abc", "99": "5"})
+            evaluation=evaluation, actor=secretary, scores={"1": "10.5", "2": "-1", "3": "9.125", "4": "abc", "99": "5"}
+        )
 
     # then every problem is named, and nothing is saved
     assert refusal.value.messages == [
@@ -163,8 +212,9 @@ def test_it_refuses_scores_beyond_the_criterion_or_with_three_decimals(tree, cam
 def test_it_saves_a_partial_draft_and_refuses_to_submit_it(tree, campaign, secretary):
     # given a draft with two criteria scored and no claimed level
     evaluation = evaluation_of(campaign, tree.finance_1)
-    services.self_evaluation_save_draft(evaluation=evaluation, scores={"1": {"score": "9.5", "comment": "班子健全"},
-                                                                       "2": 8}, actor=secretary)
+    services.self_evaluation_save_draft(
+        evaluation=evaluation, scores={"1": {"score": "9.5", "comment": "班子健全"}, "2": 8}, actor=secretary
+    )
     before = snapshot(evaluation)
 
     # when the secretary submits it
@@ -257,14 +307,16 @@ def test_it_refuses_survey_figures_that_cannot_be(tree, campaign, secretary):
         ({"member_count": 10, "participant_count": 9, "satisfaction": "1.2"}, "满意率应在0到1之间（如0.92）"),
     ]:
         with pytest.raises(TransitionRefused) as refusal:
-            services.survey_figures_record(evaluation=evaluation, meeting_on=date(2025, 5, 1), actor=secretary,
-                                           **figures)
+            services.survey_figures_record(
+                evaluation=evaluation, meeting_on=date(2025, 5, 1), actor=secretary, **figures
+            )
         assert refusal.value.messages == [message]
     assert snapshot(evaluation) == before
 
 
-def test_it_refuses_a_five_star_approval_of_a_direct_organization_without_a_check(tree, campaign, reviewer,
-                                                                                   office_user):
+def test_it_refuses_a_five_star_approval_of_a_direct_organization_without_a_check(
+    tree, campaign, reviewer, office_user
+):
     # given FIN, directly under the committee, proposed for five stars by the office
     evaluation = evaluation_of(campaign, tree.finance)
     evaluate(evaluation, reviewer, office_user, score="9.5")
@@ -279,15 +331,17 @@ def test_it_refuses_a_five_star_approval_of_a_direct_organization_without_a_chec
     assert snapshot(evaluation) == before
 
     # and once the check is recorded, it goes through
-    services.direct_check_record(evaluation=evaluation, method="census", finding="逐项核查，情况属实",
-                                 actor=office_user)
+    services.direct_check_record(
+        evaluation=evaluation, method="census", finding="逐项核查，情况属实", actor=office_user
+    )
     services.five_star_review_approve(evaluation=evaluation, actor=office_user)
     evaluation.refresh_from_db()
     assert (evaluation.state, evaluation.check_method) == (E.EVALUATED, "census")
 
 
-def test_it_refuses_a_direct_check_of_an_organization_not_directly_under_the_committee(tree, campaign, secretary,
-                                                                                        office_user):
+def test_it_refuses_a_direct_check_of_an_organization_not_directly_under_the_committee(
+    tree, campaign, secretary, office_user
+):
     evaluation = evaluation_of(campaign, tree.finance_1)
     self_evaluate(evaluation, secretary)
     before = snapshot(evaluation)
@@ -315,8 +369,9 @@ def test_it_returns_a_five_star_proposal_to_the_reviewer(tree, campaign, secreta
 # --- the rating run ---------------------------------------------------------------------------
 
 
-def test_it_refuses_the_rating_while_an_evaluation_is_unfinished(tree, campaign, office_user,
-                                                                 django_capture_on_commit_callbacks):
+def test_it_refuses_the_rating_while_an_evaluation_is_unfinished(
+    tree, campaign, office_user, django_capture_on_commit_callbacks
+):
     # given four evaluations evaluated and one still a draft
     for evaluation in campaign.evaluations.exclude(organization=tree.education_1):
         force_evaluated(evaluation, score=8)
@@ -343,8 +398,9 @@ def test_it_refuses_a_second_rating_while_one_is_running(campaign, office_user):
     assert (RatingRun.objects.count(), audit_count()) == (1, count)
 
 
-def test_it_replaces_a_run_without_progress_for_too_long(campaign, office_user, settings,
-                                                         django_capture_on_commit_callbacks):
+def test_it_replaces_a_run_without_progress_for_too_long(
+    campaign, office_user, settings, django_capture_on_commit_callbacks
+):
     # given a run whose process died twenty minutes ago
     for evaluation in campaign.evaluations.all():
         force_evaluated(evaluation, score=8)
@@ -363,8 +419,7 @@ def test_it_replaces_a_run_without_progress_for_too_long(campaign, office_user, 
     assert run.state == RunState.DONE
 
 
-def test_it_refuses_the_rating_after_the_first_notice(campaign, clock, office_user,
-                                                      django_capture_on_commit_callbacks):
+def test_it_refuses_the_rating_after_the_first_notice(campaign, clock, office_user, django_capture_on_commit_callbacks):
     noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.OPEN)
     count = audit_count()
@@ -372,8 +427,7 @@ def test_it_refuses_the_rating_after_the_first_notice(campaign, clock, office_us
     with pytest.raises(TransitionRefused) as refusal:
         services.campaign_rate(campaign=campaign, actor=office_user)
 
-    assert refusal.value.messages == [
-        "已发布公示，不能再运行全面评定；异议成立重新考评的组织按考评结果进入补充公示"]
+    assert refusal.value.messages == ["已发布公示，不能再运行全面评定；异议成立重新考评的组织按考评结果进入补充公示"]
     assert (RatingRun.objects.count(), audit_count()) == (1, count)
 
 
@@ -390,7 +444,12 @@ def test_it_refuses_the_notice_before_any_rating(campaign, clock, office_user):
 
 
 def test_it_refuses_the_notice_when_a_result_was_revised_after_the_rating(
-    tree, campaign, clock, office_user, reviewer, django_capture_on_commit_callbacks,
+    tree,
+    campaign,
+    clock,
+    office_user,
+    reviewer,
+    django_capture_on_commit_callbacks,
 ):
     # given a rated campaign, then FIN-1 re-evaluated by its reviewer
     rated_campaign(campaign, office_user, django_capture_on_commit_callbacks)
@@ -424,8 +483,9 @@ def test_it_refuses_to_close_a_notice_before_its_end(campaign, clock, office_use
     assert set(campaign.evaluations.values_list("state", flat=True)) == {E.ON_NOTICE}
 
 
-def test_it_refuses_to_close_a_notice_while_an_objection_is_open(tree, campaign, clock, office_user,
-                                                                 django_capture_on_commit_callbacks):
+def test_it_refuses_to_close_a_notice_while_an_objection_is_open(
+    tree, campaign, clock, office_user, django_capture_on_commit_callbacks
+):
     # given a notice past its end with one objection unanswered
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     services.objection_file(notice=notice, evaluation=evaluation_of(campaign, tree.education_1), content="有异议")
@@ -441,8 +501,9 @@ def test_it_refuses_to_close_a_notice_while_an_objection_is_open(tree, campaign,
     assert set(campaign.evaluations.values_list("state", flat=True)) == {E.ON_NOTICE}
 
 
-def test_it_refuses_objections_that_cannot_be_filed(tree, campaign, clock, office_user, settings,
-                                                    django_capture_on_commit_callbacks):
+def test_it_refuses_objections_that_cannot_be_filed(
+    tree, campaign, clock, office_user, settings, django_capture_on_commit_callbacks
+):
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     on_notice = evaluation_of(campaign, tree.finance_1)
     other = services.campaign_create(root=tree.finance, year=2025, kind="year_end", actor=office_user)
@@ -468,8 +529,9 @@ def test_it_refuses_objections_that_cannot_be_filed(tree, campaign, clock, offic
     assert audit_count() == count + 1  # the second objection only
 
 
-def test_it_refuses_to_answer_an_objection_twice(tree, campaign, clock, office_user,
-                                                 django_capture_on_commit_callbacks):
+def test_it_refuses_to_answer_an_objection_twice(
+    tree, campaign, clock, office_user, django_capture_on_commit_callbacks
+):
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     filed = services.objection_file(notice=notice, evaluation=evaluation_of(campaign, tree.finance_1), content="异议")
     services.objection_answer(objection=filed.objection, upheld=False, answer="不成立", actor=office_user)
@@ -487,16 +549,18 @@ def test_it_refuses_to_answer_an_objection_twice(tree, campaign, clock, office_u
 # --- approval and municipal re-review --------------------------------------------------------
 
 
-def test_it_refuses_an_approval_dated_within_the_notice(campaign, clock, office_user,
-                                                        django_capture_on_commit_callbacks):
+def test_it_refuses_an_approval_dated_within_the_notice(
+    campaign, clock, office_user, django_capture_on_commit_callbacks
+):
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     clock.advance(8)
     services.notice_close(notice=notice, actor=office_user)
     count = audit_count()
 
     with pytest.raises(TransitionRefused) as refusal:
-        services.campaign_approve(campaign=campaign, approved_on=notice.ends_on, minutes_number="纪要",
-                                  actor=office_user)
+        services.campaign_approve(
+            campaign=campaign, approved_on=notice.ends_on, minutes_number="纪要", actor=office_user
+        )
 
     assert refusal.value.messages == ["工委会批准日期应在公示期满（2026年06月07日）之后"]
     assert audit_count() == count
@@ -507,18 +571,19 @@ def test_it_refuses_an_approval_with_nothing_to_approve(campaign, clock, office_
     count = audit_count()
 
     with pytest.raises(TransitionRefused) as refusal:
-        services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="纪要",
-                                  actor=office_user)
+        services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="纪要", actor=office_user)
 
     assert refusal.value.messages == ["没有公示期满待批准的组织"]
     assert audit_count() == count
 
 
-def test_it_refuses_a_failed_re_review_without_a_lower_level(tree, campaign, clock, office_user,
-                                                             django_capture_on_commit_callbacks):
+def test_it_refuses_a_failed_re_review_without_a_lower_level(
+    tree, campaign, clock, office_user, django_capture_on_commit_callbacks
+):
     # given FIN-1 approved at five stars and sent to the municipal re-review
-    notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks,
-                              scores={"FIN-1": "9.5", "EDU-1": 4})
+    notice = noticed_campaign(
+        campaign, office_user, django_capture_on_commit_callbacks, scores={"FIN-1": "9.5", "EDU-1": 4}
+    )
     clock.advance(8)
     services.notice_close(notice=notice, actor=office_user)
     services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="纪要", actor=office_user)
@@ -527,9 +592,13 @@ def test_it_refuses_a_failed_re_review_without_a_lower_level(tree, campaign, clo
 
     for level, message in [(None, "复审未通过时请填写复审后的星级"), (5, "复审未通过时，复审后星级应低于五星级")]:
         with pytest.raises(TransitionRefused) as refusal:
-            services.municipal_review_return(review=review, returned_on=clock.today,
-                                             result=MunicipalResult.NOT_CONFIRMED, result_level=level,
-                                             actor=office_user)
+            services.municipal_review_return(
+                review=review,
+                returned_on=clock.today,
+                result=MunicipalResult.NOT_CONFIRMED,
+                result_level=level,
+                actor=office_user,
+            )
         assert refusal.value.messages == [message]
     assert audit_count() == count
     assert evaluation_of(campaign, tree.finance_1).state == E.MUNICIPAL_REVIEW
@@ -542,8 +611,14 @@ def test_it_refuses_an_uploaded_scheme_that_does_not_validate(tree, office_user)
     count = audit_count()
 
     with pytest.raises(TransitionRefused) as refusal:
-        services.campaign_create(root=tree.root, year=2025, kind="mid_year", scheme_text='id = "x"\nname = "y"\n',
-                                 scheme_filename="local.toml", actor=office_user)
+        services.campaign_create(
+            root=tree.root,
+            year=2025,
+            kind="mid_year",
+            scheme_text='id = "x"\nname = "y"\n',
+            scheme_filename="local.toml",
+            actor=office_user,
+        )
 
     assert refusal.value.messages == ["评定方案有误：local.toml: levels: 缺少必填的键"]
     assert (Campaign.objects.count(), audit_count()) == (0, count)
@@ -551,8 +626,9 @@ def test_it_refuses_an_uploaded_scheme_that_does_not_validate(tree, office_user)
 
 def test_it_refuses_an_unknown_shipped_scheme(tree, office_user):
     with pytest.raises(TransitionRefused) as refusal:
-        services.campaign_create(root=tree.root, year=2025, kind="mid_year", scheme="../../etc/passwd",
-                                 actor=office_user)
+        services.campaign_create(
+            root=tree.root, year=2025, kind="mid_year", scheme="../../etc/passwd", actor=office_user
+        )
 
     assert refusal.value.messages[0].startswith("没有编号为“../../etc/passwd”的内置评定方案")
     assert Campaign.objects.count() == 0
@@ -568,23 +644,31 @@ def test_it_refuses_a_second_campaign_of_the_same_kind_and_year(tree, campaign, 
     assert (Campaign.objects.count(), audit_count()) == (1, count)
 
 
-def test_it_refuses_to_record_a_municipal_result_twice(tree, campaign, clock, office_user,
-                                                       django_capture_on_commit_callbacks):
+def test_it_refuses_to_record_a_municipal_result_twice(
+    tree, campaign, clock, office_user, django_capture_on_commit_callbacks
+):
     # given FIN-1's five stars confirmed by the municipal re-review
-    notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks,
-                              scores={"FIN-1": "9.5", "EDU-1": 4})
+    notice = noticed_campaign(
+        campaign, office_user, django_capture_on_commit_callbacks, scores={"FIN-1": "9.5", "EDU-1": 4}
+    )
     clock.advance(8)
     services.notice_close(notice=notice, actor=office_user)
     services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="纪要", actor=office_user)
     [review] = services.municipal_review_send(campaign=campaign, sent_on=clock.today, actor=office_user)
-    services.municipal_review_return(review=review, returned_on=clock.today, result=MunicipalResult.CONFIRMED,
-                                     actor=office_user)
+    services.municipal_review_return(
+        review=review, returned_on=clock.today, result=MunicipalResult.CONFIRMED, actor=office_user
+    )
     count = audit_count()
 
     # when a second result is recorded, then it is refused and the first stands
     with pytest.raises(TransitionRefused) as refusal:
-        services.municipal_review_return(review=review, returned_on=clock.today,
-                                         result=MunicipalResult.NOT_CONFIRMED, result_level=3, actor=office_user)
+        services.municipal_review_return(
+            review=review,
+            returned_on=clock.today,
+            result=MunicipalResult.NOT_CONFIRMED,
+            result_level=3,
+            actor=office_user,
+        )
     assert refusal.value.messages == ["“财政局第一支部”的评定当前状态为“复审已返回”，不能录入复审结果"]
     review.refresh_from_db()
     assert (review.result, review.result_level, audit_count()) == (MunicipalResult.CONFIRMED, 5, count)

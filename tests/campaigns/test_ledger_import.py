@@ -51,8 +51,10 @@ def good_rows(tree):
 
 
 def state():
-    return (list(StarLedgerEntry.objects.values_list("organization_id", "level", "effective_on")),
-            AuditEntry.objects.count())
+    return (
+        list(StarLedgerEntry.objects.values_list("organization_id", "level", "effective_on")),
+        AuditEntry.objects.count(),
+    )
 
 
 def refused(content, actor, **kwargs):
@@ -72,8 +74,11 @@ def test_a_good_file_writes_every_line_with_its_previous_level_and_audit_entry(t
     entries = import_file(content=xlsx(good_rows(tree)), actor=office_user)
 
     assert len(entries) == 4
-    lines = list(StarLedgerEntry.objects.order_by("organization_id", "effective_on", "id").values_list(
-        "organization__code", "level", "level_name", "previous_level", "effective_on"))
+    lines = list(
+        StarLedgerEntry.objects.order_by("organization_id", "effective_on", "id").values_list(
+            "organization__code", "level", "level_name", "previous_level", "effective_on"
+        )
+    )
     assert lines == [
         ("FIN-1", 3, "三星级", None, YEAR_BEFORE),
         ("FIN-1", 5, "五星级", 3, LAST_YEAR),
@@ -87,7 +92,10 @@ def test_a_good_file_writes_every_line_with_its_previous_level_and_audit_entry(t
     assert entry.approver == office_user
     assert current_level(tree.finance_1) == 5
     assert current_levels([tree.finance_1.pk, tree.finance_2.pk, tree.education_1.pk, tree.root.pk]) == {
-        tree.finance_1.pk: 5, tree.finance_2.pk: 4, tree.education_1.pk: 0}
+        tree.finance_1.pk: 5,
+        tree.finance_2.pk: 4,
+        tree.education_1.pk: 0,
+    }
     imported = AuditEntry.objects.filter(action="star_ledger.imported").order_by("sequence")
     assert AuditEntry.objects.count() == audits + 4 == audits + imported.count()
     audit = imported.get(object_id=str(entry.pk))
@@ -115,10 +123,18 @@ def test_the_header_may_be_the_first_row_and_a_superuser_imports_anywhere(tree, 
 
 
 def test_an_opened_campaign_takes_the_imported_level_as_previous(tree, office_user, clock):
-    ledger_rows_import(rows=[
-        {"organization": tree.finance_1, "level": 4, "effective_on": LAST_YEAR, "approving_body": BODY,
-         "reason": "2025年度星级评定"},
-    ], actor=office_user)
+    ledger_rows_import(
+        rows=[
+            {
+                "organization": tree.finance_1,
+                "level": 4,
+                "effective_on": LAST_YEAR,
+                "approving_body": BODY,
+                "reason": "2025年度星级评定",
+            },
+        ],
+        actor=office_user,
+    )
 
     campaign = services.campaign_create(root=tree.root, year=2026, kind="mid_year", actor=office_user)
     services.campaign_open(campaign=campaign, actor=office_user)
@@ -128,10 +144,22 @@ def test_an_opened_campaign_takes_the_imported_level_as_previous(tree, office_us
     assert Evaluation.objects.get(campaign=campaign, organization=tree.finance_2).previous_level is None
 
 
-@pytest.mark.parametrize(("value", "level"), [
-    (5, 5), (5.0, 5), ("5", 5), ("五星级", 5), ("五星", 5), ("3星级", 3), ("一星级", 1), (0, 0),
-    ("无星级", 0), ("不定星级", 0), (" 四星级 ", 4),
-])
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        (5, 5),
+        (5.0, 5),
+        ("5", 5),
+        ("五星级", 5),
+        ("五星", 5),
+        ("3星级", 3),
+        ("一星级", 1),
+        (0, 0),
+        ("无星级", 0),
+        ("不定星级", 0),
+        (" 四星级 ", 4),
+    ],
+)
 def test_it_reads_a_level_as_a_number_or_a_name(value, level):
     assert parse_level(value) == level
 
@@ -158,22 +186,30 @@ def test_the_template_has_the_headers_the_import_reads(tree, office_user):
 
 
 def test_it_refuses_an_unknown_column_and_a_missing_one(tree, office_user):
-    errors = refused(xlsx([("FIN-1", 3, LAST_YEAR, BODY)], headers=["党组织", "星级", "生效日期", "批准机关", "备注"]),
-                     office_user)
+    errors = refused(
+        xlsx([("FIN-1", 3, LAST_YEAR, BODY)], headers=["党组织", "星级", "生效日期", "批准机关", "备注"]), office_user
+    )
     assert {(error.row, error.column, error.message) for error in errors} == {
-        (2, "备注", "未知的列，请按模板填写表头"), (2, "事由/文号", "缺少必填列")}
+        (2, "备注", "未知的列，请按模板填写表头"),
+        (2, "事由/文号", "缺少必填列"),
+    }
 
 
 def test_it_refuses_an_unknown_organization_and_one_outside_the_subtree_alike(tree):
     OrganizationFactory(name="另一工委", code="OTHER")
     finance_office = UserFactory(username="fin_office", organization=tree.finance, role=Role.COMMITTEE_OFFICE)
 
-    errors = refused(xlsx([
-        ("FIN-1", 3, LAST_YEAR, BODY, "2025年度"),
-        ("教育局第一支部（EDU-1）", 3, LAST_YEAR, BODY, "2025年度"),
-        ("OTHER", 3, LAST_YEAR, BODY, "2025年度"),
-        ("NOPE", 3, LAST_YEAR, BODY, "2025年度"),
-    ]), finance_office)
+    errors = refused(
+        xlsx(
+            [
+                ("FIN-1", 3, LAST_YEAR, BODY, "2025年度"),
+                ("教育局第一支部（EDU-1）", 3, LAST_YEAR, BODY, "2025年度"),
+                ("OTHER", 3, LAST_YEAR, BODY, "2025年度"),
+                ("NOPE", 3, LAST_YEAR, BODY, "2025年度"),
+            ]
+        ),
+        finance_office,
+    )
 
     assert [(error.row, error.column, error.message) for error in errors] == [
         (4, "党组织", "找不到编号为“EDU-1”的党组织"),
@@ -192,10 +228,15 @@ def test_the_service_refuses_an_organization_outside_the_subtree_given_directly(
 
 
 def test_it_refuses_a_bad_level_and_a_missing_value(tree, office_user):
-    errors = refused(xlsx([
-        ("FIN-1", "六星级", LAST_YEAR, BODY, "2025年度"),
-        ("FIN-2", 3, LAST_YEAR, None, "2025年度"),
-    ]), office_user)
+    errors = refused(
+        xlsx(
+            [
+                ("FIN-1", "六星级", LAST_YEAR, BODY, "2025年度"),
+                ("FIN-2", 3, LAST_YEAR, None, "2025年度"),
+            ]
+        ),
+        office_user,
+    )
     assert [(error.row, error.column) for error in errors] == [(3, "星级"), (4, "批准机关")]
     assert "不是有效的星级" in errors[0].message
     assert errors[1].message == "必填，不能为空"
@@ -203,10 +244,15 @@ def test_it_refuses_a_bad_level_and_a_missing_value(tree, office_user):
 
 def test_it_refuses_a_date_in_the_future_and_a_bad_date(tree, office_user):
     tomorrow = timezone.localdate() + timedelta(days=1)
-    errors = refused(xlsx([
-        ("FIN-1", 3, tomorrow, BODY, "2025年度"),
-        ("FIN-2", 3, "去年年底", BODY, "2025年度"),
-    ]), office_user)
+    errors = refused(
+        xlsx(
+            [
+                ("FIN-1", 3, tomorrow, BODY, "2025年度"),
+                ("FIN-2", 3, "去年年底", BODY, "2025年度"),
+            ]
+        ),
+        office_user,
+    )
     assert [(error.row, error.column) for error in errors] == [(3, "生效日期"), (4, "生效日期")]
     assert errors[0].message.startswith("生效日期不能晚于今天")
     assert "不是有效的日期" in errors[1].message
@@ -215,11 +261,16 @@ def test_it_refuses_a_date_in_the_future_and_a_bad_date(tree, office_user):
 def test_it_refuses_a_line_before_or_on_the_latest_existing_line(tree, office_user):
     import_file(content=xlsx([("FIN-1", 4, LAST_YEAR, BODY, "2025年度")]), actor=office_user)
 
-    errors = refused(xlsx([
-        ("FIN-1", 3, YEAR_BEFORE, BODY, "2024年度"),
-        ("FIN-1", 4, LAST_YEAR, BODY, "2025年度"),
-        ("FIN-2", 3, YEAR_BEFORE, BODY, "2024年度"),
-    ]), office_user)
+    errors = refused(
+        xlsx(
+            [
+                ("FIN-1", 3, YEAR_BEFORE, BODY, "2024年度"),
+                ("FIN-1", 4, LAST_YEAR, BODY, "2025年度"),
+                ("FIN-2", 3, YEAR_BEFORE, BODY, "2024年度"),
+            ]
+        ),
+        office_user,
+    )
 
     assert [(error.row, error.column) for error in errors] == [(3, "生效日期"), (4, "生效日期")]
     assert "历史记录不能插在已有记录之前" in errors[0].message
@@ -227,13 +278,19 @@ def test_it_refuses_a_line_before_or_on_the_latest_existing_line(tree, office_us
 
 
 def test_it_refuses_two_rows_for_the_same_organization_and_date(tree, office_user):
-    errors = refused(xlsx([
-        ("FIN-1", 3, LAST_YEAR, BODY, "2025年度"),
-        ("FIN-2", 3, LAST_YEAR, BODY, "2025年度"),
-        ("财政局第一支部（FIN-1）", 4, "2025-12-28", BODY, "2025年度"),
-    ]), office_user)
+    errors = refused(
+        xlsx(
+            [
+                ("FIN-1", 3, LAST_YEAR, BODY, "2025年度"),
+                ("FIN-2", 3, LAST_YEAR, BODY, "2025年度"),
+                ("财政局第一支部（FIN-1）", 4, "2025-12-28", BODY, "2025年度"),
+            ]
+        ),
+        office_user,
+    )
     assert [(error.row, error.column, error.message) for error in errors] == [
-        (5, "生效日期", "与第3行重复（同一党组织、同一生效日期）")]
+        (5, "生效日期", "与第3行重复（同一党组织、同一生效日期）")
+    ]
 
 
 @pytest.mark.parametrize("content", [b"not a spreadsheet", b"PK\x03\x04broken", b""])

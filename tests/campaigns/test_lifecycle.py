@@ -22,14 +22,25 @@ E = EvaluationState
 
 
 def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
-    tree, clock, office_user, reviewer, secretary, secretary_2, edu_reviewer, edu_secretary,
+    tree,
+    clock,
+    office_user,
+    reviewer,
+    secretary,
+    secretary_2,
+    edu_reviewer,
+    edu_secretary,
     django_capture_on_commit_callbacks,
 ):
     # given a mid-year campaign over the whole tree, and a city commendation of FIN-2 this year
     CommendationFactory(organization=tree.finance_2, date=date(YEAR, 3, 1))
     campaign = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
     assert (campaign.state, campaign.deadline, campaign.notice_days, campaign.scheme_code) == (
-        CampaignState.DRAFT, date(YEAR, 6, 5), 7, "anyang-2017")
+        CampaignState.DRAFT,
+        date(YEAR, 6, 5),
+        7,
+        "anyang-2017",
+    )
 
     # when the office opens it
     campaign = services.campaign_open(campaign=campaign, actor=office_user)
@@ -38,8 +49,10 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     assert campaign.state == CampaignState.OPEN
     codes = sorted(campaign.evaluations.values_list("organization__code", flat=True))
     assert codes == ["EDU", "EDU-1", "FIN", "FIN-1", "FIN-2"]
-    fin, fin_1, fin_2, edu, edu_1 = (evaluation_of(campaign, org) for org in (
-        tree.finance, tree.finance_1, tree.finance_2, tree.education, tree.education_1))
+    fin, fin_1, fin_2, edu, edu_1 = (
+        evaluation_of(campaign, org)
+        for org in (tree.finance, tree.finance_1, tree.finance_2, tree.education, tree.education_1)
+    )
 
     # when each organization evaluates itself and its superior evaluates it
     evaluate(fin, reviewer, office_user, score="8.5")
@@ -72,7 +85,12 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     notice = services.notice_publish(campaign=campaign, title="2025年度星级评定结果公示", actor=office_user)
     assert (notice.starts_on, notice.ends_on) == (date(2026, 6, 1), date(2026, 6, 7))
     assert [(e.organization.code, e.level_name) for e in selectors.notice_entries(notice)] == [
-        ("FIN-1", "五星级"), ("FIN", "四星级"), ("FIN-2", "四星级"), ("EDU", "三星级"), ("EDU-1", "二星级")]
+        ("FIN-1", "五星级"),
+        ("FIN", "四星级"),
+        ("FIN-2", "四星级"),
+        ("EDU", "三星级"),
+        ("EDU-1", "二星级"),
+    ]
     upheld = services.objection_file(notice=notice, evaluation=fin_2, content="该支部主题党日活动未按要求开展")
     rejected = services.objection_file(notice=notice, evaluation=edu, content="资料不实", contact="13800000000")
     assert selectors.objection_by_receipt(upheld.receipt.lower()) == upheld.objection
@@ -94,10 +112,16 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
 
     # then the others await approval, and the committee approves them
     states = dict(campaign.evaluations.values_list("organization__code", "state"))
-    assert states == {"FIN": E.NOTICE_PASSED, "FIN-1": E.NOTICE_PASSED, "FIN-2": E.RATED,
-                      "EDU": E.NOTICE_PASSED, "EDU-1": E.NOTICE_PASSED}
-    first = services.campaign_approve(campaign=campaign, approved_on=clock.today,
-                                      minutes_number="工委会纪要〔2026〕5号", actor=office_user)
+    assert states == {
+        "FIN": E.NOTICE_PASSED,
+        "FIN-1": E.NOTICE_PASSED,
+        "FIN-2": E.RATED,
+        "EDU": E.NOTICE_PASSED,
+        "EDU-1": E.NOTICE_PASSED,
+    }
+    first = services.campaign_approve(
+        campaign=campaign, approved_on=clock.today, minutes_number="工委会纪要〔2026〕5号", actor=office_user
+    )
     campaign.refresh_from_db()
     assert (first.evaluations.count(), campaign.state) == (4, CampaignState.OPEN)
 
@@ -106,34 +130,47 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     assert [(e.organization.code, e.level) for e in supplement.entries.all()] == [("FIN-2", 3)]
     clock.advance(7)
     services.notice_close(notice=supplement, actor=office_user)
-    services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="工委会纪要〔2026〕6号",
-                              actor=office_user)
+    services.campaign_approve(
+        campaign=campaign, approved_on=clock.today, minutes_number="工委会纪要〔2026〕6号", actor=office_user
+    )
 
     # then the campaign is approved and the star ledger holds every level with its approval
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.APPROVED
-    current = {org.code: selectors.current_level(org) for org in (
-        tree.finance, tree.finance_1, tree.finance_2, tree.education, tree.education_1)}
+    current = {
+        org.code: selectors.current_level(org)
+        for org in (tree.finance, tree.finance_1, tree.finance_2, tree.education, tree.education_1)
+    }
     assert current == {"FIN": 4, "FIN-1": 5, "FIN-2": 3, "EDU": 3, "EDU-1": 2}
     [entry] = selectors.star_ledger(tree.finance_2)
     assert (entry.level_name, entry.effective_on, entry.approver, entry.approval.minutes_number) == (
-        "三星级", date(2026, 6, 15), office_user, "工委会纪要〔2026〕6号")
+        "三星级",
+        date(2026, 6, 15),
+        office_user,
+        "工委会纪要〔2026〕6号",
+    )
     assert entry.reason == "2025年度申报创星：评定为三星级，市直工委工委会2026年06月15日批准（工委会纪要〔2026〕6号）"
 
     # when the five-star result is sent to the municipal re-review and comes back confirmed
     [review] = services.municipal_review_send(campaign=campaign, sent_on=clock.advance(1), actor=office_user)
-    services.municipal_review_return(review=review, returned_on=clock.advance(14), result=MunicipalResult.CONFIRMED,
-                                     note="同意", actor=office_user)
+    services.municipal_review_return(
+        review=review, returned_on=clock.advance(14), result=MunicipalResult.CONFIRMED, note="同意", actor=office_user
+    )
     campaign = services.campaign_close(campaign=campaign, actor=office_user)
 
     # then the campaign is over, FIN-1 keeps its five stars, and the audit chain holds every step
     fin_1.refresh_from_db()
     assert (campaign.state, fin_1.state, selectors.current_level(tree.finance_1)) == (
-        CampaignState.CLOSED, E.MUNICIPAL_RETURNED, 5)
+        CampaignState.CLOSED,
+        E.MUNICIPAL_RETURNED,
+        5,
+    )
     assert selectors.star_ledger(tree.finance_1).count() == 1
     assert {notice.state for notice in campaign.notices.all()} == {NoticeState.CLOSED}
     assert set(campaign.notices.first().objections.values_list("state", flat=True)) <= {
-        ObjectionState.UPHELD, ObjectionState.REJECTED}
+        ObjectionState.UPHELD,
+        ObjectionState.REJECTED,
+    }
     assert actions("campaign.") == ["campaign.created", "campaign.opened", "campaign.closed"]
     assert actions("notice.") == ["notice.published", "notice.closed"] * 2
     assert actions("approval.") == ["approval.recorded"] * 2

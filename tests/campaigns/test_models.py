@@ -27,11 +27,13 @@ MODELS = list(apps.get_app_config("campaigns").get_models())
 def test_it_names_the_model_and_its_fields_in_chinese(model):
     with translation.override("zh-hans"):
         names = {"": str(model._meta.verbose_name), "[plural]": str(model._meta.verbose_name_plural)}
-        names.update({
-            field.name: str(field.verbose_name)
-            for field in model._meta.get_fields()
-            if field.concrete and not field.auto_created
-        })
+        names.update(
+            {
+                field.name: str(field.verbose_name)
+                for field in model._meta.get_fields()
+                if field.concrete and not field.auto_created
+            }
+        )
 
     assert {name: text for name, text in names.items() if not CHINESE.search(text)} == {}
 
@@ -64,11 +66,22 @@ def test_it_takes_an_uploaded_scheme_with_its_notice_length(tree, office_user):
     text = (scheme_module.SCHEMES_DIR / "anyang-2017.toml").read_text(encoding="utf-8")
     uploaded = text.replace('id = "anyang-2017"', 'id = "local-2026"').replace("notice_days = 7", "notice_days = 5")
 
-    campaign = services.campaign_create(root=tree.root, year=2026, kind="mid_year", scheme_text=uploaded,
-                                        scheme_filename="本地方案.toml", quota_mode="enforce", actor=office_user)
+    campaign = services.campaign_create(
+        root=tree.root,
+        year=2026,
+        kind="mid_year",
+        scheme_text=uploaded,
+        scheme_filename="本地方案.toml",
+        quota_mode="enforce",
+        actor=office_user,
+    )
 
     assert (campaign.scheme_code, campaign.notice_days, campaign.scheme_origin, campaign.quota_mode) == (
-        "local-2026", 5, "上传：本地方案.toml", "enforce")
+        "local-2026",
+        5,
+        "上传：本地方案.toml",
+        "enforce",
+    )
     assert campaign.scheme_text == uploaded
 
 

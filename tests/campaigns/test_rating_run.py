@@ -53,9 +53,15 @@ def test_it_reports_its_progress_as_it_runs(campaign, office_user, settings):
 
     # then it went through its phases step by step, and is done
     assert seen == [
-        (RunPhase.COLLECTING, 0, 10), (RunPhase.COLLECTING, 2, 10), (RunPhase.COLLECTING, 4, 10),
-        (RunPhase.COLLECTING, 5, 10), (RunPhase.RATING, 5, 10), (RunPhase.SAVING, 5, 10),
-        (RunPhase.SAVING, 7, 10), (RunPhase.SAVING, 9, 10), (RunPhase.SAVING, 10, 10),
+        (RunPhase.COLLECTING, 0, 10),
+        (RunPhase.COLLECTING, 2, 10),
+        (RunPhase.COLLECTING, 4, 10),
+        (RunPhase.COLLECTING, 5, 10),
+        (RunPhase.RATING, 5, 10),
+        (RunPhase.SAVING, 5, 10),
+        (RunPhase.SAVING, 7, 10),
+        (RunPhase.SAVING, 9, 10),
+        (RunPhase.SAVING, 10, 10),
         (RunPhase.FINISHED, 10, 10),
     ]
     stored = RatingRun.objects.get(pk=run.pk)
@@ -65,19 +71,23 @@ def test_it_reports_its_progress_as_it_runs(campaign, office_user, settings):
     assert tasks.rating_run_execute(run.pk) is None
 
 
-def test_it_gives_the_results_the_engine_gives_on_the_same_facts(tree, campaign, office_user,
-                                                                 django_capture_on_commit_callbacks):
+def test_it_gives_the_results_the_engine_gives_on_the_same_facts(
+    tree, campaign, office_user, django_capture_on_commit_callbacks
+):
     # given evidence records and varied scores, rated with the quotas enforced
     AbsenceFactory(organization=tree.education_1, date=date(2025, 4, 1))
     campaign.quota_mode = "enforce"
     campaign.save(update_fields=["quota_mode"])
-    run = rated_campaign(campaign, office_user, django_capture_on_commit_callbacks,
-                         scores={"FIN": "9.6", "FIN-1": "9.2", "FIN-2": "7.7", "EDU": "6.1", "EDU-1": "5.5"})
+    run = rated_campaign(
+        campaign,
+        office_user,
+        django_capture_on_commit_callbacks,
+        scores={"FIN": "9.6", "FIN-1": "9.2", "FIN-2": "7.7", "EDU": "6.1", "EDU-1": "5.5"},
+    )
 
     # when the engine rates the facts each evaluation kept, on its own
     evaluations = list(campaign.evaluations.select_related("organization").order_by("organization__path"))
-    organizations = parse_organizations(
-        [Record(e.organization.code, e.facts) for e in evaluations], campaign.scheme)
+    organizations = parse_organizations([Record(e.organization.code, e.facts) for e in evaluations], campaign.scheme)
     rating = Engine(campaign.scheme, stage="mid_year").rate(organizations, quota_mode="enforce")
 
     # then the run stored exactly its results
@@ -86,7 +96,10 @@ def test_it_gives_the_results_the_engine_gives_on_the_same_facts(tree, campaign,
     for code, result in expected.items():
         evaluation = stored[code]
         assert (str(evaluation.final_score), evaluation.level, evaluation.band_level) == (
-            result["final_score"], result["stars"], result["band_stars"])
+            result["final_score"],
+            result["stars"],
+            result["band_stars"],
+        )
         assert (evaluation.reasons, evaluation.explanation) == (result["reasons"], result["explanation"])
         assert (evaluation.state, evaluation.rating_run_id) == (E.RATED, run.pk)
     assert run.summary["by_stars"] == {"0": 0, "1": 1, "2": 1, "3": 1, "4": 2, "5": 0}
@@ -96,16 +109,17 @@ def test_it_gives_the_results_the_engine_gives_on_the_same_facts(tree, campaign,
 @pytest.fixture
 def eleven(tree, office_user):
     """An enforce-mode campaign over eleven organizations: six more branches under EDU."""
-    extra = [OrganizationFactory(name=f"教育局第{n}支部", code=f"EDU-{n}", parent=tree.education)
-             for n in range(2, 8)]
-    created = services.campaign_create(root=tree.root, year=2025, kind="mid_year", quota_mode="enforce",
-                                       actor=office_user)
+    extra = [OrganizationFactory(name=f"教育局第{n}支部", code=f"EDU-{n}", parent=tree.education) for n in range(2, 8)]
+    created = services.campaign_create(
+        root=tree.root, year=2025, kind="mid_year", quota_mode="enforce", actor=office_user
+    )
     campaign = services.campaign_open(campaign=created, actor=office_user)
     return campaign, extra
 
 
-def test_it_records_every_quota_move_as_a_reason_and_an_audit_entry(eleven, office_user,
-                                                                    django_capture_on_commit_callbacks):
+def test_it_records_every_quota_move_as_a_reason_and_an_audit_entry(
+    eleven, office_user, django_capture_on_commit_callbacks
+):
     # given eleven organizations, three at five stars (at most one allowed) and two without a star
     campaign, _ = eleven
     scores = {"FIN": "9.9", "FIN-1": "9.6", "FIN-2": "9.3", "EDU-2": "4.5", "EDU-3": "4.5"}
@@ -119,28 +133,40 @@ def test_it_records_every_quota_move_as_a_reason_and_an_audit_entry(eleven, offi
     moved = Evaluation.objects.get(campaign=campaign, organization__code="FIN-1")
     quota_reason = moved.reasons[-1]
     assert (quota_reason["rule"], quota_reason["effect"], quota_reason["from"], quota_reason["to"]) == (
-        "five_star_ceiling", "quota", 5, 4)
+        "five_star_ceiling",
+        "quota",
+        5,
+        4,
+    )
     assert quota_reason["message"] == "五星级数量超过总数的10%（限1个），按排名由五星级调整为四星级（五(二)）"
     assert moved.explanation[-2:] == [quota_reason["message"], "评定结果：四星级"]
     # and an audit entry for each move
     entries = AuditEntry.objects.filter(action="evaluation.quota_moved").order_by("sequence")
     assert [(e.object_id, e.before, e.after["level"], e.after["rule"]) for e in entries] == [
         (str(moved.pk), {"level": 5}, 4, "five_star_ceiling"),
-        (str(Evaluation.objects.get(campaign=campaign, organization__code="FIN-2").pk), {"level": 5}, 4,
-         "five_star_ceiling"),
+        (
+            str(Evaluation.objects.get(campaign=campaign, organization__code="FIN-2").pk),
+            {"level": 5},
+            4,
+            "five_star_ceiling",
+        ),
     ]
     assert run.summary["quota"]["checks"][0]["moved"] == ["FIN-1", "FIN-2"]
     assert QuotaTie.objects.count() == 0
 
 
-def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(eleven, clock, office_user,
-                                                                 django_capture_on_commit_callbacks):
+def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(
+    eleven, clock, office_user, django_capture_on_commit_callbacks
+):
     # given two organizations at 95 points where only one five-star is allowed, FIN with the better survey
     campaign, _ = eleven
     for evaluation in campaign.evaluations.select_related("organization"):
         code = evaluation.organization.code
-        force_evaluated(evaluation, score={"FIN": "9.5", "FIN-1": "9.5", "EDU-2": "4.5", "EDU-3": "4.5"}.get(code, 8),
-                        satisfaction="0.95" if code == "FIN" else "0.92")
+        force_evaluated(
+            evaluation,
+            score={"FIN": "9.5", "FIN-1": "9.5", "EDU-2": "4.5", "EDU-3": "4.5"}.get(code, 8),
+            satisfaction="0.95" if code == "FIN" else "0.92",
+        )
     run = run_rating(campaign, office_user, django_capture_on_commit_callbacks)
     fin = Evaluation.objects.get(campaign=campaign, organization__code="FIN")
     fin_1 = Evaluation.objects.get(campaign=campaign, organization__code="FIN-1")
@@ -148,7 +174,13 @@ def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(eleven, clock, 
     # then the engine kept FIN by satisfaction and the tie is flagged for a decision
     [tie] = run.ties.all()
     assert (tie.rule, tie.final_score, tie.decided_by_key, tie.kept, tie.moved, tie.state) == (
-        "five_star_ceiling", Decimal("95.00"), "satisfaction", [fin.pk], [fin_1.pk], TieState.OPEN)
+        "five_star_ceiling",
+        Decimal("95.00"),
+        "satisfaction",
+        [fin.pk],
+        [fin_1.pk],
+        TieState.OPEN,
+    )
     assert (fin.level, fin_1.level) == (5, 4)
 
     # and the notice waits for it
@@ -159,8 +191,9 @@ def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(eleven, clock, 
     assert audit_count() == count
 
     # when the office keeps FIN-1 instead, with its reason
-    services.quota_tie_decide(tie=tie, kept=[fin_1], reason="FIN-1获市级创新项目推广，经工委会研究保留",
-                              actor=office_user)
+    services.quota_tie_decide(
+        tie=tie, kept=[fin_1], reason="FIN-1获市级创新项目推广，经工委会研究保留", actor=office_user
+    )
 
     # then the levels are swapped, each with the decision as a reason and an audit entry
     fin.refresh_from_db()
@@ -172,7 +205,8 @@ def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(eleven, clock, 
     assert fin_1.explanation[-1] == "评定结果：五星级"
     assert fin.reasons[-1]["message"] == (
         "与其他组织最终得分同为95.00分，位于“五星级不超过10%”比例线上，经研究决定调整，由五星级调整为四星级；"
-        "理由：FIN-1获市级创新项目推广，经工委会研究保留（五(二)）")
+        "理由：FIN-1获市级创新项目推广，经工委会研究保留（五(二)）"
+    )
     assert (tie.state, tie.decision_kept, tie.decided_by) == (TieState.DECIDED, [fin_1.pk], office_user)
     assert actions("evaluation.tie_decided") == ["evaluation.tie_decided"] * 2
     assert actions("quota_tie.") == ["quota_tie.decided"]
@@ -182,13 +216,15 @@ def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(eleven, clock, 
     assert notice.entries.get(evaluation=fin_1).level == 5
 
 
-def test_it_refuses_a_tie_decision_that_keeps_the_wrong_number(eleven, office_user,
-                                                               django_capture_on_commit_callbacks):
+def test_it_refuses_a_tie_decision_that_keeps_the_wrong_number(eleven, office_user, django_capture_on_commit_callbacks):
     campaign, _ = eleven
     for evaluation in campaign.evaluations.select_related("organization"):
         code = evaluation.organization.code
-        force_evaluated(evaluation, score={"FIN": "9.5", "FIN-1": "9.5", "EDU-2": "4.5", "EDU-3": "4.5"}.get(code, 8),
-                        satisfaction="0.95" if code == "FIN" else "0.92")
+        force_evaluated(
+            evaluation,
+            score={"FIN": "9.5", "FIN-1": "9.5", "EDU-2": "4.5", "EDU-3": "4.5"}.get(code, 8),
+            satisfaction="0.95" if code == "FIN" else "0.92",
+        )
     run = run_rating(campaign, office_user, django_capture_on_commit_callbacks)
     [tie] = run.ties.all()
     both = list(Evaluation.objects.filter(pk__in=tie.candidates))
@@ -245,15 +281,18 @@ def test_it_demotes_for_absences_at_the_year_end_only(tree, office_user, secreta
     assert (year_end.final_score, year_end.band_level, year_end.level) == (Decimal("86.00"), 4, 3)
     assert [reason["rule"] for reason in year_end.reasons] == ["absence", "absence_demotion", "absence_cap"]
     assert year_end.reasons[1]["message"] == (
-        "年度内无故缺席或未按时完成任务累计3次（3次及以上），年底评定降低一个星级，由四星级调整为三星级（五(三)6）")
+        "年度内无故缺席或未按时完成任务累计3次（3次及以上），年底评定降低一个星级，由四星级调整为三星级（五(三)6）"
+    )
 
 
-def test_it_leaves_a_newly_founded_organization_unrated_as_its_scheme_says(tree, office_user,
-                                                                          django_capture_on_commit_callbacks):
+def test_it_leaves_a_newly_founded_organization_unrated_as_its_scheme_says(
+    tree, office_user, django_capture_on_commit_callbacks
+):
     # given an organization founded this year and a scheme under which new organizations get no star
     new = OrganizationFactory(name="新建支部", code="NEW", parent=tree.education, founded=date(2025, 3, 1))
-    campaign = services.campaign_create(root=tree.root, year=2025, kind="mid_year", scheme="wuxing-chuangping",
-                                        quota_mode="off", actor=office_user)
+    campaign = services.campaign_create(
+        root=tree.root, year=2025, kind="mid_year", scheme="wuxing-chuangping", quota_mode="off", actor=office_user
+    )
     campaign = services.campaign_open(campaign=campaign, actor=office_user)
     assert dict(campaign.evaluations.values_list("organization__code", "newly_founded"))["NEW"] is True
     assert campaign.evaluations.filter(newly_founded=True).count() == 1

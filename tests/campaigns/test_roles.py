@@ -48,8 +48,9 @@ def test_it_refuses_a_self_evaluation_to_anyone_but_the_organization(tree, campa
     assert snapshot(evaluation) == before
 
 
-def test_it_refuses_the_superior_evaluation_to_the_organization_itself(tree, campaign, secretary, reviewer,
-                                                                      office_user):
+def test_it_refuses_the_superior_evaluation_to_the_organization_itself(
+    tree, campaign, secretary, reviewer, office_user
+):
     # given FIN-1 and FIN with their self-evaluations and survey figures in
     branch = evaluation_of(campaign, tree.finance_1)
     self_evaluate(branch, secretary)
@@ -90,8 +91,14 @@ def test_it_refuses_every_change_to_the_read_only_inspector(tree, campaign, secr
         services.superior_evaluate(evaluation=evaluation, scores=uniform(8), actor=inspector)
     assert str(refusal.value) == "当前角色只能查看，不能修改"
     with pytest.raises(PermissionDenied):
-        services.survey_figures_record(evaluation=evaluation, member_count=9, participant_count=9, satisfaction="1",
-                                       meeting_on=evaluation.survey_meeting_on, actor=inspector)
+        services.survey_figures_record(
+            evaluation=evaluation,
+            member_count=9,
+            participant_count=9,
+            satisfaction="1",
+            meeting_on=evaluation.survey_meeting_on,
+            actor=inspector,
+        )
     assert snapshot(evaluation) == before
 
 
@@ -106,8 +113,9 @@ def test_it_refuses_anonymous_users(tree, campaign):
     assert snapshot(evaluation) == before
 
 
-def test_it_refuses_the_office_actions_to_a_reviewer(tree, campaign, clock, secretary, reviewer, office_user,
-                                                     django_capture_on_commit_callbacks):
+def test_it_refuses_the_office_actions_to_a_reviewer(
+    tree, campaign, clock, secretary, reviewer, office_user, django_capture_on_commit_callbacks
+):
     # given a five-star proposal awaiting review
     evaluation = evaluation_of(campaign, tree.finance_1)
     evaluate(evaluation, secretary, reviewer, score="9.5")
@@ -119,8 +127,9 @@ def test_it_refuses_the_office_actions_to_a_reviewer(tree, campaign, clock, secr
         lambda: services.five_star_review_return(evaluation=evaluation, reason="退回", actor=reviewer),
         lambda: services.campaign_rate(campaign=campaign, actor=reviewer),
         lambda: services.notice_publish(campaign=campaign, title="公示", actor=reviewer),
-        lambda: services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="1",
-                                          actor=reviewer),
+        lambda: services.campaign_approve(
+            campaign=campaign, approved_on=clock.today, minutes_number="1", actor=reviewer
+        ),
         lambda: services.campaign_create(root=tree.finance, year=2025, kind="year_end", actor=reviewer),
     ]
     for call in calls:
@@ -130,8 +139,9 @@ def test_it_refuses_the_office_actions_to_a_reviewer(tree, campaign, clock, secr
     assert snapshot(evaluation) == before
 
 
-def test_it_refuses_objection_answers_to_a_reviewer(tree, campaign, clock, reviewer, office_user,
-                                                    django_capture_on_commit_callbacks):
+def test_it_refuses_objection_answers_to_a_reviewer(
+    tree, campaign, clock, reviewer, office_user, django_capture_on_commit_callbacks
+):
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     filed = services.objection_file(notice=notice, evaluation=evaluation_of(campaign, tree.finance_1), content="异议")
     count = audit_count()
@@ -159,13 +169,17 @@ def test_it_hides_a_campaign_from_an_office_of_another_tree(tree, campaign):
     assert audit_count() == count
 
 
-def test_it_shows_a_campaign_to_every_user_inside_its_scope(tree, campaign, office_user, reviewer, secretary,
-                                                            inspector):
+def test_it_shows_a_campaign_to_every_user_inside_its_scope(
+    tree, campaign, office_user, reviewer, secretary, inspector
+):
     # given a campaign over the root: everyone below sees it, and only their own subtree's evaluations
     for user in (office_user, reviewer, secretary, inspector):
         assert list(selectors.campaign_list(user=user)) == [campaign]
     assert [e.organization.code for e in selectors.evaluation_list(user=reviewer, campaign=campaign)] == [
-        "FIN", "FIN-1", "FIN-2"]
+        "FIN",
+        "FIN-1",
+        "FIN-2",
+    ]
     assert [e.organization.code for e in selectors.evaluation_list(user=secretary, campaign=campaign)] == ["FIN-1"]
     assert access.access_campaign(office_user, campaign.pk, write=True) == campaign
     with pytest.raises(ActionForbidden):
@@ -173,7 +187,12 @@ def test_it_shows_a_campaign_to_every_user_inside_its_scope(tree, campaign, offi
 
 
 def test_it_shows_published_notices_to_anyone_and_objections_only_to_the_office(
-    tree, campaign, clock, office_user, reviewer, django_capture_on_commit_callbacks,
+    tree,
+    campaign,
+    clock,
+    office_user,
+    reviewer,
+    django_capture_on_commit_callbacks,
 ):
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     filed = services.objection_file(notice=notice, evaluation=evaluation_of(campaign, tree.finance_1), content="异议")

@@ -20,10 +20,19 @@ def first_entry(notice: Notice) -> NoticeEntry:
     return notice.entries.select_related("organization").order_by("pk").first()
 
 
-def file_objection(client: Client, notice: Notice, entry: NoticeEntry, content: str = "该支部组织生活会未按时召开",
-                   contact: str = "", **extra):
-    return client.post(reverse("public:objection_create", args=[notice.pk]),
-                       {"entry": entry.pk, "content": content, "contact": contact}, **extra)
+def file_objection(
+    client: Client,
+    notice: Notice,
+    entry: NoticeEntry,
+    content: str = "该支部组织生活会未按时召开",
+    contact: str = "",
+    **extra,
+):
+    return client.post(
+        reverse("public:objection_create", args=[notice.pk]),
+        {"entry": entry.pk, "content": content, "contact": contact},
+        **extra,
+    )
 
 
 def receipt_after(client: Client, response) -> str:
@@ -116,8 +125,9 @@ def test_it_files_one_objection_and_its_receipt_looks_up_the_state(client, notic
 def test_it_shows_the_answer_once_the_office_answered(client, notice, office_user):
     # given an objection filed and rejected by the office
     receipt = receipt_after(client, file_objection(client, notice, first_entry(notice)))
-    services.objection_answer(objection=Objection.objects.get(), upheld=False, answer="经核实，该支部已按时召开",
-                              actor=office_user)
+    services.objection_answer(
+        objection=Objection.objects.get(), upheld=False, answer="经核实，该支部已按时召开", actor=office_user
+    )
 
     # when the filer looks it up
     page = client.post(reverse("public:objection_lookup"), {"receipt": receipt}).content.decode()

@@ -21,8 +21,9 @@ def _level_data(content: str) -> list[dict]:
     return json.loads(body)
 
 
-def test_it_draws_the_distribution_with_vendored_echarts(client, campaign, office_user,
-                                                        django_capture_on_commit_callbacks):
+def test_it_draws_the_distribution_with_vendored_echarts(
+    client, campaign, office_user, django_capture_on_commit_callbacks
+):
     rated_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     client.force_login(office_user)
     response = client.get(reverse("campaigns:detail", args=[campaign.pk]))
@@ -36,9 +37,11 @@ def test_it_draws_the_distribution_with_vendored_echarts(client, campaign, offic
     data = _level_data(content)
     assert [row["level"] for row in data] == sorted(campaign.scheme.level_values(), reverse=True)
     assert {row["level"]: row["proposed"] for row in data} == {
-        level: proposed.get(level, 0) for level in campaign.scheme.level_values()}
+        level: proposed.get(level, 0) for level in campaign.scheme.level_values()
+    }
     assert {row["level"]: row["approved"] for row in data} == {
-        level: approved.get(level, 0) for level in campaign.scheme.level_values()}
+        level: approved.get(level, 0) for level in campaign.scheme.level_values()
+    }
     assert sum(row["proposed"] for row in data) == campaign.evaluations.count() > 0
     assert all(row["name"] == campaign.level_name(row["level"]) for row in data)
 
@@ -63,8 +66,10 @@ def _action_urls(campaign) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("state", [CampaignState.DRAFT, CampaignState.OPEN, CampaignState.NOTICE,
-                                   CampaignState.APPROVED, CampaignState.CLOSED])
+@pytest.mark.parametrize(
+    "state",
+    [CampaignState.DRAFT, CampaignState.OPEN, CampaignState.NOTICE, CampaignState.APPROVED, CampaignState.CLOSED],
+)
 def test_it_shows_only_the_office_actions_the_state_allows(client, tree, office_user, state):
     created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
     type(created).objects.filter(pk=created.pk).update(state=state)
@@ -86,15 +91,26 @@ def test_it_edits_a_draft_campaign(client, tree, office_user):
     response = client.get(reverse("campaigns:edit", args=[created.pk]))
     assert response.status_code == 200
     assert created.name in response.content.decode()
-    response = client.post(reverse("campaigns:edit", args=[created.pk]), {
-        "name": "新名称", "deadline": f"{YEAR}-06-30", "quota_mode": "enforce", "notice_days": "10",
-        "founded_cutoff": f"{YEAR}-01-01",
-    })
+    response = client.post(
+        reverse("campaigns:edit", args=[created.pk]),
+        {
+            "name": "新名称",
+            "deadline": f"{YEAR}-06-30",
+            "quota_mode": "enforce",
+            "notice_days": "10",
+            "founded_cutoff": f"{YEAR}-01-01",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("campaigns:detail", args=[created.pk])
     created.refresh_from_db()
-    assert (created.name, created.deadline.isoformat(), created.quota_mode, created.notice_days,
-            created.founded_cutoff.isoformat()) == ("新名称", f"{YEAR}-06-30", "enforce", 10, f"{YEAR}-01-01")
+    assert (
+        created.name,
+        created.deadline.isoformat(),
+        created.quota_mode,
+        created.notice_days,
+        created.founded_cutoff.isoformat(),
+    ) == ("新名称", f"{YEAR}-06-30", "enforce", 10, f"{YEAR}-01-01")
     assert actions("campaign.") == ["campaign.created", "campaign.updated"]
 
 
@@ -111,10 +127,17 @@ def test_it_shows_the_errors_of_the_edit_form(client, tree, office_user):
 def test_it_refuses_editing_an_opened_campaign(client, campaign, office_user):
     name = campaign.name
     client.force_login(office_user)
-    response = client.post(reverse("campaigns:edit", args=[campaign.pk]), {
-        "name": "新名称", "deadline": f"{YEAR}-06-30", "quota_mode": "enforce", "notice_days": "10",
-        "founded_cutoff": f"{YEAR}-01-01",
-    }, follow=True)
+    response = client.post(
+        reverse("campaigns:edit", args=[campaign.pk]),
+        {
+            "name": "新名称",
+            "deadline": f"{YEAR}-06-30",
+            "quota_mode": "enforce",
+            "notice_days": "10",
+            "founded_cutoff": f"{YEAR}-01-01",
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == reverse("campaigns:detail", args=[campaign.pk])
     assert "不能修改评定活动" in response.content.decode()
     campaign.refresh_from_db()
@@ -161,8 +184,7 @@ def test_it_says_when_libreoffice_is_absent(client, campaign, tree, secretary, m
     assert reverse("campaigns:self_evaluation_docx", args=[evaluation.pk]) in content
 
 
-def test_it_offers_the_word_form_alone_without_libreoffice(
-        client, campaign, tree, secretary, office_user, monkeypatch):
+def test_it_offers_the_word_form_alone_without_libreoffice(client, campaign, tree, secretary, office_user, monkeypatch):
     # given a machine without LibreOffice
     monkeypatch.setattr(documents, "soffice_path", lambda: None)
     evaluation = evaluation_of(campaign, tree.finance_1)

@@ -30,10 +30,19 @@ def test_it_lists_campaigns_for_every_role(client, campaign, secretary, inspecto
 def test_it_creates_a_campaign_with_a_shipped_scheme(client, tree, office_user):
     client.force_login(office_user)
     assert client.get(reverse("campaigns:create")).status_code == 200
-    response = client.post(reverse("campaigns:create"), {
-        "root": tree.root.pk, "year": YEAR, "kind": "year_end", "scheme": "anyang-2017", "quota_mode": "enforce",
-        "notice_days": "", "deadline": "", "name": "",
-    })
+    response = client.post(
+        reverse("campaigns:create"),
+        {
+            "root": tree.root.pk,
+            "year": YEAR,
+            "kind": "year_end",
+            "scheme": "anyang-2017",
+            "quota_mode": "enforce",
+            "notice_days": "",
+            "deadline": "",
+            "name": "",
+        },
+    )
     campaign = Campaign.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("campaigns:detail", args=[campaign.pk])
@@ -45,10 +54,17 @@ def test_it_creates_a_campaign_with_a_shipped_scheme(client, tree, office_user):
 def test_it_shows_the_scheme_error_of_an_uploaded_toml(client, tree, office_user):
     client.force_login(office_user)
     upload = SimpleUploadedFile("坏方案.toml", b"id = 'x'\nname = \n", content_type="application/toml")
-    response = client.post(reverse("campaigns:create"), {
-        "root": tree.root.pk, "year": YEAR, "kind": "mid_year", "scheme": "__upload__", "scheme_file": upload,
-        "quota_mode": "warn",
-    })
+    response = client.post(
+        reverse("campaigns:create"),
+        {
+            "root": tree.root.pk,
+            "year": YEAR,
+            "kind": "mid_year",
+            "scheme": "__upload__",
+            "scheme_file": upload,
+            "quota_mode": "warn",
+        },
+    )
     assert response.status_code == 200
     assert "评定方案有误" in response.content.decode()
     assert not Campaign.objects.exists()
@@ -82,8 +98,9 @@ def test_it_refuses_opening_to_a_reviewer(client, tree, office_user, reviewer):
     assert created.state == CampaignState.DRAFT
 
 
-def test_it_shows_progress_with_a_table_and_an_svg_chart(client, campaign, office_user,
-                                                         django_capture_on_commit_callbacks):
+def test_it_shows_progress_with_a_table_and_an_svg_chart(
+    client, campaign, office_user, django_capture_on_commit_callbacks
+):
     rated_campaign(campaign, office_user, django_capture_on_commit_callbacks)
     client.force_login(office_user)
     response = client.get(reverse("campaigns:detail", args=[campaign.pk]))
@@ -150,9 +167,12 @@ def _measure(client, urls) -> list[int]:
 
 
 def _urls(campaign) -> list[str]:
-    return [reverse("campaigns:list"), reverse("campaigns:detail", args=[campaign.pk]),
-            reverse("campaigns:evaluation_list", args=[campaign.pk]),
-            reverse("campaigns:rating", args=[campaign.pk])]
+    return [
+        reverse("campaigns:list"),
+        reverse("campaigns:detail", args=[campaign.pk]),
+        reverse("campaigns:evaluation_list", args=[campaign.pk]),
+        reverse("campaigns:rating", args=[campaign.pk]),
+    ]
 
 
 @pytest.mark.django_db
@@ -164,7 +184,8 @@ def test_it_issues_the_same_number_of_queries_for_5_and_50_evaluations(client, c
         OrganizationFactory(name=f"财政局支部{number}", code=f"FIN-X{number}", parent=tree.finance)
     large = services.campaign_open(
         campaign=services.campaign_create(root=tree.root, year=YEAR, kind="year_end", actor=office_user),
-        actor=office_user)
+        actor=office_user,
+    )
     assert large.evaluations.count() == 50
     assert _measure(client, _urls(large)) == small
 

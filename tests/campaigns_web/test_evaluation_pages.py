@@ -73,8 +73,9 @@ def test_it_saves_a_self_evaluation_draft_and_submits_it(client, campaign, tree,
 def test_it_shows_the_refusal_of_an_incomplete_submission(client, campaign, tree, secretary):
     evaluation = evaluation_of(campaign, tree.finance_1)
     client.force_login(secretary)
-    response = client.post(reverse("campaigns:self_evaluation", args=[evaluation.pk]),
-                           {"score_1": "5", "action": "submit"})
+    response = client.post(
+        reverse("campaigns:self_evaluation", args=[evaluation.pk]), {"score_1": "5", "action": "submit"}
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     evaluation.refresh_from_db()
@@ -144,8 +145,9 @@ def test_it_shows_the_refusal_of_an_evaluation_before_the_survey(client, campaig
     evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
     client.force_login(reviewer)
     count = audit_count()
-    response = client.post(reverse("campaigns:superior_evaluation", args=[evaluation.pk]),
-                           {**_scores(8), "action": "submit"})
+    response = client.post(
+        reverse("campaigns:superior_evaluation", args=[evaluation.pk]), {**_scores(8), "action": "submit"}
+    )
     assert response.status_code == 200
     assert "尚未录入党员群众测评结果" in response.content.decode()
     assert audit_count() == count
@@ -179,16 +181,20 @@ def test_it_approves_and_returns_five_star_proposals(client, campaign, tree, off
 def test_it_records_a_direct_check(client, campaign, tree, office_user):
     evaluation = force_state(evaluation_of(campaign, tree.finance), EvaluationState.SELF_SUBMITTED)
     client.force_login(office_user)
-    response = client.post(reverse("campaigns:direct_check", args=[evaluation.pk]),
-                           {"method": "sample", "finding": "台账齐全", "checked_on": "2025-06-01"})
+    response = client.post(
+        reverse("campaigns:direct_check", args=[evaluation.pk]),
+        {"method": "sample", "finding": "台账齐全", "checked_on": "2025-06-01"},
+    )
     assert response.status_code == 302
     evaluation.refresh_from_db()
     assert (evaluation.check_method, evaluation.check_finding) == ("sample", "台账齐全")
     assert actions("evaluation.") == ["evaluation.direct_checked"]
     # Not directly under the committee: refused on the form.
     other = force_state(evaluation_of(campaign, tree.finance_1), EvaluationState.SELF_SUBMITTED)
-    response = client.post(reverse("campaigns:direct_check", args=[other.pk]),
-                           {"method": "census", "finding": "x", "checked_on": "2025-06-01"})
+    response = client.post(
+        reverse("campaigns:direct_check", args=[other.pk]),
+        {"method": "census", "finding": "x", "checked_on": "2025-06-01"},
+    )
     assert response.status_code == 200
     assert "只有市直工委直属的组织" in response.content.decode()
 
@@ -212,7 +218,8 @@ def _facts_card(content: str) -> list[tuple[str, str, list[str]]]:
 
 
 def test_it_shows_the_evidence_facts_in_chinese_with_links_to_their_records(
-        client, campaign, tree, secretary, reviewer):
+    client, campaign, tree, secretary, reviewer
+):
     # given FIN-1 with a commendation, a criticism, an absence and an election overdue on the deadline
     CommendationFactory(organization=tree.finance_1)
     CriticismNoticeFactory(organization=tree.finance_1)
@@ -234,8 +241,7 @@ def test_it_shows_the_evidence_facts_in_chinese_with_links_to_their_records(
         ("通报批评", "市直工委 1 次、市委 0 次 · 查看通报批评", [f"/records/criticisms/?{records}"]),
         ("班子成员受处分", "严重警告以下 0 人次、撤销党内职务以上 0 人次", []),
         ("一般党员违法违纪", "0 人次", []),
-        ("无故缺席或未按时完成任务", "1 次 · 查看缺席及未按时完成任务",
-         [f"/records/absences/?{records}&is_excused=0"]),
+        ("无故缺席或未按时完成任务", "1 次 · 查看缺席及未按时完成任务", [f"/records/absences/?{records}&is_excused=0"]),
         ("换届", f"逾期 {overdue} 天 · 查看换届信息", [reverse("orgs:detail", args=[tree.finance_1.pk])]),
     ]
     text = "".join(label + value for label, value, _ in lines)
@@ -247,7 +253,8 @@ def test_it_shows_the_evidence_facts_in_chinese_with_links_to_their_records(
 
 
 def test_it_puts_the_return_of_the_self_evaluation_after_the_scores_behind_a_details(
-        client, campaign, tree, secretary, reviewer):
+    client, campaign, tree, secretary, reviewer
+):
     evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
     client.force_login(reviewer)
 
@@ -257,6 +264,6 @@ def test_it_puts_the_return_of_the_self_evaluation_after_the_scores_behind_a_det
     return_form = content.index(f'action="{reverse("campaigns:self_return", args=[evaluation.pk])}"')
     details = content.rindex("<details", 0, return_form)
     assert submit < details < return_form < content.index("</details>", return_form)
-    assert content[details:content.index(">", details) + 1] == '<details class="card" id="return-self">'
+    assert content[details : content.index(">", details) + 1] == '<details class="card" id="return-self">'
     assert "<summary>退回自评…</summary>" in content[details:return_form]
     assert re.search(r'<textarea name="reason"[^>]*required', content[return_form:])

@@ -33,8 +33,11 @@ def _typed(value="", comment: str = "") -> dict:
 
 def _upload(client, evaluation, *, code=CODES[0], name="会议记录.pdf", content=PDF, data=None, follow=True):
     """The upload button of ``code``'s row pressed, with a file chosen there and the form's fields (``data``)."""
-    return client.post(_page(evaluation), {**_typed(), **(data or {}), "upload": code,
-                                           f"file_{code}": SimpleUploadedFile(name, content)}, follow=follow)
+    return client.post(
+        _page(evaluation),
+        {**_typed(), **(data or {}), "upload": code, f"file_{code}": SimpleUploadedFile(name, content)},
+        follow=follow,
+    )
 
 
 def _nothing_written(root, count_before) -> None:
@@ -64,8 +67,9 @@ def test_the_secretary_adds_evidence_to_a_criterion(client, campaign, tree, secr
     assert download in content and delete in content and 'enctype="multipart/form-data"' in content
 
     # Scores saved later keep the evidence.
-    services.self_evaluation_save_draft(evaluation=evaluation, scores={CODES[0]: {"score": 8, "comment": ""}},
-                                        actor=secretary)
+    services.self_evaluation_save_draft(
+        evaluation=evaluation, scores={CODES[0]: {"score": 8, "comment": ""}}, actor=secretary
+    )
     assert row.attachments.count() == 1
 
     response = client.post(_page(evaluation), {**_typed(), "score_1": "8", "delete": attachment.pk})
@@ -83,8 +87,14 @@ def test_it_refuses_evidence_after_submit_and_for_the_reviewer(
     response = _upload(client, evaluation, follow=False)
     assert response.status_code == 403
     with pytest.raises(PermissionDenied):
-        services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[0], upload=SimpleUploadedFile(
-            "a.pdf", PDF), name="a.pdf", size=len(PDF), actor=reviewer)
+        services.criterion_attachment_add(
+            evaluation=evaluation,
+            criterion_code=CODES[0],
+            upload=SimpleUploadedFile("a.pdf", PDF),
+            name="a.pdf",
+            size=len(PDF),
+            actor=reviewer,
+        )
     _nothing_written(attachments_root, before)
     assert not CriterionScore.objects.filter(evaluation=evaluation).exists()
 
@@ -99,14 +109,26 @@ def test_it_refuses_evidence_after_submit_and_for_the_reviewer(
     content = client.get(_page(evaluation)).content.decode()
     assert 'enctype="multipart/form-data"' not in content and 'name="upload"' not in content
     with pytest.raises(ValidationError, match="不能添加或删除证明材料"):
-        services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[0], upload=SimpleUploadedFile(
-            "a.pdf", PDF), name="a.pdf", size=len(PDF), actor=secretary)
+        services.criterion_attachment_add(
+            evaluation=evaluation,
+            criterion_code=CODES[0],
+            upload=SimpleUploadedFile("a.pdf", PDF),
+            name="a.pdf",
+            size=len(PDF),
+            actor=secretary,
+        )
 
 
 def test_it_refuses_deleting_evidence_once_submitted(client, campaign, tree, secretary, attachments_root):
     evaluation = evaluation_of(campaign, tree.finance_1)
-    attachment = services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[1], upload=(
-        SimpleUploadedFile("a.pdf", PDF)), name="a.pdf", size=len(PDF), actor=secretary)
+    attachment = services.criterion_attachment_add(
+        evaluation=evaluation,
+        criterion_code=CODES[1],
+        upload=(SimpleUploadedFile("a.pdf", PDF)),
+        name="a.pdf",
+        size=len(PDF),
+        actor=secretary,
+    )
     force_state(evaluation, EvaluationState.SELF_SUBMITTED)
     before = audit_count()
     client.force_login(secretary)
@@ -123,8 +145,14 @@ def test_superiors_download_evidence_and_outsiders_do_not(
     client, campaign, tree, secretary, reviewer, office_user, secretary_2
 ):
     evaluation = evaluation_of(campaign, tree.finance_1)
-    attachment = services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[0], upload=(
-        SimpleUploadedFile("会议记录.pdf", PDF)), name="会议记录.pdf", size=len(PDF), actor=secretary)
+    attachment = services.criterion_attachment_add(
+        evaluation=evaluation,
+        criterion_code=CODES[0],
+        upload=(SimpleUploadedFile("会议记录.pdf", PDF)),
+        name="会议记录.pdf",
+        size=len(PDF),
+        actor=secretary,
+    )
     url = reverse("campaigns:criterion_attachment", args=[evaluation.pk, attachment.pk])
     for user in (reviewer, office_user, secretary):
         client.force_login(user)
@@ -140,11 +168,14 @@ def test_superiors_download_evidence_and_outsiders_do_not(
     assert client.get(reverse("campaigns:criterion_attachment", args=[other.pk, attachment.pk])).status_code == 404
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("脚本.exe", b"MZ\x90\x00", "只能上传 PDF、JPG、PNG、DOCX、XLSX 文件"),
-    ("伪装.pdf", b"<html>", "文件内容与扩展名不符"),
-    ("大文件.pdf", PDF + b"0" * 2048, "附件不能超过 1.0 KB"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("脚本.exe", b"MZ\x90\x00", "只能上传 PDF、JPG、PNG、DOCX、XLSX 文件"),
+        ("伪装.pdf", b"<html>", "文件内容与扩展名不符"),
+        ("大文件.pdf", PDF + b"0" * 2048, "附件不能超过 1.0 KB"),
+    ],
+)
 def test_it_refuses_a_wrong_or_oversized_file(
     client, settings, campaign, tree, secretary, attachments_root, name, content, message
 ):
@@ -166,8 +197,14 @@ def test_it_refuses_a_wrong_or_oversized_file(
 def test_it_refuses_an_unknown_criterion(campaign, tree, secretary, attachments_root):
     evaluation = evaluation_of(campaign, tree.finance_1)
     with pytest.raises(ValidationError, match="没有编号为“99”的评定内容"):
-        services.criterion_attachment_add(evaluation=evaluation, criterion_code="99", upload=(
-            SimpleUploadedFile("a.pdf", PDF)), name="a.pdf", size=len(PDF), actor=secretary)
+        services.criterion_attachment_add(
+            evaluation=evaluation,
+            criterion_code="99",
+            upload=(SimpleUploadedFile("a.pdf", PDF)),
+            name="a.pdf",
+            size=len(PDF),
+            actor=secretary,
+        )
     assert Attachment.objects.count() == 0
 
 
@@ -175,15 +212,22 @@ def test_the_records_service_takes_only_holders_of_attachments(tree):
     from xingji.records.services import attachment_add
 
     with pytest.raises(TypeError):
-        attachment_add(record=tree.finance_1, upload=SimpleUploadedFile("a.pdf", PDF), name="a.pdf",
-                       size=len(PDF), actor=None)
+        attachment_add(
+            record=tree.finance_1, upload=SimpleUploadedFile("a.pdf", PDF), name="a.pdf", size=len(PDF), actor=None
+        )
 
 
 def test_the_superior_sees_the_evidence_beside_the_self_score(client, campaign, tree, secretary, reviewer):
     # given a self-evaluation submitted with one evidence file on the first criterion
     evaluation = evaluation_of(campaign, tree.finance_1)
-    attachment = services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[0], upload=(
-        SimpleUploadedFile("会议记录.pdf", PDF)), name="会议记录.pdf", size=len(PDF), actor=secretary)
+    attachment = services.criterion_attachment_add(
+        evaluation=evaluation,
+        criterion_code=CODES[0],
+        upload=(SimpleUploadedFile("会议记录.pdf", PDF)),
+        name="会议记录.pdf",
+        size=len(PDF),
+        actor=secretary,
+    )
     self_evaluate(evaluation, secretary)
 
     # when the reviewer opens the superior evaluation page
@@ -211,7 +255,8 @@ def test_an_upload_saves_the_scores_typed_before_it(client, campaign, tree, secr
     assert "已上传证明材料“会议记录.pdf”；自评草稿已保存" in response.content.decode()
     rows = CriterionScore.objects.filter(evaluation=evaluation, part=ScorePart.SELF)
     assert sorted(rows.values_list("criterion_code", "score", "comment")) == sorted(
-        (code, 8, "有记录") for code in CODES)
+        (code, 8, "有记录") for code in CODES
+    )
     evaluation.refresh_from_db()
     assert evaluation.claimed_level == 4
     attachment = Attachment.objects.get()
@@ -232,8 +277,7 @@ def test_invalid_scores_with_an_upload_store_nothing_and_keep_what_was_typed(
     client.force_login(secretary)
 
     # when the upload button is pressed
-    response = _upload(client, evaluation, code=CODES[1], data={**_typed(6, "见附件"), "score_1": "11"},
-                       follow=False)
+    response = _upload(client, evaluation, code=CODES[1], data={**_typed(6, "见附件"), "score_1": "11"}, follow=False)
 
     # then the form comes back with the error and the typed values, and asks for the file again
     assert response.status_code == 200
@@ -290,24 +334,37 @@ def test_saving_the_draft_stores_the_files_chosen_too(client, campaign, tree, se
     # given files chosen for two criteria, and the draft saved rather than an upload button pressed
     evaluation = evaluation_of(campaign, tree.finance_1)
     client.force_login(secretary)
-    response = client.post(_page(evaluation), {
-        **_typed(7), "action": "save",
-        f"file_{CODES[0]}": SimpleUploadedFile("一.pdf", PDF), f"file_{CODES[4]}": SimpleUploadedFile("五.pdf", PDF),
-    }, follow=True)
+    response = client.post(
+        _page(evaluation),
+        {
+            **_typed(7),
+            "action": "save",
+            f"file_{CODES[0]}": SimpleUploadedFile("一.pdf", PDF),
+            f"file_{CODES[4]}": SimpleUploadedFile("五.pdf", PDF),
+        },
+        follow=True,
+    )
 
     # then both files are stored on their criteria with the draft
     assert response.redirect_chain == [(_page(evaluation), 302)]
     assert "已上传证明材料“一.pdf”、“五.pdf”；自评草稿已保存" in response.content.decode()
-    assert sorted((attachment.record.criterion_code, attachment.display_name)
-                  for attachment in Attachment.objects.all()) == [(CODES[0], "一.pdf"), (CODES[4], "五.pdf")]
+    assert sorted(
+        (attachment.record.criterion_code, attachment.display_name) for attachment in Attachment.objects.all()
+    ) == [(CODES[0], "一.pdf"), (CODES[4], "五.pdf")]
     assert CriterionScore.objects.filter(evaluation=evaluation, part=ScorePart.SELF, score=7).count() == len(CODES)
 
 
 def test_a_deletion_saves_the_scores_typed_before_it(client, campaign, tree, secretary, attachments_root):
     # given a file on criterion 2, and scores typed but not saved
     evaluation = evaluation_of(campaign, tree.finance_1)
-    attachment = services.criterion_attachment_add(evaluation=evaluation, criterion_code=CODES[1], upload=(
-        SimpleUploadedFile("a.pdf", PDF)), name="a.pdf", size=len(PDF), actor=secretary)
+    attachment = services.criterion_attachment_add(
+        evaluation=evaluation,
+        criterion_code=CODES[1],
+        upload=(SimpleUploadedFile("a.pdf", PDF)),
+        name="a.pdf",
+        size=len(PDF),
+        actor=secretary,
+    )
     client.force_login(secretary)
 
     # when its delete button is pressed
@@ -317,14 +374,21 @@ def test_a_deletion_saves_the_scores_typed_before_it(client, campaign, tree, sec
     assert response.redirect_chain == [(f"{_page(evaluation)}#evidence-{CODES[1]}", 302)]
     assert "已删除证明材料“a.pdf”；自评草稿已保存" in response.content.decode()
     assert not Attachment.objects.exists()
-    assert CriterionScore.objects.filter(evaluation=evaluation, part=ScorePart.SELF, score=6,
-                                         comment="已补充").count() == len(CODES)
+    assert CriterionScore.objects.filter(
+        evaluation=evaluation, part=ScorePart.SELF, score=6, comment="已补充"
+    ).count() == len(CODES)
 
 
 def test_a_deletion_of_another_evaluations_file_is_not_found(client, campaign, tree, secretary, secretary_2):
     other = evaluation_of(campaign, tree.finance_2)
-    attachment = services.criterion_attachment_add(evaluation=other, criterion_code=CODES[0], upload=(
-        SimpleUploadedFile("a.pdf", PDF)), name="a.pdf", size=len(PDF), actor=secretary_2)
+    attachment = services.criterion_attachment_add(
+        evaluation=other,
+        criterion_code=CODES[0],
+        upload=(SimpleUploadedFile("a.pdf", PDF)),
+        name="a.pdf",
+        size=len(PDF),
+        actor=secretary_2,
+    )
     evaluation = evaluation_of(campaign, tree.finance_1)
     before = audit_count()
     client.force_login(secretary)

@@ -30,11 +30,16 @@ def test_the_office_imports_a_file_and_reads_the_result(client, tree, office_use
     assert page.status_code == 200
     assert reverse(TEMPLATE) in page.content.decode()
 
-    response = upload(client, xlsx([
-        ("财政局第一支部（FIN-1）", "三星级", YEAR_BEFORE, BODY, "2024年度星级评定"),
-        ("FIN-1", "五星级", LAST_YEAR, BODY, "2025年度星级评定"),
-        ("FIN-2", 4, LAST_YEAR, BODY, "2025年度星级评定"),
-    ]))
+    response = upload(
+        client,
+        xlsx(
+            [
+                ("财政局第一支部（FIN-1）", "三星级", YEAR_BEFORE, BODY, "2024年度星级评定"),
+                ("FIN-1", "五星级", LAST_YEAR, BODY, "2025年度星级评定"),
+                ("FIN-2", 4, LAST_YEAR, BODY, "2025年度星级评定"),
+            ]
+        ),
+    )
 
     assert response.status_code == 302 and response["Location"] == reverse(PAGE)
     assert "已导入 3 条星级台账记录（2 个党组织）" in client.get(response["Location"]).content.decode()
@@ -49,12 +54,17 @@ def test_a_refused_file_lists_every_error_by_row_and_writes_nothing(client, tree
     client.force_login(office_user)
     audits = AuditEntry.objects.count()
 
-    response = upload(client, xlsx([
-        ("FIN-1", 3, LAST_YEAR, BODY, "2025年度"),
-        ("NOPE", 3, LAST_YEAR, BODY, "2025年度"),
-        ("FIN-2", "优秀", LAST_YEAR, BODY, "2025年度"),
-        ("FIN-1", 4, LAST_YEAR, BODY, "2025年度"),
-    ]))
+    response = upload(
+        client,
+        xlsx(
+            [
+                ("FIN-1", 3, LAST_YEAR, BODY, "2025年度"),
+                ("NOPE", 3, LAST_YEAR, BODY, "2025年度"),
+                ("FIN-2", "优秀", LAST_YEAR, BODY, "2025年度"),
+                ("FIN-1", 4, LAST_YEAR, BODY, "2025年度"),
+            ]
+        ),
+    )
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -99,8 +109,11 @@ def test_other_roles_get_403_and_write_nothing(client, tree, request, who):
 
 
 def test_an_anonymous_client_is_sent_to_log_in(client, tree):
-    for response in (client.get(reverse(PAGE)), client.get(reverse(TEMPLATE)),
-                     upload(client, xlsx([("FIN-1", 3, LAST_YEAR, BODY, "2025年度")]))):
+    for response in (
+        client.get(reverse(PAGE)),
+        client.get(reverse(TEMPLATE)),
+        upload(client, xlsx([("FIN-1", 3, LAST_YEAR, BODY, "2025年度")])),
+    ):
         assert response.status_code == 302
         assert reverse("accounts:login") in response["Location"]
     assert StarLedgerEntry.objects.count() == 0

@@ -25,12 +25,14 @@ from xingji.campaigns.models import (
 def _evaluate_all(campaign, scores: dict | None = None, satisfaction: dict | None = None) -> None:
     for evaluation in campaign.evaluations.select_related("organization"):
         code = evaluation.organization.code
-        force_evaluated(evaluation, score=(scores or {}).get(code, 8),
-                        satisfaction=(satisfaction or {}).get(code, "0.92"))
+        force_evaluated(
+            evaluation, score=(scores or {}).get(code, 8), satisfaction=(satisfaction or {}).get(code, "0.92")
+        )
 
 
-def test_it_runs_the_rating_from_the_page_and_reports_its_progress(client, campaign, office_user,
-                                                                   django_capture_on_commit_callbacks):
+def test_it_runs_the_rating_from_the_page_and_reports_its_progress(
+    client, campaign, office_user, django_capture_on_commit_callbacks
+):
     _evaluate_all(campaign)
     client.force_login(office_user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -75,8 +77,9 @@ def test_it_shows_the_refusal_of_a_premature_run(client, campaign, office_user):
 def eleven(tree, office_user):
     for number in range(2, 8):
         OrganizationFactory(name=f"教育局第{number}支部", code=f"EDU-{number}", parent=tree.education)
-    created = services.campaign_create(root=tree.root, year=2025, kind="mid_year", quota_mode="enforce",
-                                       actor=office_user)
+    created = services.campaign_create(
+        root=tree.root, year=2025, kind="mid_year", quota_mode="enforce", actor=office_user
+    )
     return services.campaign_open(campaign=created, actor=office_user)
 
 
@@ -89,16 +92,19 @@ def test_it_decides_a_tie_at_the_cut_line(client, eleven, tree, office_user, dja
     client.force_login(office_user)
     page = client.get(reverse("campaigns:rating", args=[campaign.pk])).content.decode()
     assert "比例线并列" in page and f'name="tie{tie.pk}-kept"' in page
-    response = client.post(reverse("campaigns:tie_decide", args=[campaign.pk]),
-                           {"tie": tie.pk, f"tie{tie.pk}-kept": [fin_1.pk], f"tie{tie.pk}-reason": "创新项目推广"})
+    response = client.post(
+        reverse("campaigns:tie_decide", args=[campaign.pk]),
+        {"tie": tie.pk, f"tie{tie.pk}-kept": [fin_1.pk], f"tie{tie.pk}-reason": "创新项目推广"},
+    )
     assert response.status_code == 302
     tie.refresh_from_db()
     assert (tie.state, tie.decision_kept, tie.decision_reason) == (TieState.DECIDED, [fin_1.pk], "创新项目推广")
     assert actions("quota_tie.") == ["quota_tie.decided"]
 
 
-def test_it_walks_notice_objection_approval_and_ledger(client, campaign, tree, office_user, reviewer, clock,
-                                                        django_capture_on_commit_callbacks):
+def test_it_walks_notice_objection_approval_and_ledger(
+    client, campaign, tree, office_user, reviewer, clock, django_capture_on_commit_callbacks
+):
     _evaluate_all(campaign)
     run_rating(campaign, office_user, django_capture_on_commit_callbacks)
     client.force_login(reviewer)
@@ -119,9 +125,14 @@ def test_it_walks_notice_objection_approval_and_ledger(client, campaign, tree, o
     page = client.get(reverse("campaigns:objections", args=[campaign.pk])).content.decode()
     assert "台账不实" in page
     prefix = f"o{filed.objection.pk}"
-    response = client.post(reverse("campaigns:objection_answer", args=[campaign.pk]), {
-        f"{prefix}-objection": filed.objection.pk, f"{prefix}-upheld": "0", f"{prefix}-answer": "经核实不成立",
-    })
+    response = client.post(
+        reverse("campaigns:objection_answer", args=[campaign.pk]),
+        {
+            f"{prefix}-objection": filed.objection.pk,
+            f"{prefix}-upheld": "0",
+            f"{prefix}-answer": "经核实不成立",
+        },
+    )
     assert response.status_code == 302
     filed.objection.refresh_from_db()
     assert (filed.objection.state, filed.objection.answer) == (ObjectionState.REJECTED, "经核实不成立")
@@ -136,8 +147,10 @@ def test_it_walks_notice_objection_approval_and_ledger(client, campaign, tree, o
     assert notice.state == NoticeState.CLOSED
 
     # approval writes the ledger
-    response = client.post(reverse("campaigns:approve", args=[campaign.pk]),
-                           {"approved_on": clock.today.isoformat(), "minutes_number": "工委〔2026〕3号"})
+    response = client.post(
+        reverse("campaigns:approve", args=[campaign.pk]),
+        {"approved_on": clock.today.isoformat(), "minutes_number": "工委〔2026〕3号"},
+    )
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert campaign.state == CampaignState.APPROVED
@@ -149,14 +162,16 @@ def test_it_walks_notice_objection_approval_and_ledger(client, campaign, tree, o
     assert entry.level_name in page and "工委〔2026〕3号" in page
 
     # no five-star: nothing to send, said on the form
-    response = client.post(reverse("campaigns:municipal_send", args=[campaign.pk]),
-                           {"sent_on": clock.today.isoformat()})
+    response = client.post(
+        reverse("campaigns:municipal_send", args=[campaign.pk]), {"sent_on": clock.today.isoformat()}
+    )
     assert response.status_code == 200
     assert "没有待报送复审" in response.content.decode()
 
 
-def test_it_sends_and_returns_the_municipal_review(client, campaign, tree, office_user, clock,
-                                                   django_capture_on_commit_callbacks):
+def test_it_sends_and_returns_the_municipal_review(
+    client, campaign, tree, office_user, clock, django_capture_on_commit_callbacks
+):
     _evaluate_all(campaign, {"FIN-1": "9.8"})
     run_rating(campaign, office_user, django_capture_on_commit_callbacks)
     services.notice_publish(campaign=campaign, title="公示", actor=office_user)
@@ -166,23 +181,31 @@ def test_it_sends_and_returns_the_municipal_review(client, campaign, tree, offic
     fin_1 = evaluation_of(campaign, tree.finance_1)
     assert fin_1.approved_level == campaign.top_level
     client.force_login(office_user)
-    response = client.post(reverse("campaigns:municipal_send", args=[campaign.pk]),
-                           {"sent_on": clock.today.isoformat()})
+    response = client.post(
+        reverse("campaigns:municipal_send", args=[campaign.pk]), {"sent_on": clock.today.isoformat()}
+    )
     assert response.status_code == 302
     review = MunicipalReview.objects.get()
     assert client.get(reverse("campaigns:municipal_return", args=[campaign.pk])).status_code == 200
-    response = client.post(reverse("campaigns:municipal_return", args=[campaign.pk]), {
-        "review": review.pk, "returned_on": clock.today.isoformat(), "result": "not_confirmed", "result_level": "4",
-        "note": "材料不足",
-    })
+    response = client.post(
+        reverse("campaigns:municipal_return", args=[campaign.pk]),
+        {
+            "review": review.pk,
+            "returned_on": clock.today.isoformat(),
+            "result": "not_confirmed",
+            "result_level": "4",
+            "note": "材料不足",
+        },
+    )
     assert response.status_code == 302
     review.refresh_from_db()
     assert (review.result, review.result_level) == ("not_confirmed", 4)
     assert StarLedgerEntry.objects.filter(organization=tree.finance_1).order_by("-id").first().level == 4
 
 
-def test_an_upheld_objection_offers_to_open_a_rectification_item(client, campaign, tree, office_user, clock,
-                                                                 django_capture_on_commit_callbacks):
+def test_an_upheld_objection_offers_to_open_a_rectification_item(
+    client, campaign, tree, office_user, clock, django_capture_on_commit_callbacks
+):
     _evaluate_all(campaign)
     run_rating(campaign, office_user, django_capture_on_commit_callbacks)
     notice = services.notice_publish(campaign=campaign, title="公示", actor=office_user)

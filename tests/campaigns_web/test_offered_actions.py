@@ -51,8 +51,9 @@ def test_the_rating_run_is_not_offered_while_a_run_is_going_or_after_the_notice(
     client.force_login(office_user)
 
     # a run in progress: its progress shows, no second run is offered
-    running = RatingRun.objects.create(campaign=campaign, requested_by=office_user, state=RunState.RUNNING,
-                                       total=5, done=2)
+    running = RatingRun.objects.create(
+        campaign=campaign, requested_by=office_user, state=RunState.RUNNING, total=5, done=2
+    )
     assert start not in _rating_page(client, campaign)
     RatingRun.objects.filter(pk=running.pk).delete()
 

@@ -30,7 +30,8 @@ def _scores(value) -> dict:
 
 
 def test_it_tells_the_superior_the_survey_is_missing_and_disables_the_submission(
-        client, campaign, tree, secretary, reviewer):
+    client, campaign, tree, secretary, reviewer
+):
     evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
     record_survey(evaluation, secretary, participants=15)  # 75 %: closed invalid, nothing written
     client.force_login(reviewer)
@@ -40,7 +41,7 @@ def test_it_tells_the_superior_the_survey_is_missing_and_disables_the_submission
     note = _note(content)
     assert note is not None and note.startswith(NOTE)
     assert f'<a href="{reverse("surveys:evaluation", args=[evaluation.pk])}">' in note
-    assert content.index('id="survey-missing"') < content.index("<table class=\"list\">")
+    assert content.index('id="survey-missing"') < content.index('<table class="list">')
     assert " disabled" in _button(content, "submit")
     assert 'aria-describedby="survey-missing"' in _button(content, "submit")
     assert " disabled" not in _button(content, "preview")
@@ -50,16 +51,17 @@ def test_the_superior_can_still_preview_without_the_survey(client, campaign, tre
     evaluation = self_evaluate(evaluation_of(campaign, tree.finance_1), secretary)
     client.force_login(reviewer)
 
-    response = client.post(reverse("campaigns:superior_evaluation", args=[evaluation.pk]),
-                           {**_scores(9), "comment": "", "action": "preview"})
+    response = client.post(
+        reverse("campaigns:superior_evaluation", args=[evaluation.pk]),
+        {**_scores(9), "comment": "", "action": "preview"},
+    )
 
     assert response.status_code == 200
     assert response.context["preview"] is not None
     assert _note(response.content.decode()) is not None
 
 
-def test_it_says_nothing_and_offers_the_submission_once_the_survey_is_in(client, campaign, tree, secretary,
-                                                                        reviewer):
+def test_it_says_nothing_and_offers_the_submission_once_the_survey_is_in(client, campaign, tree, secretary, reviewer):
     evaluation = record_survey(self_evaluate(evaluation_of(campaign, tree.finance_1), secretary), secretary)
     client.force_login(reviewer)
 

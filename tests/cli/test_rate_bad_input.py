@@ -47,64 +47,97 @@ class Case:
 
 CASES = {
     "malformed-json": Case(
-        "orgs.json", b'{"organizations": [{"id": "A-1", "base_score": 80,}]}',
-        ["orgs.json", "不是有效的 JSON", "第1行第51列"]),
+        "orgs.json",
+        b'{"organizations": [{"id": "A-1", "base_score": 80,}]}',
+        ["orgs.json", "不是有效的 JSON", "第1行第51列"],
+    ),
     "not-json-named-json": Case(
-        "orgs.json", "编号,基础分\nA-1,80\n".encode(), ["orgs.json", "不是有效的 JSON", "第1行第1列"]),
+        "orgs.json", "编号,基础分\nA-1,80\n".encode(), ["orgs.json", "不是有效的 JSON", "第1行第1列"]
+    ),
     "txt-input": Case("orgs.txt", GOOD, ["orgs.txt", "无法识别的文件类型", ".txt"]),
-    "xls-input": Case("orgs.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-                      ["orgs.xls", "不支持旧版 .xls", ".xlsx"]),
+    "xls-input": Case(
+        "orgs.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), ["orgs.xls", "不支持旧版 .xls", ".xlsx"]
+    ),
     "unknown-commendation": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 80, "commendations": ["county"]}),
-        ["第1个组织（A-1）", "commendations", "county"]),
+        "orgs.json",
+        organizations({"id": "A-1", "base_score": 80, "commendations": ["county"]}),
+        ["第1个组织（A-1）", "commendations", "county"],
+    ),
     "criterion-above-its-maximum": Case(
-        "orgs.json", organizations({"id": "A-1", "criteria": {"1": 11, "2": 9}}),
-        ["第1个组织（A-1）", "criteria.1", "11", "10.00"]),
+        "orgs.json",
+        organizations({"id": "A-1", "criteria": {"1": 11, "2": 9}}),
+        ["第1个组织（A-1）", "criteria.1", "11", "10.00"],
+    ),
     "base-score-above-100": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 101}), ["第1个组织（A-1）", "base_score", "101"]),
+        "orgs.json", organizations({"id": "A-1", "base_score": 101}), ["第1个组织（A-1）", "base_score", "101"]
+    ),
     "negative-base-score": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": -1}), ["第1个组织（A-1）", "base_score", "-1", "负数"]),
+        "orgs.json", organizations({"id": "A-1", "base_score": -1}), ["第1个组织（A-1）", "base_score", "-1", "负数"]
+    ),
     "duplicate-id": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 80}, {"id": "A-2", "base_score": 70},
-                                   {"id": "A-1", "base_score": 60}),
-        ["第3个组织（A-1）", "id", "编号重复", "第1个组织"]),
+        "orgs.json",
+        organizations(
+            {"id": "A-1", "base_score": 80}, {"id": "A-2", "base_score": 70}, {"id": "A-1", "base_score": 60}
+        ),
+        ["第3个组织（A-1）", "id", "编号重复", "第1个组织"],
+    ),
     "no-base-score": Case(
-        "orgs.json", organizations({"id": "A-1", "name": "某支部", "satisfaction": 0.8}),
-        ["第1个组织（A-1）", "base_score", "缺少基础分"]),
+        "orgs.json",
+        organizations({"id": "A-1", "name": "某支部", "satisfaction": 0.8}),
+        ["第1个组织（A-1）", "base_score", "缺少基础分"],
+    ),
     "satisfaction-above-1": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 80, "satisfaction": 1.5}),
-        ["第1个组织（A-1）", "satisfaction", "1.5"]),
+        "orgs.json",
+        organizations({"id": "A-1", "base_score": 80, "satisfaction": 1.5}),
+        ["第1个组织（A-1）", "satisfaction", "1.5"],
+    ),
     "satisfaction-below-0": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 80, "satisfaction": -0.1}),
-        ["第1个组织（A-1）", "satisfaction", "-0.1"]),
+        "orgs.json",
+        organizations({"id": "A-1", "base_score": 80, "satisfaction": -0.1}),
+        ["第1个组织（A-1）", "satisfaction", "-0.1"],
+    ),
     "unknown-field": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 80, "colour": "red"}),
-        ["第1个组织（A-1）", "colour", "未知字段"]),
+        "orgs.json",
+        organizations({"id": "A-1", "base_score": 80, "colour": "red"}),
+        ["第1个组织（A-1）", "colour", "未知字段"],
+    ),
     "problems-in-several-organizations": Case(
-        "orgs.json", organizations({"id": "A-1", "base_score": 80}, {"id": "A-2", "base_score": 80, "absences": -1},
-                                   {"id": "A-3", "base_score": 80, "satisfaction": 2}),
-        ["2 处问题", "第2个组织（A-2） 字段 absences", "第3个组织（A-3） 字段 satisfaction"]),
+        "orgs.json",
+        organizations(
+            {"id": "A-1", "base_score": 80},
+            {"id": "A-2", "base_score": 80, "absences": -1},
+            {"id": "A-3", "base_score": 80, "satisfaction": 2},
+        ),
+        ["2 处问题", "第2个组织（A-2） 字段 absences", "第3个组织（A-3） 字段 satisfaction"],
+    ),
     "unknown-csv-column": Case(
-        "orgs.csv", "编号,基础分,颜色\nA-1,80,红\n".encode(), ["orgs.csv", "第3列", "颜色", "不是可识别的列名"]),
+        "orgs.csv", "编号,基础分,颜色\nA-1,80,红\n".encode(), ["orgs.csv", "第3列", "颜色", "不是可识别的列名"]
+    ),
     "bad-csv-cell": Case(
-        "orgs.csv", "编号,基础分,满意率\nA-1,80,72%\nA-2,85,150%\n".encode("gbk"),
-        ["第3行（A-2）", "satisfaction（满意率）", "150%"]),
-    "csv-with-only-a-header": Case("orgs.csv", "编号,基础分,满意率\r\n".encode("utf-8-sig"),
-                                   ["orgs.csv", "没有组织"]),
+        "orgs.csv",
+        "编号,基础分,满意率\nA-1,80,72%\nA-2,85,150%\n".encode("gbk"),
+        ["第3行（A-2）", "satisfaction（满意率）", "150%"],
+    ),
+    "csv-with-only-a-header": Case("orgs.csv", "编号,基础分,满意率\r\n".encode("utf-8-sig"), ["orgs.csv", "没有组织"]),
     "empty-csv": Case("orgs.csv", b"", ["orgs.csv", "空"]),
     "empty-json": Case("orgs.json", b"", ["orgs.json", "不是有效的 JSON"]),
     "json-without-organizations": Case("orgs.json", b'{"organizations": []}', ["orgs.json", "没有组织"]),
     "csv-with-a-stray-quote": Case(
         # A quote opening the second row's first cell swallows the rest of a long file into one field.
-        "orgs.csv", ("编号,基础分\n\"A-1,80\n" + "".join(f"B-{n},80\n" for n in range(20_000))).encode(),
-        ["orgs.csv"]),
+        "orgs.csv",
+        ('编号,基础分\n"A-1,80\n' + "".join(f"B-{n},80\n" for n in range(20_000))).encode(),
+        ["orgs.csv"],
+    ),
     "deeply-nested-json": Case("orgs.json", b"[" * 100_000, ["orgs.json", "JSON"]),
     "zip-that-is-not-a-workbook": Case(
-        "orgs.xlsx", bytes.fromhex("504b0506") + bytes(18), ["orgs.xlsx", "不是有效的 Excel"]),
+        "orgs.xlsx", bytes.fromhex("504b0506") + bytes(18), ["orgs.xlsx", "不是有效的 Excel"]
+    ),
     "corrupt-xlsx": Case("orgs.xlsx", bytes(range(256)) * 8, ["orgs.xlsx", "不是有效的 Excel"]),
     "bad-xlsx-cell": Case(
-        "orgs.xlsx", xlsx([["编号", "基础分"], ["X-1", 80.5], ["X-2", 100.01]]),
-        ["第3行（X-2）", "base_score（基础分）", "100.01"]),
+        "orgs.xlsx",
+        xlsx([["编号", "基础分"], ["X-1", 80.5], ["X-2", 100.01]]),
+        ["第3行（X-2）", "base_score（基础分）", "100.01"],
+    ),
     "missing-input-file": Case("missing.json", None, ["missing.json", "文件不存在"]),
     "unknown-scheme": Case("orgs.json", GOOD, ["评定方案", "nope", "找不到"], options=["--scheme", "nope"]),
     "unsupported-output": Case("orgs.json", GOOD, ["out.txt", ".json、.csv 或 .xlsx"], output="out.txt"),
@@ -168,8 +201,9 @@ def test_it_leaves_an_existing_output_file_unchanged_on_bad_input(xingji, tmp_pa
     assert files(tmp_path) == before
 
 
-@pytest.mark.parametrize("case", [CASES["unknown-commendation"], CASES["corrupt-xlsx"]],
-                         ids=["invalid-value", "corrupt-file"])
+@pytest.mark.parametrize(
+    "case", [CASES["unknown-commendation"], CASES["corrupt-xlsx"]], ids=["invalid-value", "corrupt-file"]
+)
 def test_it_prints_nothing_to_stdout_on_bad_input_without_an_output_file(xingji, tmp_path, case):
     # Given a bad input
     prepare(tmp_path, case)
@@ -184,9 +218,8 @@ def test_it_prints_nothing_to_stdout_on_bad_input_without_an_output_file(xingji,
 def test_it_lists_every_problem_of_one_organization_with_its_row_and_column(xingji, tmp_path):
     # Given a CSV with the Chinese headers whose second organization has three problems
     (tmp_path / "orgs.csv").write_bytes(
-        "编号,基础分,满意率,表彰及署名文章,1.组织健全\n"
-        "A-1,80,,,\n"
-        "A-2,,1.2,县级,12\n".encode("utf-8-sig"))
+        "编号,基础分,满意率,表彰及署名文章,1.组织健全\nA-1,80,,,\nA-2,,1.2,县级,12\n".encode("utf-8-sig")
+    )
 
     # When it is rated
     run = xingji("rate", "orgs.csv", "-o", "out.json")

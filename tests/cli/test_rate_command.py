@@ -39,16 +39,34 @@ NAMES = {
 }
 CRITERIA = {"1": 9, "2": 8.5, "3": 9, "4": 9, "5": 9, "6": 9, "7": 9, "8": 9, "9": 9, "10": 9}
 
-POPULATION = {"organizations": [
-    {"id": "JG-001", "name": NAMES["JG-001"], "base_score": 86.5, "satisfaction": 0.72,
-     "commendations": ["city", "province"], "criticisms": {"working_committee": 1}},
-    {"id": "JG-002", "name": NAMES["JG-002"], "criteria": CRITERIA, "satisfaction": 0.9,
-     "innovations": ["city"], "election": {"overdue": True, "excused": False, "overdue_days": 30}},
-    {"id": "JG-003", "name": NAMES["JG-003"],
-     "components": {"self": 92, "survey": 88, "superior": 85}, "satisfaction": 0.55},
-    {"id": "JG-004", "name": NAMES["JG-004"], "base_score": 89.995},
-    {"id": "JG-005", "name": NAMES["JG-005"], "base_score": 70, "satisfaction": 0.45},
-]}
+POPULATION = {
+    "organizations": [
+        {
+            "id": "JG-001",
+            "name": NAMES["JG-001"],
+            "base_score": 86.5,
+            "satisfaction": 0.72,
+            "commendations": ["city", "province"],
+            "criticisms": {"working_committee": 1},
+        },
+        {
+            "id": "JG-002",
+            "name": NAMES["JG-002"],
+            "criteria": CRITERIA,
+            "satisfaction": 0.9,
+            "innovations": ["city"],
+            "election": {"overdue": True, "excused": False, "overdue_days": 30},
+        },
+        {
+            "id": "JG-003",
+            "name": NAMES["JG-003"],
+            "components": {"self": 92, "survey": 88, "superior": 85},
+            "satisfaction": 0.55,
+        },
+        {"id": "JG-004", "name": NAMES["JG-004"], "base_score": 89.995},
+        {"id": "JG-005", "name": NAMES["JG-005"], "base_score": 70, "satisfaction": 0.45},
+    ]
+}
 
 # The template's Chinese headers of the ten criteria (scheme anyang-2017).
 CRITERION_HEADERS = {
@@ -65,108 +83,251 @@ CRITERION_HEADERS = {
 }
 
 ENGLISH_HEADER = [
-    "id", "name", "base_score", *(f"criteria.{code}" for code in CRITERIA),
-    "components.self", "components.survey", "components.superior", "satisfaction",
-    "commendations", "innovations", "criticisms.working_committee",
-    "election.overdue", "election.excused", "election.overdue_days",
+    "id",
+    "name",
+    "base_score",
+    *(f"criteria.{code}" for code in CRITERIA),
+    "components.self",
+    "components.survey",
+    "components.superior",
+    "satisfaction",
+    "commendations",
+    "innovations",
+    "criticisms.working_committee",
+    "election.overdue",
+    "election.excused",
+    "election.overdue_days",
 ]
 ENGLISH_ROWS = [
-    {"id": "JG-001", "name": NAMES["JG-001"], "base_score": "86.5", "satisfaction": "0.72",
-     "commendations": "city,province", "criticisms.working_committee": "1"},
-    {"id": "JG-002", "name": NAMES["JG-002"],
-     **{f"criteria.{code}": str(score) for code, score in CRITERIA.items()},
-     "satisfaction": "0.9", "innovations": "city",
-     "election.overdue": "true", "election.excused": "false", "election.overdue_days": "30"},
-    {"id": "JG-003", "name": NAMES["JG-003"], "components.self": "92", "components.survey": "88",
-     "components.superior": "85", "satisfaction": "0.55"},
+    {
+        "id": "JG-001",
+        "name": NAMES["JG-001"],
+        "base_score": "86.5",
+        "satisfaction": "0.72",
+        "commendations": "city,province",
+        "criticisms.working_committee": "1",
+    },
+    {
+        "id": "JG-002",
+        "name": NAMES["JG-002"],
+        **{f"criteria.{code}": str(score) for code, score in CRITERIA.items()},
+        "satisfaction": "0.9",
+        "innovations": "city",
+        "election.overdue": "true",
+        "election.excused": "false",
+        "election.overdue_days": "30",
+    },
+    {
+        "id": "JG-003",
+        "name": NAMES["JG-003"],
+        "components.self": "92",
+        "components.survey": "88",
+        "components.superior": "85",
+        "satisfaction": "0.55",
+    },
     {"id": "JG-004", "name": NAMES["JG-004"], "base_score": "89.995"},
     {"id": "JG-005", "name": NAMES["JG-005"], "base_score": "70", "satisfaction": "0.45"},
 ]
 
 CHINESE_HEADER = [
-    "编号", "名称", "基础分", *CRITERION_HEADERS.values(), "自评得分", "测评得分", "考评得分",
-    "满意率", "表彰及署名文章", "创新推广", "市直工委通报批评次数", "换届逾期", "有特殊理由或请示",
+    "编号",
+    "名称",
+    "基础分",
+    *CRITERION_HEADERS.values(),
+    "自评得分",
+    "测评得分",
+    "考评得分",
+    "满意率",
+    "表彰及署名文章",
+    "创新推广",
+    "市直工委通报批评次数",
+    "换届逾期",
+    "有特殊理由或请示",
     "换届逾期天数",
 ]
 # As an office types them: percentages, 市级/省级, 是/否.
 CHINESE_ROWS = [
-    {"编号": "JG-001", "名称": NAMES["JG-001"], "基础分": "86.5", "满意率": "72%",
-     "表彰及署名文章": "市级、省级", "市直工委通报批评次数": "1"},
-    {"编号": "JG-002", "名称": NAMES["JG-002"],
-     **{CRITERION_HEADERS[code]: str(score) for code, score in CRITERIA.items()},
-     "满意率": "90%", "创新推广": "市级", "换届逾期": "是", "有特殊理由或请示": "否", "换届逾期天数": "30"},
-    {"编号": "JG-003", "名称": NAMES["JG-003"], "自评得分": "92", "测评得分": "88", "考评得分": "85",
-     "满意率": "55%"},
+    {
+        "编号": "JG-001",
+        "名称": NAMES["JG-001"],
+        "基础分": "86.5",
+        "满意率": "72%",
+        "表彰及署名文章": "市级、省级",
+        "市直工委通报批评次数": "1",
+    },
+    {
+        "编号": "JG-002",
+        "名称": NAMES["JG-002"],
+        **{CRITERION_HEADERS[code]: str(score) for code, score in CRITERIA.items()},
+        "满意率": "90%",
+        "创新推广": "市级",
+        "换届逾期": "是",
+        "有特殊理由或请示": "否",
+        "换届逾期天数": "30",
+    },
+    {"编号": "JG-003", "名称": NAMES["JG-003"], "自评得分": "92", "测评得分": "88", "考评得分": "85", "满意率": "55%"},
     {"编号": "JG-004", "名称": NAMES["JG-004"], "基础分": "89.995"},
     {"编号": "JG-005", "名称": NAMES["JG-005"], "基础分": "70", "满意率": "45%"},
 ]
 # Typed cells, as Excel stores them: floats, integers, booleans.
 XLSX_ROWS = [
-    {"编号": "JG-001", "名称": NAMES["JG-001"], "基础分": 86.5, "满意率": 0.72,
-     "表彰及署名文章": "市级,省级", "市直工委通报批评次数": 1},
-    {"编号": "JG-002", "名称": NAMES["JG-002"],
-     **{CRITERION_HEADERS[code]: score for code, score in CRITERIA.items()},
-     "满意率": 0.9, "创新推广": "市级", "换届逾期": True, "有特殊理由或请示": False, "换届逾期天数": 30},
-    {"编号": "JG-003", "名称": NAMES["JG-003"], "自评得分": 92, "测评得分": 88, "考评得分": 85,
-     "满意率": 0.55},
+    {
+        "编号": "JG-001",
+        "名称": NAMES["JG-001"],
+        "基础分": 86.5,
+        "满意率": 0.72,
+        "表彰及署名文章": "市级,省级",
+        "市直工委通报批评次数": 1,
+    },
+    {
+        "编号": "JG-002",
+        "名称": NAMES["JG-002"],
+        **{CRITERION_HEADERS[code]: score for code, score in CRITERIA.items()},
+        "满意率": 0.9,
+        "创新推广": "市级",
+        "换届逾期": True,
+        "有特殊理由或请示": False,
+        "换届逾期天数": 30,
+    },
+    {"编号": "JG-003", "名称": NAMES["JG-003"], "自评得分": 92, "测评得分": 88, "考评得分": 85, "满意率": 0.55},
     {"编号": "JG-004", "名称": NAMES["JG-004"], "基础分": 89.995},
     {"编号": "JG-005", "名称": NAMES["JG-005"], "基础分": 70, "满意率": 0.45},
 ]
 
 EXPECTED_ORGANIZATIONS = [
-    {"id": "JG-001", "name": NAMES["JG-001"], "base_score": "86.50", "base_source": "base_score",
-     "final_score": "88.50", "band_stars": 4, "stars": 4, "level": "四星级",
-     "reasons": [
-         {"rule": "commendation", "clause": "五(三)1", "points": "5.00"},
-         {"rule": "criticism_working_committee", "clause": "五(三)3", "points": "-3.00"},
-     ]},
-    {"id": "JG-002", "name": NAMES["JG-002"], "base_score": "89.50", "base_source": "criteria",
-     "final_score": "92.50", "band_stars": 5, "stars": 4, "level": "四星级",
-     "reasons": [
-         {"rule": "innovation", "clause": "五(三)2", "points": "3.00"},
-         {"rule": "election_overdue", "clause": "五(三)5", "effect": "cap", "from": 5, "to": 4},
-     ]},
-    {"id": "JG-003", "name": NAMES["JG-003"], "base_score": "87.30", "base_source": "components",
-     "final_score": "82.30", "band_stars": 4, "stars": 4, "level": "四星级",
-     "reasons": [{"rule": "low_satisfaction", "clause": "五(三)4", "points": "-5.00"}]},
-    {"id": "JG-004", "name": NAMES["JG-004"], "base_score": "90.00", "base_source": "base_score",
-     "final_score": "90.00", "band_stars": 5, "stars": 5, "level": "五星级", "reasons": []},
-    {"id": "JG-005", "name": NAMES["JG-005"], "base_score": "70.00", "base_source": "base_score",
-     "final_score": "65.00", "band_stars": 2, "stars": 0, "level": "不定星级",
-     "reasons": [
-         {"rule": "low_satisfaction", "clause": "五(三)4", "points": "-5.00"},
-         {"rule": "satisfaction_veto", "clause": "五(三)4", "effect": "set", "from": 2, "to": 0},
-     ]},
+    {
+        "id": "JG-001",
+        "name": NAMES["JG-001"],
+        "base_score": "86.50",
+        "base_source": "base_score",
+        "final_score": "88.50",
+        "band_stars": 4,
+        "stars": 4,
+        "level": "四星级",
+        "reasons": [
+            {"rule": "commendation", "clause": "五(三)1", "points": "5.00"},
+            {"rule": "criticism_working_committee", "clause": "五(三)3", "points": "-3.00"},
+        ],
+    },
+    {
+        "id": "JG-002",
+        "name": NAMES["JG-002"],
+        "base_score": "89.50",
+        "base_source": "criteria",
+        "final_score": "92.50",
+        "band_stars": 5,
+        "stars": 4,
+        "level": "四星级",
+        "reasons": [
+            {"rule": "innovation", "clause": "五(三)2", "points": "3.00"},
+            {"rule": "election_overdue", "clause": "五(三)5", "effect": "cap", "from": 5, "to": 4},
+        ],
+    },
+    {
+        "id": "JG-003",
+        "name": NAMES["JG-003"],
+        "base_score": "87.30",
+        "base_source": "components",
+        "final_score": "82.30",
+        "band_stars": 4,
+        "stars": 4,
+        "level": "四星级",
+        "reasons": [{"rule": "low_satisfaction", "clause": "五(三)4", "points": "-5.00"}],
+    },
+    {
+        "id": "JG-004",
+        "name": NAMES["JG-004"],
+        "base_score": "90.00",
+        "base_source": "base_score",
+        "final_score": "90.00",
+        "band_stars": 5,
+        "stars": 5,
+        "level": "五星级",
+        "reasons": [],
+    },
+    {
+        "id": "JG-005",
+        "name": NAMES["JG-005"],
+        "base_score": "70.00",
+        "base_source": "base_score",
+        "final_score": "65.00",
+        "band_stars": 2,
+        "stars": 0,
+        "level": "不定星级",
+        "reasons": [
+            {"rule": "low_satisfaction", "clause": "五(三)4", "points": "-5.00"},
+            {"rule": "satisfaction_veto", "clause": "五(三)4", "effect": "set", "from": 2, "to": 0},
+        ],
+    },
 ]
 EXPECTED_SUMMARY = {
     "count": 5,
     "by_stars": {"0": 1, "1": 0, "2": 0, "3": 0, "4": 3, "5": 1},
-    "quota": {"mode": "warn", "checks": [
-        {"rule": "five_star_ceiling", "clause": "五(二)", "label": "五星级不超过10%", "bound": "max",
-         "levels": [5], "share": "0.1", "limit": 0, "count_before": 1, "count": 1, "satisfied": False,
-         "would_move": ["JG-004"], "ties": []},
-        {"rule": "one_star_floor", "clause": "五(二)", "label": "一星级及以下不低于10%", "bound": "min",
-         "levels": [0, 1], "share": "0.1", "limit": 1, "count_before": 1, "count": 1, "satisfied": True,
-         "would_move": [], "ties": []},
-    ]},
+    "quota": {
+        "mode": "warn",
+        "checks": [
+            {
+                "rule": "five_star_ceiling",
+                "clause": "五(二)",
+                "label": "五星级不超过10%",
+                "bound": "max",
+                "levels": [5],
+                "share": "0.1",
+                "limit": 0,
+                "count_before": 1,
+                "count": 1,
+                "satisfied": False,
+                "would_move": ["JG-004"],
+                "ties": [],
+            },
+            {
+                "rule": "one_star_floor",
+                "clause": "五(二)",
+                "label": "一星级及以下不低于10%",
+                "bound": "min",
+                "levels": [0, 1],
+                "share": "0.1",
+                "limit": 1,
+                "count_before": 1,
+                "count": 1,
+                "satisfied": True,
+                "would_move": [],
+                "ties": [],
+            },
+        ],
+    },
 }
 
 # The message of every reason, in the order of EXPECTED_ORGANIZATIONS.
 EXPECTED_MESSAGES = {
-    "JG-001": ["当年度党组织或书记受到表彰、发表署名文章2项，以最高的省级为准，加5分（五(三)1）",
-               "受市直工委通报批评1次，扣3分（五(三)3）"],
-    "JG-002": ["党建重大创新被上级认可推广1项，以最高的市级为准，加3分（五(三)2）",
-               "无特殊理由、无请示未按期换届，不得定为五星级，由五星级调整为四星级（五(三)5）"],
+    "JG-001": [
+        "当年度党组织或书记受到表彰、发表署名文章2项，以最高的省级为准，加5分（五(三)1）",
+        "受市直工委通报批评1次，扣3分（五(三)3）",
+    ],
+    "JG-002": [
+        "党建重大创新被上级认可推广1项，以最高的市级为准，加3分（五(三)2）",
+        "无特殊理由、无请示未按期换届，不得定为五星级，由五星级调整为四星级（五(三)5）",
+    ],
     "JG-003": ["民主评议满意率55%，低于60%，扣5分（五(三)4）"],
     "JG-004": [],
-    "JG-005": ["民主评议满意率45%，低于60%，扣5分（五(三)4）",
-               "民主评议满意率45%，低于50%，不定星级，由二星级调整为不定星级（五(三)4）"],
+    "JG-005": [
+        "民主评议满意率45%，低于60%，扣5分（五(三)4）",
+        "民主评议满意率45%，低于50%，不定星级，由二星级调整为不定星级（五(三)4）",
+    ],
 }
 
-RESULT_HEADER = ["id", "name", "base_score", "base_source", "final_score", "band_stars", "stars",
-                 "level", "reasons"]
-RESULT_HEADER_CHINESE = ["编号", "名称", "基础分", "基础分来源", "最终得分", "分数段星级", "评定星级", "等级",
-                         "加减分及定级说明"]
+RESULT_HEADER = ["id", "name", "base_score", "base_source", "final_score", "band_stars", "stars", "level", "reasons"]
+RESULT_HEADER_CHINESE = [
+    "编号",
+    "名称",
+    "基础分",
+    "基础分来源",
+    "最终得分",
+    "分数段星级",
+    "评定星级",
+    "等级",
+    "加减分及定级说明",
+]
 
 
 def digest(document: dict) -> list[dict]:
@@ -174,8 +335,9 @@ def digest(document: dict) -> list[dict]:
     organizations = []
     for organization in document["organizations"]:
         entry = {key: value for key, value in organization.items() if key != "explanation"}
-        entry["reasons"] = [{key: value for key, value in reason.items() if key != "message"}
-                            for reason in organization["reasons"]]
+        entry["reasons"] = [
+            {key: value for key, value in reason.items() if key != "message"} for reason in organization["reasons"]
+        ]
         organizations.append(entry)
     return organizations
 
@@ -220,8 +382,7 @@ def test_it_rates_json_and_prints_json_to_stdout(xingji, tmp_path):
     assert run.stderr == ""
     document = run.json()
     assert_population_rated(document)
-    assert {o["id"]: [r["message"] for r in o["reasons"]] for o in document["organizations"]} \
-        == EXPECTED_MESSAGES
+    assert {o["id"]: [r["message"] for r in o["reasons"]] for o in document["organizations"]} == EXPECTED_MESSAGES
     assert document["organizations"][3]["explanation"] == [
         "基础分90.00分，为直接给出的得分",
         "最终得分90.00分，在90.00至100.00分（含100.00分）之间，分数段为五星级（五(二)）",
@@ -242,8 +403,7 @@ def test_it_rates_csv_with_english_field_names(xingji, tmp_path):
     assert_population_rated(run.json())
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"],
-                         ids=["utf8-with-bom", "utf8-without-bom", "gbk"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"], ids=["utf8-with-bom", "utf8-without-bom", "gbk"])
 def test_it_rates_csv_with_the_template_chinese_headers_in_each_office_encoding(xingji, tmp_path, encoding):
     # Given the same population with the template's Chinese headers, saved as Excel
     # (UTF-8 with BOM, GBK) or LibreOffice (UTF-8 without BOM) would save it
@@ -293,8 +453,9 @@ def test_it_writes_json_to_the_output_file_when_asked(xingji, tmp_path):
     # Then the file holds exactly what stdout held, stdout stays empty, stderr says where it went
     assert written.returncode == 0, written.stderr
     assert written.stdout == ""
-    assert written.stderr == ("已评定 5 个组织（五星级 1，四星级 3，三星级 0，二星级 0，一星级 0，不定星级 1），"
-                              "结果写入 out.json\n")
+    assert written.stderr == (
+        "已评定 5 个组织（五星级 1，四星级 3，三星级 0，二星级 0，一星级 0，不定星级 1），结果写入 out.json\n"
+    )
     document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert document == printed.json()
     assert_population_rated(document)
@@ -314,15 +475,51 @@ def test_it_writes_csv_when_the_output_ends_in_csv(xingji, tmp_path):
         rows = list(csv.reader(stream))
     assert rows == [
         RESULT_HEADER,
-        ["JG-001", NAMES["JG-001"], "86.50", "base_score", "88.50", "4", "4", "四星级",
-         "；".join(EXPECTED_MESSAGES["JG-001"])],
-        ["JG-002", NAMES["JG-002"], "89.50", "criteria", "92.50", "5", "4", "四星级",
-         "；".join(EXPECTED_MESSAGES["JG-002"])],
-        ["JG-003", NAMES["JG-003"], "87.30", "components", "82.30", "4", "4", "四星级",
-         "；".join(EXPECTED_MESSAGES["JG-003"])],
+        [
+            "JG-001",
+            NAMES["JG-001"],
+            "86.50",
+            "base_score",
+            "88.50",
+            "4",
+            "4",
+            "四星级",
+            "；".join(EXPECTED_MESSAGES["JG-001"]),
+        ],
+        [
+            "JG-002",
+            NAMES["JG-002"],
+            "89.50",
+            "criteria",
+            "92.50",
+            "5",
+            "4",
+            "四星级",
+            "；".join(EXPECTED_MESSAGES["JG-002"]),
+        ],
+        [
+            "JG-003",
+            NAMES["JG-003"],
+            "87.30",
+            "components",
+            "82.30",
+            "4",
+            "4",
+            "四星级",
+            "；".join(EXPECTED_MESSAGES["JG-003"]),
+        ],
         ["JG-004", NAMES["JG-004"], "90.00", "base_score", "90.00", "5", "5", "五星级", ""],
-        ["JG-005", NAMES["JG-005"], "70.00", "base_score", "65.00", "2", "0", "不定星级",
-         "；".join(EXPECTED_MESSAGES["JG-005"])],
+        [
+            "JG-005",
+            NAMES["JG-005"],
+            "70.00",
+            "base_score",
+            "65.00",
+            "2",
+            "0",
+            "不定星级",
+            "；".join(EXPECTED_MESSAGES["JG-005"]),
+        ],
     ]
 
 
@@ -342,8 +539,7 @@ def test_it_writes_xlsx_when_the_output_ends_in_xlsx(xingji, tmp_path):
     assert results == [
         RESULT_HEADER_CHINESE,
         ["JG-001", NAMES["JG-001"], 86.5, "直接给出", 88.5, 4, 4, "四星级", "；".join(EXPECTED_MESSAGES["JG-001"])],
-        ["JG-002", NAMES["JG-002"], 89.5, "各项评分合计", 92.5, 5, 4, "四星级",
-         "；".join(EXPECTED_MESSAGES["JG-002"])],
+        ["JG-002", NAMES["JG-002"], 89.5, "各项评分合计", 92.5, 5, 4, "四星级", "；".join(EXPECTED_MESSAGES["JG-002"])],
         ["JG-003", NAMES["JG-003"], 87.3, "加权综合", 82.3, 4, 4, "四星级", "；".join(EXPECTED_MESSAGES["JG-003"])],
         ["JG-004", NAMES["JG-004"], 90.0, "直接给出", 90.0, 5, 5, "五星级", None],
         ["JG-005", NAMES["JG-005"], 70.0, "直接给出", 65.0, 2, 0, "不定星级", "；".join(EXPECTED_MESSAGES["JG-005"])],
@@ -352,15 +548,36 @@ def test_it_writes_xlsx_when_the_output_ends_in_xlsx(xingji, tmp_path):
     assert reasons == [
         ["编号", "名称", "规则", "条款", "分值", "效果", "说明"],
         ["JG-001", NAMES["JG-001"], "commendation", "五(三)1", 5.0, None, EXPECTED_MESSAGES["JG-001"][0]],
-        ["JG-001", NAMES["JG-001"], "criticism_working_committee", "五(三)3", -3.0, None,
-         EXPECTED_MESSAGES["JG-001"][1]],
+        [
+            "JG-001",
+            NAMES["JG-001"],
+            "criticism_working_committee",
+            "五(三)3",
+            -3.0,
+            None,
+            EXPECTED_MESSAGES["JG-001"][1],
+        ],
         ["JG-002", NAMES["JG-002"], "innovation", "五(三)2", 3.0, None, EXPECTED_MESSAGES["JG-002"][0]],
-        ["JG-002", NAMES["JG-002"], "election_overdue", "五(三)5", None, "五星级→四星级",
-         EXPECTED_MESSAGES["JG-002"][1]],
+        [
+            "JG-002",
+            NAMES["JG-002"],
+            "election_overdue",
+            "五(三)5",
+            None,
+            "五星级→四星级",
+            EXPECTED_MESSAGES["JG-002"][1],
+        ],
         ["JG-003", NAMES["JG-003"], "low_satisfaction", "五(三)4", -5.0, None, EXPECTED_MESSAGES["JG-003"][0]],
         ["JG-005", NAMES["JG-005"], "low_satisfaction", "五(三)4", -5.0, None, EXPECTED_MESSAGES["JG-005"][0]],
-        ["JG-005", NAMES["JG-005"], "satisfaction_veto", "五(三)4", None, "二星级→不定星级",
-         EXPECTED_MESSAGES["JG-005"][1]],
+        [
+            "JG-005",
+            NAMES["JG-005"],
+            "satisfaction_veto",
+            "五(三)4",
+            None,
+            "二星级→不定星级",
+            EXPECTED_MESSAGES["JG-005"][1],
+        ],
     ]
     summary = [list(row) for row in workbook["汇总"].iter_rows(values_only=True)]
     assert summary[:8] == [
@@ -386,8 +603,14 @@ def test_it_writes_xlsx_when_the_output_ends_in_xlsx(xingji, tmp_path):
 # discipline), -4 (two member violations), -3 (one absence) → 80.30, four
 # stars; overdue re-election without excuse caps at four (no change).
 TEMPLATE_EXAMPLE_RATED = {
-    "id": "JG-001", "name": "市财政局机关第一支部", "base_score": "87.30", "base_source": "components",
-    "final_score": "80.30", "band_stars": 4, "stars": 4, "level": "四星级",
+    "id": "JG-001",
+    "name": "市财政局机关第一支部",
+    "base_score": "87.30",
+    "base_source": "components",
+    "final_score": "80.30",
+    "band_stars": 4,
+    "stars": 4,
+    "level": "四星级",
     "reasons": [
         {"rule": "commendation", "clause": "五(三)1", "points": "5.00"},
         {"rule": "innovation", "clause": "五(三)2", "points": "3.00"},
@@ -413,8 +636,12 @@ def test_it_writes_an_xlsx_template_that_it_can_read_back(xingji, tmp_path):
     assert header[:4] == ["编号", "名称", "类别", "基础分"]
     assert set(CHINESE_HEADER) <= set(header)
     filled = dict(zip(header, example, strict=True))
-    assert (filled["编号"], filled["名称"], filled["满意率"], filled["表彰及署名文章"]) \
-        == ("JG-001", "市财政局机关第一支部", 0.72, "市级,省级")
+    assert (filled["编号"], filled["名称"], filled["满意率"], filled["表彰及署名文章"]) == (
+        "JG-001",
+        "市财政局机关第一支部",
+        0.72,
+        "市级,省级",
+    )
     assert sheet.max_row == 2
 
     # And the template, example row kept, rates as it is
@@ -460,8 +687,9 @@ def test_it_refuses_a_template_of_another_type(xingji, tmp_path):
 def test_it_keeps_a_name_that_starts_with_an_equals_sign_as_text_in_xlsx(xingji, tmp_path):
     # Given an organization whose name starts with "=" (as a pasted or hostile name may)
     name = '=HYPERLINK("http://example.com","市财政局机关第一支部")'
-    (tmp_path / "orgs.json").write_text(json.dumps({"organizations": [
-        {"id": "JG-001", "name": name, "base_score": 86.5}]}), encoding="utf-8")
+    (tmp_path / "orgs.json").write_text(
+        json.dumps({"organizations": [{"id": "JG-001", "name": name, "base_score": 86.5}]}), encoding="utf-8"
+    )
 
     # When it is rated to XLSX
     run = xingji("rate", "orgs.json", "-o", "out.xlsx")
@@ -475,8 +703,10 @@ def test_it_keeps_a_name_that_starts_with_an_equals_sign_as_text_in_xlsx(xingji,
 
 def test_it_writes_xlsx_for_a_name_with_a_control_character_or_refuses_it_cleanly(xingji, tmp_path):
     # Given a name pasted from Word with a line break (vertical tab, \x0b) in it
-    (tmp_path / "orgs.json").write_text(json.dumps({"organizations": [
-        {"id": "JG-001", "name": "市财政局\x0b机关第一支部", "base_score": 86.5}]}), encoding="utf-8")
+    (tmp_path / "orgs.json").write_text(
+        json.dumps({"organizations": [{"id": "JG-001", "name": "市财政局\x0b机关第一支部", "base_score": 86.5}]}),
+        encoding="utf-8",
+    )
 
     # When it is rated to XLSX
     run = xingji("rate", "orgs.json", "-o", "out.xlsx")
@@ -497,9 +727,17 @@ def test_it_writes_xlsx_for_a_name_with_a_control_character_or_refuses_it_cleanl
 
 def test_it_marks_a_formula_like_name_as_text_in_csv(xingji, tmp_path):
     # Given an organization whose name starts with "=" and one whose id starts with "-"
-    (tmp_path / "orgs.json").write_text(json.dumps({"organizations": [
-        {"id": "JG-001", "name": "=1+1", "base_score": 86.5},
-        {"id": "-2", "name": "市审计局机关支部", "base_score": 70}]}), encoding="utf-8")
+    (tmp_path / "orgs.json").write_text(
+        json.dumps(
+            {
+                "organizations": [
+                    {"id": "JG-001", "name": "=1+1", "base_score": 86.5},
+                    {"id": "-2", "name": "市审计局机关支部", "base_score": 70},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
 
     # When it is rated to CSV
     run = xingji("rate", "orgs.json", "-o", "out.csv")

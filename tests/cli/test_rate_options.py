@@ -28,8 +28,15 @@ def rules_of(document: dict, organization_id: str) -> list[str]:
 # ----------------------------------------------------------------- explain
 
 EXPLAINED = [
-    {"id": "JG-001", "name": "市财政局机关第一支部", "base_score": 86.5, "satisfaction": 0.72,
-     "commendations": ["city", "province"], "criticisms": {"working_committee": 1}, "absences": 3},
+    {
+        "id": "JG-001",
+        "name": "市财政局机关第一支部",
+        "base_score": 86.5,
+        "satisfaction": 0.72,
+        "commendations": ["city", "province"],
+        "criticisms": {"working_committee": 1},
+        "absences": 3,
+    },
     {"id": "JG-002", "name": "市发改委机关第一支部", "base_score": 80},
 ]
 
@@ -43,20 +50,26 @@ def test_it_explains_one_organization_in_chinese(xingji, tmp_path):
 
     # Then a Chinese report names it and walks through every clause, step by step
     assert run.returncode == 0, run.stderr
-    assert run.stdout == "\n".join([
-        "市财政局机关第一支部（JG-001） 星级评定说明",
-        "评定方案：安阳市直机关基层服务型党组织星级创建（2017）",
-        "",
-        "1. 基础分86.50分，为直接给出的得分",
-        "2. 当年度党组织或书记受到表彰、发表署名文章2项，以最高的省级为准，加5分（五(三)1）",
-        "3. 受市直工委通报批评1次，扣3分（五(三)3）",
-        "4. 无故缺席市直工委会议、培训或未按时完成任务3次，扣9分（五(三)6）",
-        "5. 加减分合计-7.00分",
-        "6. 最终得分79.50分，在70.00至80.00分（不含80.00分）之间，分数段为三星级（五(二)）",
-        "7. 年度内无故缺席或未按时完成任务累计3次（3次及以上），年底评定降低一个星级，由三星级调整为二星级（五(三)6）",
-        "8. 年度内无故缺席或未按时完成任务累计3次（3次及以上），不得定为五星级，现为二星级，不受影响（五(三)6）",
-        "9. 评定结果：二星级",
-    ]) + "\n"
+    assert (
+        run.stdout
+        == "\n".join(
+            [
+                "市财政局机关第一支部（JG-001） 星级评定说明",
+                "评定方案：安阳市直机关基层服务型党组织星级创建（2017）",
+                "",
+                "1. 基础分86.50分，为直接给出的得分",
+                "2. 当年度党组织或书记受到表彰、发表署名文章2项，以最高的省级为准，加5分（五(三)1）",
+                "3. 受市直工委通报批评1次，扣3分（五(三)3）",
+                "4. 无故缺席市直工委会议、培训或未按时完成任务3次，扣9分（五(三)6）",
+                "5. 加减分合计-7.00分",
+                "6. 最终得分79.50分，在70.00至80.00分（不含80.00分）之间，分数段为三星级（五(二)）",
+                "7. 年度内无故缺席或未按时完成任务累计3次（3次及以上），年底评定降低一个星级，由三星级调整为二星级（五(三)6）",  # noqa: E501
+                "8. 年度内无故缺席或未按时完成任务累计3次（3次及以上），不得定为五星级，现为二星级，不受影响（五(三)6）",  # noqa: E501
+                "9. 评定结果：二星级",
+            ]
+        )
+        + "\n"
+    )
     for clause in ("五(三)1", "五(三)3", "五(三)6", "五(二)"):
         assert clause in run.stdout
     assert list(tmp_path.iterdir()) == [tmp_path / "orgs.json"]
@@ -121,13 +134,29 @@ QUOTA_POPULATION = [
 ]
 BANDED = {"Q-01": 5, "Q-02": 5, "Q-03": 5, **{f"Q-{n:02d}": 4 for n in range(4, 10)}, "Q-10": 0}
 FIVE_STAR_CHECK = {
-    "rule": "five_star_ceiling", "clause": "五(二)", "label": "五星级不超过10%", "bound": "max", "levels": [5],
-    "share": "0.1", "limit": 1, "count_before": 3, "satisfied": False,
+    "rule": "five_star_ceiling",
+    "clause": "五(二)",
+    "label": "五星级不超过10%",
+    "bound": "max",
+    "levels": [5],
+    "share": "0.1",
+    "limit": 1,
+    "count_before": 3,
+    "satisfied": False,
     "ties": [{"final_score": "95.00", "kept": ["Q-02"], "moved": ["Q-01"], "decided_by": "base_score"}],
 }
 ONE_STAR_CHECK = {
-    "rule": "one_star_floor", "clause": "五(二)", "label": "一星级及以下不低于10%", "bound": "min",
-    "levels": [0, 1], "share": "0.1", "limit": 1, "count_before": 1, "count": 1, "satisfied": True, "ties": [],
+    "rule": "one_star_floor",
+    "clause": "五(二)",
+    "label": "一星级及以下不低于10%",
+    "bound": "min",
+    "levels": [0, 1],
+    "share": "0.1",
+    "limit": 1,
+    "count_before": 1,
+    "count": 1,
+    "satisfied": True,
+    "ties": [],
 }
 
 
@@ -151,7 +180,11 @@ def test_it_moves_excess_five_stars_only_when_the_quota_is_enforced(xingji, tmp_
     # And each move is a reason on the organization it moved
     q01 = next(o for o in enforced["organizations"] if o["id"] == "Q-01")
     assert q01["reasons"][-1] == {
-        "rule": "five_star_ceiling", "clause": "五(二)", "effect": "quota", "from": 5, "to": 4,
+        "rule": "five_star_ceiling",
+        "clause": "五(二)",
+        "effect": "quota",
+        "from": 5,
+        "to": 4,
         "message": "五星级数量超过总数的10%（限1个），按排名由五星级调整为四星级（五(二)）",
     }
     assert rules_of(enforced, "Q-03") == ["five_star_ceiling"]
@@ -160,14 +193,22 @@ def test_it_moves_excess_five_stars_only_when_the_quota_is_enforced(xingji, tmp_
     assert rules_of(warned, "Q-03") == []
 
     # And the summary says which mode ran and what moved (or would move)
-    assert enforced["summary"]["quota"] == {"mode": "enforce", "checks": [
-        {**FIVE_STAR_CHECK, "count": 1, "moved": ["Q-01", "Q-03"]}, {**ONE_STAR_CHECK, "moved": []}]}
-    assert warned["summary"]["quota"] == {"mode": "warn", "checks": [
-        {**FIVE_STAR_CHECK, "count": 3, "would_move": ["Q-01", "Q-03"]}, {**ONE_STAR_CHECK, "would_move": []}]}
+    assert enforced["summary"]["quota"] == {
+        "mode": "enforce",
+        "checks": [{**FIVE_STAR_CHECK, "count": 1, "moved": ["Q-01", "Q-03"]}, {**ONE_STAR_CHECK, "moved": []}],
+    }
+    assert warned["summary"]["quota"] == {
+        "mode": "warn",
+        "checks": [
+            {**FIVE_STAR_CHECK, "count": 3, "would_move": ["Q-01", "Q-03"]},
+            {**ONE_STAR_CHECK, "would_move": []},
+        ],
+    }
     assert off["summary"]["quota"] == {"mode": "off", "checks": []}
     assert enforced["summary"]["by_stars"] == {"0": 1, "1": 0, "2": 0, "3": 0, "4": 8, "5": 1}
-    assert warned["summary"]["by_stars"] == off["summary"]["by_stars"] \
-        == {"0": 1, "1": 0, "2": 0, "3": 0, "4": 6, "5": 3}
+    assert (
+        warned["summary"]["by_stars"] == off["summary"]["by_stars"] == {"0": 1, "1": 0, "2": 0, "3": 0, "4": 6, "5": 3}
+    )
 
 
 # ------------------------------------------------------------------- stage
@@ -176,8 +217,9 @@ def test_it_moves_excess_five_stars_only_when_the_quota_is_enforced(xingji, tmp_
 def test_it_demotes_for_three_absences_at_year_end_only(xingji, tmp_path):
     # Given an organization with three unexcused absences (95 - 9 = 86, band four)
     # and one with two (95 - 6 = 89, band four)
-    write_population(tmp_path, [{"id": "S-3", "base_score": 95, "absences": 3},
-                                {"id": "S-2", "base_score": 95, "absences": 2}])
+    write_population(
+        tmp_path, [{"id": "S-3", "base_score": 95, "absences": 3}, {"id": "S-2", "base_score": 95, "absences": 2}]
+    )
 
     # When rated at the mid-year declaration, at the year-end review, and by default
     mid_year = xingji("rate", "orgs.json", "--stage", "mid-year", "--quota", "off")
@@ -211,8 +253,11 @@ def shipped_scheme() -> str:
 def test_it_rates_with_a_scheme_file_given_by_path(xingji, tmp_path):
     # Given a local scheme where five stars start at 85 instead of 90
     text = shipped_scheme()
-    for old, new in (('id = "anyang-2017"', 'id = "local-85"'), ("min_score = 90", "min_score = 85"),
-                     ("max_score = 90", "max_score = 85")):
+    for old, new in (
+        ('id = "anyang-2017"', 'id = "local-85"'),
+        ("min_score = 90", "min_score = 85"),
+        ("max_score = 90", "max_score = 85"),
+    ):
         assert old in text
         text = text.replace(old, new)
     (tmp_path / "local.toml").write_text(text, encoding="utf-8")

@@ -32,9 +32,16 @@ def pdf_upload(name: str = "整改证明.pdf") -> tuple[io.BytesIO, str, int]:
 
 def open_item(organization, actor, *, source=ItemSource.SELF, days: int = 30, problem: str = "会议记录不全", **extra):
     return services.item_open(
-        organization=organization, problem=problem, source=source, target="记录完整规范",
-        measures="逐月补记并指定专人负责", responsible="张三", deadline=timezone.localdate() + timedelta(days=days),
-        actor=actor, **extra)
+        organization=organization,
+        problem=problem,
+        source=source,
+        target="记录完整规范",
+        measures="逐月补记并指定专人负责",
+        responsible="张三",
+        deadline=timezone.localdate() + timedelta(days=days),
+        actor=actor,
+        **extra,
+    )
 
 
 def closing_item(organization, secretary, superior, **extra):
@@ -50,6 +57,11 @@ def audit_count() -> int:
 def make_plan(organization, actor, *, target_level: int = 3, milestones=None):
     today = timezone.localdate()
     return services.plan_create(
-        organization=organization, year=today.year, target_level=target_level, measures="加强组织生活",
-        responsible="张三", milestones=milestones if milestones is not None else [(today, "制定整改清单")],
-        actor=actor)
+        organization=organization,
+        year=today.year,
+        target_level=target_level,
+        measures="加强组织生活",
+        responsible="张三",
+        milestones=milestones if milestones is not None else [(today, "制定整改清单")],
+        actor=actor,
+    )

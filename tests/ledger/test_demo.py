@@ -23,8 +23,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_fills_plans_and_items_in_every_state(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
     load_demo(size=SMALL, with_records=False, with_campaign=False)
     today = timezone.localdate()
 
@@ -41,8 +43,10 @@ def test_the_demo_fills_plans_and_items_in_every_state(settings, tmp_path):
 
 
 def test_the_demo_attaches_one_page_pdfs_drawn_once(settings, tmp_path, monkeypatch):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
     drawn = []
     monkeypatch.setattr(demo_ledger, "evidence_pdf", lambda: drawn.append(1) or evidence_pdf())
 

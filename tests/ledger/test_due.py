@@ -44,7 +44,8 @@ def test_it_tells_the_secretary_of_a_returned_plan_and_then_of_nothing(tree, sec
 
 
 def test_it_lists_the_secretary_s_items_near_or_past_their_deadline_and_refused_closings(
-        tree, secretary, reviewer, today):
+    tree, secretary, reviewer, today
+):
     services.plan_submit(plan=make_plan(tree.finance_1, secretary), actor=secretary)
     open_item(tree.finance_1, secretary, problem="远期", days=60)
     near = open_item(tree.finance_1, secretary, problem="临近", days=5)
@@ -55,8 +56,11 @@ def test_it_lists_the_secretary_s_items_near_or_past_their_deadline_and_refused_
 
     items = due_items(secretary, today)
 
-    assert kinds(items) == [("整改事项临近期限", "财政局第一支部：临近"), ("整改事项已逾期", "财政局第一支部：逾期"),
-                            ("销账申请被退回", "财政局第一支部：被退回")]
+    assert kinds(items) == [
+        ("整改事项临近期限", "财政局第一支部：临近"),
+        ("整改事项已逾期", "财政局第一支部：逾期"),
+        ("销账申请被退回", "财政局第一支部：被退回"),
+    ]
     assert {item.section for item in items} == {"ledger"}
     assert [item.overdue for item in items if item.kind == "整改事项已逾期"] == [True]
     assert near.deadline in [item.due_on for item in items]
@@ -67,10 +71,14 @@ def test_it_lists_closing_requests_and_overdue_items_for_the_superiors(tree, sec
     late = open_item(tree.education_1, office_user, problem="教育逾期")
     make_overdue(late)
 
-    assert kinds(due_items(reviewer, today)) == [("晋位争星方案待制定", f"财政局机关党委{today.year}年晋位争星方案"),
-                                                 ("销账申请待确认", "财政局第一支部：待确认")]
-    assert kinds(due_items(office_user, today)) == [("整改事项已逾期", "教育局第一支部：教育逾期"),
-                                                    ("销账申请待确认", "财政局第一支部：待确认")]
+    assert kinds(due_items(reviewer, today)) == [
+        ("晋位争星方案待制定", f"财政局机关党委{today.year}年晋位争星方案"),
+        ("销账申请待确认", "财政局第一支部：待确认"),
+    ]
+    assert kinds(due_items(office_user, today)) == [
+        ("整改事项已逾期", "教育局第一支部：教育逾期"),
+        ("销账申请待确认", "财政局第一支部：待确认"),
+    ]
 
 
 def test_it_gives_the_inspector_nothing_to_do(tree, inspector, secretary, reviewer, today):
@@ -110,12 +118,20 @@ def test_it_reads_the_same_number_of_queries_whatever_the_data(request, tree, se
     # overdue and near milestones (due lines of the organization itself).
     for organization in (tree.finance_1, tree.finance):
         for years_ago in (1, 2):
-            plan = ImprovementPlan.objects.create(organization=organization, year=today.year - years_ago,
-                                                  target_level=3, measures="加强", responsible="张三",
-                                                  state=PlanState.ACKNOWLEDGED)
-            PlanMilestone.objects.bulk_create([
-                PlanMilestone(plan=plan, due_on=today + timedelta(days=days), description=f"节点{days}")
-                for days in (-20, -1, 3, 10)])
+            plan = ImprovementPlan.objects.create(
+                organization=organization,
+                year=today.year - years_ago,
+                target_level=3,
+                measures="加强",
+                responsible="张三",
+                state=PlanState.ACKNOWLEDGED,
+            )
+            PlanMilestone.objects.bulk_create(
+                [
+                    PlanMilestone(plan=plan, due_on=today + timedelta(days=days), description=f"节点{days}")
+                    for days in (-20, -1, 3, 10)
+                ]
+            )
     large = (queries(due_items, user, today), queries(item_counts, user, today))
     if role != "office_user":
         assert "晋位争星节点已逾期" in {item.kind for item in due_items(user, today)}

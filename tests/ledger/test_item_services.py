@@ -28,7 +28,11 @@ def test_it_opens_a_self_found_item_for_the_secretary_with_its_audit_entry(tree,
 
     assert item.pk is not None
     assert (item.state, item.source, item.opened_by_superior, item.created_by) == (
-        ItemState.OPEN, ItemSource.SELF, False, secretary)
+        ItemState.OPEN,
+        ItemSource.SELF,
+        False,
+        secretary,
+    )
     entry = AuditEntry.objects.get(action="rectification_item.opened")
     assert entry.after["problem"] == "会议记录不全"
 
@@ -147,8 +151,11 @@ def test_it_walks_an_item_from_open_to_closed(tree, secretary, reviewer, today):
 
     item = services.item_confirm_close(item=item, actor=reviewer)
     assert (item.state, item.closed_on, item.closed_by) == (ItemState.CLOSED, today, reviewer)
-    actions = list(AuditEntry.objects.filter(action__startswith="rectification_item").values_list("action", flat=True)
-                   .order_by("id"))
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="rectification_item")
+        .values_list("action", flat=True)
+        .order_by("id")
+    )
     assert actions == ["rectification_item.opened", "rectification_item.close_requested", "rectification_item.closed"]
 
 
@@ -243,8 +250,9 @@ def test_it_sends_a_refused_closing_back_to_open_with_the_comment(tree, secretar
 
     assert (item.state, item.review_comment, item.closed_on) == (ItemState.OPEN, "佐证材料不足", None)
     # The organization tries again.
-    again = services.item_request_close(item=item, evidence="补充材料", uploads=[pdf_upload("补充.pdf")],
-                                        actor=secretary)
+    again = services.item_request_close(
+        item=item, evidence="补充材料", uploads=[pdf_upload("补充.pdf")], actor=secretary
+    )
     assert again.state == ItemState.CLOSING and services.item_attachments(again).count() == 2
 
 

@@ -49,7 +49,8 @@ def state_of(milestone):
 
 @pytest.mark.parametrize("role", ["secretary", "superuser"])
 def test_the_own_organization_marks_done_and_reopens_an_acknowledged_plan_s_milestone(
-        request, tree, secretary, reviewer, today, role):
+    request, tree, secretary, reviewer, today, role
+):
     actor = request.getfixturevalue(role)
     plan = plan_in(PlanState.ACKNOWLEDGED, tree.finance_1, secretary, reviewer)
     milestone = plan.milestones.get()
@@ -78,7 +79,8 @@ def test_a_done_date_between_the_plan_s_writing_and_today_is_accepted(tree, secr
 @pytest.mark.parametrize("state", [PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED])
 @pytest.mark.parametrize("role", ["secretary", "superuser"])
 def test_a_plan_not_yet_acknowledged_is_refused_and_nothing_changes(
-        request, tree, secretary, reviewer, today, state, role):
+    request, tree, secretary, reviewer, today, state, role
+):
     plan = plan_in(state, tree.finance_1, secretary, reviewer)
     milestone = plan.milestones.get()
     before = audit_count()
@@ -93,13 +95,19 @@ def test_a_plan_not_yet_acknowledged_is_refused_and_nothing_changes(
     assert state_of(milestone) == today and audit_count() == before
 
 
-@pytest.mark.parametrize(("role", "error"), [
-    ("reviewer", ActionForbidden), ("office_user", ActionForbidden), ("inspector", PermissionDenied),
-    ("outsider", Http404),
-])
+@pytest.mark.parametrize(
+    ("role", "error"),
+    [
+        ("reviewer", ActionForbidden),
+        ("office_user", ActionForbidden),
+        ("inspector", PermissionDenied),
+        ("outsider", Http404),
+    ],
+)
 @pytest.mark.parametrize("state", [PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED, PlanState.ACKNOWLEDGED])
 def test_others_are_refused_whatever_the_state_and_nothing_changes(
-        request, tree, secretary, reviewer, today, role, error, state):
+    request, tree, secretary, reviewer, today, role, error, state
+):
     outsider = UserFactory(username="outsider", organization=tree.finance_2, role=Role.BRANCH_SECRETARY)
     actor = outsider if role == "outsider" else request.getfixturevalue(role)
     plan = plan_in(state, tree.finance_1, secretary, reviewer)
@@ -120,9 +128,13 @@ def test_others_are_refused_whatever_the_state_and_nothing_changes(
             services.milestone_mark_done(milestone=other.milestones.get(), done_on=today, actor=secretary)
 
 
-@pytest.mark.parametrize(("days", "message"), [
-    (1, "完成日期不能晚于今天"), (-1, "完成日期不能早于方案制定日期"),
-])
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (1, "完成日期不能晚于今天"),
+        (-1, "完成日期不能早于方案制定日期"),
+    ],
+)
 def test_a_future_date_or_one_before_the_plan_is_refused(tree, secretary, reviewer, today, days, message):
     plan = plan_in(PlanState.ACKNOWLEDGED, tree.finance_1, secretary, reviewer)
     milestone = plan.milestones.get()
@@ -153,8 +165,13 @@ def test_marking_twice_or_reopening_an_undone_milestone_is_refused(tree, secreta
 
 
 def test_the_secretary_marks_done_and_undoes_on_the_plan_page(client, tree, secretary, reviewer, today):
-    plan = plan_in(PlanState.ACKNOWLEDGED, tree.finance_1, secretary, reviewer,
-                   milestones=[(today - timedelta(days=3), "完成自查"), (today + timedelta(days=30), "整改到位")])
+    plan = plan_in(
+        PlanState.ACKNOWLEDGED,
+        tree.finance_1,
+        secretary,
+        reviewer,
+        milestones=[(today - timedelta(days=3), "完成自查"), (today + timedelta(days=30), "整改到位")],
+    )
     late, later = plan.milestones.order_by("due_on")
     client.force_login(secretary)
     url = reverse("ledger:plan_detail", args=[plan.pk])
@@ -163,7 +180,9 @@ def test_the_secretary_marks_done_and_undoes_on_the_plan_page(client, tree, secr
     html = page.content.decode()
     assert page.context["can_mark"] and html.count("标记完成") == 2 and f'value="{today:%Y-%m-%d}"' in html
     assert [(row["status"], row["overdue"]) for row in page.context["milestones"]] == [
-        ("未完成", True), ("未完成", False)]
+        ("未完成", True),
+        ("未完成", False),
+    ]
     assert "已逾期" in html
 
     done = client.post(reverse("ledger:milestone_done", args=[plan.pk, late.pk]), {"done_on": today.isoformat()})
@@ -184,8 +203,11 @@ def test_a_refused_date_on_the_page_shows_a_message_and_changes_nothing(client, 
     client.force_login(secretary)
     before = audit_count()
 
-    future = client.post(reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]),
-                         {"done_on": (today + timedelta(days=1)).isoformat()}, follow=True)
+    future = client.post(
+        reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]),
+        {"done_on": (today + timedelta(days=1)).isoformat()},
+        follow=True,
+    )
     empty = client.post(reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]), {}, follow=True)
 
     assert "完成日期不能晚于今天" in future.content.decode() and "请填写完成日期" in empty.content.decode()
@@ -193,7 +215,8 @@ def test_a_refused_date_on_the_page_shows_a_message_and_changes_nothing(client, 
 
 
 def test_the_form_is_offered_only_to_the_own_organization_on_an_acknowledged_plan(
-        client, tree, secretary, reviewer, inspector, today):
+    client, tree, secretary, reviewer, inspector, today
+):
     plan = plan_in(PlanState.SUBMITTED, tree.finance_1, secretary, reviewer)
     client.force_login(secretary)
     page = client.get(reverse("ledger:plan_detail", args=[plan.pk]))
@@ -205,11 +228,19 @@ def test_the_form_is_offered_only_to_the_own_organization_on_an_acknowledged_pla
         client.force_login(user)
         page = client.get(reverse("ledger:plan_detail", args=[plan.pk]))
         assert not page.context["can_mark"] and "标记完成" not in page.content.decode()
-    assert client.post(reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]),
-                       {"done_on": today.isoformat()}).status_code == 403
+    assert (
+        client.post(
+            reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]), {"done_on": today.isoformat()}
+        ).status_code
+        == 403
+    )
     client.force_login(reviewer)
-    assert client.post(reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]),
-                       {"done_on": today.isoformat()}).status_code == 403
+    assert (
+        client.post(
+            reverse("ledger:milestone_done", args=[plan.pk, milestone.pk]), {"done_on": today.isoformat()}
+        ).status_code
+        == 403
+    )
     assert state_of(milestone) is None
 
 
@@ -226,8 +257,13 @@ def test_a_milestone_of_another_plan_is_404(client, tree, secretary, reviewer, t
 
 
 def test_the_word_export_shows_the_completion(client, tree, secretary, reviewer, today):
-    plan = plan_in(PlanState.ACKNOWLEDGED, tree.finance_1, secretary, reviewer,
-                   milestones=[(today, "完成自查"), (today + timedelta(days=30), "整改到位")])
+    plan = plan_in(
+        PlanState.ACKNOWLEDGED,
+        tree.finance_1,
+        secretary,
+        reviewer,
+        milestones=[(today, "完成自查"), (today + timedelta(days=30), "整改到位")],
+    )
     services.milestone_mark_done(milestone=plan.milestones.get(description="完成自查"), done_on=today, actor=secretary)
 
     client.force_login(reviewer)
@@ -246,16 +282,29 @@ def test_the_word_export_shows_the_completion(client, tree, secretary, reviewer,
 
 
 def test_the_secretary_is_told_of_overdue_and_near_milestones_of_acknowledged_plans(
-        tree, secretary, reviewer, office_user, today):
-    plan = plan_in(PlanState.ACKNOWLEDGED, tree.finance_1, secretary, reviewer, milestones=[
-        (today - timedelta(days=2), "完成自查"), (today + timedelta(days=5), "召开组织生活会"),
-        (today + timedelta(days=60), "年底总结"), (today - timedelta(days=1), "已经做完")])
-    services.milestone_mark_done(milestone=plan.milestones.get(description="已经做完"), done_on=today,
-                                 actor=secretary)
+    tree, secretary, reviewer, office_user, today
+):
+    plan = plan_in(
+        PlanState.ACKNOWLEDGED,
+        tree.finance_1,
+        secretary,
+        reviewer,
+        milestones=[
+            (today - timedelta(days=2), "完成自查"),
+            (today + timedelta(days=5), "召开组织生活会"),
+            (today + timedelta(days=60), "年底总结"),
+            (today - timedelta(days=1), "已经做完"),
+        ],
+    )
+    services.milestone_mark_done(milestone=plan.milestones.get(description="已经做完"), done_on=today, actor=secretary)
     # A submitted plan's milestones are not yet due lines, nor are another branch's.
-    plan_in(PlanState.SUBMITTED, tree.finance_2,
-            UserFactory(username="fin2", organization=tree.finance_2, role=Role.BRANCH_SECRETARY), reviewer,
-            milestones=[(today - timedelta(days=2), "他支部")])
+    plan_in(
+        PlanState.SUBMITTED,
+        tree.finance_2,
+        UserFactory(username="fin2", organization=tree.finance_2, role=Role.BRANCH_SECRETARY),
+        reviewer,
+        milestones=[(today - timedelta(days=2), "他支部")],
+    )
 
     lines = [(item.kind, item.title, item.due_on, item.overdue, item.url) for item in due_items(secretary, today)]
 
@@ -265,8 +314,11 @@ def test_the_secretary_is_told_of_overdue_and_near_milestones_of_acknowledged_pl
         ("晋位争星节点已逾期", f"{name}：完成自查", today - timedelta(days=2), True, url),
         ("晋位争星节点临近", f"{name}：召开组织生活会", today + timedelta(days=5), False, url),
     ]
-    assert not [item for item in due_items(reviewer, today) + due_items(office_user, today)
-                if item.kind.startswith("晋位争星节点")]
+    assert not [
+        item
+        for item in due_items(reviewer, today) + due_items(office_user, today)
+        if item.kind.startswith("晋位争星节点")
+    ]
 
 
 def test_a_submitted_plan_s_milestones_are_not_due_lines(tree, secretary, reviewer, today):

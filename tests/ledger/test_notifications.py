@@ -27,7 +27,8 @@ def sent() -> list[tuple[list[str], str, str]]:
 
 
 def test_a_returned_plan_is_mailed_to_the_branch_with_the_comment_and_the_link(
-        tree, mailed, reviewer, django_capture_on_commit_callbacks):
+    tree, mailed, reviewer, django_capture_on_commit_callbacks
+):
     UserFactory(username="fin2", organization=tree.finance_2, role=Role.BRANCH_SECRETARY, email="fin2@example.org")
     plan = services.plan_submit(plan=make_plan(tree.finance_1, mailed), actor=mailed)
 
@@ -40,7 +41,8 @@ def test_a_returned_plan_is_mailed_to_the_branch_with_the_comment_and_the_link(
 
 
 def test_an_acknowledged_plan_and_a_confirmed_closing_are_mailed(
-        tree, mailed, reviewer, django_capture_on_commit_callbacks):
+    tree, mailed, reviewer, django_capture_on_commit_callbacks
+):
     plan = services.plan_submit(plan=make_plan(tree.finance_1, mailed), actor=mailed)
     item = closing_item(tree.finance_1, mailed, reviewer)
 
@@ -52,7 +54,8 @@ def test_an_acknowledged_plan_and_a_confirmed_closing_are_mailed(
 
 
 def test_a_refused_closing_is_mailed_and_a_refused_refusal_is_not(
-        tree, mailed, reviewer, django_capture_on_commit_callbacks):
+    tree, mailed, reviewer, django_capture_on_commit_callbacks
+):
     item = closing_item(tree.finance_1, mailed, reviewer)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(TransitionRefused):
@@ -65,8 +68,7 @@ def test_a_refused_closing_is_mailed_and_a_refused_refusal_is_not(
     assert (to, subject) == (["fin1@example.org"], "【星级创建】销账申请被退回") and "请补充照片" in body
 
 
-def test_nothing_is_mailed_without_a_mail_server(tree, mailed, reviewer, settings,
-                                                  django_capture_on_commit_callbacks):
+def test_nothing_is_mailed_without_a_mail_server(tree, mailed, reviewer, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_HOST = ""
     plan = services.plan_submit(plan=make_plan(tree.finance_1, mailed), actor=mailed)
     with django_capture_on_commit_callbacks(execute=True):

@@ -40,10 +40,19 @@ def test_the_secretary_opens_a_self_found_item_from_the_form(client, tree, secre
     page = client.get(reverse("ledger:item_create"))
     assert [value for value, _ in page.context["form"].fields["source"].choices] == ["self"]
 
-    response = client.post(reverse("ledger:item_create"), {
-        "organization": tree.finance_1.pk, "problem": "发展党员程序不规范", "source": "self", "source_note": "",
-        "target": "程序规范", "measures": "逐项检查", "responsible": "王五",
-        "deadline": (today + timedelta(days=10)).isoformat()})
+    response = client.post(
+        reverse("ledger:item_create"),
+        {
+            "organization": tree.finance_1.pk,
+            "problem": "发展党员程序不规范",
+            "source": "self",
+            "source_note": "",
+            "target": "程序规范",
+            "measures": "逐项检查",
+            "responsible": "王五",
+            "deadline": (today + timedelta(days=10)).isoformat(),
+        },
+    )
 
     item = RectificationItem.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("ledger:item_detail", args=[item.pk])
@@ -51,9 +60,18 @@ def test_the_secretary_opens_a_self_found_item_from_the_form(client, tree, secre
 
 
 def test_a_past_deadline_is_refused_on_the_form(client, tree, secretary, today):
-    response = logged_in(client, secretary).post(reverse("ledger:item_create"), {
-        "organization": tree.finance_1.pk, "problem": "问题", "source": "self", "target": "目标",
-        "measures": "措施", "responsible": "王五", "deadline": (today - timedelta(days=1)).isoformat()})
+    response = logged_in(client, secretary).post(
+        reverse("ledger:item_create"),
+        {
+            "organization": tree.finance_1.pk,
+            "problem": "问题",
+            "source": "self",
+            "target": "目标",
+            "measures": "措施",
+            "responsible": "王五",
+            "deadline": (today - timedelta(days=1)).isoformat(),
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["deadline"] == ["整改时限不能早于今天"]
     assert RectificationItem.objects.count() == 0
@@ -63,7 +81,10 @@ def test_the_office_opens_an_item_prefilled_from_an_upheld_objection(client, tre
     url = reverse("ledger:item_create") + f"?organization={tree.education_1.pk}&source=objection&note=异议第3号"
     form = logged_in(client, office_user).get(url).context["form"]
     assert (form.initial["organization"], form.initial["source"], form.initial["source_note"]) == (
-        tree.education_1.pk, "objection", "异议第3号")
+        tree.education_1.pk,
+        "objection",
+        "异议第3号",
+    )
 
 
 def test_the_prefill_of_an_organization_outside_the_subtree_is_404(client, tree, secretary):
@@ -100,8 +121,10 @@ def test_closing_through_the_pages_with_evidence_and_confirmation(client, tree, 
     detail = client.get(reverse("ledger:item_detail", args=[item.pk]))
     assert detail.context["can_request"] and not detail.context["can_edit"] and not detail.context["can_review"]
 
-    response = client.post(reverse("ledger:item_request_close", args=[item.pk]), {
-        "evidence": "已全部整改", "file": SimpleUploadedFile("证明.pdf", PDF, content_type="application/pdf")})
+    response = client.post(
+        reverse("ledger:item_request_close", args=[item.pk]),
+        {"evidence": "已全部整改", "file": SimpleUploadedFile("证明.pdf", PDF, content_type="application/pdf")},
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.state == ItemState.CLOSING
@@ -118,8 +141,9 @@ def test_closing_through_the_pages_with_evidence_and_confirmation(client, tree, 
 
 def test_a_closing_request_without_a_file_shows_the_error(client, tree, secretary):
     item = open_item(tree.finance_1, secretary)
-    response = logged_in(client, secretary).post(reverse("ledger:item_request_close", args=[item.pk]),
-                                                 {"evidence": "已整改"})
+    response = logged_in(client, secretary).post(
+        reverse("ledger:item_request_close", args=[item.pk]), {"evidence": "已整改"}
+    )
     assert response.status_code == 200
     assert "申请销账须至少上传一份佐证材料" in response.content.decode()
     item.refresh_from_db()
@@ -129,8 +153,9 @@ def test_a_closing_request_without_a_file_shows_the_error(client, tree, secretar
 def test_a_refusal_without_comment_is_refused_with_a_message(client, tree, secretary, reviewer):
     item = closing_item(tree.finance_1, secretary, reviewer)
     before = audit_count()
-    response = logged_in(client, reviewer).post(reverse("ledger:item_refuse", args=[item.pk]), {"comment": ""},
-                                                follow=True)
+    response = logged_in(client, reviewer).post(
+        reverse("ledger:item_refuse", args=[item.pk]), {"comment": ""}, follow=True
+    )
     assert "退回销账申请须填写意见" in response.content.decode()
     item.refresh_from_db()
     assert item.state == ItemState.CLOSING and audit_count() == before
@@ -144,7 +169,8 @@ def test_the_secretary_may_not_confirm_its_own_closing(client, tree, secretary, 
 
 
 def test_an_item_outside_the_subtree_is_404_and_the_inspector_gets_403_on_writes(
-        client, tree, secretary, inspector, office_user):
+    client, tree, secretary, inspector, office_user
+):
     other = open_item(tree.finance_2, office_user)
     mine = open_item(tree.finance_1, secretary)
     logged_in(client, secretary)
@@ -159,9 +185,18 @@ def test_an_item_outside_the_subtree_is_404_and_the_inspector_gets_403_on_writes
 
 def test_the_item_edit_page_saves_through_the_service(client, tree, secretary):
     item = open_item(tree.finance_1, secretary)
-    logged_in(client, secretary).post(reverse("ledger:item_edit", args=[item.pk]), {
-        "problem": "改过的问题", "source": "self", "source_note": "", "target": item.target,
-        "measures": item.measures, "responsible": item.responsible, "deadline": item.deadline.isoformat()})
+    logged_in(client, secretary).post(
+        reverse("ledger:item_edit", args=[item.pk]),
+        {
+            "problem": "改过的问题",
+            "source": "self",
+            "source_note": "",
+            "target": item.target,
+            "measures": item.measures,
+            "responsible": item.responsible,
+            "deadline": item.deadline.isoformat(),
+        },
+    )
     item.refresh_from_db()
     assert item.problem == "改过的问题"
 
@@ -184,7 +219,8 @@ def test_export_and_import_pages(client, tree, secretary, office_user):
     again = client.post(reverse("ledger:item_import"), {"file": SimpleUploadedFile("台账.xlsx", export.content)})
     assert again.status_code == 200
     assert [str(error) for error in again.context["errors"]] == [
-        "第3行：台账中已有相同的整改事项（党组织、问题、来源和时限都相同）"]
+        "第3行：台账中已有相同的整改事项（党组织、问题、来源和时限都相同）"
+    ]
     assert RectificationItem.objects.count() == 1
 
     template = client.get(reverse("ledger:item_template"))
@@ -199,10 +235,20 @@ def list_queries(client) -> int:
 
 
 def add_items(organization, count: int, today: date) -> None:
-    RectificationItem.objects.bulk_create([
-        RectificationItem(organization=organization, problem=f"问题{index}", source=ItemSource.SELF, target="目标",
-                          measures="措施", responsible="张三", deadline=today + timedelta(days=index % 40 - 20))
-        for index in range(count)])
+    RectificationItem.objects.bulk_create(
+        [
+            RectificationItem(
+                organization=organization,
+                problem=f"问题{index}",
+                source=ItemSource.SELF,
+                target="目标",
+                measures="措施",
+                responsible="张三",
+                deadline=today + timedelta(days=index % 40 - 20),
+            )
+            for index in range(count)
+        ]
+    )
 
 
 def test_the_list_issues_the_same_queries_for_10_and_100_items(client, tree, office_user, today):
@@ -215,13 +261,15 @@ def test_the_list_issues_the_same_queries_for_10_and_100_items(client, tree, off
 
 def test_the_plan_list_issues_the_same_queries_for_few_and_many_plans(client, tree, office_user, today):
     logged_in(client, office_user)
-    ImprovementPlan.objects.create(organization=tree.finance_1, year=today.year, target_level=2, measures="m",
-                                   responsible="r")
+    ImprovementPlan.objects.create(
+        organization=tree.finance_1, year=today.year, target_level=2, measures="m", responsible="r"
+    )
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("ledger:plan_list"))
     for organization in (tree.finance_2, tree.education_1, tree.education, tree.finance):
-        ImprovementPlan.objects.create(organization=organization, year=today.year, target_level=2, measures="m",
-                                       responsible="r")
+        ImprovementPlan.objects.create(
+            organization=organization, year=today.year, target_level=2, measures="m", responsible="r"
+        )
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("ledger:plan_list"))
     assert len(small) == len(large)
@@ -230,11 +278,18 @@ def test_the_plan_list_issues_the_same_queries_for_few_and_many_plans(client, tr
 # --- plans -------------------------------------------------------------------------------------
 
 
-def test_the_plan_form_shows_the_level_and_its_emphasis_and_creates_the_plan(client, tree, secretary, office_user,
-                                                                             today):
-    StarLedgerEntry.objects.create(organization=tree.finance_1, level=5, level_name="五星级",
-                                   effective_on=date(2025, 12, 31), approving_body="市直工委", reason="评定",
-                                   approver=office_user)
+def test_the_plan_form_shows_the_level_and_its_emphasis_and_creates_the_plan(
+    client, tree, secretary, office_user, today
+):
+    StarLedgerEntry.objects.create(
+        organization=tree.finance_1,
+        level=5,
+        level_name="五星级",
+        effective_on=date(2025, 12, 31),
+        approving_body="市直工委",
+        reason="评定",
+        approver=office_user,
+    )
     logged_in(client, secretary)
     url = reverse("ledger:plan_create", args=[tree.finance_1.pk])
     page = client.get(url)
@@ -242,17 +297,27 @@ def test_the_plan_form_shows_the_level_and_its_emphasis_and_creates_the_plan(cli
 
     lower = client.post(url, {"target_level": 4, "measures": "m", "responsible": "r", "milestones": ""})
     assert lower.context["form"].errors["target_level"] == ["目标星级不能低于现有星级（五星级）"]
-    bad_line = client.post(url, {"target_level": 5, "measures": "m", "responsible": "r",
-                                 "milestones": "2026-06-30 第一步\n下个月 第二步"})
+    bad_line = client.post(
+        url, {"target_level": 5, "measures": "m", "responsible": "r", "milestones": "2026-06-30 第一步\n下个月 第二步"}
+    )
     assert bad_line.context["form"].errors["milestones"] == ["第2行应为“日期 任务”，如“2026-06-30 完善会议记录”"]
     assert ImprovementPlan.objects.count() == 0
 
-    created = client.post(url, {"target_level": 5, "measures": "打造示范", "responsible": "书记",
-                                "milestones": "2026-06-30 第一步\n2026年9月1日 第二步"})
+    created = client.post(
+        url,
+        {
+            "target_level": 5,
+            "measures": "打造示范",
+            "responsible": "书记",
+            "milestones": "2026-06-30 第一步\n2026年9月1日 第二步",
+        },
+    )
     plan = ImprovementPlan.objects.get()
     assert created["Location"] == reverse("ledger:plan_detail", args=[plan.pk])
     assert [(m.due_on, m.description) for m in plan.milestones.all()] == [
-        (date(2026, 6, 30), "第一步"), (date(2026, 9, 1), "第二步")]
+        (date(2026, 6, 30), "第一步"),
+        (date(2026, 9, 1), "第二步"),
+    ]
     # A second plan for the year: the existing one is opened, no 500.
     assert client.get(url)["Location"] == reverse("ledger:plan_detail", args=[plan.pk])
 

@@ -21,9 +21,15 @@ pytestmark = pytest.mark.django_db
 
 
 def rate(organization, level: int, approver) -> None:
-    StarLedgerEntry.objects.create(organization=organization, level=level, level_name=f"{level}星级",
-                                   effective_on=date(2025, 12, 31), approving_body="市直工委", reason="评定",
-                                   approver=approver)
+    StarLedgerEntry.objects.create(
+        organization=organization,
+        level=level,
+        level_name=f"{level}星级",
+        effective_on=date(2025, 12, 31),
+        approving_body="市直工委",
+        reason="评定",
+        approver=approver,
+    )
 
 
 def test_it_creates_a_draft_with_the_current_level_from_the_star_ledger(tree, secretary, office_user):
@@ -85,16 +91,29 @@ def test_it_walks_a_plan_through_return_and_acknowledgement(tree, secretary, rev
     plan = services.plan_return(plan=plan, comment="措施不具体", actor=reviewer)
     assert (plan.state, plan.review_comment) == (PlanState.RETURNED, "措施不具体")
     today = timezone.localdate()
-    plan = services.plan_update(plan=plan, target_level=3, measures="每月一次主题党日", responsible="李四",
-                                milestones=[(today, "第一步"), (today, "第二步")], actor=secretary)
+    plan = services.plan_update(
+        plan=plan,
+        target_level=3,
+        measures="每月一次主题党日",
+        responsible="李四",
+        milestones=[(today, "第一步"), (today, "第二步")],
+        actor=secretary,
+    )
     assert plan.milestones.count() == 2
     plan = services.plan_submit(plan=plan, actor=secretary)
     plan = services.plan_acknowledge(plan=plan, actor=reviewer)
     assert plan.state == PlanState.ACKNOWLEDGED and plan.reviewed_by == reviewer
-    actions = list(AuditEntry.objects.filter(action__startswith="improvement_plan").order_by("id")
-                   .values_list("action", flat=True))
-    assert actions == ["improvement_plan.created", "improvement_plan.submitted", "improvement_plan.returned",
-                       "improvement_plan.updated", "improvement_plan.submitted", "improvement_plan.acknowledged"]
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="improvement_plan").order_by("id").values_list("action", flat=True)
+    )
+    assert actions == [
+        "improvement_plan.created",
+        "improvement_plan.submitted",
+        "improvement_plan.returned",
+        "improvement_plan.updated",
+        "improvement_plan.submitted",
+        "improvement_plan.acknowledged",
+    ]
 
 
 def test_it_refuses_submitting_without_milestones(tree, secretary):
@@ -128,8 +147,11 @@ def test_it_refuses_acknowledging_or_returning_a_plan_not_submitted(tree, secret
     plan = make_plan(tree.finance_1, secretary)
     if state != PlanState.DRAFT:
         plan = services.plan_submit(plan=plan, actor=secretary)
-        plan = (services.plan_return(plan=plan, comment="改", actor=reviewer) if state == PlanState.RETURNED
-                else services.plan_acknowledge(plan=plan, actor=reviewer))
+        plan = (
+            services.plan_return(plan=plan, comment="改", actor=reviewer)
+            if state == PlanState.RETURNED
+            else services.plan_acknowledge(plan=plan, actor=reviewer)
+        )
     before = audit_count()
 
     with pytest.raises(TransitionRefused):
@@ -159,9 +181,16 @@ def test_it_refuses_a_return_without_a_comment(tree, secretary, office_user):
     assert plan.state == PlanState.SUBMITTED
 
 
-@pytest.mark.parametrize(("level", "emphasis"), [
-    (5, "巩固提高、打造示范品牌"), (4, "查漏补缺、比学赶超"), (2, "查漏补缺、比学赶超"),
-    (1, "集中整顿"), (0, "集中整顿"), (None, "集中整顿"),
-])
+@pytest.mark.parametrize(
+    ("level", "emphasis"),
+    [
+        (5, "巩固提高、打造示范品牌"),
+        (4, "查漏补缺、比学赶超"),
+        (2, "查漏补缺、比学赶超"),
+        (1, "集中整顿"),
+        (0, "集中整顿"),
+        (None, "集中整顿"),
+    ],
+)
 def test_it_states_the_emphasis_by_level(level, emphasis):
     assert emphasis_for(level) == emphasis

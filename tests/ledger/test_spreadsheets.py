@@ -16,14 +16,25 @@ from xingji.records.spreadsheets import ImportRefused
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ("organization_id", "problem", "source", "source_note", "target", "measures", "responsible", "deadline",
-          "state", "closed_on")
+FIELDS = (
+    "organization_id",
+    "problem",
+    "source",
+    "source_note",
+    "target",
+    "measures",
+    "responsible",
+    "deadline",
+    "state",
+    "closed_on",
+)
 
 
 def ledger_items(tree, secretary, reviewer):
     open_item(tree.finance_1, secretary, problem="自查问题")
-    open_item(tree.finance_2, reviewer, source=ItemSource.INSPECTION, source_note="督导〔2026〕1号",
-              problem="=HYPERLINK(\"x\")")
+    open_item(
+        tree.finance_2, reviewer, source=ItemSource.INSPECTION, source_note="督导〔2026〕1号", problem='=HYPERLINK("x")'
+    )
     item = closing_item(tree.finance_1, secretary, reviewer, source=ItemSource.CRITICISM, problem="通报问题")
     services.item_confirm_close(item=item, actor=reviewer)
     return list(RectificationItem.objects.select_related("organization").order_by("id"))
@@ -40,10 +51,21 @@ def test_it_exports_the_office_layout(tree, secretary, reviewer, today):
     rows = rows_of(spreadsheets.export_ledger(items, title="整改台账（测试）"))
 
     assert rows[0][0] == "整改台账（测试）"
-    assert list(rows[1]) == ["序号", "党组织", "存在问题", "问题来源", "来源说明", "整改目标", "整改措施", "责任人",
-                             "整改时限", "状态", "销账日期"]
+    assert list(rows[1]) == [
+        "序号",
+        "党组织",
+        "存在问题",
+        "问题来源",
+        "来源说明",
+        "整改目标",
+        "整改措施",
+        "责任人",
+        "整改时限",
+        "状态",
+        "销账日期",
+    ]
     assert rows[2][:4] == (1, "财政局第一支部（FIN-1）", "自查问题", "自查发现")
-    assert rows[3][2:5] == ("=HYPERLINK(\"x\")", "督导检查", "督导〔2026〕1号")
+    assert rows[3][2:5] == ('=HYPERLINK("x")', "督导检查", "督导〔2026〕1号")
     assert rows[4][9] == "已销账" and rows[4][10].date() == today
     assert rows[2][8].date() == today + timedelta(days=30)
 
@@ -60,8 +82,9 @@ def test_an_exported_ledger_imports_again_as_the_same_items(tree, secretary, rev
     expected = [tuple(getattr(item, name) for name in FIELDS) for item in items]
     RectificationItem.objects.all().delete()
 
-    count = spreadsheets.import_items(content=content, organizations=visible_organizations(office_user),
-                                      actor=office_user)
+    count = spreadsheets.import_items(
+        content=content, organizations=visible_organizations(office_user), actor=office_user
+    )
 
     assert count == 3
     imported = [tuple(getattr(item, name) for name in FIELDS) for item in RectificationItem.objects.order_by("id")]
@@ -70,8 +93,9 @@ def test_an_exported_ledger_imports_again_as_the_same_items(tree, secretary, rev
 
 def test_the_template_imports_nothing_and_names_no_data_rows(office_user):
     with pytest.raises(ImportRefused) as refused:
-        spreadsheets.import_items(content=spreadsheets.render_template(),
-                                  organizations=visible_organizations(office_user), actor=office_user)
+        spreadsheets.import_items(
+            content=spreadsheets.render_template(), organizations=visible_organizations(office_user), actor=office_user
+        )
     assert [str(error) for error in refused.value.errors] == ["文件：文件中没有数据行"]
 
 
@@ -100,8 +124,11 @@ def refused_errors(content: bytes, actor) -> list[str]:
 
 
 def test_it_imports_a_bare_code_and_the_secretary_s_self_found_items(tree, secretary):
-    count = spreadsheets.import_items(content=sheet_with([row(), row(problem="第二个")]),
-                                      organizations=visible_organizations(secretary), actor=secretary)
+    count = spreadsheets.import_items(
+        content=sheet_with([row(), row(problem="第二个")]),
+        organizations=visible_organizations(secretary),
+        actor=secretary,
+    )
     assert count == 2
     assert set(RectificationItem.objects.values_list("state", "opened_by_superior")) == {(ItemState.OPEN, False)}
 
@@ -117,15 +144,17 @@ def test_it_refuses_a_missing_required_column(office_user):
 
 
 def test_it_names_every_bad_row_and_writes_nothing(tree, office_user, secretary):
-    content = sheet_with([
-        row(),
-        row(deadline="2030-02-30"),
-        row(organization="NOPE"),
-        row(source="道听途说"),
-        row(organization="财政局第二支部（FIN-2）", state="待确认销账"),
-        row(state="已销账"),
-        row(problem=""),
-    ])
+    content = sheet_with(
+        [
+            row(),
+            row(deadline="2030-02-30"),
+            row(organization="NOPE"),
+            row(source="道听途说"),
+            row(organization="财政局第二支部（FIN-2）", state="待确认销账"),
+            row(state="已销账"),
+            row(problem=""),
+        ]
+    )
     assert refused_errors(content, office_user) == [
         "第4行“整改时限”列：“2030-02-30”不是有效的日期，应如 2026-06-30",
         "第5行“党组织”列：找不到编号为“NOPE”的党组织",
@@ -138,7 +167,8 @@ def test_it_names_every_bad_row_and_writes_nothing(tree, office_user, secretary)
 
 def test_it_answers_an_organization_outside_the_subtree_like_an_unknown_one(tree, secretary):
     assert refused_errors(sheet_with([row(), row(organization="FIN-2")]), secretary) == [
-        "第4行“党组织”列：找不到编号为“FIN-2”的党组织"]
+        "第4行“党组织”列：找不到编号为“FIN-2”的党组织"
+    ]
 
 
 def test_it_refuses_the_secretary_other_sources_and_closed_rows(tree, secretary):
@@ -154,7 +184,9 @@ def test_it_refuses_duplicate_rows_and_items_already_stored(tree, secretary, off
     stored = RectificationItem.objects.get()
     content = sheet_with([row(), row(), row(problem="已登记", deadline=stored.deadline.isoformat())])
     assert refused_errors(content, office_user) == [
-        "第4行：与第3行重复", "第5行：台账中已有相同的整改事项（党组织、问题、来源和时限都相同）"]
+        "第4行：与第3行重复",
+        "第5行：台账中已有相同的整改事项（党组织、问题、来源和时限都相同）",
+    ]
 
 
 def test_it_refuses_a_file_that_is_not_excel(office_user):

@@ -21,8 +21,14 @@ def _item(world, organization):
     key = ("ledger_item", organization.pk)
     if key not in world.objects:
         item = RectificationItem.objects.create(
-            organization=organization, problem="会议记录不全", source=ItemSource.SELF, target="完整",
-            measures="补记", responsible="张三", deadline=timezone.localdate() + timedelta(days=30))
+            organization=organization,
+            problem="会议记录不全",
+            source=ItemSource.SELF,
+            target="完整",
+            measures="补记",
+            responsible="张三",
+            deadline=timezone.localdate() + timedelta(days=30),
+        )
         attachment = attachment_add(record=item, upload=io.BytesIO(PDF), name="证明.pdf", size=len(PDF), actor=None)
         world.objects[key] = (item, attachment)
     return world.objects[key]
@@ -43,8 +49,12 @@ def plan(world, organization, where):
     key = ("ledger_plan", organization.pk)
     if key not in world.objects:
         world.objects[key] = ImprovementPlan.objects.create(
-            organization=organization, year=timezone.localdate().year, target_level=3, measures="加强",
-            responsible="张三")
+            organization=organization,
+            year=timezone.localdate().year,
+            target_level=3,
+            measures="加强",
+            responsible="张三",
+        )
     return {"pk": world.objects[key].pk}
 
 
@@ -56,8 +66,13 @@ def milestone(world, organization, where):
     if key not in world.objects:
         today = timezone.localdate()
         acknowledged = ImprovementPlan.objects.create(
-            organization=organization, year=today.year - 1, target_level=3, measures="加强", responsible="张三",
-            state=PlanState.ACKNOWLEDGED)
+            organization=organization,
+            year=today.year - 1,
+            target_level=3,
+            measures="加强",
+            responsible="张三",
+            state=PlanState.ACKNOWLEDGED,
+        )
         world.objects[key] = PlanMilestone.objects.create(plan=acknowledged, due_on=today, description="自查")
     found = world.objects[key]
     return {"pk": found.plan_id, "milestone_pk": found.pk}
@@ -83,8 +98,9 @@ def cases(Case) -> dict:
         "ledger:item_attachment_delete": Case(target=item_attachment, who="self", **action),
         "ledger:plan_list": Case(),
         # An existing plan of the year is opened instead (302), else the form (200).
-        "ledger:plan_create": Case(target="organization", who="self", get="write", post="write",
-                                   get_answers=either, post_answers=either),
+        "ledger:plan_create": Case(
+            target="organization", who="self", get="write", post="write", get_answers=either, post_answers=either
+        ),
         "ledger:plan_detail": Case(target=plan),
         "ledger:plan_edit": Case(target=plan, who="self", **form),
         "ledger:plan_submit": Case(target=plan, who="self", **action),

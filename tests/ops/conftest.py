@@ -16,8 +16,18 @@ from pathlib import Path
 
 import pytest
 
-SCRUBBED = {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "XINGJI_HTTPS", "XINGJI_DATA_DIR",
-            "DJANGO_SETTINGS_MODULE", "XINGJI_BIND", "WEB_CONCURRENCY", "XINGJI_TIMEOUT"}
+SCRUBBED = {
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "XINGJI_HTTPS",
+    "XINGJI_DATA_DIR",
+    "DJANGO_SETTINGS_MODULE",
+    "XINGJI_BIND",
+    "WEB_CONCURRENCY",
+    "XINGJI_TIMEOUT",
+}
 
 
 @dataclass(frozen=True)
@@ -36,8 +46,9 @@ def xingji_environment(data_dir: Path | None = None, **extra: str) -> dict[str, 
     return environment
 
 
-def run_xingji(*args: str | Path, data_dir: Path | None = None, cwd: Path | None = None, timeout: int = 120,
-               **extra: str) -> Run:
+def run_xingji(
+    *args: str | Path, data_dir: Path | None = None, cwd: Path | None = None, timeout: int = 120, **extra: str
+) -> Run:
     completed = subprocess.run(
         [sys.executable, "-m", "xingji", *map(str, args)],
         cwd=cwd,

@@ -105,8 +105,12 @@ def test_backup_refuses_to_overwrite_a_file_without_force(demo_data_dir, tmp_pat
 
 def test_backup_prints_the_pg_dump_command_without_the_password(tmp_path):
     run = run_xingji(
-        "backup", tmp_path / "x.dump", "--print-command", data_dir=tmp_path,
-        DATABASE_URL="postgres://xingji:s3cret@db.example:5433/xingji", SECRET_KEY="k" * 50,
+        "backup",
+        tmp_path / "x.dump",
+        "--print-command",
+        data_dir=tmp_path,
+        DATABASE_URL="postgres://xingji:s3cret@db.example:5433/xingji",
+        SECRET_KEY="k" * 50,
     )
 
     assert run.returncode == 0, run.stderr
@@ -123,8 +127,10 @@ def test_backup_dumps_postgresql_in_pg_dump_custom_format(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     database = connection.settings_dict
-    url = (f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or 'localhost'}:"
-           f"{database['PORT'] or 5432}/{database['NAME']}")
+    url = (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or 'localhost'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
     target = tmp_path / "xingji.dump"
 
     run = run_xingji("backup", target, data_dir=tmp_path, DATABASE_URL=url, SECRET_KEY="k" * 50)
@@ -213,8 +219,16 @@ def test_restore_refuses_a_file_that_is_not_a_backup(data_copy, tmp_path):
 
 
 def test_serve_dry_run_checks_the_deployment_and_prints_the_gunicorn_command(demo_data_dir):
-    run = run_xingji("serve", "--dry-run", "--bind", "0.0.0.0:9000", "--workers", "3", data_dir=demo_data_dir,
-                     ALLOWED_HOSTS="xingji.example.org")
+    run = run_xingji(
+        "serve",
+        "--dry-run",
+        "--bind",
+        "0.0.0.0:9000",
+        "--workers",
+        "3",
+        data_dir=demo_data_dir,
+        ALLOWED_HOSTS="xingji.example.org",
+    )
 
     assert run.returncode == 0, run.stderr
     command = run.stdout.strip().splitlines()[-1]
@@ -240,8 +254,16 @@ def test_serve_refuses_debug(tmp_path):
 
 def test_migrate_createsuperuser_and_collectstatic_work_through_xingji(tmp_path):
     migrate = run_xingji("migrate", "--noinput", data_dir=tmp_path)
-    superuser = run_xingji("createsuperuser", "--noinput", "--username", "root", "--email", "root@example.org",
-                           data_dir=tmp_path, DJANGO_SUPERUSER_PASSWORD="Gen#Root2026")
+    superuser = run_xingji(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "root",
+        "--email",
+        "root@example.org",
+        data_dir=tmp_path,
+        DJANGO_SUPERUSER_PASSWORD="Gen#Root2026",
+    )
     collected = run_xingji("collectstatic", "--noinput", data_dir=tmp_path)
 
     assert migrate.returncode == 0, migrate.stderr

@@ -58,7 +58,9 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
     assert Organization.objects.filter(org_type=OrganizationType.JOINT_BRANCH).count() >= 3
     assert Member.objects.count() >= 1500
     assert (result.organizations, result.branches, result.members) == (
-        Organization.objects.count(), len(branches()), Member.objects.count(),
+        Organization.objects.count(),
+        len(branches()),
+        Member.objects.count(),
     )
     # every branch led by exactly one secretary; bigger ones with a deputy
     assert set(secretaries_per_branch().values()) == {1}
@@ -74,8 +76,13 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
     # a year of records, every kind represented, three unexcused absences somewhere
     for model in RECORD_MODELS:
         assert model.objects.filter(date__year=2026).exists(), model.__name__
-    assert Absence.objects.filter(is_excused=False).values("organization").annotate(
-        count=Count("id")).filter(count__gte=3).exists()
+    assert (
+        Absence.objects.filter(is_excused=False)
+        .values("organization")
+        .annotate(count=Count("id"))
+        .filter(count__gte=3)
+        .exists()
+    )
     # every row through a service: an intact audit chain, written by the system — except the
     # campaign's steps, each taken by the user whose step it is
     status = check_chain()
@@ -83,11 +90,23 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
     by_system = AuditEntry.objects.filter(actor__isnull=True).count()
     by_users = AuditEntry.objects.filter(actor__isnull=False).count()
     assert status.count == by_system + by_users
-    user_steps = {entry.split(".")[0] for entry in AuditEntry.objects.filter(actor__isnull=False)
-                  .values_list("action", flat=True)}
-    assert user_steps <= {"campaign", "evaluation", "survey", "improvement_plan", "rectification_item",
-                          "attachment", "recheck", "level_change", "focus_guide", "inspection_visit",
-                          "criticism_notice", "star_ledger"}
+    user_steps = {
+        entry.split(".")[0] for entry in AuditEntry.objects.filter(actor__isnull=False).values_list("action", flat=True)
+    }
+    assert user_steps <= {
+        "campaign",
+        "evaluation",
+        "survey",
+        "improvement_plan",
+        "rectification_item",
+        "attachment",
+        "recheck",
+        "level_change",
+        "focus_guide",
+        "inspection_visit",
+        "criticism_notice",
+        "star_ledger",
+    }
 
 
 @pytest.mark.django_db
@@ -105,8 +124,12 @@ def test_it_creates_a_login_for_every_role_that_passes_validation_and_logs_in(cl
     assert (office.role, office.organization.depth) == (Role.COMMITTEE_OFFICE, 1)
     assert (reviewer.role, reviewer.organization.org_type) == (Role.REVIEWER, OrganizationType.PARTY_COMMITTEE)
     assert (secretary.role, secretary.organization.org_type in BRANCH_TYPES) == (Role.BRANCH_SECRETARY, True)
-    assert secretary.name == Member.objects.get(
-        organization=secretary.organization, leadership_position=LeadershipPosition.SECRETARY).name
+    assert (
+        secretary.name
+        == Member.objects.get(
+            organization=secretary.organization, leadership_position=LeadershipPosition.SECRETARY
+        ).name
+    )
     assert inspector.role == Role.INSPECTOR
     assert admin.is_superuser is True
     assert [login.username for login in result.logins] == ["office", "reviewer", "secretary", "inspector", "admin"]
@@ -167,8 +190,11 @@ def test_it_refuses_to_load_where_a_user_has_one_of_its_user_names():
 @pytest.mark.django_db
 def test_it_draws_the_same_demo_from_the_same_seed_and_day():
     def names() -> list[tuple[str, str, str]]:
-        return list(Member.objects.order_by("organization__code", "id").values_list(
-            "organization__code", "name", "leadership_position"))
+        return list(
+            Member.objects.order_by("organization__code", "id").values_list(
+                "organization__code", "name", "leadership_position"
+            )
+        )
 
     with transaction.atomic():
         load_demo(size=SMALL, today=TODAY, seed=7)

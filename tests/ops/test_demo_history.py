@@ -36,7 +36,8 @@ def test_the_demo_imports_last_years_ledger_before_the_campaign():
     imported = StarLedgerEntry.objects.filter(reason__startswith="历史台账导入：")
     assert imported.exists()
     assert set(imported.values_list("effective_on", "approving_body", "reason", "campaign", "previous_level")) == {
-        (date(2025, 12, 28), root.name, "历史台账导入：2025年度星级评定", None, None)}
+        (date(2025, 12, 28), root.name, "历史台账导入：2025年度星级评定", None, None)
+    }
     assert set(imported.values_list("organization__org_type", flat=True)) <= set(BRANCH_TYPES)
     audits = AuditEntry.objects.filter(action="star_ledger.imported")
     assert audits.count() == audits.filter(actor__username="office").count() == imported.count()

@@ -27,13 +27,22 @@ def test_gunicorn_argv_serves_the_wsgi_app_with_bind_workers_and_the_access_log_
     argv = gunicorn_argv(options, python="/venv/bin/python")
 
     assert argv == [
-        "/venv/bin/python", "-m", "gunicorn", "xingji.wsgi:application",
-        "--bind", "0.0.0.0:8080",
-        "--workers", "4",
-        "--timeout", "90",
-        "--access-logfile", "-",
-        "--error-logfile", "-",
-        "--pid", "/data/server.pid",
+        "/venv/bin/python",
+        "-m",
+        "gunicorn",
+        "xingji.wsgi:application",
+        "--bind",
+        "0.0.0.0:8080",
+        "--workers",
+        "4",
+        "--timeout",
+        "90",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        "--pid",
+        "/data/server.pid",
     ]
 
 
@@ -51,7 +60,10 @@ def test_server_options_come_from_the_environment_unless_given_on_the_command_li
     from_options = server_options_from_environment(environ, bind="127.0.0.1:9000", workers=2, timeout=30)
 
     assert (from_environment.bind, from_environment.workers, from_environment.timeout) == (
-        "unix:/run/xingji.sock", 6, 120)
+        "unix:/run/xingji.sock",
+        6,
+        120,
+    )
     assert (from_options.bind, from_options.workers, from_options.timeout) == ("127.0.0.1:9000", 2, 30)
 
 
@@ -71,8 +83,9 @@ def test_server_options_refuse_a_worker_count_that_is_not_a_positive_integer():
 
 
 def test_the_demo_server_runs_plain_http_on_loopback_with_the_demo_data():
-    environment = demo_environment({"PATH": "/bin", "ALLOWED_HOSTS": "example.org", "XINGJI_HTTPS": "1"},
-                                   data_dir=Path("/tmp/demo"))
+    environment = demo_environment(
+        {"PATH": "/bin", "ALLOWED_HOSTS": "example.org", "XINGJI_HTTPS": "1"}, data_dir=Path("/tmp/demo")
+    )
 
     assert environment["PATH"] == "/bin"
     assert environment["XINGJI_DATA_DIR"] == "/tmp/demo"
@@ -80,7 +93,13 @@ def test_the_demo_server_runs_plain_http_on_loopback_with_the_demo_data():
     assert environment["DEBUG"] == "0"
     assert environment["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
     assert runserver_argv(8000, python="python") == [
-        "python", "-m", "xingji", "runserver", "--noreload", "127.0.0.1:8000"]
+        "python",
+        "-m",
+        "xingji",
+        "runserver",
+        "--noreload",
+        "127.0.0.1:8000",
+    ]
 
 
 def test_a_pid_file_names_a_running_server_only_while_its_process_lives(tmp_path):
@@ -95,16 +114,40 @@ def test_a_pid_file_names_a_running_server_only_while_its_process_lives(tmp_path
 
 
 def test_pg_commands_pass_the_password_in_the_environment_only():
-    database = {"NAME": "xingji", "USER": "app", "PASSWORD": "s3cret", "HOST": "db", "PORT": 5432,
-                "OPTIONS": {"sslmode": "require"}}
+    database = {
+        "NAME": "xingji",
+        "USER": "app",
+        "PASSWORD": "s3cret",
+        "HOST": "db",
+        "PORT": 5432,
+        "OPTIONS": {"sslmode": "require"},
+    }
 
     dump = pg_dump_command(database, Path("x.dump"))
     restore = pg_restore_command(database, Path("x.dump"))
 
-    assert dump.argv == ["pg_dump", "--format=custom", "--file", "x.dump", "--host", "db", "--port", "5432",
-                         "--username", "app", "--dbname", "xingji"]
-    assert restore.argv[:6] == ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                                "--exit-on-error"]
+    assert dump.argv == [
+        "pg_dump",
+        "--format=custom",
+        "--file",
+        "x.dump",
+        "--host",
+        "db",
+        "--port",
+        "5432",
+        "--username",
+        "app",
+        "--dbname",
+        "xingji",
+    ]
+    assert restore.argv[:6] == [
+        "pg_restore",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+    ]
     assert restore.argv[-3:] == ["--dbname", "xingji", "x.dump"]
     assert dump.environment == {"PGPASSWORD": "s3cret", "PGSSLMODE": "require"}
     assert "s3cret" not in " ".join(dump.argv + restore.argv) + dump.shown()

@@ -57,8 +57,17 @@ def test_it_shows_an_inspector_read_only_pages_and_refuses_its_changes(login, in
     url = change_url(ORGANIZATIONS, tree.finance_1.pk)
 
     page = client.get(url)
-    posted = client.post(url, {"name": "改名", "code": "FIN-1", "org_type": "branch", "category": "机关",
-                               "is_active": "on", "parent": tree.finance.pk})
+    posted = client.post(
+        url,
+        {
+            "name": "改名",
+            "code": "FIN-1",
+            "org_type": "branch",
+            "category": "机关",
+            "is_active": "on",
+            "parent": tree.finance.pk,
+        },
+    )
 
     assert page.status_code == 200
     assert page.context["has_change_permission"] is False
@@ -68,10 +77,19 @@ def test_it_shows_an_inspector_read_only_pages_and_refuses_its_changes(login, in
 
 
 def test_it_creates_a_member_through_the_service(login, secretary, tree):
-    response = login(secretary).post(f"{MEMBERS}add/", {
-        "organization": tree.finance_1.pk, "name": "陈红", "gender": "female", "birth_year": "1990",
-        "joined": "2015-07-01", "status": "full", "leadership_position": "none", "phone": "13700001111",
-    })
+    response = login(secretary).post(
+        f"{MEMBERS}add/",
+        {
+            "organization": tree.finance_1.pk,
+            "name": "陈红",
+            "gender": "female",
+            "birth_year": "1990",
+            "joined": "2015-07-01",
+            "status": "full",
+            "leadership_position": "none",
+            "phone": "13700001111",
+        },
+    )
 
     assert response.status_code == 302
     member = Member.objects.get(name="陈红")
@@ -80,10 +98,18 @@ def test_it_creates_a_member_through_the_service(login, secretary, tree):
 
 
 def test_it_offers_only_organizations_of_the_subtree(login, secretary, tree):
-    response = login(secretary).post(f"{MEMBERS}add/", {
-        "organization": tree.education_1.pk, "name": "外人", "gender": "male", "birth_year": "1990",
-        "joined": "2015-07-01", "status": "full", "leadership_position": "none",
-    })
+    response = login(secretary).post(
+        f"{MEMBERS}add/",
+        {
+            "organization": tree.education_1.pk,
+            "name": "外人",
+            "gender": "male",
+            "birth_year": "1990",
+            "joined": "2015-07-01",
+            "status": "full",
+            "leadership_position": "none",
+        },
+    )
 
     assert response.status_code == 200
     assert "organization" in response.context["adminform"].form.errors
@@ -101,10 +127,18 @@ def test_it_deletes_a_member_through_the_service(login, secretary, tree):
 
 
 def test_it_moves_an_organization_by_changing_its_parent(login, superuser, tree):
-    response = login(superuser).post(change_url(ORGANIZATIONS, tree.finance_2.pk), {
-        "parent": tree.education.pk, "name": "财政局第二支部（改）", "code": "FIN-2", "org_type": "branch",
-        "category": "机关", "founded": "2010-07-01", "is_active": "on",
-    })
+    response = login(superuser).post(
+        change_url(ORGANIZATIONS, tree.finance_2.pk),
+        {
+            "parent": tree.education.pk,
+            "name": "财政局第二支部（改）",
+            "code": "FIN-2",
+            "org_type": "branch",
+            "category": "机关",
+            "founded": "2010-07-01",
+            "is_active": "on",
+        },
+    )
 
     assert response.status_code == 302
     moved = Organization.objects.get(pk=tree.finance_2.pk)
@@ -115,10 +149,17 @@ def test_it_moves_an_organization_by_changing_its_parent(login, superuser, tree)
 
 
 def test_it_refuses_a_move_under_its_own_subtree_with_a_form_error(login, superuser, tree):
-    response = login(superuser).post(change_url(ORGANIZATIONS, tree.finance.pk), {
-        "parent": tree.finance_1.pk, "name": "财政局机关党委", "code": "FIN", "org_type": "party_committee",
-        "category": "机关", "is_active": "on",
-    })
+    response = login(superuser).post(
+        change_url(ORGANIZATIONS, tree.finance.pk),
+        {
+            "parent": tree.finance_1.pk,
+            "name": "财政局机关党委",
+            "code": "FIN",
+            "org_type": "party_committee",
+            "category": "机关",
+            "is_active": "on",
+        },
+    )
 
     assert response.status_code == 200
     assert "parent" in response.context["adminform"].form.errors
@@ -130,8 +171,17 @@ def test_it_lets_a_reviewer_edit_its_own_node_but_not_move_it(login, reviewer, t
     client = login(reviewer)
 
     page = client.get(url)
-    response = client.post(url, {"name": "财政局党委", "code": "FIN", "org_type": "party_committee",
-                                 "category": "机关", "founded": "2010-07-01", "is_active": "on"})
+    response = client.post(
+        url,
+        {
+            "name": "财政局党委",
+            "code": "FIN",
+            "org_type": "party_committee",
+            "category": "机关",
+            "founded": "2010-07-01",
+            "is_active": "on",
+        },
+    )
 
     assert "parent" not in page.context["adminform"].form.fields
     assert response.status_code == 302
@@ -144,16 +194,27 @@ def test_it_keeps_the_audit_log_to_the_office(login, office_user, reviewer, tree
 
 
 def test_it_creates_a_user_through_the_service(login, office_user, tree):
-    response = login(office_user).post("/admin/accounts/user/add/", {
-        "username": "zhaoliu", "name": "赵六", "email": "", "organization": tree.finance_2.pk,
-        "role": Role.BRANCH_SECRETARY, "usable_password": "true", "password1": "Xingji-2026!",
-        "password2": "Xingji-2026!",
-    })
+    response = login(office_user).post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "zhaoliu",
+            "name": "赵六",
+            "email": "",
+            "organization": tree.finance_2.pk,
+            "role": Role.BRANCH_SECRETARY,
+            "usable_password": "true",
+            "password1": "Xingji-2026!",
+            "password2": "Xingji-2026!",
+        },
+    )
 
     assert response.status_code == 302
     entry = AuditEntry.objects.get()
-    assert (entry.action, entry.after["username"], entry.after["role"]) == ("user.created", "zhaoliu",
-                                                                          "branch_secretary")
+    assert (entry.action, entry.after["username"], entry.after["role"]) == (
+        "user.created",
+        "zhaoliu",
+        "branch_secretary",
+    )
 
 
 def test_it_refuses_users_admin_to_a_reviewer(login, reviewer, tree):

@@ -24,23 +24,54 @@ ORGANIZATION_HEADER = ("组织编号", "组织名称", "组织类型", "类别",
 def sheet_rows(content: bytes, title: str) -> list[tuple]:
     """The sheet's values; Excel date cells (read back as naive datetimes) as dates."""
     sheet = load_workbook(io.BytesIO(content))[title]
-    return [tuple(value.date() if isinstance(value, datetime) else value for value in row)
-            for row in sheet.iter_rows(values_only=True)]
+    return [
+        tuple(value.date() if isinstance(value, datetime) else value for value in row)
+        for row in sheet.iter_rows(values_only=True)
+    ]
 
 
 def make_members(tree) -> None:
-    MemberFactory(organization=tree.finance_1, name="张三", gender=Gender.MALE, birth_year=1975,
-                  joined=date(1999, 7, 1), leadership_position=LeadershipPosition.SECRETARY, phone="13812345678")
-    MemberFactory(organization=tree.finance_1, name="李四", gender=Gender.FEMALE, birth_year=1992,
-                  joined=date(2024, 6, 30), status=MemberStatus.PROBATIONARY, phone="")
-    MemberFactory(organization=tree.education_1, name="王五", birth_year=1988, joined=date(2012, 5, 4),
-                  leadership_position=LeadershipPosition.COMMITTEE_MEMBER, phone="0372-1234567")
+    MemberFactory(
+        organization=tree.finance_1,
+        name="张三",
+        gender=Gender.MALE,
+        birth_year=1975,
+        joined=date(1999, 7, 1),
+        leadership_position=LeadershipPosition.SECRETARY,
+        phone="13812345678",
+    )
+    MemberFactory(
+        organization=tree.finance_1,
+        name="李四",
+        gender=Gender.FEMALE,
+        birth_year=1992,
+        joined=date(2024, 6, 30),
+        status=MemberStatus.PROBATIONARY,
+        phone="",
+    )
+    MemberFactory(
+        organization=tree.education_1,
+        name="王五",
+        birth_year=1988,
+        joined=date(2012, 5, 4),
+        leadership_position=LeadershipPosition.COMMITTEE_MEMBER,
+        phone="0372-1234567",
+    )
 
 
 def member_values() -> list[tuple]:
-    return sorted(Member.objects.values_list(
-        "organization__code", "name", "gender", "birth_year", "joined", "status", "leadership_position", "phone",
-    ))
+    return sorted(
+        Member.objects.values_list(
+            "organization__code",
+            "name",
+            "gender",
+            "birth_year",
+            "joined",
+            "status",
+            "leadership_position",
+            "phone",
+        )
+    )
 
 
 def test_it_exports_members_in_the_template_columns_with_phones_masked(tree, office_user):
@@ -120,17 +151,28 @@ def test_it_leaves_out_the_code_of_a_parent_above_the_users_node(tree, reviewer)
     content = export_organizations(organization_list(user=reviewer), user_scope=visible_organizations(reviewer))
 
     assert [(row[0], row[4]) for row in sheet_rows(content, "党组织")] == [
-        ("组织编号", "上级组织编号"), ("FIN", None), ("FIN-1", "FIN"), ("FIN-2", "FIN"),
+        ("组织编号", "上级组织编号"),
+        ("FIN", None),
+        ("FIN-1", "FIN"),
+        ("FIN-2", "FIN"),
     ]
 
 
 def test_an_organization_export_imports_again_to_the_same_tree(tree, office_user):
     # Given an export of the finance subtree (with a third branch), and the subtree gone
-    OrganizationFactory(name="财政局第三支部", code="FIN-3", org_type=OrganizationType.JOINT_BRANCH,
-                        category="事业单位", founded=None, is_active=False, parent=tree.finance)
+    OrganizationFactory(
+        name="财政局第三支部",
+        code="FIN-3",
+        org_type=OrganizationType.JOINT_BRANCH,
+        category="事业单位",
+        founded=None,
+        is_active=False,
+        parent=tree.finance,
+    )
     subtree = Organization.objects.filter(path__startswith=tree.finance.path).order_by("path")
-    before = [(org.code, org.name, org.org_type, org.category, org.founded, org.is_active, org.depth)
-              for org in subtree]
+    before = [
+        (org.code, org.name, org.org_type, org.category, org.founded, org.is_active, org.depth) for org in subtree
+    ]
     content = export_organizations(subtree)
     Organization.objects.get(code="FIN").delete()
 
@@ -140,19 +182,20 @@ def test_an_organization_export_imports_again_to_the_same_tree(tree, office_user
     # Then the subtree is back under ROOT, in the same shape
     assert (result.errors, result.created) == ([], 4)
     after = Organization.objects.filter(path__startswith=Organization.objects.get(code="FIN").path).order_by("path")
-    assert [(org.code, org.name, org.org_type, org.category, org.founded, org.is_active, org.depth)
-            for org in after] == before
+    assert [
+        (org.code, org.name, org.org_type, org.category, org.founded, org.is_active, org.depth) for org in after
+    ] == before
     assert Organization.objects.find_problems() == ([], [], [], [], [])
 
 
 def test_a_name_that_looks_like_a_formula_is_exported_as_text(tree, office_user):
-    MemberFactory(organization=tree.finance_1, name="=HYPERLINK(\"http://x\",\"点我\")")
+    MemberFactory(organization=tree.finance_1, name='=HYPERLINK("http://x","点我")')
 
     content = export_members(visible_members(office_user))
 
     workbook = load_workbook(io.BytesIO(content))
     cell = workbook["党员"]["C2"]
-    assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://x\",\"点我\")", "s")
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","点我")', "s")
 
 
 def test_it_records_the_export_time_the_row_count_and_the_audit_head_hash(tree, office_user):

@@ -40,8 +40,15 @@ ORGANIZATION_HEADER = ["组织编号", "组织名称", "组织类型", "类别",
 
 def member_row(**changes) -> list:
     row = {
-        "组织编号": "FIN-1", "所在党组织": "财政局第一支部", "姓名": "张三", "性别": "男", "出生年份": "1985",
-        "入党日期": "2010-07-01", "党员类别": "正式党员", "班子职务": "", "联系电话": "13812345678",
+        "组织编号": "FIN-1",
+        "所在党组织": "财政局第一支部",
+        "姓名": "张三",
+        "性别": "男",
+        "出生年份": "1985",
+        "入党日期": "2010-07-01",
+        "党员类别": "正式党员",
+        "班子职务": "",
+        "联系电话": "13812345678",
     }
     row.update(changes)
     return [row[header] for header in MEMBER_HEADER]
@@ -49,8 +56,13 @@ def member_row(**changes) -> list:
 
 def organization_row(**changes) -> list:
     row = {
-        "组织编号": "FIN-3", "组织名称": "财政局第三支部", "组织类型": "党支部", "类别": "机关",
-        "上级组织编号": "FIN", "成立日期": "2019-07-01", "是否有效": "是",
+        "组织编号": "FIN-3",
+        "组织名称": "财政局第三支部",
+        "组织类型": "党支部",
+        "类别": "机关",
+        "上级组织编号": "FIN",
+        "成立日期": "2019-07-01",
+        "是否有效": "是",
     }
     row.update(changes)
     return [row[header] for header in ORGANIZATION_HEADER]
@@ -87,8 +99,14 @@ def errors_of(result: ImportResult) -> list[tuple[int | None, str, str]]:
 
 def member_values(member: Member) -> tuple:
     return (
-        member.organization.code, member.name, member.gender, member.birth_year, member.joined, member.status,
-        member.leadership_position, member.phone,
+        member.organization.code,
+        member.name,
+        member.gender,
+        member.birth_year,
+        member.joined,
+        member.status,
+        member.leadership_position,
+        member.phone,
     )
 
 
@@ -96,12 +114,22 @@ def member_values(member: Member) -> tuple:
 
 
 def test_it_imports_members_from_a_csv_file(tree, office_user):
-    file = csv_file([
-        MEMBER_HEADER,
-        member_row(班子职务="书记"),
-        member_row(组织编号="EDU-1", 所在党组织="", 姓名="李四", 性别="女", 出生年份="1990", 入党日期="2015/3/8",
-                   党员类别="预备党员", 联系电话=""),
-    ])
+    file = csv_file(
+        [
+            MEMBER_HEADER,
+            member_row(班子职务="书记"),
+            member_row(
+                组织编号="EDU-1",
+                所在党组织="",
+                姓名="李四",
+                性别="女",
+                出生年份="1990",
+                入党日期="2015/3/8",
+                党员类别="预备党员",
+                联系电话="",
+            ),
+        ]
+    )
 
     result = import_members(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
@@ -137,39 +165,64 @@ def test_it_reads_a_csv_file_in_utf8_without_bom_separated_by_semicolons(tree, o
 
 
 def test_it_reads_excel_date_cells_and_each_way_of_writing_a_date(tree, office_user):
-    file = xlsx_file([
-        MEMBER_HEADER,
-        member_row(姓名="甲", 入党日期=date(2010, 7, 1), 出生年份=1985),
-        member_row(姓名="乙", 入党日期=date(2011, 8, 2), 出生年份=1986.0),
-        member_row(姓名="丙", 入党日期="2012/9/3"),
-        member_row(姓名="丁", 入党日期="2013年10月4日"),
-        member_row(姓名="戊", 入党日期="2014.11.5"),
-        member_row(姓名="己", 入党日期="2015-12-06 00:00:00", 联系电话=13912345678),
-    ])
+    file = xlsx_file(
+        [
+            MEMBER_HEADER,
+            member_row(姓名="甲", 入党日期=date(2010, 7, 1), 出生年份=1985),
+            member_row(姓名="乙", 入党日期=date(2011, 8, 2), 出生年份=1986.0),
+            member_row(姓名="丙", 入党日期="2012/9/3"),
+            member_row(姓名="丁", 入党日期="2013年10月4日"),
+            member_row(姓名="戊", 入党日期="2014.11.5"),
+            member_row(姓名="己", 入党日期="2015-12-06 00:00:00", 联系电话=13912345678),
+        ]
+    )
 
     result = import_members(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
     assert result.errors == []
     members = Member.objects.filter(pk__in=result.created_ids).order_by("pk")
     assert [(member.name, member.joined) for member in members] == [
-        ("甲", date(2010, 7, 1)), ("乙", date(2011, 8, 2)), ("丙", date(2012, 9, 3)),
-        ("丁", date(2013, 10, 4)), ("戊", date(2014, 11, 5)), ("己", date(2015, 12, 6)),
+        ("甲", date(2010, 7, 1)),
+        ("乙", date(2011, 8, 2)),
+        ("丙", date(2012, 9, 3)),
+        ("丁", date(2013, 10, 4)),
+        ("戊", date(2014, 11, 5)),
+        ("己", date(2015, 12, 6)),
     ]
     assert [member.birth_year for member in members][:2] == [1985, 1986]
     assert members.last().phone == "13912345678"
 
 
 def test_it_accepts_english_field_names_stored_values_and_columns_in_any_order(tree, office_user):
-    file = csv_file([
-        ["phone", "name", "organization", "gender", "birth_year", "joined", "status", "leadership_position", "备注"],
-        ["", "赵六", "FIN-2", "female", "1979", "2001-07-01", "full", "deputy_secretary", "调入"],
-    ])
+    file = csv_file(
+        [
+            [
+                "phone",
+                "name",
+                "organization",
+                "gender",
+                "birth_year",
+                "joined",
+                "status",
+                "leadership_position",
+                "备注",
+            ],
+            ["", "赵六", "FIN-2", "female", "1979", "2001-07-01", "full", "deputy_secretary", "调入"],
+        ]
+    )
 
     result = import_members(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
     assert result.errors == []
     assert member_values(Member.objects.get(pk=result.created_ids[0])) == (
-        "FIN-2", "赵六", "female", 1979, date(2001, 7, 1), "full", "deputy_secretary", "",
+        "FIN-2",
+        "赵六",
+        "female",
+        1979,
+        date(2001, 7, 1),
+        "full",
+        "deputy_secretary",
+        "",
     )
 
 
@@ -193,8 +246,11 @@ def test_it_accepts_english_field_names_stored_values_and_columns_in_any_order(t
         ({"联系电话": "138****5678"}, "联系电话", "“138****5678”是隐藏了中间位的号码，请填写完整号码或留空"),
         ({"组织编号": ""}, "组织编号", "必填，不能为空"),
         ({"组织编号": "NOPE"}, "组织编号", "组织编号“NOPE”不存在或不在您管理的范围内"),
-        ({"所在党组织": "财政局第二支部"}, "所在党组织",
-         "“财政局第二支部”与组织编号“FIN-1”的组织名称“财政局第一支部”不符"),
+        (
+            {"所在党组织": "财政局第二支部"},
+            "所在党组织",
+            "“财政局第二支部”与组织编号“FIN-1”的组织名称“财政局第一支部”不符",
+        ),
     ],
 )
 def test_it_names_the_row_and_the_column_of_a_wrong_member_value_and_writes_nothing(
@@ -222,12 +278,14 @@ def test_it_refuses_a_joining_date_in_the_future(tree, office_user):
 
 def test_it_reports_every_error_of_every_row_in_order_and_writes_nothing(tree, office_user):
     before = counts()
-    file = csv_file([
-        MEMBER_HEADER,
-        member_row(性别="未知", 出生年份="八五"),
-        member_row(),
-        member_row(组织编号="NOPE", 所在党组织="", 联系电话="x"),
-    ])
+    file = csv_file(
+        [
+            MEMBER_HEADER,
+            member_row(性别="未知", 出生年份="八五"),
+            member_row(),
+            member_row(组织编号="NOPE", 所在党组织="", 联系电话="x"),
+        ]
+    )
 
     result = import_members(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
@@ -242,10 +300,12 @@ def test_it_reports_every_error_of_every_row_in_order_and_writes_nothing(tree, o
 
 
 def test_it_names_the_column_as_the_file_spells_it(tree, office_user):
-    file = csv_file([
-        ["organization", "name", "gender", "birth_year", "joined", "status"],
-        ["FIN-1", "张三", "男", "1985", "2010-07-01", "党员"],
-    ])
+    file = csv_file(
+        [
+            ["organization", "name", "gender", "birth_year", "joined", "status"],
+            ["FIN-1", "张三", "男", "1985", "2010-07-01", "党员"],
+        ]
+    )
 
     result = import_members(file=file, actor=office_user, user_scope=None)
 
@@ -254,12 +314,14 @@ def test_it_names_the_column_as_the_file_spells_it(tree, office_user):
 
 def test_it_refuses_an_organization_outside_the_users_subtree_as_if_it_did_not_exist(tree, secretary):
     before = counts()
-    file = csv_file([
-        MEMBER_HEADER,
-        member_row(),
-        member_row(组织编号="FIN-2", 所在党组织=""),
-        member_row(组织编号="GONE", 所在党组织=""),
-    ])
+    file = csv_file(
+        [
+            MEMBER_HEADER,
+            member_row(),
+            member_row(组织编号="FIN-2", 所在党组织=""),
+            member_row(组织编号="GONE", 所在党组织=""),
+        ]
+    )
 
     result = import_members(file=file, actor=secretary, user_scope=visible_organizations(secretary))
 
@@ -271,13 +333,15 @@ def test_it_refuses_an_organization_outside_the_users_subtree_as_if_it_did_not_e
 
 
 def test_it_refuses_a_second_secretary_of_one_organization_within_the_file(tree, office_user):
-    file = csv_file([
-        MEMBER_HEADER,
-        member_row(姓名="甲", 班子职务="书记"),
-        member_row(姓名="乙", 班子职务="副书记"),
-        member_row(姓名="丙", 班子职务="书记"),
-        member_row(组织编号="FIN-2", 所在党组织="", 姓名="丁", 班子职务="书记"),
-    ])
+    file = csv_file(
+        [
+            MEMBER_HEADER,
+            member_row(姓名="甲", 班子职务="书记"),
+            member_row(姓名="乙", 班子职务="副书记"),
+            member_row(姓名="丙", 班子职务="书记"),
+            member_row(组织编号="FIN-2", 所在党组织="", 姓名="丁", 班子职务="书记"),
+        ]
+    )
 
     result = import_members(file=file, actor=office_user, user_scope=None)
 
@@ -335,19 +399,32 @@ def test_it_writes_nothing_when_the_database_refuses_a_row_after_the_checks(tree
         ("members.csv", b"", "文件是空的"),
         ("members.csv", b"\r\n , ,\r\n", "文件是空的"),
         ("members.pdf", b"%PDF-1.4 ...", "不支持“.pdf”类型的文件，请上传 .xlsx 或 .csv 文件"),
-        ("members.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
-         "不支持旧版 Excel（.xls）文件或设置了打开密码的文件，请在 Excel 中“另存为”不加密的 .xlsx 后再导入"),
+        (
+            "members.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+            "不支持旧版 Excel（.xls）文件或设置了打开密码的文件，请在 Excel 中“另存为”不加密的 .xlsx 后再导入",
+        ),
         ("members.xlsx", b"PK\x03\x04 not really a zip", "不是有效的 Excel（.xlsx）文件，文件可能已损坏"),
         ("members.xlsx", b"just text", "不是有效的 Excel（.xlsx）文件，文件可能已损坏"),
         ("members.csv", b"\x00\x01\x02\x03binary", "不是 CSV 文本文件，请上传 .xlsx 或 .csv 文件"),
         ("members.csv", ",".join(MEMBER_HEADER).encode(), "文件中没有数据（只有表头）"),
-        ("members.csv", "组织编号,姓名,性别,出生年份,入党日期,党员类别,籍贯\r\n".encode(),
-         "表头有误：无法识别的列“籍贯”。请使用下载的导入模板"),
-        ("members.csv", "组织编号,姓名,出生年份,姓名\r\n".encode(),
-         "表头有误：“姓名”与“姓名”是同一列，重复了；缺少必填列：“性别”、“入党日期”、“党员类别”。请使用下载的导入模板"),
-        ("members.csv", ("组织编号,姓名,性别,出生年份,入党日期,党员类别\r\n"
-                         "FIN-1,张三,男,1985,2010-07-01,正式党员,多出来的\r\n").encode(),
-         "第2行在表头之外的列中有内容，请删除或为该列加上表头"),
+        (
+            "members.csv",
+            "组织编号,姓名,性别,出生年份,入党日期,党员类别,籍贯\r\n".encode(),
+            "表头有误：无法识别的列“籍贯”。请使用下载的导入模板",
+        ),
+        (
+            "members.csv",
+            "组织编号,姓名,出生年份,姓名\r\n".encode(),
+            "表头有误：“姓名”与“姓名”是同一列，重复了；缺少必填列：“性别”、“入党日期”、“党员类别”。请使用下载的导入模板",
+        ),
+        (
+            "members.csv",
+            (
+                "组织编号,姓名,性别,出生年份,入党日期,党员类别\r\nFIN-1,张三,男,1985,2010-07-01,正式党员,多出来的\r\n"
+            ).encode(),
+            "第2行在表头之外的列中有内容，请删除或为该列加上表头",
+        ),
     ],
 )
 def test_it_explains_a_file_it_cannot_read_without_a_traceback(tree, office_user, name, content, message):
@@ -395,10 +472,15 @@ def test_it_picks_the_sheet_that_holds_the_data_and_skips_blank_rows(tree, offic
 
 
 def test_it_writes_one_audit_entry_per_organization_with_the_ids_of_its_new_members(tree, office_user):
-    file = csv_file([
-        MEMBER_HEADER, member_row(姓名="甲"), member_row(组织编号="FIN-2", 所在党组织="", 姓名="乙"),
-        member_row(姓名="丙"),
-    ], name="财政局党员.csv")
+    file = csv_file(
+        [
+            MEMBER_HEADER,
+            member_row(姓名="甲"),
+            member_row(组织编号="FIN-2", 所在党组织="", 姓名="乙"),
+            member_row(姓名="丙"),
+        ],
+        name="财政局党员.csv",
+    )
     digest = hashlib.sha256(file.read()).hexdigest()
 
     result = import_members(file=file, actor=office_user, user_scope=visible_organizations(office_user))
@@ -418,13 +500,16 @@ def test_it_writes_one_audit_entry_per_organization_with_the_ids_of_its_new_memb
 
 
 def test_its_audit_entries_continue_the_chain_of_single_entries(tree, office_user):
-    audit_log(actor=office_user, action="organization.updated", obj=tree.root, before={"name": "a"},
-              after={"name": "b"})
+    audit_log(
+        actor=office_user, action="organization.updated", obj=tree.root, before={"name": "a"}, after={"name": "b"}
+    )
     import_members(file=csv_file([MEMBER_HEADER, member_row()]), actor=office_user, user_scope=None)
     audit_log(actor=None, action="organization.updated", obj=tree.root, before={"name": "b"}, after={"name": "c"})
 
     assert list(AuditEntry.objects.order_by("sequence").values_list("sequence", "action")) == [
-        (1, "organization.updated"), (2, "member.imported"), (3, "organization.updated"),
+        (1, "organization.updated"),
+        (2, "member.imported"),
+        (3, "organization.updated"),
     ]
     assert verify_chain() is None
 
@@ -443,14 +528,19 @@ def test_the_bulk_append_refuses_to_run_outside_a_transaction():
 
 
 def test_it_imports_organizations_children_before_or_after_their_parents(tree, office_user):
-    file = xlsx_file([
-        ORGANIZATION_HEADER,
-        organization_row(组织编号="TAX-1", 组织名称="税务局第一支部", 上级组织编号="TAX", 成立日期=date(2018, 3, 1)),
-        organization_row(组织编号="TAX", 组织名称="税务局机关党委", 组织类型="党委", 上级组织编号="ROOT",
-                         成立日期=""),
-        organization_row(组织编号="FIN-3", 组织名称="财政局第三支部", 类别="事业单位", 是否有效="否"),
-        organization_row(组织编号="TAX-2", 组织名称="税务局第二支部", 组织类型="联合党支部", 上级组织编号="TAX"),
-    ])
+    file = xlsx_file(
+        [
+            ORGANIZATION_HEADER,
+            organization_row(
+                组织编号="TAX-1", 组织名称="税务局第一支部", 上级组织编号="TAX", 成立日期=date(2018, 3, 1)
+            ),
+            organization_row(
+                组织编号="TAX", 组织名称="税务局机关党委", 组织类型="党委", 上级组织编号="ROOT", 成立日期=""
+            ),
+            organization_row(组织编号="FIN-3", 组织名称="财政局第三支部", 类别="事业单位", 是否有效="否"),
+            organization_row(组织编号="TAX-2", 组织名称="税务局第二支部", 组织类型="联合党支部", 上级组织编号="TAX"),
+        ]
+    )
 
     result = import_organizations(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
@@ -460,8 +550,10 @@ def test_it_imports_organizations_children_before_or_after_their_parents(tree, o
     parent = {code: Organization.objects.get_parent(org, update=True).code for code, org in created.items()}
     assert parent == {"TAX-1": "TAX", "TAX": "ROOT", "FIN-3": "FIN", "TAX-2": "TAX"}
     assert [node.code for node in Organization.objects.get_children(created["TAX"])] == ["TAX-1", "TAX-2"]
-    assert [(created[code].org_type, created[code].category, created[code].founded, created[code].is_active)
-            for code in ("TAX-1", "TAX", "FIN-3", "TAX-2")] == [
+    assert [
+        (created[code].org_type, created[code].category, created[code].founded, created[code].is_active)
+        for code in ("TAX-1", "TAX", "FIN-3", "TAX-2")
+    ] == [
         ("branch", "机关", date(2018, 3, 1), True),
         ("party_committee", "机关", None, True),
         ("branch", "事业单位", date(2019, 7, 1), False),
@@ -478,12 +570,20 @@ def test_it_audits_each_imported_organization_with_its_values_and_source_row(tre
 
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.object_type, entry.object_id, entry.object_repr) == (
-        "organization.imported", "orgs.organization", str(result.created_ids[0]), "财政局第三支部（FIN-3）",
+        "organization.imported",
+        "orgs.organization",
+        str(result.created_ids[0]),
+        "财政局第三支部（FIN-3）",
     )
     assert entry.before is None
     assert entry.after == {
-        "name": "财政局第三支部", "code": "FIN-3", "org_type": "branch", "category": "机关",
-        "founded": "2019-07-01", "is_active": True, "parent_id": tree.finance.pk,
+        "name": "财政局第三支部",
+        "code": "FIN-3",
+        "org_type": "branch",
+        "category": "机关",
+        "founded": "2019-07-01",
+        "is_active": True,
+        "parent_id": tree.finance.pk,
         "source": {"file": "组织.csv", "sha256": digest, "row": 2},
     }
     assert verify_chain() is None
@@ -521,8 +621,9 @@ def test_it_names_the_row_and_the_column_of_a_wrong_organization_value_and_write
 ):
     # Given a reviewer attached to FIN: EDU exists but lies outside the reviewer's subtree
     before = counts()
-    file = csv_file([ORGANIZATION_HEADER, organization_row(组织编号="FIN-9", 组织名称="正确"),
-                     organization_row(**changes)])
+    file = csv_file(
+        [ORGANIZATION_HEADER, organization_row(组织编号="FIN-9", 组织名称="正确"), organization_row(**changes)]
+    )
 
     result = import_organizations(file=file, actor=reviewer, user_scope=visible_organizations(reviewer))
 
@@ -533,13 +634,15 @@ def test_it_names_the_row_and_the_column_of_a_wrong_organization_value_and_write
 def test_it_refuses_a_code_used_twice_in_the_file_and_a_parent_that_is_dissolved(tree, office_user):
     Organization.objects.filter(pk=tree.education.pk).update(is_active=False)
     before = counts()
-    file = csv_file([
-        ORGANIZATION_HEADER,
-        organization_row(组织编号="NEW", 组织类型="党总支"),
-        organization_row(组织编号="NEW"),
-        organization_row(组织编号="EDU-2", 上级组织编号="EDU"),
-        organization_row(组织编号="NEW-1", 上级组织编号="NEW", 成立日期="2030-01-01"),
-    ])
+    file = csv_file(
+        [
+            ORGANIZATION_HEADER,
+            organization_row(组织编号="NEW", 组织类型="党总支"),
+            organization_row(组织编号="NEW"),
+            organization_row(组织编号="EDU-2", 上级组织编号="EDU"),
+            organization_row(组织编号="NEW-1", 上级组织编号="NEW", 成立日期="2030-01-01"),
+        ]
+    )
 
     result = import_organizations(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
@@ -553,12 +656,14 @@ def test_it_refuses_a_code_used_twice_in_the_file_and_a_parent_that_is_dissolved
 
 def test_it_refuses_parents_that_name_each_other_in_a_circle(tree, office_user):
     before = counts()
-    file = csv_file([
-        ORGANIZATION_HEADER,
-        organization_row(组织编号="A", 组织类型="党委", 上级组织编号="B"),
-        organization_row(组织编号="B", 组织类型="党委", 上级组织编号="A"),
-        organization_row(组织编号="C", 上级组织编号="FIN"),
-    ])
+    file = csv_file(
+        [
+            ORGANIZATION_HEADER,
+            organization_row(组织编号="A", 组织类型="党委", 上级组织编号="B"),
+            organization_row(组织编号="B", 组织类型="党委", 上级组织编号="A"),
+            organization_row(组织编号="C", 上级组织编号="FIN"),
+        ]
+    )
 
     result = import_organizations(file=file, actor=office_user, user_scope=visible_organizations(office_user))
 
@@ -570,11 +675,13 @@ def test_it_refuses_parents_that_name_each_other_in_a_circle(tree, office_user):
 
 
 def test_it_refuses_a_parent_in_the_file_that_is_a_branch(tree, office_user):
-    file = csv_file([
-        ORGANIZATION_HEADER,
-        organization_row(组织编号="B1", 组织类型="党支部"),
-        organization_row(组织编号="B1-1", 上级组织编号="B1"),
-    ])
+    file = csv_file(
+        [
+            ORGANIZATION_HEADER,
+            organization_row(组织编号="B1", 组织类型="党支部"),
+            organization_row(组织编号="B1-1", 上级组织编号="B1"),
+        ]
+    )
 
     result = import_organizations(file=file, actor=office_user, user_scope=None)
 
@@ -602,21 +709,39 @@ def test_the_member_template_has_the_headers_an_example_and_a_sheet_explaining_e
     rows = list(workbook["党员"].iter_rows(values_only=True))
     assert rows == [
         tuple(MEMBER_HEADER),
-        ("JG-001-01", "市财政局机关第一党支部", "张三", "男", 1985, datetime.combine(date(2010, 7, 1), time()),
-         "正式党员", "书记", "13812345678"),
+        (
+            "JG-001-01",
+            "市财政局机关第一党支部",
+            "张三",
+            "男",
+            1985,
+            datetime.combine(date(2010, 7, 1), time()),
+            "正式党员",
+            "书记",
+            "13812345678",
+        ),
     ]
     help_rows = list(workbook["说明"].iter_rows(values_only=True))
-    table = help_rows[help_rows.index(("列名", "是否必填", "可填写的值", "说明", "示例")) + 1:]
+    table = help_rows[help_rows.index(("列名", "是否必填", "可填写的值", "说明", "示例")) + 1 :]
     assert [(row[0], row[1], row[2]) for row in table] == [
-        ("组织编号", "必填", "—"), ("所在党组织", "选填", "—"), ("姓名", "必填", "—"), ("性别", "必填", "男、女"),
-        ("出生年份", "必填", "—"), ("入党日期", "必填", "—"), ("党员类别", "必填", "正式党员、预备党员"),
-        ("班子职务", "选填", "无、书记、副书记、委员"), ("联系电话", "选填", "—"),
+        ("组织编号", "必填", "—"),
+        ("所在党组织", "选填", "—"),
+        ("姓名", "必填", "—"),
+        ("性别", "必填", "男、女"),
+        ("出生年份", "必填", "—"),
+        ("入党日期", "必填", "—"),
+        ("党员类别", "必填", "正式党员、预备党员"),
+        ("班子职务", "选填", "无、书记、副书记、委员"),
+        ("联系电话", "选填", "—"),
     ]
     assert workbook["党员"]["A2"].number_format == "@"
-    lists = {str(validation.sqref): validation.formula1
-             for validation in workbook["党员"].data_validations.dataValidation}
+    lists = {
+        str(validation.sqref): validation.formula1 for validation in workbook["党员"].data_validations.dataValidation
+    }
     assert lists == {
-        "D2:D100000": '"男,女"', "G2:G100000": '"正式党员,预备党员"', "H2:H100000": '"无,书记,副书记,委员"',
+        "D2:D100000": '"男,女"',
+        "G2:G100000": '"正式党员,预备党员"',
+        "H2:H100000": '"无,书记,副书记,委员"',
     }
 
 
@@ -626,12 +751,15 @@ def test_the_organization_template_lists_each_column_and_its_allowed_values():
     assert workbook.sheetnames == ["党组织", "说明"]
     assert next(workbook["党组织"].iter_rows(values_only=True)) == tuple(ORGANIZATION_HEADER)
     help_rows = list(workbook["说明"].iter_rows(values_only=True))
-    table = help_rows[help_rows.index(("列名", "是否必填", "可填写的值", "说明", "示例")) + 1:]
+    table = help_rows[help_rows.index(("列名", "是否必填", "可填写的值", "说明", "示例")) + 1 :]
     assert [(row[0], row[1], row[2]) for row in table] == [
-        ("组织编号", "必填", "—"), ("组织名称", "必填", "—"),
+        ("组织编号", "必填", "—"),
+        ("组织名称", "必填", "—"),
         ("组织类型", "必填", "党委、党总支、党支部、联合党支部、临时党支部"),
-        ("类别", "必填", "机关、国企、事业单位、学校、村、社区、两新"), ("上级组织编号", "必填", "—"),
-        ("成立日期", "选填", "—"), ("是否有效", "选填", "是、否"),
+        ("类别", "必填", "机关、国企、事业单位、学校、村、社区、两新"),
+        ("上级组织编号", "必填", "—"),
+        ("成立日期", "选填", "—"),
+        ("是否有效", "选填", "是、否"),
     ]
 
 
@@ -643,12 +771,18 @@ def test_a_filled_in_template_imports(tree, office_user):
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    result = import_members(file=SimpleUploadedFile("模板.xlsx", buffer.getvalue()), actor=office_user,
-                            user_scope=None)
+    result = import_members(file=SimpleUploadedFile("模板.xlsx", buffer.getvalue()), actor=office_user, user_scope=None)
 
     assert result.errors == []
     assert member_values(Member.objects.get()) == (
-        "FIN-1", "张三", "male", 1985, date(2010, 7, 1), "full", "secretary", "13812345678",
+        "FIN-1",
+        "张三",
+        "male",
+        1985,
+        date(2010, 7, 1),
+        "full",
+        "secretary",
+        "13812345678",
     )
 
 

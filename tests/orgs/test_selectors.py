@@ -80,8 +80,9 @@ def test_it_lists_overdue_elections_longest_overdue_first(tree, office_user, dja
     assert [e.organization.code for e in election_list(user=office_user)] == ["FIN-1", "FIN-2", "EDU-1"]
 
 
-def test_it_offers_as_move_targets_only_the_visible_active_parents_other_than_the_current_one(tree, office_user,
-                                                                                             reviewer):
+def test_it_offers_as_move_targets_only_the_visible_active_parents_other_than_the_current_one(
+    tree, office_user, reviewer
+):
     # given an inactive general branch and a general branch under FIN
     OrganizationFactory(code="GONE", org_type=OrganizationType.GENERAL_BRANCH, parent=tree.root, is_active=False)
     OrganizationFactory(code="FIN-GB", org_type=OrganizationType.GENERAL_BRANCH, parent=tree.finance)

@@ -38,20 +38,32 @@ def only_entry() -> AuditEntry:
 
 def test_it_audits_creating_an_organization(tree, office_user):
     organization = organization_create(
-        name="财政局第三支部", code="FIN-3", org_type=OrganizationType.BRANCH,
-        category=OrganizationCategory.GOVERNMENT, founded=date(2019, 7, 1), parent=tree.finance, actor=office_user,
+        name="财政局第三支部",
+        code="FIN-3",
+        org_type=OrganizationType.BRANCH,
+        category=OrganizationCategory.GOVERNMENT,
+        founded=date(2019, 7, 1),
+        parent=tree.finance,
+        actor=office_user,
     )
 
     entry = only_entry()
     assert (entry.action, entry.object_type, entry.object_id) == (
-        "organization.created", "orgs.organization", str(organization.pk),
+        "organization.created",
+        "orgs.organization",
+        str(organization.pk),
     )
     assert (entry.actor, entry.actor_name) == (office_user, str(office_user))
     assert entry.object_repr == "财政局第三支部（FIN-3）"
     assert entry.before is None
     assert entry.after == {
-        "name": "财政局第三支部", "code": "FIN-3", "org_type": "branch", "category": "机关",
-        "founded": "2019-07-01", "is_active": True, "parent_id": tree.finance.pk,
+        "name": "财政局第三支部",
+        "code": "FIN-3",
+        "org_type": "branch",
+        "category": "机关",
+        "founded": "2019-07-01",
+        "is_active": True,
+        "parent_id": tree.finance.pk,
     }
 
 
@@ -89,8 +101,14 @@ def test_it_audits_moving_an_organization(tree, office_user):
 
 def test_it_audits_creating_a_member_with_the_phone_masked(tree, secretary):
     member = member_create(
-        organization=tree.finance_1, name="王芳", gender=Gender.FEMALE, birth_year=1988, joined=date(2012, 7, 1),
-        status=MemberStatus.FULL, leadership_position=LeadershipPosition.SECRETARY, phone="13912345678",
+        organization=tree.finance_1,
+        name="王芳",
+        gender=Gender.FEMALE,
+        birth_year=1988,
+        joined=date(2012, 7, 1),
+        status=MemberStatus.FULL,
+        leadership_position=LeadershipPosition.SECRETARY,
+        phone="13912345678",
         actor=secretary,
     )
 
@@ -99,8 +117,14 @@ def test_it_audits_creating_a_member_with_the_phone_masked(tree, secretary):
     assert (entry.action, entry.object_id) == ("member.created", str(member.pk))
     assert entry.before is None
     assert entry.after == {
-        "organization_id": tree.finance_1.pk, "name": "王芳", "gender": "female", "birth_year": 1988,
-        "joined": "2012-07-01", "status": "full", "leadership_position": "secretary", "phone": "139****5678",
+        "organization_id": tree.finance_1.pk,
+        "name": "王芳",
+        "gender": "female",
+        "birth_year": 1988,
+        "joined": "2012-07-01",
+        "status": "full",
+        "leadership_position": "secretary",
+        "phone": "139****5678",
     }
 
 
@@ -134,8 +158,13 @@ def test_it_refuses_a_second_secretary_and_logs_nothing(tree, secretary):
 
     with pytest.raises(ValidationError, match="该组织已有书记"):
         member_create(
-            organization=tree.finance_1, name="赵六", gender=Gender.MALE, birth_year=1979, joined=date(2001, 7, 1),
-            leadership_position=LeadershipPosition.SECRETARY, actor=secretary,
+            organization=tree.finance_1,
+            name="赵六",
+            gender=Gender.MALE,
+            birth_year=1979,
+            joined=date(2001, 7, 1),
+            leadership_position=LeadershipPosition.SECRETARY,
+            actor=secretary,
         )
 
     assert Member.objects.filter(organization=tree.finance_1).count() == 1
@@ -152,14 +181,22 @@ def test_it_audits_recording_a_first_election(tree, secretary):
     assert (entry.action, entry.object_type) == ("election.recorded", "orgs.election")
     assert entry.before is None
     assert entry.after == {
-        "organization_id": tree.finance_1.pk, "last_election": "2023-05-20", "term_years": 3,
-        "postponement_requested": False, "postponement_approved": False,
+        "organization_id": tree.finance_1.pk,
+        "last_election": "2023-05-20",
+        "term_years": 3,
+        "postponement_requested": False,
+        "postponement_approved": False,
     }
 
 
 def test_it_audits_recording_a_new_election_over_the_old_one(tree, secretary):
-    ElectionFactory(organization=tree.finance_1, last_election=date(2020, 5, 20), term_years=3,
-                    postponement_requested=True, postponement_approved=True)
+    ElectionFactory(
+        organization=tree.finance_1,
+        last_election=date(2020, 5, 20),
+        term_years=3,
+        postponement_requested=True,
+        postponement_approved=True,
+    )
 
     election_record(organization=tree.finance_1, last_election=date(2023, 6, 1), term_years=5, actor=secretary)
 
@@ -174,8 +211,12 @@ def test_it_audits_recording_a_new_election_over_the_old_one(tree, secretary):
 def test_it_refuses_an_approved_postponement_that_was_never_requested(tree, secretary):
     with pytest.raises(ValidationError, match="未请示的延期不能批准"):
         election_record(
-            organization=tree.finance_1, last_election=date(2020, 5, 20), term_years=3,
-            postponement_requested=False, postponement_approved=True, actor=secretary,
+            organization=tree.finance_1,
+            last_election=date(2020, 5, 20),
+            term_years=3,
+            postponement_requested=False,
+            postponement_approved=True,
+            actor=secretary,
         )
 
     assert not Election.objects.exists()
@@ -192,7 +233,11 @@ def test_it_refuses_an_election_in_the_future(tree, secretary):
 def test_it_chains_the_entries_of_successive_services(tree, office_user):
     organization_update(organization=tree.finance_1, data={"name": "一支部"}, actor=office_user)
     member = member_create(
-        organization=tree.finance_1, name="张三", gender=Gender.MALE, birth_year=1980, joined=date(2000, 7, 1),
+        organization=tree.finance_1,
+        name="张三",
+        gender=Gender.MALE,
+        birth_year=1980,
+        joined=date(2000, 7, 1),
         actor=office_user,
     )
     member_delete(member=member, actor=None)

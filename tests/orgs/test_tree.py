@@ -16,16 +16,27 @@ def paths(*codes: str) -> list[str]:
 
 def test_it_creates_a_root_and_children_in_order(db, superuser):
     root = organization_create(
-        name="市直工委", code="ROOT", org_type=OrganizationType.PARTY_COMMITTEE,
-        category=OrganizationCategory.GOVERNMENT, actor=superuser,
+        name="市直工委",
+        code="ROOT",
+        org_type=OrganizationType.PARTY_COMMITTEE,
+        category=OrganizationCategory.GOVERNMENT,
+        actor=superuser,
     )
     first = organization_create(
-        name="一支部", code="B1", org_type=OrganizationType.BRANCH,
-        category=OrganizationCategory.GOVERNMENT, parent=root, actor=superuser,
+        name="一支部",
+        code="B1",
+        org_type=OrganizationType.BRANCH,
+        category=OrganizationCategory.GOVERNMENT,
+        parent=root,
+        actor=superuser,
     )
     second = organization_create(
-        name="二支部", code="B2", org_type=OrganizationType.BRANCH,
-        category=OrganizationCategory.SCHOOL, parent=root, actor=superuser,
+        name="二支部",
+        code="B2",
+        org_type=OrganizationType.BRANCH,
+        category=OrganizationCategory.SCHOOL,
+        parent=root,
+        actor=superuser,
     )
 
     root.refresh_from_db()
@@ -42,7 +53,10 @@ def test_it_moves_an_organization_with_its_whole_subtree(tree, superuser):
     assert Organization.objects.get_parent(moved, update=True) == tree.finance
     assert Organization.objects.get_parent(tree.education_1, update=True) == tree.education
     assert [node.code for node in Organization.objects.get_descendants(tree.finance)] == [
-        "FIN-1", "FIN-2", "EDU", "EDU-1",
+        "FIN-1",
+        "FIN-2",
+        "EDU",
+        "EDU-1",
     ]
     assert (tree.education.depth, tree.education_1.depth) == (3, 4)
     assert (tree.root.numchild, tree.finance.numchild) == (1, 3)
@@ -75,8 +89,12 @@ def test_it_refuses_to_put_an_organization_under_a_branch(tree, superuser):
         organization_move(organization=tree.finance_2, new_parent=tree.finance_1, actor=superuser)
     with pytest.raises(ValidationError) as creating:
         organization_create(
-            name="小组", code="G1", org_type=OrganizationType.BRANCH,
-            category=OrganizationCategory.GOVERNMENT, parent=tree.finance_1, actor=superuser,
+            name="小组",
+            code="G1",
+            org_type=OrganizationType.BRANCH,
+            category=OrganizationCategory.GOVERNMENT,
+            parent=tree.finance_1,
+            actor=superuser,
         )
 
     assert moving.value.code == creating.value.code == "branch_has_no_children"
@@ -89,8 +107,12 @@ def test_it_refuses_a_child_under_an_inactive_organization(tree, superuser):
 
     with pytest.raises(ValidationError) as error:
         organization_create(
-            name="新支部", code="EDU-9", org_type=OrganizationType.BRANCH,
-            category=OrganizationCategory.SCHOOL, parent=tree.education, actor=superuser,
+            name="新支部",
+            code="EDU-9",
+            org_type=OrganizationType.BRANCH,
+            category=OrganizationCategory.SCHOOL,
+            parent=tree.education,
+            actor=superuser,
         )
 
     assert error.value.code == "parent_inactive"
@@ -109,8 +131,12 @@ def test_it_changes_nothing_when_moving_to_the_current_parent(tree, superuser):
 def test_it_refuses_a_duplicate_code(tree, superuser):
     with pytest.raises(ValidationError) as error:
         organization_create(
-            name="重复", code="FIN-1", org_type=OrganizationType.BRANCH,
-            category=OrganizationCategory.GOVERNMENT, parent=tree.finance, actor=superuser,
+            name="重复",
+            code="FIN-1",
+            org_type=OrganizationType.BRANCH,
+            category=OrganizationCategory.GOVERNMENT,
+            parent=tree.finance,
+            actor=superuser,
         )
 
     assert "code" in error.value.message_dict

@@ -31,17 +31,27 @@ def test_it_answers_a_foreign_and_a_missing_record_alike(login, reviewer, tree):
     foreign = CommendationFactory(organization=tree.education_1)
     client = login(reviewer)
 
-    answers = [client.get(f"{COMMENDATIONS}{pk}/change/", follow=True).redirect_chain
-               for pk in (foreign.pk, foreign.pk + 1000)]
+    answers = [
+        client.get(f"{COMMENDATIONS}{pk}/change/", follow=True).redirect_chain for pk in (foreign.pk, foreign.pk + 1000)
+    ]
 
     assert answers == [[("/admin/", 302)], [("/admin/", 302)]]
 
 
 def test_it_creates_a_record_through_the_service(login, secretary, tree):
-    response = login(secretary).post(f"{COMMENDATIONS}add/", {
-        "organization": tree.finance_1.pk, "date": "2025-03-02", "kind": "commendation", "recipient": "secretary",
-        "level": "national", "title": "全国优秀党务工作者", "issuer": "中共中央", "document_number": "",
-    })
+    response = login(secretary).post(
+        f"{COMMENDATIONS}add/",
+        {
+            "organization": tree.finance_1.pk,
+            "date": "2025-03-02",
+            "kind": "commendation",
+            "recipient": "secretary",
+            "level": "national",
+            "title": "全国优秀党务工作者",
+            "issuer": "中共中央",
+            "document_number": "",
+        },
+    )
 
     assert response.status_code == 302
     record = Commendation.objects.get()
@@ -50,10 +60,18 @@ def test_it_creates_a_record_through_the_service(login, secretary, tree):
 
 
 def test_it_refuses_an_organization_outside_the_subtree(login, secretary, tree):
-    response = login(secretary).post(f"{COMMENDATIONS}add/", {
-        "organization": tree.education_1.pk, "date": "2025-03-02", "kind": "commendation",
-        "recipient": "secretary", "level": "national", "title": "外", "issuer": "中共中央",
-    })
+    response = login(secretary).post(
+        f"{COMMENDATIONS}add/",
+        {
+            "organization": tree.education_1.pk,
+            "date": "2025-03-02",
+            "kind": "commendation",
+            "recipient": "secretary",
+            "level": "national",
+            "title": "外",
+            "issuer": "中共中央",
+        },
+    )
 
     assert response.status_code == 200
     assert "organization" in response.context["adminform"].form.errors
@@ -66,8 +84,16 @@ def test_it_shows_an_inspector_read_only_pages_and_refuses_its_changes(login, in
     url = f"{ABSENCES}{absence.pk}/change/"
 
     page = client.get(url)
-    posted = client.post(url, {"organization": tree.finance_1.pk, "date": "2025-05-20", "kind": "meeting",
-                               "description": "改", "excuse_reason": ""})
+    posted = client.post(
+        url,
+        {
+            "organization": tree.finance_1.pk,
+            "date": "2025-05-20",
+            "kind": "meeting",
+            "description": "改",
+            "excuse_reason": "",
+        },
+    )
     deleted = client.post(f"{ABSENCES}{absence.pk}/delete/", {"post": "yes"})
 
     assert page.status_code == 200
@@ -90,8 +116,9 @@ def test_it_deletes_a_record_through_the_service(login, secretary, tree):
 def test_it_lists_only_the_attachments_of_the_subtree_and_never_adds_one(login, reviewer, tree):
     for organization in (tree.finance_1, tree.education_1):
         record = CommendationFactory(organization=organization)
-        attachment_add(record=record, upload=io.BytesIO(PDF), name=f"{organization.code}.pdf", size=len(PDF),
-                       actor=None)
+        attachment_add(
+            record=record, upload=io.BytesIO(PDF), name=f"{organization.code}.pdf", size=len(PDF), actor=None
+        )
     client = login(reviewer)
 
     listed = client.get(ATTACHMENTS)
@@ -112,19 +139,25 @@ def test_it_filters_attachments_by_the_kinds_of_record_only_in_chinese(login, of
 
     [record_type] = [spec for spec in listed.context["cl"].filter_specs if spec.title == "记录类型"]
     assert [label for _, label in record_type.lookup_choices] == [
-        "表彰及署名文章", "党建创新", "通报批评", "党纪处分", "一般党员违法违纪", "缺席及未按时完成任务",
+        "表彰及署名文章",
+        "党建创新",
+        "通报批评",
+        "党纪处分",
+        "一般党员违法违纪",
+        "缺席及未按时完成任务",
     ]
     html = listed.content.decode()
     for foreign in ("会话", "TOTP device", "access attempt", "内容类型"):
         assert foreign not in html
-    assert "<td class=\"field-record_type\">表彰及署名文章</td>" in html
+    assert '<td class="field-record_type">表彰及署名文章</td>' in html
     assert "表彰及署名文章" in detail.content.decode()
 
 
 def test_it_lists_the_attachments_of_the_chosen_kind_of_record(login, office_user, tree):
     for factory, name in ((CommendationFactory, "表彰.pdf"), (AbsenceFactory, "缺席.pdf")):
-        attachment_add(record=factory(organization=tree.finance_1), upload=io.BytesIO(PDF), name=name,
-                       size=len(PDF), actor=None)
+        attachment_add(
+            record=factory(organization=tree.finance_1), upload=io.BytesIO(PDF), name=name, size=len(PDF), actor=None
+        )
     absence_type = ContentType.objects.get_for_model(Absence)
 
     listed = login(office_user).get(ATTACHMENTS, {"content_type__id__exact": absence_type.pk})

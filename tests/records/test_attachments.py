@@ -16,8 +16,9 @@ from xingji.records.services import attachment_add
 
 
 def add(record, content: bytes, name: str, actor, size: int | None = None):
-    return attachment_add(record=record, upload=io.BytesIO(content), name=name,
-                          size=len(content) if size is None else size, actor=actor)
+    return attachment_add(
+        record=record, upload=io.BytesIO(content), name=name, size=len(content) if size is None else size, actor=actor
+    )
 
 
 def assert_nothing_written(root) -> None:
@@ -28,8 +29,14 @@ def assert_nothing_written(root) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content", "file_type"),
-    [("决定.pdf", PDF, "pdf"), ("照片.JPG", JPEG, "jpg"), ("照片.jpeg", JPEG, "jpg"), ("截图.png", PNG, "png"),
-     ("报告.docx", DOCX, "docx"), ("名单.xlsx", XLSX, "xlsx")],
+    [
+        ("决定.pdf", PDF, "pdf"),
+        ("照片.JPG", JPEG, "jpg"),
+        ("照片.jpeg", JPEG, "jpg"),
+        ("截图.png", PNG, "png"),
+        ("报告.docx", DOCX, "docx"),
+        ("名单.xlsx", XLSX, "xlsx"),
+    ],
 )
 def test_it_accepts_the_allowed_types(tree, secretary, name, content, file_type):
     record = CommendationFactory(organization=tree.finance_1)
@@ -54,8 +61,9 @@ def test_it_accepts_the_allowed_types(tree, secretary, name, content, file_type)
         ("空.pdf", b"", "附件是空文件"),
     ],
 )
-def test_it_refuses_a_file_of_the_wrong_type_and_stores_nothing(tree, secretary, attachments_root, name, content,
-                                                               message):
+def test_it_refuses_a_file_of_the_wrong_type_and_stores_nothing(
+    tree, secretary, attachments_root, name, content, message
+):
     record = CommendationFactory(organization=tree.finance_1)
 
     with pytest.raises(ValidationError) as refused:

@@ -29,8 +29,13 @@ def build_records(tree) -> dict[str, float]:
     """Five branches whose records exercise every adjustment and level rule; their base scores."""
     honoured, criticized, disciplined, absent, overdue = (
         OrganizationFactory(parent=tree.education, code=code, name=name)
-        for code, name in [("E-HON", "受表彰支部"), ("E-CRI", "被通报支部"), ("E-DIS", "受处分支部"),
-                           ("E-ABS", "缺席支部"), ("E-ELE", "换届逾期支部")]
+        for code, name in [
+            ("E-HON", "受表彰支部"),
+            ("E-CRI", "被通报支部"),
+            ("E-DIS", "受处分支部"),
+            ("E-ABS", "缺席支部"),
+            ("E-ELE", "换届逾期支部"),
+        ]
     )
     CommendationFactory(organization=honoured, level=HonourLevel.PROVINCE)
     CommendationFactory(organization=honoured, level=HonourLevel.CITY, kind="signed_article")
@@ -45,8 +50,13 @@ def build_records(tree) -> dict[str, float]:
         AbsenceFactory(organization=absent, date=date(2025, 3, day))
     AbsenceFactory(organization=absent, date=date(2025, 3, 6), is_excused=True, excuse_reason="病假")
     ElectionFactory(organization=overdue, last_election=date(2019, 3, 1), term_years=5)
-    ElectionFactory(organization=honoured, last_election=date(2022, 3, 1), term_years=3,
-                    postponement_requested=True, postponement_approved=True)
+    ElectionFactory(
+        organization=honoured,
+        last_election=date(2022, 3, 1),
+        term_years=3,
+        postponement_requested=True,
+        postponement_approved=True,
+    )
     return {"E-HON": 84.5, "E-CRI": 91, "E-DIS": 95.25, "E-ABS": 93, "E-ELE": 96, "EDU-1": 88}
 
 
@@ -61,8 +71,9 @@ def rate_both_ways(facts: list[dict], tmp_path) -> tuple[list[tuple], list[tuple
     )
     path = tmp_path / "organizations.json"
     path.write_text(json.dumps({"organizations": facts}, ensure_ascii=False), encoding="utf-8")
-    completed = subprocess.run([sys.executable, "-m", "xingji", "rate", str(path)], capture_output=True,
-                               timeout=120, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "xingji", "rate", str(path)], capture_output=True, timeout=120, check=False
+    )
     assert completed.returncode == 0, completed.stderr.decode("utf-8")
     by_command = sorted(
         (result["id"], result["stars"], result["final_score"], [reason["rule"] for reason in result["reasons"]])

@@ -27,18 +27,25 @@ MODELS = list(apps.get_app_config("records").get_models())
 def test_it_names_the_model_and_its_fields_in_chinese(model):
     with translation.override("zh-hans"):
         names = {"": str(model._meta.verbose_name), "[plural]": str(model._meta.verbose_name_plural)}
-        names.update({
-            field.name: str(field.verbose_name)
-            for field in model._meta.get_fields()
-            if field.concrete and not field.auto_created
-        })
+        names.update(
+            {
+                field.name: str(field.verbose_name)
+                for field in model._meta.get_fields()
+                if field.concrete and not field.auto_created
+            }
+        )
 
     assert {name: text for name, text in names.items() if not CHINESE.search(text)} == {}
 
 
 def test_it_has_seven_models():
     assert sorted(model.__name__ for model in MODELS) == [
-        "Absence", "Attachment", "Commendation", "CriticismNotice", "DisciplinaryAction", "Innovation",
+        "Absence",
+        "Attachment",
+        "Commendation",
+        "CriticismNotice",
+        "DisciplinaryAction",
+        "Innovation",
         "MemberViolation",
     ]
 

@@ -108,8 +108,13 @@ def test_it_counts_the_records_of_the_organization_itself_not_its_subtree(tree):
     ],
 )
 def test_it_reads_the_election_on_the_last_day_of_the_year_or_the_given_day(tree, requested, approved, on, expected):
-    ElectionFactory(organization=tree.finance_1, last_election=date(2022, 6, 1), term_years=3,
-                    postponement_requested=requested, postponement_approved=approved)
+    ElectionFactory(
+        organization=tree.finance_1,
+        last_election=date(2022, 6, 1),
+        term_years=3,
+        postponement_requested=requested,
+        postponement_approved=approved,
+    )
     organization = Organization.objects.get(pk=tree.finance_1.pk)
 
     assert engine_facts(organization, 2025, on=on)["election"] == expected
@@ -126,8 +131,9 @@ def test_it_finds_an_election_overdue_by_more_than_a_year(tree):
 def build_population(count: int, parent: Organization) -> list[Organization]:
     organizations = []
     for index in range(count):
-        organization = OrganizationFactory(parent=parent, code=f"B-{index:03d}", name=f"支部{index}",
-                                           category=OrganizationCategory.SCHOOL)
+        organization = OrganizationFactory(
+            parent=parent, code=f"B-{index:03d}", name=f"支部{index}", category=OrganizationCategory.SCHOOL
+        )
         ElectionFactory(organization=organization, last_election=date(2021, 1, 1), term_years=3)
         CommendationFactory(organization=organization, level=HonourLevel.CITY)
         InnovationFactory(organization=organization)
@@ -150,11 +156,15 @@ def test_it_reads_a_population_in_seven_queries_whatever_its_size(tree, django_a
 
     assert [fact["id"] for fact in facts] == ["EDU-1", *(f"B-{index:03d}" for index in range(count))]
     assert facts[1] == {
-        "id": "B-000", "name": "支部0", "category": "学校",
-        "commendations": ["city"], "innovations": ["city"],
+        "id": "B-000",
+        "name": "支部0",
+        "category": "学校",
+        "commendations": ["city"],
+        "innovations": ["city"],
         "criticisms": {"working_committee": 1, "municipal_committee": 0},
         "leader_discipline": {"light": 1, "heavy": 0},
-        "member_violations": 1, "absences": 1,
+        "member_violations": 1,
+        "absences": 1,
         "election": {"overdue": True, "excused": False, "overdue_days": 730},
     }
 
@@ -181,8 +191,9 @@ def test_it_lists_only_the_records_of_the_users_subtree(tree, reviewer):
 def test_it_searches_and_filters_a_list(tree, office_user):
     CommendationFactory(organization=tree.finance_1, title="优秀党支部", level=HonourLevel.CITY)
     CommendationFactory(organization=tree.finance_2, title="优秀党支部", level=HonourLevel.PROVINCE)
-    CommendationFactory(organization=tree.education_1, title="五好党支部", level=HonourLevel.PROVINCE,
-                        date=date(2024, 3, 1))
+    CommendationFactory(
+        organization=tree.education_1, title="五好党支部", level=HonourLevel.PROVINCE, date=date(2024, 3, 1)
+    )
 
     def titles(**options):
         records = record_list(user=office_user, model=Commendation, search_fields=("title",), **options)
@@ -205,7 +216,10 @@ def test_it_reads_a_sliced_queryset(tree):
 
 def test_it_describes_the_facts_in_chinese_one_line_per_fact():
     facts = {
-        "id": "FIN-1", "name": "财政局第一支部", "category": "机关", **EMPTY,
+        "id": "FIN-1",
+        "name": "财政局第一支部",
+        "category": "机关",
+        **EMPTY,
         "commendations": ["city", "city", "province"],
         "criticisms": {"working_committee": 1, "municipal_committee": 2},
         "leader_discipline": {"light": 0, "heavy": 1},

@@ -41,37 +41,65 @@ def only_entry() -> AuditEntry:
 def creation_data(model, organization) -> dict:
     return {
         Commendation: {
-            "organization": organization, "date": date(2025, 6, 1), "kind": "signed_article",
-            "recipient": "secretary", "level": "province", "title": "以高质量党建引领高质量发展",
-            "issuer": "河南日报", "document_number": "",
+            "organization": organization,
+            "date": date(2025, 6, 1),
+            "kind": "signed_article",
+            "recipient": "secretary",
+            "level": "province",
+            "title": "以高质量党建引领高质量发展",
+            "issuer": "河南日报",
+            "document_number": "",
         },
         Innovation: {
-            "organization": organization, "date": date(2025, 6, 1), "title": "“红色代办”服务",
-            "level": "city", "recognized_by": "市直工委",
+            "organization": organization,
+            "date": date(2025, 6, 1),
+            "title": "“红色代办”服务",
+            "level": "city",
+            "recognized_by": "市直工委",
         },
         CriticismNotice: {
-            "organization": organization, "date": date(2025, 6, 1), "issuer": "municipal_committee",
-            "document_number": "安发〔2025〕9号", "reason": "巡察整改不力",
+            "organization": organization,
+            "date": date(2025, 6, 1),
+            "issuer": "municipal_committee",
+            "document_number": "安发〔2025〕9号",
+            "reason": "巡察整改不力",
         },
         DisciplinaryAction: {
-            "organization": organization, "date": date(2025, 6, 1), "member": None, "member_name": "张某",
-            "is_leadership": True, "severity": "removal_from_post", "document_number": "", "reason": "违规收受礼金",
+            "organization": organization,
+            "date": date(2025, 6, 1),
+            "member": None,
+            "member_name": "张某",
+            "is_leadership": True,
+            "severity": "removal_from_post",
+            "document_number": "",
+            "reason": "违规收受礼金",
         },
         MemberViolation: {
-            "organization": organization, "date": date(2025, 6, 1), "member": None, "member_name": "李某",
+            "organization": organization,
+            "date": date(2025, 6, 1),
+            "member": None,
+            "member_name": "李某",
             "description": "醉酒驾驶",
         },
         Absence: {
-            "organization": organization, "date": date(2025, 6, 1), "kind": "training", "description": "党务干部培训班",
-            "is_excused": False, "excuse_reason": "",
+            "organization": organization,
+            "date": date(2025, 6, 1),
+            "kind": "training",
+            "description": "党务干部培训班",
+            "is_excused": False,
+            "excuse_reason": "",
         },
     }[model]
 
 
 MODELS = [Commendation, Innovation, CriticismNotice, DisciplinaryAction, MemberViolation, Absence]
 AUDIT_NAMES = {
-    Commendation: "commendation", Innovation: "innovation", CriticismNotice: "criticism_notice",
-    DisciplinaryAction: "disciplinary_action", MemberViolation: "member_violation", Absence: "absence",
+    Commendation: "commendation",
+    Innovation: "innovation",
+    CriticismNotice: "criticism_notice",
+    DisciplinaryAction: "disciplinary_action",
+    MemberViolation: "member_violation",
+    Absence: "absence",
 }
 
 
@@ -83,12 +111,16 @@ def test_it_audits_creating_a_record(tree, secretary, model):
 
     entry = only_entry()
     assert (entry.action, entry.object_type, entry.object_id) == (
-        f"{AUDIT_NAMES[model]}.created", f"records.{model.__name__.lower()}", str(record.pk),
+        f"{AUDIT_NAMES[model]}.created",
+        f"records.{model.__name__.lower()}",
+        str(record.pk),
     )
     assert entry.actor == secretary
     assert entry.before is None
-    expected = {("organization_id" if name == "organization" else "member_id" if name == "member" else name): value
-                for name, value in data.items()}
+    expected = {
+        ("organization_id" if name == "organization" else "member_id" if name == "member" else name): value
+        for name, value in data.items()
+    }
     expected["organization_id"] = tree.finance_1.pk
     expected["date"] = "2025-06-01"
     assert entry.after == expected
@@ -132,8 +164,9 @@ def test_it_writes_nothing_when_an_update_changes_nothing(tree, secretary):
 
 def test_it_refuses_a_field_it_does_not_know(tree, secretary):
     with pytest.raises(ValueError, match="attachments"):
-        record_create(model=Commendation, data={**creation_data(Commendation, tree.finance_1), "attachments": []},
-                      actor=secretary)
+        record_create(
+            model=Commendation, data={**creation_data(Commendation, tree.finance_1), "attachments": []}, actor=secretary
+        )
 
     assert (Commendation.objects.count(), AuditEntry.objects.count()) == (0, 0)
 
@@ -197,8 +230,9 @@ def test_it_keeps_a_record_of_a_member_transferred_since(tree, secretary):
 def test_it_audits_adding_an_attachment(tree, secretary, attachments_root):
     record = CommendationFactory(organization=tree.finance_1)
 
-    attachment = attachment_add(record=record, upload=io.BytesIO(PDF), name="表彰决定.pdf", size=len(PDF),
-                                actor=secretary)
+    attachment = attachment_add(
+        record=record, upload=io.BytesIO(PDF), name="表彰决定.pdf", size=len(PDF), actor=secretary
+    )
 
     entry = only_entry()
     assert entry.action == "attachment.created"

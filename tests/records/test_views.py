@@ -21,8 +21,13 @@ from xingji.records.models import Attachment, Commendation, CriticismNotice
 from xingji.records.services import attachment_add
 
 COMMENDATION_POST = {
-    "date": "2025-06-01", "kind": "commendation", "recipient": "organization", "level": "province",
-    "title": "全省先进基层党组织", "issuer": "中共河南省委", "document_number": "豫发〔2025〕3号",
+    "date": "2025-06-01",
+    "kind": "commendation",
+    "recipient": "organization",
+    "level": "province",
+    "title": "全省先进基层党组织",
+    "issuer": "中共河南省委",
+    "document_number": "豫发〔2025〕3号",
 }
 
 
@@ -55,8 +60,11 @@ def foreign_record(tree, secretary):
 
 def test_it_sends_an_anonymous_visitor_to_the_login_page(client, tree, foreign_record):
     record, attachment = foreign_record
-    pages = [url("index"), url("facts"), *(url(name, "criticisms") for name in
-                                            ("list", "create", "export", "import", "template"))]
+    pages = [
+        url("index"),
+        url("facts"),
+        *(url(name, "criticisms") for name in ("list", "create", "export", "import", "template")),
+    ]
     pages += [address for _, address in record_urls("criticisms", record.pk, attachment.pk).values()]
 
     for page in pages:
@@ -100,14 +108,17 @@ def test_it_lets_an_inspector_read_but_refuses_every_write(login, inspector, tre
     assert client.get(url("export", "criticisms")).status_code == 200
     writes = {
         "create (form)": client.get(url("create", "criticisms")),
-        "create": client.post(url("create", "criticisms"), {"organization": tree.finance_1.pk, "date": "2025-01-01",
-                                                           "issuer": "working_committee", "reason": "x"}),
+        "create": client.post(
+            url("create", "criticisms"),
+            {"organization": tree.finance_1.pk, "date": "2025-01-01", "issuer": "working_committee", "reason": "x"},
+        ),
         "edit (form)": client.get(url("edit", "criticisms", record.pk)),
         "edit": client.post(url("edit", "criticisms", record.pk), {"reason": "改"}),
         "delete": client.post(url("delete", "criticisms", record.pk)),
         "import (form)": client.get(url("import", "criticisms")),
-        "upload": client.post(url("attachment_upload", "criticisms", record.pk),
-                              {"file": SimpleUploadedFile("a.pdf", PDF)}),
+        "upload": client.post(
+            url("attachment_upload", "criticisms", record.pk), {"file": SimpleUploadedFile("a.pdf", PDF)}
+        ),
         "delete attachment": client.post(url("attachment_delete", "criticisms", record.pk, attachment.pk)),
     }
 
@@ -214,8 +225,9 @@ def test_it_lists_ten_or_a_thousand_records_in_the_same_number_of_queries(login,
 
 
 def test_it_creates_a_record_from_the_form(login, secretary, tree):
-    response = login(secretary).post(url("create", "commendations"),
-                                     {**COMMENDATION_POST, "organization": tree.finance_1.pk})
+    response = login(secretary).post(
+        url("create", "commendations"), {**COMMENDATION_POST, "organization": tree.finance_1.pk}
+    )
 
     record = Commendation.objects.get()
     assert response.status_code == 302
@@ -225,9 +237,16 @@ def test_it_creates_a_record_from_the_form(login, secretary, tree):
 
 
 def test_it_shows_validation_messages_in_chinese_and_writes_nothing(login, secretary, tree):
-    response = login(secretary).post(url("create", "commendations"), {
-        **COMMENDATION_POST, "organization": tree.finance_1.pk, "date": "2099-01-01", "level": "county", "title": "",
-    })
+    response = login(secretary).post(
+        url("create", "commendations"),
+        {
+            **COMMENDATION_POST,
+            "organization": tree.finance_1.pk,
+            "date": "2099-01-01",
+            "level": "county",
+            "title": "",
+        },
+    )
 
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -238,8 +257,9 @@ def test_it_shows_validation_messages_in_chinese_and_writes_nothing(login, secre
 
 
 def test_it_refuses_an_organization_outside_the_subtree_in_the_form(login, secretary, tree):
-    response = login(secretary).post(url("create", "commendations"),
-                                     {**COMMENDATION_POST, "organization": tree.finance_2.pk})
+    response = login(secretary).post(
+        url("create", "commendations"), {**COMMENDATION_POST, "organization": tree.finance_2.pk}
+    )
 
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["organization"]
@@ -282,8 +302,10 @@ def test_it_uploads_and_downloads_an_attachment(login, secretary, tree, attachme
     record = CommendationFactory(organization=tree.finance_1)
     client = login(secretary)
 
-    uploaded = client.post(url("attachment_upload", "commendations", record.pk),
-                           {"file": SimpleUploadedFile("表彰决定.pdf", PDF, content_type="application/pdf")})
+    uploaded = client.post(
+        url("attachment_upload", "commendations", record.pk),
+        {"file": SimpleUploadedFile("表彰决定.pdf", PDF, content_type="application/pdf")},
+    )
     attachment = Attachment.objects.get()
     downloaded = client.get(url("attachment", "commendations", record.pk, attachment.pk))
 
@@ -303,8 +325,11 @@ def page_messages(response) -> list[tuple[str, str]]:
 def test_it_refuses_an_upload_of_the_wrong_type_back_on_the_record_page(login, secretary, tree, attachments_root):
     record = CommendationFactory(organization=tree.finance_1)
 
-    response = login(secretary).post(url("attachment_upload", "commendations", record.pk),
-                                     {"file": SimpleUploadedFile("证书.pdf", b"<html>not a pdf</html>")}, follow=True)
+    response = login(secretary).post(
+        url("attachment_upload", "commendations", record.pk),
+        {"file": SimpleUploadedFile("证书.pdf", b"<html>not a pdf</html>")},
+        follow=True,
+    )
 
     # A reload of the page shown must not repeat a POST, nor land on the POST-only upload URL (405).
     assert response.redirect_chain == [(url("detail", "commendations", record.pk), 302)]
@@ -327,8 +352,11 @@ def test_it_refuses_an_upload_over_the_limit_back_on_the_page(login, secretary, 
     settings.XINGJI_ATTACHMENT_MAX_BYTES = 100
     record = CommendationFactory(organization=tree.finance_1)
 
-    response = login(secretary).post(url("attachment_upload", "commendations", record.pk),
-                                     {"file": SimpleUploadedFile("证书.pdf", PDF + b"0" * 100)}, follow=True)
+    response = login(secretary).post(
+        url("attachment_upload", "commendations", record.pk),
+        {"file": SimpleUploadedFile("证书.pdf", PDF + b"0" * 100)},
+        follow=True,
+    )
 
     assert response.redirect_chain == [(url("detail", "commendations", record.pk), 302)]
     [(level, text)] = page_messages(response)
@@ -353,9 +381,18 @@ def test_it_exports_the_filtered_list_to_excel(login, reviewer, tree):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows == [
         ("组织编号", "党组织名称", "日期", "类型", "对象", "级别", "名称", "颁发机关或刊发媒体", "文号", "附件数"),
-        ("FIN-1", "财政局第一支部", datetime(2025, 3, 1), "表彰",  # noqa: DTZ001 - Excel has no time zone
-         "党组织", "市级", "甲", "中共安阳市委",
-         rows[1][8], 0),
+        (
+            "FIN-1",
+            "财政局第一支部",
+            datetime(2025, 3, 1),  # noqa: DTZ001 - Excel has no time zone
+            "表彰",
+            "党组织",
+            "市级",
+            "甲",
+            "中共安阳市委",
+            rows[1][8],
+            0,
+        ),
     ]
     assert rows[1][8].startswith("安发〔2025〕")
 
@@ -364,8 +401,15 @@ def test_it_downloads_the_import_template(login, inspector):
     response = login(inspector).get(url("template", "absences"))
 
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    assert [cell.value for cell in sheet[1]] == ["组织编号", "党组织名称", "日期", "类型", "事项", "有正当理由",
-                                                 "请假或延期事由"]
+    assert [cell.value for cell in sheet[1]] == [
+        "组织编号",
+        "党组织名称",
+        "日期",
+        "类型",
+        "事项",
+        "有正当理由",
+        "请假或延期事由",
+    ]
 
 
 def xlsx_upload(rows: list[list]) -> SimpleUploadedFile:
@@ -378,10 +422,12 @@ def xlsx_upload(rows: list[list]) -> SimpleUploadedFile:
 
 
 def test_it_shows_the_import_errors_row_by_row_and_writes_nothing(login, reviewer, tree):
-    rows = [["组织编号", "日期", "通报单位", "文号", "事由"],
-            ["FIN-1", "2025-02-01", "市直工委", "安直工〔2025〕1号", "迟报材料"],
-            ["EDU-1", "2025-02-01", "市直工委", "安直工〔2025〕1号", "迟报材料"],
-            ["FIN-2", "2025-02-01", "省委", "", "迟报材料"]]
+    rows = [
+        ["组织编号", "日期", "通报单位", "文号", "事由"],
+        ["FIN-1", "2025-02-01", "市直工委", "安直工〔2025〕1号", "迟报材料"],
+        ["EDU-1", "2025-02-01", "市直工委", "安直工〔2025〕1号", "迟报材料"],
+        ["FIN-2", "2025-02-01", "省委", "", "迟报材料"],
+    ]
 
     response = login(reviewer).post(url("import", "criticisms"), {"file": xlsx_upload(rows)})
 
@@ -396,9 +442,11 @@ def test_it_shows_the_import_errors_row_by_row_and_writes_nothing(login, reviewe
 
 
 def test_it_imports_a_correct_file_and_says_how_many(login, reviewer, tree):
-    rows = [["组织编号", "日期", "通报单位", "文号", "事由"],
-            ["FIN-1", "2025-02-01", "市直工委", "安直工〔2025〕1号", "迟报材料"],
-            ["FIN-2", "2025-02-01", "市委", "", "整改不力"]]
+    rows = [
+        ["组织编号", "日期", "通报单位", "文号", "事由"],
+        ["FIN-1", "2025-02-01", "市直工委", "安直工〔2025〕1号", "迟报材料"],
+        ["FIN-2", "2025-02-01", "市委", "", "整改不力"],
+    ]
 
     response = login(reviewer).post(url("import", "criticisms"), {"file": xlsx_upload(rows)}, follow=True)
 

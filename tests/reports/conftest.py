@@ -22,8 +22,9 @@ def approve(campaign, clock, office_user, capture, scores=None, minutes=MINUTES)
     notice = noticed_campaign(campaign, office_user, capture, scores=scores if scores is not None else SCORES)
     clock.advance(notice.ends_on.toordinal() - clock.today.toordinal() + 1)
     campaign_services.notice_close(notice=notice, actor=office_user)
-    return campaign_services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number=minutes,
-                                              actor=office_user)
+    return campaign_services.campaign_approve(
+        campaign=campaign, approved_on=clock.today, minutes_number=minutes, actor=office_user
+    )
 
 
 @pytest.fixture

@@ -13,11 +13,18 @@ def test_it_loads_the_results_use_once(tree, office_user, approved):
     made = load(root=tree.root, year=2025, today=date(2026, 1, 5))
     assert made == {"plaques": 2, "sites": 1, "recommendations": 2, "publications": 1}
     assert DemonstrationSite.objects.get().organization == tree.finance_1
-    assert (Plaque.objects.count(), CommendationRecommendation.objects.count(),
-            ResultPublication.objects.count()) == (2, 2, 1)
+    assert (Plaque.objects.count(), CommendationRecommendation.objects.count(), ResultPublication.objects.count()) == (
+        2,
+        2,
+        1,
+    )
     before = audit_count()
     assert load(root=tree.root, year=2025, today=date(2026, 1, 5)) == {
-        "plaques": 0, "sites": 0, "recommendations": 0, "publications": 0}
+        "plaques": 0,
+        "sites": 0,
+        "recommendations": 0,
+        "publications": 0,
+    }
     assert audit_count() == before
 
 

@@ -55,8 +55,9 @@ def test_the_years_plaques_print_one_a4_landscape_page_each(client, office_user,
     client.force_login(office_user)
     reader = _pdf(client.get(reverse("reports:plaques_pdf", args=[YEAR])))
     assert len(reader.pages) == 2
-    for page, name, serial in zip(reader.pages, ["财政局第一支部", "教育局第一支部"], ["2025-001", "2025-002"],
-                                  strict=True):
+    for page, name, serial in zip(
+        reader.pages, ["财政局第一支部", "教育局第一支部"], ["2025-001", "2025-002"], strict=True
+    ):
         text = page.extract_text()
         for expected in (name, "五星级服务型党组织", "2025年度", "中共安阳市直机关工委", f"编号：{serial}"):
             assert expected in text
@@ -131,35 +132,46 @@ def test_the_site_list_searches_and_exports(client, office_user, approved, tree)
 
 
 def test_the_recommendation_list_exports_to_excel_and_word(client, office_user, approved, tree):
-    services.recommendation_create(organization=tree.finance_1, year=YEAR, deeds="服务群众成效显著",
-                                   actor=office_user)
-    services.recommendation_create(organization=tree.education_1, year=YEAR, deeds="=HYPERLINK(\"x\")",
-                                   actor=office_user)
+    services.recommendation_create(organization=tree.finance_1, year=YEAR, deeds="服务群众成效显著", actor=office_user)
+    services.recommendation_create(organization=tree.education_1, year=YEAR, deeds='=HYPERLINK("x")', actor=office_user)
     client.force_login(office_user)
     rows = _rows(client.get(reverse("reports:recommendation_xlsx", args=[YEAR])))
     assert rows[0] == ("2025年度先进基层党组织推荐名单",)
-    assert [row[:5] for row in rows[5:]] == [(1, "FIN-1", "财政局第一支部", "服务群众成效显著", "草稿"),
-                                             (2, "EDU-1", "教育局第一支部", "=HYPERLINK(\"x\")", "草稿")]
+    assert [row[:5] for row in rows[5:]] == [
+        (1, "FIN-1", "财政局第一支部", "服务群众成效显著", "草稿"),
+        (2, "EDU-1", "教育局第一支部", '=HYPERLINK("x")', "草稿"),
+    ]
     response = client.get(reverse("reports:recommendation_docx", args=[YEAR]))
     assert response.status_code == 200
     document = Document(io.BytesIO(response.content))
     assert document.paragraphs[0].text == "2025年度先进基层党组织推荐名单"
     table = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
-    assert table == [["序号", "党组织", "状态", "主要事迹"], ["1", "财政局第一支部", "草稿", "服务群众成效显著"],
-                     ["2", "教育局第一支部", "草稿", "=HYPERLINK(\"x\")"]]
+    assert table == [
+        ["序号", "党组织", "状态", "主要事迹"],
+        ["1", "财政局第一支部", "草稿", "服务群众成效显著"],
+        ["2", "教育局第一支部", "草稿", '=HYPERLINK("x")'],
+    ]
 
 
 def test_the_office_submits_and_decides_from_the_pages(client, office_user, approved, tree):
     client.force_login(office_user)
-    response = client.post(reverse("reports:recommendation_create", args=[YEAR]),
-                           {"organization": tree.finance_1.pk, "deeds": "事迹"})
+    response = client.post(
+        reverse("reports:recommendation_create", args=[YEAR]), {"organization": tree.finance_1.pk, "deeds": "事迹"}
+    )
     assert response.status_code == 302
     client.post(reverse("reports:recommendation_submit", args=[YEAR]))
     recommendation = selectors.recommendations(office_user, year=YEAR).get()
     assert recommendation.state == "submitted"
-    response = client.post(reverse("reports:recommendation_decide", args=[recommendation.pk]),
-                           {"adopted": "1", "note": "已表彰", "record_commendation": "on", "commended_on": "2026-01-10",
-                            "issuer": "市直工委"})
+    response = client.post(
+        reverse("reports:recommendation_decide", args=[recommendation.pk]),
+        {
+            "adopted": "1",
+            "note": "已表彰",
+            "record_commendation": "on",
+            "commended_on": "2026-01-10",
+            "issuer": "市直工委",
+        },
+    )
     assert response.status_code == 302
     recommendation.refresh_from_db()
     assert (recommendation.state, recommendation.commendation.title) == ("adopted", "先进基层党组织")
@@ -238,8 +250,9 @@ def test_the_office_publishes_from_the_page_and_cannot_again(client, office_user
     assert (ResultPublication.objects.count(), audit_count()) == (1, before)
 
 
-def test_the_public_page_is_unchanged_by_a_later_ledger_change(client, office_user, approved, tree, clock,
-                                                               django_capture_on_commit_callbacks):
+def test_the_public_page_is_unchanged_by_a_later_ledger_change(
+    client, office_user, approved, tree, clock, django_capture_on_commit_callbacks
+):
     from tests.reports.conftest import approve
     from xingji.campaigns import services as campaign_services
 
@@ -251,7 +264,7 @@ def test_the_public_page_is_unchanged_by_a_later_ledger_change(client, office_us
     assert not selectors.top_result(tree.finance_1, YEAR)
     page = client.get(reverse("results:detail", args=[publication.pk])).content.decode()
     row = page.index("财政局第一支部")
-    assert "五星级" in page[row:row + 80]
+    assert "五星级" in page[row : row + 80]
 
 
 def test_an_office_of_another_tree_sees_nothing_of_this_one(client, approved, plaques, tree):
@@ -301,8 +314,9 @@ def test_the_year_page_reads_in_a_fixed_number_of_queries(client, office_user, a
     assert len(many) == len(few)
 
 
-def test_the_publish_button_appears_only_with_an_approved_result_to_publish(client, office_user, campaign, clock,
-                                                                          django_capture_on_commit_callbacks):
+def test_the_publish_button_appears_only_with_an_approved_result_to_publish(
+    client, office_user, campaign, clock, django_capture_on_commit_callbacks
+):
     from tests.reports.conftest import approve
 
     publish = reverse("reports:publish", args=[YEAR])

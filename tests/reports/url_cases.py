@@ -26,9 +26,18 @@ def _plaque(world, organization, where):
         year = _year_of(organization, where)
         number = Plaque.objects.filter(year=year).count() + 1
         world.objects[key] = Plaque.objects.create(
-            organization=organization, year=year, number=number, evaluation=world.evaluations[organization.pk],
-            level=5, level_name="五星级", title="五星级服务型党组织", organization_name=organization.name,
-            issuing_body="市直工委", issued_on=date(2026, 1, 5), created_by=world.users["superuser"])
+            organization=organization,
+            year=year,
+            number=number,
+            evaluation=world.evaluations[organization.pk],
+            level=5,
+            level_name="五星级",
+            title="五星级服务型党组织",
+            organization_name=organization.name,
+            issuing_body="市直工委",
+            issued_on=date(2026, 1, 5),
+            created_by=world.users["superuser"],
+        )
     return world.objects[key]
 
 
@@ -47,8 +56,11 @@ def site_target(world, organization, where):
     key = ("reports.site", organization.pk)
     if key not in world.objects:
         world.objects[key] = DemonstrationSite.objects.create(
-            organization=organization, year=_year_of(organization, where), reason="基础扎实",
-            chosen_by=world.users["superuser"])
+            organization=organization,
+            year=_year_of(organization, where),
+            reason="基础扎实",
+            chosen_by=world.users["superuser"],
+        )
     return {"pk": world.objects[key].pk}
 
 
@@ -58,8 +70,12 @@ def recommendation_target(world, organization, where):
     key = ("reports.recommendation", organization.pk)
     if key not in world.objects:
         world.objects[key] = CommendationRecommendation.objects.create(
-            organization=organization, year=_year_of(organization, where), deeds="事迹",
-            state=RecommendationState.SUBMITTED, created_by=world.users["superuser"])
+            organization=organization,
+            year=_year_of(organization, where),
+            deeds="事迹",
+            state=RecommendationState.SUBMITTED,
+            created_by=world.users["superuser"],
+        )
     return {"pk": world.objects[key].pk}
 
 
@@ -70,9 +86,13 @@ def publication_target(world, organization, where):
     if key not in world.objects:
         root = world.campaigns["inside"].root
         world.objects[key] = ResultPublication.objects.create(
-            year=YEAR, root=root, title="2025年度评定结果", head_hash="0" * 64,
+            year=YEAR,
+            root=root,
+            title="2025年度评定结果",
+            head_hash="0" * 64,
             rows=[{"organization": organization.name, "level": 5, "level_name": "五星级"}],
-            published_by=world.users["superuser"])
+            published_by=world.users["superuser"],
+        )
     return {"pk": world.objects[key].pk}
 
 
@@ -93,14 +113,16 @@ def cases(Case) -> dict:
         "reports:recommendation_list": Case(kwargs=year),
         "reports:recommendation_create": Case(kwargs=year, **office_form),
         # Nothing to submit in the walk's world: refused with a message, back to the list.
-        "reports:recommendation_submit": Case(kwargs=year, office_only=True, get="none", post="read",
-                                              post_answers=frozenset({302})),
+        "reports:recommendation_submit": Case(
+            kwargs=year, office_only=True, get="none", post="read", post_answers=frozenset({302})
+        ),
         "reports:recommendation_xlsx": Case(kwargs=year),
         "reports:recommendation_docx": Case(kwargs=year),
         "reports:recommendation_decide": Case(target=recommendation_target, **office_object_form),
         # The walk's recommendation is submitted, not a draft: refused with a message, back to the list.
-        "reports:recommendation_delete": Case(target=recommendation_target, who="office", get="none",
-                                              post="write", post_answers=frozenset({302})),
+        "reports:recommendation_delete": Case(
+            target=recommendation_target, who="office", get="none", post="write", post_answers=frozenset({302})
+        ),
         "reports:assessment_export": Case(kwargs=year),
         "reports:publish": Case(kwargs=year, **office_form),
         "results:list": Case(public=True),

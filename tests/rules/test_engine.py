@@ -43,9 +43,7 @@ def level_changes(result) -> list[tuple[str, str, int, int]]:
 
 def problems_of(*records: dict) -> list[Problem]:
     with pytest.raises(InputError) as caught:
-        parse_organizations(
-            [Record(f"第{number}个组织", data) for number, data in enumerate(records, start=1)], SCHEME
-        )
+        parse_organizations([Record(f"第{number}个组织", data) for number, data in enumerate(records, start=1)], SCHEME)
     return caught.value.problems
 
 

@@ -86,9 +86,7 @@ def per_id(rating) -> dict[str, tuple]:
 
 
 def checks(rating) -> list[tuple]:
-    return [
-        (c.code, c.limit, c.count_before, c.count_after, tuple(c.moved), repr(c.ties)) for c in rating.quota_checks
-    ]
+    return [(c.code, c.limit, c.count_before, c.count_after, tuple(c.moved), repr(c.ties)) for c in rating.quota_checks]
 
 
 # ---------------------------------------------------------------- deductions

@@ -27,16 +27,15 @@ print(json.dumps(sorted(sys.modules)))
 def test_it_loads_no_django_and_nothing_of_xingji_outside_rules():
     # given a fresh interpreter
     # when it imports every module of the rules package
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
-    )
+    completed = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60)
     modules = json.loads(completed.stdout)
 
     # then no Django module and no other xingji module is loaded
     assert "xingji.rules.explain" in modules
     assert [name for name in modules if name == "django" or name.startswith("django")] == []
     assert [
-        name for name in modules
+        name
+        for name in modules
         if name.startswith("xingji.") and name != "xingji.rules" and not name.startswith("xingji.rules.")
     ] == []
 
@@ -55,7 +54,13 @@ def test_it_has_no_django_import_in_any_rules_source_file():
     # given every Python file of the rules package, including imports inside functions
     sources = sorted(RULES_DIR.rglob("*.py"))
     assert {path.name for path in sources} >= {
-        "__init__.py", "engine.py", "explain.py", "inputs.py", "numbers.py", "quota.py", "scheme.py"
+        "__init__.py",
+        "engine.py",
+        "explain.py",
+        "inputs.py",
+        "numbers.py",
+        "quota.py",
+        "scheme.py",
     }
 
     # when their imports are read

@@ -94,9 +94,7 @@ def test_it_reports_but_changes_nothing_in_warn_mode():
     rating = rate(TEN, "warn")
 
     # then no level changes and no quota reason is added
-    assert stars(rating) == {
-        "TOP-95": 5, "TOP-93": 5, "TOP-91": 5, "LOW": 2, **{f"F-{n:02d}": 4 for n in range(6)}
-    }
+    assert stars(rating) == {"TOP-95": 5, "TOP-93": 5, "TOP-91": 5, "LOW": 2, **{f"F-{n:02d}": 4 for n in range(6)}}
     assert quota_reasons(rating) == {}
     # and the moves that enforce would make are reported
     ceiling = check(rating, "five_star_ceiling")
@@ -151,9 +149,7 @@ def test_it_moves_the_five_stars_beyond_the_ceiling_and_fills_the_floor_in_enfor
     rating = rate(TEN, "enforce")
 
     # then the two lowest-ranked five-star go to four, and the lowest above one star goes to one
-    assert stars(rating) == {
-        "TOP-95": 5, "TOP-93": 4, "TOP-91": 4, "LOW": 1, **{f"F-{n:02d}": 4 for n in range(6)}
-    }
+    assert stars(rating) == {"TOP-95": 5, "TOP-93": 4, "TOP-91": 4, "LOW": 1, **{f"F-{n:02d}": 4 for n in range(6)}}
     assert quota_reasons(rating) == {
         "TOP-93": [("five_star_ceiling", 5, 4)],
         "TOP-91": [("five_star_ceiling", 5, 4)],
@@ -203,8 +199,12 @@ def test_it_writes_enforce_moves_as_moved_in_the_contract():
 
 def test_it_moves_every_five_star_under_ten_organizations():
     # given nine organizations, two of them five-star: floor(0.9) = 0
-    records = [{"id": "A", "base_score": 99}, {"id": "B", "base_score": 92}, {"id": "NONE", "base_score": 10},
-               *fillers(6)]
+    records = [
+        {"id": "A", "base_score": 99},
+        {"id": "B", "base_score": 92},
+        {"id": "NONE", "base_score": 10},
+        *fillers(6),
+    ]
 
     # when enforced
     rating = rate(records, "enforce")

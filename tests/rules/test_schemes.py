@@ -18,30 +18,98 @@ SHIPPED = sorted(path.stem for path in SCHEMES_DIR.glob("*.toml"))
 # Per scheme: (score, level) pairs at and just below each band line, and the
 # facts every sample organization needs so that only the band decides.
 BANDS: dict[str, tuple[dict, list[tuple[str, int]]]] = {
-    "anyang-2017": ({}, [
-        ("100", 5), ("90", 5), ("89.99", 4), ("80", 4), ("79.99", 3), ("70", 3), ("69.99", 2),
-        ("60", 2), ("59.99", 1), ("50", 1), ("49.99", 0), ("0", 0),
-    ]),
-    "zucheng-2022": ({}, [
-        ("100", 5), ("90", 5), ("89.99", 4), ("80", 4), ("79.99", 3), ("70", 3), ("69.99", 2),
-        ("60", 2), ("59.99", 1), ("0", 1),
-    ]),
-    "xiqing-tianjin": ({}, [
-        ("100", 5), ("95", 5), ("94.99", 4), ("85", 4), ("84.99", 3), ("75", 3), ("74.99", 2),
-        ("65", 2), ("64.99", 1), ("60", 1), ("59.99", 0), ("0", 0),
-    ]),
-    "zutingzi-2012-6": ({}, [
-        ("100", 4), ("90", 4), ("89.99", 3), ("80", 3), ("79.99", 2), ("60", 2), ("59.99", 1),
-        ("0", 1),
-    ]),
-    "wuxing-chuangping": ({"innovation_project": True}, [
-        ("110", 5), ("90", 5), ("89.99", 4), ("80", 4), ("79.99", 3), ("70", 3), ("69.99", 2),
-        ("60", 2), ("59.99", 1), ("50", 1), ("49.99", 0), ("0", 0),
-    ]),
-    "xingjihua-guanli": ({}, [
-        ("100", 5), ("90", 5), ("89.99", 4), ("80", 4), ("79.99", 3), ("70", 3), ("69.99", 0),
-        ("0", 0),
-    ]),
+    "anyang-2017": (
+        {},
+        [
+            ("100", 5),
+            ("90", 5),
+            ("89.99", 4),
+            ("80", 4),
+            ("79.99", 3),
+            ("70", 3),
+            ("69.99", 2),
+            ("60", 2),
+            ("59.99", 1),
+            ("50", 1),
+            ("49.99", 0),
+            ("0", 0),
+        ],
+    ),
+    "zucheng-2022": (
+        {},
+        [
+            ("100", 5),
+            ("90", 5),
+            ("89.99", 4),
+            ("80", 4),
+            ("79.99", 3),
+            ("70", 3),
+            ("69.99", 2),
+            ("60", 2),
+            ("59.99", 1),
+            ("0", 1),
+        ],
+    ),
+    "xiqing-tianjin": (
+        {},
+        [
+            ("100", 5),
+            ("95", 5),
+            ("94.99", 4),
+            ("85", 4),
+            ("84.99", 3),
+            ("75", 3),
+            ("74.99", 2),
+            ("65", 2),
+            ("64.99", 1),
+            ("60", 1),
+            ("59.99", 0),
+            ("0", 0),
+        ],
+    ),
+    "zutingzi-2012-6": (
+        {},
+        [
+            ("100", 4),
+            ("90", 4),
+            ("89.99", 3),
+            ("80", 3),
+            ("79.99", 2),
+            ("60", 2),
+            ("59.99", 1),
+            ("0", 1),
+        ],
+    ),
+    "wuxing-chuangping": (
+        {"innovation_project": True},
+        [
+            ("110", 5),
+            ("90", 5),
+            ("89.99", 4),
+            ("80", 4),
+            ("79.99", 3),
+            ("70", 3),
+            ("69.99", 2),
+            ("60", 2),
+            ("59.99", 1),
+            ("50", 1),
+            ("49.99", 0),
+            ("0", 0),
+        ],
+    ),
+    "xingjihua-guanli": (
+        {},
+        [
+            ("100", 5),
+            ("90", 5),
+            ("89.99", 4),
+            ("80", 4),
+            ("79.99", 3),
+            ("70", 3),
+            ("69.99", 0),
+            ("0", 0),
+        ],
+    ),
 }
 
 
@@ -133,8 +201,14 @@ def test_it_lists_every_shipped_scheme_with_a_name_and_a_source():
 
     # then every file is there with its id, and none lacks a name or a source
     assert [info["id"] for info in listed] == SHIPPED
-    assert {"anyang-2017", "zucheng-2022", "xiqing-tianjin", "zutingzi-2012-6",
-            "wuxing-chuangping", "xingjihua-guanli"} <= set(SHIPPED)
+    assert {
+        "anyang-2017",
+        "zucheng-2022",
+        "xiqing-tianjin",
+        "zutingzi-2012-6",
+        "wuxing-chuangping",
+        "xingjihua-guanli",
+    } <= set(SHIPPED)
     assert [info for info in listed if not info["name"].strip() or not info["source"].strip()] == []
 
 
@@ -162,8 +236,7 @@ def test_it_refuses_a_zucheng_composite_without_the_superior_score():
     error = refusal("zucheng-2022", {"id": "ZC-2", "components": {"survey": 80}})
 
     # then the missing superior score is named, and nothing else
-    assert [(problem.field, problem.organization) for problem in error.problems] == [
-        ("components.superior", "ZC-2")]
+    assert [(problem.field, problem.organization) for problem in error.problems] == [("components.superior", "ZC-2")]
 
 
 def test_it_caps_zucheng_at_two_stars_below_sixty_percent_satisfaction():
@@ -180,10 +253,8 @@ def test_it_caps_zucheng_at_two_stars_below_sixty_percent_satisfaction():
     # then only the one below 60 % is capped at two stars, with its reason
     assert stars(rating) == {"ZC-LOW": 2, "ZC-SIXTY": 5, "ZC-NONE": 5}
     reason = rating.find("ZC-LOW").reasons[0]
-    assert (reason.rule, reason.effect, reason.from_level, reason.to_level) == (
-        "satisfaction_cap", "cap", 5, 2)
-    assert reason.message == (
-        "群众满意度59.99%，低于60%，最高评为二星级，由五星级调整为二星级（满意度低于60%）")
+    assert (reason.rule, reason.effect, reason.from_level, reason.to_level) == ("satisfaction_cap", "cap", 5, 2)
+    assert reason.message == ("群众满意度59.99%，低于60%，最高评为二星级，由五星级调整为二星级（满意度低于60%）")
     assert rules_applied(rating, "ZC-SIXTY") == []
     assert rules_applied(rating, "ZC-NONE") == []
 
@@ -214,17 +285,36 @@ def test_it_enforces_the_xiqing_five_good_ceiling_and_lagging_floor():
     # then one five-star is kept (10 % of 10), and the lowest-ranked organization
     # is moved to one star to fill the 10 % lagging floor
     assert stars(rating) == {
-        "XQ-0": 5, "XQ-1": 4, "XQ-2": 4, "XQ-3": 4, "XQ-4": 4, "XQ-5": 4, "XQ-6": 3, "XQ-7": 3,
-        "XQ-8": 2, "XQ-9": 1,
+        "XQ-0": 5,
+        "XQ-1": 4,
+        "XQ-2": 4,
+        "XQ-3": 4,
+        "XQ-4": 4,
+        "XQ-5": 4,
+        "XQ-6": 3,
+        "XQ-7": 3,
+        "XQ-8": 2,
+        "XQ-9": 1,
     }
     ceiling, floor = rating.quota_checks
-    assert (ceiling.code, ceiling.limit, ceiling.count_before, ceiling.count_after,
-            ceiling.moved) == ("five_good_ceiling", 1, 3, 1, ["XQ-1", "XQ-2"])
+    assert (ceiling.code, ceiling.limit, ceiling.count_before, ceiling.count_after, ceiling.moved) == (
+        "five_good_ceiling",
+        1,
+        3,
+        1,
+        ["XQ-1", "XQ-2"],
+    )
     assert (floor.code, floor.limit, floor.count_before, floor.count_after, floor.moved) == (
-        "lagging_floor", 1, 0, 1, ["XQ-9"])
+        "lagging_floor",
+        1,
+        0,
+        1,
+        ["XQ-9"],
+    )
     assert rules_applied(rating, "XQ-9") == ["lagging_floor"]
     assert rating.find("XQ-9").reasons[0].message == (
-        "后进（一星级及以下）数量不足总数的10%（应至少1个），按排名由二星级调整为一星级（比例控制）")
+        "后进（一星级及以下）数量不足总数的10%（应至少1个），按排名由二星级调整为一星级（比例控制）"
+    )
 
 
 def test_it_only_reports_the_xiqing_quotas_in_warn_mode():
@@ -259,8 +349,7 @@ def test_it_keeps_a_zutingzi_organization_below_ninety_percent_satisfaction_at_a
     assert rating.scheme.level_name(rating.find("ZT-89").stars) == "一般"
     reason = rating.find("ZT-89").reasons[0]
     assert (reason.rule, reason.from_level, reason.to_level) == ("satisfaction_cap", 4, 2)
-    assert reason.message == (
-        "满意率89%，低于90%，不得评为“好”“较好”，最高为“一般”，由好调整为一般（满意率低于90%）")
+    assert reason.message == ("满意率89%，低于90%，不得评为“好”“较好”，最高为“一般”，由好调整为一般（满意率低于90%）")
     assert rules_applied(rating, "ZT-90") == []
 
 
@@ -311,7 +400,11 @@ def test_it_needs_an_innovation_project_for_five_stars_in_wuxing():
     assert four.message == "无党建创新项目，不得评为五星级，最高为四星级，现为四星级，不受影响（五星条件）"
     reason = rating.find("WX-NO").reasons[0]
     assert (reason.rule, reason.effect, reason.from_level, reason.to_level) == (
-        "innovation_project_required", "cap", 5, 4)
+        "innovation_project_required",
+        "cap",
+        5,
+        4,
+    )
     assert reason.message == "无党建创新项目，不得评为五星级，最高为四星级，由五星级调整为四星级（五星条件）"
     assert rules_applied(rating, "WX-YES") == []
 
@@ -319,8 +412,7 @@ def test_it_needs_an_innovation_project_for_five_stars_in_wuxing():
 def test_it_scores_wuxing_on_a_110_point_scale():
     # given a base score of 110, over the 100 of other schemes
     # when it is rated under 五星创评
-    rating = rate("wuxing-chuangping", {"id": "WX-FULL", "base_score": 110,
-                                        "innovation_project": True})
+    rating = rate("wuxing-chuangping", {"id": "WX-FULL", "base_score": 110, "innovation_project": True})
 
     # then 110 is accepted as full marks
     result = rating.find("WX-FULL")
@@ -334,7 +426,8 @@ def test_it_refuses_a_wuxing_score_above_110():
 
     # then base_score is named
     assert [(problem.field, problem.message) for problem in error.problems] == [
-        ("base_score", "分数 110.01 超过该项满分 110.00")]
+        ("base_score", "分数 110.01 超过该项满分 110.00")
+    ]
 
 
 def test_it_accepts_village_criteria_for_a_village_and_office_criteria_for_an_office():
@@ -342,8 +435,12 @@ def test_it_accepts_village_criteria_for_a_village_and_office_criteria_for_an_of
     # office on the shared and the office criteria, each at full marks
     shared = {"1": 15, "2": 15, "3": 15, "4": 15, "5": 10}
     organizations = [
-        {"id": "WX-VILLAGE", "category": "村", "criteria": {**shared, "cs1": 20, "cs2": 20},
-         "innovation_project": True},
+        {
+            "id": "WX-VILLAGE",
+            "category": "村",
+            "criteria": {**shared, "cs1": 20, "cs2": 20},
+            "innovation_project": True,
+        },
         {"id": "WX-COMMUNITY", "category": "社区", "criteria": {"cs1": 18.5, "cs2": 12}},
         {"id": "WX-OFFICE", "category": "机关", "criteria": {**shared, "jg1": 20, "jg2": 19.5}},
     ]
@@ -362,12 +459,12 @@ def test_it_accepts_village_criteria_for_a_village_and_office_criteria_for_an_of
 def test_it_refuses_a_village_criterion_for_an_office():
     # given an office scored on a village criterion
     # when it is parsed under 五星创评
-    error = refusal("wuxing-chuangping",
-                    {"id": "WX-OFFICE", "category": "机关", "criteria": {"1": 15, "cs1": 20}})
+    error = refusal("wuxing-chuangping", {"id": "WX-OFFICE", "category": "机关", "criteria": {"1": 15, "cs1": 20}})
 
     # then the field is named with the criteria an office may use
     assert [(problem.organization, problem.field, problem.message) for problem in error.problems] == [
-        ("WX-OFFICE", "criteria.cs1", "评定方案中没有这一项（可用：1、2、3、4、5、jg1、jg2）")]
+        ("WX-OFFICE", "criteria.cs1", "评定方案中没有这一项（可用：1、2、3、4、5、jg1、jg2）")
+    ]
 
 
 def test_it_refuses_category_criteria_for_an_organization_without_that_category():
@@ -381,12 +478,10 @@ def test_it_refuses_category_criteria_for_an_organization_without_that_category(
     # when they are parsed
     scheme = load_scheme("wuxing-chuangping")
     with pytest.raises(InputError) as caught:
-        parse_organizations([Record(f"第{n}个组织", data) for n, data in enumerate(organizations, 1)],
-                            scheme)
+        parse_organizations([Record(f"第{n}个组织", data) for n, data in enumerate(organizations, 1)], scheme)
 
     # then both are refused, each naming its field
-    assert [(problem.organization, problem.field, problem.message)
-            for problem in caught.value.problems] == [
+    assert [(problem.organization, problem.field, problem.message) for problem in caught.value.problems] == [
         ("WX-NONE", "criteria.jg1", "评定方案中没有这一项（可用：1、2、3、4、5）"),
         ("WX-SOE", "criteria.jg2", "评定方案中没有这一项（可用：1、2、3、4、5）"),
     ]
@@ -399,7 +494,8 @@ def test_it_refuses_a_village_criterion_over_its_maximum():
 
     # then the criterion is named with its maximum
     assert [(problem.field, problem.message) for problem in error.problems] == [
-        ("criteria.cs2", "分数 20.5 超过该项满分 20.00")]
+        ("criteria.cs2", "分数 20.5 超过该项满分 20.00")
+    ]
 
 
 def test_it_lets_a_wuxing_organization_rise_one_level_a_year():
@@ -419,8 +515,7 @@ def test_it_lets_a_wuxing_organization_rise_one_level_a_year():
     # then the rise is capped at three stars unless the city honoured it
     assert stars(rating) == {"WX-RISE": 3, "WX-HONOURED": 4, "WX-STEADY": 4, "WX-FIRST": 4}
     reason = rating.find("WX-RISE").reasons[0]
-    assert (reason.rule, reason.effect, reason.from_level, reason.to_level) == (
-        "rise_one_level", "max_rise", 4, 3)
+    assert (reason.rule, reason.effect, reason.from_level, reason.to_level) == ("rise_one_level", "max_rise", 4, 3)
     assert reason.message == "上年为2星，每年最多晋升一个星级，由四星级调整为三星级（晋位升级）"
     assert rules_applied(rating, "WX-HONOURED") == []
     assert rules_applied(rating, "WX-FIRST") == []
@@ -428,8 +523,7 @@ def test_it_lets_a_wuxing_organization_rise_one_level_a_year():
 
 def test_it_leaves_a_newly_founded_wuxing_organization_unrated():
     # given a newly founded organization with full marks and an innovation project
-    organization = {"id": "WX-NEW", "base_score": 110, "innovation_project": True,
-                    "newly_founded": True}
+    organization = {"id": "WX-NEW", "base_score": 110, "innovation_project": True, "newly_founded": True}
 
     # when it is rated under 五星创评
     rating = rate("wuxing-chuangping", organization)
@@ -444,24 +538,20 @@ def test_it_leaves_a_newly_founded_wuxing_organization_unrated():
 
 def test_it_enforces_the_wuxing_shares_level_by_level():
     # given ten organizations, all in the five-star band with an innovation project
-    organizations = [
-        {"id": f"WX-{n}", "base_score": 100 - n, "innovation_project": True} for n in range(10)
-    ]
+    organizations = [{"id": f"WX-{n}", "base_score": 100 - n, "innovation_project": True} for n in range(10)]
 
     # when quotas are enforced under 五星创评
     rating = rate("wuxing-chuangping", *organizations, quota_mode="enforce")
 
     # then 1 stays five, 3 four, 4 three and the last 2 fall to two stars, in rank order
     assert [result.stars for result in rating.results] == [5, 4, 4, 4, 3, 3, 3, 3, 2, 2]
-    assert [(check.code, check.limit, check.count_before, check.count_after)
-            for check in rating.quota_checks] == [
+    assert [(check.code, check.limit, check.count_before, check.count_after) for check in rating.quota_checks] == [
         ("five_star_ceiling", 1, 10, 1),
         ("four_star_ceiling", 3, 9, 3),
         ("three_star_ceiling", 4, 6, 4),
         ("two_star_or_below_floor", 2, 2, 2),
     ]
-    assert rules_applied(rating, "WX-9") == [
-        "five_star_ceiling", "four_star_ceiling", "three_star_ceiling"]
+    assert rules_applied(rating, "WX-9") == ["five_star_ceiling", "four_star_ceiling", "three_star_ceiling"]
 
 
 # ------------------------------------------------------------------ 星级化管理
@@ -476,9 +566,11 @@ def test_it_moves_the_excess_of_the_xingjihua_grades_to_the_grade_below():
 
     # then three stay three-star (30 % of 10) and the rest have no grade
     assert [result.stars for result in rating.results] == [3, 3, 3, 0, 0, 0, 0, 0, 0, 0]
-    assert [(check.code, check.count_before, check.count_after)
-            for check in rating.quota_checks] == [
-        ("five_star_ceiling", 0, 0), ("four_star_ceiling", 0, 0), ("three_star_ceiling", 10, 3)]
+    assert [(check.code, check.count_before, check.count_after) for check in rating.quota_checks] == [
+        ("five_star_ceiling", 0, 0),
+        ("four_star_ceiling", 0, 0),
+        ("three_star_ceiling", 10, 3),
+    ]
 
 
 # ------------------------------------------------------------------ refusals
@@ -538,40 +630,99 @@ def test_it_accepts_the_scheme_the_refusals_start_from():
     scheme = parse_scheme(VALID, source="x.toml")
 
     # then every part is read
-    assert (scheme.id, len(scheme.levels), len(scheme.adjustments), len(scheme.level_rules),
-            len(scheme.quotas)) == ("x", 2, 1, 1, 1)
+    assert (scheme.id, len(scheme.levels), len(scheme.adjustments), len(scheme.level_rules), len(scheme.quotas)) == (
+        "x",
+        2,
+        1,
+        1,
+        1,
+    )
 
 
-@pytest.mark.parametrize(("text", "key", "reason"), [
-    pytest.param(changed('id = "x"', 'id = "x"\ncolour = "red"'), "colour", "未知的键（允许：",
-                 id="unknown top-level key"),
-    pytest.param(changed("points = 3", "points = 3\nlimits = 9"), "adjustments[0].limits",
-                 "未知的键（允许：", id="unknown key in an adjustment"),
-    pytest.param(changed("max_score = 60", "max_score = 70"), "levels",
-                 "分数段“不定星级”与“一星级”重叠", id="overlapping bands"),
-    pytest.param(changed("max_score = 60", "max_score = 50"), "levels",
-                 "分数段“不定星级”与“一星级”之间有空档", id="gap between bands"),
-    pytest.param(changed("points = 3", "points = -3"), "adjustments[0].points",
-                 "分值不能为负数（扣分请用 type = \"deduction\"）", id="negative points"),
-    pytest.param(changed("levels = [1]", "levels = [7]"), "quotas[0].levels",
-                 "应为 levels 中已有等级值的非空数组", id="quota on an unknown level"),
-    pytest.param(changed("superior = 0.5", "superior = 0.4"), "composite.weights",
-                 "权重之和应为 1", id="weights not summing to 1"),
-    pytest.param(changed('code = "veto"', 'code = "absence"'), "level_rules[0].code",
-                 "规则代码“absence”重复", id="duplicate rule code"),
-    pytest.param(changed('fact = "satisfaction"', 'fact = "weather"'), "level_rules[0].when.fact",
-                 "未知的事实“weather”", id="unknown fact in a condition"),
-    pytest.param(changed("缺席{count}次", "缺席{colour}次"), "adjustments[0].message",
-                 "消息模板中的字段 {colour} 未知（可用：", id="unknown placeholder in a message"),
-    pytest.param(changed("max_share = 0.1", "max_share = 1.5"), "quotas[0].max_share",
-                 "比例应在 0 到 1 之间", id="share above one"),
-    pytest.param(changed("level = 0", "level = 3"), "level_rules[0].level",
-                 "等级值 3 不在 levels 中", id="level rule on an unknown level"),
-    pytest.param(changed("max_score = 100", "max_score = 100\n\n[[criteria]]\ncode = \"1\"\n"
-                         "name = \"甲\"\ncategories = [\"村\"]\nmax = 101"), "criteria",
-                 "类别“村”评定内容满分合计超过总分", id="category criteria over full marks"),
-    pytest.param(VALID + "[[levels]\n", "file", "不是有效的 TOML：", id="invalid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        pytest.param(
+            changed('id = "x"', 'id = "x"\ncolour = "red"'), "colour", "未知的键（允许：", id="unknown top-level key"
+        ),
+        pytest.param(
+            changed("points = 3", "points = 3\nlimits = 9"),
+            "adjustments[0].limits",
+            "未知的键（允许：",
+            id="unknown key in an adjustment",
+        ),
+        pytest.param(
+            changed("max_score = 60", "max_score = 70"),
+            "levels",
+            "分数段“不定星级”与“一星级”重叠",
+            id="overlapping bands",
+        ),
+        pytest.param(
+            changed("max_score = 60", "max_score = 50"),
+            "levels",
+            "分数段“不定星级”与“一星级”之间有空档",
+            id="gap between bands",
+        ),
+        pytest.param(
+            changed("points = 3", "points = -3"),
+            "adjustments[0].points",
+            '分值不能为负数（扣分请用 type = "deduction"）',
+            id="negative points",
+        ),
+        pytest.param(
+            changed("levels = [1]", "levels = [7]"),
+            "quotas[0].levels",
+            "应为 levels 中已有等级值的非空数组",
+            id="quota on an unknown level",
+        ),
+        pytest.param(
+            changed("superior = 0.5", "superior = 0.4"),
+            "composite.weights",
+            "权重之和应为 1",
+            id="weights not summing to 1",
+        ),
+        pytest.param(
+            changed('code = "veto"', 'code = "absence"'),
+            "level_rules[0].code",
+            "规则代码“absence”重复",
+            id="duplicate rule code",
+        ),
+        pytest.param(
+            changed('fact = "satisfaction"', 'fact = "weather"'),
+            "level_rules[0].when.fact",
+            "未知的事实“weather”",
+            id="unknown fact in a condition",
+        ),
+        pytest.param(
+            changed("缺席{count}次", "缺席{colour}次"),
+            "adjustments[0].message",
+            "消息模板中的字段 {colour} 未知（可用：",
+            id="unknown placeholder in a message",
+        ),
+        pytest.param(
+            changed("max_share = 0.1", "max_share = 1.5"),
+            "quotas[0].max_share",
+            "比例应在 0 到 1 之间",
+            id="share above one",
+        ),
+        pytest.param(
+            changed("level = 0", "level = 3"),
+            "level_rules[0].level",
+            "等级值 3 不在 levels 中",
+            id="level rule on an unknown level",
+        ),
+        pytest.param(
+            changed(
+                "max_score = 100",
+                'max_score = 100\n\n[[criteria]]\ncode = "1"\nname = "甲"\ncategories = ["村"]\nmax = 101',
+            ),
+            "criteria",
+            "类别“村”评定内容满分合计超过总分",
+            id="category criteria over full marks",
+        ),
+        pytest.param(VALID + "[[levels]\n", "file", "不是有效的 TOML：", id="invalid TOML"),
+    ],
+)
 def test_it_refuses_a_broken_scheme_naming_the_file_the_key_and_the_reason(text, key, reason):
     # given a scheme with one mistake
     # when it is parsed

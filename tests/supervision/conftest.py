@@ -29,15 +29,26 @@ def rate(organization, level: int, *, approver, on: date | None = None, campaign
     """A line of the star ledger written directly (no audit entry), as a campaign approval would."""
     names = {0: "不定星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
     return StarLedgerEntry.objects.create(
-        organization=organization, level=level, level_name=names[level], previous_level=None,
-        effective_on=on or date(2025, 7, 1), campaign=campaign, approving_body="市直工委工委会",
-        reason="2025年度评定", approver=approver,
+        organization=organization,
+        level=level,
+        level_name=names[level],
+        previous_level=None,
+        effective_on=on or date(2025, 7, 1),
+        campaign=campaign,
+        approving_body="市直工委工委会",
+        reason="2025年度评定",
+        approver=approver,
     )
 
 
 def item_row(**changes) -> dict:
-    row = {"problem": "三会一课记录不全", "target": "记录完整规范", "measures": "补齐记录，每月检查",
-           "responsible": "张书记", "deadline": timezone.localdate() + timedelta(days=30)}
+    row = {
+        "problem": "三会一课记录不全",
+        "target": "记录完整规范",
+        "measures": "补齐记录，每月检查",
+        "responsible": "张书记",
+        "deadline": timezone.localdate() + timedelta(days=30),
+    }
     row.update(changes)
     return row
 

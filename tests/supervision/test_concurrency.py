@@ -23,16 +23,17 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row l
 def test_two_simultaneous_approvals_write_one_ledger_line(tree, office_user, office_user_2, reviewer):
     # given a three-star branch with a downgrade proposed
     rate(tree.finance_1, 3, approver=office_user)
-    change = services.level_change_propose(organization=tree.finance_1, to_level=2, reason="复检不达标",
-                                           actor=reviewer)
+    change = services.level_change_propose(organization=tree.finance_1, to_level=2, reason="复检不达标", actor=reviewer)
     today = timezone.localdate()
 
     # when two office users record the approval at the same moment
     outcomes = at_once(
-        lambda: services.level_change_approve(change=change, meeting_on=today, minutes_number="纪要1号",
-                                              actor=office_user),
-        lambda: services.level_change_approve(change=change, meeting_on=today, minutes_number="纪要1号",
-                                              actor=office_user_2),
+        lambda: services.level_change_approve(
+            change=change, meeting_on=today, minutes_number="纪要1号", actor=office_user
+        ),
+        lambda: services.level_change_approve(
+            change=change, meeting_on=today, minutes_number="纪要1号", actor=office_user_2
+        ),
     )
 
     # then exactly one approval went through, the other was told why, and the ledger has one new line
@@ -52,8 +53,7 @@ def test_two_simultaneous_proposals_leave_one_pending(tree, office_user, reviewe
     rate(tree.finance_1, 3, approver=office_user)
     outcomes = at_once(
         lambda: services.level_change_propose(organization=tree.finance_1, to_level=2, reason="甲", actor=reviewer),
-        lambda: services.level_change_propose(organization=tree.finance_1, to_level=1, reason="乙",
-                                              actor=office_user),
+        lambda: services.level_change_propose(organization=tree.finance_1, to_level=1, reason="乙", actor=office_user),
     )
     refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], TransitionRefused)

@@ -29,8 +29,12 @@ def today():
 
 
 def formset(prefix: str, rows: list[dict], *, extra: int = 0) -> dict:
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows) + extra), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows) + extra),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     for index, row in enumerate(rows):
         for key, value in row.items():
             data[f"{prefix}-{index}-{key}"] = value.isoformat() if hasattr(value, "isoformat") else value
@@ -40,19 +44,29 @@ def formset(prefix: str, rows: list[dict], *, extra: int = 0) -> dict:
 def test_the_reviewer_records_a_recheck_with_items_and_a_downgrade_in_one_form(client, tree, reviewer, office_user):
     rate(tree.finance_1, 3, approver=office_user)
     client.force_login(reviewer)
-    data = {"checked_on": today().isoformat(), "method": "site", "findings": "作用发挥不明显",
-            "propose_level": "2", "propose_reason": "复检不达标",
-            **formset("items", [item_row(), item_row(problem="党费收缴不及时")], extra=1)}
+    data = {
+        "checked_on": today().isoformat(),
+        "method": "site",
+        "findings": "作用发挥不明显",
+        "propose_level": "2",
+        "propose_reason": "复检不达标",
+        **formset("items", [item_row(), item_row(problem="党费收缴不及时")], extra=1),
+    }
 
     response = client.post(reverse("supervision:recheck_create", args=[tree.finance_1.pk]), data)
 
     recheck = Recheck.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("supervision:recheck_detail",
-                                                                           args=[recheck.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "supervision:recheck_detail", args=[recheck.pk]
+    )
     assert sorted(recheck.items.values_list("problem", flat=True)) == ["三会一课记录不全", "党费收缴不及时"]
     change = LevelChange.objects.get()
     assert (change.recheck, change.to_level, change.reason, change.state) == (
-        recheck, 2, "复检不达标", ChangeState.PROPOSED)
+        recheck,
+        2,
+        "复检不达标",
+        ChangeState.PROPOSED,
+    )
     page = client.get(response["Location"]).content.decode()
     assert "三会一课记录不全" in page and "待工委会批准" in page
 
@@ -62,8 +76,13 @@ def test_a_refused_proposal_in_the_recheck_form_keeps_nothing(client, tree, revi
     services.level_change_propose(organization=tree.finance_1, to_level=2, reason="理由", actor=reviewer)
     client.force_login(reviewer)
     before = (Recheck.objects.count(), RectificationItem.objects.count(), audit_count())
-    data = {"checked_on": today().isoformat(), "method": "site", "findings": "问题", "propose_level": "1",
-            **formset("items", [item_row()])}
+    data = {
+        "checked_on": today().isoformat(),
+        "method": "site",
+        "findings": "问题",
+        "propose_level": "1",
+        **formset("items", [item_row()]),
+    }
     response = client.post(reverse("supervision:recheck_create", args=[tree.finance_1.pk]), data)
     assert response.status_code == 200
     assert "已有待工委会批准的星级调整" in response.content.decode()
@@ -96,8 +115,9 @@ def test_an_approval_without_minutes_is_refused_with_a_message(client, tree, rev
     rate(tree.finance_1, 3, approver=office_user)
     change = services.level_change_propose(organization=tree.finance_1, to_level=2, reason="理由", actor=reviewer)
     client.force_login(office_user)
-    response = client.post(reverse("supervision:change_approve", args=[change.pk]),
-                           {"meeting_on": today().isoformat()}, follow=True)
+    response = client.post(
+        reverse("supervision:change_approve", args=[change.pk]), {"meeting_on": today().isoformat()}, follow=True
+    )
     assert "会议纪要编号：这个字段是必填项。" in response.content.decode()
     change.refresh_from_db()
     assert change.state == ChangeState.PROPOSED
@@ -105,14 +125,29 @@ def test_an_approval_without_minutes_is_refused_with_a_message(client, tree, rev
 
 def test_the_office_records_a_visit_with_a_criticism_notice(client, tree, office_user):
     client.force_login(office_user)
-    notice = {"organization": tree.finance_1.pk, "issuer": "working_committee", "document_number": "9号",
-              "reason": "活动开展不积极", "target": "整改到位", "measures": "限期整改", "responsible": "张书记",
-              "deadline": today() + timedelta(days=30)}
-    data = {"visited_on": today().isoformat(), "method": "acceptance", "group_members": "赵部长",
-            "findings": "活动开展不积极", "organizations": [tree.finance_1.pk, tree.finance_2.pk],
-            **formset("criticisms", [notice], extra=1), **formset("items", [], extra=2),
-            # An untouched extra row, as the browser posts it.
-            "criticisms-1-issuer": "", "criticisms-1-organization": "", "items-0-organization": ""}
+    notice = {
+        "organization": tree.finance_1.pk,
+        "issuer": "working_committee",
+        "document_number": "9号",
+        "reason": "活动开展不积极",
+        "target": "整改到位",
+        "measures": "限期整改",
+        "responsible": "张书记",
+        "deadline": today() + timedelta(days=30),
+    }
+    data = {
+        "visited_on": today().isoformat(),
+        "method": "acceptance",
+        "group_members": "赵部长",
+        "findings": "活动开展不积极",
+        "organizations": [tree.finance_1.pk, tree.finance_2.pk],
+        **formset("criticisms", [notice], extra=1),
+        **formset("items", [], extra=2),
+        # An untouched extra row, as the browser posts it.
+        "criticisms-1-issuer": "",
+        "criticisms-1-organization": "",
+        "items-0-organization": "",
+    }
 
     response = client.post(reverse("supervision:visit_create"), data)
 
@@ -124,26 +159,37 @@ def test_the_office_records_a_visit_with_a_criticism_notice(client, tree, office
     assert "活动开展不积极" in page and "财政局第二支部" in page
 
 
-def test_the_visit_form_is_refused_to_the_secretary_and_offered_to_the_inspection_group(client, tree, inspector,
-                                                                                         secretary):
+def test_the_visit_form_is_refused_to_the_secretary_and_offered_to_the_inspection_group(
+    client, tree, inspector, secretary
+):
     client.force_login(secretary)
     assert client.get(reverse("supervision:visit_create")).status_code == 403
     assert "登记督导" not in client.get(reverse("supervision:visit_list")).content.decode()
     client.force_login(inspector)
     assert client.get(reverse("supervision:visit_create")).status_code == 200
     assert (InspectionVisit.objects.count(), CriticismNotice.objects.count()) == (0, 0)
-    response = client.post(reverse("supervision:visit_create"), {
-        "organizations": [tree.finance_1.pk], "visited_on": today().isoformat(), "method": "research",
-        "group_members": "督导组", "findings": "学习制度落实不到位",
-        "criticisms-TOTAL_FORMS": "0", "criticisms-INITIAL_FORMS": "0",
-        "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0"})
+    response = client.post(
+        reverse("supervision:visit_create"),
+        {
+            "organizations": [tree.finance_1.pk],
+            "visited_on": today().isoformat(),
+            "method": "research",
+            "group_members": "督导组",
+            "findings": "学习制度落实不到位",
+            "criticisms-TOTAL_FORMS": "0",
+            "criticisms-INITIAL_FORMS": "0",
+            "items-TOTAL_FORMS": "0",
+            "items-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302
     assert InspectionVisit.objects.get().recorded_by == inspector
 
 
 def test_the_inspector_reads_the_lists_with_no_buttons_but_the_visit(client, tree, inspector, reviewer, office_user):
-    services.recheck_record(organization=tree.finance_1, checked_on=today(), method="site", findings="问题",
-                            actor=reviewer)
+    services.recheck_record(
+        organization=tree.finance_1, checked_on=today(), method="site", findings="问题", actor=reviewer
+    )
     client.force_login(inspector)
     focus = client.get(reverse("supervision:focus_list")).content.decode()
     assert "财政局第一支部" in focus and "登记复检" not in focus
@@ -161,8 +207,14 @@ def focus_world(tree, office_user, reviewer):
     rate(tree.finance_2, 3, approver=office_user)
     rate(tree.education_1, 3, approver=office_user, on=today() - timedelta(days=400))
     rate(tree.education_1, 1, approver=office_user, on=today() - timedelta(days=30))
-    services.recheck_record(organization=tree.finance_1, checked_on=today() - timedelta(days=10), method="site",
-                            findings="问题", items=[item_row()], actor=reviewer)
+    services.recheck_record(
+        organization=tree.finance_1,
+        checked_on=today() - timedelta(days=10),
+        method="site",
+        findings="问题",
+        items=[item_row()],
+        actor=reviewer,
+    )
     services.focus_guide_assign(organization=tree.education_1, name="王主任", note="副书记", actor=office_user)
     services.level_change_propose(organization=tree.education_1, to_level=0, reason="整顿无效", actor=office_user)
     return tree
@@ -176,11 +228,20 @@ def test_the_focus_list_shows_one_star_and_unrated_organizations_with_their_fact
     assert sorted(rows) == ["EDU", "EDU-1", "FIN", "FIN-1"]
     fin_1 = rows["FIN-1"]["organization"]
     assert (fin_1.level, fin_1.open_items, fin_1.overdue_items, fin_1.recheck_count, fin_1.last_recheck) == (
-        None, 1, 0, 1, today() - timedelta(days=10))
+        None,
+        1,
+        0,
+        1,
+        today() - timedelta(days=10),
+    )
     assert rows["FIN-1"]["stale"] is False
     edu_1 = rows["EDU-1"]
     assert (edu_1["level_label"], edu_1["guide"].name, edu_1["pending_label"], edu_1["stale"]) == (
-        "一星级", "王主任", "无星级", True)
+        "一星级",
+        "王主任",
+        "无星级",
+        True,
+    )
     assert edu_1["history"].endswith(f"{today() - timedelta(days=30):%Y-%m-%d} 一星级")
     assert tree.finance_2.pk not in [row["organization"].pk for row in response.context["rows"]]
 
@@ -201,7 +262,12 @@ def test_the_focus_export_reads_back(client, focus_world, office_user):
 
 
 def test_the_focus_list_issues_the_same_queries_for_10_and_100_organizations(
-    client, tree, office_user, reviewer, settings, monkeypatch,
+    client,
+    tree,
+    office_user,
+    reviewer,
+    settings,
+    monkeypatch,
 ):
     # The navigation's due counts are other apps' queries (tested there): left out of this count.
     settings.XINGJI_DUE_COUNT_SECONDS = 0
@@ -210,8 +276,14 @@ def test_the_focus_list_issues_the_same_queries_for_10_and_100_organizations(
     def grow(count):
         for _ in range(count):
             organization = OrganizationFactory(parent=tree.finance)
-            services.recheck_record(organization=organization, checked_on=today(), method="site", findings="问题",
-                                    items=[item_row()], actor=reviewer)
+            services.recheck_record(
+                organization=organization,
+                checked_on=today(),
+                method="site",
+                findings="问题",
+                items=[item_row()],
+                actor=reviewer,
+            )
             services.focus_guide_assign(organization=organization, name="指导人", actor=reviewer)
             rate(organization, 1, approver=office_user)
 
@@ -232,8 +304,9 @@ def test_the_focus_list_issues_the_same_queries_for_10_and_100_organizations(
 # --- what is due -------------------------------------------------------------------------------
 
 
-def test_the_office_sees_pending_changes_and_stale_focus_organizations(focus_world, office_user, reviewer,
-                                                                        secretary, inspector):
+def test_the_office_sees_pending_changes_and_stale_focus_organizations(
+    focus_world, office_user, reviewer, secretary, inspector
+):
     found = due.due_items(office_user, today())
     kinds = [(item.kind, item.title) for item in found]
     assert ("星级调整待工委会决定", "教育局第一支部：一星级→无星级") in kinds
@@ -247,13 +320,21 @@ def test_the_office_sees_pending_changes_and_stale_focus_organizations(focus_wor
 
 def test_a_recheck_older_than_the_interval_is_due_again(settings, tree, reviewer, office_user):
     rate(tree.finance_2, 3, approver=office_user)
-    services.recheck_record(organization=tree.finance_1, checked_on=today() - timedelta(days=40), method="site",
-                            findings="问题", actor=reviewer)
+    services.recheck_record(
+        organization=tree.finance_1,
+        checked_on=today() - timedelta(days=40),
+        method="site",
+        findings="问题",
+        actor=reviewer,
+    )
     assert due.due_items(reviewer, today()) == []
     settings.XINGJI_RECHECK_INTERVAL_DAYS = 30
     [item] = due.due_items(reviewer, today())
     assert (item.title, item.overdue, item.due_on) == (
-        f"财政局第一支部：上次复检{today() - timedelta(days=40):%Y-%m-%d}", True, today() - timedelta(days=10))
+        f"财政局第一支部：上次复检{today() - timedelta(days=40):%Y-%m-%d}",
+        True,
+        today() - timedelta(days=10),
+    )
     assert item.url == reverse("supervision:recheck_create", args=[tree.finance_1.pk])
 
 
@@ -275,10 +356,14 @@ def test_what_is_due_takes_the_same_queries_whatever_the_size(tree, office_user,
 
 def test_a_visit_shows_each_reader_only_the_organizations_it_may_see(client, tree, office_user, reviewer):
     visit = services.visit_record(
-        organizations=[tree.finance_1, tree.education_1], visited_on=today(), method="observation",
-        group_members="督导组", findings="问题",
+        organizations=[tree.finance_1, tree.education_1],
+        visited_on=today(),
+        method="observation",
+        group_members="督导组",
+        findings="问题",
         criticisms=[{"organization": tree.education_1, "issuer": "working_committee", "reason": "教育局的问题"}],
-        actor=office_user)
+        actor=office_user,
+    )
     client.force_login(reviewer)
     listed = client.get(reverse("supervision:visit_list")).content.decode()
     assert "财政局第一支部" in listed and "教育局第一支部" not in listed

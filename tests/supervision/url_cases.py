@@ -18,8 +18,12 @@ def _recheck(world, organization, where):
     key = ("supervision.recheck", organization.pk)
     if key not in world.objects:
         world.objects[key] = services.recheck_record(
-            organization=organization, checked_on=timezone.localdate(), method="site", findings="组织生活不规范",
-            actor=_superuser(world))
+            organization=organization,
+            checked_on=timezone.localdate(),
+            method="site",
+            findings="组织生活不规范",
+            actor=_superuser(world),
+        )
     return {"pk": world.objects[key].pk}
 
 
@@ -29,7 +33,8 @@ def _change(world, organization, where):
     key = ("supervision.change", organization.pk)
     if key not in world.objects:
         world.objects[key] = services.level_change_propose(
-            organization=organization, to_level=1, reason="首次定级", actor=_superuser(world))
+            organization=organization, to_level=1, reason="首次定级", actor=_superuser(world)
+        )
     return {"pk": world.objects[key].pk}
 
 
@@ -39,8 +44,13 @@ def _visit(world, organization, where):
     key = ("supervision.visit", organization.pk)
     if key not in world.objects:
         world.objects[key] = services.visit_record(
-            organizations=[organization], visited_on=timezone.localdate(), method="research", group_members="督导组",
-            findings="活动开展不积极", actor=_superuser(world))
+            organizations=[organization],
+            visited_on=timezone.localdate(),
+            method="research",
+            group_members="督导组",
+            findings="活动开展不积极",
+            actor=_superuser(world),
+        )
     return {"pk": world.objects[key].pk}
 
 

@@ -35,5 +35,6 @@ def evaluation(campaign, tree) -> Evaluation:  # noqa: F811 - the campaign fixtu
 
 @pytest.fixture
 def session(evaluation, secretary) -> SurveySession:
-    return services.session_open(evaluation=evaluation, meeting_on=MEETING,
-                                 expires_on=timezone.localdate() + timedelta(days=3), actor=secretary)
+    return services.session_open(
+        evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate() + timedelta(days=3), actor=secretary
+    )

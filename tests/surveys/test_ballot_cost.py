@@ -21,8 +21,10 @@ def voter(client) -> None:
 
 
 def test_a_ballot_is_one_update_and_one_insert(client, session, secretary, django_assert_num_queries):
-    issued = [code for _, code in services.tokens_issue(session=session, member_tokens=0, public_tokens=3,
-                                                        actor=secretary).codes]
+    issued = [
+        code
+        for _, code in services.tokens_issue(session=session, member_tokens=0, public_tokens=3, actor=secretary).codes
+    ]
     voter(client)
     data = {**answers(session=session), "comment": "好"}
 
@@ -61,8 +63,9 @@ def test_the_setting_on_comments_is_read_with_each_ballot_not_kept(session, secr
         services.ballot_cast(code=code, data=answers(session=session, comment="张三说的") | {"overall": ""})
     assert not Ballot.objects.exists() and SurveyToken.objects.get().used is False
     # the secretary stops collecting comments before the first ballot: the next ballot drops its comment
-    services.session_settings_change(session=session, public_tokens_allowed=True, comments_collected=False,
-                                     actor=secretary)
+    services.session_settings_change(
+        session=session, public_tokens_allowed=True, comments_collected=False, actor=secretary
+    )
     services.ballot_cast(code=code, data=answers(session=session, comment="张三说的"))
     assert "comment" not in Ballot.objects.get().answers
 

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row l
 @pytest.mark.django_db(transaction=True)
 def test_it_counts_one_ballot_for_twenty_simultaneous_submissions_of_one_code(evaluation, secretary):
     # given an open session with one member code
-    session = services.session_open(evaluation=evaluation, meeting_on=MEETING,
-                                    expires_on=timezone.localdate() + timedelta(days=1), actor=secretary)
+    session = services.session_open(
+        evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate() + timedelta(days=1), actor=secretary
+    )
     code = services.tokens_issue(session=session, member_tokens=1, public_tokens=0, actor=secretary).codes[0][1]
     data = answers(session=session)
 

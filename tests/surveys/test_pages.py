@@ -52,8 +52,9 @@ def test_it_lists_the_links_with_the_code_in_the_fragment(client, session, secre
         assert SurveyToken.objects.filter(digest=codes.digest(code)).exists()
 
 
-def test_without_a_chinese_font_the_issued_codes_come_as_links_rather_than_being_lost(client, session, secretary,
-                                                                                      monkeypatch):
+def test_without_a_chinese_font_the_issued_codes_come_as_links_rather_than_being_lost(
+    client, session, secretary, monkeypatch
+):
     from xingji.common.pdf import PdfFontMissing
 
     def no_font():
@@ -116,8 +117,10 @@ def test_the_secretary_opens_a_session_from_the_evaluations_survey_page(client, 
     client.force_login(secretary)
     page = client.get(reverse("surveys:evaluation", args=[evaluation.pk])).content.decode()
     assert "组织测评" in page
-    response = client.post(reverse("surveys:open", args=[evaluation.pk]), {
-        "meeting_on": "2025-05-20", "expires_on": "2099-01-01", "public_tokens_allowed": "on"})
+    response = client.post(
+        reverse("surveys:open", args=[evaluation.pk]),
+        {"meeting_on": "2025-05-20", "expires_on": "2099-01-01", "public_tokens_allowed": "on"},
+    )
     assert response.status_code == 302
     session = evaluation.survey_sessions.get()
     assert response["Location"] == reverse("surveys:issue", args=[session.pk])
@@ -134,7 +137,7 @@ def test_a_voter_types_the_code_votes_and_gets_a_receipt(client, session, secret
     assert 'name="code"' in start.content.decode()
     questions = client.post(reverse("ballot:start"), {"code": codes.grouped(code).lower()})
     page = questions.content.decode()
-    assert "财政局第一支部" in page and "总体评价" in page and f"value=\"{code}\"" in page
+    assert "财政局第一支部" in page and "总体评价" in page and f'value="{code}"' in page
     assert SurveyToken.objects.get().used is False
     incomplete = client.post(reverse("ballot:submit"), {"code": code, "overall": "satisfied"})
     assert "请完成所有带*的评价后再提交" in incomplete.content.decode()

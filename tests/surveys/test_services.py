@@ -31,8 +31,15 @@ def codes_of(issued, kind=None):
 
 def state_of(session) -> tuple:
     session.refresh_from_db()
-    return (session.state, session.public_tokens_allowed, session.comments_collected, session.tokens.count(),
-            session.tokens.filter(used=True).count(), session.ballots.count(), audit_count())
+    return (
+        session.state,
+        session.public_tokens_allowed,
+        session.comments_collected,
+        session.tokens.count(),
+        session.tokens.filter(used=True).count(),
+        session.ballots.count(),
+        audit_count(),
+    )
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -40,8 +47,7 @@ def state_of(session) -> tuple:
 
 def test_it_opens_a_session_with_the_schemes_questions(evaluation, secretary):
     expires_on = timezone.localdate() + timedelta(days=2)
-    session = services.session_open(evaluation=evaluation, meeting_on=MEETING, expires_on=expires_on,
-                                     actor=secretary)
+    session = services.session_open(evaluation=evaluation, meeting_on=MEETING, expires_on=expires_on, actor=secretary)
     assert session.state == SessionState.OPEN
     assert session.member_count == 10
     assert session.expires_on == expires_on
@@ -52,7 +58,8 @@ def test_it_opens_a_session_with_the_schemes_questions(evaluation, secretary):
 
 
 def test_it_refuses_to_open_a_session_to_anyone_but_the_organizations_own_user(
-        evaluation, reviewer, office_user, inspector, edu_reviewer):
+    evaluation, reviewer, office_user, inspector, edu_reviewer
+):
     before = (SurveySession.objects.count(), audit_count())
     expires_on = timezone.localdate()
     for user, error, message in [
@@ -81,8 +88,7 @@ def test_it_refuses_a_second_open_session_and_wrong_dates(session, evaluation, s
         (today - timedelta(days=9), today - timedelta(days=1), "测评码失效日期不能早于今天"),
     ]:
         with pytest.raises(TransitionRefused) as refusal:
-            services.session_open(evaluation=evaluation, meeting_on=meeting_on, expires_on=expires_on,
-                                  actor=secretary)
+            services.session_open(evaluation=evaluation, meeting_on=meeting_on, expires_on=expires_on, actor=secretary)
         assert refusal.value.messages == [message]
     assert (SurveySession.objects.count(), audit_count()) == before
 
@@ -93,8 +99,9 @@ def test_it_refuses_a_session_once_the_superior_has_evaluated(campaign, tree, se
     evaluation = evaluate(evaluation_of(campaign, tree.finance_1), secretary, reviewer, score=8)
     before = (SurveySession.objects.count(), audit_count())
     with pytest.raises(TransitionRefused) as refusal:
-        services.session_open(evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate(),
-                              actor=secretary)
+        services.session_open(
+            evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate(), actor=secretary
+        )
     assert refusal.value.messages == ["“财政局第一支部”的评定当前状态为“已考评”，不能录入测评结果"]
     assert (SurveySession.objects.count(), audit_count()) == before
 
@@ -138,8 +145,9 @@ def test_it_counts_members_again_at_each_issue(session, secretary, tree):
 
 
 def test_it_refuses_public_codes_when_the_settings_say_none(session, secretary):
-    services.session_settings_change(session=session, public_tokens_allowed=False, comments_collected=True,
-                                     actor=secretary)
+    services.session_settings_change(
+        session=session, public_tokens_allowed=False, comments_collected=True, actor=secretary
+    )
     before = state_of(session)
     with pytest.raises(TransitionRefused) as refusal:
         issue(session, secretary, member=1, public=1)
@@ -223,8 +231,9 @@ def test_it_refuses_incomplete_answers_and_keeps_the_code(session, secretary):
 
 
 def test_it_drops_comments_when_the_session_collects_none(session, secretary):
-    services.session_settings_change(session=session, public_tokens_allowed=True, comments_collected=False,
-                                     actor=secretary)
+    services.session_settings_change(
+        session=session, public_tokens_allowed=True, comments_collected=False, actor=secretary
+    )
     code = codes_of(issue(session, secretary, member=1))[0]
     services.ballot_cast(code=code, data=answers(session=session, comment="张三说的"))
     assert "comment" not in Ballot.objects.get().answers
@@ -244,15 +253,17 @@ def test_the_ballot_has_no_token_member_address_or_time():
 
 def test_it_changes_the_anonymity_settings_until_the_first_ballot(session, secretary):
     issued = issue(session, secretary, member=2, public=2)
-    services.session_settings_change(session=session, public_tokens_allowed=False, comments_collected=False,
-                                     actor=secretary)
+    services.session_settings_change(
+        session=session, public_tokens_allowed=False, comments_collected=False, actor=secretary
+    )
     assert session.tokens.filter(kind=TokenKind.PUBLIC).count() == 0
     assert actions("survey.")[-1] == "survey.settings_changed"
     services.ballot_cast(code=codes_of(issued, TokenKind.MEMBER)[0], data=answers(session=session))
     before = state_of(session)
     with pytest.raises(TransitionRefused) as refusal:
-        services.session_settings_change(session=session, public_tokens_allowed=True, comments_collected=True,
-                                         actor=secretary)
+        services.session_settings_change(
+            session=session, public_tokens_allowed=True, comments_collected=True, actor=secretary
+        )
     assert refusal.value.messages == ["已有测评票，匿名设置已锁定，不能再修改"]
     assert state_of(session) == before
 
@@ -272,16 +283,24 @@ def test_it_closes_a_valid_session_and_feeds_the_evaluation(session, evaluation,
     vote(session, issued, ["satisfied"] * 6 + ["basically_satisfied"] * 2 + ["unsatisfied"], ["unsatisfied"])
     closed = services.session_close(session=session, actor=secretary)
     assert (closed.state, closed.valid, closed.ballot_count, closed.member_participant_count) == (
-        SessionState.CLOSED, True, 10, 9)
+        SessionState.CLOSED,
+        True,
+        10,
+        9,
+    )
     assert closed.participation == Decimal("0.9000")
     assert closed.satisfaction == Decimal("0.8000")  # 8 of 10 ballots, member and public alike
     assert closed.score == Decimal("0.7400")  # (6·1 + 2·0.7) / 10
     assert closed.distributions["overall"] == {"satisfied": 6, "basically_satisfied": 2, "unsatisfied": 2}
     assert closed.distributions["criteria"]["1"] == {"satisfied": 6, "basically_satisfied": 2, "unsatisfied": 2}
     evaluation.refresh_from_db()
-    assert (evaluation.survey_member_count, evaluation.survey_participant_count, evaluation.survey_satisfaction,
-            evaluation.survey_score, evaluation.survey_meeting_on) == (10, 9, Decimal("0.8000"), Decimal("0.7400"),
-                                                                       MEETING)
+    assert (
+        evaluation.survey_member_count,
+        evaluation.survey_participant_count,
+        evaluation.survey_satisfaction,
+        evaluation.survey_score,
+        evaluation.survey_meeting_on,
+    ) == (10, 9, Decimal("0.8000"), Decimal("0.7400"), MEETING)
     assert actions()[-2:] == ["evaluation.survey_recorded", "survey.closed"]
     assert sorted(services.receipts_sorted(closed)) == sorted(Ballot.objects.values_list("receipt", flat=True))
 
@@ -301,8 +320,7 @@ def test_it_closes_below_80_percent_as_invalid_without_feeding(session, evaluati
         campaign_services.superior_evaluate(evaluation=evaluation, scores=uniform(8), actor=reviewer)
     assert refusal.value.messages == ["参加测评的党员占70.0%，不足80%，测评无效，应重新组织测评"]
     # and a new session can be opened
-    services.session_open(evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate(),
-                          actor=secretary)
+    services.session_open(evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate(), actor=secretary)
 
 
 def test_it_refuses_closing_to_the_inspector_another_branch_and_twice(session, secretary, inspector, edu_reviewer):
@@ -355,9 +373,15 @@ def test_it_exports_ballots_in_random_order(session, secretary, client):
 
 
 def test_it_computes_results_with_the_schemes_weights():
-    questions = {"options": [{"code": "a", "label": "好", "weight": "1"}, {"code": "b", "label": "中", "weight": "0.5"},
-                             {"code": "c", "label": "差", "weight": "0"}],
-                 "satisfied": ["a"], "criteria": []}
+    questions = {
+        "options": [
+            {"code": "a", "label": "好", "weight": "1"},
+            {"code": "b", "label": "中", "weight": "0.5"},
+            {"code": "c", "label": "差", "weight": "0"},
+        ],
+        "satisfied": ["a"],
+        "criteria": [],
+    }
     results = services.compute_results(questions, [{"overall": "a"}, {"overall": "b"}, {"overall": "c"}])
     assert (results.ballot_count, results.satisfaction, results.score) == (3, Decimal("0.3333"), Decimal("0.5000"))
     empty = services.compute_results(questions, [])

@@ -29,8 +29,9 @@ def stamps(table: str, session) -> set[str]:
 @pytest.mark.django_db(transaction=True)
 def test_closing_leaves_no_code_row_sharing_a_transaction_with_a_ballot(evaluation, secretary):
     # given three ballots cast, each in its own transaction
-    session = services.session_open(evaluation=evaluation, meeting_on=MEETING,
-                                    expires_on=timezone.localdate() + timedelta(days=1), actor=secretary)
+    session = services.session_open(
+        evaluation=evaluation, meeting_on=MEETING, expires_on=timezone.localdate() + timedelta(days=1), actor=secretary
+    )
     issued = services.tokens_issue(session=session, member_tokens=3, public_tokens=0, actor=secretary)
     for _, code in issued.codes:
         services.ballot_cast(code=code, data=answers(session=session))

@@ -17,11 +17,13 @@ def sessions_of(world, organization) -> dict:
         evaluation = world.evaluations[organization.pk]
         actor = world.users["superuser"]
         today = timezone.localdate()
-        closed = services.session_open(evaluation=evaluation, meeting_on=date(2025, 5, 20),
-                                       expires_on=today + timedelta(days=3), actor=actor)
+        closed = services.session_open(
+            evaluation=evaluation, meeting_on=date(2025, 5, 20), expires_on=today + timedelta(days=3), actor=actor
+        )
         closed = services.session_close(session=closed, actor=actor)
-        opened = services.session_open(evaluation=evaluation, meeting_on=today, expires_on=today + timedelta(days=3),
-                                       actor=actor)
+        opened = services.session_open(
+            evaluation=evaluation, meeting_on=today, expires_on=today + timedelta(days=3), actor=actor
+        )
         services.tokens_issue(session=opened, member_tokens=1, public_tokens=1, actor=actor)
         world.objects[key] = {"open": opened, "closed": closed}
     return world.objects[key]
@@ -47,8 +49,9 @@ def cases(Case) -> dict:
         "surveys:session": Case(target=open_session),
         "surveys:settings": Case(target=open_session, who="self", **form),
         "surveys:issue": Case(target=open_session, who="self", **form),
-        "surveys:close": Case(target=open_session, who="self_or_superior", get="none", post="write",
-                              post_answers=frozenset({302})),
+        "surveys:close": Case(
+            target=open_session, who="self_or_superior", get="none", post="write", post_answers=frozenset({302})
+        ),
         "surveys:export": Case(target=closed_session),
         # The ballot: no login; a refusal is a page (200), a GET of the submission goes back to the start.
         "ballot:start": Case(public=True, post="read"),

@@ -74,7 +74,7 @@ def test_it_names_actions_and_object_types_in_chinese_with_the_codes_on_hover(of
     assert ">member.updated<" not in html
     assert "orgs.member #" not in html.replace('title="orgs.member #', "")
     # and each change as a row in the model's words (the stored JSON kept below it)
-    assert "<tr><td>姓名</td><td class=\"break\">张叁</td><td class=\"break\">张三</td></tr>" in html
+    assert '<tr><td>姓名</td><td class="break">张叁</td><td class="break">张三</td></tr>' in html
     assert "原始记录" in html
 
 
@@ -83,7 +83,9 @@ def test_it_offers_the_actions_and_object_types_of_the_log_as_chinese_choices(of
 
     form = response.context["filter_form"]
     assert form.fields["object_type"].widget.choices == [
-        ("", "全部对象类型"), ("orgs.organization", "党组织"), ("orgs.member", "党员"),
+        ("", "全部对象类型"),
+        ("orgs.organization", "党组织"),
+        ("orgs.member", "党员"),
     ]
     assert form.fields["action"].widget.choices == [
         ("", "全部操作"),
@@ -154,10 +156,23 @@ def test_it_verifies_an_intact_chain(office_client, entries):
 
 def test_it_names_the_first_broken_entry(office_client, entries):
     # An entry slipped in behind the application's back, with a hash that does not match its content.
-    AuditEntry.objects.bulk_create([AuditEntry(
-        sequence=5, created_at=timezone.now(), actor_name="入侵者", action="member.deleted", object_type="orgs.member",
-        object_id="1", object_repr="张三", before=None, after=None, previous_hash=head_hash(), hash="f" * 64,
-    )])
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                sequence=5,
+                created_at=timezone.now(),
+                actor_name="入侵者",
+                action="member.deleted",
+                object_type="orgs.member",
+                object_id="1",
+                object_repr="张三",
+                before=None,
+                after=None,
+                previous_hash=head_hash(),
+                hash="f" * 64,
+            )
+        ]
+    )
     inserted = AuditEntry.objects.get(sequence=5)
 
     response = office_client.post("/audit/verify/", follow=True)

@@ -31,8 +31,9 @@ def only_these_providers(monkeypatch):
 @pytest.fixture
 def overdue_election(tree):
     today = timezone.localdate()
-    return ElectionFactory(organization=tree.finance_1, last_election=add_years(today, -3) - timedelta(days=40),
-                           term_years=3)
+    return ElectionFactory(
+        organization=tree.finance_1, last_election=add_years(today, -3) - timedelta(days=40), term_years=3
+    )
 
 
 @pytest.fixture
@@ -40,9 +41,17 @@ def many(monkeypatch):
     """A provider of ``n`` lines in section "campaigns", the first five overdue."""
 
     def make(count: int):
-        items = [DueItem("campaigns", "测试事项", f"事项{number:02d}", f"/item/{number}/",
-                         date(2026, 1, 1) + timedelta(days=number), overdue=number < 5)
-                 for number in range(count)]
+        items = [
+            DueItem(
+                "campaigns",
+                "测试事项",
+                f"事项{number:02d}",
+                f"/item/{number}/",
+                date(2026, 1, 1) + timedelta(days=number),
+                overdue=number < 5,
+            )
+            for number in range(count)
+        ]
         module = types.ModuleType("tests_due_many")
         module.due_items = lambda user, today: list(items)
         monkeypatch.setitem(sys.modules, "tests_due_many", module)
@@ -57,8 +66,9 @@ def text(response) -> str:
 
 
 def nav_badge(label: str, count: int) -> str:
-    return (f'{label} <span class="badge amber" title="待办 {count} 项">{count}'
-            '<span class="sr-only"> 项待办</span></span>')
+    return (
+        f'{label} <span class="badge amber" title="待办 {count} 项">{count}<span class="sr-only"> 项待办</span></span>'
+    )
 
 
 def test_the_office_home_starts_with_what_is_due_and_keeps_the_tree(client, office_user, tree, overdue_election):
@@ -67,25 +77,30 @@ def test_the_office_home_starts_with_what_is_due_and_keeps_the_tree(client, offi
     response = client.get(reverse("web:home"))
     page = text(response)
 
-    block = page[page.index("待办事项"):page.index("组织架构</h2>")]
+    block = page[page.index("待办事项") : page.index("组织架构</h2>")]
     assert "待办事项（2 项）" in block
-    assert (f'<span class="badge">换届已逾期</span> <a href="{reverse("orgs:election", args=[tree.finance_1.pk])}">'
-            "财政局第一支部：换届逾期 40 天</a>") in block
+    assert (
+        f'<span class="badge">换届已逾期</span> <a href="{reverse("orgs:election", args=[tree.finance_1.pk])}">'
+        "财政局第一支部：换届逾期 40 天</a>"
+    ) in block
     assert '<span class="badge red">已逾期</span>' in block
     assert "未录入换届信息" in block
     assert "导出 Excel" in page
 
 
-def test_the_navigation_shows_the_count_per_section_and_the_total_by_the_user_menu(client, office_user, tree,
-                                                                                 overdue_election):
+def test_the_navigation_shows_the_count_per_section_and_the_total_by_the_user_menu(
+    client, office_user, tree, overdue_election
+):
     client.force_login(office_user)
 
     page = text(client.get(reverse("orgs:tree")))
 
     assert nav_badge("组织架构", 2) in page
     assert "评星定级</a>" in page  # nothing due there: no badge
-    assert (f'<a href="{reverse("web:due")}" class="due-total">待办 <span class="badge amber">2'
-            '<span class="sr-only"> 项</span></span></a>') in page
+    assert (
+        f'<a href="{reverse("web:due")}" class="due-total">待办 <span class="badge amber">2'
+        '<span class="sr-only"> 项</span></span></a>'
+    ) in page
 
 
 def test_the_navigation_counts_are_attached_to_the_entries(client, office_user, tree, overdue_election):
@@ -104,13 +119,17 @@ def test_the_secretary_home_lists_its_self_evaluation_and_survey_with_their_dead
     page = text(client.get(reverse("web:home")))
 
     link = reverse("campaigns:self_evaluation", args=[evaluation.pk])
-    assert (f'<span class="badge">自评待提交</span> <a href="{link}">'
-            f"{campaign.name}：财政局第一支部自评待填写提交</a> <span class=\"muted\">期限 2025-06-05</span> "
-            '<span class="badge red">已逾期</span>') in page
+    assert (
+        f'<span class="badge">自评待提交</span> <a href="{link}">'
+        f'{campaign.name}：财政局第一支部自评待填写提交</a> <span class="muted">期限 2025-06-05</span> '
+        '<span class="badge red">已逾期</span>'
+    ) in page
     survey = reverse("surveys:evaluation", args=[evaluation.pk])
-    assert (f'<span class="badge">党员群众测评待完成</span> <a href="{survey}">'
-            f"{campaign.name}：财政局第一支部尚未完成党员群众测评（参加党员须达到规定比例），"
-            "完成后上级方可考评</a>") in page
+    assert (
+        f'<span class="badge">党员群众测评待完成</span> <a href="{survey}">'
+        f"{campaign.name}：财政局第一支部尚未完成党员群众测评（参加党员须达到规定比例），"
+        "完成后上级方可考评</a>"
+    ) in page
     assert nav_badge("评星定级", 2) in page
     assert nav_badge("组织架构", 1) in page  # its election is not recorded
     assert "党员名册" in page and "常用" in page

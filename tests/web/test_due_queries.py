@@ -38,42 +38,71 @@ class Grower:
     def __init__(self, tree, campaign, office_user):  # noqa: F811
         self.parent = tree.finance
         self.campaign = campaign
-        self.notice = Notice.objects.create(campaign=campaign, title="公示", starts_on=TODAY,
-                                            ends_on=TODAY + timedelta(days=2), published_by=office_user)
+        self.notice = Notice.objects.create(
+            campaign=campaign,
+            title="公示",
+            starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=2),
+            published_by=office_user,
+        )
         self.added = 0
 
     def grow(self, count: int) -> None:
         parent = Organization.objects.get(pk=self.parent.pk)
         start = parent.numchild
         branches = [
-            Organization(name=f"批量支部{start + index}", code=f"BULK-{start + index:05d}",
-                         org_type=OrganizationType.BRANCH, category=OrganizationCategory.GOVERNMENT,
-                         depth=parent.depth + 1, numchild=0,
-                         path=Organization._get_path(parent.path, parent.depth + 1, start + index + 1))
+            Organization(
+                name=f"批量支部{start + index}",
+                code=f"BULK-{start + index:05d}",
+                org_type=OrganizationType.BRANCH,
+                category=OrganizationCategory.GOVERNMENT,
+                depth=parent.depth + 1,
+                numchild=0,
+                path=Organization._get_path(parent.path, parent.depth + 1, start + index + 1),
+            )
             for index in range(count)
         ]
         Organization.objects.bulk_create(branches)
         Organization.objects.filter(pk=parent.pk).update(numchild=start + count)
         created = list(Organization.objects.filter(code__in=[branch.code for branch in branches]))
-        Election.objects.bulk_create([
-            Election(organization=branch, last_election=date(2022, 1, 1) + timedelta(days=index), term_years=3)
-            for index, branch in enumerate(created)
-        ])
+        Election.objects.bulk_create(
+            [
+                Election(organization=branch, last_election=date(2022, 1, 1) + timedelta(days=index), term_years=3)
+                for index, branch in enumerate(created)
+            ]
+        )
         # (state, whether a valid survey wrote its figures): a submitted self-evaluation with and without them.
-        states = [(EvaluationState.SELF_SUBMITTED, True), (EvaluationState.SELF_SUBMITTED, False),
-                  (EvaluationState.REEVALUATION, True), (EvaluationState.REVIEW_PENDING, True)]
+        states = [
+            (EvaluationState.SELF_SUBMITTED, True),
+            (EvaluationState.SELF_SUBMITTED, False),
+            (EvaluationState.REEVALUATION, True),
+            (EvaluationState.REVIEW_PENDING, True),
+        ]
         givens = [states[(self.added + index) % len(states)] for index in range(count)]
-        evaluations = Evaluation.objects.bulk_create([
-            Evaluation(campaign=self.campaign, organization=branch, state=state,
-                       survey_member_count=10 if surveyed else None, survey_participant_count=9 if surveyed else None,
-                       survey_satisfaction=Decimal("0.9") if surveyed else None)
-            for branch, (state, surveyed) in zip(created, givens, strict=True)
-        ])
-        Objection.objects.bulk_create([
-            Objection(notice=self.notice, evaluation=evaluation, content="异议",
-                      receipt_digest=f"{self.added + index:064x}")
-            for index, evaluation in enumerate(evaluations)
-        ])
+        evaluations = Evaluation.objects.bulk_create(
+            [
+                Evaluation(
+                    campaign=self.campaign,
+                    organization=branch,
+                    state=state,
+                    survey_member_count=10 if surveyed else None,
+                    survey_participant_count=9 if surveyed else None,
+                    survey_satisfaction=Decimal("0.9") if surveyed else None,
+                )
+                for branch, (state, surveyed) in zip(created, givens, strict=True)
+            ]
+        )
+        Objection.objects.bulk_create(
+            [
+                Objection(
+                    notice=self.notice,
+                    evaluation=evaluation,
+                    content="异议",
+                    receipt_digest=f"{self.added + index:064x}",
+                )
+                for index, evaluation in enumerate(evaluations)
+            ]
+        )
         self.added += count
 
 
@@ -83,13 +112,22 @@ def queries(call) -> tuple[int, int]:
     return len(context.captured_queries), len(result)
 
 
-@pytest.mark.parametrize(("role", "module", "expected"), [
-    ("office_user", orgs_due, 1), ("reviewer", orgs_due, 1), ("secretary", orgs_due, 1), ("inspector", orgs_due, 1),
-    ("office_user", campaigns_due, 4), ("reviewer", campaigns_due, 2), ("secretary", campaigns_due, 1),
-    ("inspector", campaigns_due, 0),
-])
+@pytest.mark.parametrize(
+    ("role", "module", "expected"),
+    [
+        ("office_user", orgs_due, 1),
+        ("reviewer", orgs_due, 1),
+        ("secretary", orgs_due, 1),
+        ("inspector", orgs_due, 1),
+        ("office_user", campaigns_due, 4),
+        ("reviewer", campaigns_due, 2),
+        ("secretary", campaigns_due, 1),
+        ("inspector", campaigns_due, 0),
+    ],
+)
 def test_each_provider_runs_the_same_queries_for_ten_rows_and_for_a_hundred(
-        request, tree, office_user, campaign, role, module, expected):  # noqa: F811
+    request, tree, office_user, campaign, role, module, expected
+):  # noqa: F811
     user = request.getfixturevalue(role)
     grower = Grower(tree, campaign, office_user)
 
@@ -104,7 +142,8 @@ def test_each_provider_runs_the_same_queries_for_ten_rows_and_for_a_hundred(
 
 
 def test_the_whole_list_of_the_office_runs_five_queries_for_ten_rows_and_for_a_hundred(
-        tree, office_user, campaign, django_assert_num_queries):  # noqa: F811
+    tree, office_user, campaign, django_assert_num_queries
+):  # noqa: F811
     grower = Grower(tree, campaign, office_user)
     grower.grow(SMALL)
     with django_assert_num_queries(5):
@@ -138,8 +177,7 @@ def test_a_page_other_than_home_reads_the_counts_from_the_cache(client, monkeypa
     assert calls == [office_user.pk]
 
 
-def test_the_home_page_computes_afresh_and_the_navigation_reuses_its_counts(client, monkeypatch, settings,
-                                                                           office_user):
+def test_the_home_page_computes_afresh_and_the_navigation_reuses_its_counts(client, monkeypatch, settings, office_user):
     settings.XINGJI_DUE_COUNT_SECONDS = 0  # the navigation would compute again, were it not handed the counts
     calls = []
     module = types.ModuleType("tests_due_counting")

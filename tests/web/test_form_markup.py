@@ -23,4 +23,3 @@ def test_the_form_template_gives_each_help_text_the_id_the_field_points_at():
     html = render_to_string("web/form.html", {"form": HelpedForm()})
     assert 'aria-describedby="id_year_helptext"' in html and 'id="id_year_helptext"' in html
     assert dangling_descriptions(html) == set()
-

@@ -33,14 +33,21 @@ def test_the_office_sees_its_whole_tree_with_counts_and_totals(login, office_use
 
     rows = {row.organization.code: (row.level, row.members, row.subtree_members) for row in response.context["rows"]}
     totals = response.context["totals"]
-    assert rows == {"ROOT": (0, 0, 3), "FIN": (1, 0, 2), "FIN-1": (2, 2, 2), "FIN-2": (2, 0, 0),
-                    "EDU": (1, 0, 1), "EDU-1": (2, 1, 1)}
+    assert rows == {
+        "ROOT": (0, 0, 3),
+        "FIN": (1, 0, 2),
+        "FIN-1": (2, 2, 2),
+        "FIN-2": (2, 0, 0),
+        "EDU": (1, 0, 1),
+        "EDU-1": (2, 1, 1),
+    }
     assert (totals.organizations, totals.branches, totals.members) == (6, 3, 3)
     assert "组织架构" in response.content.decode()
 
 
 def test_the_office_home_counts_organizations_by_type_and_lists_only_the_first_ten_under_its_node(
-        login, office_user, tree):
+    login, office_user, tree
+):
     # given 12 more branches directly under the root: 14 organizations under it, 18 in all
     for number in range(12):
         OrganizationFactory(name=f"直属支部{number:02d}", code=f"ROOT-{number:02d}", parent=tree.root)
@@ -52,7 +59,10 @@ def test_the_office_home_counts_organizations_by_type_and_lists_only_the_first_t
     counts = [(count.label, count.organizations, count.members) for count in response.context["type_counts"]]
     assert counts == [("党委", 2, 0), ("党总支", 1, 0), ("党支部", 15, 2)]
     assert [row.organization.code for row in response.context["subordinates"]] == [
-        "FIN", "EDU", *(f"ROOT-{number:02d}" for number in range(8))]
+        "FIN",
+        "EDU",
+        *(f"ROOT-{number:02d}" for number in range(8)),
+    ]
     assert response.context["subordinates_more"] == 4
     assert "直属支部07" in page and "直属支部08" not in page
     # the organizations further down are on the tree page, not on the home page
@@ -74,8 +84,11 @@ def test_the_office_sees_overdue_and_coming_due_elections_first(login, office_us
 
     response = login(office_user).get("/")
 
-    due = [(item.kind, item.title.split("：")[0]) for item in response.context["due_items"]
-           if item.kind in ("换届已逾期", "换届即将到期")]
+    due = [
+        (item.kind, item.title.split("：")[0])
+        for item in response.context["due_items"]
+        if item.kind in ("换届已逾期", "换届即将到期")
+    ]
     assert due == [("换届已逾期", "财政局第一支部"), ("换届即将到期", "财政局第二支部")]
     assert response.context["totals"].overdue == 1
 
@@ -120,22 +133,52 @@ def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
     office = [item.label for item in login(office_user).get("/").context["nav_items"]]
     branch = [item.label for item in login(secretary).get("/").context["nav_items"]]
 
-    assert office == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星", "复检督导",
-                      "结果运用", "审计日志", "用户管理", "后台管理"]
-    assert branch == ["首页", "组织架构", "党员名册", "证据记录", "评星定级", "整改台账", "晋位争星", "结果运用",
-                      "后台管理"]
+    assert office == [
+        "首页",
+        "组织架构",
+        "党员名册",
+        "证据记录",
+        "评星定级",
+        "整改台账",
+        "晋位争星",
+        "复检督导",
+        "结果运用",
+        "审计日志",
+        "用户管理",
+        "后台管理",
+    ]
+    assert branch == [
+        "首页",
+        "组织架构",
+        "党员名册",
+        "证据记录",
+        "评星定级",
+        "整改台账",
+        "晋位争星",
+        "结果运用",
+        "后台管理",
+    ]
 
 
-def test_the_home_pages_count_the_rectification_items_and_their_overdue_ones(login, office_user, reviewer,
-                                                                             secretary, tree):
+def test_the_home_pages_count_the_rectification_items_and_their_overdue_ones(
+    login, office_user, reviewer, secretary, tree
+):
     # given two items of FIN-1 opened by its reviewer, one of them overdue
     from xingji.ledger.models import ItemSource, RectificationItem
     from xingji.ledger.services import item_open
 
     today = timezone.localdate()
     for problem in ("会议记录不全", "党费收缴不及时"):
-        item_open(organization=tree.finance_1, problem=problem, source=ItemSource.RECHECK, target="规范",
-                  measures="补齐", responsible="张书记", deadline=today + timedelta(days=5), actor=reviewer)
+        item_open(
+            organization=tree.finance_1,
+            problem=problem,
+            source=ItemSource.RECHECK,
+            target="规范",
+            measures="补齐",
+            responsible="张书记",
+            deadline=today + timedelta(days=5),
+            actor=reviewer,
+        )
     RectificationItem.objects.filter(problem="党费收缴不及时").update(deadline=today - timedelta(days=1))
 
     # then the office and the branch see both items and the overdue one, linked to the overdue filter

@@ -204,9 +204,14 @@ def test_it_shows_the_same_pending_secret_until_it_is_confirmed(client, office_u
 def test_it_changes_the_password_and_keeps_the_user_logged_in(client, office_user):
     client.force_login(office_user)
 
-    response = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password1": "Xin-gji-2027!", "new_password2": "Xin-gji-2027!",
-    })
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Xin-gji-2027!",
+            "new_password2": "Xin-gji-2027!",
+        },
+    )
 
     assert response.status_code == 302
     office_user.refresh_from_db()
@@ -217,9 +222,14 @@ def test_it_changes_the_password_and_keeps_the_user_logged_in(client, office_use
 def test_it_refuses_a_password_of_fewer_than_three_classes(client, office_user):
     client.force_login(office_user)
 
-    response = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password1": "onlylowercase", "new_password2": "onlylowercase",
-    })
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "onlylowercase",
+            "new_password2": "onlylowercase",
+        },
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["new_password2"]

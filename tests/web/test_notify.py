@@ -38,8 +38,7 @@ def mail_server(settings):
 @pytest.fixture
 def addressed(tree, office_user, secretary, reviewer):
     """FIN-1 overdue by 40 days; ROOT and FIN have a record in their term, so only FIN-1 is due, for three users."""
-    ElectionFactory(organization=tree.finance_1, last_election=add_years(TODAY, -3) - timedelta(days=40),
-                    term_years=3)
+    ElectionFactory(organization=tree.finance_1, last_election=add_years(TODAY, -3) - timedelta(days=40), term_years=3)
     for organization in (tree.root, tree.finance):
         ElectionFactory(organization=organization, last_election=add_years(TODAY, -1), term_years=3)
     office_user.email, secretary.email = "office@example.org", "secretary@example.org"
@@ -49,11 +48,17 @@ def addressed(tree, office_user, secretary, reviewer):
 
 
 def test_each_user_with_an_address_and_something_due_gets_a_digest(mail_server, addressed, tree):
-    idle = UserFactory(username="idle", organization=tree.education_1, role=Role.BRANCH_SECRETARY,
-                       email="idle@example.org")
+    idle = UserFactory(
+        username="idle", organization=tree.education_1, role=Role.BRANCH_SECRETARY, email="idle@example.org"
+    )
     ElectionFactory(organization=idle.organization, last_election=add_years(TODAY, -1), term_years=3)
-    UserFactory(username="gone", organization=tree.finance_1, role=Role.BRANCH_SECRETARY, email="gone@example.org",
-                is_active=False)
+    UserFactory(
+        username="gone",
+        organization=tree.finance_1,
+        role=Role.BRANCH_SECRETARY,
+        email="gone@example.org",
+        is_active=False,
+    )
 
     sent = send_due_digest(TODAY)
 

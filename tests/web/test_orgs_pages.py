@@ -36,9 +36,16 @@ def sheet_rows(response, sheet: str) -> list[tuple]:
 
 
 def test_it_creates_a_child_organization_through_the_service(login, reviewer, tree):
-    response = login(reviewer).post(f"/orgs/{tree.finance.pk}/new/", {
-        "name": "财政局第三支部", "code": "FIN-3", "org_type": "branch", "category": "机关", "is_active": "on",
-    })
+    response = login(reviewer).post(
+        f"/orgs/{tree.finance.pk}/new/",
+        {
+            "name": "财政局第三支部",
+            "code": "FIN-3",
+            "org_type": "branch",
+            "category": "机关",
+            "is_active": "on",
+        },
+    )
 
     created = Organization.objects.get(code="FIN-3")
     assert response.status_code == 302
@@ -48,9 +55,16 @@ def test_it_creates_a_child_organization_through_the_service(login, reviewer, tr
 
 
 def test_it_refuses_a_child_under_a_branch_with_the_services_message(login, secretary, tree):
-    response = login(secretary).post(f"/orgs/{tree.finance_1.pk}/new/", {
-        "name": "小组", "code": "FIN-1-A", "org_type": "branch", "category": "机关", "is_active": "on",
-    })
+    response = login(secretary).post(
+        f"/orgs/{tree.finance_1.pk}/new/",
+        {
+            "name": "小组",
+            "code": "FIN-1-A",
+            "org_type": "branch",
+            "category": "机关",
+            "is_active": "on",
+        },
+    )
 
     assert response.status_code == 200
     assert form_errors(response) == {"__all__": ["党支部下不能再设党组织"]}
@@ -59,19 +73,33 @@ def test_it_refuses_a_child_under_a_branch_with_the_services_message(login, secr
 
 
 def test_it_refuses_a_duplicate_code_on_the_code_field(login, office_user, tree):
-    response = login(office_user).post(f"/orgs/{tree.root.pk}/new/", {
-        "name": "重复", "code": "FIN-1", "org_type": "party_committee", "category": "机关", "is_active": "on",
-    })
+    response = login(office_user).post(
+        f"/orgs/{tree.root.pk}/new/",
+        {
+            "name": "重复",
+            "code": "FIN-1",
+            "org_type": "party_committee",
+            "category": "机关",
+            "is_active": "on",
+        },
+    )
 
     assert form_errors(response) == {"code": ["具有 组织编号 的 党组织 已存在。"]}
 
 
 def test_it_updates_only_the_changed_fields(login, reviewer, tree):
     organization = tree.finance_1
-    response = login(reviewer).post(f"/orgs/{organization.pk}/edit/", {
-        "name": "财政局机关第一支部", "code": "FIN-1", "org_type": "branch", "category": "机关",
-        "founded": "2010-07-01", "is_active": "on",
-    })
+    response = login(reviewer).post(
+        f"/orgs/{organization.pk}/edit/",
+        {
+            "name": "财政局机关第一支部",
+            "code": "FIN-1",
+            "org_type": "branch",
+            "category": "机关",
+            "founded": "2010-07-01",
+            "is_active": "on",
+        },
+    )
 
     entry = AuditEntry.objects.get(action="organization.updated")
     assert response.status_code == 302
@@ -81,10 +109,17 @@ def test_it_updates_only_the_changed_fields(login, reviewer, tree):
 
 def test_it_refuses_a_founding_date_in_the_future(login, reviewer, tree):
     tomorrow = timezone.localdate() + timedelta(days=1)
-    response = login(reviewer).post(f"/orgs/{tree.finance_1.pk}/edit/", {
-        "name": "财政局第一支部", "code": "FIN-1", "org_type": "branch", "category": "机关",
-        "founded": tomorrow.isoformat(), "is_active": "on",
-    })
+    response = login(reviewer).post(
+        f"/orgs/{tree.finance_1.pk}/edit/",
+        {
+            "name": "财政局第一支部",
+            "code": "FIN-1",
+            "org_type": "branch",
+            "category": "机关",
+            "founded": tomorrow.isoformat(),
+            "is_active": "on",
+        },
+    )
 
     assert form_errors(response) == {"founded": ["日期不能晚于今天"]}
 
@@ -106,15 +141,19 @@ def test_it_moves_a_branch_and_offers_neither_its_own_subtree_nor_its_current_pa
 MOVE_BUTTON = "调整上级"
 
 
-@pytest.mark.parametrize(("user_fixture", "node", "reason"), [
-    # a branch secretary on its own branch: never re-parents itself
-    ("secretary", "finance_1", "只有上级党组织可以调整该组织的上级"),
-    # a 机关党委 on its own node, the office on the root: their parents are out of their reach
-    ("reviewer", "finance", "只有上级党组织可以调整该组织的上级"),
-    ("office_user", "root", "只有上级党组织可以调整该组织的上级"),
-    # a 机关党委 over a branch, with no other committee or general branch under it to take it
-    ("reviewer", "finance_1", "管辖范围内没有其他可以接收该组织的党委或党总支"),
-], ids=["secretary-own-branch", "reviewer-own-node", "office-root", "reviewer-nowhere-to-go"])
+@pytest.mark.parametrize(
+    ("user_fixture", "node", "reason"),
+    [
+        # a branch secretary on its own branch: never re-parents itself
+        ("secretary", "finance_1", "只有上级党组织可以调整该组织的上级"),
+        # a 机关党委 on its own node, the office on the root: their parents are out of their reach
+        ("reviewer", "finance", "只有上级党组织可以调整该组织的上级"),
+        ("office_user", "root", "只有上级党组织可以调整该组织的上级"),
+        # a 机关党委 over a branch, with no other committee or general branch under it to take it
+        ("reviewer", "finance_1", "管辖范围内没有其他可以接收该组织的党委或党总支"),
+    ],
+    ids=["secretary-own-branch", "reviewer-own-node", "office-root", "reviewer-nowhere-to-go"],
+)
 def test_it_neither_offers_nor_opens_a_move_that_cannot_work(request, login, tree, user_fixture, node, reason):
     client = login(request.getfixturevalue(user_fixture))
     organization = getattr(tree, node)
@@ -127,14 +166,16 @@ def test_it_neither_offers_nor_opens_a_move_that_cannot_work(request, login, tre
     assert (page.status_code, posted.status_code) == (403, 403)
     assert reason in page.content.decode()
     assert Organization.objects.get_parent(Organization.objects.get(pk=organization.pk)) == (
-        Organization.objects.get_parent(organization))
+        Organization.objects.get_parent(organization)
+    )
     assert not AuditEntry.objects.filter(action="organization.moved").exists()
 
 
 def test_a_reviewer_moves_a_branch_between_the_parents_inside_its_subtree(login, reviewer, tree):
     # given a general branch under the reviewer's 机关党委
-    general = OrganizationFactory(name="财政局机关党总支", code="FIN-GB", org_type=OrganizationType.GENERAL_BRANCH,
-                                  parent=tree.finance)
+    general = OrganizationFactory(
+        name="财政局机关党总支", code="FIN-GB", org_type=OrganizationType.GENERAL_BRANCH, parent=tree.finance
+    )
     client = login(reviewer)
 
     detail = client.get(f"/orgs/{tree.finance_1.pk}/").content.decode()
@@ -161,8 +202,7 @@ def test_it_shows_the_tree_with_member_counts_per_node_and_subtree(login, office
     response = login(office_user).get("/orgs/")
 
     counts = {row.organization.code: (row.members, row.subtree_members) for row in response.context["rows"]}
-    assert counts == {"ROOT": (0, 6), "FIN": (0, 5), "FIN-1": (3, 3), "FIN-2": (2, 2), "EDU": (0, 1),
-                      "EDU-1": (1, 1)}
+    assert counts == {"ROOT": (0, 6), "FIN": (0, 5), "FIN-1": (3, 3), "FIN-2": (2, 2), "EDU": (0, 1), "EDU-1": (1, 1)}
     assert response.context["totals"].members == 6
 
 
@@ -177,8 +217,15 @@ def test_it_searches_the_tree_by_name_or_code(login, reviewer, tree):
 
 
 def member_data(**overrides) -> dict:
-    data = {"name": "王芳", "gender": "female", "birth_year": "1988", "joined": "2012-07-01", "status": "full",
-            "leadership_position": "none", "phone": "13912345678"}
+    data = {
+        "name": "王芳",
+        "gender": "female",
+        "birth_year": "1988",
+        "joined": "2012-07-01",
+        "status": "full",
+        "leadership_position": "none",
+        "phone": "13912345678",
+    }
     data.update(overrides)
     return data
 
@@ -220,10 +267,12 @@ def test_it_transfers_a_member_only_within_the_subtree(login, reviewer, tree):
     member = MemberFactory(organization=tree.finance_1)
     client = login(reviewer)
 
-    outside = client.post(f"/orgs/members/{member.pk}/edit/",
-                          member_data(name=member.name, organization=tree.education_1.pk))
-    inside = client.post(f"/orgs/members/{member.pk}/edit/",
-                         member_data(name=member.name, organization=tree.finance_2.pk))
+    outside = client.post(
+        f"/orgs/members/{member.pk}/edit/", member_data(name=member.name, organization=tree.education_1.pk)
+    )
+    inside = client.post(
+        f"/orgs/members/{member.pk}/edit/", member_data(name=member.name, organization=tree.finance_2.pk)
+    )
 
     assert "organization" in form_errors(outside)
     assert inside.status_code == 302
@@ -247,8 +296,9 @@ def test_it_deletes_a_member_after_confirmation(login, secretary, tree):
 
 def test_it_lists_members_with_masked_phones_filters_and_pages_of_25(login, reviewer, tree):
     MemberFactory.create_batch(30, organization=tree.finance_1, phone="13812345678")
-    MemberFactory(organization=tree.finance_2, name="张预备", status="probationary",
-                  leadership_position="committee_member")
+    MemberFactory(
+        organization=tree.finance_2, name="张预备", status="probationary", leadership_position="committee_member"
+    )
     MemberFactory(organization=tree.education_1, name="张外部")
     client = login(reviewer)
 
@@ -283,9 +333,13 @@ def test_it_keeps_the_filters_in_the_page_links(login, reviewer, tree):
 def test_it_records_an_election_and_shows_it_due(login, secretary, tree):
     last = timezone.localdate().replace(year=timezone.localdate().year - 3) + timedelta(days=30)
 
-    response = login(secretary).post(f"/orgs/{tree.finance_1.pk}/election/", {
-        "last_election": last.isoformat(), "term_years": "3",
-    })
+    response = login(secretary).post(
+        f"/orgs/{tree.finance_1.pk}/election/",
+        {
+            "last_election": last.isoformat(),
+            "term_years": "3",
+        },
+    )
     home = login(secretary).get("/")
 
     assert Election.objects.get(organization=tree.finance_1).last_election == last
@@ -298,8 +352,12 @@ def test_it_records_an_election_and_shows_it_due(login, secretary, tree):
 
 
 def test_it_lets_the_superior_but_not_the_branch_itself_approve_a_postponement(login, secretary, reviewer, tree):
-    data = {"last_election": "2020-01-01", "term_years": "3", "postponement_requested": "on",
-            "postponement_approved": "on"}
+    data = {
+        "last_election": "2020-01-01",
+        "term_years": "3",
+        "postponement_requested": "on",
+        "postponement_approved": "on",
+    }
 
     login(secretary).post(f"/orgs/{tree.finance_1.pk}/election/", data)
     by_branch = Election.objects.get(organization=tree.finance_1)
@@ -311,9 +369,14 @@ def test_it_lets_the_superior_but_not_the_branch_itself_approve_a_postponement(l
 
 
 def test_it_refuses_an_approval_without_a_request(login, reviewer, tree):
-    response = login(reviewer).post(f"/orgs/{tree.finance_1.pk}/election/", {
-        "last_election": "2020-01-01", "term_years": "3", "postponement_approved": "on",
-    })
+    response = login(reviewer).post(
+        f"/orgs/{tree.finance_1.pk}/election/",
+        {
+            "last_election": "2020-01-01",
+            "term_years": "3",
+            "postponement_approved": "on",
+        },
+    )
 
     assert form_errors(response) == {"__all__": ["未请示的延期不能批准"]}
     assert not Election.objects.exists()
@@ -371,8 +434,13 @@ def test_it_imports_members_from_a_file(login, secretary, tree):
 
 def test_it_lists_every_row_error_and_imports_nothing(login, secretary, tree):
     header = ["组织编号", "姓名", "性别", "出生年份", "入党日期", "党员类别"]
-    file = upload([header, ["FIN-2", "孙八", "男", 1980, "2005-07-01", "正式党员"],
-                   ["FIN-1", "周九", "未知", 1980, "2005-07-01", "正式党员"]])
+    file = upload(
+        [
+            header,
+            ["FIN-2", "孙八", "男", 1980, "2005-07-01", "正式党员"],
+            ["FIN-1", "周九", "未知", 1980, "2005-07-01", "正式党员"],
+        ]
+    )
 
     response = login(secretary).post("/orgs/import/members/", {"file": file})
 

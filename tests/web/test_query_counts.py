@@ -34,8 +34,12 @@ class Grower:
         start = parent.numchild
         branches = [
             Organization(
-                name=f"批量支部{start + index}", code=f"BULK-{start + index:05d}", org_type=OrganizationType.BRANCH,
-                category=OrganizationCategory.GOVERNMENT, depth=parent.depth + 1, numchild=0,
+                name=f"批量支部{start + index}",
+                code=f"BULK-{start + index:05d}",
+                org_type=OrganizationType.BRANCH,
+                category=OrganizationCategory.GOVERNMENT,
+                depth=parent.depth + 1,
+                numchild=0,
                 path=Organization._get_path(parent.path, parent.depth + 1, start + index + 1),
             )
             for index in range(count)
@@ -43,44 +47,83 @@ class Grower:
         Organization.objects.bulk_create(branches)
         Organization.objects.filter(pk=parent.pk).update(numchild=start + count)
         created = list(Organization.objects.filter(code__in=[branch.code for branch in branches]))
-        Member.objects.bulk_create([
-            Member(organization=branch, name=f"党员{branch.code}-{number}", gender="male", birth_year=1980,
-                   joined=date(2005, 7, 1), phone="13812345678")
-            for branch in created for number in range(2)
-        ])
-        Election.objects.bulk_create([
-            Election(organization=branch, last_election=date(2021, 1, 1) + timedelta(days=index), term_years=3)
-            for index, branch in enumerate(created) if index % 2 == 0
-        ])
+        Member.objects.bulk_create(
+            [
+                Member(
+                    organization=branch,
+                    name=f"党员{branch.code}-{number}",
+                    gender="male",
+                    birth_year=1980,
+                    joined=date(2005, 7, 1),
+                    phone="13812345678",
+                )
+                for branch in created
+                for number in range(2)
+            ]
+        )
+        Election.objects.bulk_create(
+            [
+                Election(organization=branch, last_election=date(2021, 1, 1) + timedelta(days=index), term_years=3)
+                for index, branch in enumerate(created)
+                if index % 2 == 0
+            ]
+        )
 
     def members(self, count: int) -> None:
-        Member.objects.bulk_create([
-            Member(organization=self.tree.finance_1, name=f"党员{self.added + index}", gender="female",
-                   birth_year=1990, joined=date(2015, 7, 1), phone="13912345678",
-                   status="probationary" if index % 3 == 0 else "full")
-            for index in range(count)
-        ])
+        Member.objects.bulk_create(
+            [
+                Member(
+                    organization=self.tree.finance_1,
+                    name=f"党员{self.added + index}",
+                    gender="female",
+                    birth_year=1990,
+                    joined=date(2015, 7, 1),
+                    phone="13912345678",
+                    status="probationary" if index % 3 == 0 else "full",
+                )
+                for index in range(count)
+            ]
+        )
         self.added += count
 
     def users(self, count: int) -> None:
-        User.objects.bulk_create([
-            User(username=f"bulk{self.added + index}", name=f"用户{index}", organization=self.tree.finance_1,
-                 role=Role.BRANCH_SECRETARY, password="!")
-            for index in range(count)
-        ])
+        User.objects.bulk_create(
+            [
+                User(
+                    username=f"bulk{self.added + index}",
+                    name=f"用户{index}",
+                    organization=self.tree.finance_1,
+                    role=Role.BRANCH_SECRETARY,
+                    password="!",
+                )
+                for index in range(count)
+            ]
+        )
         self.added += count
 
     def audit_entries(self, count: int) -> None:
         # The page never verifies the chain; the hashes need only be unique.
         last = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
         now = timezone.now()
-        AuditEntry.objects.bulk_create([
-            AuditEntry(sequence=sequence, created_at=now, actor=None, actor_name="系统", action="member.created",
-                       object_type="orgs.member", object_id=str(sequence), object_repr=f"党员{sequence}",
-                       before=None, after={"name": f"党员{sequence}"},
-                       previous_hash=f"{sequence - 1:064x}", hash=f"{sequence:064x}")
-            for sequence in range(last + 1, last + count + 1)
-        ])
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(
+                    sequence=sequence,
+                    created_at=now,
+                    actor=None,
+                    actor_name="系统",
+                    action="member.created",
+                    object_type="orgs.member",
+                    object_id=str(sequence),
+                    object_repr=f"党员{sequence}",
+                    before=None,
+                    after={"name": f"党员{sequence}"},
+                    previous_hash=f"{sequence - 1:064x}",
+                    hash=f"{sequence:064x}",
+                )
+                for sequence in range(last + 1, last + count + 1)
+            ]
+        )
 
 
 PAGES = {
@@ -89,16 +132,25 @@ PAGES = {
     "reviewer home": ("reviewer", lambda tree: reverse("web:home"), "organizations"),
     "tree": ("office_user", lambda tree: reverse("orgs:tree"), "organizations"),
     "tree, filtered": ("office_user", lambda tree: reverse("orgs:tree") + "?q=批量", "organizations"),
-    "organization with children": ("office_user", lambda tree: reverse("orgs:detail", args=[tree.education.pk]),
-                                   "organizations"),
+    "organization with children": (
+        "office_user",
+        lambda tree: reverse("orgs:detail", args=[tree.education.pk]),
+        "organizations",
+    ),
     "member list": ("secretary", lambda tree: reverse("orgs:member_list", args=[tree.finance_1.pk]), "members"),
-    "member list, filtered": ("office_user", lambda tree: reverse("orgs:member_list", args=[tree.root.pk])
-                              + "?q=党员&status=probationary&page=2", "members"),
+    "member list, filtered": (
+        "office_user",
+        lambda tree: reverse("orgs:member_list", args=[tree.root.pk]) + "?q=党员&status=probationary&page=2",
+        "members",
+    ),
     "secretary home": ("secretary", lambda tree: reverse("web:home"), "members"),
     "user list": ("office_user", lambda tree: reverse("accounts:user_list"), "users"),
     "audit log": ("office_user", lambda tree: reverse("audit:entry_list"), "audit_entries"),
-    "audit log, filtered": ("office_user", lambda tree: reverse("audit:entry_list") + "?action=member&page=3",
-                            "audit_entries"),
+    "audit log, filtered": (
+        "office_user",
+        lambda tree: reverse("audit:entry_list") + "?action=member&page=3",
+        "audit_entries",
+    ),
 }
 
 

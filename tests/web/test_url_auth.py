@@ -133,8 +133,9 @@ CASES: dict[str, Case] = {
     "records:edit": Case(target="record", kwargs=KIND, **FORM),
     "records:delete": Case(target="record", kwargs=KIND, **FORM),
     # An empty upload is refused back on the record page (a redirect with an error message).
-    "records:attachment_upload": Case(target="record", kwargs=KIND, get="none", post="write",
-                                      post_answers=frozenset({302})),
+    "records:attachment_upload": Case(
+        target="record", kwargs=KIND, get="none", post="write", post_answers=frozenset({302})
+    ),
     "records:attachment": Case(target="attachment", kwargs=KIND),
     "records:attachment_delete": Case(target="attachment", kwargs=KIND, get="none", post="write"),
     # Public notices (公示) and objections: no login; a notice has no inside or outside.
@@ -148,49 +149,58 @@ CASES: dict[str, Case] = {
 # Campaigns (xingji.campaigns): the campaign over the tree's root, opened; its evaluation of the role's
 # organization (an organization of another campaign outside). POST actions refused by the state redirect.
 OFFICE_POST = {"get": "none", "post": "write", "who": "office", "post_answers": frozenset({302})}
-CASES.update({
-    "campaigns:list": Case(),
-    "campaigns:create": Case(office_only=True, post="read"),
-    "campaigns:detail": Case(target="campaign"),
-    # The campaign is opened, no longer a draft: its edit page is refused with a redirect.
-    "campaigns:edit": Case(target="campaign", who="office", **FORM, get_answers=frozenset({302}),
-                           post_answers=frozenset({302})),
-    "campaigns:open": Case(target="campaign", **OFFICE_POST),
-    "campaigns:evaluation_list": Case(target="campaign"),
-    "campaigns:export": Case(target="campaign"),
-    "campaigns:rating": Case(target="campaign"),
-    "campaigns:rating_status": Case(target="campaign"),
-    "campaigns:rating_start": Case(target="campaign", **OFFICE_POST),
-    "campaigns:tie_decide": Case(target="campaign", **OFFICE_POST),
-    "campaigns:notice_publish": Case(target="campaign", who="office", **FORM),
-    "campaigns:notice_close": Case(target="campaign", **OFFICE_POST),
-    "campaigns:objections": Case(target="campaign", who="office", get="write"),
-    "campaigns:objection_answer": Case(target="campaign", **OFFICE_POST),
-    "campaigns:approve": Case(target="campaign", who="office", **FORM),
-    "campaigns:municipal_send": Case(target="campaign", who="office", **FORM),
-    "campaigns:municipal_return": Case(target="campaign", who="office", **FORM),
-    "campaigns:evaluation": Case(target="evaluation"),
-    "campaigns:self_evaluation": Case(target="evaluation", who="self", **FORM),
-    "campaigns:self_evaluation_docx": Case(target="evaluation"),
-    # LibreOffice is made absent for the walk (``no_libreoffice``): the PDF page says so, as a 503.
-    "campaigns:self_evaluation_pdf": Case(target="evaluation", get_answers=frozenset({503})),
-    "campaigns:self_return": Case(target="evaluation", who="superior", get="none", post="write",
-                                  post_answers=frozenset({302})),
-    # Evidence files of the self-evaluation: added and deleted through the self-evaluation form (its own
-    # user only), downloaded by anyone who sees the evaluation.
-    "campaigns:criterion_attachment": Case(target="criterion_attachment"),
-    "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
-    "campaigns:review": Case(target="evaluation", who="office", **FORM),
-    "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),
-    "campaigns:ledger": Case(target="organization"),
-    "campaigns:ledger_import": Case(office_only=True, post="read"),
-    "campaigns:ledger_import_template": Case(office_only=True),
-})
+CASES.update(
+    {
+        "campaigns:list": Case(),
+        "campaigns:create": Case(office_only=True, post="read"),
+        "campaigns:detail": Case(target="campaign"),
+        # The campaign is opened, no longer a draft: its edit page is refused with a redirect.
+        "campaigns:edit": Case(
+            target="campaign", who="office", **FORM, get_answers=frozenset({302}), post_answers=frozenset({302})
+        ),
+        "campaigns:open": Case(target="campaign", **OFFICE_POST),
+        "campaigns:evaluation_list": Case(target="campaign"),
+        "campaigns:export": Case(target="campaign"),
+        "campaigns:rating": Case(target="campaign"),
+        "campaigns:rating_status": Case(target="campaign"),
+        "campaigns:rating_start": Case(target="campaign", **OFFICE_POST),
+        "campaigns:tie_decide": Case(target="campaign", **OFFICE_POST),
+        "campaigns:notice_publish": Case(target="campaign", who="office", **FORM),
+        "campaigns:notice_close": Case(target="campaign", **OFFICE_POST),
+        "campaigns:objections": Case(target="campaign", who="office", get="write"),
+        "campaigns:objection_answer": Case(target="campaign", **OFFICE_POST),
+        "campaigns:approve": Case(target="campaign", who="office", **FORM),
+        "campaigns:municipal_send": Case(target="campaign", who="office", **FORM),
+        "campaigns:municipal_return": Case(target="campaign", who="office", **FORM),
+        "campaigns:evaluation": Case(target="evaluation"),
+        "campaigns:self_evaluation": Case(target="evaluation", who="self", **FORM),
+        "campaigns:self_evaluation_docx": Case(target="evaluation"),
+        # LibreOffice is made absent for the walk (``no_libreoffice``): the PDF page says so, as a 503.
+        "campaigns:self_evaluation_pdf": Case(target="evaluation", get_answers=frozenset({503})),
+        "campaigns:self_return": Case(
+            target="evaluation", who="superior", get="none", post="write", post_answers=frozenset({302})
+        ),
+        # Evidence files of the self-evaluation: added and deleted through the self-evaluation form (its own
+        # user only), downloaded by anyone who sees the evaluation.
+        "campaigns:criterion_attachment": Case(target="criterion_attachment"),
+        "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
+        "campaigns:review": Case(target="evaluation", who="office", **FORM),
+        "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),
+        "campaigns:ledger": Case(target="organization"),
+        "campaigns:ledger_import": Case(office_only=True, post="read"),
+        "campaigns:ledger_import_template": Case(office_only=True),
+    }
+)
 
 # The apps after the campaign keep their cases beside their tests: ``tests/<app>/url_cases.py`` defines
 # ``cases(Case) -> dict`` (given this module's ``Case``, so that it imports nothing from here).
-CASE_MODULES = ["tests.surveys.url_cases", "tests.ledger.url_cases", "tests.supervision.url_cases",
-                "tests.reports.url_cases", "tests.web.url_cases_due"]
+CASE_MODULES = [
+    "tests.surveys.url_cases",
+    "tests.ledger.url_cases",
+    "tests.supervision.url_cases",
+    "tests.reports.url_cases",
+    "tests.web.url_cases_due",
+]
 for module_name in CASE_MODULES:
     CASES.update(import_module(module_name).cases(Case))
 
@@ -262,17 +272,27 @@ def world(tree, office_user, reviewer, secretary, inspector, superuser) -> World
         "superuser": (tree.finance_1, None),
         "anonymous": (tree.finance_1, other_1),
     }
-    users = {"office": office_user, "reviewer": reviewer, "secretary": secretary, "inspector": inspector,
-             "superuser": superuser, "anonymous": None}
-    world = World(users=users, places=places, members=members, accounts=accounts, records=records,
-                  attachments=attachments)
+    users = {
+        "office": office_user,
+        "reviewer": reviewer,
+        "secretary": secretary,
+        "inspector": inspector,
+        "superuser": superuser,
+        "anonymous": None,
+    }
+    world = World(
+        users=users, places=places, members=members, accounts=accounts, records=records, attachments=attachments
+    )
     inside = campaign_services.campaign_create(root=tree.root, year=2025, kind="mid_year", actor=office_user)
     outside = campaign_services.campaign_create(root=other_root, year=2025, kind="mid_year", actor=superuser)
     for campaign in (inside, outside):
         campaign_services.campaign_open(campaign=campaign, actor=superuser)
     world.campaigns = {"inside": inside, "outside": outside}
-    world.evaluations = {evaluation.organization_id: evaluation
-                         for campaign in (inside, outside) for evaluation in campaign.evaluations.all()}
+    world.evaluations = {
+        evaluation.organization_id: evaluation
+        for campaign in (inside, outside)
+        for evaluation in campaign.evaluations.all()
+    }
     return world
 
 
@@ -281,11 +301,16 @@ def notice_of(world: World) -> Notice:
     if "notice" not in world.notices:
         office = world.users["office"]
         campaign = Campaign.objects.filter(root=office.organization).first() or campaign_create(
-            root=office.organization, year=2024, kind="year_end", actor=office)
+            root=office.organization, year=2024, kind="year_end", actor=office
+        )
         today = timezone.localdate()
         world.notices["notice"] = Notice.objects.create(
-            campaign=campaign, title="评定结果公示", starts_on=today, ends_on=today + timedelta(days=6),
-            published_by=office)
+            campaign=campaign,
+            title="评定结果公示",
+            starts_on=today,
+            ends_on=today + timedelta(days=6),
+            published_by=office,
+        )
     return world.notices["notice"]
 
 
@@ -295,8 +320,13 @@ def evidence_of(world: World, organization):
         evaluation = world.evaluations[organization.pk]
         code = evaluation.campaign.scheme.criteria_for(organization.category)[0].code
         world.evidence[organization.pk] = campaign_services.criterion_attachment_add(
-            evaluation=evaluation, criterion_code=code, upload=io.BytesIO(PDF), name="材料.pdf", size=len(PDF),
-            actor=world.users["superuser"])
+            evaluation=evaluation,
+            criterion_code=code,
+            upload=io.BytesIO(PDF),
+            name="材料.pdf",
+            size=len(PDF),
+            actor=world.users["superuser"],
+        )
     return world.evidence[organization.pk]
 
 
@@ -361,8 +391,11 @@ def test_it_guards_the_url(client, world, name):
         client.logout()
         if world.users[role] is not None:
             client.force_login(world.users[role])
-        places = (["inside", "outside"] if case.target and not case.public and world.places[role][1] is not None
-                  else ["inside"])
+        places = (
+            ["inside", "outside"]
+            if case.target and not case.public and world.places[role][1] is not None
+            else ["inside"]
+        )
         for where in places:
             url = url_for(name, case, world, role, where)
             for method in ("get", "post"):
@@ -378,6 +411,8 @@ def test_it_guards_the_url(client, world, name):
                     redirect_ok = response["Location"].startswith(f"{LOGIN_PATH}?next=")
                 if response.status_code not in allowed or not redirect_ok:
                     location = response.get("Location", "")
-                    wrong.append(f"{role} {where} {method.upper()} {url}: {response.status_code} {location}"
-                                 f" (expected {sorted(allowed)})")
+                    wrong.append(
+                        f"{role} {where} {method.upper()} {url}: {response.status_code} {location}"
+                        f" (expected {sorted(allowed)})"
+                    )
     assert wrong == []

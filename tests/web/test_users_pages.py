@@ -20,14 +20,20 @@ def form_errors(response) -> dict[str, list[str]]:
 
 
 def new_user_data(**overrides) -> dict:
-    data = {"username": "fin2", "name": "孙书记", "email": "", "organization": None, "role": "branch_secretary",
-            "password1": "Zhibu-2026!", "password2": "Zhibu-2026!"}
+    data = {
+        "username": "fin2",
+        "name": "孙书记",
+        "email": "",
+        "organization": None,
+        "role": "branch_secretary",
+        "password1": "Zhibu-2026!",
+        "password2": "Zhibu-2026!",
+    }
     data.update(overrides)
     return data
 
 
-def test_it_lists_the_accounts_of_the_subtree_without_superusers(office_client, reviewer, secretary, superuser,
-                                                                 tree):
+def test_it_lists_the_accounts_of_the_subtree_without_superusers(office_client, reviewer, secretary, superuser, tree):
     response = office_client.get("/accounts/users/")
 
     assert sorted(user.username for user in response.context["page_obj"]) == ["office", "reviewer", "secretary"]
@@ -54,10 +60,13 @@ def test_it_creates_an_account_at_a_node_with_a_role_and_audits_it(office_client
 
 
 def test_it_refuses_a_weak_or_mismatched_password(office_client, tree):
-    weak = office_client.post("/accounts/users/new/", new_user_data(
-        organization=tree.finance_2.pk, password1="abcdefgh", password2="abcdefgh"))
-    mismatched = office_client.post("/accounts/users/new/", new_user_data(
-        organization=tree.finance_2.pk, password2="Other-2026!"))
+    weak = office_client.post(
+        "/accounts/users/new/",
+        new_user_data(organization=tree.finance_2.pk, password1="abcdefgh", password2="abcdefgh"),
+    )
+    mismatched = office_client.post(
+        "/accounts/users/new/", new_user_data(organization=tree.finance_2.pk, password2="Other-2026!")
+    )
 
     assert "password2" in form_errors(weak)
     assert form_errors(mismatched) == {"password2": ["两次输入的密码不一致"]}
@@ -75,9 +84,16 @@ def test_it_offers_only_nodes_of_the_managers_subtree(client, tree):
 
 
 def test_it_changes_a_role_through_the_service_and_audits_it(office_client, office_user, secretary, tree):
-    response = office_client.post(f"/accounts/users/{secretary.pk}/edit/", {
-        "name": secretary.name, "email": "", "organization": tree.finance.pk, "role": "inspector", "is_active": "on",
-    })
+    response = office_client.post(
+        f"/accounts/users/{secretary.pk}/edit/",
+        {
+            "name": secretary.name,
+            "email": "",
+            "organization": tree.finance.pk,
+            "role": "inspector",
+            "is_active": "on",
+        },
+    )
 
     secretary.refresh_from_db()
     entry = AuditEntry.objects.get(action="user.role_changed")
@@ -89,9 +105,15 @@ def test_it_changes_a_role_through_the_service_and_audits_it(office_client, offi
 
 
 def test_it_deactivates_an_account(office_client, secretary):
-    office_client.post(f"/accounts/users/{secretary.pk}/edit/", {
-        "name": secretary.name, "email": "", "organization": secretary.organization_id, "role": secretary.role,
-    })
+    office_client.post(
+        f"/accounts/users/{secretary.pk}/edit/",
+        {
+            "name": secretary.name,
+            "email": "",
+            "organization": secretary.organization_id,
+            "role": secretary.role,
+        },
+    )
 
     secretary.refresh_from_db()
     assert secretary.is_active is False
@@ -99,9 +121,16 @@ def test_it_deactivates_an_account(office_client, secretary):
 
 
 def test_it_refuses_to_change_the_managers_own_role(office_client, office_user, tree):
-    response = office_client.post(f"/accounts/users/{office_user.pk}/edit/", {
-        "name": office_user.name, "email": "", "organization": tree.root.pk, "role": "inspector", "is_active": "on",
-    })
+    response = office_client.post(
+        f"/accounts/users/{office_user.pk}/edit/",
+        {
+            "name": office_user.name,
+            "email": "",
+            "organization": tree.root.pk,
+            "role": "inspector",
+            "is_active": "on",
+        },
+    )
 
     office_user.refresh_from_db()
     assert form_errors(response) == {"__all__": ["不能修改自己的所在组织、角色或停用自己的账户，请由其他管理员操作"]}

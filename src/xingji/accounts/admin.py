@@ -19,8 +19,17 @@ class UserCreationForm(AdminUserCreationForm):
 class UserEditForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "name", "email", "organization", "role", "is_active", "is_staff",
-                  "is_superuser")
+        fields = (
+            "username",
+            "password",
+            "name",
+            "email",
+            "organization",
+            "role",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+        )
 
 
 @admin.register(User)
@@ -40,8 +49,22 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["username"]
     filter_horizontal = []
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["username", "name", "email", "organization", "role",
-                                                "usable_password", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "name",
+                    "email",
+                    "organization",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
     ]
 
     def get_fieldsets(self, request, obj=None):

@@ -14,8 +14,10 @@ def otp_required_roles(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     unknown = [role for role in settings.XINGJI_OTP_REQUIRED_ROLES if role not in Role.values]
     if not unknown:
         return []
-    return [checks.Error(
-        f"XINGJI_OTP_REQUIRED_ROLES 中有未知的角色：{'、'.join(unknown)}",
-        hint=f"可用的角色代码：{', '.join(Role.values)}",
-        id="xingji.accounts.E001",
-    )]
+    return [
+        checks.Error(
+            f"XINGJI_OTP_REQUIRED_ROLES 中有未知的角色：{'、'.join(unknown)}",
+            hint=f"可用的角色代码：{', '.join(Role.values)}",
+            id="xingji.accounts.E001",
+        )
+    ]

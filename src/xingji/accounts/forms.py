@@ -65,9 +65,7 @@ class LoginForm(AuthenticationForm):
                     throttled = True
                 elif device.verify_token(token):
                     return device
-        user_login_failed.send(
-            sender=__name__, credentials={"username": user.get_username()}, request=self.request
-        )
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
         code = "otp_throttled" if throttled else "otp_invalid"
         raise ValidationError(self.error_messages[code], code=code)
 
@@ -88,14 +86,18 @@ class TokenForm(forms.Form):
 
 
 class UserFilterForm(forms.Form):
-    q = forms.CharField(label="用户名或姓名", required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "用户名或姓名"}))
+    q = forms.CharField(
+        label="用户名或姓名",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "用户名或姓名"}),
+    )
     role = forms.ChoiceField(label="角色", required=False, choices=[("", "全部角色"), *Role.choices])
 
 
 class _ScopedUserForm(forms.ModelForm):
-    organization = OrganizationChoiceField(label="所在党组织", queryset=Organization.objects.none(),
-                                           help_text="用户能看到和修改这个组织及其下级组织")
+    organization = OrganizationChoiceField(
+        label="所在党组织", queryset=Organization.objects.none(), help_text="用户能看到和修改这个组织及其下级组织"
+    )
     role = forms.ChoiceField(label="角色", choices=Role.choices)
 
     def __init__(self, *args, manager: User, **kwargs):
@@ -104,10 +106,15 @@ class _ScopedUserForm(forms.ModelForm):
 
 
 class UserCreateForm(_ScopedUserForm):
-    password1 = forms.CharField(label="初始密码", strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}), help_text=password_validators_help_text_html())
-    password2 = forms.CharField(label="确认密码", strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label="初始密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="确认密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     class Meta:
         model = User
@@ -145,6 +152,5 @@ class UserEditForm(_ScopedUserForm):
     def clean(self):
         cleaned_data = super().clean()
         if self.is_self and set(self.changed_data) & {"organization", "role", "is_active"}:
-            raise ValidationError("不能修改自己的所在组织、角色或停用自己的账户，请由其他管理员操作",
-                                  code="own_role")
+            raise ValidationError("不能修改自己的所在组织、角色或停用自己的账户，请由其他管理员操作", code="own_role")
         return cleaned_data

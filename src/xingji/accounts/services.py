@@ -42,9 +42,7 @@ def user_create(
     account without a usable password (to be set by a reset).
     """
     with transaction.atomic():
-        user = User(
-            username=username, name=name, email=email, organization=organization, role=role, is_staff=is_staff
-        )
+        user = User(username=username, name=name, email=email, organization=organization, role=role, is_staff=is_staff)
         if password is None:
             user.set_unusable_password()
         else:
@@ -142,5 +140,6 @@ def totp_device_confirm(*, device, actor) -> None:
         TOTPDevice.objects.filter(user=owner).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_log(actor=actor, action="user.second_factor_enrolled", obj=owner,
-                  before=None, after={"device": device.name})
+        audit_log(
+            actor=actor, action="user.second_factor_enrolled", obj=owner, before=None, after={"device": device.name}
+        )

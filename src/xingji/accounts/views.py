@@ -62,7 +62,7 @@ password_change = login_required(PasswordChangeView.as_view())
 
 def _secret_text(device: TOTPDevice) -> str:
     secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
-    return " ".join(secret[index:index + 4] for index in range(0, len(secret), 4))
+    return " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
 
 
 @login_required
@@ -96,14 +96,18 @@ def otp_setup(request):
             return redirect("web:home")
         else:
             form.add_error("token", "验证码不正确：请核对手机时间是否准确，并输入当前显示的数字")
-    return render(request, "accounts/otp_setup.html", {
-        "form": form,
-        "confirmed": confirmed,
-        "started": device is not None,
-        "config_url": device.config_url if device is not None else "",
-        "qr": qr_svg(device.config_url, label="验证器配置二维码") if device is not None else "",
-        "secret": _secret_text(device) if device is not None else "",
-    })
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "confirmed": confirmed,
+            "started": device is not None,
+            "config_url": device.config_url if device is not None else "",
+            "qr": qr_svg(device.config_url, label="验证器配置二维码") if device is not None else "",
+            "secret": _secret_text(device) if device is not None else "",
+        },
+    )
 
 
 # --- user management ------------------------------------------------------------------------
@@ -120,8 +124,10 @@ def user_list(request):
     _require_manager(request.user)
     form = UserFilterForm(request.GET)
     form.is_valid()
-    users = visible_users(request.user).select_related("organization").annotate(
-        has_second_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    users = (
+        visible_users(request.user)
+        .select_related("organization")
+        .annotate(has_second_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
     )
     search = form.cleaned_data.get("q", "").strip()
     if search:
@@ -141,17 +147,29 @@ def user_create_view(request):
         data = form.cleaned_data
         try:
             created = user_create(
-                username=data["username"], password=data["password1"], name=data["name"], email=data["email"],
-                organization=data["organization"], role=data["role"], actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                name=data["name"],
+                email=data["email"],
+                organization=data["organization"],
+                role=data["role"],
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, f"已新建用户：{created}")
             return redirect("accounts:user_list")
-    return render(request, "web/form_page.html", {
-        "form": form, "title": "新建用户", "cancel_url": reverse("accounts:user_list"), "submit": "新建",
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": "新建用户",
+            "cancel_url": reverse("accounts:user_list"),
+            "submit": "新建",
+        },
+    )
 
 
 @login_required
@@ -165,11 +183,13 @@ def user_edit(request, pk):
             with transaction.atomic():
                 saved = account
                 if changed & {"organization", "role"}:
-                    saved = user_change_role(user=saved, role=data["role"], organization=data["organization"],
-                                             actor=request.user)
+                    saved = user_change_role(
+                        user=saved, role=data["role"], organization=data["organization"], actor=request.user
+                    )
                 if changed & {"name", "email", "is_active"}:
                     saved = user_update(
-                        user=saved, actor=request.user,
+                        user=saved,
+                        actor=request.user,
                         name=data["name"] if "name" in changed else None,
                         email=data["email"] if "email" in changed else None,
                         is_active=data["is_active"] if "is_active" in changed else None,
@@ -179,6 +199,12 @@ def user_edit(request, pk):
         else:
             messages.success(request, f"已保存：{saved}" if changed else "没有修改")
             return redirect("accounts:user_list")
-    return render(request, "web/form_page.html", {
-        "form": form, "title": f"编辑用户：{account.username}", "cancel_url": reverse("accounts:user_list"),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": f"编辑用户：{account.username}",
+            "cancel_url": reverse("accounts:user_list"),
+        },
+    )

@@ -26,8 +26,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ordering = ["-sequence"]
     list_select_related = ["actor"]
     show_full_result_count = False
-    fields = ["sequence", "created_at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr",
-              "before_pretty", "after_pretty", "previous_hash", "hash"]
+    fields = [
+        "sequence",
+        "created_at",
+        "actor",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "before_pretty",
+        "after_pretty",
+        "previous_hash",
+        "hash",
+    ]
     readonly_fields = fields
 
     @admin.display(description="修改前")

@@ -26,8 +26,10 @@ class ActorChoiceField(forms.ModelChoiceField):
 def object_type_choices(object_types: Iterable[str]) -> list[tuple[str, str]]:
     """``(label, Chinese name)`` of the object types, in the app registry's order."""
     order = model_order()
-    return [(object_type, object_type_label(object_type))
-            for object_type in sorted(set(object_types), key=lambda label: (order.get(label, len(order)), label))]
+    return [
+        (object_type, object_type_label(object_type))
+        for object_type in sorted(set(object_types), key=lambda label: (order.get(label, len(order)), label))
+    ]
 
 
 def action_choices(actions: Iterable[str]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -41,10 +43,13 @@ def action_choices(actions: Iterable[str]) -> list[tuple[str, list[tuple[str, st
         return (order.get(namespace_object_type(namespace) or "", len(order)), namespace)
 
     return [
-        (namespace_label(namespace), [
-            (namespace, f"{namespace_label(namespace)}（全部操作）"),
-            *((action, action_label(action)) for action in sorted(by_namespace[namespace], key=action_sort_key)),
-        ])
+        (
+            namespace_label(namespace),
+            [
+                (namespace, f"{namespace_label(namespace)}（全部操作）"),
+                *((action, action_label(action)) for action in sorted(by_namespace[namespace], key=action_sort_key)),
+            ],
+        )
         for namespace in sorted(by_namespace, key=namespace_key)
     ]
 
@@ -69,8 +74,9 @@ class AuditFilterForm(forms.Form):
     is filtered.
     """
 
-    actor = ActorChoiceField(label="操作人", required=False, empty_label="全部操作人",
-                             queryset=User.objects.order_by("username"))
+    actor = ActorChoiceField(
+        label="操作人", required=False, empty_label="全部操作人", queryset=User.objects.order_by("username")
+    )
     action = forms.CharField(label="操作", required=False, widget=forms.Select)
     object_type = forms.CharField(label="对象类型", required=False, widget=forms.Select)
     object_id = forms.CharField(label="对象编号", required=False, max_length=64)

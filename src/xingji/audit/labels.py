@@ -198,6 +198,11 @@ def changes(object_type: str, before, after) -> list[tuple[str, str, str]]:
     for key in [*before, *(key for key in after if key not in before)]:
         field = _field(object_type, key) if key else None
         label = str(field.verbose_name) if field is not None else (key or "内容")
-        rows.append((label, _value_text(field, before.get(key)) if key in before else "",
-                     _value_text(field, after.get(key)) if key in after else ""))
+        rows.append(
+            (
+                label,
+                _value_text(field, before.get(key)) if key in before else "",
+                _value_text(field, after.get(key)) if key in after else "",
+            )
+        )
     return rows

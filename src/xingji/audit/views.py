@@ -42,13 +42,17 @@ def entry_list(request):
     _require_auditor(request.user)
     form, entries = _filtered(request, with_choices=True)
     page, query = paginate(request, entries, PER_PAGE)
-    return render(request, "audit/entry_list.html", {
-        "filter_form": form,
-        "page_obj": page,
-        "query": query,
-        "export_query": query.rstrip("&"),
-        "head_hash": head_hash(),
-    })
+    return render(
+        request,
+        "audit/entry_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query,
+            "export_query": query.rstrip("&"),
+            "head_hash": head_hash(),
+        },
+    )
 
 
 def _json_text(value) -> str:
@@ -65,12 +69,35 @@ def entry_export(request):
     """
     _require_auditor(request.user)
     _, entries = _filtered(request)
-    headers = ["序号", "时间", "操作人", "操作", "操作代码", "对象类型", "对象类型代码", "对象编号", "对象",
-               "修改前", "修改后", "哈希"]
+    headers = [
+        "序号",
+        "时间",
+        "操作人",
+        "操作",
+        "操作代码",
+        "对象类型",
+        "对象类型代码",
+        "对象编号",
+        "对象",
+        "修改前",
+        "修改后",
+        "哈希",
+    ]
     rows = (
-        [entry.sequence, entry.created_at, entry.actor_name, action_label(entry.action), entry.action,
-         object_type_label(entry.object_type), entry.object_type, entry.object_id, entry.object_repr,
-         _json_text(entry.before), _json_text(entry.after), entry.hash]
+        [
+            entry.sequence,
+            entry.created_at,
+            entry.actor_name,
+            action_label(entry.action),
+            entry.action,
+            object_type_label(entry.object_type),
+            entry.object_type,
+            entry.object_id,
+            entry.object_repr,
+            _json_text(entry.before),
+            _json_text(entry.after),
+            entry.hash,
+        ]
         for entry in entries.iterator(chunk_size=2000)
     )
     notes = [f"导出时审计链头哈希：{head_hash()}"]

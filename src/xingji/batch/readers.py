@@ -62,20 +62,18 @@ def read_json(content: bytes, name: str) -> list[Record]:
     except RecursionError:
         raise FileError(f"{name}：不是有效的 JSON（嵌套层数过多）") from None
     except json.JSONDecodeError as error:
-        raise FileError(f"{name}：不是有效的 JSON（第{error.lineno}行第{error.colno}列：{error.msg}）") \
-            from None
+        raise FileError(f"{name}：不是有效的 JSON（第{error.lineno}行第{error.colno}列：{error.msg}）") from None
     if isinstance(document, dict) and "organizations" in document:
         organizations = document["organizations"]
     elif isinstance(document, list):
         organizations = document
     else:
-        raise FileError(f"{name}：JSON 应为 {{\"organizations\": [...]}}")
+        raise FileError(f'{name}：JSON 应为 {{"organizations": [...]}}')
     if not isinstance(organizations, list):
         raise FileError(f"{name}：organizations 应为数组")
     if not organizations:
         raise FileError(f"{name}：文件中没有组织")
-    return [Record(f"第{number}个组织", item) for number, item in
-            enumerate(organizations, start=1)]
+    return [Record(f"第{number}个组织", item) for number, item in enumerate(organizations, start=1)]
 
 
 def decode_text(content: bytes, name: str) -> str:
@@ -152,10 +150,11 @@ def records_from_rows(rows: list[list[Any]], name: str, scheme: Scheme) -> list[
     if "id" not in headers:
         problems.append("缺少“编号”（id）列")
     if problems:
-        raise FileError(f"{name}：表头有误：" + "；".join(problems)
-                        + "。可用 xingji rate --template 模板.xlsx 获取标准表头")
+        raise FileError(
+            f"{name}：表头有误：" + "；".join(problems) + "。可用 xingji rate --template 模板.xlsx 获取标准表头"
+        )
     records = []
-    for row_number, row in enumerate(rows[start + 1:], start=start + 2):
+    for row_number, row in enumerate(rows[start + 1 :], start=start + 2):
         if not any(_present(cell) for cell in row):
             continue
         extra = [i for i in range(len(fields), len(row)) if _present(row[i])]

@@ -52,8 +52,7 @@ def csv_text(value: object) -> object:
 
 def append_text_row(sheet, values: list[object]) -> None:
     """Append a row whose strings stay strings: no formulas, no XML-illegal characters."""
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value
-                  for value in values])
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value for value in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
@@ -67,12 +66,19 @@ def _rows(rating: Rating) -> list[list[object]]:
     scheme = rating.scheme
     rows = []
     for result in rating.results:
-        rows.append([
-            result.id, result.name, format_score(result.base_score), result.base_source,
-            format_score(result.final_score), result.band, result.stars,
-            scheme.level_name(result.stars),
-            "；".join(reason.message for reason in result.reasons),
-        ])
+        rows.append(
+            [
+                result.id,
+                result.name,
+                format_score(result.base_score),
+                result.base_source,
+                format_score(result.final_score),
+                result.band,
+                result.stars,
+                scheme.level_name(result.stars),
+                "；".join(reason.message for reason in result.reasons),
+            ]
+        )
     return rows
 
 
@@ -116,8 +122,9 @@ def render_xlsx(rating: Rating) -> bytes:
             effect = None
             if reason.effect is not None:
                 effect = f"{scheme.level_name(reason.from_level)}→{scheme.level_name(reason.to_level)}"
-            append_text_row(reasons, [result.id, result.name, reason.rule, reason.clause, points, effect,
-                                      reason.message])
+            append_text_row(
+                reasons, [result.id, result.name, reason.rule, reason.clause, points, effect, reason.message]
+            )
     for cell in reasons[1]:
         cell.font = Font(bold=True)
     reasons.column_dimensions["G"].width = 80
@@ -130,9 +137,17 @@ def render_xlsx(rating: Rating) -> bytes:
     summary.append([])
     summary.append(["比例要求", "上限/下限", "应为", "实际", "是否符合", "调整的组织"])
     for check in rating.quota_checks:
-        append_text_row(summary, [check.label, "上限" if check.bound == "max" else "下限", check.limit,
-                        check.count_before, "是" if check.satisfied_before else "否",
-                        "、".join(check.moved)])
+        append_text_row(
+            summary,
+            [
+                check.label,
+                "上限" if check.bound == "max" else "下限",
+                check.limit,
+                check.count_before,
+                "是" if check.satisfied_before else "否",
+                "、".join(check.moved),
+            ],
+        )
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 40
     buffer = io.BytesIO()
@@ -197,9 +212,15 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
     sheet.freeze_panes = "B2"
     by_field = {column.field: index for index, column in enumerate(columns, start=1)}
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
-                           allow_blank=True, error="满意率应为 0 到 1 之间的小数",
-                           showErrorMessage=True)
+    share = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="1",
+        allow_blank=True,
+        error="满意率应为 0 到 1 之间的小数",
+        showErrorMessage=True,
+    )
     sheet.add_data_validation(yes_no)
     sheet.add_data_validation(share)
     for field in ("election.overdue", "election.excused", "newly_founded", "innovation_project"):
@@ -215,8 +236,14 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
     for column in columns:
         notes.append([column.header, column.field, column.help])
     notes.append([])
-    notes.append(["说明", "", "第2行为示例（灰色斜体），填写前请删除。基础分来源三选一，优先顺序："
-                  "基础分 > 各项评分 > 自评/测评/考评加权综合；列名也可用英文字段名。"])
+    notes.append(
+        [
+            "说明",
+            "",
+            "第2行为示例（灰色斜体），填写前请删除。基础分来源三选一，优先顺序："
+            "基础分 > 各项评分 > 自评/测评/考评加权综合；列名也可用英文字段名。",
+        ]
+    )
     notes.append(["评定方案", "", f"{scheme.name}（{scheme.id}）"])
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 30

@@ -39,7 +39,6 @@ from xingji.orgs.models import Organization
 SELF_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.REVIEWER})
 
 
-
 def _ancestor_paths(path: str) -> list[str]:
     step = Organization.steplen
     return [path[:end] for end in range(step, len(path) + 1, step)]
@@ -63,7 +62,6 @@ def visible_evaluations(user) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(organization__in=visible_organizations(user))
 
 
-
 def access_campaign(user, campaign_id, *, write: bool = False) -> Campaign:
     """A campaign the user sees; with ``write``, one the user's office runs (else 403)."""
     campaign = get_or_404(visible_campaigns(user).select_related("root"), campaign_id)
@@ -78,16 +76,15 @@ def access_evaluation(user, evaluation_id) -> Evaluation:
     What the user may do with it is the service's to check (``require_*``):
     the same evaluation is written by the branch, its superior and the office.
     """
-    return get_or_404(
-        visible_evaluations(user).select_related("campaign", "organization"), evaluation_id
-    )
+    return get_or_404(visible_evaluations(user).select_related("campaign", "organization"), evaluation_id)
 
 
 def access_objection(user, objection_id) -> Objection:
     """An objection, for the office running its campaign (404 for anyone else)."""
     objection = get_or_404(
-        Objection.objects.filter(evaluation__organization__in=visible_organizations(user))
-        .select_related("notice__campaign", "evaluation__organization"),
+        Objection.objects.filter(evaluation__organization__in=visible_organizations(user)).select_related(
+            "notice__campaign", "evaluation__organization"
+        ),
         objection_id,
     )
     if not is_office_for(user, objection.notice.campaign):
@@ -111,10 +108,7 @@ def is_office_for(user, campaign: Campaign) -> bool:
         return False
     if user.is_superuser:
         return True
-    return (
-        user.role == Role.COMMITTEE_OFFICE
-        and visible_organizations(user).filter(pk=campaign.root_id).exists()
-    )
+    return user.role == Role.COMMITTEE_OFFICE and visible_organizations(user).filter(pk=campaign.root_id).exists()
 
 
 def require_office(user, campaign: Campaign) -> None:

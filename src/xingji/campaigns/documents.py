@@ -56,8 +56,9 @@ def _set_font(run_or_style, *, size: float | None = None, bold: bool | None = No
     r_fonts.set(qn("w:eastAsia"), CJK_FONT)
 
 
-def _paragraph(document, text: str, *, size: float = 12, bold: bool = False,
-               align=WD_ALIGN_PARAGRAPH.LEFT, space_after: float = 4):
+def _paragraph(
+    document, text: str, *, size: float = 12, bold: bool = False, align=WD_ALIGN_PARAGRAPH.LEFT, space_after: float = 4
+):
     paragraph = document.add_paragraph()
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(space_after)
@@ -94,8 +95,14 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
     section.top_margin = section.bottom_margin = Cm(2)
     _set_font(document.styles["Normal"], size=12)
 
-    _paragraph(document, f"{campaign.year}年度基层服务型党组织星级创建自评表", size=18, bold=True,
-               align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    _paragraph(
+        document,
+        f"{campaign.year}年度基层服务型党组织星级创建自评表",
+        size=18,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=12,
+    )
     _paragraph(document, f"评定活动：{campaign.name}（{campaign.get_kind_display()}）")
     _paragraph(document, f"党组织名称：{organization.name}")
     _paragraph(document, f"组织编码：{organization.code}    类别：{organization.get_category_display()}")
@@ -105,8 +112,9 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths = [Cm(1.3), Cm(7.2), Cm(1.6), Cm(2.0), Cm(4.5)]
-    for cell, title, width in zip(table.rows[0].cells, ["序号", "评定内容", "满分", "自评得分", "说明"], widths,
-                                  strict=True):
+    for cell, title, width in zip(
+        table.rows[0].cells, ["序号", "评定内容", "满分", "自评得分", "说明"], widths, strict=True
+    ):
         _cell_text(cell, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         cell.width = width
     total_max = Decimal(0)
@@ -178,9 +186,19 @@ def docx_to_pdf(data: bytes) -> bytes | None:
         profile = (folder / "profile").as_uri()
         try:
             subprocess.run(
-                [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-                 "--outdir", str(folder), str(source)],
-                check=True, capture_output=True, timeout=PDF_TIMEOUT,
+                [
+                    soffice,
+                    f"-env:UserInstallation={profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(folder),
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=PDF_TIMEOUT,
             )
         except (OSError, subprocess.SubprocessError):
             return None

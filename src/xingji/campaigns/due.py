@@ -65,12 +65,21 @@ NOTICE_ENDING_DAYS = 3
 #: list's filters that show the line's organizations, the kind and the title.
 SURVEY_MISSING = "survey_missing"
 SUPERIOR_KINDS = {
-    EvaluationState.SELF_SUBMITTED: ({"state": EvaluationState.SELF_SUBMITTED, "survey": "done"},
-                                     "待上级考评", "{n} 个组织自评已提交，待上级考评"),
-    SURVEY_MISSING: ({"state": EvaluationState.SELF_SUBMITTED, "survey": "missing"},
-                     "待完成测评", "{n} 个组织自评已提交，尚待完成党员群众测评"),
-    EvaluationState.REEVALUATION: ({"state": EvaluationState.REEVALUATION},
-                                   "退回重新考评", "{n} 个组织退回上级重新考评"),
+    EvaluationState.SELF_SUBMITTED: (
+        {"state": EvaluationState.SELF_SUBMITTED, "survey": "done"},
+        "待上级考评",
+        "{n} 个组织自评已提交，待上级考评",
+    ),
+    SURVEY_MISSING: (
+        {"state": EvaluationState.SELF_SUBMITTED, "survey": "missing"},
+        "待完成测评",
+        "{n} 个组织自评已提交，尚待完成党员群众测评",
+    ),
+    EvaluationState.REEVALUATION: (
+        {"state": EvaluationState.REEVALUATION},
+        "退回重新考评",
+        "{n} 个组织退回上级重新考评",
+    ),
 }
 SUPERIOR_STATES = [EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION]
 
@@ -80,12 +89,16 @@ def _evaluation_list(campaign_id: int, **filters: str) -> str:
 
 
 def _own(user, today: date) -> list[DueItem]:
-    survey_missing = Q(state__in=[EvaluationState.SELF_DRAFT, EvaluationState.SELF_SUBMITTED],
-                       survey_satisfaction__isnull=True)
+    survey_missing = Q(
+        state__in=[EvaluationState.SELF_DRAFT, EvaluationState.SELF_SUBMITTED], survey_satisfaction__isnull=True
+    )
     evaluations = (
         visible_evaluations(user)
-        .filter(Q(state=EvaluationState.SELF_DRAFT) | survey_missing,
-                organization_id=user.organization_id, campaign__state__in=OPEN_STATES)
+        .filter(
+            Q(state=EvaluationState.SELF_DRAFT) | survey_missing,
+            organization_id=user.organization_id,
+            campaign__state__in=OPEN_STATES,
+        )
         .select_related("campaign", "organization")
         .order_by("campaign__deadline", "id")
     )
@@ -97,13 +110,27 @@ def _own(user, today: date) -> list[DueItem]:
                 kind, title = "自评被退回", f"{campaign.name}：{name}自评被上级退回，请修改后重新提交"
             else:
                 kind, title = "自评待提交", f"{campaign.name}：{name}自评待填写提交"
-            items.append(DueItem(SECTION, kind, title, reverse("campaigns:self_evaluation", args=[evaluation.pk]),
-                                 campaign.deadline, evaluation.is_overdue(today)))
+            items.append(
+                DueItem(
+                    SECTION,
+                    kind,
+                    title,
+                    reverse("campaigns:self_evaluation", args=[evaluation.pk]),
+                    campaign.deadline,
+                    evaluation.is_overdue(today),
+                )
+            )
         if evaluation.survey_satisfaction is None:
-            items.append(DueItem(
-                SECTION, "党员群众测评待完成",
-                f"{campaign.name}：{name}尚未完成党员群众测评（参加党员须达到规定比例），完成后上级方可考评",
-                reverse("surveys:evaluation", args=[evaluation.pk]), campaign.deadline, today > campaign.deadline))
+            items.append(
+                DueItem(
+                    SECTION,
+                    "党员群众测评待完成",
+                    f"{campaign.name}：{name}尚未完成党员群众测评（参加党员须达到规定比例），完成后上级方可考评",
+                    reverse("surveys:evaluation", args=[evaluation.pk]),
+                    campaign.deadline,
+                    today > campaign.deadline,
+                )
+            )
     return items
 
 
@@ -113,16 +140,27 @@ def _superior(user) -> list[DueItem]:
         evaluations = evaluations.exclude(organization_id=user.organization_id)
     line = Case(
         When(state=EvaluationState.SELF_SUBMITTED, survey_satisfaction__isnull=True, then=Value(SURVEY_MISSING)),
-        default=F("state"), output_field=CharField(),
+        default=F("state"),
+        output_field=CharField(),
     )
-    rows = (evaluations.order_by().annotate(line=line)
-            .values("campaign_id", "campaign__name", "line").annotate(count=Count("id")))
+    rows = (
+        evaluations.order_by()
+        .annotate(line=line)
+        .values("campaign_id", "campaign__name", "line")
+        .annotate(count=Count("id"))
+    )
     order = list(SUPERIOR_KINDS)
     items = []
     for row in sorted(rows, key=lambda row: (row["campaign_id"], order.index(row["line"]))):
         filters, kind, title = SUPERIOR_KINDS[row["line"]]
-        items.append(DueItem(SECTION, kind, f"{row['campaign__name']}：{title.format(n=row['count'])}",
-                             _evaluation_list(row["campaign_id"], **filters)))
+        items.append(
+            DueItem(
+                SECTION,
+                kind,
+                f"{row['campaign__name']}：{title.format(n=row['count'])}",
+                _evaluation_list(row["campaign_id"], **filters),
+            )
+        )
     return items
 
 
@@ -130,33 +168,64 @@ def _office(user, today: date) -> list[DueItem]:
     roots = visible_organizations(user)
     items = []
     reviews = (
-        Evaluation.objects.filter(campaign__root__in=roots, campaign__state__in=OPEN_STATES,
-                                  state=EvaluationState.REVIEW_PENDING)
-        .order_by().values("campaign_id", "campaign__name").annotate(count=Count("id")).order_by("campaign_id")
+        Evaluation.objects.filter(
+            campaign__root__in=roots, campaign__state__in=OPEN_STATES, state=EvaluationState.REVIEW_PENDING
+        )
+        .order_by()
+        .values("campaign_id", "campaign__name")
+        .annotate(count=Count("id"))
+        .order_by("campaign_id")
     )
     for row in reviews:
-        items.append(DueItem(SECTION, "五星级待审核", f"{row['campaign__name']}：{row['count']} 个五星级建议待审核",
-                             _evaluation_list(row["campaign_id"], state=EvaluationState.REVIEW_PENDING)))
+        items.append(
+            DueItem(
+                SECTION,
+                "五星级待审核",
+                f"{row['campaign__name']}：{row['count']} 个五星级建议待审核",
+                _evaluation_list(row["campaign_id"], state=EvaluationState.REVIEW_PENDING),
+            )
+        )
     objections = (
         Objection.objects.filter(notice__campaign__root__in=roots, state=ObjectionState.OPEN)
-        .order_by().values("notice__campaign_id", "notice__campaign__name")
-        .annotate(count=Count("id"), ends_on=Min("notice__ends_on")).order_by("notice__campaign_id")
+        .order_by()
+        .values("notice__campaign_id", "notice__campaign__name")
+        .annotate(count=Count("id"), ends_on=Min("notice__ends_on"))
+        .order_by("notice__campaign_id")
     )
     for row in objections:
-        items.append(DueItem(SECTION, "异议待答复", f"{row['notice__campaign__name']}：{row['count']} 件异议待答复",
-                             reverse("campaigns:objections", args=[row["notice__campaign_id"]]),
-                             row["ends_on"], row["ends_on"] < today))
+        items.append(
+            DueItem(
+                SECTION,
+                "异议待答复",
+                f"{row['notice__campaign__name']}：{row['count']} 件异议待答复",
+                reverse("campaigns:objections", args=[row["notice__campaign_id"]]),
+                row["ends_on"],
+                row["ends_on"] < today,
+            )
+        )
     notices = (
-        Notice.objects.filter(campaign__root__in=roots, state=NoticeState.PUBLISHED,
-                              ends_on__lte=today + timedelta(days=NOTICE_ENDING_DAYS))
-        .select_related("campaign").order_by("ends_on", "id")
+        Notice.objects.filter(
+            campaign__root__in=roots,
+            state=NoticeState.PUBLISHED,
+            ends_on__lte=today + timedelta(days=NOTICE_ENDING_DAYS),
+        )
+        .select_related("campaign")
+        .order_by("ends_on", "id")
     )
     for notice in notices:
         url = reverse("campaigns:detail", args=[notice.campaign_id])
         name = f"{notice.campaign.name}：“{notice.title}”"
         if notice.ends_on < today:
-            items.append(DueItem(SECTION, "公示期满待结束", f"{name}已于 {notice.ends_on:%Y-%m-%d} 期满，请结束公示",
-                                 url, notice.ends_on, overdue=True))
+            items.append(
+                DueItem(
+                    SECTION,
+                    "公示期满待结束",
+                    f"{name}已于 {notice.ends_on:%Y-%m-%d} 期满，请结束公示",
+                    url,
+                    notice.ends_on,
+                    overdue=True,
+                )
+            )
         else:
             items.append(DueItem(SECTION, "公示即将结束", f"{name}{notice.ends_on:%Y-%m-%d} 截止", url, notice.ends_on))
     return items

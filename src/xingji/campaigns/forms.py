@@ -37,15 +37,20 @@ def _level_choices(campaign: Campaign, *, blank: str = "—") -> list[tuple[str,
 class CampaignCreateForm(forms.Form):
     root = OrganizationChoiceField(label="评定范围", queryset=None, help_text="该组织的全部下级组织参加评定")
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    kind = forms.ChoiceField(label="类型", choices=CampaignKind.choices,
-                             help_text="申报创星默认6月5日截止，年底复核默认12月31日截止")
+    kind = forms.ChoiceField(
+        label="类型", choices=CampaignKind.choices, help_text="申报创星默认6月5日截止，年底复核默认12月31日截止"
+    )
     scheme = forms.ChoiceField(label="评定方案")
-    scheme_file = forms.FileField(label="上传评定方案（TOML）", required=False,
-                                  widget=forms.FileInput(attrs={"accept": ".toml"}),
-                                  help_text="评定方案选择“上传文件”时使用；上传后即校验")
+    scheme_file = forms.FileField(
+        label="上传评定方案（TOML）",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".toml"}),
+        help_text="评定方案选择“上传文件”时使用；上传后即校验",
+    )
     quota_mode = forms.ChoiceField(label="比例控制", choices=QuotaMode.choices, initial=QuotaMode.WARN)
-    notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60, required=False,
-                                     help_text="留空则按评定方案（一般为7天）")
+    notice_days = forms.IntegerField(
+        label="公示天数", min_value=1, max_value=60, required=False, help_text="留空则按评定方案（一般为7天）"
+    )
     deadline = forms.DateField(label="截止日期", required=False, widget=DateInput(), help_text="留空则按类型默认")
     name = forms.CharField(label="名称", max_length=200, required=False, help_text="留空则自动生成")
 
@@ -78,16 +83,19 @@ class CampaignEditForm(forms.Form):
     deadline = forms.DateField(label="截止日期", widget=DateInput())
     quota_mode = forms.ChoiceField(label="比例控制", choices=QuotaMode.choices)
     notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60)
-    founded_cutoff = forms.DateField(label="成立日期界限", widget=DateInput(),
-                                     help_text="此日期之后成立的组织按新成立组织处理（如何处理由评定方案规定）")
+    founded_cutoff = forms.DateField(
+        label="成立日期界限",
+        widget=DateInput(),
+        help_text="此日期之后成立的组织按新成立组织处理（如何处理由评定方案规定）",
+    )
 
 
 class EvaluationFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False,
-                        widget=forms.TextInput(attrs={"placeholder": "组织名称或编号"}))
+    q = forms.CharField(label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "组织名称或编号"}))
     state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *EvaluationState.choices])
-    survey = forms.ChoiceField(label="测评", required=False,
-                               choices=[("", "全部测评情况"), ("done", "测评已计入"), ("missing", "测评未完成")])
+    survey = forms.ChoiceField(
+        label="测评", required=False, choices=[("", "全部测评情况"), ("done", "测评已计入"), ("missing", "测评未完成")]
+    )
     under = forms.IntegerField(label="下级", required=False, widget=forms.HiddenInput)
 
 
@@ -96,10 +104,17 @@ def _score_fields(form: forms.Form, evaluation: Evaluation, prefix: str, *, disa
     scheme = evaluation.campaign.scheme
     for criterion in scheme.criteria_for(evaluation.organization.category):
         maximum = Decimal(criterion.max_cents).scaleb(-2)
-        score = forms.DecimalField(label=f"{criterion.code} {criterion.name}", required=False, min_value=0,
-                                   max_value=maximum, decimal_places=2, disabled=disabled)
-        comment = forms.CharField(label="说明", required=False, disabled=disabled,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+        score = forms.DecimalField(
+            label=f"{criterion.code} {criterion.name}",
+            required=False,
+            min_value=0,
+            max_value=maximum,
+            decimal_places=2,
+            disabled=disabled,
+        )
+        comment = forms.CharField(
+            label="说明", required=False, disabled=disabled, widget=forms.Textarea(attrs={"rows": 2})
+        )
         form.fields[f"{prefix}score_{criterion.code}"] = score
         form.fields[f"{prefix}comment_{criterion.code}"] = comment
         rows.append((criterion, maximum))
@@ -115,13 +130,17 @@ class ScoresForm(forms.Form):
         self.criteria = _score_fields(self, evaluation, "", disabled=disabled)
 
     def rows(self):
-        return [(criterion, maximum, self[f"score_{criterion.code}"], self[f"comment_{criterion.code}"])
-                for criterion, maximum in self.criteria]
+        return [
+            (criterion, maximum, self[f"score_{criterion.code}"], self[f"comment_{criterion.code}"])
+            for criterion, maximum in self.criteria
+        ]
 
     def scores(self) -> dict[str, dict]:
         return {
-            criterion.code: {"score": self.cleaned_data.get(f"score_{criterion.code}"),
-                             "comment": self.cleaned_data.get(f"comment_{criterion.code}") or ""}
+            criterion.code: {
+                "score": self.cleaned_data.get(f"score_{criterion.code}"),
+                "comment": self.cleaned_data.get(f"comment_{criterion.code}") or "",
+            }
             for criterion, _ in self.criteria
         }
 
@@ -145,13 +164,20 @@ class SelfEvaluationForm(ScoresForm):
         super().__init__(*args, evaluation=evaluation, **kwargs)
         disabled = kwargs.get("disabled", False)
         self.fields["claimed_level"] = forms.TypedChoiceField(
-            label="申报星级", choices=_level_choices(evaluation.campaign), coerce=int, empty_value=None,
-            required=False, disabled=disabled,
+            label="申报星级",
+            choices=_level_choices(evaluation.campaign),
+            coerce=int,
+            empty_value=None,
+            required=False,
+            disabled=disabled,
         )
         for criterion, _ in self.criteria:
             label = f"{criterion.code} {criterion.name}的证明材料"
             self.fields[f"file_{criterion.code}"] = forms.FileField(
-                label=label, required=False, disabled=disabled, widget=evidence_input(**{"aria-label": label}),
+                label=label,
+                required=False,
+                disabled=disabled,
+                widget=evidence_input(**{"aria-label": label}),
             )
 
     def clean(self):
@@ -173,8 +199,11 @@ class SelfEvaluationForm(ScoresForm):
 
     def chosen_files(self) -> list[str]:
         """The codes of the criteria a file was sent for, whether or not it passed."""
-        return [criterion.code for criterion, _ in self.criteria
-                if self.files.get(self.add_prefix(f"file_{criterion.code}"))]
+        return [
+            criterion.code
+            for criterion, _ in self.criteria
+            if self.files.get(self.add_prefix(f"file_{criterion.code}"))
+        ]
 
 
 class SuperiorEvaluationForm(ScoresForm):
@@ -187,10 +216,15 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label="审核结果", choices=[("approve", "审核通过"), ("return", "退回上级重新考评")],
-                                 widget=forms.RadioSelect)
-    comment = forms.CharField(label="审核意见或退回理由", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="退回时必须填写理由")
+    decision = forms.ChoiceField(
+        label="审核结果", choices=[("approve", "审核通过"), ("return", "退回上级重新考评")], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="审核意见或退回理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="退回时必须填写理由",
+    )
 
     def clean(self):
         data = super().clean()
@@ -207,14 +241,21 @@ class DirectCheckForm(forms.Form):
 
 class NoticeForm(forms.Form):
     title = forms.CharField(label="公示标题", max_length=200)
-    starts_on = forms.DateField(label="公示开始日期", required=False, widget=DateInput(),
-                                help_text="留空为今天；截止日期按评定方案的公示天数计算")
+    starts_on = forms.DateField(
+        label="公示开始日期",
+        required=False,
+        widget=DateInput(),
+        help_text="留空为今天；截止日期按评定方案的公示天数计算",
+    )
 
 
 class ObjectionAnswerForm(forms.Form):
     objection = forms.IntegerField(widget=forms.HiddenInput)
-    upheld = forms.TypedChoiceField(label="处理结果", coerce=lambda value: value == "1",
-                                    choices=[("0", "异议不成立"), ("1", "异议成立，退回重新考评")])
+    upheld = forms.TypedChoiceField(
+        label="处理结果",
+        coerce=lambda value: value == "1",
+        choices=[("0", "异议不成立"), ("1", "异议成立，退回重新考评")],
+    )
     answer = forms.CharField(label="答复", widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -240,14 +281,15 @@ class MunicipalReturnForm(forms.Form):
     review = ReviewChoiceField(label="组织", queryset=MunicipalReview.objects.none())
     returned_on = forms.DateField(label="返回日期", widget=DateInput())
     result = forms.ChoiceField(label="复审结果", choices=MunicipalResult.choices)
-    result_level = forms.TypedChoiceField(label="复审后星级", required=False, coerce=int, empty_value=None,
-                                          help_text="复审未通过时填写")
+    result_level = forms.TypedChoiceField(
+        label="复审后星级", required=False, coerce=int, empty_value=None, help_text="复审未通过时填写"
+    )
     note = forms.CharField(label="复审意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["review"].queryset = (
-            selectors.municipal_outstanding(campaign).select_related("evaluation__organization")
+        self.fields["review"].queryset = selectors.municipal_outstanding(campaign).select_related(
+            "evaluation__organization"
         )
         self.fields["result_level"].choices = _level_choices(campaign)
 

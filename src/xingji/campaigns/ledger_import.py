@@ -85,11 +85,21 @@ class Column:
 COLUMNS = [
     Column(ORGANIZATION, "organization", 32, "党组织名称（组织编号），或只填组织编号，如 AY-CZ-01", ("组织编号",)),
     Column(LEVEL, "level", 10, "0–5 的数字，或填星级名称：五星级、四星级、三星级、二星级、一星级、无星级"),
-    Column(EFFECTIVE_ON, "effective_on", 14, "工委会批准、星级生效的日期，如 2025-12-28；不能晚于今天，"
-           "也不能早于或等于该组织在平台台账中最近一条记录的日期", ("批准日期",)),
+    Column(
+        EFFECTIVE_ON,
+        "effective_on",
+        14,
+        "工委会批准、星级生效的日期，如 2025-12-28；不能晚于今天，也不能早于或等于该组织在平台台账中最近一条记录的日期",
+        ("批准日期",),
+    ),
     Column(APPROVING_BODY, "approving_body", 24, f"如“中共安阳市直机关工委”，不超过 {MAX_BODY} 个字"),
-    Column(REASON, "reason", 40, f"如“2025年度星级评定，安市直工〔2025〕30号”，不超过 {MAX_REASON} 个字",
-           ("事由", "文号", "事由（文号）")),
+    Column(
+        REASON,
+        "reason",
+        40,
+        f"如“2025年度星级评定，安市直工〔2025〕30号”，不超过 {MAX_REASON} 个字",
+        ("事由", "文号", "事由（文号）"),
+    ),
 ]
 HEADERS = [column.header for column in COLUMNS]
 BY_FIELD = {column.field: column for column in COLUMNS}
@@ -156,8 +166,11 @@ def parse_level(value: Any) -> int:
     level = _level_words().get(text)
     if level is None:
         names = level_names()
-        raise ValueError(f"“{text}”不是有效的星级，可填 {min(names)}–{max(names)} 的数字或"
-                         + "、".join(names[value] for value in sorted(names, reverse=True) if value) + "、无星级")
+        raise ValueError(
+            f"“{text}”不是有效的星级，可填 {min(names)}–{max(names)} 的数字或"
+            + "、".join(names[value] for value in sorted(names, reverse=True) if value)
+            + "、无星级"
+        )
     return level
 
 
@@ -191,11 +204,23 @@ def render_template() -> bytes:
     for column in COLUMNS:
         notes.append([column.header, "必填", column.help])
     notes.append([])
-    notes.append(["说明", "", f"第1行为标题，第{HEADER_ROW}行为表头，从第{HEADER_ROW + 1}行起每行一条台账记录"
-                  "（一个党组织某日经批准的星级）。同一党组织可有多行，但生效日期不能相同。"
-                  "党组织只能是本组织及下级组织。整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。"])
-    notes.append(["示例", "", "安阳市财政局机关第一支部（AY-CZ-01）｜四星级｜2025-12-28｜中共安阳市直机关工委｜"
-                  "2025年度星级评定，安市直工〔2025〕30号"])
+    notes.append(
+        [
+            "说明",
+            "",
+            f"第1行为标题，第{HEADER_ROW}行为表头，从第{HEADER_ROW + 1}行起每行一条台账记录"
+            "（一个党组织某日经批准的星级）。同一党组织可有多行，但生效日期不能相同。"
+            "党组织只能是本组织及下级组织。整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。",
+        ]
+    )
+    notes.append(
+        [
+            "示例",
+            "",
+            "安阳市财政局机关第一支部（AY-CZ-01）｜四星级｜2025-12-28｜中共安阳市直机关工委｜"
+            "2025年度星级评定，安市直工〔2025〕30号",
+        ]
+    )
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["C"].width = 90
     return saved_bytes(workbook)
@@ -216,8 +241,13 @@ def _code(text: str) -> str:
 def _header_map(rows) -> tuple[int, dict[int, Column]]:
     """The header row (the first or second non-blank row) and column index → Column."""
     by_header = {header_key(header): column for column in COLUMNS for header in (column.header, *column.aliases)}
-    return map_header_row(rows, by_header=by_header, required=COLUMNS, markers=[LEVEL, ORGANIZATION],
-                          missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")
+    return map_header_row(
+        rows,
+        by_header=by_header,
+        required=COLUMNS,
+        markers=[LEVEL, ORGANIZATION],
+        missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”",
+    )
 
 
 def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]]:
@@ -231,14 +261,14 @@ def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]
     if not rows:
         raise ImportRefused([RowError(None, "", "文件是空的，没有表头")])
     position, mapping = _header_map(rows)
-    data_rows = rows[position + 1:]
+    data_rows = rows[position + 1 :]
     if not data_rows:
         raise ImportRefused([RowError(None, "", "文件中没有数据行")])
     organization_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {_code(cell_text(values[organization_index])) for _, values in data_rows
-             if organization_index < len(values)}
-    known = {organization.code: organization
-             for organization in visible_organizations(actor).filter(code__in=codes)}
+    codes = {
+        _code(cell_text(values[organization_index])) for _, values in data_rows if organization_index < len(values)
+    }
+    known = {organization.code: organization for organization in visible_organizations(actor).filter(code__in=codes)}
     errors: list[RowError] = []
     parsed: list[LedgerRow] = []
     for number, values in data_rows:
@@ -277,11 +307,13 @@ def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowErr
     """What is wrong with the rows as a whole and against the ledger as it is (under lock)."""
     errors: list[RowError] = []
     names = level_names()
-    visible = set(visible_organizations(actor).filter(pk__in={row.organization.pk for row in rows})
-                  .values_list("pk", flat=True))
+    visible = set(
+        visible_organizations(actor).filter(pk__in={row.organization.pk for row in rows}).values_list("pk", flat=True)
+    )
     latest = {}
-    for entry in (StarLedgerEntry.objects.filter(organization_id__in=visible)
-                  .order_by("organization_id", "-effective_on", "-id")):
+    for entry in StarLedgerEntry.objects.filter(organization_id__in=visible).order_by(
+        "organization_id", "-effective_on", "-id"
+    ):
         latest.setdefault(entry.organization_id, entry)
     seen: dict[tuple[int, date], int | None] = {}
     for index, row in enumerate(rows, start=1):
@@ -296,20 +328,32 @@ def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowErr
             errors.append(RowError(number, EFFECTIVE_ON, f"生效日期不能晚于今天（{today:%Y年%m月%d日}）"))
         stored = latest.get(organization.pk)
         if stored is not None and row.effective_on < stored.effective_on:
-            errors.append(RowError(
-                number, EFFECTIVE_ON,
-                f"早于“{organization.name}”在台账中最近一条记录的生效日期（{stored.effective_on:%Y年%m月%d日}），"
-                "历史记录不能插在已有记录之前"))
+            errors.append(
+                RowError(
+                    number,
+                    EFFECTIVE_ON,
+                    f"早于“{organization.name}”在台账中最近一条记录的生效日期（{stored.effective_on:%Y年%m月%d日}），"
+                    "历史记录不能插在已有记录之前",
+                )
+            )
         elif stored is not None and row.effective_on == stored.effective_on:
-            errors.append(RowError(
-                number, EFFECTIVE_ON,
-                f"台账中已有“{organization.name}”{stored.effective_on:%Y年%m月%d日}生效的记录"))
+            errors.append(
+                RowError(
+                    number, EFFECTIVE_ON, f"台账中已有“{organization.name}”{stored.effective_on:%Y年%m月%d日}生效的记录"
+                )
+            )
         key = (organization.pk, row.effective_on)
         if key in seen:
             first = seen[key]
-            errors.append(RowError(number, EFFECTIVE_ON,
-                                   f"与第{first}行重复（同一党组织、同一生效日期）" if first is not None
-                                   else "与前面一行重复（同一党组织、同一生效日期）"))
+            errors.append(
+                RowError(
+                    number,
+                    EFFECTIVE_ON,
+                    f"与第{first}行重复（同一党组织、同一生效日期）"
+                    if first is not None
+                    else "与前面一行重复（同一党组织、同一生效日期）",
+                )
+            )
         else:
             seen[key] = number
         body = (row.approving_body or "").strip()
@@ -325,8 +369,9 @@ def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowErr
     return errors
 
 
-def ledger_rows_import(*, rows: Sequence[LedgerRow | Mapping[str, Any]], actor, today: date | None = None,
-                       errors: Sequence[RowError] = ()) -> list[StarLedgerEntry]:
+def ledger_rows_import(
+    *, rows: Sequence[LedgerRow | Mapping[str, Any]], actor, today: date | None = None, errors: Sequence[RowError] = ()
+) -> list[StarLedgerEntry]:
     """Write every row as a ledger line with its audit entry, or none (``ImportRefused``).
 
     ``rows``: ``LedgerRow`` or mappings with the same keys; ``errors``: those
@@ -346,31 +391,59 @@ def ledger_rows_import(*, rows: Sequence[LedgerRow | Mapping[str, Any]], actor, 
         list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
         errors = [*errors, *_row_errors(rows, actor=actor, today=today)]
         if errors:
-            raise ImportRefused(sorted(errors, key=lambda error: (error.row or 0, HEADERS.index(error.column)
-                                                                  if error.column in HEADERS else -1)))
+            raise ImportRefused(
+                sorted(
+                    errors,
+                    key=lambda error: (error.row or 0, HEADERS.index(error.column) if error.column in HEADERS else -1),
+                )
+            )
         names = level_names()
-        current = dict(StarLedgerEntry.objects.filter(organization_id__in=ids)
-                       .order_by("organization_id", "effective_on", "id").values_list("organization_id", "level"))
+        current = dict(
+            StarLedgerEntry.objects.filter(organization_id__in=ids)
+            .order_by("organization_id", "effective_on", "id")
+            .values_list("organization_id", "level")
+        )
         entries = []
         for row in sorted(rows, key=lambda row: (row.effective_on, row.organization.pk)):
             previous = current.get(row.organization.pk)
-            entries.append(StarLedgerEntry(
-                organization=row.organization, level=row.level, level_name=names[row.level],
-                previous_level=previous, effective_on=row.effective_on, campaign=None, evaluation=None,
-                approval=None, approving_body=row.approving_body.strip(),
-                reason=REASON_PREFIX + row.reason.strip(), approver=actor,
-            ))
+            entries.append(
+                StarLedgerEntry(
+                    organization=row.organization,
+                    level=row.level,
+                    level_name=names[row.level],
+                    previous_level=previous,
+                    effective_on=row.effective_on,
+                    campaign=None,
+                    evaluation=None,
+                    approval=None,
+                    approving_body=row.approving_body.strip(),
+                    reason=REASON_PREFIX + row.reason.strip(),
+                    approver=actor,
+                )
+            )
             current[row.organization.pk] = row.level
         created = []
         for entry in entries:  # one by one: every backend gives back the id the audit entry names
             entry.save(force_insert=True)
             created.append(entry)
-        append_audit_entries(actor=actor, entries=[
-            (AUDIT_ACTION, entry, {"level": entry.previous_level},
-             {"level": entry.level, "level_name": entry.level_name, "effective_on": entry.effective_on,
-              "approving_body": entry.approving_body, "reason": entry.reason})
-            for entry in created
-        ])
+        append_audit_entries(
+            actor=actor,
+            entries=[
+                (
+                    AUDIT_ACTION,
+                    entry,
+                    {"level": entry.previous_level},
+                    {
+                        "level": entry.level,
+                        "level_name": entry.level_name,
+                        "effective_on": entry.effective_on,
+                        "approving_body": entry.approving_body,
+                        "reason": entry.reason,
+                    },
+                )
+                for entry in created
+            ],
+        )
     return created
 
 

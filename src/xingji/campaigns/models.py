@@ -81,7 +81,10 @@ class Campaign(models.Model):
     kind = models.CharField("类型", max_length=16, choices=CampaignKind.choices)
     deadline = models.DateField("截止日期")
     root = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="campaigns", verbose_name="范围（组织）",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name="范围（组织）",
         help_text="该组织的全部下级组织参加评定",
     )
     scheme_code = models.CharField("评定方案编号", max_length=100)
@@ -161,9 +164,7 @@ class Evaluation(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="evaluations", verbose_name="党组织"
     )
-    state = models.CharField(
-        "状态", max_length=24, choices=EvaluationState.choices, default=EvaluationState.SELF_DRAFT
-    )
+    state = models.CharField("状态", max_length=24, choices=EvaluationState.choices, default=EvaluationState.SELF_DRAFT)
     # Incremented by every change, so that the background rating run can tell
     # that an evaluation changed between reading it and writing its result.
     version = models.PositiveIntegerField("版本", default=0)
@@ -177,7 +178,11 @@ class Evaluation(models.Model):
     claimed_level = models.PositiveSmallIntegerField("申报星级", null=True, blank=True)
     self_submitted_at = models.DateTimeField("自评提交时间", null=True, blank=True)
     self_submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="自评提交人",
     )
 
@@ -185,12 +190,20 @@ class Evaluation(models.Model):
     survey_member_count = models.PositiveIntegerField("党员总数", null=True, blank=True)
     survey_participant_count = models.PositiveIntegerField("参加测评党员数", null=True, blank=True)
     survey_satisfaction = models.DecimalField(
-        "满意率", max_digits=5, decimal_places=4, null=True, blank=True,
+        "满意率",
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
     )
     survey_meeting_on = models.DateField("测评会日期", null=True, blank=True)
     survey_score = models.DecimalField(
-        "测评得分率", max_digits=5, decimal_places=4, null=True, blank=True,
+        "测评得分率",
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
         help_text="总体评价按方案选项权重的平均值（0到1），用于加权综合分",
     )
@@ -200,12 +213,20 @@ class Evaluation(models.Model):
     superior_comment = models.TextField("考评意见", blank=True)
     proposed_level = models.PositiveSmallIntegerField("建议星级", null=True, blank=True)
     composite_hint = models.DecimalField(
-        "加权综合参考分", max_digits=6, decimal_places=2, null=True, blank=True,
+        "加权综合参考分",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="自评、测评、考评按方案权重的综合分，仅供参考",
     )
     evaluated_at = models.DateTimeField("考评时间", null=True, blank=True)
     evaluated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="考评人",
     )
 
@@ -213,14 +234,22 @@ class Evaluation(models.Model):
     review_comment = models.TextField("审核意见", blank=True)
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="审核人",
     )
     check_method = models.CharField("核查方式", max_length=16, choices=CheckMethod.choices, blank=True)
     check_finding = models.TextField("核查情况", blank=True)
     checked_on = models.DateField("核查日期", null=True, blank=True)
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="核查人",
     )
 
@@ -239,7 +268,11 @@ class Evaluation(models.Model):
     # Notice and approval.
     noticed_level = models.PositiveSmallIntegerField("公示星级", null=True, blank=True)
     approval = models.ForeignKey(
-        "Approval", on_delete=models.PROTECT, null=True, blank=True, related_name="evaluations",
+        "Approval",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
         verbose_name="工委会批准",
     )
     approved_level = models.PositiveSmallIntegerField("批准星级", null=True, blank=True)
@@ -408,7 +441,11 @@ class QuotaTie(models.Model):
     decision_kept = models.JSONField("决定保留的评定", default=list, blank=True)
     decision_reason = models.TextField("决定理由", blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="决定人",
     )
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
@@ -442,7 +479,11 @@ class Notice(models.Model):
     )
     published_at = models.DateTimeField("发布时间", auto_now_add=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="结束人",
     )
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
@@ -504,7 +545,11 @@ class Objection(models.Model):
     state = models.CharField("状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
     answer = models.TextField("答复", blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="答复人",
     )
     answered_at = models.DateTimeField("答复时间", null=True, blank=True)
@@ -555,7 +600,11 @@ class MunicipalReview(models.Model):
     result_level = models.PositiveSmallIntegerField("复审后星级", null=True, blank=True)
     note = models.TextField("复审意见", blank=True)
     returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="录入人",
     )
 
@@ -579,15 +628,27 @@ class StarLedgerEntry(models.Model):
     previous_level = models.PositiveSmallIntegerField("原星级", null=True, blank=True)
     effective_on = models.DateField("生效日期")
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
         verbose_name="评定活动",
     )
     evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        Evaluation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
         verbose_name="组织评定",
     )
     approval = models.ForeignKey(
-        Approval, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        Approval,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
         verbose_name="工委会批准",
     )
     approving_body = models.CharField("批准机关", max_length=100)

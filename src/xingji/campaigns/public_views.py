@@ -81,30 +81,43 @@ def client_throttled(request) -> bool:
 def _publication_hash(notice: Notice) -> str | None:
     """The audit chain's head right after the notice was published: the hash of its ``notice.published`` entry."""
     return (
-        AuditEntry.objects.filter(action="notice.published", object_type=Notice._meta.label_lower,
-                                  object_id=str(notice.pk))
-        .order_by("-sequence").values_list("hash", flat=True).first()
+        AuditEntry.objects.filter(
+            action="notice.published", object_type=Notice._meta.label_lower, object_id=str(notice.pk)
+        )
+        .order_by("-sequence")
+        .values_list("hash", flat=True)
+        .first()
     )
 
 
 @require_GET
 def notice_list(request):
     page_obj, query = paginate(request, public_notices(), NOTICES_PER_PAGE)
-    return render(request, "campaigns/public/notice_list.html", {
-        "page_obj": page_obj, "query": query, "head_hash": head_hash(),
-    })
+    return render(
+        request,
+        "campaigns/public/notice_list.html",
+        {
+            "page_obj": page_obj,
+            "query": query,
+            "head_hash": head_hash(),
+        },
+    )
 
 
 @require_GET
 def notice_detail(request, pk):
     notice = access.public_notice(pk)
-    return render(request, "campaigns/public/notice_detail.html", {
-        "notice": notice,
-        "entries": notice_entries(notice),
-        "open": notice.state == NoticeState.PUBLISHED,
-        "publication_hash": _publication_hash(notice),
-        "head_hash": head_hash(),
-    })
+    return render(
+        request,
+        "campaigns/public/notice_detail.html",
+        {
+            "notice": notice,
+            "entries": notice_entries(notice),
+            "open": notice.state == NoticeState.PUBLISHED,
+            "publication_hash": _publication_hash(notice),
+            "head_hash": head_hash(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,14 +133,20 @@ def objection_create(request, pk):
                 return render(request, "campaigns/public/objection_form.html", context, status=429)
             entry = next(entry for entry in entries if entry.pk == form.cleaned_data["entry"])
             try:
-                filed = objection_file(notice=notice, evaluation=entry.evaluation,
-                                       content=form.cleaned_data["content"], contact=form.cleaned_data["contact"])
+                filed = objection_file(
+                    notice=notice,
+                    evaluation=entry.evaluation,
+                    content=form.cleaned_data["content"],
+                    contact=form.cleaned_data["contact"],
+                )
             except TransitionRefused as refusal:
                 status = 429 if refusal.code == "throttled" else 400
                 context.update(form=form, refusal=" ".join(refusal.messages))
                 return render(request, "campaigns/public/objection_form.html", context, status=status)
             request.session[SESSION_RECEIPT] = {
-                "receipt": filed.receipt, "notice": notice.title, "organization": entry.organization.name,
+                "receipt": filed.receipt,
+                "notice": notice.title,
+                "organization": entry.organization.name,
             }
             return redirect("public:objection_receipt")
     else:
@@ -160,6 +179,15 @@ def objection_lookup(request):
                 objection = objection_by_receipt(receipt)
     else:
         form = ReceiptLookupForm()
-    return _no_store(render(request, "campaigns/public/objection_lookup.html", {
-        "form": form, "objection": objection, "searched": searched, "not_found": NOT_FOUND_MESSAGE,
-    }))
+    return _no_store(
+        render(
+            request,
+            "campaigns/public/objection_lookup.html",
+            {
+                "form": form,
+                "objection": objection,
+                "searched": searched,
+                "not_found": NOT_FOUND_MESSAGE,
+            },
+        )
+    )

@@ -147,8 +147,10 @@ def evaluation_preview(
     superior_scores = {code: entry.score for code, entry in entries.items()}
     facts = scoring.organization_facts(campaign, evaluation.organization)
     probe = Evaluation(
-        survey_satisfaction=evaluation.survey_satisfaction, newly_founded=evaluation.newly_founded,
-        innovation_project=innovation_project, previous_level=evaluation.previous_level,
+        survey_satisfaction=evaluation.survey_satisfaction,
+        newly_founded=evaluation.newly_founded,
+        innovation_project=innovation_project,
+        previous_level=evaluation.previous_level,
     )
     data = scoring.engine_input(campaign, probe, facts, superior_scores)
     stored = scoring.stored_result(campaign, scoring.rate_one(campaign, data))
@@ -159,8 +161,9 @@ def evaluation_preview(
         level_name=campaign.level_name(stored.level),
         reasons=stored.reasons,
         explanation=stored.explanation,
-        composite_hint=scoring.composite_hint(campaign.scheme, self_scores, scoring.survey_component(evaluation),
-                                              superior_scores),
+        composite_hint=scoring.composite_hint(
+            campaign.scheme, self_scores, scoring.survey_component(evaluation), superior_scores
+        ),
         facts=data,
     )
 
@@ -176,8 +179,9 @@ class Progress:
     by_approved_level: dict[int, int]
 
 
-def campaign_progress(*, user, campaign: Campaign, node: Organization | None = None,
-                      today: date | None = None) -> Progress:
+def campaign_progress(
+    *, user, campaign: Campaign, node: Organization | None = None, today: date | None = None
+) -> Progress:
     """Counts for the progress page, in three queries whatever the number of organizations."""
     evaluations = evaluation_list(user=user, campaign=campaign).order_by()
     if node is not None:
@@ -208,8 +212,9 @@ def municipal_outstanding(campaign: Campaign) -> QuerySet[MunicipalReview]:
 
 def municipal_pending(campaign: Campaign) -> QuerySet[Evaluation]:
     """The approved top-level (五星级) evaluations of the campaign not sent to the municipal re-review yet."""
-    return Evaluation.objects.filter(campaign=campaign, state=EvaluationState.APPROVED,
-                                     approved_level=campaign.top_level)
+    return Evaluation.objects.filter(
+        campaign=campaign, state=EvaluationState.APPROVED, approved_level=campaign.top_level
+    )
 
 
 # --- notices and objections ---------------------------------------------------------------
@@ -256,9 +261,7 @@ def criterion_attachments(evaluation: Evaluation) -> QuerySet[Attachment]:
 
 def self_evidence(evaluation: Evaluation) -> dict[str, list[Attachment]]:
     """{criterion code: its evidence files, oldest first} for each criterion of the scheme."""
-    codes = dict(
-        evaluation.criterion_scores.filter(part=ScorePart.SELF).values_list("pk", "criterion_code")
-    )
+    codes = dict(evaluation.criterion_scores.filter(part=ScorePart.SELF).values_list("pk", "criterion_code"))
     table: dict[str, list[Attachment]] = {
         criterion.code: [] for criterion in evaluation.campaign.scheme.criteria_for(evaluation.organization.category)
     }

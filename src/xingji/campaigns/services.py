@@ -137,7 +137,8 @@ def _lock_evaluations(
 ) -> list[Evaluation]:
     """The campaign's evaluations ``among`` a selector's (default all) matching ``filters``, locked, by id."""
     evaluations = list(
-        (Evaluation.objects.all() if among is None else among).select_for_update(of=("self",))
+        (Evaluation.objects.all() if among is None else among)
+        .select_for_update(of=("self",))
         .select_related("organization")
         .filter(campaign=campaign, **filters)
         .order_by("pk")
@@ -166,9 +167,7 @@ def _scores(evaluation: Evaluation, part: str) -> dict[str, CriterionScore]:
 
 
 def _scores_snapshot(rows: Mapping[str, CriterionScore]) -> dict[str, list[str]]:
-    return {
-        code: [scoring.score_text(row.score), row.comment] for code, row in sorted(rows.items())
-    }
+    return {code: [scoring.score_text(row.score), row.comment] for code, row in sorted(rows.items())}
 
 
 def _store_scores(evaluation: Evaluation, part: str, entries: Mapping[str, scoring.CriterionEntry]) -> None:
@@ -177,9 +176,15 @@ def _store_scores(evaluation: Evaluation, part: str, entries: Mapping[str, scori
     for code, entry in entries.items():
         row = rows.get(code)
         if row is None:
-            new_rows.append(CriterionScore(
-                evaluation=evaluation, part=part, criterion_code=code, score=entry.score, comment=entry.comment,
-            ))
+            new_rows.append(
+                CriterionScore(
+                    evaluation=evaluation,
+                    part=part,
+                    criterion_code=code,
+                    score=entry.score,
+                    comment=entry.comment,
+                )
+            )
         elif row.score != entry.score or row.comment != entry.comment:
             row.score, row.comment = entry.score, entry.comment
             changed_rows.append(row)
@@ -227,8 +232,9 @@ def _scheme_from(scheme: str, scheme_text: str | None, scheme_filename: str) -> 
             return scheme_text, f"上传：{name}", parsed
         shipped = {info["id"] for info in list_schemes()}
         if scheme not in shipped:
-            raise TransitionRefused(f"没有编号为“{scheme}”的内置评定方案（内置：{'、'.join(sorted(shipped))}）",
-                                    code="scheme")
+            raise TransitionRefused(
+                f"没有编号为“{scheme}”的内置评定方案（内置：{'、'.join(sorted(shipped))}）", code="scheme"
+            )
         parsed = load_scheme(scheme)
         text = Path(parsed.path).read_text(encoding="utf-8")
         return text, f"内置：{scheme}", parsed
@@ -296,11 +302,18 @@ CAMPAIGN_UPDATABLE_FIELDS = ("name", "deadline", "quota_mode", "notice_days", "f
 
 def _campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
     return {
-        "name": campaign.name, "year": campaign.year, "kind": campaign.kind, "deadline": campaign.deadline,
-        "root_id": campaign.root_id, "scheme_code": campaign.scheme_code, "scheme_origin": campaign.scheme_origin,
+        "name": campaign.name,
+        "year": campaign.year,
+        "kind": campaign.kind,
+        "deadline": campaign.deadline,
+        "root_id": campaign.root_id,
+        "scheme_code": campaign.scheme_code,
+        "scheme_origin": campaign.scheme_origin,
         "scheme_sha256": hashlib.sha256(campaign.scheme_text.encode()).hexdigest(),
-        "quota_mode": campaign.quota_mode, "notice_days": campaign.notice_days,
-        "founded_cutoff": campaign.founded_cutoff, "state": campaign.state,
+        "quota_mode": campaign.quota_mode,
+        "notice_days": campaign.notice_days,
+        "founded_cutoff": campaign.founded_cutoff,
+        "state": campaign.state,
     }
 
 
@@ -325,8 +338,13 @@ def campaign_update(*, campaign: Campaign, data: Mapping[str, Any], actor) -> Ca
             raise TransitionRefused(error) from None
         current.save(update_fields=changed)
         after = _campaign_snapshot(current)
-        audit_log(actor=actor, action="campaign.updated", obj=current,
-                  before={name: before[name] for name in changed}, after={name: after[name] for name in changed})
+        audit_log(
+            actor=actor,
+            action="campaign.updated",
+            obj=current,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
     return current
 
 
@@ -343,8 +361,9 @@ def campaign_open(*, campaign: Campaign, actor) -> Campaign:
         check_campaign("open", current)
         root = current.root
         organizations = list(
-            Organization.objects.filter(path__startswith=root.path, depth__gt=root.depth, is_active=True)
-            .order_by("path")
+            Organization.objects.filter(path__startswith=root.path, depth__gt=root.depth, is_active=True).order_by(
+                "path"
+            )
         )
         if not organizations:
             raise TransitionRefused("评定范围内没有下级组织", code="empty_scope")
@@ -355,22 +374,29 @@ def campaign_open(*, campaign: Campaign, actor) -> Campaign:
                 f"评定方案没有适用于“{'、'.join(without_criteria)}”类组织的评定内容", code="no_criteria"
             )
         previous = current_levels([o.pk for o in organizations])
-        Evaluation.objects.bulk_create([
-            Evaluation(
-                campaign=current,
-                organization=organization,
-                state=E.SELF_DRAFT,
-                newly_founded=bool(organization.founded and organization.founded > current.founded_cutoff),
-                previous_level=previous.get(organization.pk),
-            )
-            for organization in organizations
-        ])
+        Evaluation.objects.bulk_create(
+            [
+                Evaluation(
+                    campaign=current,
+                    organization=organization,
+                    state=E.SELF_DRAFT,
+                    newly_founded=bool(organization.founded and organization.founded > current.founded_cutoff),
+                    previous_level=previous.get(organization.pk),
+                )
+                for organization in organizations
+            ]
+        )
         move_campaign("open", current, CampaignState.OPEN)
         current.opened_at = timezone.now()
         current.save(update_fields=["state", "opened_at"])
         newly_founded = [o.code for o in organizations if o.founded and o.founded > current.founded_cutoff]
-        audit_log(actor=actor, action="campaign.opened", obj=current, before={"state": CampaignState.DRAFT},
-                  after={"state": current.state, "evaluations": len(organizations), "newly_founded": newly_founded})
+        audit_log(
+            actor=actor,
+            action="campaign.opened",
+            obj=current,
+            before={"state": CampaignState.DRAFT},
+            after={"state": current.state, "evaluations": len(organizations), "newly_founded": newly_founded},
+        )
     return current
 
 
@@ -385,8 +411,13 @@ def campaign_close(*, campaign: Campaign, actor) -> Campaign:
             raise TransitionRefused(f"尚有{pending}个组织的市委组织部复审结果未返回", code="municipal_pending")
         move_campaign("close", current, CampaignState.CLOSED)
         current.save(update_fields=["state"])
-        audit_log(actor=actor, action="campaign.closed", obj=current,
-                  before={"state": CampaignState.APPROVED}, after={"state": current.state})
+        audit_log(
+            actor=actor,
+            action="campaign.closed",
+            obj=current,
+            before={"state": CampaignState.APPROVED},
+            after={"state": current.state},
+        )
     return current
 
 
@@ -412,8 +443,10 @@ def self_evaluation_save_draft(
         rows = _scores(current, ScorePart.SELF)
         before = {"scores": _scores_snapshot(rows), "claimed_level": current.claimed_level}
         merged = {**before["scores"], **_entries_snapshot(entries)}
-        after = {"scores": merged,
-                 "claimed_level": claimed_level if claimed_level is not None else current.claimed_level}
+        after = {
+            "scores": merged,
+            "claimed_level": claimed_level if claimed_level is not None else current.claimed_level,
+        }
         if before == after:
             return current
         _store_scores(current, ScorePart.SELF, entries)
@@ -447,9 +480,17 @@ def self_evaluation_submit(*, evaluation: Evaluation, actor) -> Evaluation:
         current.self_submitted_by = actor
         current.return_reason = ""
         _save(current, ["self_submitted_at", "self_submitted_by", "return_reason"])
-        audit_log(actor=actor, action="evaluation.self_submitted", obj=current, before=before,
-                  after={"state": current.state, "claimed_level": current.claimed_level,
-                         "self_total": sum(row.score for row in rows.values())})
+        audit_log(
+            actor=actor,
+            action="evaluation.self_submitted",
+            obj=current,
+            before=before,
+            after={
+                "state": current.state,
+                "claimed_level": current.claimed_level,
+                "self_total": sum(row.score for row in rows.values()),
+            },
+        )
     return current
 
 
@@ -465,8 +506,13 @@ def self_evaluation_return(*, evaluation: Evaluation, reason: str, actor) -> Eva
         move_evaluation("self_return", current, E.SELF_DRAFT)
         current.return_reason = reason
         _save(current, ["return_reason"])
-        audit_log(actor=actor, action="evaluation.self_returned", obj=current, before=before,
-                  after={"state": current.state, "reason": reason})
+        audit_log(
+            actor=actor,
+            action="evaluation.self_returned",
+            obj=current,
+            before=before,
+            after={"state": current.state, "reason": reason},
+        )
     return current
 
 
@@ -589,12 +635,17 @@ def survey_figures_record(
 
 def _refuse_invalid_survey(evaluation: Evaluation) -> None:
     """Say why when the latest survey session (``xingji.surveys``) closed below the participation threshold."""
-    latest = (evaluation.survey_sessions.filter(state="closed").order_by("-closed_at", "-id")
-              .values("valid", "participation").first())
+    latest = (
+        evaluation.survey_sessions.filter(state="closed")
+        .order_by("-closed_at", "-id")
+        .values("valid", "participation")
+        .first()
+    )
     if latest is not None and latest["valid"] is False:
         raise TransitionRefused(
             f"参加测评的党员占{latest['participation'] * 100:.1f}%，不足80%，测评无效，应重新组织测评",
-            code="survey_invalid")
+            code="survey_invalid",
+        )
 
 
 def superior_evaluate(
@@ -643,17 +694,39 @@ def superior_evaluate(
         current.proposed_level = stored.level
         current.superior_comment = (comment or "").strip()
         current.composite_hint = scoring.composite_hint(
-            campaign.scheme, self_scores, scoring.survey_component(current), superior_scores)
+            campaign.scheme, self_scores, scoring.survey_component(current), superior_scores
+        )
         current.evaluated_at = timezone.now()
         current.evaluated_by = actor
         current.rating_run = None
         target = E.REVIEW_PENDING if stored.level == campaign.top_level else _ready_state(current)
         move_evaluation("superior_evaluate", current, target)
-        _save(current, [*fields, "facts", "proposed_level", "superior_comment", "composite_hint", "evaluated_at",
-                        "evaluated_by", "rating_run", "innovation_project"])
-        audit_log(actor=actor, action="evaluation.superior_evaluated", obj=current, before=before,
-                  after={**_evaluation_summary(current), "scores": _entries_snapshot(entries),
-                         "proposed_level": current.proposed_level, "innovation_project": current.innovation_project})
+        _save(
+            current,
+            [
+                *fields,
+                "facts",
+                "proposed_level",
+                "superior_comment",
+                "composite_hint",
+                "evaluated_at",
+                "evaluated_by",
+                "rating_run",
+                "innovation_project",
+            ],
+        )
+        audit_log(
+            actor=actor,
+            action="evaluation.superior_evaluated",
+            obj=current,
+            before=before,
+            after={
+                **_evaluation_summary(current),
+                "scores": _entries_snapshot(entries),
+                "proposed_level": current.proposed_level,
+                "innovation_project": current.innovation_project,
+            },
+        )
     return current
 
 
@@ -677,8 +750,13 @@ def five_star_review_approve(*, evaluation: Evaluation, comment: str = "", actor
         current.reviewed_at = timezone.now()
         current.reviewed_by = actor
         _save(current, ["review_comment", "reviewed_at", "reviewed_by"])
-        audit_log(actor=actor, action="evaluation.five_star_approved", obj=current, before=before,
-                  after={"state": current.state, "level": current.level, "comment": current.review_comment})
+        audit_log(
+            actor=actor,
+            action="evaluation.five_star_approved",
+            obj=current,
+            before=before,
+            after={"state": current.state, "level": current.level, "comment": current.review_comment},
+        )
     return current
 
 
@@ -698,8 +776,13 @@ def five_star_review_return(*, evaluation: Evaluation, reason: str, actor) -> Ev
         current.reviewed_at = timezone.now()
         current.reviewed_by = actor
         _save(current, ["return_reason", "review_comment", "reviewed_at", "reviewed_by"])
-        audit_log(actor=actor, action="evaluation.five_star_returned", obj=current, before=before,
-                  after={"state": current.state, "reason": reason})
+        audit_log(
+            actor=actor,
+            action="evaluation.five_star_returned",
+            obj=current,
+            before=before,
+            after={"state": current.state, "reason": reason},
+        )
     return current
 
 
@@ -719,13 +802,21 @@ def direct_check_record(
             raise TransitionRefused("核查方式应为普查或抽查", code="method")
         finding = required_text(finding, "核查情况")
         checked_on = _not_in_future(checked_on or _today(), "核查日期")
-        before = {"check_method": current.check_method, "check_finding": current.check_finding,
-                  "checked_on": current.checked_on}
+        before = {
+            "check_method": current.check_method,
+            "check_finding": current.check_finding,
+            "checked_on": current.checked_on,
+        }
         current.check_method, current.check_finding, current.checked_on = method, finding, checked_on
         current.checked_by = actor
         _save(current, ["check_method", "check_finding", "checked_on", "checked_by"])
-        audit_log(actor=actor, action="evaluation.direct_checked", obj=current, before=before,
-                  after={"check_method": method, "check_finding": finding, "checked_on": checked_on})
+        audit_log(
+            actor=actor,
+            action="evaluation.direct_checked",
+            obj=current,
+            before=before,
+            after={"check_method": method, "check_finding": finding, "checked_on": checked_on},
+        )
     return current
 
 
@@ -778,28 +869,43 @@ def campaign_rate(*, campaign: Campaign, actor) -> RatingRun:
         audit = _Audit(actor)
         if previous is not None and previous.is_active:  # stale, since the check let it pass
             RatingRun.objects.filter(pk=previous.pk).update(
-                state=RunState.FAILED, error="运行中断（长时间没有进展），已由新的全面评定取代",
-                finished_at=timezone.now())
+                state=RunState.FAILED,
+                error="运行中断（长时间没有进展），已由新的全面评定取代",
+                finished_at=timezone.now(),
+            )
             audit.add("rating_run.interrupted", previous, {"state": previous.state}, {"state": RunState.FAILED})
-        run = RatingRun.objects.create(campaign=current, state=RunState.QUEUED, phase=RunPhase.WAITING,
-                                       requested_by=actor)
-        audit.add("rating_run.requested", run, None,
-                  {"state": run.state, "quota_mode": current.quota_mode, "stage": current.engine_stage})
+        run = RatingRun.objects.create(
+            campaign=current, state=RunState.QUEUED, phase=RunPhase.WAITING, requested_by=actor
+        )
+        audit.add(
+            "rating_run.requested",
+            run,
+            None,
+            {"state": run.state, "quota_mode": current.quota_mode, "stage": current.engine_stage},
+        )
         audit.flush()
         transaction.on_commit(partial(enqueue_rating_run, run.pk))
     return run
 
 
-def _decision_reason(tie: QuotaTie, campaign: Campaign, kept: bool, from_level: int, to_level: int,
-                     reason: str) -> dict[str, Any]:
+def _decision_reason(
+    tie: QuotaTie, campaign: Campaign, kept: bool, from_level: int, to_level: int, reason: str
+) -> dict[str, Any]:
     names = campaign.level_name
-    change = (f"由{names(from_level)}调整为{names(to_level)}" if from_level != to_level
-              else f"维持{names(to_level)}")
+    change = f"由{names(from_level)}调整为{names(to_level)}" if from_level != to_level else f"维持{names(to_level)}"
     outcome = "保留" if kept else "调整"
-    message = (f"与其他组织最终得分同为{tie.final_score}分，位于“{tie.label}”比例线上，"
-               f"经研究决定{outcome}，{change}；理由：{reason}")
-    return {"rule": "quota_tie_decision", "clause": tie.clause, "effect": "quota", "from": from_level,
-            "to": to_level, "message": f"{message}（{tie.clause}）" if tie.clause else message}
+    message = (
+        f"与其他组织最终得分同为{tie.final_score}分，位于“{tie.label}”比例线上，"
+        f"经研究决定{outcome}，{change}；理由：{reason}"
+    )
+    return {
+        "rule": "quota_tie_decision",
+        "clause": tie.clause,
+        "effect": "quota",
+        "from": from_level,
+        "to": to_level,
+        "message": f"{message}（{tie.clause}）" if tie.clause else message,
+    }
 
 
 def quota_tie_decide(*, tie: QuotaTie, kept: Sequence[Evaluation], reason: str, actor) -> QuotaTie:
@@ -830,16 +936,18 @@ def quota_tie_decide(*, tie: QuotaTie, kept: Sequence[Evaluation], reason: str, 
         evaluations = _lock_evaluations(campaign, pk__in=candidates)
         for evaluation in evaluations:
             if evaluation.state != E.RATED or evaluation.rating_run_id != run.pk:
-                raise TransitionRefused(f"“{evaluation.organization.name}”的评定结果已变化，请重新运行全面评定",
-                                        code="stale")
+                raise TransitionRefused(
+                    f"“{evaluation.organization.name}”的评定结果已变化，请重新运行全面评定", code="stale"
+                )
         audit = _Audit(actor)
         for evaluation in evaluations:
             level_before_quota = int(current.levels_before[str(evaluation.pk)])
             keep = evaluation.pk in chosen
             new_level = level_before_quota if keep else current.move_to
             old_level = evaluation.level
-            reasons = [r for r in evaluation.reasons
-                       if not (r.get("effect") == "quota" and r.get("rule") == current.rule)]
+            reasons = [
+                r for r in evaluation.reasons if not (r.get("effect") == "quota" and r.get("rule") == current.rule)
+            ]
             removed = {r["message"] for r in evaluation.reasons if r not in reasons}
             decision = _decision_reason(current, campaign, keep, level_before_quota, new_level, reason)
             evaluation.reasons = [*reasons, decision]
@@ -848,16 +956,24 @@ def quota_tie_decide(*, tie: QuotaTie, kept: Sequence[Evaluation], reason: str, 
             evaluation.level = new_level
             _save(evaluation, ["level", "reasons", "explanation"])
             if new_level != old_level:
-                audit.add("evaluation.tie_decided", evaluation, {"level": old_level},
-                          {"level": new_level, "rule": current.rule, "reason": reason})
+                audit.add(
+                    "evaluation.tie_decided",
+                    evaluation,
+                    {"level": old_level},
+                    {"level": new_level, "rule": current.rule, "reason": reason},
+                )
         current.state = TieState.DECIDED
         current.decision_kept = chosen
         current.decision_reason = reason
         current.decided_by = actor
         current.decided_at = timezone.now()
         current.save(update_fields=["state", "decision_kept", "decision_reason", "decided_by", "decided_at"])
-        audit.add("quota_tie.decided", current, {"kept": current.kept, "moved": current.moved},
-                  {"kept": chosen, "reason": reason})
+        audit.add(
+            "quota_tie.decided",
+            current,
+            {"kept": current.kept, "moved": current.moved},
+            {"kept": chosen, "reason": reason},
+        )
         audit.flush()
     return current
 
@@ -889,29 +1005,50 @@ def notice_publish(*, campaign: Campaign, title: str, starts_on: date | None = N
         if not evaluations:
             raise TransitionRefused("没有待公示的组织", code="nothing_to_notice")
         notice = Notice.objects.create(
-            campaign=current, title=title, starts_on=starts_on,
+            campaign=current,
+            title=title,
+            starts_on=starts_on,
             ends_on=starts_on + timedelta(days=current.notice_days - 1),
-            state=NoticeState.PUBLISHED, published_by=actor,
+            state=NoticeState.PUBLISHED,
+            published_by=actor,
         )
-        NoticeEntry.objects.bulk_create([
-            NoticeEntry(notice=notice, evaluation=evaluation, organization=evaluation.organization,
-                        level=evaluation.level, level_name=current.level_name(evaluation.level),
-                        final_score=evaluation.final_score)
-            for evaluation in evaluations
-        ])
+        NoticeEntry.objects.bulk_create(
+            [
+                NoticeEntry(
+                    notice=notice,
+                    evaluation=evaluation,
+                    organization=evaluation.organization,
+                    level=evaluation.level,
+                    level_name=current.level_name(evaluation.level),
+                    final_score=evaluation.final_score,
+                )
+                for evaluation in evaluations
+            ]
+        )
         audit = _Audit(actor)
         for evaluation in evaluations:
             move_evaluation("publish", evaluation, E.ON_NOTICE)
             evaluation.noticed_level = evaluation.level
             _save(evaluation, ["noticed_level"])
-            audit.add("evaluation.noticed", evaluation, {"state": E.RATED},
-                      {"state": evaluation.state, "notice_id": notice.pk, "level": evaluation.level})
+            audit.add(
+                "evaluation.noticed",
+                evaluation,
+                {"state": E.RATED},
+                {"state": evaluation.state, "notice_id": notice.pk, "level": evaluation.level},
+            )
         move_campaign("publish", current, CampaignState.NOTICE)
         current.save(update_fields=["state"])
-        audit.add("notice.published", notice, None, {
-            "title": title, "starts_on": notice.starts_on, "ends_on": notice.ends_on,
-            "entries": {evaluation.organization.code: evaluation.level for evaluation in evaluations},
-        })
+        audit.add(
+            "notice.published",
+            notice,
+            None,
+            {
+                "title": title,
+                "starts_on": notice.starts_on,
+                "ends_on": notice.ends_on,
+                "entries": {evaluation.organization.code: evaluation.level for evaluation in evaluations},
+            },
+        )
         audit.flush()
     return notice
 
@@ -922,8 +1059,9 @@ def _check_first_notice(campaign: Campaign) -> None:
         raise TransitionRefused("请先运行全面评定并等待其完成，再发布公示", code="not_rated")
     stale = campaign.evaluations.exclude(state=E.RATED, rating_run=run).count()
     if stale:
-        raise TransitionRefused(f"有{stale}个组织的评定结果不是最新一次全面评定的结果，请重新运行全面评定",
-                                code="stale")
+        raise TransitionRefused(
+            f"有{stale}个组织的评定结果不是最新一次全面评定的结果，请重新运行全面评定", code="stale"
+        )
     open_ties = run.ties.filter(state=TieState.OPEN).count()
     if open_ties:
         raise TransitionRefused(f"有{open_ties}处比例线并列尚未决定", code="open_ties")
@@ -943,7 +1081,7 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud
 def new_receipt() -> str:
     """A receipt number: 16 characters of 32 (80 bits), as XXXX-XXXX-XXXX-XXXX."""
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(16))
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def receipt_digest(receipt: str) -> str:
@@ -984,12 +1122,21 @@ def objection_file(
             raise TransitionRefused("本公示收到的异议过于频繁，请稍后再试", code="throttled")
         receipt = new_receipt()
         objection = Objection.objects.create(
-            notice=current, evaluation_id=evaluation.pk, content=content, contact=contact,
-            receipt_digest=receipt_digest(receipt), state=ObjectionState.OPEN,
+            notice=current,
+            evaluation_id=evaluation.pk,
+            content=content,
+            contact=contact,
+            receipt_digest=receipt_digest(receipt),
+            state=ObjectionState.OPEN,
         )
         # Content and contact stay out of the log, which can never be erased.
-        audit_log(actor=actor, action="objection.filed", obj=objection, before=None,
-                  after={"notice_id": current.pk, "evaluation_id": evaluation.pk, "state": objection.state})
+        audit_log(
+            actor=actor,
+            action="objection.filed",
+            obj=objection,
+            before=None,
+            after={"notice_id": current.pk, "evaluation_id": evaluation.pk, "state": objection.state},
+        )
     return FiledObjection(objection, receipt)
 
 
@@ -1016,15 +1163,20 @@ def objection_answer(*, objection: Objection, upheld: bool, answer: str, actor) 
                 move_evaluation("objection_uphold", evaluation, E.REEVALUATION)
                 evaluation.return_reason = f"异议成立：{answer}"
                 _save(evaluation, ["return_reason"])
-                audit.add("evaluation.objection_upheld", evaluation, before,
-                          {"state": evaluation.state, "objection_id": current.pk})
+                audit.add(
+                    "evaluation.objection_upheld",
+                    evaluation,
+                    before,
+                    {"state": evaluation.state, "objection_id": current.pk},
+                )
         current.state = ObjectionState.UPHELD if upheld else ObjectionState.REJECTED
         current.answer = answer
         current.answered_by = actor
         current.answered_at = timezone.now()
         current.save(update_fields=["state", "answer", "answered_by", "answered_at"])
-        audit.add("objection.answered", current, {"state": ObjectionState.OPEN},
-                  {"state": current.state, "answer": answer})
+        audit.add(
+            "objection.answered", current, {"state": ObjectionState.OPEN}, {"state": current.state, "answer": answer}
+        )
         audit.flush()
     return current
 
@@ -1055,8 +1207,12 @@ def notice_close(*, notice: Notice, actor) -> Notice:
         current.save(update_fields=["state", "closed_by", "closed_at"])
         move_campaign("notice_close", campaign, CampaignState.OPEN)
         campaign.save(update_fields=["state"])
-        audit.add("notice.closed", current, {"state": NoticeState.PUBLISHED},
-                  {"state": current.state, "passed": len(evaluations)})
+        audit.add(
+            "notice.closed",
+            current,
+            {"state": NoticeState.PUBLISHED},
+            {"state": current.state, "passed": len(evaluations)},
+        )
         audit.flush()
     return current
 
@@ -1105,8 +1261,9 @@ def campaign_approve(*, campaign: Campaign, approved_on: date, minutes_number: s
         last_day = current.notices.filter(state=NoticeState.CLOSED).aggregate(last=Max("ends_on"))["last"]
         if last_day is not None and approved_on <= last_day:
             raise TransitionRefused(f"工委会批准日期应在公示期满（{last_day:%Y年%m月%d日}）之后", code="too_early")
-        approval = Approval.objects.create(campaign=current, approved_on=approved_on, minutes_number=minutes_number,
-                                           recorded_by=actor)
+        approval = Approval.objects.create(
+            campaign=current, approved_on=approved_on, minutes_number=minutes_number, recorded_by=actor
+        )
         previous = current_levels([evaluation.organization_id for evaluation in evaluations])
         approval_text = f"{COMMITTEE_BODY}{approved_on:%Y年%m月%d日}批准（{minutes_number}）"
         audit = _Audit(actor)
@@ -1118,25 +1275,45 @@ def campaign_approve(*, campaign: Campaign, approved_on: date, minutes_number: s
             _save(evaluation, ["approval", "approved_level"])
             before_level = previous.get(evaluation.organization_id)
             entry = StarLedgerEntry.objects.create(
-                organization=evaluation.organization, level=evaluation.level,
-                level_name=current.level_name(evaluation.level), previous_level=before_level,
-                effective_on=approved_on, campaign=current, evaluation=evaluation, approval=approval,
+                organization=evaluation.organization,
+                level=evaluation.level,
+                level_name=current.level_name(evaluation.level),
+                previous_level=before_level,
+                effective_on=approved_on,
+                campaign=current,
+                evaluation=evaluation,
+                approval=approval,
                 approving_body=COMMITTEE_BODY,
                 reason=_ledger_reason(current, before_level, evaluation.level, approval_text),
                 approver=actor,
             )
             entries.append(entry)
-            audit.add("evaluation.approved", evaluation, {"state": E.NOTICE_PASSED},
-                      {"state": evaluation.state, "approval_id": approval.pk, "level": evaluation.level})
-            audit.add("star_ledger.recorded", entry, {"level": before_level},
-                      {"level": entry.level, "effective_on": approved_on, "reason": entry.reason})
+            audit.add(
+                "evaluation.approved",
+                evaluation,
+                {"state": E.NOTICE_PASSED},
+                {"state": evaluation.state, "approval_id": approval.pk, "level": evaluation.level},
+            )
+            audit.add(
+                "star_ledger.recorded",
+                entry,
+                {"level": before_level},
+                {"level": entry.level, "effective_on": approved_on, "reason": entry.reason},
+            )
         if not current.evaluations.exclude(state__in=FINISHED_STATES).exists():
             move_campaign("approve", current, CampaignState.APPROVED)
             current.save(update_fields=["state"])
-        audit.add("approval.recorded", approval, None, {
-            "approved_on": approved_on, "minutes_number": minutes_number,
-            "evaluations": len(evaluations), "campaign_state": current.state,
-        })
+        audit.add(
+            "approval.recorded",
+            approval,
+            None,
+            {
+                "approved_on": approved_on,
+                "minutes_number": minutes_number,
+                "evaluations": len(evaluations),
+                "campaign_state": current.state,
+            },
+        )
         audit.flush()
     return approval
 
@@ -1209,19 +1386,37 @@ def municipal_review_return(
         _save(evaluation, [])
         audit = _Audit(actor)
         if result == MunicipalResult.NOT_CONFIRMED:
-            reason = f"{campaign.name}：市委组织部复审未通过，由{campaign.level_name(top)}调整为" \
-                     f"{campaign.level_name(result_level)}"
-            entry = StarLedgerEntry.objects.create(
-                organization=evaluation.organization, level=result_level,
-                level_name=campaign.level_name(result_level), previous_level=evaluation.approved_level,
-                effective_on=returned_on, campaign=campaign, evaluation=evaluation, approval=evaluation.approval,
-                approving_body=MUNICIPAL_BODY, reason=f"{reason}{'；' + note if note else ''}", approver=actor,
+            reason = (
+                f"{campaign.name}：市委组织部复审未通过，由{campaign.level_name(top)}调整为"
+                f"{campaign.level_name(result_level)}"
             )
-            audit.add("star_ledger.recorded", entry, {"level": evaluation.approved_level},
-                      {"level": result_level, "effective_on": returned_on, "reason": entry.reason})
-        audit.add("municipal_review.returned", current, {"result": ""},
-                  {"result": result, "result_level": result_level, "returned_on": returned_on, "note": note})
-        audit.add("evaluation.municipal_returned", evaluation, {"state": E.MUNICIPAL_REVIEW},
-                  {"state": evaluation.state})
+            entry = StarLedgerEntry.objects.create(
+                organization=evaluation.organization,
+                level=result_level,
+                level_name=campaign.level_name(result_level),
+                previous_level=evaluation.approved_level,
+                effective_on=returned_on,
+                campaign=campaign,
+                evaluation=evaluation,
+                approval=evaluation.approval,
+                approving_body=MUNICIPAL_BODY,
+                reason=f"{reason}{'；' + note if note else ''}",
+                approver=actor,
+            )
+            audit.add(
+                "star_ledger.recorded",
+                entry,
+                {"level": evaluation.approved_level},
+                {"level": result_level, "effective_on": returned_on, "reason": entry.reason},
+            )
+        audit.add(
+            "municipal_review.returned",
+            current,
+            {"result": ""},
+            {"result": result, "result_level": result_level, "returned_on": returned_on, "note": note},
+        )
+        audit.add(
+            "evaluation.municipal_returned", evaluation, {"state": E.MUNICIPAL_REVIEW}, {"state": evaluation.state}
+        )
         audit.flush()
     return current

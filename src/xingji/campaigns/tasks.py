@@ -105,7 +105,8 @@ def rating_run_execute(run_id: int, *, on_progress: Callable[[RatingRun], None] 
     """
     now = timezone.now()
     claimed = RatingRun.objects.filter(pk=run_id, state=RunState.QUEUED).update(
-        state=RunState.RUNNING, started_at=now, heartbeat_at=now)
+        state=RunState.RUNNING, started_at=now, heartbeat_at=now
+    )
     if not claimed:
         return None
     run = RatingRun.objects.select_related("campaign", "campaign__root", "requested_by").get(pk=run_id)
@@ -127,15 +128,21 @@ def rating_run_execute(run_id: int, *, on_progress: Callable[[RatingRun], None] 
 def _fail(run: RatingRun, message: str) -> None:
     with transaction.atomic():
         RatingRun.objects.filter(pk=run.pk).update(
-            state=RunState.FAILED, error=message, finished_at=timezone.now(), heartbeat_at=timezone.now())
+            state=RunState.FAILED, error=message, finished_at=timezone.now(), heartbeat_at=timezone.now()
+        )
         run.state, run.error = RunState.FAILED, message
-        audit_log(actor=run.requested_by, action="rating_run.failed", obj=run,
-                  before={"state": RunState.RUNNING}, after={"state": RunState.FAILED, "error": message})
+        audit_log(
+            actor=run.requested_by,
+            action="rating_run.failed",
+            obj=run,
+            before={"state": RunState.RUNNING},
+            after={"state": RunState.FAILED, "error": message},
+        )
 
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) -> None:
@@ -153,13 +160,14 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
     by_code: dict[str, Evaluation] = {}
     for chunk in _chunks(evaluations, size):
         ids = [evaluation.pk for evaluation in chunk]
-        facts = scoring.facts_by_code(campaign, Organization.objects.filter(
-            pk__in=[evaluation.organization_id for evaluation in chunk]).order_by("path"))
+        facts = scoring.facts_by_code(
+            campaign,
+            Organization.objects.filter(pk__in=[evaluation.organization_id for evaluation in chunk]).order_by("path"),
+        )
         scores: dict[int, dict[str, Decimal]] = {}
-        for evaluation_id, code, score in (
-            CriterionScore.objects.filter(evaluation_id__in=ids, part=ScorePart.SUPERIOR)
-            .values_list("evaluation_id", "criterion_code", "score")
-        ):
+        for evaluation_id, code, score in CriterionScore.objects.filter(
+            evaluation_id__in=ids, part=ScorePart.SUPERIOR
+        ).values_list("evaluation_id", "criterion_code", "score"):
             scores.setdefault(evaluation_id, {})[code] = score
         for evaluation in chunk:
             code = evaluation.organization.code
@@ -181,8 +189,10 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
             ids = [by_code[result.id].pk for result in chunk]
             locked = {
                 evaluation.pk: evaluation
-                for evaluation in Evaluation.objects.select_for_update(of=("self",)).select_related("organization")
-                .filter(pk__in=ids).order_by("pk")
+                for evaluation in Evaluation.objects.select_for_update(of=("self",))
+                .select_related("organization")
+                .filter(pk__in=ids)
+                .order_by("pk")
             }
             for evaluation in locked.values():
                 evaluation.campaign = campaign
@@ -190,10 +200,11 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
             for result in chunk:
                 evaluation = locked[by_code[result.id].pk]
                 if evaluation.version != versions[evaluation.pk] or evaluation.state not in (
-                        EvaluationState.EVALUATED, EvaluationState.RATED):
+                    EvaluationState.EVALUATED,
+                    EvaluationState.RATED,
+                ):
                     raise RunConflict(f"“{evaluation.organization.name}”的评定在运行期间被修改，请重新运行全面评定")
-                before = {"state": evaluation.state, "level": evaluation.level,
-                          "final_score": evaluation.final_score}
+                before = {"state": evaluation.state, "level": evaluation.level, "final_score": evaluation.final_score}
                 fields = scoring.apply_result(evaluation, scoring.stored_result(campaign, result))
                 evaluation.facts = data_by_code[result.id]
                 evaluation.rating_run = run
@@ -202,15 +213,32 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
                 evaluation.save(update_fields=[*fields, "facts", "rating_run", "state", "version"])
                 entries.append((evaluation, before, result))
             for evaluation, before, result in entries:
-                audit_log(actor=run.requested_by, action="evaluation.rated", obj=evaluation, before=before,
-                          after={"state": evaluation.state, "level": evaluation.level,
-                                 "final_score": evaluation.final_score, "rating_run_id": run.pk})
+                audit_log(
+                    actor=run.requested_by,
+                    action="evaluation.rated",
+                    obj=evaluation,
+                    before=before,
+                    after={
+                        "state": evaluation.state,
+                        "level": evaluation.level,
+                        "final_score": evaluation.final_score,
+                        "rating_run_id": run.pk,
+                    },
+                )
                 for reason in result.reasons:
                     if reason.effect == "quota":
-                        audit_log(actor=run.requested_by, action="evaluation.quota_moved", obj=evaluation,
-                                  before={"level": reason.from_level},
-                                  after={"level": reason.to_level, "rule": reason.rule, "clause": reason.clause,
-                                         "reason": reason.message})
+                        audit_log(
+                            actor=run.requested_by,
+                            action="evaluation.quota_moved",
+                            obj=evaluation,
+                            before={"level": reason.from_level},
+                            after={
+                                "level": reason.to_level,
+                                "rule": reason.rule,
+                                "clause": reason.clause,
+                                "reason": reason.message,
+                            },
+                        )
             versions.update({evaluation.pk: evaluation.version for evaluation, _, _ in entries})
         _progress(run, on_progress, done=run.done + len(chunk))
 
@@ -221,13 +249,26 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
             _record_ties(run, rating, by_code)
         finished = timezone.now()
         RatingRun.objects.filter(pk=run.pk).update(
-            state=RunState.DONE, phase=RunPhase.FINISHED, done=run.total, summary=summary,
-            finished_at=finished, heartbeat_at=finished)
+            state=RunState.DONE,
+            phase=RunPhase.FINISHED,
+            done=run.total,
+            summary=summary,
+            finished_at=finished,
+            heartbeat_at=finished,
+        )
         run.state, run.phase, run.done, run.summary = RunState.DONE, RunPhase.FINISHED, run.total, summary
-        audit_log(actor=run.requested_by, action="rating_run.finished", obj=run,
-                  before={"state": RunState.RUNNING},
-                  after={"state": RunState.DONE, "count": summary["count"], "by_stars": summary["by_stars"],
-                         "quota": summary["quota"]})
+        audit_log(
+            actor=run.requested_by,
+            action="rating_run.finished",
+            obj=run,
+            before={"state": RunState.RUNNING},
+            after={
+                "state": RunState.DONE,
+                "count": summary["count"],
+                "by_stars": summary["by_stars"],
+                "quota": summary["quota"],
+            },
+        )
     if on_progress is not None:
         on_progress(run)
 
@@ -244,12 +285,18 @@ def _record_ties(run: RatingRun, rating, by_code: dict[str, Evaluation]) -> None
                 levels_before[str(by_code[code].pk)] = moved.from_level
             for code in tie["kept"]:
                 levels_before[str(by_code[code].pk)] = rating.find(code).stars
-            ties.append(QuotaTie(
-                run=run, rule=check.code, label=check.label, clause=check.clause,
-                final_score=Decimal(tie["final_score"]), move_to=quota.move_to,
-                decided_by_key=tie["decided_by"],
-                kept=[by_code[code].pk for code in tie["kept"]],
-                moved=[by_code[code].pk for code in tie["moved"]],
-                levels_before=levels_before,
-            ))
+            ties.append(
+                QuotaTie(
+                    run=run,
+                    rule=check.code,
+                    label=check.label,
+                    clause=check.clause,
+                    final_score=Decimal(tie["final_score"]),
+                    move_to=quota.move_to,
+                    decided_by_key=tie["decided_by"],
+                    kept=[by_code[code].pk for code in tie["kept"]],
+                    moved=[by_code[code].pk for code in tie["moved"]],
+                    levels_before=levels_before,
+                )
+            )
     QuotaTie.objects.bulk_create(ties)

@@ -30,8 +30,11 @@ urlpatterns = [
     path("evaluations/<int:pk>/self/docx/", views.self_evaluation_docx_view, name="self_evaluation_docx"),
     path("evaluations/<int:pk>/self/pdf/", views.self_evaluation_pdf_view, name="self_evaluation_pdf"),
     path("evaluations/<int:pk>/self/return/", views.self_evaluation_return, name="self_return"),
-    path("evaluations/<int:pk>/self/evidence/<int:attachment_pk>/", views.criterion_attachment_download,
-         name="criterion_attachment"),
+    path(
+        "evaluations/<int:pk>/self/evidence/<int:attachment_pk>/",
+        views.criterion_attachment_download,
+        name="criterion_attachment",
+    ),
     path("evaluations/<int:pk>/superior/", views.superior_evaluation, name="superior_evaluation"),
     path("evaluations/<int:pk>/review/", views.five_star_review, name="review"),
     path("evaluations/<int:pk>/check/", views.direct_check, name="direct_check"),

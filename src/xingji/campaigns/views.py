@@ -109,8 +109,14 @@ def _level_rows(campaign: Campaign, counts: dict[int, int]) -> list[dict]:
     rows = []
     for level in sorted(campaign.scheme.level_values(), reverse=True):
         count = counts.get(level, 0)
-        rows.append({"level": level, "name": campaign.level_name(level), "count": count,
-                     "width": round(count * 100 / largest) if largest else 0})
+        rows.append(
+            {
+                "level": level,
+                "name": campaign.level_name(level),
+                "count": count,
+                "width": round(count * 100 / largest) if largest else 0,
+            }
+        )
     return rows
 
 
@@ -120,13 +126,20 @@ def _chart(campaign: Campaign, proposed: dict[int, int], approved: dict[int, int
     largest = max([*proposed.values(), *approved.values()], default=0) or 1
     for index, level in enumerate(sorted(campaign.scheme.level_values(), reverse=True)):
         y = 10 + index * 44
-        rows.append({
-            "level": level, "name": campaign.level_name(level), "y": y, "label_y": y + 22,
-            "proposed": proposed.get(level, 0), "approved": approved.get(level, 0),
-            "proposed_width": round(proposed.get(level, 0) * 380 / largest),
-            "approved_width": round(approved.get(level, 0) * 380 / largest),
-            "proposed_y": y + 2, "approved_y": y + 20,
-        })
+        rows.append(
+            {
+                "level": level,
+                "name": campaign.level_name(level),
+                "y": y,
+                "label_y": y + 22,
+                "proposed": proposed.get(level, 0),
+                "approved": approved.get(level, 0),
+                "proposed_width": round(proposed.get(level, 0) * 380 / largest),
+                "approved_width": round(approved.get(level, 0) * 380 / largest),
+                "proposed_y": y + 2,
+                "approved_y": y + 20,
+            }
+        )
     return {"rows": rows, "height": 20 + len(rows) * 44}
 
 
@@ -139,8 +152,7 @@ def campaign_list(request):
     campaigns = selectors.campaign_list(user=request.user)
     page, query = paginate(request, campaigns)
     can_create = request.user.is_superuser or request.user.role == Role.COMMITTEE_OFFICE
-    return render(request, "campaigns/campaign_list.html",
-                  {"page_obj": page, "query": query, "can_create": can_create})
+    return render(request, "campaigns/campaign_list.html", {"page_obj": page, "query": query, "can_create": can_create})
 
 
 @login_required
@@ -156,30 +168,47 @@ def campaign_create(request):
         upload = data["scheme"] == UPLOAD
         try:
             campaign = services.campaign_create(
-                root=data["root"], year=data["year"], kind=data["kind"],
+                root=data["root"],
+                year=data["year"],
+                kind=data["kind"],
                 scheme="" if upload else data["scheme"],
                 scheme_text=data.get("scheme_text") if upload else None,
                 scheme_filename=data["scheme_file"].name if upload else "",
-                quota_mode=data["quota_mode"], notice_days=data["notice_days"],
-                deadline=data["deadline"], name=data["name"], actor=user,
+                quota_mode=data["quota_mode"],
+                notice_days=data["notice_days"],
+                deadline=data["deadline"],
+                name=data["name"],
+                actor=user,
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, f"已创建评定活动“{campaign.name}”，请核对后开展")
             return redirect("campaigns:detail", pk=campaign.pk)
-    return render(request, "campaigns/form.html", {
-        "title": "开展评定活动", "form": form, "multipart": True, "submit": "创建",
-        "cancel_url": reverse("campaigns:list"),
-    })
+    return render(
+        request,
+        "campaigns/form.html",
+        {
+            "title": "开展评定活动",
+            "form": form,
+            "multipart": True,
+            "submit": "创建",
+            "cancel_url": reverse("campaigns:list"),
+        },
+    )
 
 
 @login_required
 @require_POST
 def campaign_open(request, pk):
     campaign = _office_campaign(request, pk)
-    _attempt(request, services.campaign_open, campaign=campaign, actor=request.user,
-             success="评定活动已开展，各组织可以开始自评")
+    _attempt(
+        request,
+        services.campaign_open,
+        campaign=campaign,
+        actor=request.user,
+        success="评定活动已开展，各组织可以开始自评",
+    )
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
@@ -203,10 +232,17 @@ def campaign_edit(request, pk):
         else:
             messages.success(request, "评定活动已修改")
             return redirect("campaigns:detail", pk=campaign.pk)
-    return render(request, "campaigns/form.html", {
-        "title": f"修改评定活动：{campaign.name}", "campaign": campaign, "form": form, "submit": "保存",
-        "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
-    })
+    return render(
+        request,
+        "campaigns/form.html",
+        {
+            "title": f"修改评定活动：{campaign.name}",
+            "campaign": campaign,
+            "form": form,
+            "submit": "保存",
+            "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
+        },
+    )
 
 
 def _node_for(request, campaign: Campaign) -> Organization:
@@ -223,22 +259,29 @@ def _node_for(request, campaign: Campaign) -> Organization:
 
 def _children_counts(request, campaign: Campaign, node: Organization) -> list[dict]:
     """The node's children with their evaluations per state, in two queries."""
-    children = list(visible_organizations(request.user)
-                    .filter(path__startswith=node.path, depth=node.depth + 1).order_by("path"))
+    children = list(
+        visible_organizations(request.user).filter(path__startswith=node.path, depth=node.depth + 1).order_by("path")
+    )
     if not children:
         return []
     width = len(node.path) + Organization.steplen
     rows = (
-        selectors.evaluation_list(user=request.user, campaign=campaign).order_by()
+        selectors.evaluation_list(user=request.user, campaign=campaign)
+        .order_by()
         .filter(organization__path__startswith=node.path, organization__depth__gt=node.depth)
         .annotate(branch=Substr("organization__path", 1, width))
         .values("branch")
-        .annotate(total=Count("id"), submitted=Count("id", filter=~Q(state=EvaluationState.SELF_DRAFT)),
-                  approved=Count("id", filter=Q(approved_level__isnull=False)))
+        .annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=~Q(state=EvaluationState.SELF_DRAFT)),
+            approved=Count("id", filter=Q(approved_level__isnull=False)),
+        )
     )
     counts = {row["branch"]: row for row in rows}
-    return [{"organization": child, **counts.get(child.path, {"total": 0, "submitted": 0, "approved": 0})}
-            for child in children]
+    return [
+        {"organization": child, **counts.get(child.path, {"total": 0, "submitted": 0, "approved": 0})}
+        for child in children
+    ]
 
 
 @login_required
@@ -248,41 +291,58 @@ def campaign_detail(request, pk):
     campaign = access.access_campaign(request.user, pk)
     node = _node_for(request, campaign)
     progress = selectors.campaign_progress(user=request.user, campaign=campaign, node=node)
-    states = [{"value": value, "label": label, "count": progress.by_state.get(value, 0)}
-              for value, label in EvaluationState.choices]
+    states = [
+        {"value": value, "label": label, "count": progress.by_state.get(value, 0)}
+        for value, label in EvaluationState.choices
+    ]
     step = Organization.steplen
     ancestor_paths = [node.path[:end] for end in range(len(campaign.root.path), len(node.path), step)]
     # A crumb links only where ``_node_for`` would let the user go: inside its subtree (one query for all).
-    ancestors = list(Organization.objects.filter(path__in=ancestor_paths).order_by("path").annotate(
-        openable=Exists(visible_organizations(request.user).filter(pk=OuterRef("pk")))))
+    ancestors = list(
+        Organization.objects.filter(path__in=ancestor_paths)
+        .order_by("path")
+        .annotate(openable=Exists(visible_organizations(request.user).filter(pk=OuterRef("pk"))))
+    )
     chart = _chart(campaign, progress.by_level, progress.by_approved_level)
     is_office = access.is_office_for(request.user, campaign)
     allowed = workflow.allowed_campaign_transitions(campaign)
-    return render(request, "campaigns/campaign_detail.html", {
-        "campaign": campaign,
-        "node": node,
-        "ancestors": ancestors,
-        "progress": progress,
-        "states": states,
-        "proposed": _level_rows(campaign, progress.by_level),
-        "approved": _level_rows(campaign, progress.by_approved_level),
-        "chart": chart,
-        "chart_data": [{"level": row["level"], "name": row["name"], "proposed": row["proposed"],
-                        "approved": row["approved"]} for row in chart["rows"]],
-        "children": _children_counts(request, campaign, node),
-        "is_office": is_office,
-        "allowed": allowed,
-        # What ``services.municipal_review_send`` would send: the link only when it is not nothing.
-        "municipal_pending": is_office and "municipal" in allowed and selectors.municipal_pending(campaign).exists(),
-        "municipal_outstanding": (is_office and "municipal" in allowed
-                                  and selectors.municipal_outstanding(campaign).exists()),
-        # The whole campaign's states (the progress above may be a node's): what a notice or an approval would take.
-        "campaign_states": (dict(campaign.evaluations.order_by().values_list("state").annotate(n=Count("id")))
-                            if is_office and ("publish" in allowed or "approve" in allowed) else {}),
-        "top_level_name": campaign.level_name(campaign.top_level),
-        "notices": list(campaign.notices.all()),
-        "approvals": list(campaign.approvals.all()),
-    })
+    return render(
+        request,
+        "campaigns/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "node": node,
+            "ancestors": ancestors,
+            "progress": progress,
+            "states": states,
+            "proposed": _level_rows(campaign, progress.by_level),
+            "approved": _level_rows(campaign, progress.by_approved_level),
+            "chart": chart,
+            "chart_data": [
+                {"level": row["level"], "name": row["name"], "proposed": row["proposed"], "approved": row["approved"]}
+                for row in chart["rows"]
+            ],
+            "children": _children_counts(request, campaign, node),
+            "is_office": is_office,
+            "allowed": allowed,
+            # What ``services.municipal_review_send`` would send: the link only when it is not nothing.
+            "municipal_pending": is_office
+            and "municipal" in allowed
+            and selectors.municipal_pending(campaign).exists(),
+            "municipal_outstanding": (
+                is_office and "municipal" in allowed and selectors.municipal_outstanding(campaign).exists()
+            ),
+            # The whole campaign's states (the progress above may be a node's): what a notice or an approval would take.
+            "campaign_states": (
+                dict(campaign.evaluations.order_by().values_list("state").annotate(n=Count("id")))
+                if is_office and ("publish" in allowed or "approve" in allowed)
+                else {}
+            ),
+            "top_level_name": campaign.level_name(campaign.top_level),
+            "notices": list(campaign.notices.all()),
+            "approvals": list(campaign.approvals.all()),
+        },
+    )
 
 
 @login_required
@@ -294,8 +354,9 @@ def evaluation_list(request, pk):
     data = getattr(form, "cleaned_data", {})
     evaluations = selectors.evaluation_list(user=request.user, campaign=campaign, state=data.get("state") or None)
     if data.get("q"):
-        evaluations = evaluations.filter(Q(organization__name__icontains=data["q"])
-                                         | Q(organization__code__icontains=data["q"]))
+        evaluations = evaluations.filter(
+            Q(organization__name__icontains=data["q"]) | Q(organization__code__icontains=data["q"])
+        )
     under = None
     if data.get("under"):
         under = access_organization(request.user, data["under"])
@@ -306,11 +367,27 @@ def evaluation_list(request, pk):
     if request.GET.get("overdue") and timezone.localdate() > campaign.deadline:
         evaluations = evaluations.filter(state=EvaluationState.SELF_DRAFT)
     page, query = paginate(request, evaluations)
-    rows = [(evaluation, campaign.level_name(evaluation.claimed_level), campaign.level_name(evaluation.level),
-             campaign.level_name(evaluation.approved_level)) for evaluation in page]
-    return render(request, "campaigns/evaluation_list.html", {
-        "campaign": campaign, "form": form, "page_obj": page, "rows": rows, "query": query, "under": under,
-    })
+    rows = [
+        (
+            evaluation,
+            campaign.level_name(evaluation.claimed_level),
+            campaign.level_name(evaluation.level),
+            campaign.level_name(evaluation.approved_level),
+        )
+        for evaluation in page
+    ]
+    return render(
+        request,
+        "campaigns/evaluation_list.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "query": query,
+            "under": under,
+        },
+    )
 
 
 @login_required
@@ -320,8 +397,12 @@ def campaign_export(request, pk):
     campaign = access.access_campaign(request.user, pk)
     evaluations = selectors.evaluation_list(user=request.user, campaign=campaign)
     totals = defaultdict(dict)
-    for row in (CriterionScore.objects.filter(evaluation__in=evaluations.order_by().values("pk"))
-                .order_by().values("evaluation_id", "part").annotate(total=Sum("score"))):
+    for row in (
+        CriterionScore.objects.filter(evaluation__in=evaluations.order_by().values("pk"))
+        .order_by()
+        .values("evaluation_id", "part")
+        .annotate(total=Sum("score"))
+    ):
         totals[row["evaluation_id"]][row["part"]] = row["total"]
 
     def rows():
@@ -329,14 +410,21 @@ def campaign_export(request, pk):
             own = totals[evaluation.pk]
             level = evaluation.approved_level if evaluation.approved_level is not None else evaluation.level
             yield [
-                evaluation.organization.name, evaluation.organization.code, evaluation.get_state_display(),
-                own.get(ScorePart.SELF), own.get(ScorePart.SUPERIOR), evaluation.final_score,
-                campaign.level_name(level), "；".join(reason.get("message", "") for reason in evaluation.reasons),
+                evaluation.organization.name,
+                evaluation.organization.code,
+                evaluation.get_state_display(),
+                own.get(ScorePart.SELF),
+                own.get(ScorePart.SUPERIOR),
+                evaluation.final_score,
+                campaign.level_name(level),
+                "；".join(reason.get("message", "") for reason in evaluation.reasons),
             ]
 
     return xlsx_response(
-        f"{campaign.name}-评定结果-{export_stamp()}.xlsx", "评定结果",
-        ["党组织", "组织编号", "状态", "自评得分", "考评得分", "最终得分", "星级", "评定理由"], rows(),
+        f"{campaign.name}-评定结果-{export_stamp()}.xlsx",
+        "评定结果",
+        ["党组织", "组织编号", "状态", "自评得分", "考评得分", "最终得分", "星级", "评定理由"],
+        rows(),
         notes=[f"{campaign.name}（{campaign.scheme_name}）"],
     )
 
@@ -347,9 +435,18 @@ def campaign_export(request, pk):
 def _run_json(run) -> dict:
     if run is None:
         return {"run": None, "active": False, "percent": 0}
-    return {"run": run.pk, "state": run.state, "state_label": run.get_state_display(), "phase": run.phase,
-            "phase_label": run.get_phase_display(), "done": run.done, "total": run.total,
-            "percent": run.percent, "active": run.is_active, "error": run.error}
+    return {
+        "run": run.pk,
+        "state": run.state,
+        "state_label": run.get_state_display(),
+        "phase": run.phase,
+        "phase_label": run.get_phase_display(),
+        "done": run.done,
+        "total": run.total,
+        "percent": run.percent,
+        "active": run.is_active,
+        "error": run.error,
+    }
 
 
 @login_required
@@ -362,23 +459,36 @@ def rating(request, pk):
     ids = {pk for tie in ties for pk in tie.candidates}
     names = dict(Evaluation.objects.filter(pk__in=ids).values_list("pk", "organization__name"))
     is_office = access.is_office_for(request.user, campaign)
-    tie_rows = [{"tie": tie, "kept_names": [names.get(i, i) for i in tie.kept],
-                 "moved_names": [names.get(i, i) for i in tie.moved],
-                 "form": TieDecisionForm(initial={"kept": tie.kept}, tie=tie, names=names,
-                                         prefix=f"tie{tie.pk}")
-                 if is_office and tie.state == TieState.OPEN else None}
-                for tie in ties]
+    tie_rows = [
+        {
+            "tie": tie,
+            "kept_names": [names.get(i, i) for i in tie.kept],
+            "moved_names": [names.get(i, i) for i in tie.moved],
+            "form": TieDecisionForm(initial={"kept": tie.kept}, tie=tie, names=names, prefix=f"tie{tie.pk}")
+            if is_office and tie.state == TieState.OPEN
+            else None,
+        }
+        for tie in ties
+    ]
     rate_refusal = ""
     if is_office:
         try:
             services.campaign_rate_check(campaign)
         except ValidationError as error:
             rate_refusal = _messages_of(error)
-    return render(request, "campaigns/rating.html", {
-        "campaign": campaign, "run": run, "summary": selectors.quota_summary(campaign),
-        "ties": tie_rows, "is_office": is_office, "rate_refusal": rate_refusal,
-        "levels": {str(level): campaign.level_name(level) for level in campaign.scheme.level_values()},
-    })
+    return render(
+        request,
+        "campaigns/rating.html",
+        {
+            "campaign": campaign,
+            "run": run,
+            "summary": selectors.quota_summary(campaign),
+            "ties": tie_rows,
+            "is_office": is_office,
+            "rate_refusal": rate_refusal,
+            "levels": {str(level): campaign.level_name(level) for level in campaign.scheme.level_values()},
+        },
+    )
 
 
 @login_required
@@ -400,8 +510,11 @@ def rating_start(request, pk):
 @require_POST
 def tie_decide(request, pk):
     campaign = _office_campaign(request, pk)
-    tie = QuotaTie.objects.filter(run__campaign=campaign, pk=request.POST.get("tie") or 0).first() \
-        if (request.POST.get("tie") or "").isdigit() else None
+    tie = (
+        QuotaTie.objects.filter(run__campaign=campaign, pk=request.POST.get("tie") or 0).first()
+        if (request.POST.get("tie") or "").isdigit()
+        else None
+    )
     if tie is None:
         messages.error(request, "请选择要决定的比例线并列")
         return redirect("campaigns:rating", pk=campaign.pk)
@@ -410,8 +523,15 @@ def tie_decide(request, pk):
         messages.error(request, "请选择保留的组织并填写理由")
         return redirect("campaigns:rating", pk=campaign.pk)
     kept = list(Evaluation.objects.filter(pk__in=form.cleaned_data["kept"], campaign=campaign))
-    _attempt(request, services.quota_tie_decide, tie=tie, kept=kept, reason=form.cleaned_data["reason"],
-             actor=request.user, success="已记录并列决定")
+    _attempt(
+        request,
+        services.quota_tie_decide,
+        tie=tie,
+        kept=kept,
+        reason=form.cleaned_data["reason"],
+        actor=request.user,
+        success="已记录并列决定",
+    )
     return redirect("campaigns:rating", pk=campaign.pk)
 
 
@@ -433,21 +553,34 @@ def _office_form(request, pk, form_class, title: str, call, *, success: str, not
         else:
             messages.success(request, success)
             return redirect("campaigns:detail", pk=campaign.pk)
-    return render(request, "campaigns/form.html", {
-        "title": title, "campaign": campaign, "form": form, "note": note(campaign) if callable(note) else note,
-        "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
-    })
+    return render(
+        request,
+        "campaigns/form.html",
+        {
+            "title": title,
+            "campaign": campaign,
+            "form": form,
+            "note": note(campaign) if callable(note) else note,
+            "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def notice_publish(request, pk):
     def call(campaign, data):
-        services.notice_publish(campaign=campaign, title=data["title"], starts_on=data["starts_on"],
-                                actor=request.user)
+        services.notice_publish(campaign=campaign, title=data["title"], starts_on=data["starts_on"], actor=request.user)
 
-    return _office_form(request, pk, NoticeForm, "发布公示", call, success="公示已发布",
-                        note="公示名单为全部已评定待公示的组织及其评定星级。")
+    return _office_form(
+        request,
+        pk,
+        NoticeForm,
+        "发布公示",
+        call,
+        success="公示已发布",
+        note="公示名单为全部已评定待公示的组织及其评定星级。",
+    )
 
 
 @login_required
@@ -457,12 +590,16 @@ def objections(request, pk):
     campaign = _office_campaign(request, pk)
     notices = []
     for notice in campaign.notices.all():
-        rows = [{"objection": objection,
-                 "form": ObjectionAnswerForm(initial={"objection": objection.pk}, prefix=f"o{objection.pk}")
-                 if objection.state == ObjectionState.OPEN else None}
-                for objection in selectors.notice_objections(notice)]
-        notices.append({"notice": notice, "objections": rows,
-                        "can_close": notice.state == NoticeState.PUBLISHED})
+        rows = [
+            {
+                "objection": objection,
+                "form": ObjectionAnswerForm(initial={"objection": objection.pk}, prefix=f"o{objection.pk}")
+                if objection.state == ObjectionState.OPEN
+                else None,
+            }
+            for objection in selectors.notice_objections(notice)
+        ]
+        notices.append({"notice": notice, "objections": rows, "can_close": notice.state == NoticeState.PUBLISHED})
     return render(request, "campaigns/objections.html", {"campaign": campaign, "notices": notices})
 
 
@@ -478,8 +615,15 @@ def objection_answer(request, pk):
     objection = access.access_objection(request.user, form.cleaned_data["objection"])
     if objection.notice.campaign_id != campaign.pk:
         raise Http404("没有找到该异议")
-    _attempt(request, services.objection_answer, objection=objection, upheld=form.cleaned_data["upheld"],
-             answer=form.cleaned_data["answer"], actor=request.user, success="已答复异议")
+    _attempt(
+        request,
+        services.objection_answer,
+        objection=objection,
+        upheld=form.cleaned_data["upheld"],
+        answer=form.cleaned_data["answer"],
+        actor=request.user,
+        success="已答复异议",
+    )
     return redirect("campaigns:objections", pk=campaign.pk)
 
 
@@ -499,11 +643,22 @@ def notice_close(request, pk):
 @require_http_methods(["GET", "POST"])
 def campaign_approve(request, pk):
     def call(campaign, data):
-        services.campaign_approve(campaign=campaign, approved_on=data["approved_on"],
-                                  minutes_number=data["minutes_number"], actor=request.user)
+        services.campaign_approve(
+            campaign=campaign,
+            approved_on=data["approved_on"],
+            minutes_number=data["minutes_number"],
+            actor=request.user,
+        )
 
-    return _office_form(request, pk, ApprovalForm, "录入工委会批准", call, success="已录入工委会批准，星级已记入台账",
-                        note="公示期满且没有未答复异议的组织，批准后其星级记入星级管理台账。")
+    return _office_form(
+        request,
+        pk,
+        ApprovalForm,
+        "录入工委会批准",
+        call,
+        success="已录入工委会批准，星级已记入台账",
+        note="公示期满且没有未答复异议的组织，批准后其星级记入星级管理台账。",
+    )
 
 
 @login_required
@@ -514,26 +669,40 @@ def municipal_send(request, pk):
 
     def note(campaign) -> str:
         top = campaign.level_name(campaign.top_level)
-        names = list(selectors.municipal_pending(campaign).order_by("organization__path")
-                     .values_list("organization__name", flat=True))
+        names = list(
+            selectors.municipal_pending(campaign)
+            .order_by("organization__path")
+            .values_list("organization__name", flat=True)
+        )
         if not names:
             return f"没有待报送复审的{top}组织（工委会批准的{top}组织才报送复审）。"
         return f"全部已批准的{top}组织一并报送（{len(names)}个）：{'、'.join(names)}。"
 
-    return _office_form(request, pk, MunicipalSendForm, "报送市委组织部复审", call, success="已报送复审",
-                        note=note)
+    return _office_form(request, pk, MunicipalSendForm, "报送市委组织部复审", call, success="已报送复审", note=note)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def municipal_return(request, pk):
     def call(campaign, data):
-        services.municipal_review_return(review=data["review"], returned_on=data["returned_on"],
-                                         result=data["result"], result_level=data["result_level"],
-                                         note=data["note"], actor=request.user)
+        services.municipal_review_return(
+            review=data["review"],
+            returned_on=data["returned_on"],
+            result=data["result"],
+            result_level=data["result_level"],
+            note=data["note"],
+            actor=request.user,
+        )
 
-    return _office_form(request, pk, MunicipalReturnForm, "录入市委组织部复审结果", call, success="已录入复审结果",
-                        form_kwargs=lambda campaign: {"campaign": campaign})
+    return _office_form(
+        request,
+        pk,
+        MunicipalReturnForm,
+        "录入市委组织部复审结果",
+        call,
+        success="已录入复审结果",
+        form_kwargs=lambda campaign: {"campaign": campaign},
+    )
 
 
 # --- evaluations -------------------------------------------------------------------------
@@ -545,19 +714,24 @@ def evaluation_detail(request, pk):
     evaluation = access.access_evaluation(request.user, pk)
     campaign = evaluation.campaign
     user = request.user
-    return render(request, "campaigns/evaluation_detail.html", {
-        "evaluation": evaluation, "campaign": campaign,
-        "scores": selectors.evaluation_scores(evaluation),
-        "is_self": _is_self(user, evaluation),
-        "is_superior": access.is_superior_of(user, evaluation),
-        "is_office": access.is_office_for(user, campaign),
-        "level_name": campaign.level_name,
-        "claimed": campaign.level_name(evaluation.claimed_level),
-        "proposed": campaign.level_name(evaluation.level),
-        "approved": campaign.level_name(evaluation.approved_level),
-        "can_docx": self_evaluation_docx is not None,
-        "can_pdf": documents is not None and documents.pdf_available(),
-    })
+    return render(
+        request,
+        "campaigns/evaluation_detail.html",
+        {
+            "evaluation": evaluation,
+            "campaign": campaign,
+            "scores": selectors.evaluation_scores(evaluation),
+            "is_self": _is_self(user, evaluation),
+            "is_superior": access.is_superior_of(user, evaluation),
+            "is_office": access.is_office_for(user, campaign),
+            "level_name": campaign.level_name,
+            "claimed": campaign.level_name(evaluation.claimed_level),
+            "proposed": campaign.level_name(evaluation.level),
+            "approved": campaign.level_name(evaluation.approved_level),
+            "can_docx": self_evaluation_docx is not None,
+            "can_pdf": documents is not None and documents.pdf_available(),
+        },
+    )
 
 
 def _self_initial(evaluation: Evaluation) -> dict:
@@ -584,17 +758,26 @@ def _self_evaluation_save(request, evaluation: Evaluation, form: SelfEvaluationF
         code = attachment.record.criterion_code
     done = []
     with transaction.atomic():
-        services.self_evaluation_save_draft(evaluation=evaluation, scores=form.scores(),
-                                            claimed_level=form.cleaned_data.get("claimed_level"), actor=user)
+        services.self_evaluation_save_draft(
+            evaluation=evaluation,
+            scores=form.scores(),
+            claimed_level=form.cleaned_data.get("claimed_level"),
+            actor=user,
+        )
         if attachment is not None:
             services.criterion_attachment_delete(evaluation=evaluation, attachment=attachment, actor=user)
             done.append(f"已删除证明材料“{attachment.display_name}”")
         names = []
         for criterion_code, upload in form.uploads():
             try:
-                added = services.criterion_attachment_add(evaluation=evaluation, criterion_code=criterion_code,
-                                                          upload=upload, name=upload.name, size=upload.size,
-                                                          actor=user)
+                added = services.criterion_attachment_add(
+                    evaluation=evaluation,
+                    criterion_code=criterion_code,
+                    upload=upload,
+                    name=upload.name,
+                    size=upload.size,
+                    actor=user,
+                )
             except ValidationError as error:
                 raise ValidationError({f"file_{criterion_code}": error.messages}) from error
             names.append(f"“{added.display_name}”")
@@ -621,8 +804,13 @@ def self_evaluation(request, pk):
         messages.error(request, "自评已提交，不能修改；如需修改请由上级退回")
         return redirect("campaigns:self_evaluation", pk=evaluation.pk)
     posted = request.method == "POST"
-    form = SelfEvaluationForm(request.POST if posted else None, request.FILES if posted else None,
-                              evaluation=evaluation, initial=_self_initial(evaluation), disabled=locked)
+    form = SelfEvaluationForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        evaluation=evaluation,
+        initial=_self_initial(evaluation),
+        disabled=locked,
+    )
     if posted:
         saved = False
         if form.is_valid():
@@ -645,13 +833,22 @@ def self_evaluation(request, pk):
                 if not form.has_error(f"file_{code}"):
                     form.add_error(f"file_{code}", "请重新选择文件")
     evidence = selectors.self_evidence(evaluation)
-    return render(request, "campaigns/self_evaluation.html", {
-        "evaluation": evaluation, "campaign": evaluation.campaign, "form": form, "locked": locked,
-        "can_docx": self_evaluation_docx is not None,
-        "evidence": [(criterion, evidence.get(criterion.code, []), form[f"file_{criterion.code}"])
-                     for criterion, _ in form.criteria],
-        "evidence_help": evidence_help_text(),
-    })
+    return render(
+        request,
+        "campaigns/self_evaluation.html",
+        {
+            "evaluation": evaluation,
+            "campaign": evaluation.campaign,
+            "form": form,
+            "locked": locked,
+            "can_docx": self_evaluation_docx is not None,
+            "evidence": [
+                (criterion, evidence.get(criterion.code, []), form[f"file_{criterion.code}"])
+                for criterion, _ in form.criteria
+            ],
+            "evidence_help": evidence_help_text(),
+        },
+    )
 
 
 # --- self-evaluation evidence (证明材料 per criterion: added and deleted through the form above) --------
@@ -672,8 +869,7 @@ def self_evaluation_docx_view(request, pk):
     if self_evaluation_docx is None:  # pragma: no cover
         raise Http404("暂不能导出")
     response = HttpResponse(self_evaluation_docx(evaluation), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{evaluation.organization.name}-自评表.docx")
+    response["Content-Disposition"] = content_disposition_header(True, f"{evaluation.organization.name}-自评表.docx")
     return response
 
 
@@ -686,11 +882,14 @@ def self_evaluation_pdf_view(request, pk):
         raise Http404("暂不能导出")
     data = documents.docx_to_pdf(self_evaluation_docx(evaluation))
     if data is None:
-        return render(request, "campaigns/pdf_unavailable.html",
-                      {"evaluation": evaluation, "campaign": evaluation.campaign}, status=503)
+        return render(
+            request,
+            "campaigns/pdf_unavailable.html",
+            {"evaluation": evaluation, "campaign": evaluation.campaign},
+            status=503,
+        )
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{evaluation.organization.name}-自评表.pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"{evaluation.organization.name}-自评表.pdf")
     return response
 
 
@@ -703,8 +902,14 @@ def self_evaluation_return(request, pk):
     if not form.is_valid():
         messages.error(request, "退回时请填写理由")
     else:
-        _attempt(request, services.self_evaluation_return, evaluation=evaluation, reason=form.cleaned_data["reason"],
-                 actor=request.user, success="自评已退回")
+        _attempt(
+            request,
+            services.self_evaluation_return,
+            evaluation=evaluation,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            success="自评已退回",
+        )
     return redirect("campaigns:superior_evaluation", pk=evaluation.pk)
 
 
@@ -744,36 +949,59 @@ def superior_evaluation(request, pk):
     access.require_superior(request.user, evaluation)
     campaign = evaluation.campaign
     scores = selectors.evaluation_scores(evaluation)
-    form = SuperiorEvaluationForm(request.POST or None, evaluation=evaluation,
-                                  initial=_superior_initial(evaluation, scores))
+    form = SuperiorEvaluationForm(
+        request.POST or None, evaluation=evaluation, initial=_superior_initial(evaluation, scores)
+    )
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if request.POST.get("action") == "preview":
-                preview = selectors.evaluation_preview(evaluation=evaluation, scores=form.scores(),
-                                                       innovation_project=data["innovation_project"])
+                preview = selectors.evaluation_preview(
+                    evaluation=evaluation, scores=form.scores(), innovation_project=data["innovation_project"]
+                )
             else:
-                services.superior_evaluate(evaluation=evaluation, scores=form.scores(), comment=data["comment"],
-                                           innovation_project=data["innovation_project"], actor=request.user)
+                services.superior_evaluate(
+                    evaluation=evaluation,
+                    scores=form.scores(),
+                    comment=data["comment"],
+                    innovation_project=data["innovation_project"],
+                    actor=request.user,
+                )
                 messages.success(request, "考评已提交")
                 return redirect("campaigns:evaluation", pk=evaluation.pk)
         except ValidationError as error:
             add_service_error(form, error)
     evidence = selectors.self_evidence(evaluation)
-    side = [{"code": code, **row, "field": form[f"score_{code}"], "comment_field": form[f"comment_{code}"],
-             "evidence": evidence.get(code, [])}
-            for code, row in scores.items()]
+    side = [
+        {
+            "code": code,
+            **row,
+            "field": form[f"score_{code}"],
+            "comment_field": form[f"comment_{code}"],
+            "evidence": evidence.get(code, []),
+        }
+        for code, row in scores.items()
+    ]
     self_total = sum((row["self"] or Decimal(0) for row in scores.values()), Decimal(0))
-    return render(request, "campaigns/superior_evaluation.html", {
-        "evaluation": evaluation, "campaign": campaign, "form": form, "side": side, "preview": preview,
-        "self_total": self_total, "claimed": campaign.level_name(evaluation.claimed_level),
-        "evidence_lines": _evidence_lines(campaign, evaluation.organization),
-        "return_form": ReasonForm(),
-        "can_return": evaluation.state in (EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION),
-        # Only a valid survey writes the figures, and superior_evaluate refuses without them: say so before scoring.
-        "survey_missing": evaluation.survey_satisfaction is None,
-    })
+    return render(
+        request,
+        "campaigns/superior_evaluation.html",
+        {
+            "evaluation": evaluation,
+            "campaign": campaign,
+            "form": form,
+            "side": side,
+            "preview": preview,
+            "self_total": self_total,
+            "claimed": campaign.level_name(evaluation.claimed_level),
+            "evidence_lines": _evidence_lines(campaign, evaluation.organization),
+            "return_form": ReasonForm(),
+            "can_return": evaluation.state in (EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION),
+            # Only a valid survey writes the figures, and superior_evaluate refuses without them: say so before scoring.
+            "survey_missing": evaluation.survey_satisfaction is None,
+        },
+    )
 
 
 @login_required
@@ -796,11 +1024,19 @@ def five_star_review(request, pk):
             messages.success(request, "已审核通过" if data["decision"] == "approve" else "已退回上级重新考评")
             return redirect("campaigns:evaluation", pk=evaluation.pk)
     campaign = evaluation.campaign
-    return render(request, "campaigns/form.html", {
-        "title": f"五星级审核：{evaluation.organization.name}", "campaign": campaign, "form": form,
-        "note": f"建议星级：{campaign.level_name(evaluation.level) or '—'}；最终得分：{evaluation.final_score or '—'}",
-        "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
-    })
+    return render(
+        request,
+        "campaigns/form.html",
+        {
+            "title": f"五星级审核：{evaluation.organization.name}",
+            "campaign": campaign,
+            "form": form,
+            "note": (
+                f"建议星级：{campaign.level_name(evaluation.level) or '—'}；最终得分：{evaluation.final_score or '—'}"
+            ),
+            "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
+        },
+    )
 
 
 @login_required
@@ -809,23 +1045,37 @@ def direct_check(request, pk):
     """The office records how it checked an organization directly under the committee (普查/抽查)."""
     evaluation = access.access_evaluation(request.user, pk)
     access.require_office(request.user, evaluation.campaign)
-    initial = {"method": evaluation.check_method, "finding": evaluation.check_finding,
-               "checked_on": evaluation.checked_on or timezone.localdate()}
+    initial = {
+        "method": evaluation.check_method,
+        "finding": evaluation.check_finding,
+        "checked_on": evaluation.checked_on or timezone.localdate(),
+    }
     form = DirectCheckForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.direct_check_record(evaluation=evaluation, method=data["method"], finding=data["finding"],
-                                         checked_on=data["checked_on"], actor=request.user)
+            services.direct_check_record(
+                evaluation=evaluation,
+                method=data["method"],
+                finding=data["finding"],
+                checked_on=data["checked_on"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "已记录核查情况")
             return redirect("campaigns:evaluation", pk=evaluation.pk)
-    return render(request, "campaigns/form.html", {
-        "title": f"普查/抽查：{evaluation.organization.name}", "campaign": evaluation.campaign, "form": form,
-        "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
-    })
+    return render(
+        request,
+        "campaigns/form.html",
+        {
+            "title": f"普查/抽查：{evaluation.organization.name}",
+            "campaign": evaluation.campaign,
+            "form": form,
+            "cancel_url": reverse("campaigns:evaluation", args=[evaluation.pk]),
+        },
+    )
 
 
 # --- the star ledger ---------------------------------------------------------------------
@@ -836,6 +1086,12 @@ def direct_check(request, pk):
 def ledger(request, pk):
     organization = access_organization(request.user, pk)
     entries = list(selectors.star_ledger(organization))
-    return render(request, "campaigns/ledger.html", {
-        "organization": organization, "entries": entries, "current": entries[-1] if entries else None,
-    })
+    return render(
+        request,
+        "campaigns/ledger.html",
+        {
+            "organization": organization,
+            "entries": entries,
+            "current": entries[-1] if entries else None,
+        },
+    )

@@ -52,25 +52,43 @@ def _t(code: str, label: str, sources: Iterable[str], targets: Iterable[str] = (
 READY_STATES = (E.EVALUATED, E.RATED, E.NOTICE_PASSED)
 
 EVALUATION_TRANSITIONS: dict[str, Transition] = {
-    t.code: t for t in (
+    t.code: t
+    for t in (
         _t("self_save", "保存自评", [E.SELF_DRAFT]),
         _t("self_submit", "提交自评", [E.SELF_DRAFT], [E.SELF_SUBMITTED]),
         _t("self_return", "退回自评", [E.SELF_SUBMITTED, E.REEVALUATION], [E.SELF_DRAFT]),
         _t("survey_record", "录入测评结果", [E.SELF_DRAFT, E.SELF_SUBMITTED, E.REEVALUATION]),
-        _t("superior_evaluate", "上级考评",
-           [E.SELF_SUBMITTED, E.REEVALUATION, E.EVALUATED, E.RATED],
-           [E.REVIEW_PENDING, *READY_STATES]),
+        _t(
+            "superior_evaluate",
+            "上级考评",
+            [E.SELF_SUBMITTED, E.REEVALUATION, E.EVALUATED, E.RATED],
+            [E.REVIEW_PENDING, *READY_STATES],
+        ),
         _t("five_star_approve", "审核通过五星级", [E.REVIEW_PENDING], READY_STATES),
         _t("five_star_return", "退回五星级建议", [E.REVIEW_PENDING], [E.REEVALUATION]),
-        _t("direct_check", "记录普查或抽查情况",
-           [E.SELF_SUBMITTED, E.REEVALUATION, E.REVIEW_PENDING, E.EVALUATED, E.RATED]),
+        _t(
+            "direct_check",
+            "记录普查或抽查情况",
+            [E.SELF_SUBMITTED, E.REEVALUATION, E.REVIEW_PENDING, E.EVALUATED, E.RATED],
+        ),
         _t("rate", "全面评定", [E.EVALUATED, E.RATED], [E.RATED]),
         _t("tie_decide", "决定比例线并列", [E.RATED]),
         _t("publish", "公示", [E.RATED], [E.ON_NOTICE]),
-        _t("objection_uphold", "因异议成立退回重新考评",
-           [E.ON_NOTICE, E.NOTICE_PASSED, E.RATED, E.EVALUATED, E.REVIEW_PENDING,
-            E.REEVALUATION, E.SELF_SUBMITTED, E.SELF_DRAFT],
-           [E.REEVALUATION]),
+        _t(
+            "objection_uphold",
+            "因异议成立退回重新考评",
+            [
+                E.ON_NOTICE,
+                E.NOTICE_PASSED,
+                E.RATED,
+                E.EVALUATED,
+                E.REVIEW_PENDING,
+                E.REEVALUATION,
+                E.SELF_SUBMITTED,
+                E.SELF_DRAFT,
+            ],
+            [E.REEVALUATION],
+        ),
         _t("notice_pass", "公示期满", [E.ON_NOTICE], [E.NOTICE_PASSED]),
         _t("approve", "工委会批准", [E.NOTICE_PASSED], [E.APPROVED]),
         _t("municipal_send", "报送市委组织部复审", [E.APPROVED], [E.MUNICIPAL_REVIEW]),
@@ -79,7 +97,8 @@ EVALUATION_TRANSITIONS: dict[str, Transition] = {
 }
 
 CAMPAIGN_TRANSITIONS: dict[str, Transition] = {
-    t.code: t for t in (
+    t.code: t
+    for t in (
         _t("update", "修改评定活动", [C.DRAFT]),
         _t("open", "开展评定", [C.DRAFT], [C.OPEN]),
         _t("evaluate", "填写或考评", [C.OPEN, C.NOTICE]),
@@ -112,8 +131,7 @@ def check(transition: Transition, state: str, *, subject: str, choices: type[mod
 
 
 def check_evaluation(code: str, evaluation) -> None:
-    check(EVALUATION_TRANSITIONS[code], evaluation.state,
-          subject=f"“{evaluation.organization.name}”的评定", choices=E)
+    check(EVALUATION_TRANSITIONS[code], evaluation.state, subject=f"“{evaluation.organization.name}”的评定", choices=E)
 
 
 def check_campaign(code: str, campaign) -> None:
@@ -137,5 +155,4 @@ def move_campaign(code: str, campaign, target: str) -> None:
 
 def allowed_campaign_transitions(campaign) -> frozenset[str]:
     """The codes of the campaign transitions its current state allows (what ``check_campaign`` lets pass)."""
-    return frozenset(code for code, transition in CAMPAIGN_TRANSITIONS.items()
-                     if campaign.state in transition.sources)
+    return frozenset(code for code, transition in CAMPAIGN_TRANSITIONS.items() if campaign.state in transition.sources)

@@ -37,5 +37,8 @@ def qr_svg(text: str, *, label: str, size_px: int = 200) -> SafeString:
         '<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" width="{px}" height="{px}" '
         'role="img" aria-label="{label}" shape-rendering="crispEdges"><title>{label}</title>'
         '<rect width="{side}" height="{side}" fill="#fff"/><path d="{path}" fill="#000"/></svg>',
-        side=side, px=size_px, label=label, path="".join(runs),
+        side=side,
+        px=size_px,
+        label=label,
+        path="".join(runs),
     )

@@ -33,35 +33,50 @@ def load_demo_campaign(*, root: Organization, today: date, seed: int) -> Campaig
     if existing is not None:
         return existing
     rng = random.Random(seed)
-    office = User.objects.get(organization=root, role=Role.COMMITTEE_OFFICE, is_superuser=False,
-                              username="office")
-    campaign = services.campaign_create(root=root, year=today.year, kind=CampaignKind.YEAR_END,
-                                        name=f"{today.year}年度基层服务型党组织星级年底复核", actor=office)
+    office = User.objects.get(organization=root, role=Role.COMMITTEE_OFFICE, is_superuser=False, username="office")
+    campaign = services.campaign_create(
+        root=root,
+        year=today.year,
+        kind=CampaignKind.YEAR_END,
+        name=f"{today.year}年度基层服务型党组织星级年底复核",
+        actor=office,
+    )
     campaign = services.campaign_open(campaign=campaign, actor=office)
     unit = Organization.objects.filter(depth=root.depth + 1, path__startswith=root.path).order_by("path").first()
     reviewer = User.objects.filter(organization=unit, role=Role.REVIEWER).first()
-    evaluations = (Evaluation.objects.filter(campaign=campaign, organization__path__startswith=unit.path)
-                   .exclude(organization=unit).select_related("organization", "campaign")
-                   .order_by("organization__path"))
+    evaluations = (
+        Evaluation.objects.filter(campaign=campaign, organization__path__startswith=unit.path)
+        .exclude(organization=unit)
+        .select_related("organization", "campaign")
+        .order_by("organization__path")
+    )
     for index, evaluation in enumerate(evaluations):
-        secretary = User.objects.filter(organization=evaluation.organization,
-                                        role=Role.BRANCH_SECRETARY).first()
+        secretary = User.objects.filter(organization=evaluation.organization, role=Role.BRANCH_SECRETARY).first()
         if secretary is None:
             continue
         criteria = campaign.scheme.criteria_for(evaluation.organization.category)
         level = rng.choice([8.5, 9, 9, 9.5])
-        scores = {c.code: {"score": Decimal(str(min(level + rng.choice([-1, -0.5, 0, 0.5]), 10))),
-                           "comment": ""} for c in criteria}
+        scores = {
+            c.code: {"score": Decimal(str(min(level + rng.choice([-1, -0.5, 0, 0.5]), 10))), "comment": ""}
+            for c in criteria
+        }
         claimed = 5 if level >= 9 else 4
-        services.self_evaluation_save_draft(evaluation=evaluation, scores=scores, claimed_level=claimed,
-                                            actor=secretary)
+        services.self_evaluation_save_draft(
+            evaluation=evaluation, scores=scores, claimed_level=claimed, actor=secretary
+        )
         services.self_evaluation_submit(evaluation=evaluation, actor=secretary)
         _run_survey(evaluation, secretary, rng, today)
         if reviewer is not None and index % 2 == 0:
-            superior = {code: {"score": entry["score"] - Decimal("0.5") if entry["score"] > 8 else entry["score"],
-                               "comment": ""} for code, entry in scores.items()}
-            services.superior_evaluate(evaluation=evaluation, scores=superior, comment="同意该组织自评意见",
-                                       actor=reviewer)
+            superior = {
+                code: {
+                    "score": entry["score"] - Decimal("0.5") if entry["score"] > 8 else entry["score"],
+                    "comment": "",
+                }
+                for code, entry in scores.items()
+            }
+            services.superior_evaluate(
+                evaluation=evaluation, scores=superior, comment="同意该组织自评意见", actor=reviewer
+            )
     return campaign
 
 
@@ -76,8 +91,11 @@ def _run_survey(evaluation: Evaluation, secretary: User, rng: random.Random, tod
         return
     meeting_on = min(date(today.year, 11, 10), today, timezone.localdate())
     session = survey_services.session_open(
-        evaluation=evaluation, meeting_on=meeting_on,
-        expires_on=max(meeting_on, timezone.localdate()) + timedelta(days=7), actor=secretary)
+        evaluation=evaluation,
+        meeting_on=meeting_on,
+        expires_on=max(meeting_on, timezone.localdate()) + timedelta(days=7),
+        actor=secretary,
+    )
     issued = survey_services.tokens_issue(session=session, member_tokens=members, public_tokens=3, actor=secretary)
     # A valid survey: at least 80 % of the members take part.
     participants = max(members - rng.randint(0, 2), -(-members * 4 // 5), 1)

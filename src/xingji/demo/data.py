@@ -101,56 +101,105 @@ PARTY_COMMITTEE = OrganizationType.PARTY_COMMITTEE
 GENERAL_BRANCH = OrganizationType.GENERAL_BRANCH
 
 UNITS: tuple[UnitPlan, ...] = (
-    UnitPlan("CZ", "市财政局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市财政局", 6),
-        retired("市财政局"),
-        affiliated("LH", "市财政局下属事业单位联合党支部", joint=True),
-    )),
-    UnitPlan("JY", "市教育局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市教育局", 5),
-        retired("市教育局"),
-        affiliated("LH", "市教育局直属事业单位联合党支部", joint=True),
-        affiliated("DJ", "市电化教育馆党支部"),
-    )),
-    UnitPlan("WJ", "市卫生健康委员会机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市卫生健康委员会", 5),
-        affiliated("JK", "市疾病预防控制中心党支部"),
-        affiliated("JD", "市卫生健康监督所党支部"),
-        retired("市卫生健康委员会"),
-    )),
-    UnitPlan("GA", "市公安局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市公安局", 6, kind="police"),
-        BranchPlan("JJ", "市公安局交通警察支队党总支", org_type=GENERAL_BRANCH, kind="police", children=tuple(
-            BranchPlan(f"{number:02d}", f"市公安局交通警察支队第{NUMERALS[number - 1]}党支部", kind="police")
-            for number in range(1, 4)
-        )),
-        retired("市公安局"),
-    )),
-    UnitPlan("ZR", "市自然资源和规划局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市自然资源和规划局", 5),
-        affiliated("BDC", "市不动产登记中心党支部"),
-        affiliated("LH", "市自然资源和规划局下属单位联合党支部", joint=True),
-    )),
-    UnitPlan("ZJ", "市住房和城乡建设局机关党总支", GENERAL_BRANCH, (
-        *staff_branches("市住房和城乡建设局", 4),
-        retired("市住房和城乡建设局"),
-    )),
-    UnitPlan("FG", "市发展和改革委员会机关党总支", GENERAL_BRANCH, (
-        *staff_branches("市发展和改革委员会", 4),
-    )),
-    UnitPlan("RS", "市人力资源和社会保障局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市人力资源和社会保障局", 5),
-        affiliated("SB", "市社会保险中心党支部"),
-    )),
-    UnitPlan("JT", "市交通运输局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市交通运输局", 4),
-        affiliated("GL", "市公路事业发展中心党支部"),
-        retired("市交通运输局"),
-    )),
-    UnitPlan("SJ", "市市场监督管理局机关党委", PARTY_COMMITTEE, (
-        *staff_branches("市市场监督管理局", 5),
-        BranchPlan("ZF", "市市场监管综合行政执法支队党支部", kind="police"),
-    )),
+    UnitPlan(
+        "CZ",
+        "市财政局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市财政局", 6),
+            retired("市财政局"),
+            affiliated("LH", "市财政局下属事业单位联合党支部", joint=True),
+        ),
+    ),
+    UnitPlan(
+        "JY",
+        "市教育局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市教育局", 5),
+            retired("市教育局"),
+            affiliated("LH", "市教育局直属事业单位联合党支部", joint=True),
+            affiliated("DJ", "市电化教育馆党支部"),
+        ),
+    ),
+    UnitPlan(
+        "WJ",
+        "市卫生健康委员会机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市卫生健康委员会", 5),
+            affiliated("JK", "市疾病预防控制中心党支部"),
+            affiliated("JD", "市卫生健康监督所党支部"),
+            retired("市卫生健康委员会"),
+        ),
+    ),
+    UnitPlan(
+        "GA",
+        "市公安局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市公安局", 6, kind="police"),
+            BranchPlan(
+                "JJ",
+                "市公安局交通警察支队党总支",
+                org_type=GENERAL_BRANCH,
+                kind="police",
+                children=tuple(
+                    BranchPlan(f"{number:02d}", f"市公安局交通警察支队第{NUMERALS[number - 1]}党支部", kind="police")
+                    for number in range(1, 4)
+                ),
+            ),
+            retired("市公安局"),
+        ),
+    ),
+    UnitPlan(
+        "ZR",
+        "市自然资源和规划局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市自然资源和规划局", 5),
+            affiliated("BDC", "市不动产登记中心党支部"),
+            affiliated("LH", "市自然资源和规划局下属单位联合党支部", joint=True),
+        ),
+    ),
+    UnitPlan(
+        "ZJ",
+        "市住房和城乡建设局机关党总支",
+        GENERAL_BRANCH,
+        (
+            *staff_branches("市住房和城乡建设局", 4),
+            retired("市住房和城乡建设局"),
+        ),
+    ),
+    UnitPlan("FG", "市发展和改革委员会机关党总支", GENERAL_BRANCH, (*staff_branches("市发展和改革委员会", 4),)),
+    UnitPlan(
+        "RS",
+        "市人力资源和社会保障局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市人力资源和社会保障局", 5),
+            affiliated("SB", "市社会保险中心党支部"),
+        ),
+    ),
+    UnitPlan(
+        "JT",
+        "市交通运输局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市交通运输局", 4),
+            affiliated("GL", "市公路事业发展中心党支部"),
+            retired("市交通运输局"),
+        ),
+    ),
+    UnitPlan(
+        "SJ",
+        "市市场监督管理局机关党委",
+        PARTY_COMMITTEE,
+        (
+            *staff_branches("市市场监督管理局", 5),
+            BranchPlan("ZF", "市市场监管综合行政执法支队党支部", kind="police"),
+        ),
+    ),
 )
 
 #: Branches directly under the working committee, checked by the office itself.
@@ -159,9 +208,7 @@ DIRECT_BRANCHES: tuple[BranchPlan, ...] = (
     affiliated("DAG", "市档案馆党支部"),
     affiliated("SZ", "市地方史志研究室党支部"),
     BranchPlan("XDW", "市直机关小单位联合党支部", org_type=OrganizationType.JOINT_BRANCH),
-    BranchPlan(
-        "ZC", "市直机关驻村工作队临时党支部", org_type=OrganizationType.TEMPORARY_BRANCH, kind="temporary"
-    ),
+    BranchPlan("ZC", "市直机关驻村工作队临时党支部", org_type=OrganizationType.TEMPORARY_BRANCH, kind="temporary"),
 )
 
 #: Members per branch (low, high) by kind of branch.
@@ -186,8 +233,13 @@ class DemoSize:
     minimum_members: int
 
 
-FULL = DemoSize(units=len(UNITS), branches_per_unit=None, direct_branches=len(DIRECT_BRANCHES),
-                member_scale=1.0, minimum_members=1500)
+FULL = DemoSize(
+    units=len(UNITS),
+    branches_per_unit=None,
+    direct_branches=len(DIRECT_BRANCHES),
+    member_scale=1.0,
+    minimum_members=1500,
+)
 SMALL = DemoSize(units=3, branches_per_unit=3, direct_branches=2, member_scale=0.25, minimum_members=0)
 SIZES = {"full": FULL, "small": SMALL}
 
@@ -260,10 +312,7 @@ def other_data_present() -> bool:
     """
     root = demo_root()
     if root is None:
-        return (
-            Organization.objects.exists()
-            or User.objects.filter(username__in=LOGIN_USERNAMES.values()).exists()
-        )
+        return Organization.objects.exists() or User.objects.filter(username__in=LOGIN_USERNAMES.values()).exists()
     return Organization.objects.exclude(path__startswith=root.path).exists()
 
 
@@ -275,8 +324,10 @@ def record_year(today: date) -> int:
 def demo_logins() -> list[DemoLogin]:
     """The printed logins, read from the database (so a reused demo prints the same)."""
     logins = []
-    users = {user.username: user for user in User.objects.filter(username__in=LOGIN_USERNAMES.values())
-             .select_related("organization")}
+    users = {
+        user.username: user
+        for user in User.objects.filter(username__in=LOGIN_USERNAMES.values()).select_related("organization")
+    }
     for role, username in LOGIN_USERNAMES.items():
         user = users.get(username)
         if user is None:
@@ -364,22 +415,33 @@ class DemoLoader:
         year = self.rng.randint(low, high)
         return date(year, self.rng.randint(1, 12), self.rng.randint(1, 28))
 
-    def create(self, *, parent: Organization | None, code: str, name: str, org_type: str, category: str,
-               founded: date) -> Organization:
+    def create(
+        self, *, parent: Organization | None, code: str, name: str, org_type: str, category: str, founded: date
+    ) -> Organization:
         return organization_create(
             name=name, code=code, org_type=org_type, category=category, parent=parent, founded=founded, actor=None
         )
 
     def build_tree(self) -> None:
         self.root = self.create(
-            parent=None, code=DEMO_ROOT_CODE, name=DEMO_ROOT_NAME, org_type=OrganizationType.PARTY_COMMITTEE,
-            category=OrganizationCategory.GOVERNMENT, founded=date(1984, 7, 1),
+            parent=None,
+            code=DEMO_ROOT_CODE,
+            name=DEMO_ROOT_NAME,
+            org_type=OrganizationType.PARTY_COMMITTEE,
+            category=OrganizationCategory.GOVERNMENT,
+            founded=date(1984, 7, 1),
         )
         self.inner.append(self.root)
         for unit in UNITS[: self.size.units]:
             code = f"{DEMO_ROOT_CODE}-{unit.code}"
-            node = self.create(parent=self.root, code=code, name=unit.name, org_type=unit.org_type,
-                               category=OrganizationCategory.GOVERNMENT, founded=self.founded(1985, 2005))
+            node = self.create(
+                parent=self.root,
+                code=code,
+                name=unit.name,
+                org_type=unit.org_type,
+                category=OrganizationCategory.GOVERNMENT,
+                founded=self.founded(1985, 2005),
+            )
             self.units.append(node)
             self.inner.append(node)
             plans = unit.branches[: self.size.branches_per_unit] if self.size.branches_per_unit else unit.branches
@@ -394,8 +456,9 @@ class DemoLoader:
             founded = self.today - timedelta(days=self.rng.randint(300, 500))
         else:
             founded = self.founded(1988, 2016)
-        node = self.create(parent=parent, code=code, name=plan.name, org_type=plan.org_type,
-                           category=plan.category, founded=founded)
+        node = self.create(
+            parent=parent, code=code, name=plan.name, org_type=plan.org_type, category=plan.category, founded=founded
+        )
         if plan.children:
             self.inner.append(node)
             for child in plan.children:
@@ -442,9 +505,7 @@ class DemoLoader:
             birth_year = rng.randint(year - 59, year - 24)
         else:
             birth_year = rng.randint(year - 57, year - 32)
-        probationary = (
-            position == LeadershipPosition.NONE and kind != "retired" and rng.random() < 0.035
-        )
+        probationary = position == LeadershipPosition.NONE and kind != "retired" and rng.random() < 0.035
         if probationary:
             joined = self.today - timedelta(days=rng.randint(20, 350))
             birth_year = min(birth_year, joined.year - 20)
@@ -510,8 +571,12 @@ class DemoLoader:
             if organization.founded and last < organization.founded:
                 last = organization.founded
             election_record(
-                organization=organization, last_election=last, term_years=term,
-                postponement_requested=requested, postponement_approved=approved, actor=None,
+                organization=organization,
+                last_election=last,
+                term_years=term,
+                postponement_requested=requested,
+                postponement_approved=approved,
+                actor=None,
             )
 
     # --- users ----------------------------------------------------------------------
@@ -531,8 +596,7 @@ class DemoLoader:
         self.login_user(Role.BRANCH_SECRETARY, first_branch, branch_leader.name if branch_leader else "")
         self.login_user(Role.INSPECTOR, self.root, "李建国")
         admin = self.login_user("superuser", self.root, "系统管理员", role=Role.COMMITTEE_OFFICE)
-        user_change_role(user=admin, role=admin.role, organization=admin.organization, is_superuser=True,
-                         actor=None)
+        user_change_role(user=admin, role=admin.role, organization=admin.organization, is_superuser=True, actor=None)
 
         shared: dict[str, list[int]] = {Role.REVIEWER: [], Role.BRANCH_SECRETARY: []}
         for organization in self.inner[1:]:

@@ -46,20 +46,29 @@ def load_demo_history(*, root: Organization, today: date, seed: int) -> int:
     subtree = Organization.objects.filter(path__startswith=root.path)
     if StarLedgerEntry.objects.filter(organization__in=subtree).exists():
         return 0
-    office = User.objects.filter(organization=root, role=Role.COMMITTEE_OFFICE, is_superuser=False).order_by(
-        "username").first()
+    office = (
+        User.objects.filter(organization=root, role=Role.COMMITTEE_OFFICE, is_superuser=False)
+        .order_by("username")
+        .first()
+    )
     if office is None:
         return 0
     effective_on = history_date(today)
     branches = [
-        branch for branch in subtree.filter(org_type__in=BRANCH_TYPES, is_active=True).order_by("path")
+        branch
+        for branch in subtree.filter(org_type__in=BRANCH_TYPES, is_active=True).order_by("path")
         if branch.org_type != OrganizationType.TEMPORARY_BRANCH
         and (branch.founded is None or branch.founded <= effective_on)
     ]
     rng = random.Random(seed + 11)
     rows = [
-        LedgerRow(organization=branch, level=level, effective_on=effective_on, approving_body=root.name,
-                  reason=f"{effective_on.year}年度星级评定")
+        LedgerRow(
+            organization=branch,
+            level=level,
+            effective_on=effective_on,
+            approving_body=root.name,
+            reason=f"{effective_on.year}年度星级评定",
+        )
         for branch, level in zip(branches, draw_levels(len(branches), rng), strict=True)
         if level is not None
     ]

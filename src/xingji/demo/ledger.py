@@ -41,13 +41,22 @@ EVIDENCE_LINES_ASCII = (
 )
 
 PROBLEMS = {
-    ItemSource.SELF: ("“三会一课”记录不完整，部分支部委员会会议未记录议题", "按月补齐会议记录，指定组织委员专人负责",
-                      "会议记录完整规范"),
+    ItemSource.SELF: (
+        "“三会一课”记录不完整，部分支部委员会会议未记录议题",
+        "按月补齐会议记录，指定组织委员专人负责",
+        "会议记录完整规范",
+    ),
     ItemSource.RECHECK: ("复检核星发现党员发展材料缺少政审意见", "逐人核对发展党员档案，补齐政审材料", "档案材料齐全"),
-    ItemSource.INSPECTION: ("督导检查发现主题党日活动形式单一、内容空泛", "每季度制定主题党日计划，结合业务开展",
-                            "主题党日有计划、有主题、有记录"),
-    ItemSource.OBJECTION: ("公示期间群众反映党员联系服务群众不到位", "建立党员联系户制度，每月走访一次",
-                           "联系服务群众制度落实"),
+    ItemSource.INSPECTION: (
+        "督导检查发现主题党日活动形式单一、内容空泛",
+        "每季度制定主题党日计划，结合业务开展",
+        "主题党日有计划、有主题、有记录",
+    ),
+    ItemSource.OBJECTION: (
+        "公示期间群众反映党员联系服务群众不到位",
+        "建立党员联系户制度，每月走访一次",
+        "联系服务群众制度落实",
+    ),
     ItemSource.CRITICISM: ("被通报批评：党费收缴不及时", "按月收缴党费并公示，书记审核签字", "党费按月足额收缴"),
 }
 
@@ -77,10 +86,14 @@ def _secretary(organization: Organization) -> User | None:
 
 
 def _reviewer(organization: Organization) -> User | None:
-    ancestors = [organization.path[:end] for end in range(Organization.steplen, len(organization.path),
-                                                           Organization.steplen)]
-    return (User.objects.filter(organization__path__in=ancestors, role=Role.REVIEWER, is_active=True)
-            .order_by("-organization__depth").first())
+    ancestors = [
+        organization.path[:end] for end in range(Organization.steplen, len(organization.path), Organization.steplen)
+    ]
+    return (
+        User.objects.filter(organization__path__in=ancestors, role=Role.REVIEWER, is_active=True)
+        .order_by("-organization__depth")
+        .first()
+    )
 
 
 def load_demo_ledger(*, root: Organization, today: date, seed: int) -> dict[str, int]:
@@ -112,33 +125,51 @@ class _Loader:
         if not units:
             return
         first_unit = units[0]
-        branches = [organization for organization in subtree.filter(path__startswith=first_unit.path,
-                                                                    depth__gt=first_unit.depth)
-                    if organization.numchild == 0]
+        branches = [
+            organization
+            for organization in subtree.filter(path__startswith=first_unit.path, depth__gt=first_unit.depth)
+            if organization.numchild == 0
+        ]
         reviewer = User.objects.filter(organization=first_unit, role=Role.REVIEWER).first() or self.office
         self.first_unit_branches(branches, reviewer)
-        others = [organization for organization in subtree.filter(numchild=0)
-                  if not organization.path.startswith(first_unit.path)]
+        others = [
+            organization
+            for organization in subtree.filter(numchild=0)
+            if not organization.path.startswith(first_unit.path)
+        ]
         self.elsewhere(self.rng.sample(others, min(len(others), 12)))
 
     def open(self, organization, source, actor, *, days: int, note: str = ""):
         problem, measures, target = PROBLEMS[source]
-        return services.item_open(organization=organization, problem=problem, source=source, target=target,
-                                  measures=measures, responsible="支部书记",
-                                  deadline=self.deadline_base + timedelta(days=days), source_note=note, actor=actor)
+        return services.item_open(
+            organization=organization,
+            problem=problem,
+            source=source,
+            target=target,
+            measures=measures,
+            responsible="支部书记",
+            deadline=self.deadline_base + timedelta(days=days),
+            source_note=note,
+            actor=actor,
+        )
 
     def plan(self, organization, secretary, *, target: int | None = None):
         from xingji.campaigns.selectors import current_level
 
         level = current_level(organization) or 0
         return services.plan_create(
-            organization=organization, year=self.today.year, target_level=target or min(level + 1, 5),
+            organization=organization,
+            year=self.today.year,
+            target_level=target or min(level + 1, 5),
             measures="一、对照星级标准逐项自查，列出问题清单；\n二、落实“三会一课”，规范组织生活；\n"
-                     "三、开展党员联系服务群众活动，每季度总结一次。",
+            "三、开展党员联系服务群众活动，每季度总结一次。",
             responsible=secretary.name or "支部书记",
-            milestones=[(self.today + timedelta(days=30), "完成自查，形成问题清单"),
-                        (self.today + timedelta(days=90), "完成整改，准备年底复核")],
-            actor=secretary)
+            milestones=[
+                (self.today + timedelta(days=30), "完成自查，形成问题清单"),
+                (self.today + timedelta(days=90), "完成整改，准备年底复核"),
+            ],
+            actor=secretary,
+        )
 
     def first_unit_branches(self, branches, reviewer) -> None:
         for index, branch in enumerate(branches[:3]):
@@ -148,8 +179,9 @@ class _Loader:
             plan = self.plan(branch, secretary)
             if index == 0:  # the demo secretary: a plan returned with comments
                 plan = services.plan_submit(plan=plan, actor=secretary)
-                services.plan_return(plan=plan, comment="措施要对照问题清单逐条细化，请修改后重新报送。",
-                                     actor=reviewer)
+                services.plan_return(
+                    plan=plan, comment="措施要对照问题清单逐条细化，请修改后重新报送。", actor=reviewer
+                )
             elif index == 1:
                 services.plan_submit(plan=plan, actor=secretary)
             elif index == 2:
@@ -163,22 +195,29 @@ class _Loader:
         self.open(branch, ItemSource.SELF, secretary, days=10)
         self.open(branch, ItemSource.INSPECTION, reviewer, days=45, note=f"{self.today.year}年督导检查")
         closing = self.open(branch, ItemSource.RECHECK, reviewer, days=20, note=f"{self.today.year}年复检")
-        services.item_request_close(item=closing, evidence="已逐人核对并补齐政审材料。", uploads=self.evidence_files(),
-                                    actor=secretary)
+        services.item_request_close(
+            item=closing, evidence="已逐人核对并补齐政审材料。", uploads=self.evidence_files(), actor=secretary
+        )
         refused = self.open(branch, ItemSource.CRITICISM, self.office, days=30, note="市直工委通报〔2026〕2号")
-        refused = services.item_request_close(item=refused, evidence="已收缴。", uploads=self.evidence_files(),
-                                              actor=secretary)
+        refused = services.item_request_close(
+            item=refused, evidence="已收缴。", uploads=self.evidence_files(), actor=secretary
+        )
         services.item_refuse_close(item=refused, comment="请补充党费收缴明细和公示照片。", actor=self.office)
         closed = self.open(branch, ItemSource.OBJECTION, self.office, days=15, note="公示异议")
-        closed = services.item_request_close(item=closed, evidence="已建立联系户制度并开展走访。",
-                                             uploads=self.evidence_files(), actor=secretary)
+        closed = services.item_request_close(
+            item=closed, evidence="已建立联系户制度并开展走访。", uploads=self.evidence_files(), actor=secretary
+        )
         services.item_confirm_close(item=closed, actor=reviewer)
         for sister in branches[1:3]:
             sister_secretary = _secretary(sister)
             if sister_secretary is not None:
                 item = self.open(sister, ItemSource.INSPECTION, reviewer, days=25)
-                services.item_request_close(item=item, evidence="已制定季度主题党日计划。",
-                                            uploads=self.evidence_files(), actor=sister_secretary)
+                services.item_request_close(
+                    item=item,
+                    evidence="已制定季度主题党日计划。",
+                    uploads=self.evidence_files(),
+                    actor=sister_secretary,
+                )
 
     def elsewhere(self, branches) -> None:
         """One item of every source in every state, a few submitted plans, and overdue items carried over."""
@@ -189,24 +228,38 @@ class _Loader:
             plan = self.plan(branch, secretary)
             if index:  # the first stays a draft
                 services.plan_submit(plan=plan, actor=secretary)
-        combinations = [(source, state) for source in ItemSource.values
-                        for state in (ItemState.OPEN, ItemState.CLOSING, ItemState.CLOSED)]
+        combinations = [
+            (source, state)
+            for source in ItemSource.values
+            for state in (ItemState.OPEN, ItemState.CLOSING, ItemState.CLOSED)
+        ]
         for index, (source, state) in enumerate(combinations):
             branch, secretary = staffed[index % len(staffed)]
             superior = _reviewer(branch) or self.office
             item = self.open(branch, source, superior, days=self.rng.randint(5, 60))
             if state == ItemState.OPEN:
                 continue
-            item = services.item_request_close(item=item, evidence="已按要求整改。", uploads=self.evidence_files(),
-                                               actor=secretary)
+            item = services.item_request_close(
+                item=item, evidence="已按要求整改。", uploads=self.evidence_files(), actor=secretary
+            )
             if state == ItemState.CLOSED:
                 services.item_confirm_close(item=item, actor=superior)
         carried = []
         for index, (branch, _) in enumerate(staffed[-3:]):
             source = ItemSource.values[index]
             problem, measures, target = PROBLEMS[source]
-            carried.append({"organization": branch, "problem": problem, "source": source,
-                            "source_note": "上年度台账结转", "target": target, "measures": measures,
-                            "responsible": "支部书记", "deadline": self.today - timedelta(days=self.rng.randint(3, 40)),
-                            "state": ItemState.OPEN, "closed_on": None})
+            carried.append(
+                {
+                    "organization": branch,
+                    "problem": problem,
+                    "source": source,
+                    "source_note": "上年度台账结转",
+                    "target": target,
+                    "measures": measures,
+                    "responsible": "支部书记",
+                    "deadline": self.today - timedelta(days=self.rng.randint(3, 40)),
+                    "state": ItemState.OPEN,
+                    "closed_on": None,
+                }
+            )
         services.items_import(rows=carried, actor=self.office)

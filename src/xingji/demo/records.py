@@ -127,8 +127,7 @@ def record_counts(root: Organization, year: int) -> dict[str, int]:
 
     in_demo = Q(organization__path__startswith=root.path)
     return {
-        str(model._meta.verbose_name): model.objects.filter(in_demo, date__year=year).count()
-        for model in RECORD_MODELS
+        str(model._meta.verbose_name): model.objects.filter(in_demo, date__year=year).count() for model in RECORD_MODELS
     }
 
 
@@ -172,40 +171,72 @@ class RecordsLoader:
             honoured, COMMENDATIONS, strict=False
         ):
             self.create(
-                "Commendation", organization=organization, date=self.day(), kind=kind, recipient=recipient,
-                level=level, title=title, issuer=issuer, document_number=self.number(pattern),
+                "Commendation",
+                organization=organization,
+                date=self.day(),
+                kind=kind,
+                recipient=recipient,
+                level=level,
+                title=title,
+                issuer=issuer,
+                document_number=self.number(pattern),
             )
 
         for organization, (title, level, recognized_by) in zip(
             rng.sample(self.organizations[1:], min(len(INNOVATIONS), len(self.organizations) - 1)),
-            INNOVATIONS, strict=False,
+            INNOVATIONS,
+            strict=False,
         ):
-            self.create("Innovation", organization=organization, date=self.day(), title=title, level=level,
-                        recognized_by=recognized_by)
+            self.create(
+                "Innovation",
+                organization=organization,
+                date=self.day(),
+                title=title,
+                level=level,
+                recognized_by=recognized_by,
+            )
 
         for organization, (issuer, reason) in zip(
             rng.sample(others, min(len(CRITICISMS), len(others))), CRITICISMS, strict=False
         ):
             pattern = WORKING_COMMITTEE_NUMBER if issuer == "working_committee" else "安办〔{year}〕{n}号"
-            self.create("CriticismNotice", organization=organization, date=self.day(), issuer=issuer,
-                        document_number=self.number(pattern), reason=reason)
+            self.create(
+                "CriticismNotice",
+                organization=organization,
+                date=self.day(),
+                issuer=issuer,
+                document_number=self.number(pattern),
+                reason=reason,
+            )
 
         for organization, (is_leadership, severity, reason) in zip(
             rng.sample(others, min(len(DISCIPLINE), len(others))), DISCIPLINE, strict=False
         ):
             member = self.member_of(organization, leadership=is_leadership)
             self.create(
-                "DisciplinaryAction", organization=organization, date=self.day(), member=member,
-                member_name=self.name_unless(member), is_leadership=is_leadership, severity=severity,
-                document_number=self.number("安纪〔{year}〕{n}号"), reason=reason,
+                "DisciplinaryAction",
+                organization=organization,
+                date=self.day(),
+                member=member,
+                member_name=self.name_unless(member),
+                is_leadership=is_leadership,
+                severity=severity,
+                document_number=self.number("安纪〔{year}〕{n}号"),
+                reason=reason,
             )
 
         for organization, description in zip(
             rng.sample(others, min(len(VIOLATIONS), len(others))), VIOLATIONS, strict=False
         ):
             member = self.member_of(organization, leadership=False)
-            self.create("MemberViolation", organization=organization, date=self.day(), member=member,
-                        member_name=self.name_unless(member), description=description)
+            self.create(
+                "MemberViolation",
+                organization=organization,
+                date=self.day(),
+                member=member,
+                member_name=self.name_unless(member),
+                description=description,
+            )
 
         self.load_absences(secretary_branch, others)
 
@@ -227,8 +258,13 @@ class RecordsLoader:
                 day = self.day()
             used.add((organization.pk, description, day))
             self.create(
-                "Absence", organization=organization, date=day, kind=kind, description=description,
-                is_excused=is_excused, excuse_reason=rng.choice(EXCUSES) if is_excused else "",
+                "Absence",
+                organization=organization,
+                date=day,
+                kind=kind,
+                description=description,
+                is_excused=is_excused,
+                excuse_reason=rng.choice(EXCUSES) if is_excused else "",
             )
 
     def name_unless(self, member: Member | None) -> str:

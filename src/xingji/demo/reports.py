@@ -33,8 +33,9 @@ def load(*, root: Organization, year: int, today: date) -> dict[str, int] | None
     if top and len(top) > Plaque.objects.filter(year=year, organization__in=subtree).count():
         made["plaques"] = len(services.plaques_issue(year=year, issued_on=today, actor=office))
     if top and not DemonstrationSite.objects.filter(year=year, organization__in=subtree).exists():
-        services.demonstration_site_choose(organization=top[0].organization, year=year, reason=SITE_REASON,
-                                           actor=office)
+        services.demonstration_site_choose(
+            organization=top[0].organization, year=year, reason=SITE_REASON, actor=office
+        )
         made["sites"] = 1
     if not CommendationRecommendation.objects.filter(year=year, organization__in=subtree).exists():
         for result in top[:RECOMMENDED]:

@@ -18,8 +18,14 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
         section.left_margin = section.right_margin = Cm(2.5)
     _set_font(document.styles["Normal"], size=12)
     organization = plan.organization
-    _paragraph(document, f"{organization.name}{plan.year}年晋位争星方案", size=18, bold=True,
-               align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    _paragraph(
+        document,
+        f"{organization.name}{plan.year}年晋位争星方案",
+        size=18,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=12,
+    )
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, value in (
@@ -51,14 +57,18 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
         cell.text = text
     for number, milestone in enumerate(milestones, start=1):
         cells = steps.add_row().cells
-        for cell, text in zip(cells, (str(number), f"{milestone.due_on:%Y-%m-%d}", milestone.description,
-                                      milestone_status(milestone)), strict=True):
+        for cell, text in zip(
+            cells,
+            (str(number), f"{milestone.due_on:%Y-%m-%d}", milestone.description, milestone_status(milestone)),
+            strict=True,
+        ):
             cell.text = text
     if plan.review_comment:
         _paragraph(document, "三、上级意见", size=14, bold=True, space_after=6)
         _paragraph(document, plan.review_comment)
     _paragraph(document, "", space_after=12)
-    _paragraph(document, f"党组织书记（签字）：__________        {organization.name}（盖章）",
-               align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _paragraph(
+        document, f"党组织书记（签字）：__________        {organization.name}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT
+    )
     _paragraph(document, "年    月    日", align=WD_ALIGN_PARAGRAPH.RIGHT)
     return saved_bytes(document)

@@ -34,43 +34,79 @@ def _own(user, today: date) -> list[DueItem]:
     """Three queries: the organization with this year's plan, the milestones, the items."""
     found: list[DueItem] = []
     this_year = ImprovementPlan.objects.filter(organization_id=OuterRef("pk"), year=today.year)
-    organization = (Organization.objects.filter(pk=user.organization_id)
-                    .annotate(plan_pk=Subquery(this_year.values("pk")[:1]),
-                              plan_state=Subquery(this_year.values("state")[:1]))
-                    .values("pk", "name", "plan_pk", "plan_state").first())
+    organization = (
+        Organization.objects.filter(pk=user.organization_id)
+        .annotate(plan_pk=Subquery(this_year.values("pk")[:1]), plan_state=Subquery(this_year.values("state")[:1]))
+        .values("pk", "name", "plan_pk", "plan_state")
+        .first()
+    )
     if organization is None:
         return found
     name = organization["name"]
     if organization["plan_pk"] is None:
-        found.append(DueItem(SECTION, "晋位争星方案待制定", f"{name}{today.year}年晋位争星方案",
-                             reverse("ledger:plan_create", args=[organization["pk"]])))
+        found.append(
+            DueItem(
+                SECTION,
+                "晋位争星方案待制定",
+                f"{name}{today.year}年晋位争星方案",
+                reverse("ledger:plan_create", args=[organization["pk"]]),
+            )
+        )
     elif organization["plan_state"] in (PlanState.DRAFT, PlanState.RETURNED):
-        kind = ("晋位争星方案已退回待修改" if organization["plan_state"] == PlanState.RETURNED
-                else "晋位争星方案待报送")
-        found.append(DueItem(SECTION, kind, f"{name}{today.year}年晋位争星方案",
-                             reverse("ledger:plan_detail", args=[organization["plan_pk"]])))
-    milestones = (PlanMilestone.objects
-                  .filter(plan__organization_id=organization["pk"], plan__state=PlanState.ACKNOWLEDGED,
-                          done_on__isnull=True, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
-                  .values("plan_id", "plan__year", "due_on", "description").order_by("due_on", "pk"))
+        kind = "晋位争星方案已退回待修改" if organization["plan_state"] == PlanState.RETURNED else "晋位争星方案待报送"
+        found.append(
+            DueItem(
+                SECTION,
+                kind,
+                f"{name}{today.year}年晋位争星方案",
+                reverse("ledger:plan_detail", args=[organization["plan_pk"]]),
+            )
+        )
+    milestones = (
+        PlanMilestone.objects.filter(
+            plan__organization_id=organization["pk"],
+            plan__state=PlanState.ACKNOWLEDGED,
+            done_on__isnull=True,
+            due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
+        )
+        .values("plan_id", "plan__year", "due_on", "description")
+        .order_by("due_on", "pk")
+    )
     for milestone in milestones:
         overdue = milestone["due_on"] < today
         kind = "晋位争星节点已逾期" if overdue else "晋位争星节点临近"
-        found.append(DueItem(SECTION, kind,
-                             _item_title(f"{name}{milestone['plan__year']}年方案", milestone["description"]),
-                             reverse("ledger:plan_detail", args=[milestone["plan_id"]]), milestone["due_on"],
-                             overdue))
-    items = (RectificationItem.objects.filter(organization_id=organization["pk"], state=ItemState.OPEN)
-             .filter(Q(deadline__lte=today + timedelta(days=DUE_SOON_DAYS)) | Q(close_requested_at__isnull=False))
-             .values("pk", "problem", "deadline", "close_requested_at").order_by("deadline", "pk"))
+        found.append(
+            DueItem(
+                SECTION,
+                kind,
+                _item_title(f"{name}{milestone['plan__year']}年方案", milestone["description"]),
+                reverse("ledger:plan_detail", args=[milestone["plan_id"]]),
+                milestone["due_on"],
+                overdue,
+            )
+        )
+    items = (
+        RectificationItem.objects.filter(organization_id=organization["pk"], state=ItemState.OPEN)
+        .filter(Q(deadline__lte=today + timedelta(days=DUE_SOON_DAYS)) | Q(close_requested_at__isnull=False))
+        .values("pk", "problem", "deadline", "close_requested_at")
+        .order_by("deadline", "pk")
+    )
     for item in items:
         overdue = item["deadline"] < today
         if item["close_requested_at"] is not None:
             kind = "销账申请被退回"
         else:
             kind = "整改事项已逾期" if overdue else "整改事项临近期限"
-        found.append(DueItem(SECTION, kind, _item_title(name, item["problem"]),
-                             reverse("ledger:item_detail", args=[item["pk"]]), item["deadline"], overdue))
+        found.append(
+            DueItem(
+                SECTION,
+                kind,
+                _item_title(name, item["problem"]),
+                reverse("ledger:item_detail", args=[item["pk"]]),
+                item["deadline"],
+                overdue,
+            )
+        )
     return found
 
 
@@ -82,13 +118,27 @@ def _below(user, today: date) -> list[DueItem]:
         plans = plans.exclude(organization_id=user.organization_id)
         items = items.exclude(organization_id=user.organization_id)
     for plan in plans.values("pk", "year", "organization__name").order_by("organization__path"):
-        found.append(DueItem(SECTION, "晋位争星方案待备案", f"{plan['organization__name']}{plan['year']}年晋位争星方案",
-                             reverse("ledger:plan_detail", args=[plan["pk"]])))
+        found.append(
+            DueItem(
+                SECTION,
+                "晋位争星方案待备案",
+                f"{plan['organization__name']}{plan['year']}年晋位争星方案",
+                reverse("ledger:plan_detail", args=[plan["pk"]]),
+            )
+        )
     for item in items.values("pk", "problem", "deadline", "state", "organization__name").order_by("deadline", "pk"):
         overdue = item["deadline"] < today
         kind = "销账申请待确认" if item["state"] == ItemState.CLOSING else "整改事项已逾期"
-        found.append(DueItem(SECTION, kind, _item_title(item["organization__name"], item["problem"]),
-                             reverse("ledger:item_detail", args=[item["pk"]]), item["deadline"], overdue))
+        found.append(
+            DueItem(
+                SECTION,
+                kind,
+                _item_title(item["organization__name"], item["problem"]),
+                reverse("ledger:item_detail", args=[item["pk"]]),
+                item["deadline"],
+                overdue,
+            )
+        )
     return found
 
 

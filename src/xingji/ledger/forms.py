@@ -20,8 +20,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = RectificationItem
-        fields = ["organization", "problem", "source", "source_note", "target", "measures", "responsible",
-                  "deadline"]
+        fields = ["organization", "problem", "source", "source_note", "target", "measures", "responsible", "deadline"]
         widgets = {
             "problem": forms.Textarea(attrs={"rows": 3}),
             "target": forms.Textarea(attrs={"rows": 2}),
@@ -36,15 +35,19 @@ class ItemForm(forms.ModelForm):
         else:
             del self.fields["organization"]
         if sources is not None:
-            self.fields["source"].choices = [(value, label) for value, label in ItemSource.choices
-                                             if value in sources]
+            self.fields["source"].choices = [(value, label) for value, label in ItemSource.choices if value in sources]
 
 
 class CloseRequestForm(forms.Form):
-    evidence = forms.CharField(label="整改完成情况", widget=forms.Textarea(attrs={"rows": 4}),
-                               help_text="写明采取了哪些措施、取得了什么效果")
-    file = forms.FileField(label="佐证材料", required=False, widget=evidence_input(),
-                           help_text="PDF、图片、Word 或 Excel；已上传过佐证材料的可不再上传")
+    evidence = forms.CharField(
+        label="整改完成情况", widget=forms.Textarea(attrs={"rows": 4}), help_text="写明采取了哪些措施、取得了什么效果"
+    )
+    file = forms.FileField(
+        label="佐证材料",
+        required=False,
+        widget=evidence_input(),
+        help_text="PDF、图片、Word 或 Excel；已上传过佐证材料的可不再上传",
+    )
 
 
 class CommentForm(forms.Form):
@@ -52,8 +55,11 @@ class CommentForm(forms.Form):
 
 
 class MilestoneDoneForm(forms.Form):
-    done_on = forms.DateField(label="完成日期", widget=DateInput(), error_messages={
-        "required": "请填写完成日期", "invalid": "完成日期格式不正确"})
+    done_on = forms.DateField(
+        label="完成日期",
+        widget=DateInput(),
+        error_messages={"required": "请填写完成日期", "invalid": "完成日期格式不正确"},
+    )
 
 
 class AttachmentForm(forms.Form):
@@ -108,12 +114,16 @@ def format_milestones(milestones) -> str:
 
 class PlanForm(forms.Form):
     target_level = forms.TypedChoiceField(
-        label="目标星级", coerce=int, choices=[(level, name) for level, name in LEVEL_NAMES.items() if level])
+        label="目标星级", coerce=int, choices=[(level, name) for level, name in LEVEL_NAMES.items() if level]
+    )
     measures = forms.CharField(label="主要措施", widget=forms.Textarea(attrs={"rows": 6}))
     responsible = forms.CharField(label="责任人", max_length=200)
     milestones = forms.CharField(
-        label="时间节点", widget=forms.Textarea(attrs={"rows": 5}), required=False,
-        help_text="每行一个：日期 任务，如“2026-06-30 完善“三会一课”记录”；报送前至少一个")
+        label="时间节点",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text="每行一个：日期 任务，如“2026-06-30 完善“三会一课”记录”；报送前至少一个",
+    )
 
     def __init__(self, *args, current_level: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,12 +40,20 @@ class ImprovementPlan(models.Model):
     state = models.CharField("状态", max_length=16, choices=PlanState.choices, default=PlanState.DRAFT)
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="报送人",
     )
     reviewed_at = models.DateTimeField("备案或退回时间", null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="备案或退回人",
     )
     review_comment = models.TextField("上级意见", blank=True)
@@ -58,7 +66,8 @@ class ImprovementPlan(models.Model):
         ordering = ["-year", "organization__path"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "year"], name="ledger_one_plan_per_year",
+                fields=["organization", "year"],
+                name="ledger_one_plan_per_year",
                 violation_error_message="该组织本年度已有晋位争星方案",
             ),
         ]
@@ -70,8 +79,9 @@ class ImprovementPlan(models.Model):
 class PlanMilestone(models.Model):
     """A dated step of a plan (时间节点)."""
 
-    plan = models.ForeignKey(ImprovementPlan, on_delete=models.CASCADE, related_name="milestones",
-                             verbose_name="晋位争星方案")
+    plan = models.ForeignKey(
+        ImprovementPlan, on_delete=models.CASCADE, related_name="milestones", verbose_name="晋位争星方案"
+    )
     due_on = models.DateField("完成时限")
     description = models.CharField("节点任务", max_length=300)
     done_on = models.DateField("完成日期", null=True, blank=True)
@@ -119,18 +129,30 @@ class RectificationItem(models.Model):
     closing_evidence = models.TextField("整改完成情况", blank=True)
     close_requested_at = models.DateTimeField("申请销账时间", null=True, blank=True)
     close_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="申请销账人",
     )
     closed_on = models.DateField("销账日期", null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="确认销账人",
     )
     review_comment = models.TextField("上级意见", blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="登记人",
     )
     #: Opened by a superior (or imported by one): the organization itself may then only request closing.

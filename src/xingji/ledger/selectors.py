@@ -38,8 +38,14 @@ def emphasis_for(level: int | None) -> str:
 
 
 def item_list(
-    *, user, today: date, under: Organization | None = None, state: str = "", source: str = "",
-    overdue_only: bool = False, search: str = "",
+    *,
+    user,
+    today: date,
+    under: Organization | None = None,
+    state: str = "",
+    source: str = "",
+    overdue_only: bool = False,
+    search: str = "",
 ) -> QuerySet[RectificationItem]:
     items = visible_items(user).select_related("organization")
     if under is not None:
@@ -51,8 +57,11 @@ def item_list(
     if overdue_only:
         items = items.filter(overdue_condition(today))
     if search:
-        items = items.filter(Q(problem__icontains=search) | Q(organization__name__icontains=search)
-                             | Q(organization__code__iexact=search))
+        items = items.filter(
+            Q(problem__icontains=search)
+            | Q(organization__name__icontains=search)
+            | Q(organization__code__iexact=search)
+        )
     return items.order_by("deadline", "id")
 
 
@@ -98,7 +107,7 @@ def organizations_without_plan(*, user, year: int) -> QuerySet[Organization]:
     organizations = visible_organizations(user).filter(is_active=True)
     if user.organization_id is not None:
         organizations = organizations.exclude(pk=user.organization_id)
-    return (organizations.exclude(improvement_plans__year=year).order_by("path"))
+    return organizations.exclude(improvement_plans__year=year).order_by("path")
 
 
 def milestone_status(milestone) -> str:

@@ -40,10 +40,31 @@ from xingji.records import services as record_services
 from xingji.records.models import Attachment
 from xingji.web.notify import notify_organization_after_commit
 
-PLAN_FIELDS = ("organization", "year", "current_level", "target_level", "measures", "responsible", "state",
-               "review_comment")
-ITEM_FIELDS = ("organization", "problem", "source", "source_note", "target", "measures", "responsible",
-               "deadline", "state", "closing_evidence", "closed_on", "review_comment", "opened_by_superior")
+PLAN_FIELDS = (
+    "organization",
+    "year",
+    "current_level",
+    "target_level",
+    "measures",
+    "responsible",
+    "state",
+    "review_comment",
+)
+ITEM_FIELDS = (
+    "organization",
+    "problem",
+    "source",
+    "source_note",
+    "target",
+    "measures",
+    "responsible",
+    "deadline",
+    "state",
+    "closing_evidence",
+    "closed_on",
+    "review_comment",
+    "opened_by_superior",
+)
 ITEM_EDITABLE = ("problem", "source", "source_note", "target", "measures", "responsible", "deadline")
 TOP_LEVEL = 5
 
@@ -94,22 +115,52 @@ def item_open(
     _check_source(source)
     access.require_open_item(actor, organization, source)
     with transaction.atomic():
-        return _item_create(organization=organization, problem=problem, source=source, target=target,
-                            measures=measures, responsible=responsible, deadline=deadline,
-                            source_note=source_note, actor=actor, action="rectification_item.opened")
+        return _item_create(
+            organization=organization,
+            problem=problem,
+            source=source,
+            target=target,
+            measures=measures,
+            responsible=responsible,
+            deadline=deadline,
+            source_note=source_note,
+            actor=actor,
+            action="rectification_item.opened",
+        )
 
 
-def _item_create(*, organization, problem, source, target, measures, responsible, deadline, source_note,
-                 actor, action: str, state: str = ItemState.OPEN, closed_on: date | None = None,
-                 check_deadline: bool = True) -> RectificationItem:
+def _item_create(
+    *,
+    organization,
+    problem,
+    source,
+    target,
+    measures,
+    responsible,
+    deadline,
+    source_note,
+    actor,
+    action: str,
+    state: str = ItemState.OPEN,
+    closed_on: date | None = None,
+    check_deadline: bool = True,
+) -> RectificationItem:
     item = RectificationItem(
-        organization=organization, problem=(problem or "").strip(), source=source,
-        source_note=(source_note or "").strip(), target=(target or "").strip(),
-        measures=(measures or "").strip(), responsible=(responsible or "").strip(), deadline=deadline,
-        state=state, closed_on=closed_on,
+        organization=organization,
+        problem=(problem or "").strip(),
+        source=source,
+        source_note=(source_note or "").strip(),
+        target=(target or "").strip(),
+        measures=(measures or "").strip(),
+        responsible=(responsible or "").strip(),
+        deadline=deadline,
+        state=state,
+        closed_on=closed_on,
         created_by=actor if actor is not None and actor.is_authenticated else None,
-        opened_by_superior=bool(actor is not None and (access.is_superior(actor, organization.pk)
-                                                        or access.is_inspector_of(actor, organization.pk))),
+        opened_by_superior=bool(
+            actor is not None
+            and (access.is_superior(actor, organization.pk) or access.is_inspector_of(actor, organization.pk))
+        ),
     )
     _full_clean(item, exclude=["created_by"])
     if check_deadline:
@@ -120,8 +171,7 @@ def _item_create(*, organization, problem, source, target, measures, responsible
 
 
 def _lock_item(item: RectificationItem) -> RectificationItem:
-    return (RectificationItem.objects.select_for_update(of=("self",)).select_related("organization")
-            .get(pk=item.pk))
+    return RectificationItem.objects.select_for_update(of=("self",)).select_related("organization").get(pk=item.pk)
 
 
 def item_update(*, item: RectificationItem, actor, **changes) -> RectificationItem:
@@ -145,8 +195,13 @@ def item_update(*, item: RectificationItem, actor, **changes) -> RectificationIt
         if "deadline" in changes and current.deadline != old_deadline:
             _check_deadline(current.deadline)
         current.save()
-        audit_log(actor=actor, action="rectification_item.updated", obj=current, before=before,
-                  after=snapshot(current, ITEM_FIELDS))
+        audit_log(
+            actor=actor,
+            action="rectification_item.updated",
+            obj=current,
+            before=before,
+            after=snapshot(current, ITEM_FIELDS),
+        )
     return current
 
 
@@ -191,8 +246,7 @@ def item_request_close(
         if not evidence:
             raise TransitionRefused({"evidence": ["请填写整改完成情况"]})
         for upload, name, size in uploads:
-            record_services.attachment_add(record=current, upload=upload, name=name, size=size,
-                                           actor=actor)
+            record_services.attachment_add(record=current, upload=upload, name=name, size=size, actor=actor)
         if not item_attachments(current).exists():
             raise TransitionRefused({"file": ["申请销账须至少上传一份佐证材料"]})
         before = snapshot(current, ITEM_FIELDS)
@@ -201,8 +255,13 @@ def item_request_close(
         current.close_requested_by = actor if actor.is_authenticated else None
         move_item("request_close", current, ItemState.CLOSING)
         current.save()
-        audit_log(actor=actor, action="rectification_item.close_requested", obj=current, before=before,
-                  after=snapshot(current, ITEM_FIELDS))
+        audit_log(
+            actor=actor,
+            action="rectification_item.close_requested",
+            obj=current,
+            before=before,
+            after=snapshot(current, ITEM_FIELDS),
+        )
     return current
 
 
@@ -218,12 +277,19 @@ def item_confirm_close(*, item: RectificationItem, actor, comment: str = "") -> 
         current.closed_by = actor
         current.review_comment = (comment or "").strip()
         current.save()
-        audit_log(actor=actor, action="rectification_item.closed", obj=current, before=before,
-                  after=snapshot(current, ITEM_FIELDS))
+        audit_log(
+            actor=actor,
+            action="rectification_item.closed",
+            obj=current,
+            before=before,
+            after=snapshot(current, ITEM_FIELDS),
+        )
         notify_organization_after_commit(
-            current.organization, "整改事项已销账",
+            current.organization,
+            "整改事项已销账",
             f"{current.organization.name}的整改事项“{current.problem[:40]}”已经上级确认销账（{current.closed_on:%Y-%m-%d}）。",
-            reverse("ledger:item_detail", args=[current.pk]))
+            reverse("ledger:item_detail", args=[current.pk]),
+        )
     return current
 
 
@@ -240,12 +306,19 @@ def item_refuse_close(*, item: RectificationItem, comment: str, actor) -> Rectif
         move_item("refuse_close", current, ItemState.OPEN)
         current.review_comment = comment
         current.save()
-        audit_log(actor=actor, action="rectification_item.close_refused", obj=current, before=before,
-                  after=snapshot(current, ITEM_FIELDS))
+        audit_log(
+            actor=actor,
+            action="rectification_item.close_refused",
+            obj=current,
+            before=before,
+            after=snapshot(current, ITEM_FIELDS),
+        )
         notify_organization_after_commit(
-            current.organization, "销账申请被退回",
+            current.organization,
+            "销账申请被退回",
             f"{current.organization.name}的整改事项“{current.problem[:40]}”的销账申请被退回。上级意见：{comment}",
-            reverse("ledger:item_detail", args=[current.pk]))
+            reverse("ledger:item_detail", args=[current.pk]),
+        )
     return current
 
 
@@ -261,13 +334,23 @@ def items_import(*, rows: Sequence[dict], actor) -> list[RectificationItem]:
             access.require_open_item(actor, row["organization"], row["source"])
             if row["state"] == ItemState.CLOSED:
                 access.require_superior(actor, row["organization"], "只有上级党组织可以导入已销账的事项")
-            created.append(_item_create(
-                organization=row["organization"], problem=row["problem"], source=row["source"],
-                target=row["target"], measures=row["measures"], responsible=row["responsible"],
-                deadline=row["deadline"], source_note=row["source_note"], actor=actor,
-                action="rectification_item.imported", state=row["state"], closed_on=row["closed_on"],
-                check_deadline=False,
-            ))
+            created.append(
+                _item_create(
+                    organization=row["organization"],
+                    problem=row["problem"],
+                    source=row["source"],
+                    target=row["target"],
+                    measures=row["measures"],
+                    responsible=row["responsible"],
+                    deadline=row["deadline"],
+                    source_note=row["source_note"],
+                    actor=actor,
+                    action="rectification_item.imported",
+                    state=row["state"],
+                    closed_on=row["closed_on"],
+                    check_deadline=False,
+                )
+            )
     return created
 
 
@@ -303,8 +386,14 @@ def _plan_snapshot(plan: ImprovementPlan, milestones: list[tuple[date, str]] | N
 
 
 def plan_create(
-    *, organization: Organization, year: int, target_level: int, measures: str, responsible: str,
-    milestones: Iterable[tuple[date, str]] = (), actor,
+    *,
+    organization: Organization,
+    year: int,
+    target_level: int,
+    measures: str,
+    responsible: str,
+    milestones: Iterable[tuple[date, str]] = (),
+    actor,
 ) -> ImprovementPlan:
     """The organization writes its plan for the year (草稿); the current level is read from the star ledger."""
     access.require_own(actor, organization, "只有本组织可以制定本组织的晋位争星方案")
@@ -313,32 +402,44 @@ def plan_create(
         current_org = Organization.objects.select_for_update().get(pk=organization.pk)
         if ImprovementPlan.objects.filter(organization=current_org, year=year).exists():
             raise TransitionRefused(f"“{current_org.name}”{year}年已有晋位争星方案，请修改原方案", code="unique")
-        plan = ImprovementPlan(organization=current_org, year=year, current_level=current_level(current_org),
-                               target_level=target_level, measures=(measures or "").strip(),
-                               responsible=(responsible or "").strip())
+        plan = ImprovementPlan(
+            organization=current_org,
+            year=year,
+            current_level=current_level(current_org),
+            target_level=target_level,
+            measures=(measures or "").strip(),
+            responsible=(responsible or "").strip(),
+        )
         _full_clean(plan)
         _check_target(plan)
         try:
             with transaction.atomic():
                 plan.save()
         except IntegrityError:
-            raise TransitionRefused(f"“{current_org.name}”{year}年已有晋位争星方案，请修改原方案",
-                                    code="unique") from None
+            raise TransitionRefused(
+                f"“{current_org.name}”{year}年已有晋位争星方案，请修改原方案", code="unique"
+            ) from None
         PlanMilestone.objects.bulk_create(
-            [PlanMilestone(plan=plan, due_on=due_on, description=text) for due_on, text in steps])
-        audit_log(actor=actor, action="improvement_plan.created", obj=plan, before=None,
-                  after=_plan_snapshot(plan, steps))
+            [PlanMilestone(plan=plan, due_on=due_on, description=text) for due_on, text in steps]
+        )
+        audit_log(
+            actor=actor, action="improvement_plan.created", obj=plan, before=None, after=_plan_snapshot(plan, steps)
+        )
     return plan
 
 
 def _lock_plan(plan: ImprovementPlan) -> ImprovementPlan:
-    return (ImprovementPlan.objects.select_for_update(of=("self",)).select_related("organization")
-            .get(pk=plan.pk))
+    return ImprovementPlan.objects.select_for_update(of=("self",)).select_related("organization").get(pk=plan.pk)
 
 
 def plan_update(
-    *, plan: ImprovementPlan, target_level: int, measures: str, responsible: str,
-    milestones: Iterable[tuple[date, str]], actor,
+    *,
+    plan: ImprovementPlan,
+    target_level: int,
+    measures: str,
+    responsible: str,
+    milestones: Iterable[tuple[date, str]],
+    actor,
 ) -> ImprovementPlan:
     """Change a draft or returned plan, its milestones replaced by those given."""
     steps = _clean_milestones(milestones)
@@ -355,9 +456,15 @@ def plan_update(
         current.save()
         current.milestones.all().delete()
         PlanMilestone.objects.bulk_create(
-            [PlanMilestone(plan=current, due_on=due_on, description=text) for due_on, text in steps])
-        audit_log(actor=actor, action="improvement_plan.updated", obj=current, before=before,
-                  after=_plan_snapshot(current, steps))
+            [PlanMilestone(plan=current, due_on=due_on, description=text) for due_on, text in steps]
+        )
+        audit_log(
+            actor=actor,
+            action="improvement_plan.updated",
+            obj=current,
+            before=before,
+            after=_plan_snapshot(current, steps),
+        )
     return current
 
 
@@ -374,13 +481,19 @@ def plan_submit(*, plan: ImprovementPlan, actor) -> ImprovementPlan:
         current.submitted_at = timezone.now()
         current.submitted_by = actor
         current.save()
-        audit_log(actor=actor, action="improvement_plan.submitted", obj=current, before=before,
-                  after=snapshot(current, PLAN_FIELDS))
+        audit_log(
+            actor=actor,
+            action="improvement_plan.submitted",
+            obj=current,
+            before=before,
+            after=snapshot(current, PLAN_FIELDS),
+        )
     return current
 
 
-def _review(*, plan: ImprovementPlan, actor, code: str, target: str, comment: str, action: str,
-            message: str) -> ImprovementPlan:
+def _review(
+    *, plan: ImprovementPlan, actor, code: str, target: str, comment: str, action: str, message: str
+) -> ImprovementPlan:
     with transaction.atomic():
         current = _lock_plan(plan)
         access.require_superior(actor, current.organization, message)
@@ -397,24 +510,38 @@ def _review(*, plan: ImprovementPlan, actor, code: str, target: str, comment: st
         outcome = "已备案" if target == PlanState.ACKNOWLEDGED else "被退回，请修改后重新报送"
         opinion = f"上级意见：{comment}" if comment else ""
         notify_organization_after_commit(
-            current.organization, f"晋位争星方案{outcome[:3]}",
+            current.organization,
+            f"晋位争星方案{outcome[:3]}",
             f"{current.organization.name}{current.year}年晋位争星方案{outcome}。{opinion}",
-            reverse("ledger:plan_detail", args=[current.pk]))
+            reverse("ledger:plan_detail", args=[current.pk]),
+        )
     return current
 
 
 def plan_acknowledge(*, plan: ImprovementPlan, actor, comment: str = "") -> ImprovementPlan:
     """The superior acknowledges the submitted plan (备案)."""
-    return _review(plan=plan, actor=actor, code="acknowledge", target=PlanState.ACKNOWLEDGED,
-                   comment=(comment or "").strip(), action="improvement_plan.acknowledged",
-                   message="只有上级党组织可以备案晋位争星方案")
+    return _review(
+        plan=plan,
+        actor=actor,
+        code="acknowledge",
+        target=PlanState.ACKNOWLEDGED,
+        comment=(comment or "").strip(),
+        action="improvement_plan.acknowledged",
+        message="只有上级党组织可以备案晋位争星方案",
+    )
 
 
 def plan_return(*, plan: ImprovementPlan, comment: str, actor) -> ImprovementPlan:
     """The superior returns the submitted plan with comments; the organization edits and submits again."""
-    return _review(plan=plan, actor=actor, code="return", target=PlanState.RETURNED,
-                   comment=(comment or "").strip(), action="improvement_plan.returned",
-                   message="只有上级党组织可以退回晋位争星方案")
+    return _review(
+        plan=plan,
+        actor=actor,
+        code="return",
+        target=PlanState.RETURNED,
+        comment=(comment or "").strip(),
+        action="improvement_plan.returned",
+        message="只有上级党组织可以退回晋位争星方案",
+    )
 
 
 # --- milestones of an acknowledged plan (时间节点完成情况) -----------------------------------------
@@ -431,7 +558,9 @@ def _lock_milestone(milestone: PlanMilestone, *, actor, message: str) -> tuple[I
     if plan.state != PlanState.ACKNOWLEDGED:
         raise TransitionRefused(
             f"“{plan.organization.name}”{plan.year}年的方案当前状态为“{plan.get_state_display()}”，"
-            "备案后才能登记时间节点的完成情况", code="state")
+            "备案后才能登记时间节点的完成情况",
+            code="state",
+        )
     current = PlanMilestone.objects.select_for_update(of=("self",)).filter(pk=milestone.pk, plan=plan).first()
     if current is None:
         raise TransitionRefused("该时间节点已不存在", code="milestone")
@@ -447,8 +576,7 @@ def milestone_mark_done(*, milestone: PlanMilestone, done_on: date, actor) -> Pl
     with transaction.atomic():
         plan, current = _lock_milestone(milestone, actor=actor, message="只有本组织可以登记本组织方案的节点完成情况")
         if current.done_on is not None:
-            raise TransitionRefused(f"该时间节点已于{current.done_on:%Y-%m-%d}完成，如需更正请先撤销完成",
-                                    code="state")
+            raise TransitionRefused(f"该时间节点已于{current.done_on:%Y-%m-%d}完成，如需更正请先撤销完成", code="state")
         if done_on is None:
             raise TransitionRefused({"done_on": ["请填写完成日期"]})
         if done_on > timezone.localdate():
@@ -459,8 +587,13 @@ def milestone_mark_done(*, milestone: PlanMilestone, done_on: date, actor) -> Pl
         before = snapshot(current, MILESTONE_FIELDS)
         current.done_on = done_on
         current.save(update_fields=["done_on"])
-        audit_log(actor=actor, action="plan_milestone.done", obj=current, before=before,
-                  after=snapshot(current, MILESTONE_FIELDS))
+        audit_log(
+            actor=actor,
+            action="plan_milestone.done",
+            obj=current,
+            before=before,
+            after=snapshot(current, MILESTONE_FIELDS),
+        )
     return current
 
 
@@ -473,6 +606,11 @@ def milestone_reopen(*, milestone: PlanMilestone, actor) -> PlanMilestone:
         before = snapshot(current, MILESTONE_FIELDS)
         current.done_on = None
         current.save(update_fields=["done_on"])
-        audit_log(actor=actor, action="plan_milestone.reopened", obj=current, before=before,
-                  after=snapshot(current, MILESTONE_FIELDS))
+        audit_log(
+            actor=actor,
+            action="plan_milestone.reopened",
+            obj=current,
+            before=before,
+            after=snapshot(current, MILESTONE_FIELDS),
+        )
     return current

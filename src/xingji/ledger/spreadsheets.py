@@ -108,11 +108,21 @@ def export_ledger(items: Iterable[RectificationItem], *, title: str) -> bytes:
     """The items (``organization`` selected) in the office layout."""
     workbook, sheet = _sheet(title)
     for number, item in enumerate(items, start=1):
-        sheet.append([
-            number, organization_label(item.organization), item.problem, item.get_source_display(),
-            item.source_note, item.target, item.measures, item.responsible, item.deadline,
-            item.get_state_display(), item.closed_on,
-        ])
+        sheet.append(
+            [
+                number,
+                organization_label(item.organization),
+                item.problem,
+                item.get_source_display(),
+                item.source_note,
+                item.target,
+                item.measures,
+                item.responsible,
+                item.deadline,
+                item.get_state_display(),
+                item.closed_on,
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             _text_cell(cell)
             if isinstance(cell.value, date):
@@ -134,8 +144,14 @@ def render_template() -> bytes:
     for column in COLUMNS:
         notes.append([column.header, "必填" if column.required else "选填", column.help])
     notes.append([])
-    notes.append(["说明", "", f"第1行为标题，第{HEADER_ROW}行为表头，从第{HEADER_ROW + 1}行起每行一个整改事项。"
-                  "整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。"])
+    notes.append(
+        [
+            "说明",
+            "",
+            f"第1行为标题，第{HEADER_ROW}行为表头，从第{HEADER_ROW + 1}行起每行一个整改事项。"
+            "整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。",
+        ]
+    )
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["C"].width = 80
     return saved_bytes(workbook)
@@ -163,13 +179,18 @@ def _code(text: str) -> str:
 
 def _header_map(rows) -> tuple[int, dict[int, Column]]:
     """The header row (the first or second non-blank row) and column index → Column."""
-    return map_header_row(rows, by_header={header_key(column.header): column for column in COLUMNS},
-                          required=[column for column in COLUMNS if column.required], markers=["存在问题"],
-                          missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”")
+    return map_header_row(
+        rows,
+        by_header={header_key(column.header): column for column in COLUMNS},
+        required=[column for column in COLUMNS if column.required],
+        markers=["存在问题"],
+        missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”",
+    )
 
 
-def _parse_row(number: int, values: list, mapping: dict[int, Column], known: dict[str, Organization],
-               actor) -> tuple[dict[str, Any] | None, list[RowError]]:
+def _parse_row(
+    number: int, values: list, mapping: dict[int, Column], known: dict[str, Organization], actor
+) -> tuple[dict[str, Any] | None, list[RowError]]:
     data: dict[str, Any] = {"source_note": "", "state": ItemState.OPEN, "closed_on": None}
     errors = []
     for index, column in mapping.items():
@@ -231,12 +252,13 @@ def read_import(*, content: bytes, organizations: QuerySet[Organization], actor)
     if not rows:
         raise ImportRefused([RowError(None, "", "文件是空的，没有表头")])
     position, mapping = _header_map(rows)
-    data_rows = rows[position + 1:]
+    data_rows = rows[position + 1 :]
     if not data_rows:
         raise ImportRefused([RowError(None, "", "文件中没有数据行")])
     organization_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {_code(cell_text(values[organization_index])) for _, values in data_rows
-             if organization_index < len(values)}
+    codes = {
+        _code(cell_text(values[organization_index])) for _, values in data_rows if organization_index < len(values)
+    }
     known = {organization.code: organization for organization in organizations.filter(code__in=codes)}
 
     errors: list[RowError] = []
@@ -247,9 +269,11 @@ def read_import(*, content: bytes, organizations: QuerySet[Organization], actor)
         if data is not None:
             parsed.append((number, data))
 
-    stored = set(RectificationItem.objects.filter(
-        organization_id__in={data["organization"].pk for _, data in parsed},
-    ).values_list("organization_id", "problem", "source", "deadline"))
+    stored = set(
+        RectificationItem.objects.filter(
+            organization_id__in={data["organization"].pk for _, data in parsed},
+        ).values_list("organization_id", "problem", "source", "deadline")
+    )
     first_row: dict[tuple, int] = {}
     for number, data in parsed:
         key = _key(data)

@@ -17,8 +17,11 @@ urlpatterns = [
     path("items/<int:pk>/refuse/", views.item_refuse, name="item_refuse"),
     path("items/<int:pk>/attachments/", views.item_attachment_upload, name="item_attachment_upload"),
     path("items/<int:pk>/attachments/<int:attachment_pk>/", views.item_attachment, name="item_attachment"),
-    path("items/<int:pk>/attachments/<int:attachment_pk>/delete/", views.item_attachment_delete,
-         name="item_attachment_delete"),
+    path(
+        "items/<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views.item_attachment_delete,
+        name="item_attachment_delete",
+    ),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/<int:pk>/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),

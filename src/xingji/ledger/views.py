@@ -77,8 +77,12 @@ def _filtered_items(request):
     form = ItemFilterForm(request.GET or None, organizations=organizations)
     filters = form.cleaned_data if form.is_valid() else {}
     items = selectors.item_list(
-        user=request.user, today=today, under=filters.get("under"), state=filters.get("state", ""),
-        source=filters.get("source", ""), overdue_only=filters.get("overdue") == "1",
+        user=request.user,
+        today=today,
+        under=filters.get("under"),
+        state=filters.get("state", ""),
+        source=filters.get("source", ""),
+        overdue_only=filters.get("overdue") == "1",
         search=(filters.get("q") or "").strip(),
     )
     return form, items, today
@@ -90,11 +94,19 @@ def item_list(request):
     form, items, today = _filtered_items(request)
     page, query = paginate(request, items)
     rows = [{"item": item, "overdue": item.is_overdue(today)} for item in page.object_list]
-    return render(request, "ledger/item_list.html", {
-        "filter_form": form, "page_obj": page, "query": query, "rows": rows,
-        "counts": selectors.item_counts(request.user, today), "can_write": can_write(request.user),
-        "export_query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "ledger/item_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query,
+            "rows": rows,
+            "counts": selectors.item_counts(request.user, today),
+            "can_write": can_write(request.user),
+            "export_query": request.GET.urlencode(),
+        },
+    )
 
 
 def _sources_for(user) -> list[str] | None:
@@ -121,15 +133,23 @@ def item_create(request):
     if request.user.role not in SUPERIOR_ROLES and not request.user.is_superuser:
         organizations = organizations.filter(pk=request.user.organization_id)
         initial.setdefault("organization", request.user.organization_id)
-    form = ItemForm(request.POST or None, initial=initial, organizations=organizations,
-                    sources=_sources_for(request.user))
+    form = ItemForm(
+        request.POST or None, initial=initial, organizations=organizations, sources=_sources_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             item = services.item_open(
-                organization=data["organization"], problem=data["problem"], source=data["source"],
-                target=data["target"], measures=data["measures"], responsible=data["responsible"],
-                deadline=data["deadline"], source_note=data["source_note"], actor=request.user)
+                organization=data["organization"],
+                problem=data["problem"],
+                source=data["source"],
+                target=data["target"],
+                measures=data["measures"],
+                responsible=data["responsible"],
+                deadline=data["deadline"],
+                source_note=data["source_note"],
+                actor=request.user,
+            )
         except ActionForbidden as error:
             form.add_error(None, str(error))
         except ValidationError as error:
@@ -137,9 +157,16 @@ def item_create(request):
         else:
             messages.success(request, "已登记整改事项")
             return redirect("ledger:item_detail", pk=item.pk)
-    return render(request, "ledger/form.html", {
-        "title": "登记整改事项", "form": form, "cancel_url": reverse("ledger:item_list"), "submit": "登记",
-    })
+    return render(
+        request,
+        "ledger/form.html",
+        {
+            "title": "登记整改事项",
+            "form": form,
+            "cancel_url": reverse("ledger:item_list"),
+            "submit": "登记",
+        },
+    )
 
 
 @login_required
@@ -150,14 +177,21 @@ def item_detail(request, pk):
     own = access.is_own(user, item.organization_id) and can_write(user)
     superior = access.is_superior(user, item.organization_id) and can_write(user)
     today = timezone.localdate()
-    return render(request, "ledger/item_detail.html", {
-        "item": item, "overdue": item.is_overdue(today), "attachments": services.item_attachments(item),
-        "can_edit": item_allows("edit", item) and access.may_edit_item(user, item) and can_write(user),
-        "can_attach": own and item_allows("attach", item),
-        "can_request": own and item_allows("request_close", item),
-        "can_review": superior and item_allows("confirm_close", item),
-        "attachment_form": AttachmentForm(), "comment_form": CommentForm(),
-    })
+    return render(
+        request,
+        "ledger/item_detail.html",
+        {
+            "item": item,
+            "overdue": item.is_overdue(today),
+            "attachments": services.item_attachments(item),
+            "can_edit": item_allows("edit", item) and access.may_edit_item(user, item) and can_write(user),
+            "can_attach": own and item_allows("attach", item),
+            "can_request": own and item_allows("request_close", item),
+            "can_review": superior and item_allows("confirm_close", item),
+            "attachment_form": AttachmentForm(),
+            "comment_form": CommentForm(),
+        },
+    )
 
 
 @login_required
@@ -169,8 +203,9 @@ def item_edit(request, pk):
         messages.error(request, f"该整改事项当前状态为“{item.get_state_display()}”，不能修改")
         return redirect("ledger:item_detail", pk=item.pk)
     superior = access.is_superior(request.user, item.organization_id)
-    form = ItemForm(request.POST or None, instance=item, with_organization=False,
-                    sources=None if superior else [ItemSource.SELF])
+    form = ItemForm(
+        request.POST or None, instance=item, with_organization=False, sources=None if superior else [ItemSource.SELF]
+    )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.ITEM_EDITABLE}
         try:
@@ -180,10 +215,16 @@ def item_edit(request, pk):
         else:
             messages.success(request, "已保存整改事项")
             return redirect("ledger:item_detail", pk=item.pk)
-    return render(request, "ledger/form.html", {
-        "title": "修改整改事项", "form": form, "item": item,
-        "cancel_url": reverse("ledger:item_detail", args=[item.pk]),
-    })
+    return render(
+        request,
+        "ledger/form.html",
+        {
+            "title": "修改整改事项",
+            "form": form,
+            "item": item,
+            "cancel_url": reverse("ledger:item_detail", args=[item.pk]),
+        },
+    )
 
 
 @login_required
@@ -194,25 +235,33 @@ def item_request_close(request, pk):
     if not item_allows("request_close", item):
         messages.error(request, f"该整改事项当前状态为“{item.get_state_display()}”，不能申请销账")
         return redirect("ledger:item_detail", pk=item.pk)
-    form = CloseRequestForm(request.POST or None, request.FILES or None,
-                            initial={"evidence": item.closing_evidence})
+    form = CloseRequestForm(request.POST or None, request.FILES or None, initial={"evidence": item.closing_evidence})
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
         uploads = [(upload, upload.name, upload.size)] if upload else []
         try:
-            services.item_request_close(item=item, evidence=form.cleaned_data["evidence"], uploads=uploads,
-                                        actor=request.user)
+            services.item_request_close(
+                item=item, evidence=form.cleaned_data["evidence"], uploads=uploads, actor=request.user
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "已申请销账，等待上级党组织确认")
             return redirect("ledger:item_detail", pk=item.pk)
-    return render(request, "ledger/form.html", {
-        "title": "申请销账", "form": form, "item": item, "multipart": True, "submit": "申请销账",
-        "note": "填写整改完成情况并上传至少一份佐证材料，由上级党组织确认后销账。",
-        "attachments": services.item_attachments(item),
-        "cancel_url": reverse("ledger:item_detail", args=[item.pk]),
-    })
+    return render(
+        request,
+        "ledger/form.html",
+        {
+            "title": "申请销账",
+            "form": form,
+            "item": item,
+            "multipart": True,
+            "submit": "申请销账",
+            "note": "填写整改完成情况并上传至少一份佐证材料，由上级党组织确认后销账。",
+            "attachments": services.item_attachments(item),
+            "cancel_url": reverse("ledger:item_detail", args=[item.pk]),
+        },
+    )
 
 
 def _review_item(request, pk, service, success: str):
@@ -246,8 +295,16 @@ def item_attachment_upload(request, pk):
         messages.error(request, "请选择要上传的佐证材料文件")
     else:
         upload = form.cleaned_data["file"]
-        _attempt(request, services.item_attachment_add, item=item, upload=upload, name=upload.name,
-                 size=upload.size, actor=request.user, success=f"已上传佐证材料“{upload.name}”")
+        _attempt(
+            request,
+            services.item_attachment_add,
+            item=item,
+            upload=upload,
+            name=upload.name,
+            size=upload.size,
+            actor=request.user,
+            success=f"已上传佐证材料“{upload.name}”",
+        )
     return redirect("ledger:item_detail", pk=item.pk)
 
 
@@ -272,8 +329,14 @@ def item_attachment(request, pk, attachment_pk):
 def item_attachment_delete(request, pk, attachment_pk):
     item, attachment = _attachment(request, pk, attachment_pk)
     access.require_own(request.user, item.organization, "只有本组织可以删除销账佐证材料")
-    _attempt(request, services.item_attachment_delete, item=item, attachment=attachment, actor=request.user,
-             success=f"已删除佐证材料“{attachment.display_name}”")
+    _attempt(
+        request,
+        services.item_attachment_delete,
+        item=item,
+        attachment=attachment,
+        actor=request.user,
+        success=f"已删除佐证材料“{attachment.display_name}”",
+    )
     return redirect("ledger:item_detail", pk=item.pk)
 
 
@@ -282,8 +345,11 @@ def item_attachment_delete(request, pk, attachment_pk):
 def item_export(request):
     _, items, today = _filtered_items(request)
     title = f"整改台账（{today:%Y年%m月%d日}导出）"
-    return _download(spreadsheets.export_ledger(items.iterator(chunk_size=500), title=title),
-                     f"整改台账-{export_stamp()}.xlsx", XLSX_CONTENT_TYPE)
+    return _download(
+        spreadsheets.export_ledger(items.iterator(chunk_size=500), title=title),
+        f"整改台账-{export_stamp()}.xlsx",
+        XLSX_CONTENT_TYPE,
+    )
 
 
 @login_required
@@ -302,9 +368,9 @@ def item_import(request):
         upload = form.cleaned_data["file"]
         try:
             check_import_size(upload.size)
-            count = spreadsheets.import_items(content=upload.read(),
-                                              organizations=visible_organizations(request.user),
-                                              actor=request.user)
+            count = spreadsheets.import_items(
+                content=upload.read(), organizations=visible_organizations(request.user), actor=request.user
+            )
         except ImportRefused as refused:
             errors = refused.errors
         else:
@@ -324,30 +390,43 @@ def plan_list(request):
     form = PlanFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     year = filters.get("year") or today.year
-    plans = selectors.plan_list(user=user, year=year, state=filters.get("state", ""),
-                                search=(filters.get("q") or "").strip())
+    plans = selectors.plan_list(
+        user=user, year=year, state=filters.get("state", ""), search=(filters.get("q") or "").strip()
+    )
     page, query = paginate(request, plans)
     superior = user.is_superuser or user.role in SUPERIOR_ROLES
     missing = selectors.organizations_without_plan(user=user, year=year) if superior else None
     own_plan = None
     can_create_own = False
     if not user.is_superuser and user.role in access.SELF_ROLES and user.organization_id:
-        own_plan = selectors.plan_list(user=user, year=today.year).filter(
-            organization_id=user.organization_id).first()
+        own_plan = selectors.plan_list(user=user, year=today.year).filter(organization_id=user.organization_id).first()
         can_create_own = own_plan is None
     missing_page = None
     if missing is not None:
         missing_page = list(missing[:200])
-    return render(request, "ledger/plan_list.html", {
-        "filter_form": form, "page_obj": page, "query": query, "year": year, "missing": missing_page,
-        "missing_count": missing.count() if missing is not None else 0, "own_plan": own_plan,
-        "can_create_own": can_create_own, "this_year": today.year,
-    })
+    return render(
+        request,
+        "ledger/plan_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query,
+            "year": year,
+            "missing": missing_page,
+            "missing_count": missing.count() if missing is not None else 0,
+            "own_plan": own_plan,
+            "can_create_own": can_create_own,
+            "this_year": today.year,
+        },
+    )
 
 
 def _plan_context(organization, level) -> dict:
-    return {"organization": organization, "current_level_name": selectors.level_name(level),
-            "emphasis": selectors.emphasis_for(level)}
+    return {
+        "organization": organization,
+        "current_level_name": selectors.level_name(level),
+        "emphasis": selectors.emphasis_for(level),
+    }
 
 
 @login_required
@@ -362,23 +441,34 @@ def plan_create(request, pk):
         messages.info(request, f"{year}年的方案已经制定，可在此查看或修改")
         return redirect("ledger:plan_detail", pk=existing.pk)
     level = current_level(organization)
-    form = PlanForm(request.POST or None, current_level=level,
-                    initial={"target_level": min((level or 0) + 1, 5)})
+    form = PlanForm(request.POST or None, current_level=level, initial={"target_level": min((level or 0) + 1, 5)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            plan = services.plan_create(organization=organization, year=year, target_level=data["target_level"],
-                                        measures=data["measures"], responsible=data["responsible"],
-                                        milestones=data["milestones"], actor=request.user)
+            plan = services.plan_create(
+                organization=organization,
+                year=year,
+                target_level=data["target_level"],
+                measures=data["measures"],
+                responsible=data["responsible"],
+                milestones=data["milestones"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "已保存方案草稿，核对后请报送上级党组织")
             return redirect("ledger:plan_detail", pk=plan.pk)
-    return render(request, "ledger/plan_form.html", {
-        "title": f"制定{year}年晋位争星方案", "form": form, **_plan_context(organization, level),
-        "cancel_url": reverse("ledger:plan_list"),
-    })
+    return render(
+        request,
+        "ledger/plan_form.html",
+        {
+            "title": f"制定{year}年晋位争星方案",
+            "form": form,
+            **_plan_context(organization, level),
+            "cancel_url": reverse("ledger:plan_list"),
+        },
+    )
 
 
 @login_required
@@ -389,16 +479,30 @@ def plan_detail(request, pk):
     own = access.is_own(user, plan.organization_id) and can_write(user)
     superior = access.is_superior(user, plan.organization_id) and can_write(user)
     today = timezone.localdate()
-    milestones = [{"milestone": milestone, "status": selectors.milestone_status(milestone),
-                   "overdue": selectors.milestone_overdue(milestone, today)} for milestone in plan.milestones.all()]
-    return render(request, "ledger/plan_detail.html", {
-        "plan": plan, "milestones": milestones, **_plan_context(plan.organization, plan.current_level),
-        "can_mark": own and plan.state == PlanState.ACKNOWLEDGED,
-        "done_form": MilestoneDoneForm(initial={"done_on": today}),
-        "target_level_name": selectors.level_name(plan.target_level),
-        "can_edit": own and plan_allows("edit", plan), "can_submit": own and plan_allows("submit", plan),
-        "can_review": superior and plan_allows("acknowledge", plan), "comment_form": CommentForm(),
-    })
+    milestones = [
+        {
+            "milestone": milestone,
+            "status": selectors.milestone_status(milestone),
+            "overdue": selectors.milestone_overdue(milestone, today),
+        }
+        for milestone in plan.milestones.all()
+    ]
+    return render(
+        request,
+        "ledger/plan_detail.html",
+        {
+            "plan": plan,
+            "milestones": milestones,
+            **_plan_context(plan.organization, plan.current_level),
+            "can_mark": own and plan.state == PlanState.ACKNOWLEDGED,
+            "done_form": MilestoneDoneForm(initial={"done_on": today}),
+            "target_level_name": selectors.level_name(plan.target_level),
+            "can_edit": own and plan_allows("edit", plan),
+            "can_submit": own and plan_allows("submit", plan),
+            "can_review": superior and plan_allows("acknowledge", plan),
+            "comment_form": CommentForm(),
+        },
+    )
 
 
 @login_required
@@ -409,25 +513,43 @@ def plan_edit(request, pk):
     if not plan_allows("edit", plan):
         messages.error(request, f"方案当前状态为“{plan.get_state_display()}”，不能修改")
         return redirect("ledger:plan_detail", pk=plan.pk)
-    form = PlanForm(request.POST or None, current_level=plan.current_level, initial={
-        "target_level": plan.target_level, "measures": plan.measures, "responsible": plan.responsible,
-        "milestones": format_milestones(plan.milestones.all()),
-    })
+    form = PlanForm(
+        request.POST or None,
+        current_level=plan.current_level,
+        initial={
+            "target_level": plan.target_level,
+            "measures": plan.measures,
+            "responsible": plan.responsible,
+            "milestones": format_milestones(plan.milestones.all()),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.plan_update(plan=plan, target_level=data["target_level"], measures=data["measures"],
-                                 responsible=data["responsible"], milestones=data["milestones"], actor=request.user)
+            services.plan_update(
+                plan=plan,
+                target_level=data["target_level"],
+                measures=data["measures"],
+                responsible=data["responsible"],
+                milestones=data["milestones"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "已保存方案")
             return redirect("ledger:plan_detail", pk=plan.pk)
-    return render(request, "ledger/plan_form.html", {
-        "title": f"修改{plan.year}年晋位争星方案", "form": form, "plan": plan,
-        **_plan_context(plan.organization, plan.current_level),
-        "cancel_url": reverse("ledger:plan_detail", args=[plan.pk]),
-    })
+    return render(
+        request,
+        "ledger/plan_form.html",
+        {
+            "title": f"修改{plan.year}年晋位争星方案",
+            "form": form,
+            "plan": plan,
+            **_plan_context(plan.organization, plan.current_level),
+            "cancel_url": reverse("ledger:plan_detail", args=[plan.pk]),
+        },
+    )
 
 
 @login_required
@@ -478,8 +600,14 @@ def milestone_done(request, pk, milestone_pk):
         messages.error(request, "；".join(error for errors in form.errors.values() for error in errors))
     else:
         done_on = form.cleaned_data["done_on"]
-        _attempt(request, services.milestone_mark_done, milestone=milestone, done_on=done_on, actor=request.user,
-                 success=f"已登记“{milestone.description}”于{done_on:%Y-%m-%d}完成")
+        _attempt(
+            request,
+            services.milestone_mark_done,
+            milestone=milestone,
+            done_on=done_on,
+            actor=request.user,
+            success=f"已登记“{milestone.description}”于{done_on:%Y-%m-%d}完成",
+        )
     return redirect("ledger:plan_detail", pk=plan.pk)
 
 
@@ -487,8 +615,13 @@ def milestone_done(request, pk, milestone_pk):
 @require_POST
 def milestone_reopen(request, pk, milestone_pk):
     plan, milestone = _milestone(request, pk, milestone_pk, "只有本组织可以撤销本组织方案的节点完成情况")
-    _attempt(request, services.milestone_reopen, milestone=milestone, actor=request.user,
-             success=f"已撤销“{milestone.description}”的完成登记")
+    _attempt(
+        request,
+        services.milestone_reopen,
+        milestone=milestone,
+        actor=request.user,
+        success=f"已撤销“{milestone.description}”的完成登记",
+    )
     return redirect("ledger:plan_detail", pk=plan.pk)
 
 
@@ -496,6 +629,4 @@ def milestone_reopen(request, pk, milestone_pk):
 @require_GET
 def plan_docx(request, pk):
     plan = access.access_plan(request.user, pk)
-    return _download(documents.plan_docx(plan), f"{plan.organization.name}-{plan.year}年晋位争星方案.docx",
-                     DOCX_TYPE)
-
+    return _download(documents.plan_docx(plan), f"{plan.organization.name}-{plan.year}年晋位争星方案.docx", DOCX_TYPE)

@@ -20,11 +20,21 @@ from xingji.campaigns.workflow import Transition, _t, check
 from xingji.ledger.models import ItemState as I
 from xingji.ledger.models import PlanState as P
 
-__all__ = ["ITEM_TRANSITIONS", "PLAN_TRANSITIONS", "TransitionRefused", "check_item", "check_plan",
-           "item_allows", "move_item", "move_plan", "plan_allows"]
+__all__ = [
+    "ITEM_TRANSITIONS",
+    "PLAN_TRANSITIONS",
+    "TransitionRefused",
+    "check_item",
+    "check_plan",
+    "item_allows",
+    "move_item",
+    "move_plan",
+    "plan_allows",
+]
 
 PLAN_TRANSITIONS: dict[str, Transition] = {
-    t.code: t for t in (
+    t.code: t
+    for t in (
         _t("edit", "修改方案", [P.DRAFT, P.RETURNED]),
         _t("submit", "报送方案", [P.DRAFT, P.RETURNED], [P.SUBMITTED]),
         _t("acknowledge", "备案", [P.SUBMITTED], [P.ACKNOWLEDGED]),
@@ -33,7 +43,8 @@ PLAN_TRANSITIONS: dict[str, Transition] = {
 }
 
 ITEM_TRANSITIONS: dict[str, Transition] = {
-    t.code: t for t in (
+    t.code: t
+    for t in (
         _t("edit", "修改整改事项", [I.OPEN]),
         _t("attach", "上传或删除佐证材料", [I.OPEN]),
         _t("request_close", "申请销账", [I.OPEN], [I.CLOSING]),
@@ -44,8 +55,7 @@ ITEM_TRANSITIONS: dict[str, Transition] = {
 
 
 def check_plan(code: str, plan) -> None:
-    check(PLAN_TRANSITIONS[code], plan.state, subject=f"“{plan.organization.name}”{plan.year}年的方案",
-          choices=P)
+    check(PLAN_TRANSITIONS[code], plan.state, subject=f"“{plan.organization.name}”{plan.year}年的方案", choices=P)
 
 
 def check_item(code: str, item) -> None:

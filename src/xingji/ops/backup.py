@@ -85,10 +85,7 @@ def sqlite_summary(path: Path) -> SqliteSummary:
             )
         ]
         # Table names come from the database's own catalogue, quoted.
-        counts = {
-            table: connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-            for table in tables
-        }
+        counts = {table: connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] for table in tables}
         head = None
         if "audit_auditentry" in counts:
             row = connection.execute("SELECT hash FROM audit_auditentry ORDER BY sequence DESC LIMIT 1").fetchone()
@@ -191,7 +188,15 @@ def pg_dump_command(database: Mapping[str, Any], target: Path) -> ExternalComman
 def pg_restore_command(database: Mapping[str, Any], backup: Path) -> ExternalCommand:
     arguments, environment = _connection_arguments(database)
     argv = [
-        "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-        *arguments, "--dbname", str(database["NAME"]), str(backup),
+        "pg_restore",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+        *arguments,
+        "--dbname",
+        str(database["NAME"]),
+        str(backup),
     ]
     return ExternalCommand(argv, environment)

@@ -75,12 +75,20 @@ def gunicorn_argv(options: ServerOptions, *, python: str = sys.executable) -> li
     from the environment, for whatever is not set here.
     """
     argv = [
-        python, "-m", "gunicorn", WSGI_APPLICATION,
-        "--bind", options.bind,
-        "--workers", str(options.workers),
-        "--timeout", str(options.timeout),
-        "--access-logfile", "-",
-        "--error-logfile", "-",
+        python,
+        "-m",
+        "gunicorn",
+        WSGI_APPLICATION,
+        "--bind",
+        options.bind,
+        "--workers",
+        str(options.workers),
+        "--timeout",
+        str(options.timeout),
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
     ]
     if options.pid_file is not None:
         argv += ["--pid", str(options.pid_file)]
@@ -105,14 +113,16 @@ def can_run_gunicorn() -> bool:
 def demo_environment(base: Mapping[str, str], *, data_dir: Path) -> dict[str, str]:
     """The demo server's environment: the demo's data, plain HTTP on the loopback interface."""
     environment = dict(base)
-    environment.update({
-        "DJANGO_SETTINGS_MODULE": "xingji.settings",
-        "XINGJI_DATA_DIR": str(data_dir),
-        # Plain HTTP is safe only because the demo listens on 127.0.0.1.
-        "XINGJI_HTTPS": "0",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    })
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "xingji.settings",
+            "XINGJI_DATA_DIR": str(data_dir),
+            # Plain HTTP is safe only because the demo listens on 127.0.0.1.
+            "XINGJI_HTTPS": "0",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+    )
     return environment
 
 

@@ -142,8 +142,16 @@ class MemberAdminForm(forms.ModelForm):
 @admin.register(Member)
 class MemberAdmin(ScopedAdmin):
     form = MemberAdminForm
-    list_display = ["name", "organization", "gender", "birth_year", "joined", "status", "leadership_position",
-                    "masked_phone"]
+    list_display = [
+        "name",
+        "organization",
+        "gender",
+        "birth_year",
+        "joined",
+        "status",
+        "leadership_position",
+        "masked_phone",
+    ]
     list_filter = ["status", "leadership_position", "gender"]
     list_select_related = ["organization"]
     search_fields = ["name", "organization__name", "organization__code"]
@@ -180,8 +188,15 @@ class MemberAdmin(ScopedAdmin):
 @admin.register(Election)
 class ElectionAdmin(ScopedAdmin):
     fields = ["organization", "last_election", "term_years", "postponement_requested", "postponement_approved"]
-    list_display = ["organization", "last_election", "term_years", "due_date", "overdue_days_today",
-                    "postponement_requested", "postponement_approved"]
+    list_display = [
+        "organization",
+        "last_election",
+        "term_years",
+        "due_date",
+        "overdue_days_today",
+        "postponement_requested",
+        "postponement_approved",
+    ]
     list_filter = ["term_years", "postponement_requested", "postponement_approved"]
     list_select_related = ["organization"]
     search_fields = ["organization__name", "organization__code"]

@@ -42,21 +42,34 @@ def due_items(user, today: date) -> list[DueItem]:
     if own_id is not None:
         condition |= Q(pk=own_id)
     organizations = visible_organizations(user).filter(condition, is_active=True).select_related("election")
-    rows = [TreeRow(organization=organization, level=0, members=0,
-                    election=election_state(election_of(organization), today))
-            for organization in organizations]
+    rows = [
+        TreeRow(
+            organization=organization, level=0, members=0, election=election_state(election_of(organization), today)
+        )
+        for organization in organizations
+    ]
     items = []
     for row in due_rows(rows):
         organization, state = row.organization, row.election
         url = reverse("orgs:election" if writer else "orgs:detail", args=[organization.pk])
         if state.code == "overdue":
-            items.append(DueItem(SECTION, "换届已逾期", f"{organization.name}：换届{state.label}", url,
-                                 state.due_date, overdue=True))
+            items.append(
+                DueItem(
+                    SECTION, "换届已逾期", f"{organization.name}：换届{state.label}", url, state.due_date, overdue=True
+                )
+            )
         else:
-            items.append(DueItem(SECTION, "换届即将到期", f"{organization.name}：换届 {state.label}", url,
-                                 state.due_date))
+            items.append(
+                DueItem(SECTION, "换届即将到期", f"{organization.name}：换届 {state.label}", url, state.due_date)
+            )
     for row in rows:
         if row.organization.pk == own_id and row.election.code == "missing":
-            items.append(DueItem(SECTION, "未录入换届信息", f"{row.organization.name}：请录入上次换届日期和任期",
-                                 reverse("orgs:election", args=[own_id])))
+            items.append(
+                DueItem(
+                    SECTION,
+                    "未录入换届信息",
+                    f"{row.organization.name}：请录入上次换届日期和任期",
+                    reverse("orgs:election", args=[own_id]),
+                )
+            )
     return items

@@ -93,13 +93,26 @@ def export_members(queryset: QuerySet[Member], *, reveal_phone: bool = False) ->
     position_labels = dict(LeadershipPosition.choices)
     position_labels[LeadershipPosition.NONE] = ""
     values = queryset.values_list(
-        "organization__code", "organization__name", "name", "gender", "birth_year", "joined", "status",
-        "leadership_position", "phone",
+        "organization__code",
+        "organization__name",
+        "name",
+        "gender",
+        "birth_year",
+        "joined",
+        "status",
+        "leadership_position",
+        "phone",
     ).iterator(chunk_size=CHUNK_SIZE)
     rows = (
         [
-            code, organization_name, name, gender_labels.get(gender, gender), birth_year, joined,
-            status_labels.get(status, status), position_labels.get(position, position),
+            code,
+            organization_name,
+            name,
+            gender_labels.get(gender, gender),
+            birth_year,
+            joined,
+            status_labels.get(status, status),
+            position_labels.get(position, position),
             phone if reveal_phone else mask_phone(phone),
         ]
         for code, organization_name, name, gender, birth_year, joined, status, position, phone in values
@@ -110,7 +123,7 @@ def export_members(queryset: QuerySet[Member], *, reveal_phone: bool = False) ->
 
 def _chunks(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _workbook(title: str, columns: Sequence[Column], rows: Iterable[list[Any]], info: list[tuple[str, str]]) -> bytes:

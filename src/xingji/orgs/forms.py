@@ -64,8 +64,9 @@ class MemberForm(forms.ModelForm):
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label="姓名", required=False, widget=forms.TextInput(attrs={"type": "search",
-                                                                                   "placeholder": "按姓名搜索"}))
+    q = forms.CharField(
+        label="姓名", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "按姓名搜索"})
+    )
     status = forms.ChoiceField(label="党员类别", required=False, choices=[("", "全部类别"), *MemberStatus.choices])
     position = forms.ChoiceField(
         label="班子职务", required=False, choices=[("", "全部职务"), *LeadershipPosition.choices]
@@ -90,12 +91,17 @@ class ElectionForm(forms.ModelForm):
 
 
 class OrganizationFilterForm(forms.Form):
-    q = forms.CharField(label="名称或编号", required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "名称或编号"}))
-    org_type = forms.ChoiceField(label="组织类型", required=False,
-                                 choices=[("", "全部类型"), *Organization._meta.get_field("org_type").choices])
-    category = forms.ChoiceField(label="类别", required=False,
-                                 choices=[("", "全部类别"), *Organization._meta.get_field("category").choices])
+    q = forms.CharField(
+        label="名称或编号",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "名称或编号"}),
+    )
+    org_type = forms.ChoiceField(
+        label="组织类型", required=False, choices=[("", "全部类型"), *Organization._meta.get_field("org_type").choices]
+    )
+    category = forms.ChoiceField(
+        label="类别", required=False, choices=[("", "全部类别"), *Organization._meta.get_field("category").choices]
+    )
 
 
 class ImportKind(models.TextChoices):
@@ -105,6 +111,7 @@ class ImportKind(models.TextChoices):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="文件", widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
+        label="文件",
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
         help_text="Excel（.xlsx）或 CSV 文件，列名同导入模板；有任何错误时整份文件都不导入",
     )

@@ -176,38 +176,115 @@ def _labels(choices) -> tuple[str, ...]:
 
 
 ORGANIZATION_COLUMNS: tuple[Column, ...] = (
-    Column("code", "组织编号", True, "唯一；字母、数字、点、下划线或连字符，最长32位", (), "JG-001-01",
-           ("编号", "组织代码", "代码"), is_text=True),
-    Column("name", "组织名称", True, "党组织全称，最长200字", (), "市财政局机关第一党支部",
-           ("名称", "党组织名称"), width=30),
+    Column(
+        "code",
+        "组织编号",
+        True,
+        "唯一；字母、数字、点、下划线或连字符，最长32位",
+        (),
+        "JG-001-01",
+        ("编号", "组织代码", "代码"),
+        is_text=True,
+    ),
+    Column(
+        "name",
+        "组织名称",
+        True,
+        "党组织全称，最长200字",
+        (),
+        "市财政局机关第一党支部",
+        ("名称", "党组织名称"),
+        width=30,
+    ),
     Column("org_type", "组织类型", True, "", _labels(OrganizationType), "党支部", ("类型",)),
-    Column("category", "类别", True, "评定方案可按类别区分评定内容", _labels(OrganizationCategory), "机关",
-           ("组织类别", "分类")),
-    Column("parent", "上级组织编号", True,
-           "上级党组织的组织编号：系统中已有的组织，或本表中的另一行（先后顺序不限）；支部类型的组织下不能再设组织",
-           (), "JG-001", ("上级编号", "上级组织代码", "parent_code"), is_text=True),
-    Column("founded", "成立日期", False, "如 2015-07-01、2015/7/1 或 2015年7月1日，不能晚于今天", (),
-           date(2015, 7, 1), ("成立时间",), is_date=True),
-    Column("is_active", "是否有效", False, "留空视为“是”；已撤销或合并的组织填“否”", ("是", "否"), "是",
-           ("有效", "状态")),
+    Column(
+        "category",
+        "类别",
+        True,
+        "评定方案可按类别区分评定内容",
+        _labels(OrganizationCategory),
+        "机关",
+        ("组织类别", "分类"),
+    ),
+    Column(
+        "parent",
+        "上级组织编号",
+        True,
+        "上级党组织的组织编号：系统中已有的组织，或本表中的另一行（先后顺序不限）；支部类型的组织下不能再设组织",
+        (),
+        "JG-001",
+        ("上级编号", "上级组织代码", "parent_code"),
+        is_text=True,
+    ),
+    Column(
+        "founded",
+        "成立日期",
+        False,
+        "如 2015-07-01、2015/7/1 或 2015年7月1日，不能晚于今天",
+        (),
+        date(2015, 7, 1),
+        ("成立时间",),
+        is_date=True,
+    ),
+    Column(
+        "is_active", "是否有效", False, "留空视为“是”；已撤销或合并的组织填“否”", ("是", "否"), "是", ("有效", "状态")
+    ),
 )
 
 MEMBER_COLUMNS: tuple[Column, ...] = (
-    Column("organization", "组织编号", True, "党员所在党组织的组织编号，须为系统中已有的组织", (), "JG-001-01",
-           ("所在组织编号", "党组织编号", "organization_code"), is_text=True),
-    Column("organization_name", "所在党组织", False,
-           "用于核对：填写时须与组织编号对应的组织名称一致，可留空", (), "市财政局机关第一党支部",
-           ("组织名称", "党组织名称", "所在组织"), width=30),
+    Column(
+        "organization",
+        "组织编号",
+        True,
+        "党员所在党组织的组织编号，须为系统中已有的组织",
+        (),
+        "JG-001-01",
+        ("所在组织编号", "党组织编号", "organization_code"),
+        is_text=True,
+    ),
+    Column(
+        "organization_name",
+        "所在党组织",
+        False,
+        "用于核对：填写时须与组织编号对应的组织名称一致，可留空",
+        (),
+        "市财政局机关第一党支部",
+        ("组织名称", "党组织名称", "所在组织"),
+        width=30,
+    ),
     Column("name", "姓名", True, "最长50字", (), "张三", ("党员姓名",)),
     Column("gender", "性别", True, "", _labels(Gender), "男", ()),
     Column("birth_year", "出生年份", True, "四位年份，如 1985", (), 1985, ("出生年",)),
-    Column("joined", "入党日期", True, "如 2010-07-01、2010/7/1 或 2010年7月1日，不能晚于今天", (),
-           date(2010, 7, 1), ("入党时间",), is_date=True),
+    Column(
+        "joined",
+        "入党日期",
+        True,
+        "如 2010-07-01、2010/7/1 或 2010年7月1日，不能晚于今天",
+        (),
+        date(2010, 7, 1),
+        ("入党时间",),
+        is_date=True,
+    ),
     Column("status", "党员类别", True, "", _labels(MemberStatus), "正式党员", ("党员状态", "类别")),
-    Column("leadership_position", "班子职务", False, "不在班子中的留空或填“无”；每个组织只能有一名书记",
-           _labels(LeadershipPosition), "书记", ("职务", "班子成员职务")),
-    Column("phone", "联系电话", False, "可留空；数字，可带 +、空格或连字符", (), "13812345678",
-           ("电话", "手机", "手机号码"), is_text=True),
+    Column(
+        "leadership_position",
+        "班子职务",
+        False,
+        "不在班子中的留空或填“无”；每个组织只能有一名书记",
+        _labels(LeadershipPosition),
+        "书记",
+        ("职务", "班子成员职务"),
+    ),
+    Column(
+        "phone",
+        "联系电话",
+        False,
+        "可留空；数字，可带 +、空格或连字符",
+        (),
+        "13812345678",
+        ("电话", "手机", "手机号码"),
+        is_text=True,
+    ),
 )
 
 
@@ -240,14 +317,18 @@ def _choice_index(choices, extra: dict[str, str] | None = None) -> dict[str, str
 ORGANIZATION_TYPES = _choice_index(OrganizationType, {"支部": OrganizationType.BRANCH})
 ORGANIZATION_CATEGORIES = _choice_index(OrganizationCategory)
 GENDERS = _choice_index(Gender, {"男性": Gender.MALE, "女性": Gender.FEMALE})
-MEMBER_STATUSES = _choice_index(
-    MemberStatus, {"正式": MemberStatus.FULL, "预备": MemberStatus.PROBATIONARY}
-)
+MEMBER_STATUSES = _choice_index(MemberStatus, {"正式": MemberStatus.FULL, "预备": MemberStatus.PROBATIONARY})
 LEADERSHIP_POSITIONS = _choice_index(
     LeadershipPosition,
-    {"": LeadershipPosition.NONE, "-": LeadershipPosition.NONE, "—": LeadershipPosition.NONE,
-     "支部书记": LeadershipPosition.SECRETARY, "支部副书记": LeadershipPosition.DEPUTY_SECRETARY,
-     "支委": LeadershipPosition.COMMITTEE_MEMBER, "支部委员": LeadershipPosition.COMMITTEE_MEMBER},
+    {
+        "": LeadershipPosition.NONE,
+        "-": LeadershipPosition.NONE,
+        "—": LeadershipPosition.NONE,
+        "支部书记": LeadershipPosition.SECRETARY,
+        "支部副书记": LeadershipPosition.DEPUTY_SECRETARY,
+        "支委": LeadershipPosition.COMMITTEE_MEMBER,
+        "支部委员": LeadershipPosition.COMMITTEE_MEMBER,
+    },
 )
 
 
@@ -361,8 +442,9 @@ class _Workbook:
                 raise FileProblem("Excel 文件中没有可导入的工作表")
             chosen = sheets[0]
             for sheet in sheets:
-                header = next((row for row in sheet.iter_rows(values_only=True)
-                               if any(not _is_blank(cell) for cell in row)), ())
+                header = next(
+                    (row for row in sheet.iter_rows(values_only=True) if any(not _is_blank(cell) for cell in row)), ()
+                )
                 if any(_normalize_header(cell) in key_headers for cell in header):
                     chosen = sheet
                     break
@@ -617,8 +699,11 @@ def _import_organizations(table: Table, *, name: str, content: bytes, actor, use
             except CellError as error:
                 problems[key] = str(error)
         organization = Organization(
-            name=values.get("name", ""), code=values.get("code", ""), org_type=values.get("org_type", ""),
-            category=values.get("category", ""), founded=values.get("founded"),
+            name=values.get("name", ""),
+            code=values.get("code", ""),
+            org_type=values.get("org_type", ""),
+            category=values.get("category", ""),
+            founded=values.get("founded"),
             is_active=values.get("is_active", True),
         )
         try:
@@ -704,9 +789,13 @@ def _import_organizations(table: Table, *, name: str, content: bytes, actor, use
                 organization = item.organization
                 parent = item.parent if item.parent is not None else created.get(item.parent_code)
                 after = {
-                    "name": organization.name, "code": organization.code, "org_type": organization.org_type,
-                    "category": organization.category, "founded": organization.founded,
-                    "is_active": organization.is_active, "parent_id": parent.pk if parent is not None else None,
+                    "name": organization.name,
+                    "code": organization.code,
+                    "org_type": organization.org_type,
+                    "category": organization.category,
+                    "founded": organization.founded,
+                    "is_active": organization.is_active,
+                    "parent_id": parent.pk if parent is not None else None,
                     "source": {**source, "row": item.row},
                 }
                 entries.append(("organization.imported", organization, None, after))
@@ -783,8 +872,17 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
 
     # A missing optional column reads as the always-empty cell just past the header's width.
     missing = table.width
-    organization_at, organization_name_at, name_at, gender_at, birth_year_at, joined_at, status_at, \
-        leadership_at, phone_at = (positions.get(column.key, missing) for column in MEMBER_COLUMNS)
+    (
+        organization_at,
+        organization_name_at,
+        name_at,
+        gender_at,
+        birth_year_at,
+        joined_at,
+        status_at,
+        leadership_at,
+        phone_at,
+    ) = (positions.get(column.key, missing) for column in MEMBER_COLUMNS)
     padding = (None,) * (table.width + 1)
 
     errors: list[RowError] = []
@@ -793,7 +891,7 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
     first_secretary_row: dict[str, int] = {}
 
     for number, row_cells in table.rows:
-        cells = (*row_cells, *padding[len(row_cells):]) if len(row_cells) <= missing else row_cells
+        cells = (*row_cells, *padding[len(row_cells) :]) if len(row_cells) <= missing else row_cells
         row_errors: list[tuple[str, str]] = []
 
         raw = cells[organization_at]
@@ -823,9 +921,12 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
         raw = cells[leadership_at]
         leadership_position = LEADERSHIP_POSITIONS.get(raw) if isinstance(raw, str) else None
         if leadership_position is None:
-            leadership_position = _optional_choice(
-                raw, LEADERSHIP_POSITIONS, position_labels, "leadership_position", row_errors, required=False
-            ) or LeadershipPosition.NONE.value
+            leadership_position = (
+                _optional_choice(
+                    raw, LEADERSHIP_POSITIONS, position_labels, "leadership_position", row_errors, required=False
+                )
+                or LeadershipPosition.NONE.value
+            )
 
         raw = cells[birth_year_at]
         birth_year = years.get(raw) if raw.__class__ is str else None
@@ -862,13 +963,26 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
             if first is None:
                 first_secretary_row[organization_code] = number
             else:
-                row_errors.append(("leadership_position",
-                                   f"组织“{organization_code}”只能有一名书记，第{first}行已是该组织的书记"))
+                row_errors.append(
+                    ("leadership_position", f"组织“{organization_code}”只能有一名书记，第{first}行已是该组织的书记")
+                )
 
         for key, message in row_errors:
             errors.append(RowError(number, header_of[key], message))
-        parsed.append((number, organization_code, organization_name, member_name, gender, birth_year, joined,
-                       status, leadership_position, phone))
+        parsed.append(
+            (
+                number,
+                organization_code,
+                organization_name,
+                member_name,
+                gender,
+                birth_year,
+                joined,
+                status,
+                leadership_position,
+                phone,
+            )
+        )
 
     if not parsed and not errors:
         return ImportResult(errors=[RowError(None, "", "文件中没有数据（只有表头）")])
@@ -877,16 +991,17 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
     codes = {row[1] for row in parsed if row[1]}
     organizations: dict[str, tuple[int, str, bool]] = {}
     for chunk in _in_chunks(codes):
-        for pk, code, organization_name, is_active in _scoped(user_scope).filter(code__in=chunk).values_list(
-            "pk", "code", "name", "is_active"
+        for pk, code, organization_name, is_active in (
+            _scoped(user_scope).filter(code__in=chunk).values_list("pk", "code", "name", "is_active")
         ):
             organizations[code] = (pk, organization_name, is_active)
     secretaries: dict[int, str] = {}
     secretary_organizations = [organizations[code][0] for code in first_secretary_row if code in organizations]
     for chunk in _in_chunks(secretary_organizations):
         secretaries.update(
-            Member.objects.filter(organization_id__in=chunk, leadership_position=secretary)
-            .values_list("organization_id", "name")
+            Member.objects.filter(organization_id__in=chunk, leadership_position=secretary).values_list(
+                "organization_id", "name"
+            )
         )
 
     rows_to_insert: list[tuple] = []
@@ -901,11 +1016,21 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
         if not is_active:
             errors.append(RowError(number, header_of["organization"], f"组织“{code}”已撤销，不能再调入党员"))
         if organization_name and organization_name != actual_name:
-            errors.append(RowError(number, header_of["organization_name"],
-                                   f"“{organization_name}”与组织编号“{code}”的组织名称“{actual_name}”不符"))
+            errors.append(
+                RowError(
+                    number,
+                    header_of["organization_name"],
+                    f"“{organization_name}”与组织编号“{code}”的组织名称“{actual_name}”不符",
+                )
+            )
         if position == secretary and organization_id in secretaries and first_secretary_row.get(code) == number:
-            errors.append(RowError(number, header_of["leadership_position"],
-                                   f"组织“{code}”已有书记（{secretaries[organization_id]}），每个组织只能有一名书记"))
+            errors.append(
+                RowError(
+                    number,
+                    header_of["leadership_position"],
+                    f"组织“{code}”已有书记（{secretaries[organization_id]}），每个组织只能有一名书记",
+                )
+            )
         rows_to_insert.append((organization_id, member_name, gender, birth_year, joined, status, position, phone))
 
     if errors:
@@ -920,11 +1045,18 @@ def _import_members(table: Table, *, name: str, content: bytes, actor, user_scop
             for member_id, row in zip(ids, rows_to_insert, strict=True):
                 by_organization.setdefault(row[0], []).append(member_id)
             organization_objects = Organization.objects.in_bulk(list(by_organization))
-            append_audit_entries(actor=actor, entries=[
-                ("member.imported", organization_objects[organization_id], None,
-                 {"count": len(member_ids), "member_ids": member_ids, "source": source})
-                for organization_id, member_ids in by_organization.items()
-            ])
+            append_audit_entries(
+                actor=actor,
+                entries=[
+                    (
+                        "member.imported",
+                        organization_objects[organization_id],
+                        None,
+                        {"count": len(member_ids), "member_ids": member_ids, "source": source},
+                    )
+                    for organization_id, member_ids in by_organization.items()
+                ],
+            )
     except IntegrityError:
         return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
     return ImportResult(rows=len(parsed), created_ids=ids)
@@ -1043,8 +1175,11 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
         if column.allowed:
             letter = get_column_letter(position)
             validation = DataValidation(
-                type="list", formula1='"' + ",".join(column.allowed) + '"', allow_blank=not column.required,
-                showErrorMessage=True, errorTitle="不可选的值",
+                type="list",
+                formula1='"' + ",".join(column.allowed) + '"',
+                allow_blank=not column.required,
+                showErrorMessage=True,
+                errorTitle="不可选的值",
                 error="请从下拉列表中选择：" + "、".join(column.allowed),
             )
             validation.add(f"{letter}2:{letter}100000")
@@ -1054,7 +1189,9 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
     help_sheet.append([title])
     help_sheet["A1"].font = Font(bold=True, size=14)
     help_sheet.append(["第一行为表头，请勿修改；从第二行起每行一条。第二行是示例，导入前请删除或改为实际数据。"])
-    help_sheet.append(["导入时先检查全部行：有任何错误则一条也不导入，并列出每个错误的行号、列名和原因；全部正确才一次性导入。"])
+    help_sheet.append(
+        ["导入时先检查全部行：有任何错误则一条也不导入，并列出每个错误的行号、列名和原因；全部正确才一次性导入。"]
+    )
     help_sheet.append(["也可另存为 CSV（UTF-8 或 GBK 编码）导入；列的顺序不限，可另加“序号”“备注”列（导入时忽略）。"])
     help_sheet.append([])
     help_sheet.append(["列名", "是否必填", "可填写的值", "说明", "示例"])
@@ -1063,10 +1200,15 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
         cell.font = Font(bold=True)
     for column in columns:
         example = column.example.isoformat() if isinstance(column.example, date) else column.example
-        help_sheet.append([
-            column.header, "必填" if column.required else "选填", "、".join(column.allowed) or "—",
-            column.help or "—", example,
-        ])
+        help_sheet.append(
+            [
+                column.header,
+                "必填" if column.required else "选填",
+                "、".join(column.allowed) or "—",
+                column.help or "—",
+                example,
+            ]
+        )
     for letter, width in zip("ABCDE", (16, 10, 36, 60, 24), strict=True):
         help_sheet.column_dimensions[letter].width = width
     for row in help_sheet.iter_rows(min_row=header_row + 1):
@@ -1094,8 +1236,12 @@ def import_error_report(result: ImportResult) -> bytes:
         header.append(cell)
     sheet.append(header)
     for error in result.errors:
-        sheet.append([error.row if error.row is not None else "（整个文件）", *safe_text_cells(
-            sheet, [error.column or "—", error.message])])
+        sheet.append(
+            [
+                error.row if error.row is not None else "（整个文件）",
+                *safe_text_cells(sheet, [error.column or "—", error.message]),
+            ]
+        )
     return saved_bytes(workbook)
 
 

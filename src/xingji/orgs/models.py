@@ -185,9 +185,7 @@ class Election(models.Model):
     )
     last_election = models.DateField("上次换届日期", validators=[validate_not_in_future])
     term_years = models.PositiveSmallIntegerField("任期", choices=TermLength.choices)
-    postponement_requested = models.BooleanField(
-        "已请示延期换届", default=False, help_text="有特殊理由并已向上级请示"
-    )
+    postponement_requested = models.BooleanField("已请示延期换届", default=False, help_text="有特殊理由并已向上级请示")
     postponement_approved = models.BooleanField("延期已批准", default=False)
 
     class Meta:

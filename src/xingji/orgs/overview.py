@@ -140,12 +140,20 @@ def type_counts(rows: Iterable[TreeRow]) -> list[TypeCount]:
         count = counts.setdefault(row.organization.org_type, [0, 0])
         count[0] += 1
         count[1] += row.members
-    return [TypeCount(org_type, label, *counts[org_type])
-            for org_type, label in OrganizationType.choices if org_type in counts]
+    return [
+        TypeCount(org_type, label, *counts[org_type])
+        for org_type, label in OrganizationType.choices
+        if org_type in counts
+    ]
 
 
 def due_rows(rows: Iterable[TreeRow]) -> list[TreeRow]:
     """Active organizations whose election is overdue (longest first) or coming due (soonest first)."""
     urgent = [row for row in rows if row.election.needs_attention and row.organization.is_active]
-    return sorted(urgent, key=lambda row: (row.election.code != "overdue", -row.election.days
-                                           if row.election.code == "overdue" else row.election.days))
+    return sorted(
+        urgent,
+        key=lambda row: (
+            row.election.code != "overdue",
+            -row.election.days if row.election.code == "overdue" else row.election.days,
+        ),
+    )

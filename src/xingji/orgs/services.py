@@ -54,9 +54,7 @@ MEMBER_UPDATABLE_FIELDS = (
 ELECTION_FIELDS = ("organization", "last_election", "term_years", "postponement_requested", "postponement_approved")
 
 #: Basic-level organizations (基层支部): no Party organization sits under them.
-BRANCH_TYPES = frozenset(
-    {OrganizationType.BRANCH, OrganizationType.JOINT_BRANCH, OrganizationType.TEMPORARY_BRANCH}
-)
+BRANCH_TYPES = frozenset({OrganizationType.BRANCH, OrganizationType.JOINT_BRANCH, OrganizationType.TEMPORARY_BRANCH})
 
 
 # --- organizations ---------------------------------------------------------------

@@ -77,10 +77,18 @@ def _bound(request):
 
 
 def _form_page(request, *, form, title: str, cancel_url: str, organization=None, submit: str = "保存", note=""):
-    return render(request, "web/form_page.html", {
-        "form": form, "title": title, "cancel_url": cancel_url, "organization": organization,
-        "submit": submit, "note": note,
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            "organization": organization,
+            "submit": submit,
+            "note": note,
+        },
+    )
 
 
 # --- the tree and one organization ---------------------------------------------------
@@ -96,13 +104,17 @@ def tree(request):
     organizations = organization_list(user=request.user, search=search, **filters)
     rows = tree_rows(organizations, timezone.localdate())
     filtered = bool(search or any(filters.values()))
-    return render(request, "orgs/tree.html", {
-        "rows": rows,
-        "totals": totals(rows),
-        "filtered": filtered,
-        "filter_form": form,
-        "can_write": can_write(request.user),
-    })
+    return render(
+        request,
+        "orgs/tree.html",
+        {
+            "rows": rows,
+            "totals": totals(rows),
+            "filtered": filtered,
+            "filter_form": form,
+            "can_write": can_write(request.user),
+        },
+    )
 
 
 @login_required
@@ -113,23 +125,27 @@ def organization_detail(request, pk):
     rows = tree_rows(organization_list(user=request.user, under=organization), today)
     own = rows[0]
     children = [row for row in rows if row.organization.depth == organization.depth + 1]
-    return render(request, "orgs/detail.html", {
-        "organization": own.organization,
-        "own": own,
-        "ancestors": organization_ancestors(user=request.user, organization=organization),
-        "children": children,
-        "subtree_totals": totals(rows),
-        "due": due_rows(rows[1:]),
-        "due_soon_days": DUE_SOON_DAYS,
-        "election": election_of(own.organization),
-        "election_state": own.election,
-        "leaders": leadership_team(user=request.user, organization=organization),
-        "members": list(member_list(user=request.user, organization=organization)[:DETAIL_MEMBERS]),
-        "detail_members": DETAIL_MEMBERS,
-        "can_write": can_write(request.user),
-        "can_move": not _move_refusal(request.user, organization),
-        "can_have_children": organization.org_type not in BRANCH_TYPES and organization.is_active,
-    })
+    return render(
+        request,
+        "orgs/detail.html",
+        {
+            "organization": own.organization,
+            "own": own,
+            "ancestors": organization_ancestors(user=request.user, organization=organization),
+            "children": children,
+            "subtree_totals": totals(rows),
+            "due": due_rows(rows[1:]),
+            "due_soon_days": DUE_SOON_DAYS,
+            "election": election_of(own.organization),
+            "election_state": own.election,
+            "leaders": leadership_team(user=request.user, organization=organization),
+            "members": list(member_list(user=request.user, organization=organization)[:DETAIL_MEMBERS]),
+            "detail_members": DETAIL_MEMBERS,
+            "can_write": can_write(request.user),
+            "can_move": not _move_refusal(request.user, organization),
+            "can_have_children": organization.org_type not in BRANCH_TYPES and organization.is_active,
+        },
+    )
 
 
 @login_required
@@ -150,8 +166,14 @@ def organization_create_view(request, pk):
         else:
             messages.success(request, f"已新增组织：{organization.name}")
             return redirect("orgs:detail", organization.pk)
-    return _form_page(request, form=form, title=f"在“{parent.name}”下新增组织",
-                      cancel_url=reverse("orgs:detail", args=[parent.pk]), organization=parent, note=note)
+    return _form_page(
+        request,
+        form=form,
+        title=f"在“{parent.name}”下新增组织",
+        cancel_url=reverse("orgs:detail", args=[parent.pk]),
+        organization=parent,
+        note=note,
+    )
 
 
 @login_required
@@ -168,8 +190,13 @@ def organization_edit(request, pk):
         else:
             messages.success(request, "已保存" if data else "没有修改")
             return redirect("orgs:detail", organization.pk)
-    return _form_page(request, form=form, title="编辑组织", organization=organization,
-                      cancel_url=reverse("orgs:detail", args=[organization.pk]))
+    return _form_page(
+        request,
+        form=form,
+        title="编辑组织",
+        organization=organization,
+        cancel_url=reverse("orgs:detail", args=[organization.pk]),
+    )
 
 
 def _move_refusal(user, organization: Organization) -> str:
@@ -207,8 +234,14 @@ def organization_move_view(request, pk):
         else:
             messages.success(request, f"已移到“{form.cleaned_data['new_parent'].name}”之下")
             return redirect("orgs:detail", organization.pk)
-    return _form_page(request, form=form, title="调整上级组织", organization=organization, submit="移动",
-                      cancel_url=reverse("orgs:detail", args=[organization.pk]))
+    return _form_page(
+        request,
+        form=form,
+        title="调整上级组织",
+        organization=organization,
+        submit="移动",
+        cancel_url=reverse("orgs:detail", args=[organization.pk]),
+    )
 
 
 @login_required
@@ -228,9 +261,14 @@ def election_edit(request, pk):
             messages.success(request, "换届信息已保存")
             return redirect("orgs:detail", organization.pk)
     state = election_state(election if election.pk else None, timezone.localdate())
-    return _form_page(request, form=form, title="换届信息", organization=organization,
-                      cancel_url=reverse("orgs:detail", args=[organization.pk]),
-                      note=_election_note(state))
+    return _form_page(
+        request,
+        form=form,
+        title="换届信息",
+        organization=organization,
+        cancel_url=reverse("orgs:detail", args=[organization.pk]),
+        note=_election_note(state),
+    )
 
 
 def _election_note(state) -> str:
@@ -263,14 +301,18 @@ def member_list_view(request, pk):
     organization = access_organization(request.user, pk)
     form, members = _filtered_members(request, organization)
     page, query = paginate(request, members)
-    return render(request, "orgs/member_list.html", {
-        "organization": organization,
-        "filter_form": form,
-        "page_obj": page,
-        "query": query,
-        "can_write": can_write(request.user),
-        "export_query": query.rstrip("&"),
-    })
+    return render(
+        request,
+        "orgs/member_list.html",
+        {
+            "organization": organization,
+            "filter_form": form,
+            "page_obj": page,
+            "query": query,
+            "can_write": can_write(request.user),
+            "export_query": query.rstrip("&"),
+        },
+    )
 
 
 @login_required
@@ -297,8 +339,13 @@ def member_create_view(request, pk):
         else:
             messages.success(request, f"已新增党员：{member.name}")
             return redirect("orgs:member_list", organization.pk)
-    return _form_page(request, form=form, title="新增党员", organization=organization,
-                      cancel_url=reverse("orgs:member_list", args=[organization.pk]))
+    return _form_page(
+        request,
+        form=form,
+        title="新增党员",
+        organization=organization,
+        cancel_url=reverse("orgs:member_list", args=[organization.pk]),
+    )
 
 
 @login_required
@@ -316,8 +363,13 @@ def member_edit(request, pk):
         else:
             messages.success(request, f"已保存：{member.name}" if data else "没有修改")
             return redirect("orgs:member_list", organization.pk)
-    return _form_page(request, form=form, title=f"编辑党员：{member.name}", organization=organization,
-                      cancel_url=reverse("orgs:member_list", args=[organization.pk]))
+    return _form_page(
+        request,
+        form=form,
+        title=f"编辑党员：{member.name}",
+        organization=organization,
+        cancel_url=reverse("orgs:member_list", args=[organization.pk]),
+    )
 
 
 @login_required
@@ -377,11 +429,19 @@ def import_view(request, kind):
     form = ImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = importer(file=form.cleaned_data["file"], actor=request.user,
-                          user_scope=visible_organizations(request.user))
+        result = importer(
+            file=form.cleaned_data["file"], actor=request.user, user_scope=visible_organizations(request.user)
+        )
         if result.is_success:
             messages.success(request, f"导入成功：新增 {result.created} 条")
             return redirect("orgs:tree" if kind == ImportKind.ORGANIZATIONS else "web:home")
-    return render(request, "orgs/import.html", {
-        "form": form, "kind": kind, "kind_label": ImportKind(kind).label, "result": result,
-    })
+    return render(
+        request,
+        "orgs/import.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": ImportKind(kind).label,
+            "result": result,
+        },
+    )

@@ -46,9 +46,7 @@ def access_attachment(user, record: EvidenceRecord, attachment_id, *, write: boo
     """An attachment of ``record`` (itself obtained through ``access_record``); else 404 (or 403)."""
     content_type = ContentType.objects.get_for_model(type(record))
     try:
-        attachment = Attachment.objects.filter(
-            pk=attachment_id, content_type=content_type, object_id=record.pk
-        ).first()
+        attachment = Attachment.objects.filter(pk=attachment_id, content_type=content_type, object_id=record.pk).first()
     except (TypeError, ValueError, ValidationError):
         attachment = None
     if attachment is None:

@@ -90,8 +90,7 @@ class AttachmentAdmin(ScopedAdmin):
     list_filter = ["file_type", ("content_type", RecordTypeFilter)]
     search_fields = ["original_name", "sha256"]
     ordering = ["-uploaded_at", "-id"]
-    fields = ["record_type", "object_id", "original_name", "file_type", "size", "sha256", "uploaded_at",
-              "uploaded_by"]
+    fields = ["record_type", "object_id", "original_name", "file_type", "size", "sha256", "uploaded_at", "uploaded_by"]
     readonly_fields = fields
     organization_fields = ()
 

@@ -58,7 +58,6 @@ def evidence_input(**attrs) -> forms.FileInput:
     return forms.FileInput(attrs={"accept": ",".join(EXTENSIONS), **attrs})
 
 
-
 def max_bytes() -> int:
     return int(getattr(settings, "XINGJI_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
@@ -101,9 +100,7 @@ def check_upload(upload: IO[bytes], *, name: str, size: int) -> CheckedFile:
     head = upload.read(16)
     upload.seek(0)
     if not head.startswith(MAGIC[file_type]) or not _office_member_present(upload, file_type):
-        raise ValidationError(
-            f"文件内容与扩展名不符，不是有效的 {file_type.upper()} 文件", code="attachment_content"
-        )
+        raise ValidationError(f"文件内容与扩展名不符，不是有效的 {file_type.upper()} 文件", code="attachment_content")
     digest = hashlib.sha256()
     for chunk in iter(lambda: upload.read(1024 * 1024), b""):
         digest.update(chunk)
@@ -130,5 +127,9 @@ def attachment_response(attachment) -> FileResponse:
         handle = attachment.file.storage.open(attachment.file.name, "rb")
     except FileNotFoundError:
         raise Http404("附件文件已不存在") from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.display_name,
-                        content_type=CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"))
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.display_name,
+        content_type=CONTENT_TYPES.get(attachment.file_type, "application/octet-stream"),
+    )

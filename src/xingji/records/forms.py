@@ -78,8 +78,11 @@ class FilterForm(forms.Form):
             label = kind.header(name)
             if isinstance(model_field, models.BooleanField):
                 self.fields[name] = forms.TypedChoiceField(
-                    label=label, required=False, choices=[ALL, ("1", "是"), ("0", "否")],
-                    coerce=lambda value: value == "1", empty_value=None,
+                    label=label,
+                    required=False,
+                    choices=[ALL, ("1", "是"), ("0", "否")],
+                    coerce=lambda value: value == "1",
+                    empty_value=None,
                 )
             else:
                 self.fields[name] = forms.ChoiceField(label=label, required=False, choices=[ALL, *model_field.choices])

@@ -91,9 +91,7 @@ def record_list(
             condition |= Q(**{f"{name}__icontains": search})
         records = records.filter(condition)
     return (
-        records.select_related("organization")
-        .annotate(attachment_count=Count("attachments"))
-        .order_by("-date", "-id")
+        records.select_related("organization").annotate(attachment_count=Count("attachments")).order_by("-date", "-id")
     )
 
 
@@ -165,21 +163,23 @@ def _facts(organizations: list[Organization], scope: Q, year: int, on: date | No
     facts = []
     for organization in organizations:
         key = organization.pk
-        facts.append({
-            "id": organization.code,
-            "name": organization.name,
-            "category": organization.category,
-            "commendations": _levels(commendations, key),
-            "innovations": _levels(innovations, key),
-            "criticisms": {
-                "working_committee": criticisms.get((key, CriticismIssuer.WORKING_COMMITTEE), 0),
-                "municipal_committee": criticisms.get((key, CriticismIssuer.MUNICIPAL_COMMITTEE), 0),
-            },
-            "leader_discipline": {"light": leader_light[key], "heavy": leader_heavy[key]},
-            "member_violations": violations.get((key,), 0) + ordinary[key],
-            "absences": absences.get((key,), 0),
-            "election": _election_facts(organization, on),
-        })
+        facts.append(
+            {
+                "id": organization.code,
+                "name": organization.name,
+                "category": organization.category,
+                "commendations": _levels(commendations, key),
+                "innovations": _levels(innovations, key),
+                "criticisms": {
+                    "working_committee": criticisms.get((key, CriticismIssuer.WORKING_COMMITTEE), 0),
+                    "municipal_committee": criticisms.get((key, CriticismIssuer.MUNICIPAL_COMMITTEE), 0),
+                },
+                "leader_discipline": {"light": leader_light[key], "heavy": leader_heavy[key]},
+                "member_violations": violations.get((key,), 0) + ordinary[key],
+                "absences": absences.get((key,), 0),
+                "election": _election_facts(organization, on),
+            }
+        )
     return facts
 
 
@@ -242,20 +242,43 @@ def fact_lines(facts: Mapping[str, Any]) -> list[FactLine]:
     criticisms, discipline, election = facts["criticisms"], facts["leader_discipline"], facts["election"]
     issuers = {issuer.value: issuer.label for issuer in CriticismIssuer}
     return [
-        FactLine("commendations", "表彰及署名文章", _honours(facts["commendations"]),
-                 len(facts["commendations"]), ((Commendation, {}),)),
-        FactLine("innovations", "党建创新", _honours(facts["innovations"]),
-                 len(facts["innovations"]), ((Innovation, {}),)),
-        FactLine("criticisms", "通报批评",
-                 "、".join(f"{issuers[issuer]} {criticisms[issuer]} 次" for issuer in issuers),
-                 sum(criticisms.values()), ((CriticismNotice, {}),)),
-        FactLine("leader_discipline", "班子成员受处分",
-                 f"严重警告以下 {discipline['light']} 人次、撤销党内职务以上 {discipline['heavy']} 人次",
-                 discipline["light"] + discipline["heavy"], ((DisciplinaryAction, {"is_leadership": "1"}),)),
-        FactLine("member_violations", "一般党员违法违纪", f"{facts['member_violations']} 人次",
-                 facts["member_violations"],
-                 ((MemberViolation, {}), (DisciplinaryAction, {"is_leadership": "0"}))),
-        FactLine("absences", "无故缺席或未按时完成任务", f"{facts['absences']} 次", facts["absences"],
-                 ((Absence, {"is_excused": "0"}),)),
+        FactLine(
+            "commendations",
+            "表彰及署名文章",
+            _honours(facts["commendations"]),
+            len(facts["commendations"]),
+            ((Commendation, {}),),
+        ),
+        FactLine(
+            "innovations", "党建创新", _honours(facts["innovations"]), len(facts["innovations"]), ((Innovation, {}),)
+        ),
+        FactLine(
+            "criticisms",
+            "通报批评",
+            "、".join(f"{issuers[issuer]} {criticisms[issuer]} 次" for issuer in issuers),
+            sum(criticisms.values()),
+            ((CriticismNotice, {}),),
+        ),
+        FactLine(
+            "leader_discipline",
+            "班子成员受处分",
+            f"严重警告以下 {discipline['light']} 人次、撤销党内职务以上 {discipline['heavy']} 人次",
+            discipline["light"] + discipline["heavy"],
+            ((DisciplinaryAction, {"is_leadership": "1"}),),
+        ),
+        FactLine(
+            "member_violations",
+            "一般党员违法违纪",
+            f"{facts['member_violations']} 人次",
+            facts["member_violations"],
+            ((MemberViolation, {}), (DisciplinaryAction, {"is_leadership": "0"})),
+        ),
+        FactLine(
+            "absences",
+            "无故缺席或未按时完成任务",
+            f"{facts['absences']} 次",
+            facts["absences"],
+            ((Absence, {"is_excused": "0"}),),
+        ),
         FactLine("election", "换届", _election(election)),
     ]

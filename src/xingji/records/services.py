@@ -49,7 +49,14 @@ RECORD_FIELDS: dict[type[EvidenceRecord], tuple[str, ...]] = {
     Innovation: ("organization", "date", "title", "level", "recognized_by"),
     CriticismNotice: ("organization", "date", "issuer", "document_number", "reason"),
     DisciplinaryAction: (
-        "organization", "date", "member", "member_name", "is_leadership", "severity", "document_number", "reason",
+        "organization",
+        "date",
+        "member",
+        "member_name",
+        "is_leadership",
+        "severity",
+        "document_number",
+        "reason",
     ),
     MemberViolation: ("organization", "date", "member", "member_name", "description"),
     Absence: ("organization", "date", "kind", "description", "is_excused", "excuse_reason"),
@@ -81,10 +88,12 @@ def _check(record: EvidenceRecord, *, changed: list[str] | None = None) -> None:
     member = getattr(record, "member", None)
     if member_chosen and member is not None and member.organization_id != record.organization_id:
         raise ValidationError({"member": "该党员不属于所选党组织"}, code="member_elsewhere")
-    twins = type(record).objects.filter(**{
-        field.attname: field.value_from_object(record)
-        for field in (record._meta.get_field(name) for name in record_fields(type(record)))
-    })
+    twins = type(record).objects.filter(
+        **{
+            field.attname: field.value_from_object(record)
+            for field in (record._meta.get_field(name) for name in record_fields(type(record)))
+        }
+    )
     if record.pk is not None:
         twins = twins.exclude(pk=record.pk)
     if twins.exists():

@@ -160,8 +160,14 @@ def render_template(kind: RecordKind) -> bytes:
     for column in layout:
         notes.append([column.header, "必填" if column.required else "选填", column.help])
     notes.append([])
-    notes.append(["说明", "", "从第2行起每行一条记录。整个文件全部正确才会导入；有任何错误时不导入任何一行，"
-                  "并逐行列出错误。红色表头为必填列。"])
+    notes.append(
+        [
+            "说明",
+            "",
+            "从第2行起每行一条记录。整个文件全部正确才会导入；有任何错误时不导入任何一行，"
+            "并逐行列出错误。红色表头为必填列。",
+        ]
+    )
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 10
     notes.column_dimensions["C"].width = 80
@@ -272,8 +278,14 @@ def _map_headers(kind: RecordKind, header_row: tuple[int, list[Any]]) -> tuple[d
     return mapping, errors
 
 
-def map_header_row(rows: Sequence[tuple[int, list[Any]]], *, by_header: Mapping[str, Any], required: Sequence[Any],
-                   markers: Iterable[str], missing: str) -> tuple[int, dict[int, Any]]:
+def map_header_row(
+    rows: Sequence[tuple[int, list[Any]]],
+    *,
+    by_header: Mapping[str, Any],
+    required: Sequence[Any],
+    markers: Iterable[str],
+    missing: str,
+) -> tuple[int, dict[int, Any]]:
     """Find the header row among the first two rows (the one holding one of ``markers``) and map each column
     index to its column (``by_header``: ``header_key`` → column, each column with a ``header``).
 
@@ -297,8 +309,9 @@ def map_header_row(rows: Sequence[tuple[int, list[Any]]], *, by_header: Mapping[
                 errors.append(RowError(number, column.header, "列重复"))
             else:
                 mapping[index] = column
-        errors += [RowError(number, column.header, "缺少必填列") for column in required
-                   if column not in mapping.values()]
+        errors += [
+            RowError(number, column.header, "缺少必填列") for column in required if column not in mapping.values()
+        ]
         if errors:
             raise ImportRefused(errors)
         return position, mapping
@@ -426,7 +439,7 @@ def read_import(
 
     errors.extend(_duplicates(kind, parsed))
     if errors:
-        raise ImportRefused(sorted(errors, key=lambda error: (error.row or 0)))
+        raise ImportRefused(sorted(errors, key=lambda error: error.row or 0))
     return [(number, data) for number, data, _ in parsed]
 
 

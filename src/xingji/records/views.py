@@ -70,17 +70,21 @@ def record_list_view(request, kind):
     form, records = _filtered(request, kind)
     page, query = paginate(request, records)
     rows = [(record, [kind.display(record, name) for name in kind.list_fields]) for record in page]
-    return render(request, "records/list.html", {
-        "kind": kind,
-        "kinds": KINDS.values(),
-        "form": form,
-        "page_obj": page,
-        "rows": rows,
-        "headers": [kind.header(name) for name in kind.list_fields],
-        "query": query,
-        "export_query": request.GET.urlencode(),
-        "can_write": can_write(request.user),
-    })
+    return render(
+        request,
+        "records/list.html",
+        {
+            "kind": kind,
+            "kinds": KINDS.values(),
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "headers": [kind.header(name) for name in kind.list_fields],
+            "query": query,
+            "export_query": request.GET.urlencode(),
+            "can_write": can_write(request.user),
+        },
+    )
 
 
 @login_required
@@ -179,14 +183,18 @@ def record_detail_view(request, kind, pk):
     fields = [(kind.header(name), kind.display(record, name)) for name in kind.fields if name != "member"]
     if "category" in kind.list_fields:
         fields.append((kind.header("category"), kind.display(record, "category")))
-    return render(request, "records/detail.html", {
-        "kind": kind,
-        "record": record,
-        "fields": fields,
-        "attachments": list(record.attachments.order_by("uploaded_at", "id")),
-        "attachment_form": AttachmentForm(),
-        "can_write": can_write(request.user),
-    })
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "kind": kind,
+            "record": record,
+            "fields": fields,
+            "attachments": list(record.attachments.order_by("uploaded_at", "id")),
+            "attachment_form": AttachmentForm(),
+            "can_write": can_write(request.user),
+        },
+    )
 
 
 @login_required
@@ -198,9 +206,15 @@ def record_delete_view(request, kind, pk):
         record_delete(record=record, actor=request.user)
         messages.success(request, f"已删除{kind.label}记录")
         return redirect("records:list", kind=kind.slug)
-    return render(request, "records/confirm_delete.html", {
-        "kind": kind, "record": record, "attachment_count": record.attachments.count(),
-    })
+    return render(
+        request,
+        "records/confirm_delete.html",
+        {
+            "kind": kind,
+            "record": record,
+            "attachment_count": record.attachments.count(),
+        },
+    )
 
 
 @login_required
@@ -257,9 +271,15 @@ def facts_view(request):
     if form.is_valid():
         organization = access_organization(request.user, form.cleaned_data["organization"].pk)
         facts = engine_facts(organization, form.cleaned_data["year"])
-    return render(request, "records/facts.html", {
-        "form": form, "facts": facts, "rows": _facts_rows(facts) if facts else [],
-    })
+    return render(
+        request,
+        "records/facts.html",
+        {
+            "form": form,
+            "facts": facts,
+            "rows": _facts_rows(facts) if facts else [],
+        },
+    )
 
 
 def _facts_rows(facts: dict) -> list[tuple[str, str, str]]:

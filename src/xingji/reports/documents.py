@@ -75,8 +75,9 @@ def plaques_pdf(plaques: Iterable[Plaque]) -> bytes:
     return buffer.getvalue()
 
 
-def workbook_bytes(sheet_title: str, title: str, head: Sequence[str], headers: Sequence[str],
-                   rows: Iterable[Sequence[object]]) -> bytes:
+def workbook_bytes(
+    sheet_title: str, title: str, head: Sequence[str], headers: Sequence[str], rows: Iterable[Sequence[object]]
+) -> bytes:
     """An ``.xlsx``: the title, the ``head`` lines (hash, time), a blank row, the header row and the rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
@@ -101,8 +102,9 @@ def _font(run, size: float, bold: bool = False) -> None:
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
 
 
-def recommendations_docx(year: int, issuing_body: str, recommendations: Sequence[CommendationRecommendation],
-                         head: Sequence[str]) -> bytes:
+def recommendations_docx(
+    year: int, issuing_body: str, recommendations: Sequence[CommendationRecommendation], head: Sequence[str]
+) -> bytes:
     """The recommendation list (先进基层党组织推荐名单) as a Word document."""
     document = Document()
     paragraph = document.add_paragraph()
@@ -119,8 +121,12 @@ def recommendations_docx(year: int, issuing_body: str, recommendations: Sequence
         _font(cell.paragraphs[0].add_run(text), 11, bold=True)
     for number, recommendation in enumerate(recommendations, start=1):
         cells = table.add_row().cells
-        values = [str(number), recommendation.organization.name, recommendation.get_state_display(),
-                  recommendation.deeds]
+        values = [
+            str(number),
+            recommendation.organization.name,
+            recommendation.get_state_display(),
+            recommendation.deeds,
+        ]
         for cell, text in zip(cells, values, strict=True):
             cell.text = ""
             _font(cell.paragraphs[0].add_run(text), 10.5)

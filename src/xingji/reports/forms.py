@@ -8,8 +8,9 @@ from xingji.web.forms import DateInput, OrganizationChoiceField
 
 
 class PlaqueIssueForm(forms.Form):
-    issuing_body = forms.CharField(label="授牌单位", max_length=100, required=False,
-                                   help_text="留空则为评定活动范围组织的名称")
+    issuing_body = forms.CharField(
+        label="授牌单位", max_length=100, required=False, help_text="留空则为评定活动范围组织的名称"
+    )
     issued_on = forms.DateField(label="授牌日期", required=False, widget=DateInput(), help_text="留空则为今天")
 
 
@@ -24,8 +25,12 @@ class TopOrganizationForm(forms.Form):
 
 
 class SiteForm(TopOrganizationForm):
-    reason = forms.CharField(label="确定理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                             help_text="如党建工作基础扎实、班子战斗力强、党员整体素质高、工作制度健全、活动开展经常")
+    reason = forms.CharField(
+        label="确定理由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="如党建工作基础扎实、班子战斗力强、党员整体素质高、工作制度健全、活动开展经常",
+    )
 
 
 class RecommendationForm(TopOrganizationForm):
@@ -37,13 +42,18 @@ class ReasonForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    adopted = forms.TypedChoiceField(label="表彰结果", choices=[("1", "已表彰"), ("0", "未表彰")],
-                                     coerce=lambda value: value == "1", widget=forms.RadioSelect)
-    note = forms.CharField(label="表彰情况", max_length=2000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    adopted = forms.TypedChoiceField(
+        label="表彰结果",
+        choices=[("1", "已表彰"), ("0", "未表彰")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="表彰情况", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     record_commendation = forms.BooleanField(
-        label="同时记入表彰记录", required=False,
-        help_text="记为该组织的市级表彰（先进基层党组织），下一次评定按五(三)1 加分")
+        label="同时记入表彰记录",
+        required=False,
+        help_text="记为该组织的市级表彰（先进基层党组织），下一次评定按五(三)1 加分",
+    )
     commended_on = forms.DateField(label="表彰日期", required=False, widget=DateInput())
     issuer = forms.CharField(label="表彰机关", max_length=200, required=False)
     document_number = forms.CharField(label="文号", max_length=100, required=False)
@@ -55,8 +65,13 @@ class PublishForm(forms.Form):
 
 class SiteFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "组织名称或理由"}))
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100,
-                              widget=forms.NumberInput(attrs={"placeholder": "年度"}))
+    year = forms.IntegerField(
+        label="年度",
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": "年度"}),
+    )
 
 
 class SearchForm(forms.Form):

@@ -55,8 +55,11 @@ class Plaque(models.Model):
         verbose_name_plural = "授牌"
         ordering = ["-year", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "year"], name="reports_one_plaque_per_year",
-                                    violation_error_message="该组织本年度已授牌"),
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                name="reports_one_plaque_per_year",
+                violation_error_message="该组织本年度已授牌",
+            ),
             models.UniqueConstraint(fields=["year", "number"], name="reports_plaque_serial_unique"),
         ]
 
@@ -80,7 +83,11 @@ class DemonstrationSite(models.Model):
     chosen_at = models.DateTimeField("确定时间", auto_now_add=True)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="撤销人",
     )
     revoke_reason = models.TextField("撤销理由", blank=True)
@@ -90,9 +97,12 @@ class DemonstrationSite(models.Model):
         verbose_name_plural = "示范点"
         ordering = ["-year", "organization__path"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "year"], condition=models.Q(revoked_at__isnull=True),
-                                    name="reports_one_site_per_year",
-                                    violation_error_message="该组织本年度已是示范点"),
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="reports_one_site_per_year",
+                violation_error_message="该组织本年度已是示范点",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,8 +126,9 @@ class CommendationRecommendation(models.Model):
     )
     year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
     deeds = models.TextField("主要事迹")
-    state = models.CharField("状态", max_length=16, choices=RecommendationState.choices,
-                             default=RecommendationState.DRAFT)
+    state = models.CharField(
+        "状态", max_length=16, choices=RecommendationState.choices, default=RecommendationState.DRAFT
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="推荐人"
     )
@@ -125,12 +136,20 @@ class CommendationRecommendation(models.Model):
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="录入人",
     )
     decision_note = models.TextField("表彰情况", blank=True)
     commendation = models.ForeignKey(
-        "records.Commendation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "records.Commendation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="表彰记录",
     )
 
@@ -139,8 +158,11 @@ class CommendationRecommendation(models.Model):
         verbose_name_plural = "先进基层党组织推荐"
         ordering = ["-year", "organization__path"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "year"], name="reports_one_recommendation_per_year",
-                                    violation_error_message="该组织本年度已在推荐名单中"),
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                name="reports_one_recommendation_per_year",
+                violation_error_message="该组织本年度已在推荐名单中",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,8 +177,9 @@ class ResultPublication(models.Model):
     title = models.CharField("标题", max_length=200)
     #: The organizations and their approved levels at publication: [{"organization", "level", "level_name"}].
     rows = models.JSONField("结果名单", default=list)
-    head_hash = models.CharField("审计链校验值", max_length=64, blank=True,
-                                 help_text="发布记录写入审计链后的链末端哈希")
+    head_hash = models.CharField(
+        "审计链校验值", max_length=64, blank=True, help_text="发布记录写入审计链后的链末端哈希"
+    )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发布人"
     )
@@ -167,8 +190,11 @@ class ResultPublication(models.Model):
         verbose_name_plural = "评定结果公布"
         ordering = ["-year", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "root"], name="reports_one_publication_per_year",
-                                    violation_error_message="该范围本年度的评定结果已公布"),
+            models.UniqueConstraint(
+                fields=["year", "root"],
+                name="reports_one_publication_per_year",
+                violation_error_message="该范围本年度的评定结果已公布",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,14 @@ def publication_detail(request, pk):
     form = SearchForm(request.GET or None)
     search = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
     page_obj, query = paginate(request, selectors.publication_rows(publication, search), ROWS_PER_PAGE)
-    return render(request, "reports/public/publication_detail.html", {
-        "publication": publication, "filter_form": form, "page_obj": page_obj, "query": query,
-        "head_hash": head_hash(),
-    })
+    return render(
+        request,
+        "reports/public/publication_detail.html",
+        {
+            "publication": publication,
+            "filter_form": form,
+            "page_obj": page_obj,
+            "query": query,
+            "head_hash": head_hash(),
+        },
+    )

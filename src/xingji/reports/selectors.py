@@ -60,8 +60,9 @@ def _has_review(evaluation: Evaluation):
 
 
 def _approved_evaluations(organizations: QuerySet[Organization], year: int) -> QuerySet[Evaluation]:
-    return Evaluation.objects.filter(organization__in=organizations, campaign__year=year, approval__isnull=False,
-                                     approved_level__isnull=False)
+    return Evaluation.objects.filter(
+        organization__in=organizations, campaign__year=year, approval__isnull=False, approved_level__isnull=False
+    )
 
 
 def has_year_results(organizations: QuerySet[Organization], year: int) -> bool:
@@ -71,9 +72,8 @@ def has_year_results(organizations: QuerySet[Organization], year: int) -> bool:
 
 def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, YearResult]:
     """{organization id: its result of ``year``} for the approved organizations among ``organizations``; one query."""
-    evaluations = (
-        _approved_evaluations(organizations, year)
-        .select_related("campaign", "campaign__root", "approval", "organization", "municipal_review")
+    evaluations = _approved_evaluations(organizations, year).select_related(
+        "campaign", "campaign__root", "approval", "organization", "municipal_review"
     )
     chosen: dict[int, Evaluation] = {}
     for evaluation in evaluations:
@@ -85,17 +85,27 @@ def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, 
         campaign = evaluation.campaign
         level = _result_level(evaluation)
         results[organization_id] = YearResult(
-            organization=evaluation.organization, evaluation=evaluation, campaign=campaign, level=level,
-            level_name=campaign.level_name(level), is_top=level == campaign.top_level,
-            final_score=evaluation.final_score, base_score=evaluation.base_score,
-            approved_on=evaluation.approval.approved_on, minutes_number=evaluation.approval.minutes_number,
+            organization=evaluation.organization,
+            evaluation=evaluation,
+            campaign=campaign,
+            level=level,
+            level_name=campaign.level_name(level),
+            is_top=level == campaign.top_level,
+            final_score=evaluation.final_score,
+            base_score=evaluation.base_score,
+            approved_on=evaluation.approval.approved_on,
+            minutes_number=evaluation.approval.minutes_number,
         )
     return results
 
 
 def _rank(evaluation: Evaluation) -> tuple:
-    return (evaluation.campaign.kind == CampaignKind.YEAR_END, evaluation.approval.approved_on,
-            evaluation.approval_id, evaluation.pk)
+    return (
+        evaluation.campaign.kind == CampaignKind.YEAR_END,
+        evaluation.approval.approved_on,
+        evaluation.approval_id,
+        evaluation.pk,
+    )
 
 
 def sorted_results(results: dict[int, YearResult]) -> list[YearResult]:
@@ -105,8 +115,10 @@ def sorted_results(results: dict[int, YearResult]) -> list[YearResult]:
 
 def top_results(organizations: QuerySet[Organization], year: int) -> list[YearResult]:
     """The year's five-star (top-level) organizations among ``organizations``, in tree order."""
-    return sorted((result for result in year_results(organizations, year).values() if result.is_top),
-                  key=lambda result: result.organization.path)
+    return sorted(
+        (result for result in year_results(organizations, year).values() if result.is_top),
+        key=lambda result: result.organization.path,
+    )
 
 
 def top_result(organization: Organization, year: int) -> YearResult | None:
@@ -117,10 +129,14 @@ def top_result(organization: Organization, year: int) -> YearResult | None:
 
 def result_years(user) -> list[int]:
     """The years with an approved result in the user's subtree, newest first."""
-    return sorted(set(
-        Evaluation.objects.filter(organization__in=visible_organizations(user), approval__isnull=False)
-        .values_list("campaign__year", flat=True)
-    ), reverse=True)
+    return sorted(
+        set(
+            Evaluation.objects.filter(organization__in=visible_organizations(user), approval__isnull=False).values_list(
+                "campaign__year", flat=True
+            )
+        ),
+        reverse=True,
+    )
 
 
 def plaques(user, year: int | None = None) -> QuerySet[Plaque]:
@@ -131,8 +147,9 @@ def plaques(user, year: int | None = None) -> QuerySet[Plaque]:
 
 
 def demonstration_sites(user, *, year: int | None = None, search: str = "") -> QuerySet[DemonstrationSite]:
-    queryset = (DemonstrationSite.objects.filter(organization__in=visible_organizations(user))
-                .select_related("organization", "chosen_by", "revoked_by"))
+    queryset = DemonstrationSite.objects.filter(organization__in=visible_organizations(user)).select_related(
+        "organization", "chosen_by", "revoked_by"
+    )
     if year is not None:
         queryset = queryset.filter(year=year)
     if search:
@@ -141,8 +158,9 @@ def demonstration_sites(user, *, year: int | None = None, search: str = "") -> Q
 
 
 def recommendations(user, *, year: int | None = None, search: str = "") -> QuerySet[CommendationRecommendation]:
-    queryset = (CommendationRecommendation.objects.filter(organization__in=visible_organizations(user))
-                .select_related("organization", "commendation"))
+    queryset = CommendationRecommendation.objects.filter(organization__in=visible_organizations(user)).select_related(
+        "organization", "commendation"
+    )
     if year is not None:
         queryset = queryset.filter(year=year)
     if search:
@@ -174,12 +192,22 @@ def _ledger_annotated(organizations: QuerySet[Organization]) -> QuerySet[Organiz
     from xingji.campaigns.models import StarLedgerEntry
 
     latest = StarLedgerEntry.objects.filter(organization=OuterRef("pk")).order_by("-effective_on", "-id")
-    return organizations.annotate(ledger_level=Subquery(latest.values("level")[:1]),
-                                  ledger_level_name=Subquery(latest.values("level_name")[:1]))
+    return organizations.annotate(
+        ledger_level=Subquery(latest.values("level")[:1]), ledger_level_name=Subquery(latest.values("level_name")[:1])
+    )
 
 
-ASSESSMENT_HEADERS = ["组织编码", "党组织", "评定星级", "最终得分", "基础分", "评定活动", "工委会批准日期",
-                      "会议纪要编号", "星级管理台账当前星级"]
+ASSESSMENT_HEADERS = [
+    "组织编码",
+    "党组织",
+    "评定星级",
+    "最终得分",
+    "基础分",
+    "评定活动",
+    "工委会批准日期",
+    "会议纪要编号",
+    "星级管理台账当前星级",
+]
 
 
 def assessment_rows(user, year: int) -> list[list[object]]:
@@ -193,7 +221,17 @@ def assessment_rows(user, year: int) -> list[list[object]]:
         if result is None:
             rows.append([organization.code, organization.name, NOT_RATED, None, None, "", None, "", current])
         else:
-            rows.append([organization.code, organization.name, result.level_name, result.final_score,
-                         result.base_score, result.campaign.name, result.approved_on, result.minutes_number,
-                         current])
+            rows.append(
+                [
+                    organization.code,
+                    organization.name,
+                    result.level_name,
+                    result.final_score,
+                    result.base_score,
+                    result.campaign.name,
+                    result.approved_on,
+                    result.minutes_number,
+                    current,
+                ]
+            )
     return rows

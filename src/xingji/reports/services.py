@@ -71,7 +71,8 @@ def _require_top(organization: Organization, year: int, what: str) -> selectors.
     result = selectors.top_result(organization, year)
     if result is None:
         raise TransitionRefused(
-            f"{organization.name}不是{year}年度经批准的五星级党组织，不能{what}", code="not_top_level")
+            f"{organization.name}不是{year}年度经批准的五星级党组织，不能{what}", code="not_top_level"
+        )
     return result
 
 
@@ -97,29 +98,47 @@ def plaques_issue(*, year: int, actor, issuing_body: str = "", issued_on: date |
         # Serial numbers of a year are handed out one issue at a time.
         list(Plaque.objects.select_for_update().filter(year=year).values_list("pk", flat=True))
         done = set(Plaque.objects.filter(year=year).values_list("organization_id", flat=True))
-        results = [result for result in selectors.top_results(visible_organizations(actor), year)
-                   if result.organization.pk not in done]
+        results = [
+            result
+            for result in selectors.top_results(visible_organizations(actor), year)
+            if result.organization.pk not in done
+        ]
         if not results:
             raise TransitionRefused(f"{year}年度没有尚未授牌的五星级党组织", code="nothing_to_issue")
         number = Plaque.objects.filter(year=year).aggregate(last=Max("number"))["last"] or 0
         made = []
         for result in results:
             number += 1
-            made.append(Plaque.objects.create(
-                organization=result.organization, year=year, number=number, evaluation=result.evaluation,
-                level=result.level, level_name=result.level_name,
-                title=f"{result.level_name}{PLAQUE_TITLE_SUFFIX}", organization_name=result.organization.name,
-                issuing_body=body or result.campaign.root.name, issued_on=issued_on, created_by=actor,
-            ))
+            made.append(
+                Plaque.objects.create(
+                    organization=result.organization,
+                    year=year,
+                    number=number,
+                    evaluation=result.evaluation,
+                    level=result.level,
+                    level_name=result.level_name,
+                    title=f"{result.level_name}{PLAQUE_TITLE_SUFFIX}",
+                    organization_name=result.organization.name,
+                    issuing_body=body or result.campaign.root.name,
+                    issued_on=issued_on,
+                    created_by=actor,
+                )
+            )
         for plaque in made:
             audit_log(actor=actor, action="plaque.issued", obj=plaque, before=None, after=_plaque_snapshot(plaque))
     return made
 
 
 def _plaque_snapshot(plaque: Plaque) -> dict[str, Any]:
-    return {"organization_id": plaque.organization_id, "year": plaque.year, "serial": plaque.serial,
-            "level": plaque.level, "title": plaque.title, "issuing_body": plaque.issuing_body,
-            "issued_on": plaque.issued_on.isoformat()}
+    return {
+        "organization_id": plaque.organization_id,
+        "year": plaque.year,
+        "serial": plaque.serial,
+        "level": plaque.level,
+        "title": plaque.title,
+        "issuing_body": plaque.issuing_body,
+        "issued_on": plaque.issued_on.isoformat(),
+    }
 
 
 # --- demonstration sites (示范点) -------------------------------------------------------------
@@ -134,10 +153,14 @@ def demonstration_site_choose(*, organization: Organization, year: int, reason: 
         _require_top(organization, year, "确定为示范点")
         if DemonstrationSite.objects.filter(organization=organization, year=year, revoked_at__isnull=True).exists():
             raise TransitionRefused(f"{organization.name}已是{year}年度示范点", code="duplicate")
-        site = DemonstrationSite.objects.create(organization=organization, year=year, reason=reason,
-                                                chosen_by=actor)
-        audit_log(actor=actor, action="demonstration_site.chosen", obj=site, before=None,
-                  after={"organization_id": organization.pk, "year": year, "reason": reason})
+        site = DemonstrationSite.objects.create(organization=organization, year=year, reason=reason, chosen_by=actor)
+        audit_log(
+            actor=actor,
+            action="demonstration_site.chosen",
+            obj=site,
+            before=None,
+            after={"organization_id": organization.pk, "year": year, "reason": reason},
+        )
     return site
 
 
@@ -150,8 +173,13 @@ def demonstration_site_revoke(*, site: DemonstrationSite, reason: str, actor) ->
             raise TransitionRefused("该示范点已撤销", code="revoked")
         current.revoked_at, current.revoked_by, current.revoke_reason = timezone.now(), actor, reason
         current.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        audit_log(actor=actor, action="demonstration_site.revoked", obj=current, before={"revoked": False},
-                  after={"revoked": True, "revoke_reason": reason})
+        audit_log(
+            actor=actor,
+            action="demonstration_site.revoked",
+            obj=current,
+            before={"revoked": False},
+            after={"revoked": True, "revoke_reason": reason},
+        )
     return current
 
 
@@ -168,10 +196,15 @@ def recommendation_create(*, organization: Organization, year: int, deeds: str, 
         if CommendationRecommendation.objects.filter(organization=organization, year=year).exists():
             raise TransitionRefused(f"{organization.name}已在{year}年度推荐名单中", code="duplicate")
         recommendation = CommendationRecommendation.objects.create(
-            organization=organization, year=year, deeds=deeds, created_by=actor)
-        audit_log(actor=actor, action="recommendation.created", obj=recommendation, before=None,
-                  after={"organization_id": organization.pk, "year": year, "deeds": deeds,
-                         "state": recommendation.state})
+            organization=organization, year=year, deeds=deeds, created_by=actor
+        )
+        audit_log(
+            actor=actor,
+            action="recommendation.created",
+            obj=recommendation,
+            before=None,
+            after={"organization_id": organization.pk, "year": year, "deeds": deeds, "state": recommendation.state},
+        )
     return recommendation
 
 
@@ -191,9 +224,11 @@ def recommendations_submit(*, year: int, actor) -> list[CommendationRecommendati
     """Submit (报送) every draft of the year's list in the office's subtree."""
     require_office(actor)
     with transaction.atomic():
-        drafts = list(CommendationRecommendation.objects.select_for_update()
-                      .filter(year=year, state=RecommendationState.DRAFT,
-                              organization__in=visible_organizations(actor)).order_by("id"))
+        drafts = list(
+            CommendationRecommendation.objects.select_for_update()
+            .filter(year=year, state=RecommendationState.DRAFT, organization__in=visible_organizations(actor))
+            .order_by("id")
+        )
         if not drafts:
             raise TransitionRefused(f"{year}年度推荐名单中没有待报送的草稿", code="nothing_to_submit")
         now = timezone.now()
@@ -201,8 +236,13 @@ def recommendations_submit(*, year: int, actor) -> list[CommendationRecommendati
             recommendation.state, recommendation.submitted_at = RecommendationState.SUBMITTED, now
             recommendation.save(update_fields=["state", "submitted_at"])
         for recommendation in drafts:
-            audit_log(actor=actor, action="recommendation.submitted", obj=recommendation,
-                      before={"state": RecommendationState.DRAFT}, after={"state": recommendation.state})
+            audit_log(
+                actor=actor,
+                action="recommendation.submitted",
+                obj=recommendation,
+                before={"state": RecommendationState.DRAFT},
+                after={"state": recommendation.state},
+            )
     return drafts
 
 
@@ -236,23 +276,38 @@ def recommendation_decide(
             raise TransitionRefused("表彰日期不能晚于今天", code="date_in_future")
         issuer = _text(issuer, "表彰机关", maximum=200)
     with transaction.atomic():
-        current = (CommendationRecommendation.objects.select_for_update(of=("self",))
-                   .select_related("organization").get(pk=recommendation.pk))
+        current = (
+            CommendationRecommendation.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=recommendation.pk)
+        )
         if current.state != RecommendationState.SUBMITTED:
             raise TransitionRefused("只有已报送的推荐可以录入表彰结果", code="state")
         current.state = RecommendationState.ADOPTED if adopted else RecommendationState.NOT_ADOPTED
         current.decided_at, current.decided_by, current.decision_note = timezone.now(), actor, note
         if record_commendation:
-            current.commendation = record_services.record_create(model=Commendation, data={
-                "organization": current.organization, "date": commended_on,
-                "kind": CommendationKind.COMMENDATION, "recipient": Recipient.ORGANIZATION,
-                "level": HonourLevel.CITY, "title": COMMENDATION_TITLE, "issuer": issuer,
-                "document_number": (document_number or "").strip()[:100],
-            }, actor=actor)
+            current.commendation = record_services.record_create(
+                model=Commendation,
+                data={
+                    "organization": current.organization,
+                    "date": commended_on,
+                    "kind": CommendationKind.COMMENDATION,
+                    "recipient": Recipient.ORGANIZATION,
+                    "level": HonourLevel.CITY,
+                    "title": COMMENDATION_TITLE,
+                    "issuer": issuer,
+                    "document_number": (document_number or "").strip()[:100],
+                },
+                actor=actor,
+            )
         current.save(update_fields=["state", "decided_at", "decided_by", "decision_note", "commendation"])
-        audit_log(actor=actor, action="recommendation.decided", obj=current,
-                  before={"state": RecommendationState.SUBMITTED},
-                  after={"state": current.state, "note": note, "commendation_id": current.commendation_id})
+        audit_log(
+            actor=actor,
+            action="recommendation.decided",
+            obj=current,
+            before={"state": RecommendationState.SUBMITTED},
+            after={"state": current.state, "note": note, "commendation_id": current.commendation_id},
+        )
     return current
 
 
@@ -277,12 +332,18 @@ def results_publish(*, root: Organization, year: int, actor, title: str = "") ->
         results = selectors.sorted_results(selectors.year_results(subtree, year))
         if not results:
             raise TransitionRefused(f"{year}年度没有经批准的评定结果，不能公布", code="nothing_approved")
-        rows = [{"organization": result.organization.name, "level": result.level, "level_name": result.level_name}
-                for result in results]
-        publication = ResultPublication.objects.create(year=year, root=root, title=title, rows=rows,
-                                                       published_by=actor)
-        entry = audit_log(actor=actor, action="results.published", obj=publication, before=None,
-                          after={"year": year, "root_id": root.pk, "title": title, "rows": rows})
+        rows = [
+            {"organization": result.organization.name, "level": result.level, "level_name": result.level_name}
+            for result in results
+        ]
+        publication = ResultPublication.objects.create(year=year, root=root, title=title, rows=rows, published_by=actor)
+        entry = audit_log(
+            actor=actor,
+            action="results.published",
+            obj=publication,
+            before=None,
+            after={"year": year, "root_id": root.pk, "title": title, "rows": rows},
+        )
         # The chain's head right after the publication's own entry: it covers the published rows.
         publication.head_hash = entry.hash
         publication.save(update_fields=["head_hash"])

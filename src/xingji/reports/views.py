@@ -65,10 +65,17 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 def _form_page(request, form, title: str, year: int, *, note: str = "", submit: str = "保存"):
-    return render(request, "web/form_page.html", {
-        "form": form, "title": title, "note": note, "submit": submit,
-        "cancel_url": reverse("reports:year", args=[year]),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "note": note,
+            "submit": submit,
+            "cancel_url": reverse("reports:year", args=[year]),
+        },
+    )
 
 
 def _posted(request):
@@ -87,7 +94,8 @@ def _can_publish(user, year: int, publications) -> bool:
         return False
     root = _publication_root(user)
     return root is not None and selectors.has_year_results(
-        Organization.objects.filter(path__startswith=root.path), year)
+        Organization.objects.filter(path__startswith=root.path), year
+    )
 
 
 def _head() -> list[str]:
@@ -98,11 +106,17 @@ def _head() -> list[str]:
 @require_GET
 def index(request):
     years = selectors.result_years(request.user)
-    return render(request, "reports/index.html", {
-        "years": years, "this_year": timezone.localdate().year,
-        "publications": ResultPublication.objects.filter(root__in=visible_organizations(request.user))
-        .select_related("root").order_by("-year", "-id")[:20],
-    })
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "years": years,
+            "this_year": timezone.localdate().year,
+            "publications": ResultPublication.objects.filter(root__in=visible_organizations(request.user))
+            .select_related("root")
+            .order_by("-year", "-id")[:20],
+        },
+    )
 
 
 @login_required
@@ -112,17 +126,24 @@ def year_overview(request, year):
     top = selectors.top_results(visible_organizations(user), year)
     plaques = {plaque.organization_id: plaque for plaque in selectors.plaques(user, year)}
     rows = [{"result": result, "plaque": plaques.get(result.organization.pk)} for result in top]
-    publications = list(ResultPublication.objects.filter(year=year, root__in=visible_organizations(user))
-                        .select_related("root"))
-    return render(request, "reports/year.html", {
-        "year": year, "rows": rows, "plaque_count": len(plaques),
-        "missing_plaques": sum(1 for row in rows if row["plaque"] is None),
-        "sites": selectors.demonstration_sites(user, year=year),
-        "recommendations": selectors.recommendations(user, year=year),
-        "publications": publications,
-        "is_office": services.is_office(user),
-        "can_publish": _can_publish(user, year, publications),
-    })
+    publications = list(
+        ResultPublication.objects.filter(year=year, root__in=visible_organizations(user)).select_related("root")
+    )
+    return render(
+        request,
+        "reports/year.html",
+        {
+            "year": year,
+            "rows": rows,
+            "plaque_count": len(plaques),
+            "missing_plaques": sum(1 for row in rows if row["plaque"] is None),
+            "sites": selectors.demonstration_sites(user, year=year),
+            "recommendations": selectors.recommendations(user, year=year),
+            "publications": publications,
+            "is_office": services.is_office(user),
+            "can_publish": _can_publish(user, year, publications),
+        },
+    )
 
 
 # --- plaques -------------------------------------------------------------------------------------------
@@ -135,15 +156,25 @@ def plaques_issue(request, year):
     form = PlaqueIssueForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            made = services.plaques_issue(year=year, issuing_body=form.cleaned_data["issuing_body"],
-                                          issued_on=form.cleaned_data["issued_on"], actor=request.user)
+            made = services.plaques_issue(
+                year=year,
+                issuing_body=form.cleaned_data["issuing_body"],
+                issued_on=form.cleaned_data["issued_on"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, f"已制作授牌证书 {len(made)} 份")
             return redirect("reports:year", year=year)
-    return _form_page(request, form, f"{year}年度授牌", year, submit="制作授牌证书",
-                      note="为本年度经批准的五星级党组织中尚未授牌的组织制作授牌证书；已制作的证书编号和内容不变。")
+    return _form_page(
+        request,
+        form,
+        f"{year}年度授牌",
+        year,
+        submit="制作授牌证书",
+        note="为本年度经批准的五星级党组织中尚未授牌的组织制作授牌证书；已制作的证书编号和内容不变。",
+    )
 
 
 def _pdf_response(request, plaques: list[Plaque], filename: str, year: int):
@@ -186,9 +217,16 @@ def _site_filters(request):
 def site_list(request):
     form, search, year = _site_filters(request)
     page_obj, query = paginate(request, selectors.demonstration_sites(request.user, year=year, search=search))
-    return render(request, "reports/site_list.html", {
-        "filter_form": form, "page_obj": page_obj, "query": query, "is_office": services.is_office(request.user),
-    })
+    return render(
+        request,
+        "reports/site_list.html",
+        {
+            "filter_form": form,
+            "page_obj": page_obj,
+            "query": query,
+            "is_office": services.is_office(request.user),
+        },
+    )
 
 
 SITE_HEADERS = ["年度", "组织编码", "党组织", "确定理由", "确定人", "确定时间", "状态", "撤销理由"]
@@ -198,9 +236,19 @@ SITE_HEADERS = ["年度", "组织编码", "党组织", "确定理由", "确定�
 @require_GET
 def site_export(request):
     _, search, year = _site_filters(request)
-    rows = [[site.year, site.organization.code, site.organization.name, site.reason, site.chosen_by.get_username(),
-             site.chosen_at, "有效" if site.is_active else "已撤销", site.revoke_reason]
-            for site in selectors.demonstration_sites(request.user, year=year, search=search)]
+    rows = [
+        [
+            site.year,
+            site.organization.code,
+            site.organization.name,
+            site.reason,
+            site.chosen_by.get_username(),
+            site.chosen_at,
+            "有效" if site.is_active else "已撤销",
+            site.revoke_reason,
+        ]
+        for site in selectors.demonstration_sites(request.user, year=year, search=search)
+    ]
     data = documents.workbook_bytes("示范点", "示范点名单", _head(), SITE_HEADERS, rows)
     return _download(data, XLSX_TYPE, f"示范点-{export_stamp()}.xlsx")
 
@@ -212,15 +260,25 @@ def site_create(request, year):
     form = SiteForm(_posted(request), organizations=_top_organizations(request.user, year))
     if request.method == "POST" and form.is_valid():
         try:
-            services.demonstration_site_choose(organization=form.cleaned_data["organization"], year=year,
-                                               reason=form.cleaned_data["reason"], actor=request.user)
+            services.demonstration_site_choose(
+                organization=form.cleaned_data["organization"],
+                year=year,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "示范点已确定")
             return redirect("reports:year", year=year)
-    return _form_page(request, form, f"确定{year}年度示范点", year, submit="确定",
-                      note="示范点只能在本年度经批准的五星级党组织中确定。")
+    return _form_page(
+        request,
+        form,
+        f"确定{year}年度示范点",
+        year,
+        submit="确定",
+        note="示范点只能在本年度经批准的五星级党组织中确定。",
+    )
 
 
 @login_required
@@ -250,11 +308,18 @@ def recommendation_list(request, year):
     search = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
     recommendations = selectors.recommendations(request.user, year=year, search=search)
     page_obj, query = paginate(request, recommendations)
-    return render(request, "reports/recommendation_list.html", {
-        "year": year, "filter_form": form, "page_obj": page_obj, "query": query,
-        "is_office": services.is_office(request.user),
-        "drafts": recommendations.filter(state=RecommendationState.DRAFT).exists(),
-    })
+    return render(
+        request,
+        "reports/recommendation_list.html",
+        {
+            "year": year,
+            "filter_form": form,
+            "page_obj": page_obj,
+            "query": query,
+            "is_office": services.is_office(request.user),
+            "drafts": recommendations.filter(state=RecommendationState.DRAFT).exists(),
+        },
+    )
 
 
 @login_required
@@ -264,15 +329,25 @@ def recommendation_create(request, year):
     form = RecommendationForm(_posted(request), organizations=_top_organizations(request.user, year))
     if request.method == "POST" and form.is_valid():
         try:
-            services.recommendation_create(organization=form.cleaned_data["organization"], year=year,
-                                           deeds=form.cleaned_data["deeds"], actor=request.user)
+            services.recommendation_create(
+                organization=form.cleaned_data["organization"],
+                year=year,
+                deeds=form.cleaned_data["deeds"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "已加入推荐名单")
             return redirect("reports:recommendation_list", year=year)
-    return _form_page(request, form, f"推荐{year}年度先进基层党组织", year, submit="加入推荐名单",
-                      note="只能从本年度经批准的五星级党组织中推荐。")
+    return _form_page(
+        request,
+        form,
+        f"推荐{year}年度先进基层党组织",
+        year,
+        submit="加入推荐名单",
+        note="只能从本年度经批准的五星级党组织中推荐。",
+    )
 
 
 @login_required
@@ -311,8 +386,9 @@ def recommendation_delete(request, pk):
 @require_http_methods(["GET", "POST"])
 def recommendation_decide(request, pk):
     recommendation = _recommendation(request, pk)
-    form = DecisionForm(_posted(request), initial={"commended_on": timezone.localdate(),
-                                                      "issuer": recommendation.organization.name})
+    form = DecisionForm(
+        _posted(request), initial={"commended_on": timezone.localdate(), "issuer": recommendation.organization.name}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.recommendation_decide(recommendation=recommendation, actor=request.user, **form.cleaned_data)
@@ -321,8 +397,9 @@ def recommendation_decide(request, pk):
         else:
             messages.success(request, "表彰结果已录入")
             return redirect("reports:recommendation_list", year=recommendation.year)
-    return _form_page(request, form, f"录入表彰结果：{recommendation.organization.name}", recommendation.year,
-                      submit="录入")
+    return _form_page(
+        request, form, f"录入表彰结果：{recommendation.organization.name}", recommendation.year, submit="录入"
+    )
 
 
 RECOMMENDATION_HEADERS = ["序号", "组织编码", "党组织", "主要事迹", "状态", "推荐时间", "报送时间", "表彰情况"]
@@ -331,11 +408,22 @@ RECOMMENDATION_HEADERS = ["序号", "组织编码", "党组织", "主要事迹",
 @login_required
 @require_GET
 def recommendation_xlsx(request, year):
-    rows = [[number, item.organization.code, item.organization.name, item.deeds, item.get_state_display(),
-             item.created_at, item.submitted_at, item.decision_note]
-            for number, item in enumerate(selectors.recommendations(request.user, year=year), start=1)]
-    data = documents.workbook_bytes("推荐名单", f"{year}年度先进基层党组织推荐名单", _head(),
-                                    RECOMMENDATION_HEADERS, rows)
+    rows = [
+        [
+            number,
+            item.organization.code,
+            item.organization.name,
+            item.deeds,
+            item.get_state_display(),
+            item.created_at,
+            item.submitted_at,
+            item.decision_note,
+        ]
+        for number, item in enumerate(selectors.recommendations(request.user, year=year), start=1)
+    ]
+    data = documents.workbook_bytes(
+        "推荐名单", f"{year}年度先进基层党组织推荐名单", _head(), RECOMMENDATION_HEADERS, rows
+    )
     return _download(data, XLSX_TYPE, f"{year}年度先进基层党组织推荐名单.xlsx")
 
 
@@ -344,8 +432,7 @@ def recommendation_xlsx(request, year):
 def recommendation_docx(request, year):
     user = request.user
     issuing_body = user.organization.name if user.organization_id else ""
-    data = documents.recommendations_docx(year, issuing_body, list(selectors.recommendations(user, year=year)),
-                                          _head())
+    data = documents.recommendations_docx(year, issuing_body, list(selectors.recommendations(user, year=year)), _head())
     return _download(data, DOCX_TYPE, f"{year}年度先进基层党组织推荐名单.docx")
 
 
@@ -356,8 +443,9 @@ def recommendation_docx(request, year):
 @require_GET
 def assessment_export(request, year):
     rows = selectors.assessment_rows(request.user, year)
-    data = documents.workbook_bytes("年度考核", f"{year}年度基层党组织星级评定结果（年度考核用）", _head(),
-                                    selectors.ASSESSMENT_HEADERS, rows)
+    data = documents.workbook_bytes(
+        "年度考核", f"{year}年度基层党组织星级评定结果（年度考核用）", _head(), selectors.ASSESSMENT_HEADERS, rows
+    )
     return _download(data, XLSX_TYPE, f"{year}年度考核-星级评定结果-{export_stamp()}.xlsx")
 
 
@@ -373,12 +461,17 @@ def publish(request, year):
     form = PublishForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            publication = services.results_publish(root=root, year=year, title=form.cleaned_data["title"],
-                                                   actor=user)
+            publication = services.results_publish(root=root, year=year, title=form.cleaned_data["title"], actor=user)
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "评定结果已公布")
             return redirect("results:detail", pk=publication.pk)
-    return _form_page(request, form, f"公布{root.name}{year}年度评定结果", year, submit="公布",
-                      note="公布本年度经批准的全部组织及其星级。公布后名单不再随星级管理台账变化；每个年度只能公布一次。")
+    return _form_page(
+        request,
+        form,
+        f"公布{root.name}{year}年度评定结果",
+        year,
+        submit="公布",
+        note="公布本年度经批准的全部组织及其星级。公布后名单不再随星级管理台账变化；每个年度只能公布一次。",
+    )

@@ -143,13 +143,11 @@ class Engine:
         self.level_names = {level.value: level.name for level in scheme.levels}
         self.adjustments = [_AdjustmentRunner(adjustment) for adjustment in scheme.adjustments]
         self.level_rules = [
-            _LevelRuleRunner(rule, self) for rule in scheme.level_rules
-            if rule.stage is None or rule.stage == stage
+            _LevelRuleRunner(rule, self) for rule in scheme.level_rules if rule.stage is None or rule.stage == stage
         ]
         self.weights = [(name, weight) for name, weight in scheme.weights.items() if weight]
         # (test, then) for each rule, in order: ``then`` runs only when test(organization) holds.
-        self._adjustment_steps = tuple((runner.test, runner.triggered)
-                                       for runner in self.adjustments)
+        self._adjustment_steps = tuple((runner.test, runner.triggered) for runner in self.adjustments)
         self._level_steps = tuple((runner.test, runner.reason) for runner in self.level_rules)
 
     # ---------------------------------------------------------------- one
@@ -222,8 +220,19 @@ class Engine:
                     reason = reason_at(organization, level)
                     reasons.append(reason)
                     level = reason.to_level
-            keep(Result(organization.id, organization.name, base, source, score, band, level,
-                        reasons, organization.satisfaction))
+            keep(
+                Result(
+                    organization.id,
+                    organization.name,
+                    base,
+                    source,
+                    score,
+                    band,
+                    level,
+                    reasons,
+                    organization.satisfaction,
+                )
+            )
         return results
 
     # ---------------------------------------------------------------- many
@@ -235,8 +244,7 @@ class Engine:
             raise ValueError(f"quota mode must be one of {QUOTA_MODES}")
         with _collector_paused():
             results = self._rate_each(organizations)
-            checks = [] if quota_mode == "off" else apply_quotas(
-                self, results, enforce=quota_mode == "enforce")
+            checks = [] if quota_mode == "off" else apply_quotas(self, results, enforce=quota_mode == "enforce")
         return Rating(self.scheme, self.stage, quota_mode, results, checks)
 
 
@@ -316,17 +324,13 @@ class _AdjustmentRunner:
             self.triggered = self.when_holds
         else:
             self.test = operator.attrgetter(adjustment.fact_attribute)
-            self.triggered = {"highest": self.highest_listed,
-                              "per_count": self.per_count_counted}[adjustment.kind]
+            self.triggered = {"highest": self.highest_listed, "per_count": self.per_count_counted}[adjustment.kind]
 
-    def make(self, organization: Organization, key: Any, points: int,
-             values: dict[str, Any]) -> Reason:
+    def make(self, organization: Organization, key: Any, points: int, values: dict[str, Any]) -> Reason:
         adjustment = self.adjustment
         signed = adjustment.sign * points
-        message = adjustment.message.render(
-            _MessageValues(organization, points=format_points(points), **values))
-        reason = Reason(adjustment.code, adjustment.clause,
-                        with_clause(message, adjustment.clause), points=signed)
+        message = adjustment.message.render(_MessageValues(organization, points=format_points(points), **values))
+        reason = Reason(adjustment.code, adjustment.clause, with_clause(message, adjustment.clause), points=signed)
         self.cache[key] = reason
         return reason
 
@@ -343,8 +347,7 @@ class _AdjustmentRunner:
         key = (best, len(listed)) if facts is None else (best, len(listed), *facts(organization))
         reason = self.cache.get(key)
         if reason is None:
-            reason = self.make(organization, key, table[best],
-                               {"value": HONOUR_LEVELS[best], "count": len(listed)})
+            reason = self.make(organization, key, table[best], {"value": HONOUR_LEVELS[best], "count": len(listed)})
         return reason
 
     def per_count_counted(self, organization: Organization, count: int) -> Reason:
@@ -364,8 +367,7 @@ class _AdjustmentRunner:
         key = () if facts is None else facts(organization)
         reason = self.cache.get(key)
         if reason is None:
-            reason = self.make(organization, key, self.adjustment.points_cents,
-                               {"count": 1, "value": ""})
+            reason = self.make(organization, key, self.adjustment.points_cents, {"count": 1, "value": ""})
         return reason
 
 
@@ -401,8 +403,7 @@ class _LevelRuleRunner:
             return self.engine.lower(level, rule.amount)
         if effect == "max_rise":
             order = self.engine.level_order
-            ceiling = order[min(order.index(organization.previous_stars) + rule.amount,
-                                len(order) - 1)]
+            ceiling = order[min(order.index(organization.previous_stars) + rule.amount, len(order) - 1)]
             return min(level, ceiling)
         return rule.amount  # set
 
@@ -418,13 +419,21 @@ class _LevelRuleRunner:
             rule = self.rule
             names = self.engine.level_names
             level_name = names.get(rule.amount, "") if rule.effect in ("cap", "set") else ""
-            change = (f"由{names[level]}调整为{names[to_level]}" if to_level != level
-                      else f"现为{names[level]}，不受影响")
-            message = rule.message.render(_MessageValues(
-                organization, level=level_name, to=names[to_level], change=change,
-                **{"from": names[level]}))
-            reason = Reason(rule.code, rule.clause, with_clause(message, rule.clause),
-                            effect=rule.effect, from_level=level, to_level=to_level)
+            change = (
+                f"由{names[level]}调整为{names[to_level]}" if to_level != level else f"现为{names[level]}，不受影响"
+            )
+            message = rule.message.render(
+                _MessageValues(
+                    organization, level=level_name, to=names[to_level], change=change, **{"from": names[level]}
+                )
+            )
+            reason = Reason(
+                rule.code,
+                rule.clause,
+                with_clause(message, rule.clause),
+                effect=rule.effect,
+                from_level=level,
+                to_level=to_level,
+            )
             self.cache[key] = reason
         return reason
-

@@ -9,8 +9,7 @@ from xingji.rules.numbers import format_score
 from xingji.rules.scheme import Scheme, with_clause
 
 COMPONENT_NAMES = {"self": "自评", "survey": "测评", "superior": "考评"}
-EFFECT_NAMES = {"demote": "降级", "cap": "封顶", "set": "定级", "max_rise": "晋升限制",
-                "quota": "比例调整"}
+EFFECT_NAMES = {"demote": "降级", "cap": "封顶", "set": "定级", "max_rise": "晋升限制", "quota": "比例调整"}
 
 
 def describe_base(result: Result, scheme: Scheme) -> str:
@@ -19,10 +18,10 @@ def describe_base(result: Result, scheme: Scheme) -> str:
     if result.base_source == "criteria":
         return with_clause(f"基础分{score}分，为各项评定内容得分合计", scheme.criteria_clause)
     if result.base_source == "components":
-        weights = "、".join(f"{COMPONENT_NAMES[name]}{weight:f}"
-                            for name, weight in scheme.weights.items())
-        return with_clause(f"基础分{score}分，为自评、测评、考评得分加权综合（权重 {weights}）",
-                            scheme.composite_clause)
+        weights = "、".join(f"{COMPONENT_NAMES[name]}{weight:f}" for name, weight in scheme.weights.items())
+        return with_clause(
+            f"基础分{score}分，为自评、测评、考评得分加权综合（权重 {weights}）", scheme.composite_clause
+        )
     return f"基础分{score}分，为直接给出的得分"
 
 
@@ -31,8 +30,9 @@ def describe_band(result: Result, scheme: Scheme) -> str:
     low, high = format_score(level.min_cents), format_score(level.max_cents)
     upper = "含" if level.max_cents == scheme.full_marks_cents else "不含"
     return with_clause(
-        f"最终得分{format_score(result.final_score)}分，在{low}至{high}分（{upper}{high}分）"
-        f"之间，分数段为{level.name}", scheme.band_clause)
+        f"最终得分{format_score(result.final_score)}分，在{low}至{high}分（{upper}{high}分）之间，分数段为{level.name}",
+        scheme.band_clause,
+    )
 
 
 def explanation(result: Result, scheme: Scheme) -> list[str]:
@@ -83,20 +83,22 @@ def result_to_dict(result: Result, scheme: Scheme) -> dict[str, Any]:
 def summary_to_dict(rating: Rating) -> dict[str, Any]:
     checks = []
     for check in rating.quota_checks:
-        checks.append({
-            "rule": check.code,
-            "clause": check.clause,
-            "label": check.label,
-            "bound": check.bound,
-            "levels": check.levels,
-            "share": f"{check.share:f}",
-            "limit": check.limit,
-            "count_before": check.count_before,
-            "count": check.count_after,
-            "satisfied": check.satisfied_before,
-            "moved" if rating.quota_mode == "enforce" else "would_move": check.moved,
-            "ties": check.ties,
-        })
+        checks.append(
+            {
+                "rule": check.code,
+                "clause": check.clause,
+                "label": check.label,
+                "bound": check.bound,
+                "levels": check.levels,
+                "share": f"{check.share:f}",
+                "limit": check.limit,
+                "count_before": check.count_before,
+                "count": check.count_after,
+                "satisfied": check.satisfied_before,
+                "moved" if rating.quota_mode == "enforce" else "would_move": check.moved,
+                "ties": check.ties,
+            }
+        )
     return {
         "count": len(rating.results),
         "by_stars": {str(level): count for level, count in rating.by_level().items()},
@@ -120,7 +122,5 @@ def report(rating: Rating, result: Result) -> str:
     scheme = rating.scheme
     title = f"{result.name}（{result.id}）" if result.name else result.id
     lines = [f"{title} 星级评定说明", f"评定方案：{scheme.name}", ""]
-    lines += [f"{number}. {line}" for number, line in
-              enumerate(explanation(result, scheme), start=1)]
+    lines += [f"{number}. {line}" for number, line in enumerate(explanation(result, scheme), start=1)]
     return "\n".join(lines) + "\n"
-

@@ -20,7 +20,10 @@ from xingji.rules.scheme import HONOUR_LEVELS, Scheme
 HONOUR_ALIASES = {
     **{key: key for key in HONOUR_LEVELS},
     **{label: key for key, label in HONOUR_LEVELS.items()},
-    "市": "city", "省": "province", "国家": "national", "全国": "national",
+    "市": "city",
+    "省": "province",
+    "国家": "national",
+    "全国": "national",
 }
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "有", "√", "对"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "×", "不"}
@@ -28,9 +31,23 @@ COMPONENTS = ("self", "survey", "superior")
 COMPONENT_NAMES = {"self": "自评得分", "survey": "测评得分", "superior": "考评得分"}
 
 TOP_FIELDS = {
-    "id", "name", "base_score", "criteria", "components", "satisfaction", "commendations",
-    "innovations", "criticisms", "leader_discipline", "member_violations", "absences",
-    "election", "category", "previous_stars", "newly_founded", "innovation_project",
+    "id",
+    "name",
+    "base_score",
+    "criteria",
+    "components",
+    "satisfaction",
+    "commendations",
+    "innovations",
+    "criticisms",
+    "leader_discipline",
+    "member_violations",
+    "absences",
+    "election",
+    "category",
+    "previous_stars",
+    "newly_founded",
+    "innovation_project",
 }
 NESTED_FIELDS = {
     "criticisms": ("working_committee", "municipal_committee"),
@@ -122,8 +139,14 @@ def parse_organizations(records: Iterable[Record], scheme: Scheme) -> list[Organ
         if organization is None:
             continue
         if organization.id in first_seen:
-            problems.append(Problem(record.where, organization.id, reader.label("id"),
-                                    f"编号重复（与{first_seen[organization.id]}相同）"))
+            problems.append(
+                Problem(
+                    record.where,
+                    organization.id,
+                    reader.label("id"),
+                    f"编号重复（与{first_seen[organization.id]}相同）",
+                )
+            )
             continue
         first_seen[organization.id] = record.where
         organizations.append(organization)
@@ -148,8 +171,7 @@ class _RecordReader:
         return f"{name}（{column}）" if column and column != name else name
 
     def problem(self, name: str, message: str) -> None:
-        self.problems.append(Problem(self.record.where, self.organization_id, self.label(name),
-                                     message))
+        self.problems.append(Problem(self.record.where, self.organization_id, self.label(name), message))
 
     def guarded(self, name: str, read, *args):
         try:
@@ -207,7 +229,7 @@ class _RecordReader:
         elif isinstance(value, list):
             items = value
         else:
-            raise _Invalid("应为级别列表，如 [\"city\", \"province\"] 或“市级,省级”")
+            raise _Invalid('应为级别列表，如 ["city", "province"] 或“市级,省级”')
         levels = []
         for item in items:
             key = HONOUR_ALIASES.get(str(item).strip().lower() if isinstance(item, str) else item)
@@ -266,21 +288,20 @@ class _RecordReader:
         organization.name = "" if name is None else str(name).strip()
         organization.category = _category(data)
         self.read_base(organization)
-        organization.satisfaction = self.guarded("satisfaction", self.share,
-                                                 data.get("satisfaction"))
-        organization.commendations = self.guarded("commendations", self.honours,
-                                                  data.get("commendations")) or ()
-        organization.innovations = self.guarded("innovations", self.honours,
-                                                data.get("innovations")) or ()
+        organization.satisfaction = self.guarded("satisfaction", self.share, data.get("satisfaction"))
+        organization.commendations = self.guarded("commendations", self.honours, data.get("commendations")) or ()
+        organization.innovations = self.guarded("innovations", self.honours, data.get("innovations")) or ()
         for attribute in ("member_violations", "absences"):
-            setattr(organization, attribute,
-                    self.guarded(attribute, self.count, data.get(attribute)) or 0)
-        for group, keys in (("criticisms", ("working_committee", "municipal_committee")),
-                            ("leader_discipline", ("light", "heavy"))):
+            setattr(organization, attribute, self.guarded(attribute, self.count, data.get(attribute)) or 0)
+        for group, keys in (
+            ("criticisms", ("working_committee", "municipal_committee")),
+            ("leader_discipline", ("light", "heavy")),
+        ):
             values = self.guarded(group, lambda name: self.nested(name)) or {}
             for key in keys:
-                setattr(organization, f"{group}_{key}",
-                        self.guarded(f"{group}.{key}", self.count, values.get(key)) or 0)
+                setattr(
+                    organization, f"{group}_{key}", self.guarded(f"{group}.{key}", self.count, values.get(key)) or 0
+                )
         self.read_election(organization)
         self.read_extras(organization)
         return organization if len(self.problems) == before else None
@@ -293,13 +314,11 @@ class _RecordReader:
             self.problem("base_score", "缺少基础分：base_score、criteria、components 至少给出一项")
             return
         if "base_score" in sources:
-            organization.base_score = self.guarded("base_score", self.score, data["base_score"],
-                                                   full_marks)
+            organization.base_score = self.guarded("base_score", self.score, data["base_score"], full_marks)
         if "criteria" in sources:
             organization.criteria = self.read_criteria()
         if "components" in sources:
-            organization.components = self.read_components(
-                only_check=sources[0] != "components")
+            organization.components = self.read_components(only_check=sources[0] != "components")
 
     def read_criteria(self) -> dict[str, int] | None:
         criteria = self.guarded("criteria", lambda name: self.nested(name))
@@ -330,11 +349,9 @@ class _RecordReader:
             value = components.get(key)
             if value is None or value == "":
                 if not only_check and self.scheme.weights.get(key):
-                    self.problem(f"components.{key}",
-                                 f"以加权方式计算基础分时{COMPONENT_NAMES[key]}不能为空")
+                    self.problem(f"components.{key}", f"以加权方式计算基础分时{COMPONENT_NAMES[key]}不能为空")
                 continue
-            score = self.guarded(f"components.{key}", self.score, value,
-                                 self.scheme.full_marks_cents)
+            score = self.guarded(f"components.{key}", self.score, value, self.scheme.full_marks_cents)
             if score is not None:
                 scores[key] = score
         if not only_check and not self.scheme.weights:
@@ -361,8 +378,7 @@ class _RecordReader:
             else:
                 organization.previous_stars = value
         for attribute in ("newly_founded", "innovation_project"):
-            setattr(organization, attribute,
-                    bool(self.guarded(attribute, self.flag, data.get(attribute))))
+            setattr(organization, attribute, bool(self.guarded(attribute, self.flag, data.get(attribute))))
 
 
 def _given(value: Any) -> bool:

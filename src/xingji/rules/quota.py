@@ -51,9 +51,15 @@ def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> lis
         limit = quota_limit(quota, population)
         inside = list(compress(results, map(quota.levels.__contains__, map(_stars, results))))
         check = QuotaCheck(
-            code=quota.code, clause=quota.clause, label=quota.label, bound=quota.bound,
-            levels=sorted(quota.levels), share=quota.share, limit=limit,
-            count_before=len(inside), count_after=len(inside),
+            code=quota.code,
+            clause=quota.clause,
+            label=quota.label,
+            bound=quota.bound,
+            levels=sorted(quota.levels),
+            share=quota.share,
+            limit=limit,
+            count_before=len(inside),
+            count_after=len(inside),
         )
         if quota.bound == "max" and len(inside) > limit:
             # Moving down keeps the best; a ceiling that moves up promotes the best instead.
@@ -80,8 +86,7 @@ def _ranking_key(result: Result) -> tuple:
     return result.ranking_key()
 
 
-def _cut(candidates: list[Result], keep: int, *, reverse: bool = False
-         ) -> tuple[list[Result], list[Result]]:
+def _cut(candidates: list[Result], keep: int, *, reverse: bool = False) -> tuple[list[Result], list[Result]]:
     """Rank the candidates and cut after the first ``keep``: (kept, the rest), in ranking order.
 
     Of the kept, only those with the last kept one's final score are returned: the
@@ -105,26 +110,27 @@ def _cut(candidates: list[Result], keep: int, *, reverse: bool = False
     at_or_past_line = partial(le if reverse else ge, line)  # line <= final, or line >= final
     tail = list(compress(candidates, map(at_or_past_line, map(_final_score, candidates))))
     tail.sort(key=_ranking_key, reverse=reverse)
-    return tail[:keep - before], tail[keep - before:]
+    return tail[: keep - before], tail[keep - before :]
 
 
-def _record_tie(check: QuotaCheck, higher: Result | None, lower: Result,
-                kept: list[Result], moving: list[Result]) -> None:
+def _record_tie(
+    check: QuotaCheck, higher: Result | None, lower: Result, kept: list[Result], moving: list[Result]
+) -> None:
     """Note equal final scores on both sides of the cut line and what decided it."""
     if higher is None or higher.final_score != lower.final_score:
         return
     score = higher.final_score
     decided_by = next(
-        name for name, a, b in zip(TIE_KEYS, higher.ranking_key(), lower.ranking_key(),
-                                   strict=True)
-        if a != b
+        name for name, a, b in zip(TIE_KEYS, higher.ranking_key(), lower.ranking_key(), strict=True) if a != b
     )
-    check.ties.append({
-        "final_score": format_score(score),
-        "kept": [r.id for r in kept if r.final_score == score],
-        "moved": [r.id for r in moving if r.final_score == score],
-        "decided_by": decided_by,
-    })
+    check.ties.append(
+        {
+            "final_score": format_score(score),
+            "kept": [r.id for r in kept if r.final_score == score],
+            "moved": [r.id for r in moving if r.final_score == score],
+            "decided_by": decided_by,
+        }
+    )
 
 
 def _move(engine: Engine, quota: Quota, moving: list[Result], limit: int) -> None:
@@ -137,13 +143,23 @@ def _move(engine: Engine, quota: Quota, moving: list[Result], limit: int) -> Non
         key = (result.stars, quota.move_to)
         reason = cache.get(key)
         if reason is None:
-            message = quota.message.render({
-                "from": names[result.stars], "to": names[quota.move_to],
-                "limit": limit, "share": share,
-                "change": f"由{names[result.stars]}调整为{names[quota.move_to]}",
-            })
-            reason = Reason(quota.code, quota.clause, with_clause(message, quota.clause),
-                            effect="quota", from_level=result.stars, to_level=quota.move_to)
+            message = quota.message.render(
+                {
+                    "from": names[result.stars],
+                    "to": names[quota.move_to],
+                    "limit": limit,
+                    "share": share,
+                    "change": f"由{names[result.stars]}调整为{names[quota.move_to]}",
+                }
+            )
+            reason = Reason(
+                quota.code,
+                quota.clause,
+                with_clause(message, quota.clause),
+                effect="quota",
+                from_level=result.stars,
+                to_level=quota.move_to,
+            )
             cache[key] = reason
         result.reasons.append(reason)
         result.stars = quota.move_to

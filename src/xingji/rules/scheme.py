@@ -139,9 +139,7 @@ class Template:
 
 
 # Facts a message may quote, by the underscore name used in templates.
-MESSAGE_FACTS: dict[str, str] = {
-    dotted.replace(".", "_"): attribute for dotted, (attribute, _) in FACTS.items()
-}
+MESSAGE_FACTS: dict[str, str] = {dotted.replace(".", "_"): attribute for dotted, (attribute, _) in FACTS.items()}
 
 
 def with_clause(message: str, clause: str) -> str:
@@ -329,8 +327,7 @@ def list_schemes() -> list[dict[str, str]]:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
         schemes.append(
-            {"id": data.get("id", path.stem), "name": data.get("name", ""),
-             "source": data.get("source", "")}
+            {"id": data.get("id", path.stem), "name": data.get("name", ""), "source": data.get("source", "")}
         )
     return schemes
 
@@ -339,8 +336,20 @@ class _SchemeReader:
     """Reads and validates one scheme document; every error names its key."""
 
     TOP_KEYS = {
-        "id", "name", "source", "full_marks", "notice_days", "band_clause", "criteria_clause",
-        "levels", "criteria", "composite", "adjustments", "level_rules", "quotas", "survey",
+        "id",
+        "name",
+        "source",
+        "full_marks",
+        "notice_days",
+        "band_clause",
+        "criteria_clause",
+        "levels",
+        "criteria",
+        "composite",
+        "adjustments",
+        "level_rules",
+        "quotas",
+        "survey",
     }
 
     def __init__(self, source: str, path: str) -> None:
@@ -355,8 +364,7 @@ class _SchemeReader:
             raise self.fail(key, "应为表（table）")
         for name in data:
             if name not in allowed:
-                raise self.fail(f"{key}.{name}" if key else name,
-                                f"未知的键（允许：{'、'.join(sorted(allowed))}）")
+                raise self.fail(f"{key}.{name}" if key else name, f"未知的键（允许：{'、'.join(sorted(allowed))}）")
         for name in sorted(required):
             if name not in data:
                 raise self.fail(f"{key}.{name}" if key else name, "缺少必填的键")
@@ -374,7 +382,7 @@ class _SchemeReader:
         except ValueError as error:
             raise self.fail(key, f"分值{error}") from None
         if number < 0:
-            raise self.fail(key, "分值不能为负数（扣分请用 type = \"deduction\"）")
+            raise self.fail(key, '分值不能为负数（扣分请用 type = "deduction"）')
         return to_cents(number)
 
     def share(self, value: Any, key: str) -> Decimal:
@@ -411,8 +419,7 @@ class _SchemeReader:
         levels = self.read_levels(self.array(data, "levels"), full_marks)
         level_values = {level.value for level in levels}
         criteria, categories = self.read_criteria(self.array(data, "criteria"), full_marks)
-        composite = self.table(data.get("composite", {}), "composite", {"weights", "clause"},
-                               set())
+        composite = self.table(data.get("composite", {}), "composite", {"weights", "clause"}, set())
         weights = self.read_weights(composite.get("weights", {}))
         scheme = Scheme(
             id=self.text(data, "", "id"),
@@ -459,14 +466,14 @@ class _SchemeReader:
         levels = []
         for index, item in enumerate(items):
             key = f"levels[{index}]"
-            self.table(item, key, {"value", "name", "min_score", "max_score"},
-                       {"value", "name", "min_score", "max_score"})
+            self.table(
+                item, key, {"value", "name", "min_score", "max_score"}, {"value", "name", "min_score", "max_score"}
+            )
             low = self.points(item["min_score"], f"{key}.min_score")
             high = self.points(item["max_score"], f"{key}.max_score")
             if low >= high:
                 raise self.fail(f"{key}.max_score", "分数段上限应大于下限")
-            levels.append(Level(self.integer(item, key, "value"), self.text(item, key, "name"),
-                                low, high))
+            levels.append(Level(self.integer(item, key, "value"), self.text(item, key, "name"), low, high))
         levels.sort(key=lambda level: level.min_cents)
         seen_values: set[int] = set()
         for position, level in enumerate(levels):
@@ -499,7 +506,8 @@ class _SchemeReader:
                 raise self.fail(f"{key}.code", "应为非空字符串")
             categories = item.get("categories")
             if categories is not None and (
-                not isinstance(categories, list) or not categories
+                not isinstance(categories, list)
+                or not categories
                 or not all(isinstance(c, str) and c for c in categories)
             ):
                 raise self.fail(f"{key}.categories", "应为非空的类别名称数组")
@@ -512,12 +520,11 @@ class _SchemeReader:
             if maximum == 0:
                 raise self.fail(f"{key}.max", "满分应大于 0")
             criteria.append(Criterion(code, self.text(item, key, "name"), maximum, frozen))
-        categories = frozenset(
-            category for criterion in criteria for category in (criterion.categories or ())
-        )
+        categories = frozenset(category for criterion in criteria for category in (criterion.categories or ()))
         for category in [None, *sorted(categories)]:
             total = sum(
-                c.max_cents for c in criteria
+                c.max_cents
+                for c in criteria
                 if c.categories is None or (category is not None and category in c.categories)
             )
             if total > full_marks:
@@ -527,8 +534,7 @@ class _SchemeReader:
 
     def read_weights(self, weights: Any) -> dict[str, Decimal]:
         self.table(weights, "composite.weights", {"self", "survey", "superior"}, set())
-        result = {name: self.share(value, f"composite.weights.{name}")
-                  for name, value in weights.items()}
+        result = {name: self.share(value, f"composite.weights.{name}") for name, value in weights.items()}
         if result and sum(result.values()) != 1:
             raise self.fail("composite.weights", "权重之和应为 1")
         return result
@@ -571,21 +577,22 @@ class _SchemeReader:
         minimum = DEFAULT_SURVEY.min_participation
         if "min_participation" in survey:
             minimum = self.share(survey["min_participation"], "survey.min_participation")
-        return SurveyConfig(options=options, satisfied=satisfied, ask_criteria=ask_criteria,
-                            min_participation=minimum)
+        return SurveyConfig(options=options, satisfied=satisfied, ask_criteria=ask_criteria, min_participation=minimum)
 
     def read_adjustment(self, item: Any, key: str) -> Adjustment:
-        self.table(item, key, {"code", "clause", "type", "kind", "fact", "points", "limit",
-                               "when", "message"},
-                   {"code", "type", "kind", "points", "message"})
+        self.table(
+            item,
+            key,
+            {"code", "clause", "type", "kind", "fact", "points", "limit", "when", "message"},
+            {"code", "type", "kind", "points", "message"},
+        )
         kind = item["kind"]
         if kind not in ("highest", "per_count", "when"):
             raise self.fail(f"{key}.kind", "应为 highest、per_count 或 when")
         if item["type"] not in ("bonus", "deduction"):
             raise self.fail(f"{key}.type", "应为 bonus（加分）或 deduction（扣分）")
         allowed = {"count", "points", "value", *MESSAGE_FACTS}
-        message = Template(self.text(item, key, "message"), allowed, self.source,
-                           f"{key}.message")
+        message = Template(self.text(item, key, "message"), allowed, self.source, f"{key}.message")
         adjustment = Adjustment(
             code=self.text(item, key, "code"),
             clause=item.get("clause", ""),
@@ -597,7 +604,7 @@ class _SchemeReader:
             adjustment.limit_cents = self.points(item["limit"], f"{key}.limit")
         if kind == "when":
             if "when" not in item:
-                raise self.fail(f"{key}.when", "kind = \"when\" 需要条件")
+                raise self.fail(f"{key}.when", 'kind = "when" 需要条件')
             adjustment.condition = self.condition(item["when"], f"{key}.when")
             adjustment.points_cents = self.points(item["points"], f"{key}.points")
             return adjustment
@@ -613,8 +620,7 @@ class _SchemeReader:
             if not points:
                 raise self.fail(f"{key}.points", "至少需要一个级别的分值")
             adjustment.points_by_value = {
-                level: self.points(value, f"{key}.points.{level}")
-                for level, value in points.items()
+                level: self.points(value, f"{key}.points.{level}") for level, value in points.items()
             }
         else:
             if fact_kind != "count":
@@ -623,9 +629,12 @@ class _SchemeReader:
         return adjustment
 
     def read_level_rule(self, item: Any, key: str, level_values: set[int]) -> LevelRule:
-        self.table(item, key, {"code", "clause", "effect", "levels", "level", "when", "stage",
-                               "message"},
-                   {"code", "effect", "message"})
+        self.table(
+            item,
+            key,
+            {"code", "clause", "effect", "levels", "level", "when", "stage", "message"},
+            {"code", "effect", "message"},
+        )
         effect = item["effect"]
         if effect not in ("demote", "cap", "set", "max_rise"):
             raise self.fail(f"{key}.effect", "应为 demote、cap、set 或 max_rise")
@@ -646,21 +655,22 @@ class _SchemeReader:
             code=self.text(item, key, "code"),
             clause=item.get("clause", ""),
             effect=effect,
-            message=Template(self.text(item, key, "message"), allowed, self.source,
-                             f"{key}.message"),
+            message=Template(self.text(item, key, "message"), allowed, self.source, f"{key}.message"),
             condition=condition,
             amount=amount,
             stage=stage,
         )
 
     def read_quota(self, item: Any, key: str, levels: list[Level]) -> Quota:
-        self.table(item, key, {"code", "clause", "label", "levels", "max_share", "min_share",
-                               "move_to", "message"},
-                   {"code", "label", "levels", "message"})
+        self.table(
+            item,
+            key,
+            {"code", "clause", "label", "levels", "max_share", "min_share", "move_to", "message"},
+            {"code", "label", "levels", "message"},
+        )
         values = [level.value for level in levels]
         chosen = item["levels"]
-        if (not isinstance(chosen, list) or not chosen
-                or not all(isinstance(v, int) and v in values for v in chosen)):
+        if not isinstance(chosen, list) or not chosen or not all(isinstance(v, int) and v in values for v in chosen):
             raise self.fail(f"{key}.levels", "应为 levels 中已有等级值的非空数组")
         if ("max_share" in item) == ("min_share" in item):
             raise self.fail(key, "max_share 与 min_share 须且只须给出一个")
@@ -691,22 +701,20 @@ class _SchemeReader:
             bound=bound,
             share=share,
             move_to=move_to,
-            message=Template(self.text(item, key, "message"), allowed, self.source,
-                             f"{key}.message"),
+            message=Template(self.text(item, key, "message"), allowed, self.source, f"{key}.message"),
         )
 
     # ---------------------------------------------------------------- conditions
 
     def condition(self, data: Any, key: str) -> Condition:
         if not isinstance(data, dict) or not data:
-            raise self.fail(key, "条件应为表，例如 { fact = \"absences\", op = \">=\", value = 3 }")
+            raise self.fail(key, '条件应为表，例如 { fact = "absences", op = ">=", value = 3 }')
         if set(data) == {"all"} or set(data) == {"any"}:
             combinator = next(iter(data))
             parts = data[combinator]
             if not isinstance(parts, list) or not parts:
                 raise self.fail(f"{key}.{combinator}", "应为非空的条件数组")
-            compiled = [self.condition(part, f"{key}.{combinator}[{i}]")
-                        for i, part in enumerate(parts)]
+            compiled = [self.condition(part, f"{key}.{combinator}[{i}]") for i, part in enumerate(parts)]
             return _combine(combinator, compiled)
         if set(data) == {"not"}:
             inner = self.condition(data["not"], f"{key}.not")

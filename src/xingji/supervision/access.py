@@ -113,8 +113,9 @@ def access_recheck(user, recheck_id) -> Recheck:
 
 def access_level_change(user, change_id) -> LevelChange:
     return get_or_404(
-        visible_level_changes(user).select_related("organization", "recheck", "proposed_by", "decided_by",
-                                                   "ledger_entry"),
+        visible_level_changes(user).select_related(
+            "organization", "recheck", "proposed_by", "decided_by", "ledger_entry"
+        ),
         change_id,
     )
 

@@ -33,22 +33,33 @@ def due_items(user, today: date) -> list[DueItem]:
     if user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE):
         changes = pending_changes(user).order_by("proposed_at", "pk")
         for change in changes:
-            found.append(DueItem(
-                SECTION, "星级调整待工委会决定",
-                f"{change.organization.name}：{level_label(change.from_level)}→{level_label(change.to_level)}",
-                reverse("supervision:change_detail", args=[change.pk]),
-            ))
+            found.append(
+                DueItem(
+                    SECTION,
+                    "星级调整待工委会决定",
+                    f"{change.organization.name}：{level_label(change.from_level)}→{level_label(change.to_level)}",
+                    reverse("supervision:change_detail", args=[change.pk]),
+                )
+            )
     if user.is_superuser or (user.organization_id is not None and user.role in SUPERIOR_ROLES):
         interval = recheck_interval_days()
-        stale = (focus_organizations(user, today=today, stale_only=True)
-                 .prefetch_related(None).select_related(None)
-                 .values("pk", "name", "last_recheck"))
+        stale = (
+            focus_organizations(user, today=today, stale_only=True)
+            .prefetch_related(None)
+            .select_related(None)
+            .values("pk", "name", "last_recheck")
+        )
         for organization in stale:
             last = organization["last_recheck"]
             note = f"上次复检{last:%Y-%m-%d}" if last else "尚未复检"
-            found.append(DueItem(
-                SECTION, "重点管理组织待复检", f"{organization['name']}：{note}",
-                reverse("supervision:recheck_create", args=[organization["pk"]]),
-                due_on=last + timedelta(days=interval) if last else None, overdue=last is not None,
-            ))
+            found.append(
+                DueItem(
+                    SECTION,
+                    "重点管理组织待复检",
+                    f"{organization['name']}：{note}",
+                    reverse("supervision:recheck_create", args=[organization["pk"]]),
+                    due_on=last + timedelta(days=interval) if last else None,
+                    overdue=last is not None,
+                )
+            )
     return found

@@ -68,8 +68,12 @@ class CriticismForm(forms.Form):
     document_number = forms.CharField(label="文号", max_length=100, required=False)
     reason = forms.CharField(label="事由", widget=forms.Textarea(attrs={"rows": 2}))
     date = forms.DateField(label="通报日期", widget=DateInput(), required=False, help_text="留空为督导日期")
-    target = forms.CharField(label="整改目标", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="填写整改目标、措施、责任人和时限则同时登记一条“通报批评”整改事项")
+    target = forms.CharField(
+        label="整改目标",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="填写整改目标、措施、责任人和时限则同时登记一条“通报批评”整改事项",
+    )
     measures = forms.CharField(label="整改措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     responsible = forms.CharField(label="责任人", max_length=100, required=False)
     deadline = forms.DateField(label="整改时限", widget=DateInput(), required=False)
@@ -102,11 +106,15 @@ class RecheckForm(forms.Form):
     method = forms.ChoiceField(label="复检方式", choices=RecheckMethod.choices)
     findings = forms.CharField(label="复检发现", widget=forms.Textarea(attrs={"rows": 5}))
     propose_level = forms.TypedChoiceField(
-        label="提请调整星级", required=False, coerce=int, empty_value=None,
+        label="提请调整星级",
+        required=False,
+        coerce=int,
+        empty_value=None,
         help_text="需要降星（或调整星级）时选择；经工委会批准后才生效",
     )
-    propose_reason = forms.CharField(label="调整理由", required=False, widget=forms.Textarea(attrs=TEXTAREA),
-                                     help_text="留空则以复检发现为理由")
+    propose_reason = forms.CharField(
+        label="调整理由", required=False, widget=forms.Textarea(attrs=TEXTAREA), help_text="留空则以复检发现为理由"
+    )
 
     def __init__(self, *args, names: dict[int, str], current: int | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,8 +144,9 @@ class RejectForm(forms.Form):
 
 class GuideForm(forms.Form):
     name = forms.CharField(label="指导人", max_length=100, help_text="指导人或联系领导的姓名")
-    user = forms.ModelChoiceField(label="指导人账号", queryset=None, required=False,
-                                  help_text="指导人有本系统账号时选择")
+    user = forms.ModelChoiceField(
+        label="指导人账号", queryset=None, required=False, help_text="指导人有本系统账号时选择"
+    )
     note = forms.CharField(label="说明", max_length=200, required=False, help_text="职务、联系方式等")
 
     def __init__(self, *args, user, **kwargs):
@@ -148,8 +157,9 @@ class GuideForm(forms.Form):
 class VisitForm(forms.Form):
     visited_on = forms.DateField(label="督导日期", widget=DateInput(), initial=_today)
     method = forms.ChoiceField(label="督导形式", choices=VisitMethod.choices)
-    organizations = OrganizationMultipleChoiceField(label="督导对象", queryset=None,
-                                                    widget=forms.SelectMultiple(attrs={"size": 8}))
+    organizations = OrganizationMultipleChoiceField(
+        label="督导对象", queryset=None, widget=forms.SelectMultiple(attrs={"size": 8})
+    )
     group_members = forms.CharField(label="督导组成员", widget=forms.Textarea(attrs={"rows": 2}))
     findings = forms.CharField(label="发现问题", widget=forms.Textarea(attrs={"rows": 5}))
 
@@ -159,12 +169,15 @@ class VisitForm(forms.Form):
 
 
 class FocusFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False,
-                        widget=forms.TextInput(attrs={"placeholder": "组织名称、编号或指导人"}))
-    level = forms.ChoiceField(label="星级", required=False, choices=[
-        ("", "全部星级"), ("1", "一星级"), ("0", "无星级"), ("none", "未定级")])
-    guide = forms.ChoiceField(label="指导人", required=False, choices=[
-        ("", "指导人：全部"), ("yes", "已指定指导人"), ("no", "未指定指导人")])
+    q = forms.CharField(
+        label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "组织名称、编号或指导人"})
+    )
+    level = forms.ChoiceField(
+        label="星级", required=False, choices=[("", "全部星级"), ("1", "一星级"), ("0", "无星级"), ("none", "未定级")]
+    )
+    guide = forms.ChoiceField(
+        label="指导人", required=False, choices=[("", "指导人：全部"), ("yes", "已指定指导人"), ("no", "未指定指导人")]
+    )
     stale = forms.ChoiceField(label="复检", required=False, choices=[("", "复检：全部"), ("1", "超期未复检")])
 
 

@@ -79,7 +79,11 @@ class LevelChange(models.Model):
     to_level = models.PositiveSmallIntegerField("调整为", help_text="0为不定星级")
     reason = models.TextField("调整理由")
     recheck = models.ForeignKey(
-        Recheck, on_delete=models.PROTECT, null=True, blank=True, related_name="level_changes",
+        Recheck,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="level_changes",
         verbose_name="依据的复检",
     )
     state = models.CharField("状态", max_length=16, choices=ChangeState.choices, default=ChangeState.PROPOSED)
@@ -88,7 +92,11 @@ class LevelChange(models.Model):
     )
     proposed_at = models.DateTimeField("提出时间", auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="决定录入人",
     )
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
@@ -96,7 +104,11 @@ class LevelChange(models.Model):
     minutes_number = models.CharField("会议纪要编号", max_length=100, blank=True)
     decision_comment = models.TextField("意见", blank=True)
     ledger_entry = models.OneToOneField(
-        "campaigns.StarLedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="level_change",
+        "campaigns.StarLedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="level_change",
         verbose_name="星级管理台账记录",
     )
 
@@ -106,7 +118,8 @@ class LevelChange(models.Model):
         ordering = ["-proposed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization"], condition=models.Q(state="proposed"),
+                fields=["organization"],
+                condition=models.Q(state="proposed"),
                 name="supervision_one_pending_change",
                 violation_error_message="该组织已有待批准的星级调整",
             ),
@@ -128,7 +141,11 @@ class FocusGuide(models.Model):
     )
     name = models.CharField("指导人", max_length=100)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="指导人账号",
     )
     note = models.CharField("说明", max_length=200, blank=True, help_text="职务、联系方式等")

@@ -32,12 +32,18 @@ def recheck_interval_days() -> int:
 
 
 def _count(queryset: QuerySet) -> Subquery:
-    return Coalesce(Subquery(queryset.order_by().values("organization").annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("organization").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
 
 
-def focus_organizations(user, *, today: date, search: str = "", level: str = "", guide: str = "",
-                        stale_only: bool = False) -> QuerySet[Organization]:
+def focus_organizations(
+    user, *, today: date, search: str = "", level: str = "", guide: str = "", stale_only: bool = False
+) -> QuerySet[Organization]:
     """The organizations under the user (its own node excluded) whose current level is one star, none or unrated.
 
     Each carries ``level`` (None: unrated) and ``level_name`` (as the ledger wrote it), ``open_items``,
@@ -78,22 +84,31 @@ def focus_organizations(user, *, today: date, search: str = "", level: str = "",
         since = today - timedelta(days=recheck_interval_days())
         organizations = organizations.filter(Q(last_recheck__isnull=True) | Q(last_recheck__lt=since))
     if search:
-        organizations = organizations.filter(Q(name__icontains=search) | Q(code__iexact=search)
-                                             | Q(focus_guide__name__icontains=search))
+        organizations = organizations.filter(
+            Q(name__icontains=search) | Q(code__iexact=search) | Q(focus_guide__name__icontains=search)
+        )
     history = StarLedgerEntry.objects.order_by("effective_on", "id")
-    return (organizations.select_related("focus_guide")
-            .prefetch_related(Prefetch("star_ledger_entries", queryset=history, to_attr="ledger_history"))
-            .order_by("path"))
+    return (
+        organizations.select_related("focus_guide")
+        .prefetch_related(Prefetch("star_ledger_entries", queryset=history, to_attr="ledger_history"))
+        .order_by("path")
+    )
 
 
 def recheck_list(user, *, search: str = "", organization: Organization | None = None) -> QuerySet[Recheck]:
-    rechecks = visible_rechecks(user).select_related("organization", "recorded_by").annotate(
-        item_count=Count("items", distinct=True))
+    rechecks = (
+        visible_rechecks(user)
+        .select_related("organization", "recorded_by")
+        .annotate(item_count=Count("items", distinct=True))
+    )
     if organization is not None:
         rechecks = rechecks.filter(organization=organization)
     if search:
-        rechecks = rechecks.filter(Q(organization__name__icontains=search) | Q(findings__icontains=search)
-                                   | Q(organization__code__iexact=search))
+        rechecks = rechecks.filter(
+            Q(organization__name__icontains=search)
+            | Q(findings__icontains=search)
+            | Q(organization__code__iexact=search)
+        )
     return rechecks.order_by("-checked_on", "-id")
 
 
@@ -103,24 +118,35 @@ def level_change_list(user, *, state: str = "", search: str = "") -> QuerySet[Le
     if state:
         changes = changes.filter(state=state)
     if search:
-        changes = changes.filter(Q(organization__name__icontains=search) | Q(organization__code__iexact=search)
-                                 | Q(reason__icontains=search))
+        changes = changes.filter(
+            Q(organization__name__icontains=search) | Q(organization__code__iexact=search) | Q(reason__icontains=search)
+        )
     pending_first = Count("pk", filter=Q(state=ChangeState.PROPOSED))
     return changes.annotate(pending=pending_first).order_by("-pending", "-proposed_at", "-id")
 
 
 def visit_list(user, *, method: str = "", search: str = "") -> QuerySet[InspectionVisit]:
     visible = visible_organizations(user)
-    visits = visible_visits(user).select_related("recorded_by").prefetch_related(
-        Prefetch("organizations", queryset=Organization.objects.filter(pk__in=visible.values("pk"))
-                 .order_by("path"), to_attr="visible_organizations"),
-    ).annotate(criticism_count=Count("criticisms", distinct=True), item_count=Count("items", distinct=True))
+    visits = (
+        visible_visits(user)
+        .select_related("recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "organizations",
+                queryset=Organization.objects.filter(pk__in=visible.values("pk")).order_by("path"),
+                to_attr="visible_organizations",
+            ),
+        )
+        .annotate(criticism_count=Count("criticisms", distinct=True), item_count=Count("items", distinct=True))
+    )
     if method:
         visits = visits.filter(method=method)
     if search:
         matching = InspectionVisit.objects.filter(
-            Q(organizations__name__icontains=search) | Q(findings__icontains=search)
-            | Q(group_members__icontains=search)).values("pk")
+            Q(organizations__name__icontains=search)
+            | Q(findings__icontains=search)
+            | Q(group_members__icontains=search)
+        ).values("pk")
         visits = visits.filter(pk__in=matching)
     return visits.order_by("-visited_on", "-id")
 

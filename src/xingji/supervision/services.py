@@ -49,8 +49,13 @@ from xingji.supervision.models import (
 PLAIN_LEVEL_NAMES = {0: "无星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
 
 #: The fields of one rectification item opened from findings (``item_open``'s, minus the source).
-ITEM_FIELDS = {"problem": "存在问题", "target": "整改目标", "measures": "整改措施", "responsible": "责任人",
-               "deadline": "整改时限"}
+ITEM_FIELDS = {
+    "problem": "存在问题",
+    "target": "整改目标",
+    "measures": "整改措施",
+    "responsible": "责任人",
+    "deadline": "整改时限",
+}
 
 
 def _today() -> date:
@@ -76,7 +81,9 @@ def _rated_under(organization: Organization) -> StarLedgerEntry | None:
     """The latest ledger line written by a campaign: its scheme names the organization's levels."""
     return (
         StarLedgerEntry.objects.filter(organization=organization, campaign__isnull=False)
-        .select_related("campaign").order_by("-effective_on", "-id").first()
+        .select_related("campaign")
+        .order_by("-effective_on", "-id")
+        .first()
     )
 
 
@@ -120,16 +127,28 @@ def clean_items(items: Sequence[Mapping[str, Any]], *, what: str = "整改事项
     return cleaned
 
 
-def _open_items(items: list[dict[str, Any]], *, organization: Organization | None, source: str, source_note: str,
-                actor, what: str = "整改事项") -> list:
+def _open_items(
+    items: list[dict[str, Any]],
+    *,
+    organization: Organization | None,
+    source: str,
+    source_note: str,
+    actor,
+    what: str = "整改事项",
+) -> list:
     opened = []
     for row, item in enumerate(items, start=1):
         arguments = {name: item[name] for name in ITEM_FIELDS}
         try:
-            opened.append(item_open(
-                organization=item.get("organization") or organization, source=source, source_note=source_note,
-                actor=actor, **arguments,
-            ))
+            opened.append(
+                item_open(
+                    organization=item.get("organization") or organization,
+                    source=source,
+                    source_note=source_note,
+                    actor=actor,
+                    **arguments,
+                )
+            )
         except ValidationError as error:
             raise TransitionRefused(f"第{row}条{what}：{_messages(error)}", code="item_invalid") from None
     return opened
@@ -139,13 +158,24 @@ def _open_items(items: list[dict[str, Any]], *, organization: Organization | Non
 
 
 def _recheck_snapshot(recheck: Recheck) -> dict[str, Any]:
-    return {"organization_id": recheck.organization_id, "checked_on": recheck.checked_on, "method": recheck.method,
-            "findings": recheck.findings}
+    return {
+        "organization_id": recheck.organization_id,
+        "checked_on": recheck.checked_on,
+        "method": recheck.method,
+        "findings": recheck.findings,
+    }
 
 
 def recheck_record(
-    *, organization: Organization, checked_on: date, method: str, findings: str,
-    items: Sequence[Mapping[str, Any]] = (), propose_level: int | None = None, propose_reason: str = "", actor,
+    *,
+    organization: Organization,
+    checked_on: date,
+    method: str,
+    findings: str,
+    items: Sequence[Mapping[str, Any]] = (),
+    propose_level: int | None = None,
+    propose_reason: str = "",
+    actor,
 ) -> Recheck:
     """Record a re-check (复检) by the organization's superior, opening an item for each of ``items``.
 
@@ -161,16 +191,32 @@ def recheck_record(
             raise TransitionRefused(f"复检方式“{method}”无效", code="method")
         findings = required_text(findings, "复检发现")
         cleaned = clean_items(items)
-        recheck = Recheck.objects.create(organization=organization, checked_on=checked_on, method=method,
-                                         findings=findings, recorded_by=actor)
-        opened = _open_items(cleaned, organization=organization, source=ItemSource.RECHECK,
-                             source_note=f"{checked_on:%Y年%m月%d日}复检", actor=actor)
+        recheck = Recheck.objects.create(
+            organization=organization, checked_on=checked_on, method=method, findings=findings, recorded_by=actor
+        )
+        opened = _open_items(
+            cleaned,
+            organization=organization,
+            source=ItemSource.RECHECK,
+            source_note=f"{checked_on:%Y年%m月%d日}复检",
+            actor=actor,
+        )
         recheck.items.add(*opened)
-        audit_log(actor=actor, action="recheck.recorded", obj=recheck, before=None,
-                  after={**_recheck_snapshot(recheck), "items": [item.pk for item in opened]})
+        audit_log(
+            actor=actor,
+            action="recheck.recorded",
+            obj=recheck,
+            before=None,
+            after={**_recheck_snapshot(recheck), "items": [item.pk for item in opened]},
+        )
         if propose_level is not None:
-            level_change_propose(organization=organization, to_level=propose_level,
-                                 reason=propose_reason or findings, recheck=recheck, actor=actor)
+            level_change_propose(
+                organization=organization,
+                to_level=propose_level,
+                reason=propose_reason or findings,
+                recheck=recheck,
+                actor=actor,
+            )
     return recheck
 
 
@@ -183,11 +229,21 @@ def recheck_items_open(*, recheck: Recheck, items: Sequence[Mapping[str, Any]], 
             raise TransitionRefused("请至少填写一条整改事项", code="no_items")
         cleaned = clean_items(items)
         before = list(current.items.values_list("pk", flat=True))
-        opened = _open_items(cleaned, organization=current.organization, source=ItemSource.RECHECK,
-                             source_note=f"{current.checked_on:%Y年%m月%d日}复检", actor=actor)
+        opened = _open_items(
+            cleaned,
+            organization=current.organization,
+            source=ItemSource.RECHECK,
+            source_note=f"{current.checked_on:%Y年%m月%d日}复检",
+            actor=actor,
+        )
         current.items.add(*opened)
-        audit_log(actor=actor, action="recheck.items_opened", obj=current, before={"items": before},
-                  after={"items": before + [item.pk for item in opened]})
+        audit_log(
+            actor=actor,
+            action="recheck.items_opened",
+            obj=current,
+            before={"items": before},
+            after={"items": before + [item.pk for item in opened]},
+        )
     return opened
 
 
@@ -195,12 +251,22 @@ def recheck_items_open(*, recheck: Recheck, items: Sequence[Mapping[str, Any]], 
 
 
 def _change_snapshot(change: LevelChange) -> dict[str, Any]:
-    return {"organization_id": change.organization_id, "state": change.state, "from_level": change.from_level,
-            "to_level": change.to_level, "recheck_id": change.recheck_id}
+    return {
+        "organization_id": change.organization_id,
+        "state": change.state,
+        "from_level": change.from_level,
+        "to_level": change.to_level,
+        "recheck_id": change.recheck_id,
+    }
 
 
 def level_change_propose(
-    *, organization: Organization, to_level: int, reason: str, recheck: Recheck | None = None, actor,
+    *,
+    organization: Organization,
+    to_level: int,
+    reason: str,
+    recheck: Recheck | None = None,
+    actor,
 ) -> LevelChange:
     """Propose a change of level (mostly a downgrade, 降星) to the committee; nothing changes before approval."""
     with transaction.atomic():
@@ -210,28 +276,43 @@ def level_change_propose(
         if recheck is not None and recheck.organization_id != organization.pk:
             raise TransitionRefused("所依据的复检不是该组织的复检", code="recheck_elsewhere")
         if LevelChange.objects.filter(organization=organization, state=ChangeState.PROPOSED).exists():
-            raise TransitionRefused(f"“{organization.name}”已有待工委会批准的星级调整，请先批准、不批准或撤回",
-                                    code="pending")
+            raise TransitionRefused(
+                f"“{organization.name}”已有待工委会批准的星级调整，请先批准、不批准或撤回", code="pending"
+            )
         names = level_names(organization)
         if to_level not in names:
             raise TransitionRefused(f"调整后的星级应为{'、'.join(names.values())}之一", code="level")
         from_level = current_level(organization)
         if from_level == to_level:
-            raise TransitionRefused(f"“{organization.name}”现为{level_label(to_level, names)}，无需调整",
-                                    code="same_level")
+            raise TransitionRefused(
+                f"“{organization.name}”现为{level_label(to_level, names)}，无需调整", code="same_level"
+            )
         if from_level is None and to_level == 0:
-            raise TransitionRefused(f"“{organization.name}”尚未定级，无需调整为{level_label(0, names)}",
-                                    code="same_level")
-        change = LevelChange.objects.create(organization=organization, from_level=from_level, to_level=to_level,
-                                            reason=reason, recheck=recheck, proposed_by=actor)
-        audit_log(actor=actor, action="level_change.proposed", obj=change, before=None,
-                  after={**_change_snapshot(change), "reason": reason})
+            raise TransitionRefused(
+                f"“{organization.name}”尚未定级，无需调整为{level_label(0, names)}", code="same_level"
+            )
+        change = LevelChange.objects.create(
+            organization=organization,
+            from_level=from_level,
+            to_level=to_level,
+            reason=reason,
+            recheck=recheck,
+            proposed_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action="level_change.proposed",
+            obj=change,
+            before=None,
+            after={**_change_snapshot(change), "reason": reason},
+        )
     return change
 
 
 def _lock_change(change: LevelChange) -> LevelChange:
-    current = LevelChange.objects.select_for_update(of=("self",)).select_related("organization", "recheck").get(
-        pk=change.pk)
+    current = (
+        LevelChange.objects.select_for_update(of=("self",)).select_related("organization", "recheck").get(pk=change.pk)
+    )
     # The organization next: its ledger is about to grow; a campaign approval never locks it.
     Organization.objects.select_for_update().filter(pk=current.organization_id).first()
     return current
@@ -240,19 +321,24 @@ def _lock_change(change: LevelChange) -> LevelChange:
 def _check_pending(change: LevelChange, verb: str) -> None:
     if change.state != ChangeState.PROPOSED:
         raise TransitionRefused(
-            f"“{change.organization.name}”的星级调整当前状态为“{change.get_state_display()}”，不能{verb}",
-            code="state")
+            f"“{change.organization.name}”的星级调整当前状态为“{change.get_state_display()}”，不能{verb}", code="state"
+        )
 
 
 def _approving_body(actor, organization: Organization) -> str:
     """The office's organization (the working committee whose 工委会 decided)."""
     if getattr(actor, "organization", None) is not None:
         return actor.organization.name
-    return Organization.objects.get(path=organization.path[:Organization.steplen]).name
+    return Organization.objects.get(path=organization.path[: Organization.steplen]).name
 
 
 def level_change_approve(
-    *, change: LevelChange, meeting_on: date, minutes_number: str, comment: str = "", actor,
+    *,
+    change: LevelChange,
+    meeting_on: date,
+    minutes_number: str,
+    comment: str = "",
+    actor,
 ) -> LevelChange:
     """Record the committee's approval (工委会批准): the new level enters the star ledger from the meeting date."""
     with transaction.atomic():
@@ -264,18 +350,21 @@ def level_change_approve(
         _not_in_future(meeting_on, "工委会会议日期")
         proposed_on = timezone.localtime(current.proposed_at).date()
         if meeting_on < proposed_on:
-            raise TransitionRefused(f"工委会会议日期不能早于提出调整的日期（{proposed_on:%Y年%m月%d日}）",
-                                    code="too_early")
+            raise TransitionRefused(
+                f"工委会会议日期不能早于提出调整的日期（{proposed_on:%Y年%m月%d日}）", code="too_early"
+            )
         latest = current_ledger_entry(organization)
         previous = latest.level if latest is not None else None
         if latest is not None and meeting_on < latest.effective_on:
             raise TransitionRefused(
                 f"工委会会议日期不能早于星级管理台账最近一条记录的生效日期（{latest.effective_on:%Y年%m月%d日}）",
-                code="before_ledger")
+                code="before_ledger",
+            )
         names = level_names(organization)
         if previous == current.to_level:
-            raise TransitionRefused(f"“{organization.name}”现已是{level_label(previous, names)}，不能再调整为同一星级",
-                                    code="same_level")
+            raise TransitionRefused(
+                f"“{organization.name}”现已是{level_label(previous, names)}，不能再调整为同一星级", code="same_level"
+            )
         body = _approving_body(actor, organization)
         grounds = f"{current.recheck.checked_on:%Y年%m月%d日}复检，" if current.recheck_id else ""
         direction = "晋升" if previous is not None and current.to_level > previous else "调整"
@@ -284,8 +373,14 @@ def level_change_approve(
             f"{body}工委会{meeting_on:%Y年%m月%d日}批准（{minutes_number}）。理由：{current.reason}"
         )
         entry = StarLedgerEntry.objects.create(
-            organization=organization, level=current.to_level, level_name=level_label(current.to_level, names),
-            previous_level=previous, effective_on=meeting_on, approving_body=body, reason=reason, approver=actor,
+            organization=organization,
+            level=current.to_level,
+            level_name=level_label(current.to_level, names),
+            previous_level=previous,
+            effective_on=meeting_on,
+            approving_body=body,
+            reason=reason,
+            approver=actor,
         )
         before = _change_snapshot(current)
         current.state = ChangeState.APPROVED
@@ -295,13 +390,36 @@ def level_change_approve(
         current.minutes_number = minutes_number
         current.decision_comment = (comment or "").strip()
         current.ledger_entry = entry
-        current.save(update_fields=["state", "decided_by", "decided_at", "meeting_on", "minutes_number",
-                                    "decision_comment", "ledger_entry"])
-        audit_log(actor=actor, action="level_change.approved", obj=current, before=before,
-                  after={**_change_snapshot(current), "meeting_on": meeting_on, "minutes_number": minutes_number,
-                         "ledger_entry_id": entry.pk})
-        audit_log(actor=actor, action="star_ledger.recorded", obj=entry, before={"level": previous},
-                  after={"level": entry.level, "effective_on": meeting_on, "reason": reason})
+        current.save(
+            update_fields=[
+                "state",
+                "decided_by",
+                "decided_at",
+                "meeting_on",
+                "minutes_number",
+                "decision_comment",
+                "ledger_entry",
+            ]
+        )
+        audit_log(
+            actor=actor,
+            action="level_change.approved",
+            obj=current,
+            before=before,
+            after={
+                **_change_snapshot(current),
+                "meeting_on": meeting_on,
+                "minutes_number": minutes_number,
+                "ledger_entry_id": entry.pk,
+            },
+        )
+        audit_log(
+            actor=actor,
+            action="star_ledger.recorded",
+            obj=entry,
+            before={"level": previous},
+            after={"level": entry.level, "effective_on": meeting_on, "reason": reason},
+        )
     return current
 
 
@@ -318,8 +436,13 @@ def level_change_reject(*, change: LevelChange, comment: str, actor) -> LevelCha
         current.decided_at = timezone.now()
         current.decision_comment = comment
         current.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
-        audit_log(actor=actor, action="level_change.rejected", obj=current, before=before,
-                  after={**_change_snapshot(current), "comment": comment})
+        audit_log(
+            actor=actor,
+            action="level_change.rejected",
+            obj=current,
+            before=before,
+            after={**_change_snapshot(current), "comment": comment},
+        )
     return current
 
 
@@ -328,8 +451,11 @@ def level_change_withdraw(*, change: LevelChange, actor) -> LevelChange:
     with transaction.atomic():
         current = _lock_change(change)
         access.require_superior(actor, current.organization)
-        if not (actor.is_superuser or actor.pk == current.proposed_by_id
-                or access.is_committee_office_for(actor, current.organization)):
+        if not (
+            actor.is_superuser
+            or actor.pk == current.proposed_by_id
+            or access.is_committee_office_for(actor, current.organization)
+        ):
             raise ActionForbidden("只有提出人或市直工委组织部可以撤回星级调整")
         _check_pending(current, "撤回")
         before = _change_snapshot(current)
@@ -337,8 +463,9 @@ def level_change_withdraw(*, change: LevelChange, actor) -> LevelChange:
         current.decided_by = actor
         current.decided_at = timezone.now()
         current.save(update_fields=["state", "decided_by", "decided_at"])
-        audit_log(actor=actor, action="level_change.withdrawn", obj=current, before=before,
-                  after=_change_snapshot(current))
+        audit_log(
+            actor=actor, action="level_change.withdrawn", obj=current, before=before, after=_change_snapshot(current)
+        )
     return current
 
 
@@ -354,9 +481,13 @@ def focus_guide_assign(*, organization: Organization, name: str, user=None, note
         note = (note or "").strip()
         if len(note) > 200:
             raise TransitionRefused("说明不能超过200字", code="too_long")
-        if user is not None and not (user.is_active and (user.organization_id is None or
-                                                         access.visible_organizations(actor)
-                                                         .filter(pk=user.organization_id).exists())):
+        if user is not None and not (
+            user.is_active
+            and (
+                user.organization_id is None
+                or access.visible_organizations(actor).filter(pk=user.organization_id).exists()
+            )
+        ):
             raise TransitionRefused("所选账号不在本级及下级组织中", code="user_elsewhere")
         guide = FocusGuide.objects.filter(organization=organization).first()
         before = None if guide is None else {"name": guide.name, "user_id": guide.user_id, "note": guide.note}
@@ -392,21 +523,36 @@ def _clean_criticisms(criticisms: Sequence[Mapping[str, Any]], visited: set[int]
         item = notice.get("item")
         if item:
             try:
-                item = clean_items([{"problem": notice.get("reason"), **item}],
-                                   what=f"通报批评的整改事项（第{row}条）")[0]
+                item = clean_items(
+                    [{"problem": notice.get("reason"), **item}], what=f"通报批评的整改事项（第{row}条）"
+                )[0]
             except TransitionRefused as error:
                 errors.extend(error.messages)
-        cleaned.append({"organization": organization, "issuer": notice.get("issuer"), "date": day,
-                        "document_number": (notice.get("document_number") or "").strip(),
-                        "reason": (notice.get("reason") or "").strip(), "item": item or None})
+        cleaned.append(
+            {
+                "organization": organization,
+                "issuer": notice.get("issuer"),
+                "date": day,
+                "document_number": (notice.get("document_number") or "").strip(),
+                "reason": (notice.get("reason") or "").strip(),
+                "item": item or None,
+            }
+        )
     if errors:
         raise TransitionRefused(errors, code="criticism_invalid")
     return cleaned
 
 
 def visit_record(
-    *, organizations: Sequence[Organization], visited_on: date, method: str, group_members: str, findings: str,
-    criticisms: Sequence[Mapping[str, Any]] = (), items: Sequence[Mapping[str, Any]] = (), actor,
+    *,
+    organizations: Sequence[Organization],
+    visited_on: date,
+    method: str,
+    group_members: str,
+    findings: str,
+    criticisms: Sequence[Mapping[str, Any]] = (),
+    items: Sequence[Mapping[str, Any]] = (),
+    actor,
 ) -> InspectionVisit:
     """Record a supervision visit (督导), its criticism notices (通报批评) and the items it opens.
 
@@ -434,8 +580,9 @@ def visit_record(
         for row, item in enumerate(cleaned_items, start=1):
             if item.get("organization") is None or item["organization"].pk not in visited:
                 raise TransitionRefused(f"第{row}条整改事项：党组织应为本次督导对象之一", code="item_elsewhere")
-        visit = InspectionVisit.objects.create(visited_on=visited_on, method=method, group_members=group_members,
-                                               findings=findings, recorded_by=actor)
+        visit = InspectionVisit.objects.create(
+            visited_on=visited_on, method=method, group_members=group_members, findings=findings, recorded_by=actor
+        )
         visit.organizations.add(*locked)
         notices = []
         opened = []
@@ -449,16 +596,32 @@ def visit_record(
             notices.append(created)
             if notice["item"]:
                 item = {**notice["item"], "organization": notice["organization"]}
-                opened += _open_items([item], organization=None, source=ItemSource.CRITICISM,
-                                      source_note=f"{created}"[:200], actor=actor,
-                                      what=f"通报批评的整改事项（第{row}条）")
-        opened += _open_items(cleaned_items, organization=None, source=ItemSource.INSPECTION,
-                              source_note=note, actor=actor)
+                opened += _open_items(
+                    [item],
+                    organization=None,
+                    source=ItemSource.CRITICISM,
+                    source_note=f"{created}"[:200],
+                    actor=actor,
+                    what=f"通报批评的整改事项（第{row}条）",
+                )
+        opened += _open_items(
+            cleaned_items, organization=None, source=ItemSource.INSPECTION, source_note=note, actor=actor
+        )
         visit.criticisms.add(*notices)
         visit.items.add(*opened)
-        audit_log(actor=actor, action="inspection_visit.recorded", obj=visit, before=None, after={
-            "visited_on": visited_on, "method": method, "organizations": chosen, "group_members": group_members,
-            "findings": findings, "criticisms": [notice.pk for notice in notices],
-            "items": [item.pk for item in opened],
-        })
+        audit_log(
+            actor=actor,
+            action="inspection_visit.recorded",
+            obj=visit,
+            before=None,
+            after={
+                "visited_on": visited_on,
+                "method": method,
+                "organizations": chosen,
+                "group_members": group_members,
+                "findings": findings,
+                "criticisms": [notice.pk for notice in notices],
+                "items": [item.pk for item in opened],
+            },
+        )
     return visit

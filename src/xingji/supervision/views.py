@@ -81,9 +81,15 @@ def recheck_list(request):
     filter_form, data = _filter(request, SearchForm)
     rechecks = selectors.recheck_list(request.user, search=data.get("q", ""))
     page_obj, query = paginate(request, rechecks)
-    return render(request, "supervision/recheck_list.html", {
-        "page_obj": page_obj, "query": query, "filter_form": filter_form,
-    })
+    return render(
+        request,
+        "supervision/recheck_list.html",
+        {
+            "page_obj": page_obj,
+            "query": query,
+            "filter_form": filter_form,
+        },
+    )
 
 
 @login_required
@@ -99,20 +105,33 @@ def recheck_create(request, pk):
         data = form.cleaned_data
         try:
             recheck = services.recheck_record(
-                organization=organization, checked_on=data["checked_on"], method=data["method"],
-                findings=data["findings"], items=filled(items), propose_level=data["propose_level"],
-                propose_reason=data["propose_reason"], actor=request.user)
+                organization=organization,
+                checked_on=data["checked_on"],
+                method=data["method"],
+                findings=data["findings"],
+                items=filled(items),
+                propose_level=data["propose_level"],
+                propose_reason=data["propose_reason"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, "复检已登记" + ("，星级调整已提请工委会批准" if data["propose_level"] is not None
-                                                 else ""))
+            messages.success(
+                request, "复检已登记" + ("，星级调整已提请工委会批准" if data["propose_level"] is not None else "")
+            )
             return redirect("supervision:recheck_detail", pk=recheck.pk)
-    return render(request, "supervision/recheck_form.html", {
-        "organization": organization, "form": form, "items": items,
-        "current_label": services.level_label(current, names),
-        "cancel_url": reverse("supervision:focus_list"),
-    })
+    return render(
+        request,
+        "supervision/recheck_form.html",
+        {
+            "organization": organization,
+            "form": form,
+            "items": items,
+            "current_label": services.level_label(current, names),
+            "cancel_url": reverse("supervision:focus_list"),
+        },
+    )
 
 
 @login_required
@@ -121,12 +140,18 @@ def recheck_detail(request, pk):
     recheck = access.access_recheck(request.user, pk)
     organization = recheck.organization
     may_act = access.is_superior_of(request.user, organization) and can_write(request.user)
-    return render(request, "supervision/recheck_detail.html", {
-        "recheck": recheck, "organization": organization, "items": _items(recheck.items.all()),
-        "changes": recheck.level_changes.select_related("proposed_by").order_by("-proposed_at"),
-        "may_act": may_act,
-        "may_propose": may_act and not organization.level_changes.filter(state=ChangeState.PROPOSED).exists(),
-    })
+    return render(
+        request,
+        "supervision/recheck_detail.html",
+        {
+            "recheck": recheck,
+            "organization": organization,
+            "items": _items(recheck.items.all()),
+            "changes": recheck.level_changes.select_related("proposed_by").order_by("-proposed_at"),
+            "may_act": may_act,
+            "may_propose": may_act and not organization.level_changes.filter(state=ChangeState.PROPOSED).exists(),
+        },
+    )
 
 
 @login_required
@@ -144,9 +169,16 @@ def recheck_items(request, pk):
         else:
             messages.success(request, f"已登记{len(opened)}条整改事项")
             return redirect("supervision:recheck_detail", pk=recheck.pk)
-    return render(request, "supervision/recheck_items.html", {
-        "recheck": recheck, "organization": recheck.organization, "items": items, "error": error,
-    })
+    return render(
+        request,
+        "supervision/recheck_items.html",
+        {
+            "recheck": recheck,
+            "organization": recheck.organization,
+            "items": items,
+            "error": error,
+        },
+    )
 
 
 # --- changes of level --------------------------------------------------------------------------
@@ -161,9 +193,15 @@ def change_list(request):
     for change in page_obj:
         change.from_label = services.level_label(change.from_level)
         change.to_label = services.level_label(change.to_level)
-    return render(request, "supervision/change_list.html", {
-        "page_obj": page_obj, "query": query, "filter_form": filter_form,
-    })
+    return render(
+        request,
+        "supervision/change_list.html",
+        {
+            "page_obj": page_obj,
+            "query": query,
+            "filter_form": filter_form,
+        },
+    )
 
 
 @login_required
@@ -183,19 +221,30 @@ def change_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            change = services.level_change_propose(organization=organization, to_level=data["to_level"],
-                                                   reason=data["reason"], recheck=data["recheck"],
-                                                   actor=request.user)
+            change = services.level_change_propose(
+                organization=organization,
+                to_level=data["to_level"],
+                reason=data["reason"],
+                recheck=data["recheck"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "星级调整已提请工委会批准")
             return redirect("supervision:change_detail", pk=change.pk)
-    return render(request, "web/form_page.html", {
-        "title": f"提请调整星级：{organization.name}", "organization": organization, "form": form,
-        "note": f"现为{services.level_label(current, names)}。调整经工委会批准后才写入星级管理台账。",
-        "submit": "提请工委会批准", "cancel_url": reverse("supervision:focus_list"),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": f"提请调整星级：{organization.name}",
+            "organization": organization,
+            "form": form,
+            "note": f"现为{services.level_label(current, names)}。调整经工委会批准后才写入星级管理台账。",
+            "submit": "提请工委会批准",
+            "cancel_url": reverse("supervision:focus_list"),
+        },
+    )
 
 
 @login_required
@@ -207,16 +256,28 @@ def change_detail(request, pk):
     pending = change.state == ChangeState.PROPOSED
     writer = can_write(request.user)
     may_decide = pending and writer and access.is_committee_office_for(request.user, organization)
-    may_withdraw = pending and writer and access.is_superior_of(request.user, organization) and (
-        request.user.is_superuser or request.user.pk == change.proposed_by_id or may_decide)
-    return render(request, "supervision/change_detail.html", {
-        "change": change, "organization": organization,
-        "from_label": services.level_label(change.from_level, names),
-        "to_label": services.level_label(change.to_level, names),
-        "current": current_ledger_entry(organization), "history": star_ledger(organization),
-        "may_decide": may_decide, "may_withdraw": may_withdraw,
-        "approve_form": ApproveForm(), "reject_form": RejectForm(),
-    })
+    may_withdraw = (
+        pending
+        and writer
+        and access.is_superior_of(request.user, organization)
+        and (request.user.is_superuser or request.user.pk == change.proposed_by_id or may_decide)
+    )
+    return render(
+        request,
+        "supervision/change_detail.html",
+        {
+            "change": change,
+            "organization": organization,
+            "from_label": services.level_label(change.from_level, names),
+            "to_label": services.level_label(change.to_level, names),
+            "current": current_ledger_entry(organization),
+            "history": star_ledger(organization),
+            "may_decide": may_decide,
+            "may_withdraw": may_withdraw,
+            "approve_form": ApproveForm(),
+            "reject_form": RejectForm(),
+        },
+    )
 
 
 def _decision(request, pk, form_class, service, success: str):
@@ -268,8 +329,13 @@ def change_withdraw(request, pk):
 def _focus(request):
     filter_form, data = _filter(request, FocusFilterForm)
     organizations = selectors.focus_organizations(
-        request.user, today=timezone.localdate(), search=data.get("q", ""), level=data.get("level", ""),
-        guide=data.get("guide", ""), stale_only=data.get("stale") == "1")
+        request.user,
+        today=timezone.localdate(),
+        search=data.get("q", ""),
+        level=data.get("level", ""),
+        guide=data.get("guide", ""),
+        stale_only=data.get("stale") == "1",
+    )
     return filter_form, organizations
 
 
@@ -282,11 +348,13 @@ def _focus_row(organization: Organization, today) -> dict:
     return {
         "organization": organization,
         "level_label": organization.level_name or services.level_label(organization.level),
-        "guide": guide, "history": history,
-        "pending_label": (services.level_label(organization.pending_to_level)
-                          if organization.pending_change_id else ""),
-        "stale": organization.last_recheck is None or (today - organization.last_recheck).days
-        > selectors.recheck_interval_days(),
+        "guide": guide,
+        "history": history,
+        "pending_label": (
+            services.level_label(organization.pending_to_level) if organization.pending_change_id else ""
+        ),
+        "stale": organization.last_recheck is None
+        or (today - organization.last_recheck).days > selectors.recheck_interval_days(),
     }
 
 
@@ -297,15 +365,33 @@ def focus_list(request):
     page_obj, query = paginate(request, organizations)
     today = timezone.localdate()
     rows = [_focus_row(organization, today) for organization in page_obj]
-    return render(request, "supervision/focus_list.html", {
-        "page_obj": page_obj, "query": query, "filter_form": filter_form, "rows": rows,
-        "may_record": access.can_record(request.user) and can_write(request.user),
-        "interval": selectors.recheck_interval_days(),
-    })
+    return render(
+        request,
+        "supervision/focus_list.html",
+        {
+            "page_obj": page_obj,
+            "query": query,
+            "filter_form": filter_form,
+            "rows": rows,
+            "may_record": access.can_record(request.user) and can_write(request.user),
+            "interval": selectors.recheck_interval_days(),
+        },
+    )
 
 
-FOCUS_HEADERS = ["组织编号", "党组织", "当前星级", "指导人", "指导人说明", "未销账整改事项", "逾期整改事项",
-                 "复检次数", "最近复检日期", "待批准的星级调整", "星级变化"]
+FOCUS_HEADERS = [
+    "组织编号",
+    "党组织",
+    "当前星级",
+    "指导人",
+    "指导人说明",
+    "未销账整改事项",
+    "逾期整改事项",
+    "复检次数",
+    "最近复检日期",
+    "待批准的星级调整",
+    "星级变化",
+]
 
 
 @login_required
@@ -317,14 +403,28 @@ def focus_export(request):
     for organization in organizations:
         row = _focus_row(organization, today)
         guide = row["guide"]
-        rows.append([
-            organization.code, organization.name, row["level_label"], guide.name if guide else "",
-            guide.note if guide else "", organization.open_items, organization.overdue_items,
-            organization.recheck_count, organization.last_recheck, row["pending_label"], row["history"],
-        ])
-    return xlsx_response(f"重点管理-{export_stamp()}.xlsx", "重点管理", FOCUS_HEADERS, rows,
-                         notes=[f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}",
-                                "范围：一星级、无星级和未定级的组织"])
+        rows.append(
+            [
+                organization.code,
+                organization.name,
+                row["level_label"],
+                guide.name if guide else "",
+                guide.note if guide else "",
+                organization.open_items,
+                organization.overdue_items,
+                organization.recheck_count,
+                organization.last_recheck,
+                row["pending_label"],
+                row["history"],
+            ]
+        )
+    return xlsx_response(
+        f"重点管理-{export_stamp()}.xlsx",
+        "重点管理",
+        FOCUS_HEADERS,
+        rows,
+        notes=[f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}", "范围：一星级、无星级和未定级的组织"],
+    )
 
 
 @login_required
@@ -343,10 +443,17 @@ def guide_assign(request, pk):
         else:
             messages.success(request, "指导人已保存")
             return redirect("supervision:focus_list")
-    return render(request, "web/form_page.html", {
-        "title": f"指定指导人：{organization.name}", "organization": organization, "form": form,
-        "submit": "保存", "cancel_url": reverse("supervision:focus_list"),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": f"指定指导人：{organization.name}",
+            "organization": organization,
+            "form": form,
+            "submit": "保存",
+            "cancel_url": reverse("supervision:focus_list"),
+        },
+    )
 
 
 # --- supervision visits ------------------------------------------------------------------------
@@ -358,10 +465,16 @@ def visit_list(request):
     filter_form, data = _filter(request, VisitFilterForm)
     visits = selectors.visit_list(request.user, method=data.get("method", ""), search=data.get("q", ""))
     page_obj, query = paginate(request, visits)
-    return render(request, "supervision/visit_list.html", {
-        "page_obj": page_obj, "query": query, "filter_form": filter_form,
-        "may_record": access.can_record_visits(request.user),
-    })
+    return render(
+        request,
+        "supervision/visit_list.html",
+        {
+            "page_obj": page_obj,
+            "query": query,
+            "filter_form": filter_form,
+            "may_record": access.can_record_visits(request.user),
+        },
+    )
 
 
 @login_required
@@ -378,17 +491,30 @@ def visit_create(request):
         notices = [row.notice() for row in criticisms.forms if row.has_changed() and row.cleaned_data]
         try:
             visit = services.visit_record(
-                organizations=list(cleaned["organizations"]), visited_on=cleaned["visited_on"],
-                method=cleaned["method"], group_members=cleaned["group_members"], findings=cleaned["findings"],
-                criticisms=notices, items=filled(items), actor=request.user)
+                organizations=list(cleaned["organizations"]),
+                visited_on=cleaned["visited_on"],
+                method=cleaned["method"],
+                group_members=cleaned["group_members"],
+                findings=cleaned["findings"],
+                criticisms=notices,
+                items=filled(items),
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "督导已登记")
             return redirect("supervision:visit_detail", pk=visit.pk)
-    return render(request, "supervision/visit_form.html", {
-        "form": form, "criticisms": criticisms, "items": items, "cancel_url": reverse("supervision:visit_list"),
-    })
+    return render(
+        request,
+        "supervision/visit_form.html",
+        {
+            "form": form,
+            "criticisms": criticisms,
+            "items": items,
+            "cancel_url": reverse("supervision:visit_list"),
+        },
+    )
 
 
 @login_required
@@ -397,10 +523,19 @@ def visit_detail(request, pk):
     visit = access.access_visit(request.user, pk)
     visible = visible_organizations(request.user)
     organizations = visit.organizations.filter(pk__in=visible.values("pk")).order_by("path")
-    notices = (CriticismNotice.objects.filter(inspection_visits=visit, organization__in=visible)
-               .select_related("organization").order_by("organization__path", "pk"))
+    notices = (
+        CriticismNotice.objects.filter(inspection_visits=visit, organization__in=visible)
+        .select_related("organization")
+        .order_by("organization__path", "pk")
+    )
     items = visit.items.filter(organization__in=visible).order_by("organization__path", "deadline", "pk")
-    return render(request, "supervision/visit_detail.html", {
-        "visit": visit, "organizations": organizations, "notices": notices, "items": _items(items),
-    })
-
+    return render(
+        request,
+        "supervision/visit_detail.html",
+        {
+            "visit": visit,
+            "organizations": organizations,
+            "notices": notices,
+            "items": _items(items),
+        },
+    )

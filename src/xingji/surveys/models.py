@@ -53,7 +53,11 @@ class SurveySession(models.Model):
     opened_at = models.DateTimeField("开启时间", auto_now_add=True)
     # Frozen at closing.
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="结束人",
     )
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
@@ -61,8 +65,14 @@ class SurveySession(models.Model):
     member_participant_count = models.PositiveIntegerField("参加测评党员数", null=True, blank=True)
     participation = models.DecimalField("参与率", max_digits=5, decimal_places=4, null=True, blank=True)
     satisfaction = models.DecimalField("满意率", max_digits=5, decimal_places=4, null=True, blank=True)
-    score = models.DecimalField("测评得分率", max_digits=5, decimal_places=4, null=True, blank=True,
-                                help_text="总体评价按方案选项权重的平均值（0到1）")
+    score = models.DecimalField(
+        "测评得分率",
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="总体评价按方案选项权重的平均值（0到1）",
+    )
     valid = models.BooleanField("测评有效", null=True, blank=True)
     distributions = models.JSONField("各项评价分布", default=dict, blank=True)
 
@@ -112,8 +122,7 @@ class SurveyToken(models.Model):
 
 class Ballot(models.Model):
     id = models.UUIDField("编号", primary_key=True, default=uuid.uuid4, editable=False)
-    session = models.ForeignKey(SurveySession, on_delete=models.CASCADE, related_name="ballots",
-                                verbose_name="测评会")
+    session = models.ForeignKey(SurveySession, on_delete=models.CASCADE, related_name="ballots", verbose_name="测评会")
     answers = models.JSONField("答案")
     cast_on = models.DateField("投票日期")
     receipt = models.CharField("回执码", max_length=16, unique=True, editable=False)

@@ -41,14 +41,29 @@ def _refused(request, refusal: services.BallotRefused):
 def _questions(request, session: SurveySession, code: str, errors=None, data=None):
     questions = session.questions
     data = data or {}
-    criteria = [{"code": c["code"], "name": c["name"], "field": f"criterion_{c['code']}",
-                 "value": data.get(f"criterion_{c['code']}", ""),
-                 "error": (errors or {}).get(f"criterion_{c['code']}")} for c in questions.get("criteria", [])]
-    return _page("surveys/ballot_questions.html", {
-        "session": session, "organization": session.evaluation.organization, "code": code,
-        "options": questions["options"], "criteria": criteria, "errors": errors or {},
-        "overall": data.get("overall", ""), "comment": data.get("comment", ""),
-    })
+    criteria = [
+        {
+            "code": c["code"],
+            "name": c["name"],
+            "field": f"criterion_{c['code']}",
+            "value": data.get(f"criterion_{c['code']}", ""),
+            "error": (errors or {}).get(f"criterion_{c['code']}"),
+        }
+        for c in questions.get("criteria", [])
+    ]
+    return _page(
+        "surveys/ballot_questions.html",
+        {
+            "session": session,
+            "organization": session.evaluation.organization,
+            "code": code,
+            "options": questions["options"],
+            "criteria": criteria,
+            "errors": errors or {},
+            "overall": data.get("overall", ""),
+            "comment": data.get("comment", ""),
+        },
+    )
 
 
 @csrf_exempt
@@ -90,11 +105,19 @@ def ballot_submit(request):
 @require_GET
 def receipts(request, public_id):
     """The receipt codes of a closed session, published so that each voter can check that the ballot counted."""
-    session = (SurveySession.objects.select_related("evaluation__organization")
-               .filter(public_id=public_id, state=SessionState.CLOSED).first())
+    session = (
+        SurveySession.objects.select_related("evaluation__organization")
+        .filter(public_id=public_id, state=SessionState.CLOSED)
+        .first()
+    )
     if session is None:
         raise Http404("没有找到该测评")
-    return render(request, "surveys/ballot_receipts.html", {
-        "session": session, "organization": session.evaluation.organization,
-        "receipts": services.receipts_sorted(session),
-    })
+    return render(
+        request,
+        "surveys/ballot_receipts.html",
+        {
+            "session": session,
+            "organization": session.evaluation.organization,
+            "receipts": services.receipts_sorted(session),
+        },
+    )

@@ -95,8 +95,9 @@ def questions_of(evaluation: Evaluation) -> dict[str, Any]:
     survey = scheme.survey
     criteria = scheme.criteria_for(evaluation.organization.category) if survey.ask_criteria else []
     return {
-        "options": [{"code": option.code, "label": option.label, "weight": str(option.weight)}
-                    for option in survey.options],
+        "options": [
+            {"code": option.code, "label": option.label, "weight": str(option.weight)} for option in survey.options
+        ],
         "satisfied": sorted(survey.satisfied),
         "ask_criteria": survey.ask_criteria,
         "min_participation": str(survey.min_participation),
@@ -109,8 +110,11 @@ def _end_of(day: date) -> datetime:
 
 
 def _lock_evaluation(evaluation: Evaluation) -> Evaluation:
-    return (Evaluation.objects.select_for_update(of=("self",))
-            .select_related("campaign", "organization").get(pk=evaluation.pk))
+    return (
+        Evaluation.objects.select_for_update(of=("self",))
+        .select_related("campaign", "organization")
+        .get(pk=evaluation.pk)
+    )
 
 
 def _lock_session(session: SurveySession) -> tuple[Evaluation, SurveySession]:
@@ -121,8 +125,7 @@ def _lock_session(session: SurveySession) -> tuple[Evaluation, SurveySession]:
 
 
 def _settings(session: SurveySession) -> dict[str, bool]:
-    return {"public_tokens_allowed": session.public_tokens_allowed,
-            "comments_collected": session.comments_collected}
+    return {"public_tokens_allowed": session.public_tokens_allowed, "comments_collected": session.comments_collected}
 
 
 def _check_open(session: SurveySession) -> None:
@@ -156,20 +159,37 @@ def session_open(
         if expires_on < today:
             raise TransitionRefused("测评码失效日期不能早于今天", code="expires_on")
         session = SurveySession.objects.create(
-            evaluation=current, meeting_on=meeting_on, expires_at=_end_of(expires_on),
-            questions=questions_of(current), public_tokens_allowed=bool(public_tokens_allowed),
-            comments_collected=bool(comments_collected), member_count=member_count_of(current.organization_id),
+            evaluation=current,
+            meeting_on=meeting_on,
+            expires_at=_end_of(expires_on),
+            questions=questions_of(current),
+            public_tokens_allowed=bool(public_tokens_allowed),
+            comments_collected=bool(comments_collected),
+            member_count=member_count_of(current.organization_id),
             opened_by=actor,
         )
-        audit_log(actor=actor, action="survey.opened", obj=session, before=None, after={
-            "evaluation_id": current.pk, "meeting_on": meeting_on.isoformat(),
-            "expires_at": session.expires_at.isoformat(), "member_count": session.member_count,
-            **_settings(session)})
+        audit_log(
+            actor=actor,
+            action="survey.opened",
+            obj=session,
+            before=None,
+            after={
+                "evaluation_id": current.pk,
+                "meeting_on": meeting_on.isoformat(),
+                "expires_at": session.expires_at.isoformat(),
+                "member_count": session.member_count,
+                **_settings(session),
+            },
+        )
     return session
 
 
 def session_settings_change(
-    *, session: SurveySession, public_tokens_allowed: bool, comments_collected: bool, actor,
+    *,
+    session: SurveySession,
+    public_tokens_allowed: bool,
+    comments_collected: bool,
+    actor,
 ) -> SurveySession:
     """Change the anonymity settings (匿名设置), until the first ballot exists.
 
@@ -191,8 +211,13 @@ def session_settings_change(
         if not current.public_tokens_allowed:
             removed, _ = current.tokens.filter(kind=TokenKind.PUBLIC, used=False).delete()
         current.save(update_fields=["public_tokens_allowed", "comments_collected"])
-        audit_log(actor=actor, action="survey.settings_changed", obj=current, before=before,
-                  after={**after, "public_tokens_removed": removed})
+        audit_log(
+            actor=actor,
+            action="survey.settings_changed",
+            obj=current,
+            before=before,
+            after={**after, "public_tokens_removed": removed},
+        )
     return current
 
 
@@ -206,7 +231,12 @@ class IssuedCodes:
 
 
 def tokens_issue(
-    *, session: SurveySession, member_tokens: int, public_tokens: int, replace_unused: bool = False, actor,
+    *,
+    session: SurveySession,
+    member_tokens: int,
+    public_tokens: int,
+    replace_unused: bool = False,
+    actor,
 ) -> IssuedCodes:
     """Issue new codes; with ``replace_unused``, the unused codes already issued stop working first (reprint).
 
@@ -236,18 +266,31 @@ def tokens_issue(
         if existing + member_tokens > current.member_count:
             raise TransitionRefused(
                 f"党员测评码最多{current.member_count}个（本组织党员数），已发放{existing}个，"
-                f"本次最多再发放{max(current.member_count - existing, 0)}个", code="member_limit")
+                f"本次最多再发放{max(current.member_count - existing, 0)}个",
+                code="member_limit",
+            )
         issued = [(TokenKind.MEMBER.value, codes.new_code()) for _ in range(member_tokens)]
         issued += [(TokenKind.PUBLIC.value, codes.new_code()) for _ in range(public_tokens)]
         secrets.SystemRandom().shuffle(issued)
-        SurveyToken.objects.bulk_create([
-            SurveyToken(session=current, kind=kind, digest=codes.digest(code), expires_at=current.expires_at)
-            for kind, code in issued
-        ])
+        SurveyToken.objects.bulk_create(
+            [
+                SurveyToken(session=current, kind=kind, digest=codes.digest(code), expires_at=current.expires_at)
+                for kind, code in issued
+            ]
+        )
         current.save(update_fields=["member_count"])
-        audit_log(actor=actor, action="survey.tokens_issued", obj=current, before=None, after={
-            "member": member_tokens, "public": public_tokens, "replaced_unused": replaced,
-            "member_count": current.member_count})
+        audit_log(
+            actor=actor,
+            action="survey.tokens_issued",
+            obj=current,
+            before=None,
+            after={
+                "member": member_tokens,
+                "public": public_tokens,
+                "replaced_unused": replaced,
+                "member_count": current.member_count,
+            },
+        )
     return IssuedCodes(session=current, codes=issued, replaced=replaced)
 
 
@@ -268,8 +311,10 @@ def compute_results(questions: dict[str, Any], answers: list[dict[str, Any]]) ->
     weights = {option["code"]: Decimal(option["weight"]) for option in questions["options"]}
     satisfied = set(questions["satisfied"])
     overall = Counter(answer.get("overall") for answer in answers)
-    criteria = {criterion["code"]: Counter(answer.get("criteria", {}).get(criterion["code"]) for answer in answers)
-                for criterion in questions.get("criteria", [])}
+    criteria = {
+        criterion["code"]: Counter(answer.get("criteria", {}).get(criterion["code"]) for answer in answers)
+        for criterion in questions.get("criteria", [])
+    }
     distributions = {
         "overall": {code: overall.get(code, 0) for code in options},
         "criteria": {code: {option: counts.get(option, 0) for option in options} for code, counts in criteria.items()},
@@ -288,10 +333,15 @@ def live_counter(session: SurveySession) -> dict[str, Any]:
     used = session.tokens.filter(kind=TokenKind.MEMBER, used=True).count()
     members = session.member_count
     share = _share(used, members) if members else Decimal(0)
-    return {"used": used, "members": members, "participation": share,
-            "percent": float(share * 100), "threshold": session.min_participation,
-            "threshold_percent": float(session.min_participation * 100),
-            "reached": bool(members) and share >= session.min_participation}
+    return {
+        "used": used,
+        "members": members,
+        "participation": share,
+        "percent": float(share * 100),
+        "threshold": session.min_participation,
+        "threshold_percent": float(session.min_participation * 100),
+        "reached": bool(members) and share >= session.min_participation,
+    }
 
 
 def session_close(*, session: SurveySession, actor) -> SurveySession:
@@ -329,14 +379,31 @@ def session_close(*, session: SurveySession, actor) -> SurveySession:
         current.save()
         if valid:
             campaign_services.survey_figures_record(
-                evaluation=evaluation, member_count=current.member_count, participant_count=member_used,
-                satisfaction=results.satisfaction, meeting_on=current.meeting_on, score=results.score, actor=actor)
-        audit_log(actor=actor, action="survey.closed", obj=current, before={"state": SessionState.OPEN}, after={
-            "state": SessionState.CLOSED, "ballot_count": results.ballot_count, "member_count": current.member_count,
-            "member_participant_count": member_used, "participation": str(participation),
-            "satisfaction": str(results.satisfaction) if results.satisfaction is not None else None,
-            "score": str(results.score) if results.score is not None else None, "valid": valid,
-            "fed_evaluation": valid})
+                evaluation=evaluation,
+                member_count=current.member_count,
+                participant_count=member_used,
+                satisfaction=results.satisfaction,
+                meeting_on=current.meeting_on,
+                score=results.score,
+                actor=actor,
+            )
+        audit_log(
+            actor=actor,
+            action="survey.closed",
+            obj=current,
+            before={"state": SessionState.OPEN},
+            after={
+                "state": SessionState.CLOSED,
+                "ballot_count": results.ballot_count,
+                "member_count": current.member_count,
+                "member_participant_count": member_used,
+                "participation": str(participation),
+                "satisfaction": str(results.satisfaction) if results.satisfaction is not None else None,
+                "score": str(results.score) if results.score is not None else None,
+                "valid": valid,
+                "fed_evaluation": valid,
+            },
+        )
     return current
 
 
@@ -408,9 +475,10 @@ class BallotForm:
 
     @classmethod
     def of(cls, questions: dict[str, Any]) -> BallotForm:
-        return cls(options=frozenset(option["code"] for option in questions["options"]),
-                   criteria=tuple((criterion["code"], criterion["name"])
-                                  for criterion in questions.get("criteria", [])))
+        return cls(
+            options=frozenset(option["code"] for option in questions["options"]),
+            criteria=tuple((criterion["code"], criterion["name"]) for criterion in questions.get("criteria", [])),
+        )
 
 
 @lru_cache(maxsize=256)
@@ -462,8 +530,10 @@ def _ballot_sql() -> tuple[str, str]:
     """The two statements of a ballot: redeem the code (returning what the ballot needs), insert the ballot."""
     token, session, ballot = (model._meta.db_table for model in (SurveyToken, SurveySession, Ballot))
     of_session = f"(SELECT {{}} FROM {session} WHERE {session}.id = {token}.session_id)"
-    redeem = (f"UPDATE {token} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
-              f"RETURNING session_id, {of_session.format('public_id')}, {of_session.format('comments_collected')}")
+    redeem = (
+        f"UPDATE {token} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
+        f"RETURNING session_id, {of_session.format('public_id')}, {of_session.format('comments_collected')}"
+    )
     columns = ", ".join(Ballot._meta.get_field(name).column for name in _BALLOT_FIELDS)
     insert = f"INSERT INTO {ballot} ({columns}) VALUES ({', '.join(['%s'] * len(_BALLOT_FIELDS))})"
     return redeem, insert
@@ -495,8 +565,13 @@ def ballot_cast(*, code: str, data) -> str:
             answers = _clean(ballot_form(session_id, str(public_id)), bool(comments_collected), data)
             receipt = codes.new_receipt()
             values = (uuid.uuid4(), session_id, answers, timezone.localdate(), receipt)
-            cursor.execute(insert, [Ballot._meta.get_field(name).get_db_prep_save(value, connection)
-                                    for name, value in zip(_BALLOT_FIELDS, values, strict=True)])
+            cursor.execute(
+                insert,
+                [
+                    Ballot._meta.get_field(name).get_db_prep_save(value, connection)
+                    for name, value in zip(_BALLOT_FIELDS, values, strict=True)
+                ],
+            )
     if won is None:
         # Changed nothing: why, read after the transaction.
         raise _refusal(SurveyToken.objects.select_related("session").filter(digest=digest).first())

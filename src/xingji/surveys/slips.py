@@ -40,7 +40,7 @@ def slips_pdf(session: SurveySession, issued: list[tuple[str, str]], base_url: s
     slip_width, slip_height = width / COLUMNS, height / ROWS
     per_page = COLUMNS * ROWS
     for start in range(0, len(issued), per_page):
-        page = issued[start:start + per_page]
+        page = issued[start : start + per_page]
         _cut_lines(pdf, width, height, slip_width, slip_height)
         for index, (kind, code) in enumerate(page):
             column, row = index % COLUMNS, index // COLUMNS

@@ -30,8 +30,12 @@ from xingji.web.pagination import paginate
 
 def access_session(user, pk) -> SurveySession:
     """A survey session of an organization in the user's subtree (404 otherwise, like a missing one)."""
-    session = (SurveySession.objects.filter(evaluation__organization__in=visible_organizations(user))
-               .select_related("evaluation__campaign", "evaluation__organization").filter(pk=pk).first())
+    session = (
+        SurveySession.objects.filter(evaluation__organization__in=visible_organizations(user))
+        .select_related("evaluation__campaign", "evaluation__organization")
+        .filter(pk=pk)
+        .first()
+    )
     if session is None:
         raise Http404(NOT_FOUND)
     return session
@@ -50,11 +54,18 @@ def evaluation_sessions(request, pk):
     """The evaluation's survey page: its sessions, and opening a new one."""
     evaluation = campaign_access.access_evaluation(request.user, pk)
     page, query = paginate(request, evaluation.survey_sessions.all())
-    return render(request, "surveys/evaluation.html", {
-        "evaluation": evaluation, "campaign": evaluation.campaign, "page": page, "query": query,
-        "may_open": services.is_own(request.user, evaluation) and not evaluation.survey_sessions.filter(
-            state=SessionState.OPEN).exists(),
-    })
+    return render(
+        request,
+        "surveys/evaluation.html",
+        {
+            "evaluation": evaluation,
+            "campaign": evaluation.campaign,
+            "page": page,
+            "query": query,
+            "may_open": services.is_own(request.user, evaluation)
+            and not evaluation.survey_sessions.filter(state=SessionState.OPEN).exists(),
+        },
+    )
 
 
 @login_required
@@ -72,12 +83,18 @@ def session_open(request, pk):
         else:
             messages.success(request, "测评已开启，请发放测评码")
             return redirect("surveys:issue", pk=session.pk)
-    return render(request, "web/form_page.html", {
-        "title": f"组织党员群众测评：{evaluation.organization.name}", "form": form, "submit": "开启测评",
-        "note": "题目按评定方案生成：每项评定内容和总体评价分为满意、基本满意、不满意，另可填写意见建议。"
-                "参加测评的党员须达到党员总数的80%，测评方为有效。",
-        "cancel_url": reverse("surveys:evaluation", args=[evaluation.pk]),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": f"组织党员群众测评：{evaluation.organization.name}",
+            "form": form,
+            "submit": "开启测评",
+            "note": "题目按评定方案生成：每项评定内容和总体评价分为满意、基本满意、不满意，另可填写意见建议。"
+            "参加测评的党员须达到党员总数的80%，测评方为有效。",
+            "cancel_url": reverse("surveys:evaluation", args=[evaluation.pk]),
+        },
+    )
 
 
 @login_required
@@ -87,7 +104,9 @@ def session_detail(request, pk):
     evaluation = session.evaluation
     closed = session.state == SessionState.CLOSED
     context = {
-        "session": session, "evaluation": evaluation, "campaign": evaluation.campaign,
+        "session": session,
+        "evaluation": evaluation,
+        "campaign": evaluation.campaign,
         "counter": services.live_counter(session),
         "issued": {kind: session.tokens.filter(kind=kind).count() for kind in TokenKind.values},
         "has_ballots": session.ballots.exists(),
@@ -106,10 +125,10 @@ def _results(session: SurveySession) -> dict:
     rows = [{"name": "总体评价", "counts": [session.distributions.get("overall", {}).get(code, 0) for code in labels]}]
     for criterion in questions.get("criteria", []):
         counts = session.distributions.get("criteria", {}).get(criterion["code"], {})
-        rows.append({"name": f"{criterion['code']}. {criterion['name']}", "counts": [counts.get(code, 0)
-                                                                                     for code in labels]})
-    chart = {"options": list(labels.values()), "rows": [{"name": row["name"], "counts": row["counts"]}
-                                                       for row in rows]}
+        rows.append(
+            {"name": f"{criterion['code']}. {criterion['name']}", "counts": [counts.get(code, 0) for code in labels]}
+        )
+    chart = {"options": list(labels.values()), "rows": [{"name": row["name"], "counts": row["counts"]} for row in rows]}
     return {"option_labels": list(labels.values()), "distribution_rows": rows, "chart_data": chart}
 
 
@@ -118,8 +137,13 @@ def _results(session: SurveySession) -> dict:
 def session_settings(request, pk):
     session = access_session(request.user, pk)
     services.require_own(request.user, session.evaluation)
-    form = SettingsForm(request.POST or None, initial={"public_tokens_allowed": session.public_tokens_allowed,
-                                                       "comments_collected": session.comments_collected})
+    form = SettingsForm(
+        request.POST or None,
+        initial={
+            "public_tokens_allowed": session.public_tokens_allowed,
+            "comments_collected": session.comments_collected,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.session_settings_change(session=session, actor=request.user, **form.cleaned_data)
@@ -128,11 +152,16 @@ def session_settings(request, pk):
         else:
             messages.success(request, "匿名设置已保存")
             return redirect("surveys:session", pk=session.pk)
-    return render(request, "web/form_page.html", {
-        "title": "测评匿名设置", "form": form,
-        "note": "测评票只记录答案和日期，不记录测评码、党员、IP或时间。第一张测评票提交后匿名设置即锁定。",
-        "cancel_url": reverse("surveys:session", args=[session.pk]),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": "测评匿名设置",
+            "form": form,
+            "note": "测评票只记录答案和日期，不记录测评码、党员、IP或时间。第一张测评票提交后匿名设置即锁定。",
+            "cancel_url": reverse("surveys:session", args=[session.pk]),
+        },
+    )
 
 
 @login_required
@@ -145,18 +174,29 @@ def tokens_issue(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            issued = services.tokens_issue(session=session, member_tokens=data["member_tokens"],
-                                           public_tokens=data["public_tokens"],
-                                           replace_unused=data["replace_unused"], actor=request.user)
+            issued = services.tokens_issue(
+                session=session,
+                member_tokens=data["member_tokens"],
+                public_tokens=data["public_tokens"],
+                replace_unused=data["replace_unused"],
+                actor=request.user,
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             return _slips_response(request, issued, data["output"])
-    return render(request, "surveys/issue.html", {
-        "title": "发放测评码", "form": form, "session": session, "evaluation": session.evaluation,
-        "issued": {kind: session.tokens.filter(kind=kind).count() for kind in TokenKind.values},
-        "cancel_url": reverse("surveys:session", args=[session.pk]),
-    })
+    return render(
+        request,
+        "surveys/issue.html",
+        {
+            "title": "发放测评码",
+            "form": form,
+            "session": session,
+            "evaluation": session.evaluation,
+            "issued": {kind: session.tokens.filter(kind=kind).count() for kind in TokenKind.values},
+            "cancel_url": reverse("surveys:session", args=[session.pk]),
+        },
+    )
 
 
 def _download(body, content_type: str, filename: str) -> HttpResponse:
@@ -172,8 +212,7 @@ def _slips_response(request, issued: services.IssuedCodes, output: str) -> HttpR
     name = f"测评票-{issued.session.evaluation.organization.name}-{stamp}"
     if output != "csv":
         try:
-            return _download(slips.slips_pdf(issued.session, issued.codes, base_url), "application/pdf",
-                             f"{name}.pdf")
+            return _download(slips.slips_pdf(issued.session, issued.codes, base_url), "application/pdf", f"{name}.pdf")
         except PdfFontMissing:
             pass  # the codes exist only in this answer: hand them out as links rather than lose them
     return _download(slips.links_csv(issued.codes, base_url), "text/csv; charset=utf-8", f"{name}.csv")
@@ -213,11 +252,16 @@ def ballots_export(request, pk):
     criteria = questions.get("criteria", [])
     headers = ["回执码", "投票日期", "总体评价", *[f"{c['code']}. {c['name']}" for c in criteria], "意见建议"]
     rows = [
-        [ballot.receipt, ballot.cast_on, labels.get(ballot.answers.get("overall"), ""),
-         *[labels.get(ballot.answers.get("criteria", {}).get(c["code"]), "") for c in criteria],
-         ballot.answers.get("comment", "")]
+        [
+            ballot.receipt,
+            ballot.cast_on,
+            labels.get(ballot.answers.get("overall"), ""),
+            *[labels.get(ballot.answers.get("criteria", {}).get(c["code"]), "") for c in criteria],
+            ballot.answers.get("comment", ""),
+        ]
         for ballot in services.ballots_shuffled(session)
     ]
     name = session.evaluation.organization.name
-    return xlsx_response(f"测评票-{name}.xlsx", "测评票", headers, rows,
-                         notes=["测评票按随机顺序排列，与投票先后无关。"])
+    return xlsx_response(
+        f"测评票-{name}.xlsx", "测评票", headers, rows, notes=["测评票按随机顺序排列，与投票先后无关。"]
+    )

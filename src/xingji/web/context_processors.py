@@ -43,20 +43,29 @@ def _items(request) -> list[NavItem]:
     organizations_active = namespace == "orgs" and not current.startswith("orgs:member")
     items.append(NavItem("组织架构", reverse("orgs:tree"), organizations_active, section="orgs"))
     if user.organization_id is not None:
-        items.append(NavItem(
-            "党员名册",
-            reverse("orgs:member_list", args=[user.organization_id]),
-            current.startswith("orgs:member"),
-        ))
+        items.append(
+            NavItem(
+                "党员名册",
+                reverse("orgs:member_list", args=[user.organization_id]),
+                current.startswith("orgs:member"),
+            )
+        )
     items.append(NavItem("证据记录", reverse("records:index"), namespace == "records"))
     items.append(NavItem("评星定级", reverse("campaigns:list"), namespace == "campaigns", section="campaigns"))
-    items.append(NavItem("整改台账", reverse("ledger:item_list"),
-                         namespace == "ledger" and not current.startswith("ledger:plan"), section="ledger"))
+    items.append(
+        NavItem(
+            "整改台账",
+            reverse("ledger:item_list"),
+            namespace == "ledger" and not current.startswith("ledger:plan"),
+            section="ledger",
+        )
+    )
     items.append(NavItem("晋位争星", reverse("ledger:plan_list"), current.startswith("ledger:plan")))
     if user.is_superuser or user.role != Role.BRANCH_SECRETARY:
         # Re-checks, visits and the focus list look at the organizations below the user's node.
-        items.append(NavItem("复检督导", reverse("supervision:focus_list"), namespace == "supervision",
-                             section="supervision"))
+        items.append(
+            NavItem("复检督导", reverse("supervision:focus_list"), namespace == "supervision", section="supervision")
+        )
     items.append(NavItem("结果运用", reverse("reports:index"), namespace == "reports"))
     if can_read_audit(user):
         items.append(NavItem("审计日志", reverse("audit:entry_list"), namespace == "audit"))

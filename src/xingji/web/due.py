@@ -40,6 +40,7 @@ from django.core.cache import cache
 #: Days before a deadline from which an item is "near its deadline" (临近期限).
 DUE_SOON_DAYS = 14
 
+
 def count_seconds() -> int:
     """How long the navigation's counts are kept in the cache (``XINGJI_DUE_COUNT_SECONDS``; 0: not cached).
 

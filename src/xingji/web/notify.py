@@ -91,8 +91,14 @@ def send_due_digest(today: date, *, users=None) -> int:
     for user in _recipients(users):
         items = due_for(user, today)
         if items:
-            messages.append(EmailMessage(digest_subject(today, items), digest_body(user, today, items),
-                                         settings.DEFAULT_FROM_EMAIL, [_address(user)]))
+            messages.append(
+                EmailMessage(
+                    digest_subject(today, items),
+                    digest_body(user, today, items),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [_address(user)],
+                )
+            )
     return _send(messages)
 
 
@@ -100,8 +106,10 @@ def notify(users: Iterable, subject: str, body: str) -> int:
     """Mail ``subject`` and ``body`` (plain text) to each active user with an address; the number sent."""
     if not mail_configured():
         return 0
-    messages = [EmailMessage(f"{SUBJECT_PREFIX}{subject}", body, settings.DEFAULT_FROM_EMAIL, [_address(user)])
-                for user in _recipients(users)]
+    messages = [
+        EmailMessage(f"{SUBJECT_PREFIX}{subject}", body, settings.DEFAULT_FROM_EMAIL, [_address(user)])
+        for user in _recipients(users)
+    ]
     return _send(messages)
 
 
@@ -111,5 +119,4 @@ def notify_organization_after_commit(organization, subject: str, body: str, url:
     from xingji.accounts.models import User
 
     text = f"{body}\n\n{_link(url)}\n\n{FOOTER}" if url else f"{body}\n\n{FOOTER}"
-    transaction.on_commit(lambda: notify(User.objects.filter(organization=organization, is_active=True),
-                                         subject, text))
+    transaction.on_commit(lambda: notify(User.objects.filter(organization=organization, is_active=True), subject, text))

@@ -77,13 +77,15 @@ def home(request):
             .values_list("status")
             .annotate(count=Count("id"))
         )
-        context.update({
-            "own": own,
-            "election": election_of(own.organization),
-            "leaders": leadership_team(user=user, organization=own.organization),
-            "full_members": by_status.get(MemberStatus.FULL, 0),
-            "probationary_members": by_status.get(MemberStatus.PROBATIONARY, 0),
-        })
+        context.update(
+            {
+                "own": own,
+                "election": election_of(own.organization),
+                "leaders": leadership_team(user=user, organization=own.organization),
+                "full_members": by_status.get(MemberStatus.FULL, 0),
+                "probationary_members": by_status.get(MemberStatus.PROBATIONARY, 0),
+            }
+        )
         return render(request, "web/home_secretary.html", context)
     return render(request, "web/home.html", context)
 
@@ -94,10 +96,13 @@ def due(request):
     """Everything due for the user (待办事项), by section and words, a page at a time."""
     today = timezone.localdate()
     items = _due(request, today)
-    sections = [(section, SECTION_LABELS.get(section, section), count)
-                for section, count in sorted(request.due_counts.items(),
-                                             key=lambda pair: list(SECTION_LABELS).index(pair[0])
-                                             if pair[0] in SECTION_LABELS else len(SECTION_LABELS))]
+    sections = [
+        (section, SECTION_LABELS.get(section, section), count)
+        for section, count in sorted(
+            request.due_counts.items(),
+            key=lambda pair: list(SECTION_LABELS).index(pair[0]) if pair[0] in SECTION_LABELS else len(SECTION_LABELS),
+        )
+    ]
     section = request.GET.get("section", "")
     search = request.GET.get("q", "").strip()
     if section:
@@ -105,7 +110,17 @@ def due(request):
     if search:
         items = [item for item in items if search in item.title or search in item.kind]
     page, query = paginate(request, items)
-    return render(request, "web/due_page.html", {
-        "page_obj": page, "query": query, "sections": sections, "section": section, "search": search,
-        "total": due_total(request.due_counts), "shown": len(items), "today": today,
-    })
+    return render(
+        request,
+        "web/due_page.html",
+        {
+            "page_obj": page,
+            "query": query,
+            "sections": sections,
+            "section": section,
+            "search": search,
+            "total": due_total(request.due_counts),
+            "shown": len(items),
+            "today": today,
+        },
+    )

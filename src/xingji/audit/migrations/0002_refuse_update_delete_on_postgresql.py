@@ -31,8 +31,7 @@ def install(apps, schema_editor):
         params=None,  # the body's "%" are RAISE placeholders, not query parameters
     )
     schema_editor.execute(
-        f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
+        f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
     )
 
 

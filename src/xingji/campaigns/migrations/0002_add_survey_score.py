@@ -8,15 +8,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_create_campaigns'),
+        ("campaigns", "0001_create_campaigns"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evaluation',
-            name='survey_score',
-            field=models.DecimalField(blank=True, decimal_places=4, help_text='总体评价按方案选项权重的平均值（0到1），用于加权综合分', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='测评得分率'),
+            model_name="evaluation",
+            name="survey_score",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=4,
+                help_text="总体评价按方案选项权重的平均值（0到1），用于加权综合分",
+                max_digits=5,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1")),
+                ],
+                verbose_name="测评得分率",
+            ),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0001_create_ledger'),
+        ("ledger", "0001_create_ledger"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='rectificationitem',
-            name='opened_by_superior',
-            field=models.BooleanField(default=False, verbose_name='上级交办'),
+            model_name="rectificationitem",
+            name="opened_by_superior",
+            field=models.BooleanField(default=False, verbose_name="上级交办"),
         ),
     ]

@@ -8,101 +8,285 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0002_add_survey_score'),
-        ('orgs', '0001_create_organization_tree_members_elections'),
-        ('records', '0001_create_evidence_records'),
+        ("campaigns", "0002_add_survey_score"),
+        ("orgs", "0001_create_organization_tree_members_elections"),
+        ("records", "0001_create_evidence_records"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommendationRecommendation',
+            name="CommendationRecommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('deeds', models.TextField(verbose_name='主要事迹')),
-                ('state', models.CharField(choices=[('draft', '草稿'), ('submitted', '已报送'), ('adopted', '已表彰'), ('not_adopted', '未表彰')], default='draft', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='推荐时间')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='报送时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('decision_note', models.TextField(blank=True, verbose_name='表彰情况')),
-                ('commendation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='records.commendation', verbose_name='表彰记录')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='推荐人')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commendation_recommendations', to='orgs.organization', verbose_name='党组织')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                ("deeds", models.TextField(verbose_name="主要事迹")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已报送"),
+                            ("adopted", "已表彰"),
+                            ("not_adopted", "未表彰"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="推荐时间")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="报送时间")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="决定时间")),
+                ("decision_note", models.TextField(blank=True, verbose_name="表彰情况")),
+                (
+                    "commendation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="records.commendation",
+                        verbose_name="表彰记录",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="推荐人",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="commendation_recommendations",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '先进基层党组织推荐',
-                'verbose_name_plural': '先进基层党组织推荐',
-                'ordering': ['-year', 'organization__path'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'year'), name='reports_one_recommendation_per_year', violation_error_message='该组织本年度已在推荐名单中')],
+                "verbose_name": "先进基层党组织推荐",
+                "verbose_name_plural": "先进基层党组织推荐",
+                "ordering": ["-year", "organization__path"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "year"),
+                        name="reports_one_recommendation_per_year",
+                        violation_error_message="该组织本年度已在推荐名单中",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DemonstrationSite',
+            name="DemonstrationSite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('reason', models.TextField(verbose_name='确定理由')),
-                ('chosen_at', models.DateTimeField(auto_now_add=True, verbose_name='确定时间')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('revoke_reason', models.TextField(blank=True, verbose_name='撤销理由')),
-                ('chosen_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='确定人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='demonstration_sites', to='orgs.organization', verbose_name='党组织')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='撤销人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="确定理由")),
+                ("chosen_at", models.DateTimeField(auto_now_add=True, verbose_name="确定时间")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                ("revoke_reason", models.TextField(blank=True, verbose_name="撤销理由")),
+                (
+                    "chosen_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="确定人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="demonstration_sites",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="撤销人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '示范点',
-                'verbose_name_plural': '示范点',
-                'ordering': ['-year', 'organization__path'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('organization', 'year'), name='reports_one_site_per_year', violation_error_message='该组织本年度已是示范点')],
+                "verbose_name": "示范点",
+                "verbose_name_plural": "示范点",
+                "ordering": ["-year", "organization__path"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        fields=("organization", "year"),
+                        name="reports_one_site_per_year",
+                        violation_error_message="该组织本年度已是示范点",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Plaque',
+            name="Plaque",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('number', models.PositiveIntegerField(verbose_name='年度序号')),
-                ('level', models.PositiveSmallIntegerField(verbose_name='星级')),
-                ('level_name', models.CharField(max_length=50, verbose_name='星级名称')),
-                ('title', models.CharField(max_length=100, verbose_name='牌匾标题')),
-                ('organization_name', models.CharField(max_length=200, verbose_name='组织全称')),
-                ('issuing_body', models.CharField(max_length=100, verbose_name='授牌单位')),
-                ('issued_on', models.DateField(verbose_name='授牌日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='制作时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='制作人')),
-                ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='campaigns.evaluation', verbose_name='组织评定')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plaques', to='orgs.organization', verbose_name='党组织')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="年度序号")),
+                ("level", models.PositiveSmallIntegerField(verbose_name="星级")),
+                ("level_name", models.CharField(max_length=50, verbose_name="星级名称")),
+                ("title", models.CharField(max_length=100, verbose_name="牌匾标题")),
+                ("organization_name", models.CharField(max_length=200, verbose_name="组织全称")),
+                ("issuing_body", models.CharField(max_length=100, verbose_name="授牌单位")),
+                ("issued_on", models.DateField(verbose_name="授牌日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="制作时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="制作人",
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="campaigns.evaluation",
+                        verbose_name="组织评定",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plaques",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '授牌',
-                'verbose_name_plural': '授牌',
-                'ordering': ['-year', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'year'), name='reports_one_plaque_per_year', violation_error_message='该组织本年度已授牌'), models.UniqueConstraint(fields=('year', 'number'), name='reports_plaque_serial_unique')],
+                "verbose_name": "授牌",
+                "verbose_name_plural": "授牌",
+                "ordering": ["-year", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "year"),
+                        name="reports_one_plaque_per_year",
+                        violation_error_message="该组织本年度已授牌",
+                    ),
+                    models.UniqueConstraint(fields=("year", "number"), name="reports_plaque_serial_unique"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ResultPublication',
+            name="ResultPublication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('rows', models.JSONField(default=list, verbose_name='结果名单')),
-                ('head_hash', models.CharField(blank=True, help_text='发布记录写入审计链后的链末端哈希', max_length=64, verbose_name='审计链校验值')),
-                ('published_at', models.DateTimeField(auto_now_add=True, verbose_name='发布时间')),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发布人')),
-                ('root', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='result_publications', to='orgs.organization', verbose_name='范围（组织）')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("rows", models.JSONField(default=list, verbose_name="结果名单")),
+                (
+                    "head_hash",
+                    models.CharField(
+                        blank=True,
+                        help_text="发布记录写入审计链后的链末端哈希",
+                        max_length=64,
+                        verbose_name="审计链校验值",
+                    ),
+                ),
+                ("published_at", models.DateTimeField(auto_now_add=True, verbose_name="发布时间")),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发布人",
+                    ),
+                ),
+                (
+                    "root",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="result_publications",
+                        to="orgs.organization",
+                        verbose_name="范围（组织）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '评定结果公布',
-                'verbose_name_plural': '评定结果公布',
-                'ordering': ['-year', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('year', 'root'), name='reports_one_publication_per_year', violation_error_message='该范围本年度的评定结果已公布')],
+                "verbose_name": "评定结果公布",
+                "verbose_name_plural": "评定结果公布",
+                "ordering": ["-year", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("year", "root"),
+                        name="reports_one_publication_per_year",
+                        violation_error_message="该范围本年度的评定结果已公布",
+                    )
+                ],
             },
         ),
     ]

@@ -7,103 +7,274 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_create_campaigns'),
-        ('ledger', '0001_create_ledger'),
-        ('orgs', '0001_create_organization_tree_members_elections'),
-        ('records', '0001_create_evidence_records'),
+        ("campaigns", "0001_create_campaigns"),
+        ("ledger", "0001_create_ledger"),
+        ("orgs", "0001_create_organization_tree_members_elections"),
+        ("records", "0001_create_evidence_records"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FocusGuide',
+            name="FocusGuide",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='指导人')),
-                ('note', models.CharField(blank=True, help_text='职务、联系方式等', max_length=200, verbose_name='说明')),
-                ('assigned_at', models.DateTimeField(auto_now=True, verbose_name='指定时间')),
-                ('assigned_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='指定人')),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='focus_guide', to='orgs.organization', verbose_name='党组织')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='指导人账号')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="指导人")),
+                (
+                    "note",
+                    models.CharField(blank=True, help_text="职务、联系方式等", max_length=200, verbose_name="说明"),
+                ),
+                ("assigned_at", models.DateTimeField(auto_now=True, verbose_name="指定时间")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="指定人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="focus_guide",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="指导人账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '重点管理指导人',
-                'verbose_name_plural': '重点管理指导人',
+                "verbose_name": "重点管理指导人",
+                "verbose_name_plural": "重点管理指导人",
             },
         ),
         migrations.CreateModel(
-            name='InspectionVisit',
+            name="InspectionVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_on', models.DateField(verbose_name='督导日期')),
-                ('method', models.CharField(choices=[('research', '调研指导'), ('discussion', '交流座谈'), ('observation', '现场观摩'), ('acceptance', '检查验收')], max_length=16, verbose_name='督导形式')),
-                ('group_members', models.TextField(verbose_name='督导组成员')),
-                ('findings', models.TextField(verbose_name='发现问题')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('criticisms', models.ManyToManyField(blank=True, related_name='inspection_visits', to='records.criticismnotice', verbose_name='通报批评')),
-                ('items', models.ManyToManyField(blank=True, related_name='inspection_visits', to='ledger.rectificationitem', verbose_name='整改事项')),
-                ('organizations', models.ManyToManyField(related_name='inspection_visits', to='orgs.organization', verbose_name='督导对象')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("visited_on", models.DateField(verbose_name="督导日期")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("research", "调研指导"),
+                            ("discussion", "交流座谈"),
+                            ("observation", "现场观摩"),
+                            ("acceptance", "检查验收"),
+                        ],
+                        max_length=16,
+                        verbose_name="督导形式",
+                    ),
+                ),
+                ("group_members", models.TextField(verbose_name="督导组成员")),
+                ("findings", models.TextField(verbose_name="发现问题")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "criticisms",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="inspection_visits",
+                        to="records.criticismnotice",
+                        verbose_name="通报批评",
+                    ),
+                ),
+                (
+                    "items",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="inspection_visits",
+                        to="ledger.rectificationitem",
+                        verbose_name="整改事项",
+                    ),
+                ),
+                (
+                    "organizations",
+                    models.ManyToManyField(
+                        related_name="inspection_visits", to="orgs.organization", verbose_name="督导对象"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督导',
-                'verbose_name_plural': '督导',
-                'ordering': ['-visited_on', '-id'],
+                "verbose_name": "督导",
+                "verbose_name_plural": "督导",
+                "ordering": ["-visited_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Recheck',
+            name="Recheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('checked_on', models.DateField(verbose_name='复检日期')),
-                ('method', models.CharField(choices=[('site', '实地查看'), ('documents', '查阅台账资料'), ('interview', '走访座谈'), ('combined', '综合复检')], max_length=16, verbose_name='复检方式')),
-                ('findings', models.TextField(verbose_name='复检发现')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('items', models.ManyToManyField(blank=True, related_name='rechecks', to='ledger.rectificationitem', verbose_name='整改事项')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rechecks', to='orgs.organization', verbose_name='党组织')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("checked_on", models.DateField(verbose_name="复检日期")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("site", "实地查看"),
+                            ("documents", "查阅台账资料"),
+                            ("interview", "走访座谈"),
+                            ("combined", "综合复检"),
+                        ],
+                        max_length=16,
+                        verbose_name="复检方式",
+                    ),
+                ),
+                ("findings", models.TextField(verbose_name="复检发现")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "items",
+                    models.ManyToManyField(
+                        blank=True, related_name="rechecks", to="ledger.rectificationitem", verbose_name="整改事项"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rechecks",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '复检核星',
-                'verbose_name_plural': '复检核星',
-                'ordering': ['-checked_on', '-id'],
+                "verbose_name": "复检核星",
+                "verbose_name_plural": "复检核星",
+                "ordering": ["-checked_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LevelChange',
+            name="LevelChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_level', models.PositiveSmallIntegerField(blank=True, help_text='提出时星级管理台账中的星级；空为未定级', null=True, verbose_name='原星级')),
-                ('to_level', models.PositiveSmallIntegerField(help_text='0为不定星级', verbose_name='调整为')),
-                ('reason', models.TextField(verbose_name='调整理由')),
-                ('state', models.CharField(choices=[('proposed', '待工委会批准'), ('approved', '已批准'), ('rejected', '未批准'), ('withdrawn', '已撤回')], default='proposed', max_length=16, verbose_name='状态')),
-                ('proposed_at', models.DateTimeField(auto_now_add=True, verbose_name='提出时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('meeting_on', models.DateField(blank=True, null=True, verbose_name='工委会会议日期')),
-                ('minutes_number', models.CharField(blank=True, max_length=100, verbose_name='会议纪要编号')),
-                ('decision_comment', models.TextField(blank=True, verbose_name='意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='决定录入人')),
-                ('ledger_entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='level_change', to='campaigns.starledgerentry', verbose_name='星级管理台账记录')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='level_changes', to='orgs.organization', verbose_name='党组织')),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提出人')),
-                ('recheck', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='level_changes', to='supervision.recheck', verbose_name='依据的复检')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="提出时星级管理台账中的星级；空为未定级", null=True, verbose_name="原星级"
+                    ),
+                ),
+                ("to_level", models.PositiveSmallIntegerField(help_text="0为不定星级", verbose_name="调整为")),
+                ("reason", models.TextField(verbose_name="调整理由")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "待工委会批准"),
+                            ("approved", "已批准"),
+                            ("rejected", "未批准"),
+                            ("withdrawn", "已撤回"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(auto_now_add=True, verbose_name="提出时间")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="决定时间")),
+                ("meeting_on", models.DateField(blank=True, null=True, verbose_name="工委会会议日期")),
+                ("minutes_number", models.CharField(blank=True, max_length=100, verbose_name="会议纪要编号")),
+                ("decision_comment", models.TextField(blank=True, verbose_name="意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="决定录入人",
+                    ),
+                ),
+                (
+                    "ledger_entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="level_change",
+                        to="campaigns.starledgerentry",
+                        verbose_name="星级管理台账记录",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="level_changes",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提出人",
+                    ),
+                ),
+                (
+                    "recheck",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="level_changes",
+                        to="supervision.recheck",
+                        verbose_name="依据的复检",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '星级调整',
-                'verbose_name_plural': '星级调整',
-                'ordering': ['-proposed_at', '-id'],
+                "verbose_name": "星级调整",
+                "verbose_name_plural": "星级调整",
+                "ordering": ["-proposed_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='recheck',
-            index=models.Index(fields=['organization', 'checked_on'], name='supervision_recheck_org_date'),
+            model_name="recheck",
+            index=models.Index(fields=["organization", "checked_on"], name="supervision_recheck_org_date"),
         ),
         migrations.AddConstraint(
-            model_name='levelchange',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'proposed')), fields=('organization',), name='supervision_one_pending_change', violation_error_message='该组织已有待批准的星级调整'),
+            model_name="levelchange",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "proposed")),
+                fields=("organization",),
+                name="supervision_one_pending_change",
+                violation_error_message="该组织已有待批准的星级调整",
+            ),
         ),
     ]

@@ -9,74 +9,165 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0002_add_survey_score'),
+        ("campaigns", "0002_add_survey_score"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SurveySession',
+            name="SurveySession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='公开编号')),
-                ('meeting_on', models.DateField(verbose_name='测评会日期')),
-                ('expires_at', models.DateTimeField(verbose_name='测评码失效时间')),
-                ('questions', models.JSONField(default=dict, help_text='开启时按评定方案生成，之后不再变化', verbose_name='测评题目')),
-                ('public_tokens_allowed', models.BooleanField(default=True, verbose_name='发放群众测评码')),
-                ('comments_collected', models.BooleanField(default=True, verbose_name='收集意见建议')),
-                ('member_count', models.PositiveIntegerField(default=0, help_text='正式党员和预备党员，发放测评码时更新', verbose_name='党员总数')),
-                ('state', models.CharField(choices=[('open', '测评中'), ('closed', '已结束')], default='open', max_length=16, verbose_name='状态')),
-                ('opened_at', models.DateTimeField(auto_now_add=True, verbose_name='开启时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('ballot_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='有效票数')),
-                ('member_participant_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='参加测评党员数')),
-                ('participation', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name='参与率')),
-                ('satisfaction', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name='满意率')),
-                ('score', models.DecimalField(blank=True, decimal_places=4, help_text='总体评价按方案选项权重的平均值（0到1）', max_digits=5, null=True, verbose_name='测评得分率')),
-                ('valid', models.BooleanField(blank=True, null=True, verbose_name='测评有效')),
-                ('distributions', models.JSONField(blank=True, default=dict, verbose_name='各项评价分布')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='结束人')),
-                ('evaluation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='survey_sessions', to='campaigns.evaluation', verbose_name='组织评定')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='开启人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name="公开编号"),
+                ),
+                ("meeting_on", models.DateField(verbose_name="测评会日期")),
+                ("expires_at", models.DateTimeField(verbose_name="测评码失效时间")),
+                (
+                    "questions",
+                    models.JSONField(
+                        default=dict, help_text="开启时按评定方案生成，之后不再变化", verbose_name="测评题目"
+                    ),
+                ),
+                ("public_tokens_allowed", models.BooleanField(default=True, verbose_name="发放群众测评码")),
+                ("comments_collected", models.BooleanField(default=True, verbose_name="收集意见建议")),
+                (
+                    "member_count",
+                    models.PositiveIntegerField(
+                        default=0, help_text="正式党员和预备党员，发放测评码时更新", verbose_name="党员总数"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "测评中"), ("closed", "已结束")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(auto_now_add=True, verbose_name="开启时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                ("ballot_count", models.PositiveIntegerField(blank=True, null=True, verbose_name="有效票数")),
+                (
+                    "member_participant_count",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="参加测评党员数"),
+                ),
+                (
+                    "participation",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name="参与率"),
+                ),
+                (
+                    "satisfaction",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name="满意率"),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="总体评价按方案选项权重的平均值（0到1）",
+                        max_digits=5,
+                        null=True,
+                        verbose_name="测评得分率",
+                    ),
+                ),
+                ("valid", models.BooleanField(blank=True, null=True, verbose_name="测评有效")),
+                ("distributions", models.JSONField(blank=True, default=dict, verbose_name="各项评价分布")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="结束人",
+                    ),
+                ),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="survey_sessions",
+                        to="campaigns.evaluation",
+                        verbose_name="组织评定",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="开启人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '测评会',
-                'verbose_name_plural': '测评会',
-                'ordering': ['-opened_at', '-id'],
+                "verbose_name": "测评会",
+                "verbose_name_plural": "测评会",
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name='编号')),
-                ('answers', models.JSONField(verbose_name='答案')),
-                ('cast_on', models.DateField(verbose_name='投票日期')),
-                ('receipt', models.CharField(editable=False, max_length=16, unique=True, verbose_name='回执码')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ballots', to='surveys.surveysession', verbose_name='测评会')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name="编号"
+                    ),
+                ),
+                ("answers", models.JSONField(verbose_name="答案")),
+                ("cast_on", models.DateField(verbose_name="投票日期")),
+                ("receipt", models.CharField(editable=False, max_length=16, unique=True, verbose_name="回执码")),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ballots",
+                        to="surveys.surveysession",
+                        verbose_name="测评会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '测评票',
-                'verbose_name_plural': '测评票',
+                "verbose_name": "测评票",
+                "verbose_name_plural": "测评票",
             },
         ),
         migrations.CreateModel(
-            name='SurveyToken',
+            name="SurveyToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('member', '党员'), ('public', '群众')], max_length=8, verbose_name='类别')),
-                ('digest', models.CharField(editable=False, max_length=64, unique=True, verbose_name='测评码摘要')),
-                ('used', models.BooleanField(default=False, verbose_name='已使用')),
-                ('expires_at', models.DateTimeField(verbose_name='失效时间')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='surveys.surveysession', verbose_name='测评会')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("member", "党员"), ("public", "群众")], max_length=8, verbose_name="类别"
+                    ),
+                ),
+                ("digest", models.CharField(editable=False, max_length=64, unique=True, verbose_name="测评码摘要")),
+                ("used", models.BooleanField(default=False, verbose_name="已使用")),
+                ("expires_at", models.DateTimeField(verbose_name="失效时间")),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="surveys.surveysession",
+                        verbose_name="测评会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '测评码',
-                'verbose_name_plural': '测评码',
-                'indexes': [models.Index(fields=['session', 'kind', 'used'], name='surveys_token_count')],
+                "verbose_name": "测评码",
+                "verbose_name_plural": "测评码",
+                "indexes": [models.Index(fields=["session", "kind", "used"], name="surveys_token_count")],
             },
         ),
     ]

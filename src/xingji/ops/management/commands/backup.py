@@ -23,8 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, metavar="FILE", help="备份文件，如 xingji-2026-12-31.sqlite3 或 .dump")
         parser.add_argument("--force", action="store_true", help="FILE 已存在时覆盖")
-        parser.add_argument("--print-command", action="store_true",
-                            help="PostgreSQL：只打印 pg_dump 命令，不执行")
+        parser.add_argument("--print-command", action="store_true", help="PostgreSQL：只打印 pg_dump 命令，不执行")
 
     def handle(self, *args, file: Path, force: bool, print_command: bool, **options):
         target = file.expanduser()

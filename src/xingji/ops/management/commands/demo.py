@@ -65,13 +65,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--data", metavar="DIR",
+            "--data",
+            metavar="DIR",
             help="数据目录：数据库、密钥、静态文件放在这里（默认：本用户的数据目录，如 ~/.local/share/xingji）",
         )
         parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000），只监听 127.0.0.1")
         parser.add_argument("--no-serve", action="store_true", help="只准备数据并打印账号，不启动服务")
-        parser.add_argument("--size", choices=sorted(SIZES), default="full",
-                            help="full：完整演示（默认）；small：几个支部，用于快速试用和测试")
+        parser.add_argument(
+            "--size",
+            choices=sorted(SIZES),
+            default="full",
+            help="full：完整演示（默认）；small：几个支部，用于快速试用和测试",
+        )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机数种子（同一天同一种子数据相同）")
 
     def handle(self, *args, data, port, no_serve, size, seed, **options):

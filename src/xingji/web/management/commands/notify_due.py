@@ -15,8 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="按哪一天计算待办（YYYY-MM-DD，默认今天）")
-        parser.add_argument("--user", action="append", default=[], metavar="USERNAME",
-                            help="只发给这些用户（可重复）")
+        parser.add_argument("--user", action="append", default=[], metavar="USERNAME", help="只发给这些用户（可重复）")
 
     def handle(self, *args, **options):
         today = self._day(options["date"])
