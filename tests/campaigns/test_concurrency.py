@@ -11,8 +11,8 @@ from tests.campaigns.steps import evaluate, evaluation_of
 from xingji.audit.chain import verify_chain
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import services
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import EvaluationState, Objection, ObjectionState
+from xingji.common.errors import TransitionRefused
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 

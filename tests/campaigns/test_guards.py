@@ -21,7 +21,6 @@ from tests.campaigns.steps import (
     uniform,
 )
 from xingji.campaigns import services
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import (
     Campaign,
     CampaignState,
@@ -37,6 +36,7 @@ from xingji.campaigns.models import (
     ScorePart,
 )
 from xingji.campaigns.workflow import CAMPAIGN_TRANSITIONS, EVALUATION_TRANSITIONS
+from xingji.common.errors import TransitionRefused
 
 E = EvaluationState
 

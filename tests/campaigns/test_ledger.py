@@ -10,8 +10,8 @@ import pytest
 from tests.campaigns.steps import evaluation_of, force_evaluated, noticed_campaign, uniform
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import selectors, services
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import EvaluationState, MunicipalResult, StarLedgerEntry
+from xingji.common.errors import TransitionRefused
 
 E = EvaluationState
 

@@ -14,10 +14,10 @@ from xingji.accounts.models import Role
 from xingji.audit.chain import check_chain
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import ledger_import, services
-from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.ledger_import import LedgerRow, import_file, ledger_rows_import, parse_level
 from xingji.campaigns.models import Evaluation, StarLedgerEntry
 from xingji.campaigns.selectors import current_level, current_levels
+from xingji.common.errors import ActionForbidden
 from xingji.records.spreadsheets import ImportRefused
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.utils import translation
 from tests.campaigns.steps import evaluation_of, record_survey, self_evaluate, uniform
 from tests.records.factories import CommendationFactory
 from xingji.campaigns import selectors, services
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import CampaignState, EvaluationState
 from xingji.campaigns.workflow import CAMPAIGN_TRANSITIONS, EVALUATION_TRANSITIONS
+from xingji.common.errors import TransitionRefused
 from xingji.rules import scheme as scheme_module
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

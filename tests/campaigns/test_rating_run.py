@@ -22,7 +22,6 @@ from tests.factories import OrganizationFactory
 from tests.records.factories import AbsenceFactory
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import services, tasks
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import (
     Evaluation,
     EvaluationState,
@@ -32,6 +31,7 @@ from xingji.campaigns.models import (
     RunState,
     TieState,
 )
+from xingji.common.errors import TransitionRefused
 from xingji.rules import Engine, parse_organizations
 from xingji.rules.explain import result_to_dict
 from xingji.rules.inputs import Record

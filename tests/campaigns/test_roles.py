@@ -20,7 +20,7 @@ from tests.campaigns.steps import (
 from tests.factories import OrganizationFactory, UserFactory
 from xingji.accounts.models import Role
 from xingji.campaigns import access, selectors, services
-from xingji.campaigns.errors import ActionForbidden
+from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import OrganizationType
 
 OFFICE_ONLY = "只有市直工委组织部可以进行这项操作"

@@ -10,8 +10,9 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from tests.campaigns.steps import YEAR, evaluation_of, record_survey, self_evaluate
-from xingji.campaigns.documents import docx_to_pdf, self_evaluation_docx, soffice_path
+from xingji.campaigns.documents import self_evaluation_docx
 from xingji.campaigns.selectors import evaluation_scores
+from xingji.common.documents import docx_to_pdf, soffice_path
 
 
 def all_text(document) -> str:

@@ -10,9 +10,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from tests.campaigns.steps import YEAR, actions, evaluation_of, rated_campaign
-from xingji.campaigns import documents, services
+from xingji.campaigns import services
 from xingji.campaigns.models import CampaignState
 from xingji.campaigns.workflow import CAMPAIGN_TRANSITIONS
+from xingji.common import documents
 
 
 def _level_data(content: str) -> list[dict]:

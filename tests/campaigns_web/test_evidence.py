@@ -11,8 +11,8 @@ from tests.campaigns.steps import CODES, actions, audit_count, evaluation_of, fo
 from tests.records.conftest import PDF, stored_files
 from tests.web.test_form_markup import dangling_descriptions
 from xingji.campaigns import services
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import CriterionScore, EvaluationState, ScorePart
+from xingji.common.errors import TransitionRefused
 from xingji.records.models import Attachment
 
 

@@ -13,7 +13,7 @@ from tests.factories import UserFactory
 from tests.ledger.conftest import PDF, audit_count, closing_item, open_item, pdf_upload
 from xingji.accounts.models import Role
 from xingji.audit.models import AuditEntry
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.ledger import services
 from xingji.ledger.models import ItemSource, ItemState, RectificationItem
 

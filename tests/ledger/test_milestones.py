@@ -15,7 +15,7 @@ from tests.factories import UserFactory
 from tests.ledger.conftest import audit_count, make_plan
 from xingji.accounts.models import Role
 from xingji.audit.models import AuditEntry
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.ledger import services
 from xingji.ledger.due import due_items
 from xingji.ledger.models import ImprovementPlan, PlanMilestone, PlanState

@@ -8,7 +8,7 @@ from django.core import mail
 from tests.factories import UserFactory
 from tests.ledger.conftest import closing_item, make_plan
 from xingji.accounts.models import Role
-from xingji.campaigns.errors import TransitionRefused
+from xingji.common.errors import TransitionRefused
 from xingji.ledger import services
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.ledger.conftest import audit_count, make_plan
 from xingji.audit.models import AuditEntry
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
 from xingji.campaigns.models import StarLedgerEntry
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.ledger import services
 from xingji.ledger.models import ImprovementPlan, PlanState
 from xingji.ledger.selectors import emphasis_for

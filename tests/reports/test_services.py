@@ -12,8 +12,8 @@ from tests.campaigns.steps import audit_count, evaluation_of
 from tests.reports.conftest import approve
 from xingji.audit.chain import head_hash
 from xingji.campaigns import services as campaign_services
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
 from xingji.campaigns.models import MunicipalResult, StarLedgerEntry
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.orgs.models import Organization
 from xingji.records.models import Commendation, HonourLevel
 from xingji.reports import selectors, services

@@ -10,9 +10,9 @@ from tests.campaigns.test_concurrency import at_once
 from tests.supervision.conftest import rate
 from xingji.audit.chain import verify_chain
 from xingji.audit.models import AuditEntry
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.campaigns.selectors import current_level
+from xingji.common.errors import TransitionRefused
 from xingji.supervision import services
 from xingji.supervision.models import ChangeState, LevelChange
 

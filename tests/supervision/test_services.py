@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from tests.supervision.conftest import audit_count, item_row, rate
 from xingji.audit.models import AuditEntry
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.campaigns.selectors import current_level
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.ledger.models import ItemSource, RectificationItem
 from xingji.records.models import CriticismIssuer, CriticismNotice
 from xingji.records.selectors import engine_facts

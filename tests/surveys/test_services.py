@@ -15,8 +15,8 @@ from tests.campaigns.steps import actions, audit_count, self_evaluate, uniform
 from tests.factories import MemberFactory
 from tests.surveys.conftest import MEETING, answers
 from xingji.campaigns import services as campaign_services
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
 from xingji.campaigns.models import Evaluation
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.surveys import codes, services
 from xingji.surveys.models import Ballot, SessionState, SurveySession, SurveyToken, TokenKind
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from tests.campaigns.conftest import campaign  # noqa: F401
 from tests.campaigns.steps import evaluation_of
 from tests.factories import ElectionFactory
+from xingji.common.due import DueItem
 from xingji.orgs.models import add_years
 from xingji.web import due
-from xingji.web.due import DueItem
 
 
 @pytest.fixture(autouse=True)

@@ -246,7 +246,7 @@ def attachments_root(attachments_root):
 @pytest.fixture(autouse=True)
 def no_libreoffice(monkeypatch):
     """No LibreOffice, whatever the machine has: the PDF export answers its 503 page, quickly."""
-    monkeypatch.setattr("xingji.campaigns.documents.soffice_path", lambda: None)
+    monkeypatch.setattr("xingji.common.documents.soffice_path", lambda: None)
 
 
 @pytest.fixture

@@ -16,8 +16,17 @@ Semantics
   This reveals nothing — the user can already read the object — and tells
   the user plainly why the change was refused.
 
-The services (``xingji.*.services``) trust their caller to have been through
-these functions; they enforce the invariants of the data, not permissions.
+The policy: the service checks
+--------------------------------
+**Every service that changes data checks its actor itself** (``actor: Actor``,
+keyword-only), inside its transaction and before it writes anything, through
+these functions and the app's own ``access`` module: a view may check earlier
+to answer with a better page (404, 403, a disabled button), never instead.
+A refusal — ``Http404`` for what lies outside the actor's subtree, the same
+answer as for what does not exist; ``ActionForbidden`` (a ``PermissionDenied``
+with the reason in Chinese) for a role that may not — changes nothing and
+writes no audit entry. The demo loader and the management commands act as a
+named account too, so that the audit log says who did it.
 """
 
 from __future__ import annotations
@@ -63,6 +72,9 @@ def visible_members(user: User) -> QuerySet[Member]:
 def visible_elections(user: User) -> QuerySet[Election]:
     return Election.objects.filter(organization__in=visible_organizations(user))
 
+
+#: The roles that act for their own organization: its self-evaluation, its plan (支部书记, 机关党委/党总支).
+SELF_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.REVIEWER})
 
 #: The roles that evaluate and follow the organizations below their node (机关党委/党总支, 组织部).
 SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})

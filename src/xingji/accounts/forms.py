@@ -13,8 +13,8 @@ from django_otp import devices_for_user, user_has_device
 from xingji.accounts.access import visible_organizations
 from xingji.accounts.models import Role, User
 from xingji.accounts.otp import otp_required
+from xingji.common.forms import OrganizationChoiceField
 from xingji.orgs.models import Organization
-from xingji.web.forms import OrganizationChoiceField
 
 
 def normalize_token(value: str) -> str:

@@ -14,6 +14,8 @@ A user sees and changes only the subtree of the node the user is attached to
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -73,3 +75,8 @@ class User(AbstractUser):
     def is_read_only(self) -> bool:
         """Whether the user may only read (an inspector, 督导组)."""
         return not self.is_superuser and self.role not in WRITING_ROLES
+
+
+#: The account a service acts for. Every service that changes data takes one (``actor``) and checks it itself
+#: (``xingji.accounts.access``), whatever its caller checked before.
+Actor: TypeAlias = User

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xingji.accounts.access import access_user, can_manage_users, visible_users
+from xingji.accounts.decorators import login_required
 from xingji.accounts.forms import LoginForm, TokenForm, UserCreateForm, UserEditForm, UserFilterForm
 from xingji.accounts.models import User
 from xingji.accounts.services import (
@@ -31,10 +32,9 @@ from xingji.accounts.services import (
     user_create,
     user_update,
 )
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
 from xingji.common.qr import qr_svg
-from xingji.web.decorators import login_required
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
 
 
 class LoginView(auth_views.LoginView):

@@ -15,7 +15,7 @@ from xingji.audit.labels import (
     namespace_object_type,
     object_type_label,
 )
-from xingji.web.forms import DateInput
+from xingji.common.forms import DateInput
 
 
 class ActorChoiceField(forms.ModelChoiceField):

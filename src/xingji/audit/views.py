@@ -14,13 +14,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from xingji.accounts.access import can_read_audit
+from xingji.accounts.decorators import login_required
 from xingji.audit.chain import check_chain, head_hash
 from xingji.audit.forms import AuditFilterForm
 from xingji.audit.labels import action_label, object_type_label
 from xingji.audit.selectors import audit_entry_list, audit_kinds_present
-from xingji.web.decorators import login_required
-from xingji.web.exports import csv_response, export_stamp, xlsx_response
-from xingji.web.pagination import paginate
+from xingji.common.exports import csv_response, export_stamp, xlsx_response
+from xingji.common.pagination import paginate
 
 PER_PAGE = 50
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from xingji.batch.columns import columns_for
+from xingji.common.cells import csv_text
 from xingji.rules.engine import Rating
 from xingji.rules.explain import rating_to_dict
 from xingji.rules.numbers import format_score
@@ -33,21 +34,6 @@ RESULT_COLUMNS = [
     ("reasons", "加减分及定级说明"),
 ]
 BASE_SOURCE_NAMES = {"base_score": "直接给出", "criteria": "各项评分合计", "components": "加权综合"}
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(value: object) -> object:
-    """Text a spreadsheet opening the CSV shows as written, never runs as a formula.
-
-    A name such as ``=HYPERLINK(...)`` would otherwise run in the office's
-    Excel (OWASP "CSV injection"); the leading apostrophe is Excel's own mark
-    for "this is text".
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def append_text_row(sheet, values: list[object]) -> None:

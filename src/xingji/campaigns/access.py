@@ -26,17 +26,16 @@ from django.http import Http404
 from xingji.accounts import access as accounts_access
 from xingji.accounts.access import (
     NOT_FOUND,
+    SELF_ROLES,
     access_organization,
     get_or_404,
     is_active_user,
     visible_organizations,
 )
 from xingji.accounts.models import Role
-from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.models import Campaign, Evaluation, Notice, NoticeState, Objection
+from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import Organization
-
-SELF_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.REVIEWER})
 
 
 def _ancestor_paths(path: str) -> list[str]:

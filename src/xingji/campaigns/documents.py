@@ -1,78 +1,26 @@
-"""Documents of a campaign: the self-evaluation form (自评表) as Word, and PDF through LibreOffice.
+"""Documents of a campaign: the self-evaluation form (自评表) as Word (its PDF: ``xingji.common.documents``).
 
 ``self_evaluation_docx(evaluation)`` lays the form out like the paper one:
 title, organization, the criteria table (序号, 评定内容, 满分, 自评得分,
 说明), totals, the claimed level, survey figures when entered, and the
 signature and date lines. The text is set in 宋体 (SimSun) for East Asian
 characters, so that Word and LibreOffice pick a CJK font.
-
-``docx_to_pdf(data)`` converts with ``soffice --headless --convert-to pdf``
-when LibreOffice is installed, and answers None otherwise; ``pdf_available()``
-says beforehand whether it is installed, so that a page offers the PDF only
-then.
 """
 
 from __future__ import annotations
 
-import functools
-import shutil
-import subprocess
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 
 from xingji.campaigns.models import Evaluation
 from xingji.campaigns.selectors import evaluation_scores
-from xingji.web.exports import saved_bytes
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF_TYPE = "application/pdf"
-CJK_FONT = "宋体"
-LATIN_FONT = "SimSun"
-#: Seconds LibreOffice may take to convert one document.
-PDF_TIMEOUT = 120
-
-
-def _set_font(run_or_style, *, size: float | None = None, bold: bool | None = None) -> None:
-    font = run_or_style.font
-    font.name = LATIN_FONT
-    if size is not None:
-        font.size = Pt(size)
-    if bold is not None:
-        font.bold = bold
-    element = run_or_style.element
-    r_pr = element.get_or_add_rPr()
-    r_fonts = r_pr.find(qn("w:rFonts"))
-    if r_fonts is None:
-        r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
-        r_pr.append(r_fonts)
-    r_fonts.set(qn("w:eastAsia"), CJK_FONT)
-
-
-def _paragraph(
-    document, text: str, *, size: float = 12, bold: bool = False, align=WD_ALIGN_PARAGRAPH.LEFT, space_after: float = 4
-):
-    paragraph = document.add_paragraph()
-    paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(space_after)
-    run = paragraph.add_run(text)
-    _set_font(run, size=size, bold=bold)
-    return paragraph
-
-
-def _cell_text(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.LEFT, size: float = 10.5) -> None:
-    cell.text = ""
-    paragraph = cell.paragraphs[0]
-    paragraph.alignment = align
-    run = paragraph.add_run(text)
-    _set_font(run, size=size, bold=bold)
+from xingji.common.documents import add_paragraph, cell_text, set_font
+from xingji.common.exports import saved_bytes
 
 
 def _number(value: Decimal | None) -> str:
@@ -93,9 +41,9 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(2.2))
     section.top_margin = section.bottom_margin = Cm(2)
-    _set_font(document.styles["Normal"], size=12)
+    set_font(document.styles["Normal"], size=12)
 
-    _paragraph(
+    add_paragraph(
         document,
         f"{campaign.year}年度基层服务型党组织星级创建自评表",
         size=18,
@@ -103,9 +51,9 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
         align=WD_ALIGN_PARAGRAPH.CENTER,
         space_after=12,
     )
-    _paragraph(document, f"评定活动：{campaign.name}（{campaign.get_kind_display()}）")
-    _paragraph(document, f"党组织名称：{organization.name}")
-    _paragraph(document, f"组织编码：{organization.code}    类别：{organization.get_category_display()}")
+    add_paragraph(document, f"评定活动：{campaign.name}（{campaign.get_kind_display()}）")
+    add_paragraph(document, f"党组织名称：{organization.name}")
+    add_paragraph(document, f"组织编码：{organization.code}    类别：{organization.get_category_display()}")
 
     rows = evaluation_scores(evaluation)
     table = document.add_table(rows=1, cols=5)
@@ -115,7 +63,7 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
     for cell, title, width in zip(
         table.rows[0].cells, ["序号", "评定内容", "满分", "自评得分", "说明"], widths, strict=True
     ):
-        _cell_text(cell, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        cell_text(cell, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         cell.width = width
     total_max = Decimal(0)
     total_self = Decimal(0)
@@ -125,7 +73,7 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
         values = [str(number), row["name"], _number(row["max"]), _number(row["self"]), row["self_comment"]]
         for index, (cell, value, width) in enumerate(zip(cells, values, widths, strict=True)):
             centered = index in (0, 2, 3)
-            _cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.CENTER if centered else WD_ALIGN_PARAGRAPH.LEFT)
+            cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.CENTER if centered else WD_ALIGN_PARAGRAPH.LEFT)
             cell.width = width
         total_max += row["max"]
         if row["self"] is not None:
@@ -133,16 +81,16 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
             scored = True
     cells = table.add_row().cells
     merged = cells[0].merge(cells[1])
-    _cell_text(merged, "合计", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _cell_text(cells[2], _number(total_max), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _cell_text(cells[3], _number(total_self) if scored else "", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _cell_text(cells[4], "")
+    cell_text(merged, "合计", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    cell_text(cells[2], _number(total_max), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    cell_text(cells[3], _number(total_self) if scored else "", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    cell_text(cells[4], "")
 
     document.add_paragraph()
     self_total = _number(total_self) if scored else "（未填写）"
-    _paragraph(document, f"自评总分：{self_total}    满分：{_number(total_max)}")
+    add_paragraph(document, f"自评总分：{self_total}    满分：{_number(total_max)}")
     claimed = campaign.level_name(evaluation.claimed_level) if evaluation.claimed_level is not None else "（未填写）"
-    _paragraph(document, f"申报星级：{claimed}")
+    add_paragraph(document, f"申报星级：{claimed}")
     if evaluation.survey_member_count is not None:
         parts = [f"党员总数：{evaluation.survey_member_count}人"]
         if evaluation.survey_participant_count is not None:
@@ -153,54 +101,10 @@ def self_evaluation_docx(evaluation: Evaluation) -> bytes:
             parts.append(f"满意率：{evaluation.survey_satisfaction * 100:.1f}%")
         if evaluation.survey_meeting_on is not None:
             parts.append(f"测评会日期：{evaluation.survey_meeting_on:%Y年%m月%d日}")
-        _paragraph(document, "党员群众测评：" + "；".join(parts))
+        add_paragraph(document, "党员群众测评：" + "；".join(parts))
 
     document.add_paragraph()
-    _paragraph(document, "党组织书记签字：________________        日期：______年____月____日", space_after=18)
-    _paragraph(document, "党组织盖章：", space_after=36)
+    add_paragraph(document, "党组织书记签字：________________        日期：______年____月____日", space_after=18)
+    add_paragraph(document, "党组织盖章：", space_after=36)
 
     return saved_bytes(document)
-
-
-@functools.cache
-def soffice_path() -> str | None:
-    """LibreOffice's executable, looked up once per process (a page asks on every view)."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def pdf_available() -> bool:
-    """Whether ``docx_to_pdf`` has a converter: LibreOffice is installed (Debian: ``libreoffice-writer``)."""
-    return soffice_path() is not None
-
-
-def docx_to_pdf(data: bytes) -> bytes | None:
-    """``data`` (a .docx) converted to PDF by LibreOffice, or None when it is not installed or fails."""
-    soffice = soffice_path()
-    if soffice is None:
-        return None
-    with tempfile.TemporaryDirectory(prefix="xingji-pdf-") as directory:
-        folder = Path(directory)
-        source = folder / "document.docx"
-        source.write_bytes(data)
-        # A profile of its own: a running LibreOffice of the same user would otherwise take the job.
-        profile = (folder / "profile").as_uri()
-        try:
-            subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile}",
-                    "--headless",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(folder),
-                    str(source),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDF_TIMEOUT,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        target = folder / "document.pdf"
-        return target.read_bytes() if target.exists() else None

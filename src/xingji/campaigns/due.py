@@ -42,9 +42,9 @@ from django.db.models import Case, CharField, Count, F, Min, Q, Value, When
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from xingji.accounts.access import SUPERIOR_ROLES, visible_organizations
+from xingji.accounts.access import SELF_ROLES, SUPERIOR_ROLES, visible_organizations
 from xingji.accounts.models import Role
-from xingji.campaigns.access import SELF_ROLES, visible_evaluations
+from xingji.campaigns.access import visible_evaluations
 from xingji.campaigns.models import (
     CampaignState,
     Evaluation,
@@ -54,7 +54,7 @@ from xingji.campaigns.models import (
     Objection,
     ObjectionState,
 )
-from xingji.web.due import DueItem
+from xingji.common.due import DueItem
 
 SECTION = "campaigns"
 OPEN_STATES = (CampaignState.OPEN, CampaignState.NOTICE)

@@ -21,9 +21,9 @@ from xingji.campaigns.models import (
     MunicipalReview,
     QuotaMode,
 )
+from xingji.common.forms import DateInput, OrganizationChoiceField
 from xingji.records.attachments import ALLOWED_TEXT, check_upload, evidence_input, format_size, max_bytes
 from xingji.rules.scheme import list_schemes
-from xingji.web.forms import DateInput, OrganizationChoiceField
 
 UPLOAD = "__upload__"
 MAX_SCHEME_BYTES = 256 * 1024

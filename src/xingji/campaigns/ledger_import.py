@@ -44,8 +44,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from xingji.accounts.access import is_active_user, visible_organizations
 from xingji.accounts.models import Role
 from xingji.audit.services import append_audit_entries
-from xingji.campaigns.errors import ActionForbidden
 from xingji.campaigns.models import StarLedgerEntry
+from xingji.common.errors import ActionForbidden
+from xingji.common.exports import saved_bytes
 from xingji.orgs.models import Organization
 from xingji.records.spreadsheets import (
     ImportRefused,
@@ -57,7 +58,6 @@ from xingji.records.spreadsheets import (
     read_sheet,
 )
 from xingji.rules.scheme import DEFAULT_SCHEME, Scheme, load_scheme
-from xingji.web.exports import saved_bytes
 
 TITLE = "星级管理台账"
 SHEET_TITLE = "星级管理台账导入"

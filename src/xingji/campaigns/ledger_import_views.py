@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xingji.accounts.decorators import login_required
 from xingji.campaigns import ledger_import
 from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
-from xingji.web.decorators import login_required
 
 
 class LedgerImportForm(forms.Form):

@@ -27,12 +27,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xingji.audit.chain import head_hash
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import access
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import Notice, NoticeState
 from xingji.campaigns.public_forms import RECEIPT_MAX_LENGTH, ObjectionForm, ReceiptLookupForm
 from xingji.campaigns.selectors import notice_entries, objection_by_receipt, public_notices
 from xingji.campaigns.services import objection_file
-from xingji.web.pagination import paginate
+from xingji.common.errors import TransitionRefused
+from xingji.common.pagination import paginate
 
 #: Objections one client (IP address) may file in an hour (``XINGJI_OBJECTIONS_PER_CLIENT_PER_HOUR``).
 DEFAULT_OBJECTIONS_PER_CLIENT_PER_HOUR = 5

@@ -19,8 +19,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from xingji.campaigns.errors import TransitionRefused
 from xingji.campaigns.models import Campaign, Evaluation
+from xingji.common.errors import TransitionRefused
 from xingji.orgs.models import Organization
 from xingji.rules import Engine, InputError, parse_organizations
 from xingji.rules.engine import Result

@@ -36,7 +36,6 @@ from django.utils import timezone
 
 from xingji.audit.services import audit_log
 from xingji.campaigns import access, scoring
-from xingji.campaigns.errors import TransitionRefused, required_text
 from xingji.campaigns.models import (
     DEFAULT_DEADLINES,
     Approval,
@@ -70,6 +69,7 @@ from xingji.campaigns.workflow import (
     move_campaign,
     move_evaluation,
 )
+from xingji.common.errors import TransitionRefused, required_text
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
 from xingji.records.models import Attachment

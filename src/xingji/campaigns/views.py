@@ -24,8 +24,10 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import access_organization, visible_organizations
+from xingji.accounts.decorators import login_required
 from xingji.accounts.models import Role
 from xingji.campaigns import access, scoring, selectors, services, workflow
+from xingji.campaigns.documents import self_evaluation_docx
 from xingji.campaigns.forms import (
     UPLOAD,
     ApprovalForm,
@@ -55,41 +57,16 @@ from xingji.campaigns.models import (
     ScorePart,
     TieState,
 )
+from xingji.common import documents
+from xingji.common.documents import DOCX_TYPE
+from xingji.common.exports import export_stamp, xlsx_response
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
+from xingji.common.views import attempt, messages_of, refused
 from xingji.orgs.models import Organization
 from xingji.records.attachments import attachment_response
 from xingji.records.kinds import KIND_BY_MODEL
 from xingji.records.selectors import fact_lines
-from xingji.web.decorators import login_required
-from xingji.web.exports import export_stamp, xlsx_response
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
-
-try:  # the .docx self-evaluation form, when the documents module is present
-    from xingji.campaigns import documents
-    from xingji.campaigns.documents import self_evaluation_docx
-except ImportError:  # pragma: no cover
-    documents = None
-    self_evaluation_docx = None
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _messages_of(error: ValidationError) -> str:
-    return "；".join(error.messages)
-
-
-def _refused(request, error: ValidationError) -> None:
-    messages.error(request, _messages_of(error))
-
-
-def _attempt(request, service, *, success: str, **arguments) -> None:
-    """Call a one-step service; a success message, or its refusal as an error message."""
-    try:
-        service(**arguments)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, success)
 
 
 def _office_campaign(request, pk) -> Campaign:
@@ -202,7 +179,7 @@ def campaign_create(request):
 @require_POST
 def campaign_open(request, pk):
     campaign = _office_campaign(request, pk)
-    _attempt(
+    attempt(
         request,
         services.campaign_open,
         campaign=campaign,
@@ -220,7 +197,7 @@ def campaign_edit(request, pk):
     try:
         workflow.check_campaign("update", campaign)
     except ValidationError as error:
-        _refused(request, error)
+        refused(request, error)
         return redirect("campaigns:detail", pk=campaign.pk)
     initial = {name: getattr(campaign, name) for name in services.CAMPAIGN_UPDATABLE_FIELDS}
     form = CampaignEditForm(request.POST or None, initial=initial)
@@ -475,7 +452,7 @@ def rating(request, pk):
         try:
             services.campaign_rate_check(campaign)
         except ValidationError as error:
-            rate_refusal = _messages_of(error)
+            rate_refusal = messages_of(error)
     return render(
         request,
         "campaigns/rating.html",
@@ -502,7 +479,7 @@ def rating_status(request, pk):
 @require_POST
 def rating_start(request, pk):
     campaign = _office_campaign(request, pk)
-    _attempt(request, services.campaign_rate, campaign=campaign, actor=request.user, success="全面评定已开始")
+    attempt(request, services.campaign_rate, campaign=campaign, actor=request.user, success="全面评定已开始")
     return redirect("campaigns:rating", pk=campaign.pk)
 
 
@@ -523,7 +500,7 @@ def tie_decide(request, pk):
         messages.error(request, "请选择保留的组织并填写理由")
         return redirect("campaigns:rating", pk=campaign.pk)
     kept = list(Evaluation.objects.filter(pk__in=form.cleaned_data["kept"], campaign=campaign))
-    _attempt(
+    attempt(
         request,
         services.quota_tie_decide,
         tie=tie,
@@ -615,7 +592,7 @@ def objection_answer(request, pk):
     objection = access.access_objection(request.user, form.cleaned_data["objection"])
     if objection.notice.campaign_id != campaign.pk:
         raise Http404("没有找到该异议")
-    _attempt(
+    attempt(
         request,
         services.objection_answer,
         objection=objection,
@@ -635,7 +612,7 @@ def notice_close(request, pk):
     if notice is None:
         messages.error(request, "没有进行中的公示")
         return redirect("campaigns:detail", pk=campaign.pk)
-    _attempt(request, services.notice_close, notice=notice, actor=request.user, success="公示已结束")
+    attempt(request, services.notice_close, notice=notice, actor=request.user, success="公示已结束")
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
@@ -729,7 +706,7 @@ def evaluation_detail(request, pk):
             "proposed": campaign.level_name(evaluation.level),
             "approved": campaign.level_name(evaluation.approved_level),
             "can_docx": self_evaluation_docx is not None,
-            "can_pdf": documents is not None and documents.pdf_available(),
+            "can_pdf": documents.pdf_available(),
         },
     )
 
@@ -902,7 +879,7 @@ def self_evaluation_return(request, pk):
     if not form.is_valid():
         messages.error(request, "退回时请填写理由")
     else:
-        _attempt(
+        attempt(
             request,
             services.self_evaluation_return,
             evaluation=evaluation,

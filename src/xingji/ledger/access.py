@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from xingji.accounts.access import (
+    SELF_ROLES,
     access_organization,
     get_or_404,
     is_active_user,
@@ -27,8 +28,7 @@ from xingji.accounts.access import (
     is_superior_of,
     visible_organizations,
 )
-from xingji.campaigns.access import SELF_ROLES
-from xingji.campaigns.errors import ActionForbidden
+from xingji.common.errors import ActionForbidden
 from xingji.ledger.models import ImprovementPlan, ItemSource, RectificationItem
 from xingji.orgs.models import Organization
 

@@ -6,19 +6,19 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
-from xingji.campaigns.documents import _paragraph, _set_font
+from xingji.common.documents import add_paragraph, set_font
+from xingji.common.exports import saved_bytes
 from xingji.ledger.models import ImprovementPlan
 from xingji.ledger.selectors import emphasis_for, level_name, milestone_status
-from xingji.web.exports import saved_bytes
 
 
 def plan_docx(plan: ImprovementPlan) -> bytes:
     document = Document()
     for section in document.sections:
         section.left_margin = section.right_margin = Cm(2.5)
-    _set_font(document.styles["Normal"], size=12)
+    set_font(document.styles["Normal"], size=12)
     organization = plan.organization
-    _paragraph(
+    add_paragraph(
         document,
         f"{organization.name}{plan.year}年晋位争星方案",
         size=18,
@@ -43,13 +43,13 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
         for cell in cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
-                    _set_font(run, size=12)
-    _paragraph(document, "", space_after=4)
-    _paragraph(document, "一、主要措施", size=14, bold=True, space_after=6)
+                    set_font(run, size=12)
+    add_paragraph(document, "", space_after=4)
+    add_paragraph(document, "一、主要措施", size=14, bold=True, space_after=6)
     for line in plan.measures.splitlines():
         if line.strip():
-            _paragraph(document, line.strip())
-    _paragraph(document, "二、时间节点", size=14, bold=True, space_after=6)
+            add_paragraph(document, line.strip())
+    add_paragraph(document, "二、时间节点", size=14, bold=True, space_after=6)
     milestones = list(plan.milestones.all())
     steps = document.add_table(rows=1, cols=4)
     steps.style = "Table Grid"
@@ -64,11 +64,11 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
         ):
             cell.text = text
     if plan.review_comment:
-        _paragraph(document, "三、上级意见", size=14, bold=True, space_after=6)
-        _paragraph(document, plan.review_comment)
-    _paragraph(document, "", space_after=12)
-    _paragraph(
+        add_paragraph(document, "三、上级意见", size=14, bold=True, space_after=6)
+        add_paragraph(document, plan.review_comment)
+    add_paragraph(document, "", space_after=12)
+    add_paragraph(
         document, f"党组织书记（签字）：__________        {organization.name}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT
     )
-    _paragraph(document, "年    月    日", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    add_paragraph(document, "年    月    日", align=WD_ALIGN_PARAGRAPH.RIGHT)
     return saved_bytes(document)

@@ -15,12 +15,11 @@ from datetime import date, timedelta
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
-from xingji.accounts.access import SUPERIOR_ROLES
-from xingji.campaigns.access import SELF_ROLES
+from xingji.accounts.access import SELF_ROLES, SUPERIOR_ROLES
+from xingji.common.due import DUE_SOON_DAYS, DueItem
 from xingji.ledger.access import visible_items, visible_plans
 from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, PlanState, RectificationItem
 from xingji.orgs.models import Organization
-from xingji.web.due import DUE_SOON_DAYS, DueItem
 
 SECTION = "ledger"
 

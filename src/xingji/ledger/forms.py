@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 from django import forms
 
+from xingji.common.forms import DateInput, OrganizationChoiceField
 from xingji.ledger.models import ItemSource, ItemState, PlanState, RectificationItem
 from xingji.ledger.selectors import LEVEL_NAMES
 from xingji.records.attachments import evidence_input
-from xingji.web.forms import DateInput, OrganizationChoiceField
 
 MILESTONE_LINE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(.+?)\s*$")
 

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 
 from xingji.accounts.access import visible_organizations
+from xingji.common.due import DUE_SOON_DAYS
 from xingji.ledger.access import visible_items, visible_plans
 from xingji.ledger.models import ImprovementPlan, ItemState, RectificationItem
 from xingji.orgs.models import Organization
-from xingji.web.due import DUE_SOON_DAYS
 
 LEVEL_NAMES = {0: "未定级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import partial
 from typing import IO
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,9 +23,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from xingji.accounts.models import User
 from xingji.audit.services import audit_log, snapshot
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
 from xingji.campaigns.selectors import current_level
+from xingji.common.errors import ActionForbidden, TransitionRefused
+from xingji.common.mail import notify_after_commit
 from xingji.ledger import access
 from xingji.ledger.models import (
     ImprovementPlan,
@@ -38,7 +41,6 @@ from xingji.ledger.workflow import check_item, check_plan, move_item, move_plan
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
 from xingji.records.models import Attachment
-from xingji.web.notify import notify_organization_after_commit
 
 PLAN_FIELDS = (
     "organization",
@@ -67,6 +69,11 @@ ITEM_FIELDS = (
 )
 ITEM_EDITABLE = ("problem", "source", "source_note", "target", "measures", "responsible", "deadline")
 TOP_LEVEL = 5
+
+
+def _active_users(organization: Organization) -> list[User]:
+    """The organization's own active accounts: who hears of a change to its plan or its ledger."""
+    return list(User.objects.filter(organization=organization, is_active=True))
 
 
 def _refused(error: ValidationError) -> TransitionRefused:
@@ -284,8 +291,8 @@ def item_confirm_close(*, item: RectificationItem, actor, comment: str = "") -> 
             before=before,
             after=snapshot(current, ITEM_FIELDS),
         )
-        notify_organization_after_commit(
-            current.organization,
+        notify_after_commit(
+            partial(_active_users, current.organization),
             "整改事项已销账",
             f"{current.organization.name}的整改事项“{current.problem[:40]}”已经上级确认销账（{current.closed_on:%Y-%m-%d}）。",
             reverse("ledger:item_detail", args=[current.pk]),
@@ -313,8 +320,8 @@ def item_refuse_close(*, item: RectificationItem, comment: str, actor) -> Rectif
             before=before,
             after=snapshot(current, ITEM_FIELDS),
         )
-        notify_organization_after_commit(
-            current.organization,
+        notify_after_commit(
+            partial(_active_users, current.organization),
             "销账申请被退回",
             f"{current.organization.name}的整改事项“{current.problem[:40]}”的销账申请被退回。上级意见：{comment}",
             reverse("ledger:item_detail", args=[current.pk]),
@@ -509,8 +516,8 @@ def _review(
         audit_log(actor=actor, action=action, obj=current, before=before, after=snapshot(current, PLAN_FIELDS))
         outcome = "已备案" if target == PlanState.ACKNOWLEDGED else "被退回，请修改后重新报送"
         opinion = f"上级意见：{comment}" if comment else ""
-        notify_organization_after_commit(
-            current.organization,
+        notify_after_commit(
+            partial(_active_users, current.organization),
             f"晋位争星方案{outcome[:3]}",
             f"{current.organization.name}{current.year}年晋位争星方案{outcome}。{opinion}",
             reverse("ledger:plan_detail", args=[current.pk]),

@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xingji.common.exports import saved_bytes
 from xingji.ledger import access
 from xingji.ledger.models import ItemSource, ItemState, RectificationItem
 from xingji.ledger.services import items_import
@@ -43,7 +44,6 @@ from xingji.records.spreadsheets import (
     map_header_row,
     read_sheet,
 )
-from xingji.web.exports import saved_bytes
 
 TITLE = "整改台账"
 NUMBER, ORGANIZATION, STATE, CLOSED_ON = "序号", "党组织", "状态", "销账日期"

@@ -19,8 +19,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import READ_ONLY, SUPERIOR_ROLES, access_organization, can_write, visible_organizations
-from xingji.campaigns.errors import ActionForbidden
+from xingji.accounts.decorators import login_required
 from xingji.campaigns.selectors import current_level
+from xingji.common.documents import DOCX_TYPE
+from xingji.common.errors import ActionForbidden
+from xingji.common.exports import export_stamp
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
 from xingji.ledger import access, documents, selectors, services, spreadsheets
 from xingji.ledger.forms import (
     AttachmentForm,
@@ -38,12 +43,6 @@ from xingji.ledger.models import ItemSource, PlanState
 from xingji.ledger.workflow import item_allows, plan_allows
 from xingji.records.attachments import attachment_response
 from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
-from xingji.web.decorators import login_required
-from xingji.web.exports import export_stamp
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _attempt(request, service, *, success: str, **arguments) -> bool:

@@ -15,8 +15,8 @@ table does not list. The states, as text::
 
 from __future__ import annotations
 
-from xingji.campaigns.errors import TransitionRefused
-from xingji.campaigns.workflow import Transition, _t, check
+from xingji.common.errors import TransitionRefused
+from xingji.common.workflow import Transition, check, move, table, transition
 from xingji.ledger.models import ItemState as I
 from xingji.ledger.models import PlanState as P
 
@@ -32,26 +32,20 @@ __all__ = [
     "plan_allows",
 ]
 
-PLAN_TRANSITIONS: dict[str, Transition] = {
-    t.code: t
-    for t in (
-        _t("edit", "修改方案", [P.DRAFT, P.RETURNED]),
-        _t("submit", "报送方案", [P.DRAFT, P.RETURNED], [P.SUBMITTED]),
-        _t("acknowledge", "备案", [P.SUBMITTED], [P.ACKNOWLEDGED]),
-        _t("return", "退回方案", [P.SUBMITTED], [P.RETURNED]),
-    )
-}
+PLAN_TRANSITIONS: dict[str, Transition] = table(
+    transition("edit", "修改方案", [P.DRAFT, P.RETURNED]),
+    transition("submit", "报送方案", [P.DRAFT, P.RETURNED], [P.SUBMITTED]),
+    transition("acknowledge", "备案", [P.SUBMITTED], [P.ACKNOWLEDGED]),
+    transition("return", "退回方案", [P.SUBMITTED], [P.RETURNED]),
+)
 
-ITEM_TRANSITIONS: dict[str, Transition] = {
-    t.code: t
-    for t in (
-        _t("edit", "修改整改事项", [I.OPEN]),
-        _t("attach", "上传或删除佐证材料", [I.OPEN]),
-        _t("request_close", "申请销账", [I.OPEN], [I.CLOSING]),
-        _t("confirm_close", "确认销账", [I.CLOSING], [I.CLOSED]),
-        _t("refuse_close", "退回销账申请", [I.CLOSING], [I.OPEN]),
-    )
-}
+ITEM_TRANSITIONS: dict[str, Transition] = table(
+    transition("edit", "修改整改事项", [I.OPEN]),
+    transition("attach", "上传或删除佐证材料", [I.OPEN]),
+    transition("request_close", "申请销账", [I.OPEN], [I.CLOSING]),
+    transition("confirm_close", "确认销账", [I.CLOSING], [I.CLOSED]),
+    transition("refuse_close", "退回销账申请", [I.CLOSING], [I.OPEN]),
+)
 
 
 def check_plan(code: str, plan) -> None:
@@ -63,15 +57,11 @@ def check_item(code: str, item) -> None:
 
 
 def move_plan(code: str, plan, target: str) -> None:
-    if target not in PLAN_TRANSITIONS[code].targets:
-        raise ValueError(f"transition {code} does not lead to {target}")
-    plan.state = target
+    move(PLAN_TRANSITIONS, code, plan, target)
 
 
 def move_item(code: str, item, target: str) -> None:
-    if target not in ITEM_TRANSITIONS[code].targets:
-        raise ValueError(f"transition {code} does not lead to {target}")
-    item.state = target
+    move(ITEM_TRANSITIONS, code, item, target)
 
 
 def plan_allows(code: str, plan) -> bool:

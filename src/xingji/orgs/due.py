@@ -24,9 +24,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from xingji.accounts.access import can_write, visible_organizations
+from xingji.common.due import DueItem
 from xingji.orgs.models import TermLength, add_years
 from xingji.orgs.overview import DUE_SOON_DAYS, TreeRow, due_rows, election_of, election_state
-from xingji.web.due import DueItem
 
 SECTION = "orgs"
 

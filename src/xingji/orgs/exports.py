@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from xingji.audit.chain import head_hash
+from xingji.common.exports import saved_bytes
 from xingji.orgs.imports import (
     MEMBER_COLUMNS,
     MEMBERS_SHEET,
@@ -40,7 +41,6 @@ from xingji.orgs.models import (
     OrganizationType,
     mask_phone,
 )
-from xingji.web.exports import saved_bytes
 
 INFO_SHEET = "导出信息"
 CHUNK_SIZE = 5000

@@ -11,6 +11,7 @@ from django import forms
 from django.db import models
 
 from xingji.accounts.access import visible_organizations
+from xingji.common.forms import DateInput, OrganizationChoiceField
 from xingji.orgs.models import (
     Election,
     LeadershipPosition,
@@ -21,7 +22,6 @@ from xingji.orgs.models import (
 )
 from xingji.orgs.selectors import move_targets
 from xingji.orgs.services import ORGANIZATION_UPDATABLE_FIELDS
-from xingji.web.forms import DateInput, OrganizationChoiceField
 
 
 class OrganizationForm(forms.ModelForm):

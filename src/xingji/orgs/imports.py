@@ -72,6 +72,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from xingji.audit.services import append_audit_entries
+from xingji.common.exports import saved_bytes
 from xingji.orgs.models import (
     PHONE_VALIDATOR,
     Gender,
@@ -83,7 +84,6 @@ from xingji.orgs.models import (
     OrganizationType,
 )
 from xingji.orgs.services import BRANCH_TYPES, TREE_FIELDS, _lock_tree
-from xingji.web.exports import saved_bytes
 
 MEMBERS_SHEET = "党员"
 ORGANIZATIONS_SHEET = "党组织"

@@ -26,6 +26,10 @@ from xingji.accounts.access import (
     is_superior_of,
     visible_organizations,
 )
+from xingji.accounts.decorators import login_required
+from xingji.common.exports import XLSX_TYPE, export_stamp
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
 from xingji.orgs.exports import export_members, export_organizations
 from xingji.orgs.forms import (
     ElectionForm,
@@ -63,10 +67,6 @@ from xingji.orgs.services import (
     organization_move,
     organization_update,
 )
-from xingji.web.decorators import login_required
-from xingji.web.exports import XLSX_TYPE, export_stamp
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
 
 #: How many of its own members an organization's page lists before linking to the full list.
 DETAIL_MEMBERS = 10

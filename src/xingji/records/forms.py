@@ -7,9 +7,9 @@ from django.db import models
 from django.utils import timezone
 
 from xingji.accounts.access import visible_members, visible_organizations
+from xingji.common.forms import DateInput, indented_label
 from xingji.records.attachments import ALLOWED_TEXT, evidence_input, format_size, max_bytes
 from xingji.records.kinds import RecordKind
-from xingji.web.forms import DateInput, indented_label
 
 
 class RecordForm(forms.ModelForm):

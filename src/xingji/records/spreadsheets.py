@@ -29,12 +29,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 
+from xingji.common.exports import saved_bytes
 from xingji.orgs.models import Organization
 from xingji.records.attachments import format_size, max_bytes
 from xingji.records.kinds import RecordKind
 from xingji.records.models import EvidenceRecord
 from xingji.records.services import record_create
-from xingji.web.exports import saved_bytes
 
 ORGANIZATION_CODE = "组织编号"
 ORGANIZATION_NAME = "党组织名称"

@@ -16,6 +16,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import access_organization, can_write, visible_organizations
+from xingji.accounts.decorators import login_required
+from xingji.common.exports import export_stamp, xlsx_response
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
 from xingji.records.access import access_attachment, access_record, check_can_write, visible_records
 from xingji.records.attachments import attachment_response
 from xingji.records.forms import AttachmentForm, FactsForm, FilterForm, ImportForm, record_form_class
@@ -31,10 +35,6 @@ from xingji.records.spreadsheets import (
     import_records,
     render_template,
 )
-from xingji.web.decorators import login_required
-from xingji.web.exports import export_stamp, xlsx_response
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:

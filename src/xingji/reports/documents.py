@@ -23,9 +23,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from xingji.common.exports import saved_bytes, xlsx_cell
 from xingji.common.pdf import cjk_font
 from xingji.reports.models import CommendationRecommendation, Plaque
-from xingji.web.exports import saved_bytes, xlsx_cell
 
 PAGE = landscape(A4)
 RED = Color(0.72, 0.07, 0.07)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from xingji.web.forms import DateInput, OrganizationChoiceField
+from xingji.common.forms import DateInput, OrganizationChoiceField
 
 
 class PlaqueIssueForm(forms.Form):

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 
 from xingji.accounts.access import NOT_FOUND
 from xingji.audit.chain import head_hash
+from xingji.common.pagination import paginate
 from xingji.reports import selectors
 from xingji.reports.forms import SearchForm
-from xingji.web.pagination import paginate
 
 PUBLICATIONS_PER_PAGE = 20
 ROWS_PER_PAGE = 50

@@ -20,7 +20,7 @@ from django.utils import timezone
 from xingji.accounts.access import access_organization, visible_organizations
 from xingji.accounts.models import Role
 from xingji.audit.services import audit_log
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused, required_text
+from xingji.common.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
 from xingji.records.models import Commendation, CommendationKind, HonourLevel, Recipient

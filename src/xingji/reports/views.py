@@ -20,7 +20,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import NOT_FOUND, access_organization, get_or_404, visible_organizations
+from xingji.accounts.decorators import login_required
 from xingji.audit.chain import head_hash
+from xingji.common.documents import DOCX_TYPE
+from xingji.common.exports import XLSX_TYPE, export_stamp
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
 from xingji.common.pdf import PdfFontMissing
 from xingji.orgs.models import Organization
 from xingji.reports import documents, selectors, services
@@ -40,12 +45,6 @@ from xingji.reports.models import (
     RecommendationState,
     ResultPublication,
 )
-from xingji.web.decorators import login_required
-from xingji.web.exports import XLSX_TYPE, export_stamp
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _require_office(request) -> None:

@@ -32,7 +32,7 @@ from xingji.accounts.access import (
     visible_organizations,
 )
 from xingji.accounts.models import Role
-from xingji.campaigns.errors import ActionForbidden
+from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import Organization
 from xingji.supervision.models import InspectionVisit, LevelChange, Recheck
 

@@ -19,9 +19,9 @@ from django.urls import reverse
 
 from xingji.accounts.access import SUPERIOR_ROLES
 from xingji.accounts.models import Role
+from xingji.common.due import DueItem
 from xingji.supervision.selectors import focus_organizations, pending_changes, recheck_interval_days
 from xingji.supervision.services import level_label
-from xingji.web.due import DueItem
 
 SECTION = "supervision"
 

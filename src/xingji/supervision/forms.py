@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 
 from xingji.accounts.access import visible_organizations, visible_users
+from xingji.common.forms import DateInput, OrganizationChoiceField, indented_label
 from xingji.ledger.models import ItemSource
 from xingji.records.models import CriticismIssuer
 from xingji.supervision.models import ChangeState, RecheckMethod, VisitMethod
-from xingji.web.forms import DateInput, OrganizationChoiceField, indented_label
 
 TEXTAREA = {"rows": 3}
 

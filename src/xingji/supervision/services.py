@@ -26,9 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from xingji.audit.services import audit_log
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.campaigns.selectors import current_ledger_entry, current_level
+from xingji.common.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.ledger.models import ItemSource
 from xingji.ledger.services import item_open
 from xingji.orgs.models import Organization

@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import READ_ONLY, access_organization, can_write, visible_organizations
+from xingji.accounts.decorators import login_required
 from xingji.campaigns.selectors import current_ledger_entry, current_level, star_ledger
+from xingji.common.exports import export_stamp, xlsx_response
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
+from xingji.common.views import refused
 from xingji.ledger.models import RectificationItem
 from xingji.orgs.models import Organization
 from xingji.records.models import CriticismNotice
@@ -38,14 +43,6 @@ from xingji.supervision.forms import (
     filled,
 )
 from xingji.supervision.models import ChangeState, FocusGuide
-from xingji.web.decorators import login_required
-from xingji.web.exports import export_stamp, xlsx_response
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
-
-
-def _refused(request, error: ValidationError) -> None:
-    messages.error(request, "；".join(error.messages))
 
 
 def _item_url(item: RectificationItem) -> str:
@@ -292,7 +289,7 @@ def _decision(request, pk, form_class, service, success: str):
     try:
         service(change=change, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
-        _refused(request, error)
+        refused(request, error)
     else:
         messages.success(request, success)
     return redirect("supervision:change_detail", pk=change.pk)
@@ -317,7 +314,7 @@ def change_withdraw(request, pk):
     try:
         services.level_change_withdraw(change=change, actor=request.user)
     except ValidationError as error:
-        _refused(request, error)
+        refused(request, error)
     else:
         messages.success(request, "星级调整已撤回")
     return redirect("supervision:change_detail", pk=change.pk)

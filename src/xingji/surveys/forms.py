@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from xingji.common.forms import DateInput
 from xingji.surveys.services import MAX_TOKENS_PER_ISSUE
-from xingji.web.forms import DateInput
 
 
 class SessionOpenForm(forms.Form):

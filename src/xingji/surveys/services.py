@@ -28,13 +28,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from xingji.accounts.access import access_organization
+from xingji.accounts.access import SELF_ROLES, access_organization
 from xingji.audit.services import audit_log
 from xingji.campaigns import services as campaign_services
-from xingji.campaigns.access import SELF_ROLES, is_superior_of
-from xingji.campaigns.errors import ActionForbidden, TransitionRefused
+from xingji.campaigns.access import is_superior_of
 from xingji.campaigns.models import Evaluation
 from xingji.campaigns.workflow import check_campaign, check_evaluation
+from xingji.common.errors import ActionForbidden, TransitionRefused
 from xingji.orgs.models import Member, MemberStatus
 from xingji.surveys import codes
 from xingji.surveys.models import Ballot, SessionState, SurveySession, SurveyToken, TokenKind

@@ -17,15 +17,16 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingji.accounts.access import NOT_FOUND, visible_organizations
+from xingji.accounts.decorators import login_required
 from xingji.campaigns import access as campaign_access
+from xingji.common.exports import xlsx_response
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
 from xingji.common.pdf import PdfFontMissing
+from xingji.common.views import messages_of
 from xingji.surveys import services, slips
 from xingji.surveys.forms import IssueForm, SessionOpenForm, SettingsForm
 from xingji.surveys.models import SessionState, SurveySession, TokenKind
-from xingji.web.decorators import login_required
-from xingji.web.exports import xlsx_response
-from xingji.web.forms import add_service_error
-from xingji.web.pagination import paginate
 
 
 def access_session(user, pk) -> SurveySession:
@@ -39,10 +40,6 @@ def access_session(user, pk) -> SurveySession:
     if session is None:
         raise Http404(NOT_FOUND)
     return session
-
-
-def _messages_of(error: ValidationError) -> str:
-    return "；".join(error.messages)
 
 
 # --- the secretary's pages ---------------------------------------------------------------------
@@ -230,7 +227,7 @@ def session_close(request, pk):
     try:
         closed = services.session_close(session=session, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, messages_of(error))
     else:
         if closed.valid:
             messages.success(request, "测评已结束，结果已计入本组织的评定")

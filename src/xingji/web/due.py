@@ -30,15 +30,15 @@ query count does not depend on whether an earlier request filled the cache).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
 
-#: Days before a deadline from which an item is "near its deadline" (临近期限).
-DUE_SOON_DAYS = 14
+from xingji.common.due import DUE_SOON_DAYS, DueItem
+
+__all__ = ["DUE_SOON_DAYS", "PROVIDERS", "SECTION_LABELS", "DueItem", "due_counts", "due_for", "remember_counts"]
 
 
 def count_seconds() -> int:
@@ -47,20 +47,6 @@ def count_seconds() -> int:
     Invalidation is by time only.
     """
     return settings.XINGJI_DUE_COUNT_SECONDS
-
-
-@dataclass(frozen=True)
-class DueItem:
-    #: The navigation section that counts it: the URL namespace of the app ("ledger", "campaigns", …).
-    section: str
-    #: What kind of work, as the office says it: "晋位争星方案待备案", "整改事项临近期限", …
-    kind: str
-    #: The organization and the thing: "财政局第一支部：会议记录不全".
-    title: str
-    #: Where to do it.
-    url: str
-    due_on: date | None = None
-    overdue: bool = False
 
 
 PROVIDERS: list[str] = [

@@ -26,14 +26,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from xingji.accounts.access import can_write
+from xingji.accounts.decorators import login_required
 from xingji.accounts.models import Role
+from xingji.common.pagination import paginate
 from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
 from xingji.orgs.overview import election_of, totals, tree_rows, type_counts
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
-from xingji.web.decorators import login_required
 from xingji.web.due import SECTION_LABELS, due_for, due_total, remember_counts
-from xingji.web.pagination import paginate
 
 #: What is due, on the home page: this many lines, then a link to the full list.
 HOME_DUE_LINES = 10

@@ -1,4 +1,4 @@
-"""The refusals of the campaign services, each with a message a user can read.
+"""The refusals of every service, each with a message a user can read.
 
 ``TransitionRefused`` (a ``ValidationError``): the state or the data do not
 allow the change — a view shows the message on the form or as an alert.

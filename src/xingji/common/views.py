@@ -1,0 +1,35 @@
+"""View helpers every app's views share: a service's refusal as a message, a one-step action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+
+def messages_of(error: ValidationError) -> str:
+    """A service's refusal as one line: its messages joined."""
+    return "；".join(error.messages)
+
+
+def refused(request: HttpRequest, error: ValidationError) -> None:
+    """Show a service's refusal as an error message on the next page."""
+    messages.error(request, messages_of(error))
+
+
+def attempt(request: HttpRequest, service: Callable[..., Any], *, success: str, **arguments: Any) -> bool:
+    """Call a one-step service: a success message, or its refusal as an error message; whether it succeeded.
+
+    The view redirects afterwards, either way, so that the message shows on the
+    page the user came from and a reload does not post again.
+    """
+    try:
+        service(**arguments)
+    except ValidationError as error:
+        refused(request, error)
+        return False
+    messages.success(request, success)
+    return True
