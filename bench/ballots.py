@@ -590,7 +590,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(arguments, environment: dict[str, str]) -> None:
-    from xingji.ops.server import WSGI_APPLICATION, ServerOptions, gunicorn_argv
     from xingji.surveys.models import Ballot, SurveyToken
 
     print("machine")
@@ -608,6 +607,26 @@ def run(arguments, environment: dict[str, str]) -> None:
     answer.update({f"criterion_{criterion['code']}": "satisfied" for criterion in questions["criteria"]})
     print(f"\ndata (not timed): {2 * count:,} codes of one session in {time.perf_counter() - start:.1f} s")
 
+    targets = server_targets(arguments, environment, {"app": app_codes, "bare": bare_codes})
+    print_plan(arguments, environment, per_client)
+    closed, opened = measure(
+        targets, arguments, answer, warm_count=warm_count, closed_count=closed_count, open_count=open_count
+    )
+
+    if Ballot.objects.count() != 2 * count or SurveyToken.objects.filter(used=True).count() != 2 * count:
+        sys.exit("not every code produced exactly one ballot")
+
+    header = f"{'target':<8}{'requests':>10}{'seconds':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    print_closed_loop(closed, header, clients, arguments.rounds)
+    print_open_loop(opened, header, arguments.rate)
+    print_cpu(closed, opened, kept=environment["XINGJI_DB_CONN_MAX_AGE"] != "0")
+    print(f"\nchecked: {2 * count:,} codes, {Ballot.objects.count():,} ballots, each code used once")
+
+
+def server_targets(arguments, environment: dict[str, str], codes: dict[str, list[str]]) -> dict[str, dict]:
+    """The two servers to start, app on ``--port`` and bare on the next: command line, codes, environment."""
+    from xingji.ops.server import WSGI_APPLICATION, ServerOptions, gunicorn_argv
+
     targets = {}
     separator = "&" if "?" in environment["DATABASE_URL"] else "?"
     for name, port in (("app", arguments.port), ("bare", arguments.port + 1)):
@@ -621,13 +640,18 @@ def run(arguments, environment: dict[str, str]) -> None:
             "argv": argv,
             "port": port,
             "path": "/ballot/submit/" if name == "app" else "/bare/",
-            "codes": app_codes if name == "app" else bare_codes,
+            "codes": codes[name],
             "application": application,
             "environment": {
                 **environment,
                 "DATABASE_URL": f"{environment['DATABASE_URL']}{separator}application_name={application}",
             },
         }
+    return targets
+
+
+def print_plan(arguments, environment: dict[str, str], per_client: int) -> None:
+    clients = arguments.clients
     checks = "on" if environment["BENCH_CONN_HEALTH_CHECKS"] == "true" else "off"
     print(
         f"servers: gunicorn, {arguments.workers} sync workers each (app on {arguments.port}, bare on "
@@ -643,6 +667,13 @@ def run(arguments, environment: dict[str, str]) -> None:
         f"open loop: {clients} clients offering {arguments.rate:g} ballots/s together "
         f"(each one every {clients / arguments.rate:.2f} s), {per_client} each per target"
     )
+
+
+def measure(
+    targets: dict[str, dict], arguments, answer: dict[str, str], *, warm_count: int, closed_count: int, open_count: int
+) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+    """Start both servers, warm them up, then the closed-loop rounds and the open loop: (closed, opened)."""
+    clients = arguments.clients
 
     def batch(name: str, size: int) -> list[str]:
         codes = targets[name]["codes"]
@@ -687,17 +718,14 @@ def run(arguments, environment: dict[str, str]) -> None:
     finally:
         for process in processes:
             stop_server(process)
+    return closed, opened
 
-    if Ballot.objects.count() != 2 * count or SurveyToken.objects.filter(used=True).count() != 2 * count:
-        sys.exit("not every code produced exactly one ballot")
 
-    header = f"{'target':<8}{'requests':>10}{'seconds':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+def print_closed_loop(closed: dict[str, list[dict]], header: str, clients: int, rounds: int) -> None:
     median = {
-        name: sorted(rounds, key=lambda result: result["rps"])[len(rounds) // 2] for name, rounds in closed.items()
+        name: sorted(results, key=lambda result: result["rps"])[len(results) // 2] for name, results in closed.items()
     }
-    print(
-        f"\nclosed loop (saturation: {clients} clients back to back; the median round of {arguments.rounds} by req/s)"
-    )
+    print(f"\nclosed loop (saturation: {clients} clients back to back; the median round of {rounds} by req/s)")
     print(f"{header}{'N/rate ms':>11}  req/s of each round")
     for name in ("app", "bare"):
         result = median[name]
@@ -717,7 +745,9 @@ def run(arguments, environment: dict[str, str]) -> None:
         f"in a closed loop the latency is mostly queueing."
     )
 
-    print(f"\nopen loop ({arguments.rate:g} ballots/s offered, latency from the scheduled send time)")
+
+def print_open_loop(opened: dict[str, dict], header: str, rate: float) -> None:
+    print(f"\nopen loop ({rate:g} ballots/s offered, latency from the scheduled send time)")
     print(f"{header}{'late':>11}")
     for name in ("app", "bare"):
         result = opened[name]
@@ -731,7 +761,10 @@ def run(arguments, environment: dict[str, str]) -> None:
         f"app p99 {app['p99']:.1f} ms (target < 100 ms). late: ballots sent after their scheduled moment "
         f"because the client's previous one was still waiting."
     )
-    kept = environment["XINGJI_DB_CONN_MAX_AGE"] != "0"
+
+
+def print_cpu(closed: dict[str, list[dict]], opened: dict[str, dict], *, kept: bool) -> None:
+    """CPU per ballot; ``kept``: database connections outlive requests, so their backends can be measured."""
     print(
         "\nCPU per ballot, ms (closed loop: the median of the rounds; what the load costs, whatever else "
         "runs on the machine)"
@@ -753,7 +786,6 @@ def run(arguments, environment: dict[str, str]) -> None:
         f"open {cost['open', 'bare'] / cost['open', 'app']:.0%} — the throughput ratio to expect where the "
         f"CPU is the limit and nothing else runs."
     )
-    print(f"\nchecked: {2 * count:,} codes, {Ballot.objects.count():,} ballots, each code used once")
 
 
 if __name__ == "__main__":

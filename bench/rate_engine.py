@@ -37,6 +37,7 @@ import resource
 import subprocess
 import sys
 import time
+from bisect import bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 
 from xingji.rules import Engine, Organization, Result, load_scheme
@@ -58,6 +59,19 @@ def _honours(rng: random.Random) -> tuple[str, ...]:
     return tuple(rng.choices(HONOURS, weights=(6, 3, 1), k=rng.choice((1, 1, 1, 2, 3))))
 
 
+def _give_base(rng: random.Random, organization: Organization) -> None:
+    """One of the three sources of a base score, drawn."""
+    source = rng.random()
+    if source < 0.4:  # explicit base score
+        organization.base_score = _score(rng, 82, 9, 10000)
+    elif source < 0.8:  # ten criteria, 10 points each, around the organization's level
+        quality = rng.gauss(8.2, 0.8)
+        organization.criteria = {code: _score(rng, quality, 0.6, 1000) for code in CRITERIA_CODES}
+    else:  # self / survey / superior, weighted, around the organization's level
+        quality = rng.gauss(82, 8)
+        organization.components = {name: _score(rng, quality, 3, 10000) for name in ("self", "survey", "superior")}
+
+
 def build_population(count: int, seed: int) -> list[Organization]:
     """A reproducible, realistic mix of organizations (scores in hundredths)."""
     rng = random.Random(seed)
@@ -66,15 +80,7 @@ def build_population(count: int, seed: int) -> list[Organization]:
     append = organizations.append
     for number in range(count):
         organization = Organization(id=f"JG-{number:07d}", name=f"第{number}党支部")
-        source = chance()
-        if source < 0.4:  # explicit base score
-            organization.base_score = _score(rng, 82, 9, 10000)
-        elif source < 0.8:  # ten criteria, 10 points each, around the organization's level
-            quality = rng.gauss(8.2, 0.8)
-            organization.criteria = {code: _score(rng, quality, 0.6, 1000) for code in CRITERIA_CODES}
-        else:  # self / survey / superior, weighted, around the organization's level
-            quality = rng.gauss(82, 8)
-            organization.components = {name: _score(rng, quality, 3, 10000) for name in ("self", "survey", "superior")}
+        _give_base(rng, organization)
         if chance() < 0.7:  # a survey: 40.00 %–100.00 %, most of them high
             permyriad = round(rng.triangular(4000, 10000, 9200))
             organization.satisfaction = Decimal(permyriad).scaleb(-4)
@@ -107,6 +113,8 @@ ONE = Decimal(1)
 SIXTY_PERCENT = Decimal("0.6")
 FIFTY_PERCENT = Decimal("0.5")
 HONOUR_POINTS = {"city": 300, "province": 500, "national": 800}
+#: The minimum of each band of 五(二) above the lowest: a score's level is how many of them it reaches.
+BAND_MINIMUMS = (5000, 6000, 7000, 8000, 9000)
 
 
 def rate_bare(organizations: list[Organization], weights: list[tuple[str, Decimal]]) -> list[tuple]:
@@ -141,28 +149,11 @@ def rate_bare(organizations: list[Organization], weights: list[tuple[str, Decima
         if satisfaction is not None and satisfaction < SIXTY_PERCENT:
             score -= 500
         # Clip, band of 五(二).
-        if score < 0:
-            score = 0
-        elif score > 10000:
-            score = 10000
-        if score >= 9000:
-            level = 5
-        elif score >= 8000:
-            level = 4
-        elif score >= 7000:
-            level = 3
-        elif score >= 6000:
-            level = 2
-        elif score >= 5000:
-            level = 1
-        else:
-            level = 0
+        score = 0 if score < 0 else 10000 if score > 10000 else score
+        level = bisect_right(BAND_MINIMUMS, score)
         # Level rules, year end, in the scheme's order.
-        if organization.absences >= 3:
-            if level > 0:
-                level -= 1
-            if level > 4:
-                level = 4
+        if organization.absences >= 3:  # one level down, and four stars at most
+            level = min(max(level - 1, 0), 4)
         if organization.election_overdue and not organization.election_excused and level > 4:
             level = 4
         if organization.election_overdue_days > 365 and level > 3:

@@ -11,6 +11,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xingji.rules import Organization, Rating, Scheme
 
 EXIT_BAD_INPUT = 2
 ENGINE_COMMANDS = {"rate", "schemes"}
@@ -59,61 +63,89 @@ def fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+class _Refused(Exception):
+    """Why ``xingji rate`` stops with EXIT_BAD_INPUT, for the user (in Chinese)."""
+
+
 def command_rate(args: argparse.Namespace) -> int:
-    from xingji.batch import FileError, read_records, write_rating, write_template
-    from xingji.batch.writers import output_renderer, render_json
-    from xingji.rules import Engine, InputError, SchemeError, load_scheme, parse_organizations
+    try:
+        return _rate(args)
+    except _Refused as refusal:
+        return fail(str(refusal))
+
+
+def _rate(args: argparse.Namespace) -> int:
+    from xingji.batch import write_template
+    from xingji.rules import Engine, SchemeError, load_scheme
     from xingji.rules.explain import report
 
     try:
         scheme = load_scheme(args.scheme)
     except SchemeError as error:
-        return fail(f"评定方案无法使用：{error}")
+        raise _Refused(f"评定方案无法使用：{error}") from None
     if args.template is not None:
         try:
             write_template(scheme, args.template)
         except (ValueError, OSError) as error:
-            return fail(str(error))
+            raise _Refused(str(error)) from None
         print(f"已写出模板：{args.template}")
         return 0
-    if args.input is None:
-        return fail("请给出输入文件（或用 --template 生成模板）")
-    if args.output is not None:
-        try:
-            output_renderer(args.output)
-        except ValueError as error:
-            return fail(str(error))
-    try:
-        records = read_records(args.input, scheme)
-        organizations = parse_organizations(records, scheme)
-    except FileError as error:
-        return fail(str(error))
-    except InputError as error:
-        count = len(error.problems)
-        lines = "\n".join(f"  {problem}" for problem in error.problems)
-        return fail(f"输入有 {count} 处问题，未评定，也未写出任何文件：\n{lines}")
+    organizations = _organizations(args, scheme)
     stage = args.stage.replace("-", "_")
     rating = Engine(scheme, stage=stage).rate(organizations, quota_mode=args.quota)
+    explained = None
     if args.explain is not None:
-        result = rating.find(args.explain)
-        if result is None:
-            return fail(f"输入中没有编号为“{args.explain}”的组织")
-    try:
-        if args.output is not None:
-            write_rating(rating, args.output)
-        elif args.explain is None:
-            sys.stdout.buffer.write(render_json(rating))
-            sys.stdout.flush()
-    except OSError as error:
-        return fail(f"无法写出 {args.output}：{error.strerror}")
-    if args.explain is not None:
-        sys.stdout.write(report(rating, result))
+        explained = rating.find(args.explain)
+        if explained is None:
+            raise _Refused(f"输入中没有编号为“{args.explain}”的组织")
+    _write(rating, args.output, json_to_stdout=explained is None)
+    if explained is not None:
+        sys.stdout.write(report(rating, explained))
     if args.output is not None:
         by_level = "，".join(
             f"{scheme.level_name(level)} {count}" for level, count in sorted(rating.by_level().items(), reverse=True)
         )
         print(f"已评定 {len(rating.results)} 个组织（{by_level}），结果写入 {args.output}", file=sys.stderr)
     return 0
+
+
+def _organizations(args: argparse.Namespace, scheme: Scheme) -> list[Organization]:
+    """The organizations of the input file, once the output file's kind is known to be one ``rate`` writes."""
+    from xingji.batch import FileError, read_records
+    from xingji.batch.writers import output_renderer
+    from xingji.rules import InputError, parse_organizations
+
+    if args.input is None:
+        raise _Refused("请给出输入文件（或用 --template 生成模板）")
+    if args.output is not None:
+        try:
+            output_renderer(args.output)
+        except ValueError as error:
+            raise _Refused(str(error)) from None
+    try:
+        records = read_records(args.input, scheme)
+        return parse_organizations(records, scheme)
+    except FileError as error:
+        raise _Refused(str(error)) from None
+    except InputError as error:
+        count = len(error.problems)
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise _Refused(f"输入有 {count} 处问题，未评定，也未写出任何文件：\n{lines}") from None
+
+
+def _write(rating: Rating, output: Path | None, *, json_to_stdout: bool) -> None:
+    """The rating into ``output``, else as JSON on standard output if ``json_to_stdout``."""
+    from xingji.batch import write_rating
+    from xingji.batch.writers import render_json
+
+    try:
+        if output is not None:
+            write_rating(rating, output)
+        elif json_to_stdout:
+            sys.stdout.buffer.write(render_json(rating))
+            sys.stdout.flush()
+    except OSError as error:
+        raise _Refused(f"无法写出 {output}：{error.strerror}") from None
 
 
 def command_schemes() -> int:

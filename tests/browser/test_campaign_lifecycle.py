@@ -10,7 +10,7 @@ are given as evaluated (their superior scores set directly) so that the campaign
     └── 教育局机关党总支 [EDU]
         └── 教育局第一支部 [EDU-1]
 
-The live server runs in the test's process, so the clock the services read (``services._today``)
+The live server runs in the test's process, so the clock the services read (``services.base._today``)
 is moved by monkeypatching, as ``tests/campaigns/conftest.py`` does.
 """
 
@@ -31,6 +31,7 @@ from tests.factories import MemberFactory
 from tests.surveys.conftest import answers
 from xingji.campaigns import services
 from xingji.campaigns.models import CampaignState, EvaluationState, ObjectionState
+from xingji.campaigns.services import base as services_base
 from xingji.surveys import services as survey_services
 
 E = EvaluationState
@@ -40,7 +41,7 @@ RECEIPT = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$")
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     clock = Clock(date(2026, 6, 1))
-    monkeypatch.setattr(services, "_today", lambda: clock.today)
+    monkeypatch.setattr(services_base, "_today", lambda: clock.today)
     return clock
 
 

@@ -23,12 +23,13 @@ from tests.factories import UserFactory
 from xingji.accounts.models import Role, User
 from xingji.campaigns import services
 from xingji.campaigns.models import Campaign
+from xingji.campaigns.services import base as services_base
 
 
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     clock = Clock(date(2026, 6, 1))
-    monkeypatch.setattr(services, "_today", lambda: clock.today)
+    monkeypatch.setattr(services_base, "_today", lambda: clock.today)
     return clock
 
 

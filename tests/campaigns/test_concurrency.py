@@ -12,6 +12,7 @@ from xingji.audit.chain import verify_chain
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import services
 from xingji.campaigns.models import EvaluationState, Objection, ObjectionState
+from xingji.campaigns.services import base as services_base
 from xingji.common.errors import TransitionRefused
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -82,8 +83,8 @@ def test_it_answers_an_objection_once_when_two_answers_arrive_together(
     # given a notice with one objection
     from tests.campaigns.steps import Clock, noticed_campaign
 
-    clock = Clock(services._today())
-    monkeypatch.setattr(services, "_today", lambda: clock.today)
+    clock = Clock(services_base._today())
+    monkeypatch.setattr(services_base, "_today", lambda: clock.today)
     campaign = services.campaign_create(root=tree.root, year=2025, kind="mid_year", actor=office_user)
     campaign = services.campaign_open(campaign=campaign, actor=office_user)
     notice = noticed_campaign(campaign, office_user, django_capture_on_commit_callbacks)

@@ -128,10 +128,10 @@ def test_it_audits_creating_a_member_with_the_phone_masked(tree, secretary):
     }
 
 
-def test_it_audits_updating_a_member(tree, secretary):
+def test_it_audits_updating_a_member(tree, reviewer):
     member = MemberFactory(organization=tree.finance_1, status=MemberStatus.PROBATIONARY)
 
-    member_update(member=member, data={"status": MemberStatus.FULL, "organization": tree.finance_2}, actor=secretary)
+    member_update(member=member, data={"status": MemberStatus.FULL, "organization": tree.finance_2}, actor=reviewer)
 
     entry = only_entry()
     assert entry.action == "member.updated"

@@ -31,12 +31,19 @@ named account too, so that the audit log says who did it.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Subquery
 from django.http import Http404
 
 from xingji.accounts.models import WRITING_ROLES, Role, User
+from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import Election, Member, Organization
+
+#: Whoever a view or a service is asked for: an account, the anonymous user, or nobody (None).
+Someone = User | AnonymousUser | None
 
 NOT_FOUND = "没有找到该对象"
 READ_ONLY = "当前角色只能查看，不能修改"
@@ -80,9 +87,9 @@ SELF_ROLES = frozenset({Role.BRANCH_SECRETARY, Role.REVIEWER})
 SUPERIOR_ROLES = frozenset({Role.REVIEWER, Role.COMMITTEE_OFFICE})
 
 
-def is_superior_of(user, organization_id) -> bool:
+def is_superior_of(user: Someone, organization_id: int | None) -> bool:
     """A reviewer or the office above the organization (never the organization's own user), or a superuser."""
-    if not is_active_user(user):
+    if not isinstance(user, User) or not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -93,22 +100,23 @@ def is_superior_of(user, organization_id) -> bool:
     )
 
 
-def is_inspector_of(user, organization_id) -> bool:
+def is_inspector_of(user: Someone, organization_id: int | None) -> bool:
     """An inspection group (督导组) whose node holds the organization."""
     return (
-        is_active_user(user)
+        isinstance(user, User)
+        and is_active_user(user)
         and user.role == Role.INSPECTOR
         and user.organization_id != organization_id
         and visible_organizations(user).filter(pk=organization_id).exists()
     )
 
 
-def is_active_user(user) -> bool:
+def is_active_user(user: Someone) -> bool:
     """A logged-in, active user (``None`` and the anonymous user are not)."""
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def get_or_404(queryset: QuerySet, object_id):
+def get_or_404(queryset: QuerySet[Any], object_id: object) -> Any:
     """The object of ``queryset`` with that id; 404 with the same message whether it is missing, outside
     the user's subtree (the queryset is already scoped) or the id is malformed."""
     try:
@@ -122,30 +130,30 @@ def get_or_404(queryset: QuerySet, object_id):
 
 def _check_write(user: User, write: bool) -> None:
     if write and not can_write(user):
-        raise PermissionDenied(READ_ONLY)
+        raise ActionForbidden(READ_ONLY)
 
 
-def access_organization(user: User, organization_id, *, write: bool = False) -> Organization:
+def access_organization(user: User, organization_id: object, *, write: bool = False) -> Organization:
     """The organization, if the user may see it (and change it, with ``write``).
 
     Raises ``Http404`` when it does not exist or lies outside the user's
-    subtree, ``PermissionDenied`` when ``write`` is asked of a read-only role.
+    subtree, ``ActionForbidden`` (a ``PermissionDenied``) when ``write`` is asked of a read-only role.
     """
-    organization = get_or_404(visible_organizations(user), organization_id)
+    organization: Organization = get_or_404(visible_organizations(user), organization_id)
     _check_write(user, write)
     return organization
 
 
-def access_member(user: User, member_id, *, write: bool = False) -> Member:
+def access_member(user: User, member_id: object, *, write: bool = False) -> Member:
     """The member, on the same terms as ``access_organization``."""
-    member = get_or_404(visible_members(user).select_related("organization"), member_id)
+    member: Member = get_or_404(visible_members(user).select_related("organization"), member_id)
     _check_write(user, write)
     return member
 
 
-def access_election(user: User, election_id, *, write: bool = False) -> Election:
+def access_election(user: User, election_id: object, *, write: bool = False) -> Election:
     """The election record, on the same terms as ``access_organization``."""
-    election = get_or_404(visible_elections(user).select_related("organization"), election_id)
+    election: Election = get_or_404(visible_elections(user).select_related("organization"), election_id)
     _check_write(user, write)
     return election
 
@@ -174,8 +182,12 @@ def can_manage_users(user: User) -> bool:
     return user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE)
 
 
-def access_user(user: User, user_id) -> User:
+MANAGERS_ONLY = "只有市直工委组织部可以管理用户"
+
+
+def access_user(user: User, user_id: object) -> User:
     """An account the user may manage: 403 for a user who manages none, 404 outside the subtree (or missing)."""
     if not can_manage_users(user):
-        raise PermissionDenied("只有市直工委组织部可以管理用户")
-    return get_or_404(visible_users(user).select_related("organization"), user_id)
+        raise ActionForbidden(MANAGERS_ONLY)
+    account: User = get_or_404(visible_users(user).select_related("organization"), user_id)
+    return account

@@ -11,13 +11,13 @@ from xingji.accounts.services import user_change_role, user_create, user_update
 
 
 class UserCreationForm(AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs omit the form's Meta
         model = User
         fields = ("username", "name", "email", "organization", "role")
 
 
 class UserEditForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # the stubs omit the form's Meta
         model = User
         fields = (
             "username",

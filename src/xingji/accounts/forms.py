@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
@@ -102,7 +104,8 @@ class _ScopedUserForm(forms.ModelForm):
 
     def __init__(self, *args, manager: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = visible_organizations(manager).order_by("path")
+        organization = cast(OrganizationChoiceField, self.fields["organization"])
+        organization.queryset = visible_organizations(manager).order_by("path")
 
 
 class UserCreateForm(_ScopedUserForm):
@@ -121,7 +124,7 @@ class UserCreateForm(_ScopedUserForm):
         fields = ["username", "name", "email", "organization", "role"]
 
     def clean_password2(self) -> str:
-        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        first, second = self.cleaned_data.get("password1"), str(self.cleaned_data["password2"])
         if first and second and first != second:
             raise ValidationError("两次输入的密码不一致", code="password_mismatch")
         return second

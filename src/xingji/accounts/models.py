@@ -14,7 +14,7 @@ A user sees and changes only the subtree of the node the user is attached to
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import ClassVar, Self, TypeAlias
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -32,9 +32,10 @@ WRITING_ROLES = frozenset({Role.COMMITTEE_OFFICE, Role.REVIEWER, Role.BRANCH_SEC
 
 
 class User(AbstractUser):
-    # One field for a Chinese name instead of first and last names.
-    first_name = None
-    last_name = None
+    # One field for a Chinese name instead of first and last names. (Django removes a field set to None;
+    # the stubs do not know it.)
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     name = models.CharField("姓名", max_length=50, blank=True)
     organization = models.ForeignKey(
         "orgs.Organization",
@@ -47,7 +48,7 @@ class User(AbstractUser):
     )
     role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = "用户"

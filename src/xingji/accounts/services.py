@@ -1,9 +1,14 @@
 """Creating users and changing what they may do; every change is audited.
 
 As in ``xingji.orgs.services``: one transaction per service, its audit entry
-inside it, no permission checks (the caller used ``xingji.accounts.access``),
-``ValidationError`` for invalid data, ``actor`` None for the system. Passwords
-and their hashes are never recorded in the audit log.
+inside it, ``ValidationError`` for invalid data. Each service checks its
+``actor`` first (``xingji.accounts.access``): accounts are managed by
+superusers and the committee office, within the office's subtree
+(``ActionForbidden`` for any other role, ``Http404`` for an account or a node
+outside it); only a superuser grants admin access or superuser status; a
+second factor is enrolled by its own account only. ``actor`` None is the
+system (the demo loader's first accounts, before any account exists).
+Passwords and their hashes are never recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -14,15 +19,39 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from xingji.accounts.models import User
+from xingji.accounts.access import MANAGERS_ONLY, access_organization, access_user, can_manage_users
+from xingji.accounts.models import Actor, User
 from xingji.audit.services import audit_log, snapshot
+from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import Organization
 
 USER_AUDIT_FIELDS = ("username", "name", "email", "organization", "role", "is_active", "is_staff", "is_superuser")
 
 
+ADMIN_STATUS_ONLY = "只有超级用户可以授予或取消后台管理权限和超级用户身份"
+OWN_DEVICE_ONLY = "只能为自己的账户绑定验证器"
+
+
 def _user_snapshot(user: User) -> dict[str, Any]:
     return snapshot(user, USER_AUDIT_FIELDS)
+
+
+def _check_manager(actor: Actor | None, organization: Organization | None) -> None:
+    """Refuse an actor who does not manage accounts, or does not manage them at ``organization``.
+
+    No organization is left to the data's own check: only a superuser's account may have none.
+    """
+    if actor is None:
+        return
+    if not can_manage_users(actor):
+        raise ActionForbidden(MANAGERS_ONLY)
+    if organization is not None:
+        access_organization(actor, organization.pk, write=True)
+
+
+def _check_admin_status(actor: Actor | None) -> None:
+    if actor is not None and not actor.is_superuser:
+        raise ActionForbidden(ADMIN_STATUS_ONLY)
 
 
 def user_create(
@@ -34,7 +63,7 @@ def user_create(
     name: str = "",
     email: str = "",
     is_staff: bool = False,
-    actor,
+    actor: Actor | None,
 ) -> User:
     """Create a user attached to ``organization`` with ``role``.
 
@@ -42,6 +71,9 @@ def user_create(
     account without a usable password (to be set by a reset).
     """
     with transaction.atomic():
+        _check_manager(actor, organization)
+        if is_staff:
+            _check_admin_status(actor)
         user = User(username=username, name=name, email=email, organization=organization, role=role, is_staff=is_staff)
         if password is None:
             user.set_unusable_password()
@@ -54,19 +86,25 @@ def user_create(
     return user
 
 
-def _change(user: User, values: dict[str, Any], *, action: str, actor) -> User:
+def _change(user: User, values: dict[str, Any], *, action: str, actor: Actor | None) -> User:
     with transaction.atomic():
+        if actor is not None:
+            access_user(actor, user.pk)
         current = User.objects.select_for_update().get(pk=user.pk)
         before = _user_snapshot(current)
         changed = [name for name, value in values.items() if getattr(current, name) != value]
         if not changed:
             return current
+        if "organization" in changed:
+            _check_manager(actor, values["organization"])
+        if {"is_staff", "is_superuser"} & set(changed):
+            _check_admin_status(actor)
         for name in changed:
             setattr(current, name, values[name])
         current.full_clean(exclude=["password"])
         current.save(update_fields=changed)
         after = _user_snapshot(current)
-        keys = [User._meta.get_field(name).attname for name in changed]
+        keys = [_attname(name) for name in changed]
         audit_log(
             actor=actor,
             action=action,
@@ -77,10 +115,14 @@ def _change(user: User, values: dict[str, Any], *, action: str, actor) -> User:
     return current
 
 
+def _attname(name: str) -> str:
+    return str(getattr(User._meta.get_field(name), "attname", name))
+
+
 def user_update(
     *,
     user: User,
-    actor,
+    actor: Actor | None,
     name: str | None = None,
     email: str | None = None,
     is_active: bool | None = None,
@@ -101,7 +143,7 @@ def user_change_role(
     user: User,
     role: str,
     organization: Organization | None,
-    actor,
+    actor: Actor | None,
     is_staff: bool | None = None,
     is_superuser: bool | None = None,
 ) -> User:
@@ -120,22 +162,32 @@ def user_change_role(
     return _change(user, values, action="user.role_changed", actor=actor)
 
 
-def totp_device_start(*, user: User) -> TOTPDevice:
-    """The user's pending (unconfirmed) TOTP device, created with a fresh secret if there is none."""
+def _check_own_device(actor: Actor, user_id: int) -> None:
+    if not (actor.is_authenticated and actor.is_active and actor.pk == user_id):
+        raise ActionForbidden(OWN_DEVICE_ONLY)
+
+
+def totp_device_start(*, user: User, actor: Actor) -> TOTPDevice:
+    """The user's pending (unconfirmed) TOTP device, created with a fresh secret if there is none.
+
+    Only the account itself enrols its second factor: the secret is shown to whoever starts it.
+    """
     with transaction.atomic():
+        _check_own_device(actor, user.pk)
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="验证器", confirmed=False)
     return device
 
 
-def totp_device_confirm(*, device, actor) -> None:
+def totp_device_confirm(*, device: TOTPDevice, actor: Actor) -> None:
     """Confirm a user's TOTP device (second factor) once the user has entered a valid token from it.
 
     Other devices of the user, confirmed or not, are removed: one
     authenticator per account, so that a lost phone is replaced, not added to.
     """
     with transaction.atomic():
+        _check_own_device(actor, device.user_id)
         owner = User.objects.select_for_update().get(pk=device.user_id)
         TOTPDevice.objects.filter(user=owner).exclude(pk=device.pk).delete()
         device.confirmed = True

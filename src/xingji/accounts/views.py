@@ -24,7 +24,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from xingji.accounts.access import access_user, can_manage_users, visible_users
 from xingji.accounts.decorators import login_required
 from xingji.accounts.forms import LoginForm, TokenForm, UserCreateForm, UserEditForm, UserFilterForm
-from xingji.accounts.models import User
 from xingji.accounts.services import (
     totp_device_confirm,
     totp_device_start,
@@ -76,7 +75,7 @@ def otp_setup(request):
     """
     user = request.user
     if request.method == "POST" and "start" in request.POST:
-        totp_device_start(user=user)
+        totp_device_start(user=user, actor=user)
         return redirect("accounts:otp_setup")
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
@@ -175,7 +174,7 @@ def user_create_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request, pk):
-    account: User = access_user(request.user, pk)
+    account = access_user(request.user, pk)
     form = UserEditForm(request.POST if request.method == "POST" else None, instance=account, manager=request.user)
     if request.method == "POST" and form.is_valid():
         data, changed = form.cleaned_data, set(form.changed_data)

@@ -15,6 +15,22 @@ def pretty_json(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
 
 
+ENTRY_FIELDS = (
+    "sequence",
+    "created_at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before_pretty",
+    "after_pretty",
+    "previous_hash",
+    "hash",
+)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     """The audit log, read-only, for the committee office and superusers."""
@@ -26,21 +42,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ordering = ["-sequence"]
     list_select_related = ["actor"]
     show_full_result_count = False
-    fields = [
-        "sequence",
-        "created_at",
-        "actor",
-        "actor_name",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "before_pretty",
-        "after_pretty",
-        "previous_hash",
-        "hash",
-    ]
-    readonly_fields = fields
+    fields = ENTRY_FIELDS
+    readonly_fields = ENTRY_FIELDS
 
     @admin.display(description="修改前")
     def before_pretty(self, entry):

@@ -46,31 +46,29 @@ def to_json_value(value: Any) -> Any:
     # int() and str() also turn IntegerChoices and TextChoices members into plain values.
     if isinstance(value, int):
         return int(value)
-    if isinstance(value, str):
+    if isinstance(value, str | float | decimal.Decimal | uuid.UUID):
         return str(value)
-    if isinstance(value, float | decimal.Decimal):
-        return str(value)
-    if isinstance(value, datetime.datetime):
+    if isinstance(value, datetime.date | datetime.time):  # a datetime is a date too
         return value.isoformat()
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
     if isinstance(value, Model):
         return to_json_value(value.pk)
     if isinstance(value, Mapping):
-        result = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"audit values need string keys, not {key!r}")
-            result[key] = to_json_value(item)
-        return result
+        return _json_object(value)
     if isinstance(value, list | tuple | set | frozenset):
         items = [to_json_value(item) for item in value]
         return sorted(items, key=canonical_json) if isinstance(value, set | frozenset) else items
     if hasattr(value, "value") and isinstance(value.value, str | int):  # an Enum / Choices member
         return value.value
     raise TypeError(f"cannot record {type(value).__name__} in the audit log")
+
+
+def _json_object(value: Mapping[Any, Any]) -> dict[str, Any]:
+    result = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"audit values need string keys, not {key!r}")
+        result[key] = to_json_value(item)
+    return result
 
 
 def canonical_json(value: Any) -> str:

@@ -54,8 +54,12 @@ def action_choices(actions: Iterable[str]) -> list[tuple[str, list[tuple[str, st
     ]
 
 
-def _offered(choices) -> set[str]:
-    values = set()
+#: A select's choices: a value and its label, or a group's name and its own choices.
+Choices = list[tuple[str, str | list[tuple[str, str]]]]
+
+
+def _offered(choices: Choices) -> set[str]:
+    values: set[str] = set()
     for value, label in choices:
         if isinstance(label, list | tuple):
             values.update(inner for inner, _ in label)
@@ -86,8 +90,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, present: Iterable[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         present = list(present)
-        actions = action_choices(action for action, _ in present)
-        object_types = object_type_choices(object_type for _, object_type in present)
+        actions: Choices = list(action_choices(action for action, _ in present))
+        object_types: Choices = list(object_type_choices(object_type for _, object_type in present))
         requested_action = (self.data.get("action") or "").strip()
         if requested_action and requested_action not in _offered(actions):
             label = action_label(requested_action) if "." in requested_action else namespace_label(requested_action)

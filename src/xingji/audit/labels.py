@@ -110,7 +110,7 @@ ACTION_LABELS = {
 
 @cache
 def _models_by_name() -> dict[str, str]:
-    return {model._meta.model_name: model._meta.label_lower for model in apps.get_models()}
+    return {str(model._meta.model_name): model._meta.label_lower for model in apps.get_models()}
 
 
 @lru_cache(maxsize=1024)

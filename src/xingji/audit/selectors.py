@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from xingji.audit.models import AuditEntry
@@ -46,7 +46,7 @@ def audit_kinds_present() -> list[tuple[str, str]]:
     return list(AuditEntry.objects.order_by().values_list("action", "object_type").distinct())
 
 
-def object_history(obj) -> QuerySet[AuditEntry]:
+def object_history(obj: Model) -> QuerySet[AuditEntry]:
     """The entries about one object, oldest first."""
     return (
         AuditEntry.objects.select_related("actor")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from xingji.audit.chain import GENESIS_HASH, entry_hash, to_json_value
 from xingji.audit.models import AuditEntry, ChainLock
+
+if TYPE_CHECKING:
+    from xingji.accounts.models import User
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 SYSTEM_ACTOR_NAME = "系统"
@@ -28,7 +32,7 @@ def snapshot(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
     """
     data = {}
     for name in fields:
-        field = instance._meta.get_field(name)
+        field = cast("Field[Any, Any]", instance._meta.get_field(name))
         data[field.attname] = to_json_value(field.value_from_object(instance))
     return data
 
@@ -43,7 +47,7 @@ def _lock_chain() -> None:
     ChainLock.objects.select_for_update().get(pk=1)
 
 
-def audit_log(*, actor, action: str, obj: Model, before: Any, after: Any) -> AuditEntry:
+def audit_log(*, actor: User | AnonymousUser | None, action: str, obj: Model, before: Any, after: Any) -> AuditEntry:
     """Append one entry to the audit chain, inside the caller's transaction.
 
     ``actor`` is the user who acted, or None for the system (imports, the
@@ -61,7 +65,9 @@ def audit_log(*, actor, action: str, obj: Model, before: Any, after: Any) -> Aud
     return append_audit_entries(actor=actor, entries=[(action, obj, before, after)])[0]
 
 
-def append_audit_entries(*, actor, entries: Sequence[tuple[str, Model, Any, Any]]) -> list[AuditEntry]:
+def append_audit_entries(
+    *, actor: User | AnonymousUser | None, entries: Sequence[tuple[str, Model, Any, Any]]
+) -> list[AuditEntry]:
     """Append ``(action, obj, before, after)`` entries to the audit chain in one INSERT.
 
     The bulk form of ``audit_log``: the same checks,

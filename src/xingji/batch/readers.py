@@ -7,23 +7,18 @@ name the row and the column of every problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from xingji.batch.columns import IGNORED_HEADERS, header_index, normalize_header
+from xingji.common import tabular
+from xingji.common.tabular import FileError
 from xingji.rules.inputs import Record
 from xingji.rules.scheme import Scheme
 
 FORMATS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
-
-
-class FileError(ValueError):
-    """The file cannot be read at all (format, encoding, columns)."""
 
 
 def file_format(path: Path) -> str:
@@ -76,61 +71,42 @@ def read_json(content: bytes, name: str) -> list[Record]:
     return [Record(f"第{number}个组织", item) for number, item in enumerate(organizations, start=1)]
 
 
-def decode_text(content: bytes, name: str) -> str:
-    """UTF-8 with or without BOM (Excel, LibreOffice), else GBK/GB18030 (Excel in Chinese)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileError(f"{name}：无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV")
+#: The sentences ``xingji rate`` has always given, by ``tabular.FileError.code``.
+CSV_MESSAGES = {
+    "encoding": "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV",
+}
 
 
 def read_csv(content: bytes, name: str, scheme: Scheme) -> list[Record]:
-    text = decode_text(content, name)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise FileError(f"{name}：CSV 格式有误（{error}），请检查是否有未闭合的引号") from None
-    return records_from_rows(rows, name, scheme)
+        sheet = tabular.read_csv(content)
+    except FileError as error:
+        if error.code == "csv":
+            raise FileError(f"{name}：CSV 格式有误（{error.detail}），请检查是否有未闭合的引号", code="csv") from None
+        raise FileError(f"{name}：{CSV_MESSAGES.get(error.code, error.message)}", code=error.code) from None
+    return records_from_rows(sheet.rows, name, scheme)
 
 
 def read_xlsx(content: bytes, name: str, scheme: Scheme) -> list[Record]:
-    from openpyxl import load_workbook
-
+    index = header_index(scheme)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise FileError(f"{name}：不是有效的 Excel（.xlsx）文件") from None
-    try:
-        index = header_index(scheme)
-        chosen = None
-        for sheet in workbook.worksheets:
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-            header = next((row for row in rows if any(_present(cell) for cell in row)), [])
-            if any(index.get(normalize_header(cell)) == "id" for cell in header):
-                chosen = rows
-                break
-            if chosen is None:
-                chosen = rows
-        return records_from_rows(chosen or [], name, scheme)
-    finally:
-        workbook.close()
+        sheet = tabular.read_table(
+            content,
+            name,
+            choose=lambda header: any(index.get(normalize_header(cell)) == "id" for cell in header),
+            workbook_only=True,
+        )
+    except FileError as error:
+        raise FileError(f"{name}：不是有效的 Excel（.xlsx）文件", code=error.code) from None
+    return records_from_rows(tabular.integral_numbers(sheet.rows), name, scheme)
 
 
 def _present(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def records_from_rows(rows: list[list[Any]], name: str, scheme: Scheme) -> list[Record]:
-    """The first non-empty row is the header; each later non-empty row an organization."""
-    index = header_index(scheme)
-    start = next((i for i, row in enumerate(rows) if any(_present(c) for c in row)), None)
-    if start is None:
-        raise FileError(f"{name}：文件是空的")
-    header = rows[start]
+def _header_fields(header: list[Any], index: dict[str, str]) -> tuple[list[str | None], dict[str, str], list[str]]:
+    """The field of each header cell (None: none), the first header of each field, and what is wrong."""
     fields: list[str | None] = []
     headers: dict[str, str] = {}
     problems = []
@@ -149,6 +125,29 @@ def records_from_rows(rows: list[list[Any]], name: str, scheme: Scheme) -> list[
             headers.setdefault(field, str(cell).strip())
     if "id" not in headers:
         problems.append("缺少“编号”（id）列")
+    return fields, headers, problems
+
+
+def _record_data(fields: list[str | None], row: list[Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field, cell in zip(fields, row, strict=False):
+        if field is None or not _present(cell):
+            continue
+        value = cell.strip() if isinstance(cell, str) else cell
+        group, _, key = field.partition(".")
+        if key:
+            data.setdefault(group, {})[key] = value
+        else:
+            data[group] = value
+    return data
+
+
+def records_from_rows(rows: list[list[Any]], name: str, scheme: Scheme) -> list[Record]:
+    """The first non-empty row is the header; each later non-empty row an organization."""
+    start = next((i for i, row in enumerate(rows) if any(_present(c) for c in row)), None)
+    if start is None:
+        raise FileError(f"{name}：文件是空的")
+    fields, headers, problems = _header_fields(rows[start], header_index(scheme))
     if problems:
         raise FileError(
             f"{name}：表头有误：" + "；".join(problems) + "。可用 xingji rate --template 模板.xlsx 获取标准表头"
@@ -160,17 +159,7 @@ def records_from_rows(rows: list[list[Any]], name: str, scheme: Scheme) -> list[
         extra = [i for i in range(len(fields), len(row)) if _present(row[i])]
         if extra:
             raise FileError(f"{name}：第{row_number}行第{extra[0] + 1}列有内容，但该列没有列名")
-        data: dict[str, Any] = {}
-        for field, cell in zip(fields, row, strict=False):
-            if field is None or not _present(cell):
-                continue
-            value = cell.strip() if isinstance(cell, str) else cell
-            group, _, key = field.partition(".")
-            if key:
-                data.setdefault(group, {})[key] = value
-            else:
-                data[group] = value
-        records.append(Record(f"第{row_number}行", data, headers))
+        records.append(Record(f"第{row_number}行", _record_data(fields, row), headers))
     if not records:
         raise FileError(f"{name}：文件中没有组织（只有表头）")
     return records

@@ -11,13 +11,20 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xingji.batch.columns import columns_for
-from xingji.common.cells import csv_text
-from xingji.rules.engine import Rating
+from xingji.common.cells import csv_text, first_sheet
+from xingji.rules.engine import Rating, Reason
 from xingji.rules.explain import rating_to_dict
 from xingji.rules.numbers import format_score
 from xingji.rules.scheme import Scheme
@@ -35,8 +42,11 @@ RESULT_COLUMNS = [
 ]
 BASE_SOURCE_NAMES = {"base_score": "直接给出", "criteria": "各项评分合计", "components": "加权综合"}
 
+#: One result as RESULT_COLUMNS: id, name, base score, its source, final score, band, stars, level name, reasons.
+ResultRow = tuple[str, str, str, str, str, int, int, str, str]
 
-def append_text_row(sheet, values: list[object]) -> None:
+
+def append_text_row(sheet: Worksheet, values: Sequence[object]) -> None:
     """Append a row whose strings stay strings: no formulas, no XML-illegal characters."""
     sheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value for value in values])
     for cell in sheet[sheet.max_row]:
@@ -48,12 +58,12 @@ def render_json(rating: Rating) -> bytes:
     return (json.dumps(rating_to_dict(rating), ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def _rows(rating: Rating) -> list[list[object]]:
+def _rows(rating: Rating) -> list[ResultRow]:
     scheme = rating.scheme
     rows = []
     for result in rating.results:
         rows.append(
-            [
+            (
                 result.id,
                 result.name,
                 format_score(result.base_score),
@@ -63,7 +73,7 @@ def _rows(rating: Rating) -> list[list[object]]:
                 result.stars,
                 scheme.level_name(result.stars),
                 "；".join(reason.message for reason in result.reasons),
-            ]
+            )
         )
     return rows
 
@@ -79,25 +89,29 @@ def render_csv(rating: Rating) -> bytes:
 
 def render_xlsx(rating: Rating) -> bytes:
     """For the office: Chinese headers, one sheet of results, one of reasons, one summary."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     scheme = rating.scheme
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "评定结果"
+    sheet = first_sheet(workbook, "评定结果")
     sheet.append([header for _, header in RESULT_COLUMNS])
-    for row in _rows(rating):
-        row[3] = BASE_SOURCE_NAMES[row[3]]
-        row[2], row[4] = float(row[2]), float(row[4])
-        append_text_row(sheet, row)
+    for identifier, name, base_score, base_source, final_score, *levels_and_reasons in _rows(rating):
+        append_text_row(
+            sheet,
+            [
+                identifier,
+                name,
+                float(base_score),
+                BASE_SOURCE_NAMES[base_source],
+                float(final_score),
+                *levels_and_reasons,
+            ],
+        )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFGHI", (14, 28, 9, 12, 9, 10, 9, 10, 80), strict=True):
         sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=2):
-        row[2].number_format = row[4].number_format = "0.00"
-        row[8].alignment = Alignment(wrap_text=True, vertical="top")
+    for cells in sheet.iter_rows(min_row=2):
+        cells[2].number_format = cells[4].number_format = "0.00"
+        cells[8].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "B2"
 
     reasons = workbook.create_sheet("评定依据")
@@ -105,9 +119,7 @@ def render_xlsx(rating: Rating) -> bytes:
     for result in rating.results:
         for reason in result.reasons:
             points = float(format_score(reason.points)) if reason.points is not None else None
-            effect = None
-            if reason.effect is not None:
-                effect = f"{scheme.level_name(reason.from_level)}→{scheme.level_name(reason.to_level)}"
+            effect = _level_change(scheme, reason)
             append_text_row(
                 reasons, [result.id, result.name, reason.rule, reason.clause, points, effect, reason.message]
             )
@@ -141,10 +153,18 @@ def render_xlsx(rating: Rating) -> bytes:
     return buffer.getvalue()
 
 
-RENDERERS = {".json": render_json, ".csv": render_csv, ".xlsx": render_xlsx}
+def _level_change(scheme: Scheme, reason: Reason) -> str | None:
+    """ "四星→三星" for a reason with an effect (each says the levels from and to), else None."""
+    if reason.effect is None or reason.from_level is None or reason.to_level is None:
+        return None
+    return f"{scheme.level_name(reason.from_level)}→{scheme.level_name(reason.to_level)}"
 
 
-def output_renderer(path: Path):
+Renderer = Callable[[Rating], bytes]
+RENDERERS: dict[str, Renderer] = {".json": render_json, ".csv": render_csv, ".xlsx": render_xlsx}
+
+
+def output_renderer(path: Path) -> Renderer:
     renderer = RENDERERS.get(Path(path).suffix.lower())
     if renderer is None:
         raise ValueError(f"{Path(path).name}：输出文件应为 .json、.csv 或 .xlsx")
@@ -172,27 +192,21 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
     columns = columns_for(scheme)
     example = [column.example for column in columns]
     if suffix == ".csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow([column.header for column in columns])
         writer.writerow(["" if value is None else value for value in example])
-        return buffer.getvalue().encode("utf-8-sig")
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
+        return text.getvalue().encode("utf-8-sig")
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "组织"
+    sheet = first_sheet(workbook, "组织")
     sheet.append([column.header for column in columns])
     sheet.append(example)
     header_fill = PatternFill("solid", fgColor="C00000")
-    for cell, column in zip(sheet[1], columns, strict=True):
+    for index, (cell, column) in enumerate(zip(sheet[1], columns, strict=True), start=1):
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = header_fill
         cell.comment = Comment(f"{column.help}\n字段名：{column.field}", "xingji")
-        sheet.column_dimensions[cell.column_letter].width = max(10, len(column.header) * 2 + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(column.header) * 2 + 2)
     for cell in sheet[2]:
         cell.font = Font(italic=True, color="808080")
     sheet.freeze_panes = "B2"
@@ -210,9 +224,9 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
     sheet.add_data_validation(yes_no)
     sheet.add_data_validation(share)
     for field in ("election.overdue", "election.excused", "newly_founded", "innovation_project"):
-        letter = sheet.cell(row=1, column=by_field[field]).column_letter
+        letter = get_column_letter(by_field[field])
         yes_no.add(f"{letter}2:{letter}2000")
-    letter = sheet.cell(row=1, column=by_field["satisfaction"]).column_letter
+    letter = get_column_letter(by_field["satisfaction"])
     share.add(f"{letter}2:{letter}2000")
 
     notes = workbook.create_sheet("填写说明")

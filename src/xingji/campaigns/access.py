@@ -33,6 +33,7 @@ from xingji.accounts.access import (
     visible_organizations,
 )
 from xingji.accounts.models import Role
+from xingji.campaigns.evidence import criterion_attachments
 from xingji.campaigns.models import Campaign, Evaluation, Notice, NoticeState, Objection
 from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import Organization
@@ -151,6 +152,4 @@ def require_self_or_superior(user, evaluation: Evaluation) -> None:
 
 def access_criterion_attachment(user, evaluation: Evaluation, attachment_id):
     """An evidence file of ``evaluation``'s self part (the evaluation from ``access_evaluation``); else 404."""
-    from xingji.campaigns.selectors import criterion_attachments
-
     return get_or_404(criterion_attachments(evaluation), attachment_id)

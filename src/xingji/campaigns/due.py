@@ -64,7 +64,7 @@ NOTICE_ENDING_DAYS = 3
 #: The superior's lines, in their order: the grouping key (a state, or ``SURVEY_MISSING``), the evaluation
 #: list's filters that show the line's organizations, the kind and the title.
 SURVEY_MISSING = "survey_missing"
-SUPERIOR_KINDS = {
+SUPERIOR_KINDS: dict[str, tuple[dict[str, str], str, str]] = {
     EvaluationState.SELF_SUBMITTED: (
         {"state": EvaluationState.SELF_SUBMITTED, "survey": "done"},
         "待上级考评",

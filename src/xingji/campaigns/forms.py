@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -288,10 +289,10 @@ class MunicipalReturnForm(forms.Form):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["review"].queryset = selectors.municipal_outstanding(campaign).select_related(
-            "evaluation__organization"
-        )
-        self.fields["result_level"].choices = _level_choices(campaign)
+        cast(forms.ModelChoiceField, self.fields["review"]).queryset = selectors.municipal_outstanding(
+            campaign
+        ).select_related("evaluation__organization")
+        cast(forms.ChoiceField, self.fields["result_level"]).choices = _level_choices(campaign)
 
 
 class TieDecisionForm(forms.Form):
@@ -302,8 +303,9 @@ class TieDecisionForm(forms.Form):
 
     def __init__(self, *args, tie=None, names: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        kept = cast(forms.ChoiceField, self.fields["kept"])
         if tie is not None:
             names = names or {}
-            self.fields["kept"].choices = [(pk, names.get(pk, str(pk))) for pk in tie.candidates]
+            kept.choices = [(pk, names.get(pk, str(pk))) for pk in tie.candidates]
         else:
-            self.fields["kept"].choices = []
+            kept.choices = []

@@ -39,18 +39,21 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xingji.accounts.access import is_active_user, visible_organizations
 from xingji.accounts.models import Role
 from xingji.audit.services import append_audit_entries
 from xingji.campaigns.models import StarLedgerEntry
+from xingji.common.cells import first_sheet
 from xingji.common.errors import ActionForbidden
 from xingji.common.exports import saved_bytes
+from xingji.common.tabular import RowError
+from xingji.common.updates import max_length
 from xingji.orgs.models import Organization
 from xingji.records.spreadsheets import (
     ImportRefused,
-    RowError,
     cell_date,
     cell_text,
     header_key,
@@ -65,7 +68,7 @@ ORGANIZATION, LEVEL, EFFECTIVE_ON, APPROVING_BODY, REASON = "党组织", "星级
 REASON_PREFIX = "历史台账导入："
 AUDIT_ACTION = "star_ledger.imported"
 HEADER_ROW = 2
-MAX_BODY = StarLedgerEntry._meta.get_field("approving_body").max_length
+MAX_BODY = max_length(StarLedgerEntry, "approving_body")
 MAX_REASON = 500
 CODE_IN_BRACKETS = re.compile(r"[（(]\s*([^（）()]+?)\s*[）)]\s*$")
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -180,8 +183,7 @@ def parse_level(value: Any) -> int:
 def render_template() -> bytes:
     """An empty ledger to fill in: a title row, the header row, a drop-down of levels, a sheet of notes."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
+    sheet = first_sheet(workbook, SHEET_TITLE)
     sheet.append([f"{TITLE}（历史记录导入）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=16)
@@ -190,10 +192,10 @@ def render_template() -> bytes:
     for cell, column in zip(sheet[HEADER_ROW], COLUMNS, strict=True):
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C00000")
-        sheet.column_dimensions[cell.column_letter].width = column.width
+        sheet.column_dimensions[get_column_letter(cell.column)].width = column.width  # type: ignore[arg-type]
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     names = [name for _, name in sorted(level_names().items(), reverse=True)]
-    letter = sheet.cell(row=HEADER_ROW, column=HEADERS.index(LEVEL) + 1).column_letter
+    letter = get_column_letter(HEADERS.index(LEVEL) + 1)
     validation = DataValidation(type="list", formula1='"' + ",".join([*names, "无星级"]) + '"', allow_blank=True)
     sheet.add_data_validation(validation)
     validation.add(f"{letter}{HEADER_ROW + 1}:{letter}5000")
@@ -310,7 +312,7 @@ def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowErr
     visible = set(
         visible_organizations(actor).filter(pk__in={row.organization.pk for row in rows}).values_list("pk", flat=True)
     )
-    latest = {}
+    latest: dict[int, StarLedgerEntry] = {}
     for entry in StarLedgerEntry.objects.filter(organization_id__in=visible).order_by(
         "organization_id", "-effective_on", "-id"
     ):
@@ -326,22 +328,7 @@ def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowErr
             errors.append(RowError(number, LEVEL, f"“{row.level}”不是有效的星级（评定方案 {DEFAULT_SCHEME}）"))
         if row.effective_on > today:
             errors.append(RowError(number, EFFECTIVE_ON, f"生效日期不能晚于今天（{today:%Y年%m月%d日}）"))
-        stored = latest.get(organization.pk)
-        if stored is not None and row.effective_on < stored.effective_on:
-            errors.append(
-                RowError(
-                    number,
-                    EFFECTIVE_ON,
-                    f"早于“{organization.name}”在台账中最近一条记录的生效日期（{stored.effective_on:%Y年%m月%d日}），"
-                    "历史记录不能插在已有记录之前",
-                )
-            )
-        elif stored is not None and row.effective_on == stored.effective_on:
-            errors.append(
-                RowError(
-                    number, EFFECTIVE_ON, f"台账中已有“{organization.name}”{stored.effective_on:%Y年%m月%d日}生效的记录"
-                )
-            )
+        errors += _stored_errors(number, row, latest.get(organization.pk))
         key = (organization.pk, row.effective_on)
         if key in seen:
             first = seen[key]
@@ -356,16 +343,44 @@ def _row_errors(rows: Sequence[LedgerRow], *, actor, today: date) -> list[RowErr
             )
         else:
             seen[key] = number
-        body = (row.approving_body or "").strip()
-        if not body:
-            errors.append(RowError(number, APPROVING_BODY, "必填，不能为空"))
-        elif len(body) > MAX_BODY:
-            errors.append(RowError(number, APPROVING_BODY, f"不能超过 {MAX_BODY} 个字"))
-        reason = (row.reason or "").strip()
-        if not reason:
-            errors.append(RowError(number, REASON, "必填，不能为空"))
-        elif len(reason) > MAX_REASON:
-            errors.append(RowError(number, REASON, f"不能超过 {MAX_REASON} 个字"))
+        errors += _text_errors(number, row)
+    return errors
+
+
+def _stored_errors(number: int, row: LedgerRow, stored: StarLedgerEntry | None) -> list[RowError]:
+    """History is never inserted before (or on the day of) the latest line the ledger holds."""
+    errors: list[RowError] = []
+    organization = row.organization
+    if stored is not None and row.effective_on < stored.effective_on:
+        errors.append(
+            RowError(
+                number,
+                EFFECTIVE_ON,
+                f"早于“{organization.name}”在台账中最近一条记录的生效日期（{stored.effective_on:%Y年%m月%d日}），"
+                "历史记录不能插在已有记录之前",
+            )
+        )
+    elif stored is not None and row.effective_on == stored.effective_on:
+        errors.append(
+            RowError(
+                number, EFFECTIVE_ON, f"台账中已有“{organization.name}”{stored.effective_on:%Y年%m月%d日}生效的记录"
+            )
+        )
+    return errors
+
+
+def _text_errors(number: int, row: LedgerRow) -> list[RowError]:
+    errors: list[RowError] = []
+    body = (row.approving_body or "").strip()
+    if not body:
+        errors.append(RowError(number, APPROVING_BODY, "必填，不能为空"))
+    elif len(body) > MAX_BODY:
+        errors.append(RowError(number, APPROVING_BODY, f"不能超过 {MAX_BODY} 个字"))
+    reason = (row.reason or "").strip()
+    if not reason:
+        errors.append(RowError(number, REASON, "必填，不能为空"))
+    elif len(reason) > MAX_REASON:
+        errors.append(RowError(number, REASON, f"不能超过 {MAX_REASON} 个字"))
     return errors
 
 
@@ -383,13 +398,13 @@ def ledger_rows_import(
     """
     require_importer(actor)
     today = today or timezone.localdate()
-    rows = [row if isinstance(row, LedgerRow) else LedgerRow(**row) for row in rows]
-    if not rows and not errors:
+    parsed = [row if isinstance(row, LedgerRow) else LedgerRow(**row) for row in rows]
+    if not parsed and not errors:
         raise ImportRefused([RowError(None, "", "没有要导入的台账记录")])
     with transaction.atomic():
-        ids = sorted({row.organization.pk for row in rows})
+        ids = sorted({row.organization.pk for row in parsed})
         list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        errors = [*errors, *_row_errors(rows, actor=actor, today=today)]
+        errors = [*errors, *_row_errors(parsed, actor=actor, today=today)]
         if errors:
             raise ImportRefused(
                 sorted(
@@ -403,8 +418,8 @@ def ledger_rows_import(
             .order_by("organization_id", "effective_on", "id")
             .values_list("organization_id", "level")
         )
-        entries = []
-        for row in sorted(rows, key=lambda row: (row.effective_on, row.organization.pk)):
+        entries: list[StarLedgerEntry] = []
+        for row in sorted(parsed, key=lambda row: (row.effective_on, row.organization.pk)):
             previous = current.get(row.organization.pk)
             entries.append(
                 StarLedgerEntry(

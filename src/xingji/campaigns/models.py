@@ -52,6 +52,12 @@ def parsed_scheme(text: str) -> Scheme:
     return parse_scheme(text, source="campaign")
 
 
+def share_text(share: Decimal) -> str:
+    """A share as a percentage to one decimal, without a trailing ".0": 0.8 is "80%", 0.6667 "66.7%"."""
+    text = f"{share * 100:.1f}"
+    return f"{text.removesuffix('.0')}%"
+
+
 class CampaignKind(models.TextChoices):
     MID_YEAR = "mid_year", "申报创星"
     YEAR_END = "year_end", "年底复核"
@@ -136,6 +142,16 @@ class Campaign(models.Model):
         if level is None:
             return ""
         return self.scheme.level_name(level)
+
+    @property
+    def survey_min_participation(self) -> Decimal:
+        """The share of the members whose taking part makes a survey valid: the scheme's ``[survey]`` threshold."""
+        return self.scheme.survey.min_participation
+
+    @property
+    def survey_min_participation_text(self) -> str:
+        """The threshold as users read it: "80%", "66.7%" for 2/3."""
+        return share_text(self.survey_min_participation)
 
 
 class EvaluationState(models.TextChoices):
@@ -302,9 +318,9 @@ class Evaluation(models.Model):
 
     @property
     def survey_is_valid(self) -> bool:
-        """The survey counts only when at least 80 % of the members took part (seed 四(一)2)."""
+        """The survey counts only when the scheme's share of the members took part (seed 四(一)2: 80 %)."""
         participation = self.survey_participation
-        return participation is not None and participation >= SURVEY_MIN_PARTICIPATION
+        return participation is not None and participation >= self.campaign.survey_min_participation
 
     @property
     def changes_ledger_level(self) -> bool:
@@ -318,10 +334,6 @@ class Evaluation(models.Model):
     def is_overdue(self, today: date) -> bool:
         """Still self-evaluating after the campaign's deadline."""
         return self.state == EvaluationState.SELF_DRAFT and today > self.campaign.deadline
-
-
-#: The share of members an extended members' meeting needs for a valid survey.
-SURVEY_MIN_PARTICIPATION = Decimal("0.8")
 
 
 class ScorePart(models.TextChoices):
@@ -344,6 +356,8 @@ class CriterionScore(models.Model):
 
     #: ``records.services.attachment_add`` accepts this model as an attachment holder.
     holds_attachments = True
+    #: Whose attachments they are, for ``records.access.holder_organization_id``: the evaluation's organization.
+    attachments_organization = "evaluation__organization"
 
     class Meta:
         verbose_name = "评定内容得分"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from xingji.campaigns.services import CONTACT_MAX_LENGTH, OBJECTION_MAX_LENGTH
@@ -30,7 +32,7 @@ class ObjectionForm(forms.Form):
 
     def __init__(self, *args, entries, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["entry"].choices = [("", "请选择")] + [
+        cast(forms.ChoiceField, self.fields["entry"]).choices = [("", "请选择")] + [
             (entry.pk, f"{entry.organization.name}（{entry.level_name}）") for entry in entries
         ]
         self.fields["entry"].error_messages["required"] = "请选择异议对象"

@@ -142,6 +142,11 @@ def facts_by_code(campaign: Campaign, organizations: QuerySet[Organization]) -> 
     return {facts["id"]: facts for facts in engine_facts_for(organizations, campaign.year, on=facts_date(campaign))}
 
 
+def given_scores(entries: Mapping[str, CriterionEntry]) -> dict[str, Decimal]:
+    """{code: score} of the criteria scored (all of them after ``clean_scores(..., complete=True)``)."""
+    return {code: entry.score for code, entry in entries.items() if entry.score is not None}
+
+
 def engine_input(
     campaign: Campaign,
     evaluation: Evaluation,

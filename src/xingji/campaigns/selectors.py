@@ -14,13 +14,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from xingji.accounts.models import Actor
+from xingji.campaigns import scoring
+from xingji.campaigns.access import visible_campaigns, visible_evaluations
+from xingji.campaigns.evidence import criterion_attachments
 from xingji.campaigns.models import (
     Campaign,
-    CriterionScore,
     Evaluation,
     EvaluationState,
     MunicipalReview,
@@ -32,13 +34,14 @@ from xingji.campaigns.models import (
     ScorePart,
     StarLedgerEntry,
 )
+from xingji.campaigns.receipts import receipt_digest
 from xingji.orgs.models import Organization
 from xingji.records.models import Attachment
 
 # --- the star ledger ---------------------------------------------------------------------
 
 
-def _ledger_newest_first():
+def _ledger_newest_first() -> QuerySet[StarLedgerEntry]:
     return StarLedgerEntry.objects.order_by("-effective_on", "-id")
 
 
@@ -84,16 +87,12 @@ def latest_run(campaign: Campaign) -> RatingRun | None:
     return RatingRun.objects.filter(campaign=campaign).order_by("-id").first()
 
 
-def campaign_list(*, user) -> QuerySet[Campaign]:
-    from xingji.campaigns.access import visible_campaigns
-
+def campaign_list(*, user: Actor) -> QuerySet[Campaign]:
     return visible_campaigns(user).select_related("root").order_by("-year", "-id")
 
 
-def evaluation_list(*, user, campaign: Campaign, state: str | None = None) -> QuerySet[Evaluation]:
+def evaluation_list(*, user: Actor, campaign: Campaign, state: str | None = None) -> QuerySet[Evaluation]:
     """The campaign's evaluations in the user's subtree, in tree order."""
-    from xingji.campaigns.access import visible_evaluations
-
     evaluations = visible_evaluations(user).filter(campaign=campaign)
     if state:
         evaluations = evaluations.filter(state=state)
@@ -140,11 +139,9 @@ def evaluation_preview(
     Incomplete or invalid scores are refused (``TransitionRefused``) with a
     message per criterion, like the service would.
     """
-    from xingji.campaigns import scoring
-
     campaign = evaluation.campaign
     entries = scoring.clean_scores(campaign.scheme, evaluation.organization.category, scores, complete=True)
-    superior_scores = {code: entry.score for code, entry in entries.items()}
+    superior_scores = scoring.given_scores(entries)
     facts = scoring.organization_facts(campaign, evaluation.organization)
     probe = Evaluation(
         survey_satisfaction=evaluation.survey_satisfaction,
@@ -180,7 +177,7 @@ class Progress:
 
 
 def campaign_progress(
-    *, user, campaign: Campaign, node: Organization | None = None, today: date | None = None
+    *, user: Actor, campaign: Campaign, node: Organization | None = None, today: date | None = None
 ) -> Progress:
     """Counts for the progress page, in three queries whatever the number of organizations."""
     evaluations = evaluation_list(user=user, campaign=campaign).order_by()
@@ -239,8 +236,6 @@ def notice_objections(notice: Notice) -> QuerySet[Objection]:
 
 def objection_by_receipt(receipt: str) -> Objection | None:
     """The objection a receipt number belongs to, for its filer to read the answer."""
-    from xingji.campaigns.services import receipt_digest
-
     return (
         Objection.objects.select_related("notice", "evaluation__organization")
         .filter(receipt_digest=receipt_digest(receipt))
@@ -249,14 +244,6 @@ def objection_by_receipt(receipt: str) -> Objection | None:
 
 
 # --- self-evaluation evidence ------------------------------------------------------------
-
-
-def criterion_attachments(evaluation: Evaluation) -> QuerySet[Attachment]:
-    """The evidence files (证明材料) of the evaluation's self part, every criterion."""
-    return Attachment.objects.filter(
-        content_type=ContentType.objects.get_for_model(CriterionScore),
-        object_id__in=evaluation.criterion_scores.filter(part=ScorePart.SELF).values("pk"),
-    )
 
 
 def self_evidence(evaluation: Evaluation) -> dict[str, list[Attachment]]:

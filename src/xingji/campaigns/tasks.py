@@ -53,6 +53,7 @@ from xingji.campaigns.models import (
 )
 from xingji.campaigns.workflow import move_evaluation
 from xingji.orgs.models import Organization
+from xingji.rules.engine import Result
 from xingji.rules.explain import summary_to_dict
 
 logger = logging.getLogger(__name__)
@@ -145,17 +146,14 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) -> None:
+def _collect(
+    run: RatingRun,
+    evaluations: list[Evaluation],
+    size: int,
+    on_progress: Callable[[RatingRun], None] | None,
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Evaluation]]:
+    """The engine's input of every evaluation, chunk by chunk: (name, input) pairs and the evaluations by code."""
     campaign = run.campaign
-    size = _chunk_size()
-    evaluations = list(campaign.evaluations.select_related("organization").order_by("organization__path"))
-    not_ready = [e for e in evaluations if e.state not in (EvaluationState.EVALUATED, EvaluationState.RATED)]
-    if not_ready:
-        raise RunConflict(f"“{not_ready[0].organization.name}”等{len(not_ready)}个组织的评定状态已变化，请重新运行")
-    versions = {evaluation.pk: evaluation.version for evaluation in evaluations}
-    _progress(run, on_progress, phase=RunPhase.COLLECTING, total=2 * len(evaluations), done=0)
-
-    # 1. Collect the engine's input, chunk by chunk.
     inputs: list[tuple[str, dict[str, Any]]] = []
     by_code: dict[str, Evaluation] = {}
     for chunk in _chunks(evaluations, size):
@@ -168,13 +166,99 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
         for evaluation_id, code, score in CriterionScore.objects.filter(
             evaluation_id__in=ids, part=ScorePart.SUPERIOR
         ).values_list("evaluation_id", "criterion_code", "score"):
-            scores.setdefault(evaluation_id, {})[code] = score
+            if score is not None:
+                scores.setdefault(evaluation_id, {})[code] = score
         for evaluation in chunk:
             code = evaluation.organization.code
             data = scoring.engine_input(campaign, evaluation, facts[code], scores.get(evaluation.pk, {}))
             inputs.append((evaluation.organization.name, data))
             by_code[code] = evaluation
         _progress(run, on_progress, done=run.done + len(chunk))
+    return inputs, by_code
+
+
+def _audit_rated(run: RatingRun, evaluation: Evaluation, before: dict[str, Any], result: Result) -> None:
+    audit_log(
+        actor=run.requested_by,
+        action="evaluation.rated",
+        obj=evaluation,
+        before=before,
+        after={
+            "state": evaluation.state,
+            "level": evaluation.level,
+            "final_score": evaluation.final_score,
+            "rating_run_id": run.pk,
+        },
+    )
+    for reason in result.reasons:
+        if reason.effect == "quota":
+            audit_log(
+                actor=run.requested_by,
+                action="evaluation.quota_moved",
+                obj=evaluation,
+                before={"level": reason.from_level},
+                after={
+                    "level": reason.to_level,
+                    "rule": reason.rule,
+                    "clause": reason.clause,
+                    "reason": reason.message,
+                },
+            )
+
+
+def _save_chunk(
+    run: RatingRun,
+    chunk: list[Result],
+    by_code: dict[str, Evaluation],
+    versions: dict[int, int],
+    data_by_code: dict[str, dict[str, Any]],
+) -> None:
+    """Store one chunk of results in one transaction; refused if an evaluation changed since it was read."""
+    campaign = run.campaign
+    with transaction.atomic():
+        ids = [by_code[result.id].pk for result in chunk]
+        locked = {
+            evaluation.pk: evaluation
+            for evaluation in Evaluation.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        for evaluation in locked.values():
+            evaluation.campaign = campaign
+        entries = []
+        for result in chunk:
+            evaluation = locked[by_code[result.id].pk]
+            if evaluation.version != versions[evaluation.pk] or evaluation.state not in (
+                EvaluationState.EVALUATED,
+                EvaluationState.RATED,
+            ):
+                raise RunConflict(f"“{evaluation.organization.name}”的评定在运行期间被修改，请重新运行全面评定")
+            before = {"state": evaluation.state, "level": evaluation.level, "final_score": evaluation.final_score}
+            fields = scoring.apply_result(evaluation, scoring.stored_result(campaign, result))
+            evaluation.facts = data_by_code[result.id]
+            evaluation.rating_run = run
+            move_evaluation("rate", evaluation, EvaluationState.RATED)
+            evaluation.version += 1
+            evaluation.save(update_fields=[*fields, "facts", "rating_run", "state", "version"])
+            entries.append((evaluation, before, result))
+        for evaluation, before, result in entries:
+            _audit_rated(run, evaluation, before, result)
+        versions.update({evaluation.pk: evaluation.version for evaluation, _, _ in entries})
+
+
+def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) -> None:
+    campaign = run.campaign
+    size = _chunk_size()
+    evaluations = list(campaign.evaluations.select_related("organization").order_by("organization__path"))
+    not_ready = [e for e in evaluations if e.state not in (EvaluationState.EVALUATED, EvaluationState.RATED)]
+    if not_ready:
+        raise RunConflict(f"“{not_ready[0].organization.name}”等{len(not_ready)}个组织的评定状态已变化，请重新运行")
+    versions = {evaluation.pk: evaluation.version for evaluation in evaluations}
+    _progress(run, on_progress, phase=RunPhase.COLLECTING, total=2 * len(evaluations), done=0)
+
+    # 1. Collect the engine's input, chunk by chunk.
+    inputs, by_code = _collect(run, evaluations, size, on_progress)
 
     # 2. Rate everyone together, with the quotas.
     _progress(run, on_progress, phase=RunPhase.RATING)
@@ -185,61 +269,7 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
     # 3. Save, chunk by chunk, each in its own transaction.
     _progress(run, on_progress, phase=RunPhase.SAVING)
     for chunk in _chunks(rating.results, size):
-        with transaction.atomic():
-            ids = [by_code[result.id].pk for result in chunk]
-            locked = {
-                evaluation.pk: evaluation
-                for evaluation in Evaluation.objects.select_for_update(of=("self",))
-                .select_related("organization")
-                .filter(pk__in=ids)
-                .order_by("pk")
-            }
-            for evaluation in locked.values():
-                evaluation.campaign = campaign
-            entries = []
-            for result in chunk:
-                evaluation = locked[by_code[result.id].pk]
-                if evaluation.version != versions[evaluation.pk] or evaluation.state not in (
-                    EvaluationState.EVALUATED,
-                    EvaluationState.RATED,
-                ):
-                    raise RunConflict(f"“{evaluation.organization.name}”的评定在运行期间被修改，请重新运行全面评定")
-                before = {"state": evaluation.state, "level": evaluation.level, "final_score": evaluation.final_score}
-                fields = scoring.apply_result(evaluation, scoring.stored_result(campaign, result))
-                evaluation.facts = data_by_code[result.id]
-                evaluation.rating_run = run
-                move_evaluation("rate", evaluation, EvaluationState.RATED)
-                evaluation.version += 1
-                evaluation.save(update_fields=[*fields, "facts", "rating_run", "state", "version"])
-                entries.append((evaluation, before, result))
-            for evaluation, before, result in entries:
-                audit_log(
-                    actor=run.requested_by,
-                    action="evaluation.rated",
-                    obj=evaluation,
-                    before=before,
-                    after={
-                        "state": evaluation.state,
-                        "level": evaluation.level,
-                        "final_score": evaluation.final_score,
-                        "rating_run_id": run.pk,
-                    },
-                )
-                for reason in result.reasons:
-                    if reason.effect == "quota":
-                        audit_log(
-                            actor=run.requested_by,
-                            action="evaluation.quota_moved",
-                            obj=evaluation,
-                            before={"level": reason.from_level},
-                            after={
-                                "level": reason.to_level,
-                                "rule": reason.rule,
-                                "clause": reason.clause,
-                                "reason": reason.message,
-                            },
-                        )
-            versions.update({evaluation.pk: evaluation.version for evaluation, _, _ in entries})
+        _save_chunk(run, chunk, by_code, versions, data_by_code)
         _progress(run, on_progress, done=run.done + len(chunk))
 
     # Ties at a cut line, the summary, done.

@@ -751,8 +751,8 @@ def _self_evaluation_save(request, evaluation: Evaluation, form: SelfEvaluationF
                     evaluation=evaluation,
                     criterion_code=criterion_code,
                     upload=upload,
-                    name=upload.name,
-                    size=upload.size,
+                    name=upload.name or "",
+                    size=upload.size or 0,
                     actor=user,
                 )
             except ValidationError as error:

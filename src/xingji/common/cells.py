@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
 #: What starts a formula in Excel, LibreOffice or WPS when a cell begins with it.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -16,3 +19,12 @@ def csv_text(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def first_sheet(workbook: Workbook, title: str) -> Worksheet:
+    """The worksheet a new workbook starts with, named ``title``."""
+    sheet = workbook.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("a new workbook starts with one worksheet")
+    sheet.title = title
+    return sheet

@@ -11,13 +11,14 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 
 from xingji.common.cells import csv_text
@@ -25,7 +26,7 @@ from xingji.common.cells import csv_text
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_cell(sheet, value, *, bold: bool = False) -> WriteOnlyCell:
+def xlsx_cell(sheet: Any, value: Any, *, bold: bool = False) -> Cell:
     """A write-only cell; text always as text, so that a name such as ``=HYPERLINK(...)`` never runs as a formula."""
     if isinstance(value, datetime):
         # Excel has no time zones: show the local wall-clock time.
@@ -71,7 +72,7 @@ def xlsx_response(
         for note in notes:
             sheet.append([xlsx_cell(sheet, note)])
     response = HttpResponse(saved_bytes(workbook), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = _attachment(filename)
     return response
 
 
@@ -108,8 +109,13 @@ def csv_response(
                 yield writer.writerow([_csv_value(note)])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = _attachment(filename)
     return response
+
+
+def _attachment(filename: str) -> str:
+    """The ``Content-Disposition`` of a download named ``filename`` (RFC 6266, the Chinese kept)."""
+    return content_disposition_header(True, filename) or "attachment"
 
 
 def export_stamp() -> str:

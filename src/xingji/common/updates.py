@@ -24,3 +24,11 @@ def apply_changes(instance: Model, data: Mapping[str, Any], allowed: Iterable[st
             setattr(instance, name, data[name])
             changed.append(name)
     return changed
+
+
+def max_length(model: type[Model], name: str) -> int:
+    """The ``max_length`` of a model's text field, which an import checks before the database would."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length

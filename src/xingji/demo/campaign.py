@@ -56,10 +56,8 @@ def load_demo_campaign(*, root: Organization, today: date, seed: int) -> Campaig
             continue
         criteria = campaign.scheme.criteria_for(evaluation.organization.category)
         level = rng.choice([8.5, 9, 9, 9.5])
-        scores = {
-            c.code: {"score": Decimal(str(min(level + rng.choice([-1, -0.5, 0, 0.5]), 10))), "comment": ""}
-            for c in criteria
-        }
+        own_scores = {c.code: Decimal(str(min(level + rng.choice([-1, -0.5, 0, 0.5]), 10))) for c in criteria}
+        scores = {code: {"score": score, "comment": ""} for code, score in own_scores.items()}
         claimed = 5 if level >= 9 else 4
         services.self_evaluation_save_draft(
             evaluation=evaluation, scores=scores, claimed_level=claimed, actor=secretary
@@ -68,11 +66,8 @@ def load_demo_campaign(*, root: Organization, today: date, seed: int) -> Campaig
         _run_survey(evaluation, secretary, rng, today)
         if reviewer is not None and index % 2 == 0:
             superior = {
-                code: {
-                    "score": entry["score"] - Decimal("0.5") if entry["score"] > 8 else entry["score"],
-                    "comment": "",
-                }
-                for code, entry in scores.items()
+                code: {"score": score - Decimal("0.5") if score > 8 else score, "comment": ""}
+                for code, score in own_scores.items()
             }
             services.superior_evaluate(
                 evaluation=evaluation, scores=superior, comment="同意该组织自评意见", actor=reviewer

@@ -35,6 +35,7 @@ from xingji.demo.history import load_demo_history
 from xingji.demo.ledger import load_demo_ledger
 from xingji.demo.names import person_name
 from xingji.demo.records import load_demo_records, record_counts
+from xingji.demo.root import DEMO_ROOT_CODE, DEMO_ROOT_NAME, demo_root, loaded_demo_root
 from xingji.demo.supervision import load as load_demo_supervision
 from xingji.orgs.models import (
     Gender,
@@ -47,8 +48,6 @@ from xingji.orgs.models import (
 )
 from xingji.orgs.services import BRANCH_TYPES, election_record, member_create, organization_create
 
-DEMO_ROOT_CODE = "AY"
-DEMO_ROOT_NAME = "安阳市直机关工委"
 DEFAULT_SEED = 2017
 
 NUMERALS = "一二三四五六七八九十"
@@ -296,10 +295,6 @@ class DemoResult:
 # --- loading ---------------------------------------------------------------------------
 
 
-def demo_root() -> Organization | None:
-    return Organization.objects.filter(code=DEMO_ROOT_CODE, depth=1).first()
-
-
 class DemoRefused(Exception):
     """The database is not empty and not the demo's."""
 
@@ -332,7 +327,7 @@ def demo_logins() -> list[DemoLogin]:
         user = users.get(username)
         if user is None:
             continue
-        where = user.organization.name if user.organization_id else "（全部）"
+        where = user.organization.name if user.organization is not None else "（全部）"
         logins.append(DemoLogin(str(role), ROLE_LABELS[role], username, LOGIN_PASSWORDS[role], where))
     return logins
 
@@ -362,19 +357,19 @@ def load_demo(
         if with_records:
             result.records = load_demo_records(year=record_year(today), seed=seed, today=today)
         # Last year's star ledger, imported as history before the campaign opens (its previous levels).
-        load_demo_history(root=demo_root(), today=today, seed=seed)
+        load_demo_history(root=loaded_demo_root(), today=today, seed=seed)
         if with_campaign:
             from xingji.demo.campaign import load_demo_campaign
 
-            load_demo_campaign(root=demo_root(), today=today, seed=seed)
+            load_demo_campaign(root=loaded_demo_root(), today=today, seed=seed)
         # The work between two ratings: plans, the rectification ledger, re-checks, visits.
-        load_demo_ledger(root=demo_root(), today=today, seed=seed)
-        load_demo_supervision(root=demo_root(), today=today, seed=seed)
+        load_demo_ledger(root=loaded_demo_root(), today=today, seed=seed)
+        load_demo_supervision(root=loaded_demo_root(), today=today, seed=seed)
         if with_records:
             # Visits add criticism notices to the year's records.
-            result.records = record_counts(demo_root(), record_year(today))
+            result.records = record_counts(loaded_demo_root(), record_year(today))
     result.seconds = time.perf_counter() - started
-    root = demo_root()
+    root = loaded_demo_root()
     subtree = Organization.objects.filter(path__startswith=root.path)
     result.organizations = subtree.count()
     result.branches = subtree.filter(org_type__in=BRANCH_TYPES).count()
@@ -564,8 +559,8 @@ class DemoLoader:
                 last = self.today - timedelta(days=days + term * 365 + 1)
             elif organization.pk == due_soon:
                 last = self.today - timedelta(days=term * 365 - rng.randint(30, 80))
-            elif organization.org_type == OrganizationType.TEMPORARY_BRANCH:
-                last = organization.founded
+            elif organization.org_type == OrganizationType.TEMPORARY_BRANCH and organization.founded is not None:
+                last = organization.founded  # every demo organization has its founding date
             else:
                 last = self.today - timedelta(days=rng.randint(40, term * 365 - 100))
             if organization.founded and last < organization.founded:
@@ -587,15 +582,18 @@ class DemoLoader:
         The other accounts share their role's demo password; it is hashed once
         (Argon2 takes a noticeable time per hash) and set on them together.
         """
-        first_unit = self.units[0] if self.units else self.root
+        root = self.root
+        if root is None:
+            raise RuntimeError("the users come after the tree (build_tree)")
+        first_unit = self.units[0] if self.units else root
         first_branch = self.branches[0].organization
         unit_leader = self.secretaries.get(first_unit.pk)
         branch_leader = self.secretaries.get(first_branch.pk)
-        self.login_user(Role.COMMITTEE_OFFICE, self.root, "张卫东")
+        self.login_user(Role.COMMITTEE_OFFICE, root, "张卫东")
         self.login_user(Role.REVIEWER, first_unit, unit_leader.name if unit_leader else "")
         self.login_user(Role.BRANCH_SECRETARY, first_branch, branch_leader.name if branch_leader else "")
-        self.login_user(Role.INSPECTOR, self.root, "李建国")
-        admin = self.login_user("superuser", self.root, "系统管理员", role=Role.COMMITTEE_OFFICE)
+        self.login_user(Role.INSPECTOR, root, "李建国")
+        admin = self.login_user("superuser", root, "系统管理员", role=Role.COMMITTEE_OFFICE)
         user_change_role(user=admin, role=admin.role, organization=admin.organization, is_superuser=True, actor=None)
 
         shared: dict[str, list[int]] = {Role.REVIEWER: [], Role.BRANCH_SECRETARY: []}
@@ -638,7 +636,7 @@ class DemoLoader:
         return created.pk
 
 
-def leadership_team(count: int) -> list[str]:
+def leadership_team(count: int) -> list[LeadershipPosition]:
     """The branch's leadership positions by its size (中国共产党支部工作条例).
 
     Fewer than seven members: a secretary alone. Seven or more: a branch

@@ -246,7 +246,7 @@ class _Loader:
                 services.item_confirm_close(item=item, actor=superior)
         carried = []
         for index, (branch, _) in enumerate(staffed[-3:]):
-            source = ItemSource.values[index]
+            source = list(ItemSource)[index]
             problem, measures, target = PROBLEMS[source]
             carried.append(
                 {

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from xingji.demo.names import person_name
+from xingji.demo.root import demo_root
 from xingji.orgs.models import LeadershipPosition, Member, Organization
 from xingji.orgs.services import BRANCH_TYPES
 
@@ -110,13 +111,11 @@ def load_demo_records(*, year: int, seed: int, today: date) -> dict[str, int] | 
         from xingji.records.models import RECORD_MODELS
     except ImportError:
         return None
-    from xingji.demo.data import DEMO_ROOT_CODE
-
-    root = Organization.objects.filter(code=DEMO_ROOT_CODE, depth=1).first()
+    root = demo_root()
     if root is None:
         return {}
     in_demo = Q(organization__path__startswith=root.path)
-    if not any(model.objects.filter(in_demo, date__year=year).exists() for model in RECORD_MODELS):
+    if not any(model._default_manager.filter(in_demo, date__year=year).exists() for model in RECORD_MODELS):
         RecordsLoader(random.Random(f"{seed}-records-{year}"), root, year, today).load()
     return record_counts(root, year)
 
@@ -127,7 +126,8 @@ def record_counts(root: Organization, year: int) -> dict[str, int]:
 
     in_demo = Q(organization__path__startswith=root.path)
     return {
-        str(model._meta.verbose_name): model.objects.filter(in_demo, date__year=year).count() for model in RECORD_MODELS
+        str(model._meta.verbose_name): model._default_manager.filter(in_demo, date__year=year).count()
+        for model in RECORD_MODELS
     }
 
 

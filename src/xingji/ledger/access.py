@@ -28,25 +28,26 @@ from xingji.accounts.access import (
     is_superior_of,
     visible_organizations,
 )
+from xingji.accounts.models import User
 from xingji.common.errors import ActionForbidden
 from xingji.ledger.models import ImprovementPlan, ItemSource, RectificationItem
 from xingji.orgs.models import Organization
 
 
-def visible_plans(user) -> QuerySet[ImprovementPlan]:
+def visible_plans(user: User) -> QuerySet[ImprovementPlan]:
     return ImprovementPlan.objects.filter(organization__in=visible_organizations(user))
 
 
-def visible_items(user) -> QuerySet[RectificationItem]:
+def visible_items(user: User) -> QuerySet[RectificationItem]:
     return RectificationItem.objects.filter(organization__in=visible_organizations(user))
 
 
-def access_plan(user, plan_id) -> ImprovementPlan:
+def access_plan(user: User, plan_id: object) -> ImprovementPlan:
     """A plan of an organization in the user's subtree (404 otherwise)."""
     return get_or_404(visible_plans(user).select_related("organization", "submitted_by", "reviewed_by"), plan_id)
 
 
-def access_item(user, item_id) -> RectificationItem:
+def access_item(user: User, item_id: object) -> RectificationItem:
     """An item of an organization in the user's subtree (404 otherwise)."""
     return get_or_404(
         visible_items(user).select_related("organization", "created_by", "close_requested_by", "closed_by"),
@@ -57,7 +58,7 @@ def access_item(user, item_id) -> RectificationItem:
 # --- who may act ---------------------------------------------------------------------
 
 
-def is_own(user, organization_id: int) -> bool:
+def is_own(user: User, organization_id: int) -> bool:
     """The organization's own user (or a superuser)."""
     if not is_active_user(user):
         return False
@@ -70,13 +71,13 @@ def is_own(user, organization_id: int) -> bool:
 is_superior = is_superior_of
 
 
-def require_own(user, organization: Organization, message: str) -> None:
+def require_own(user: User, organization: Organization, message: str) -> None:
     access_organization(user, organization.pk, write=True)
     if not is_own(user, organization.pk):
         raise ActionForbidden(message)
 
 
-def require_superior(user, organization: Organization, message: str) -> None:
+def require_superior(user: User, organization: Organization, message: str) -> None:
     access_organization(user, organization.pk, write=True)
     if not is_superior(user, organization.pk):
         raise ActionForbidden(message)
@@ -86,7 +87,7 @@ def require_superior(user, organization: Organization, message: str) -> None:
 INSPECTION_SOURCES = frozenset({ItemSource.INSPECTION, ItemSource.CRITICISM})
 
 
-def may_open_item(user, organization: Organization, source: str) -> bool:
+def may_open_item(user: User, organization: Organization, source: str) -> bool:
     """Superiors open items of any source; an inspection group what its visits found (督导检查, 通报批评);
     the organization itself only the ones it found (自查发现)."""
     if is_superior(user, organization.pk):
@@ -96,7 +97,7 @@ def may_open_item(user, organization: Organization, source: str) -> bool:
     return source == ItemSource.SELF and is_own(user, organization.pk)
 
 
-def require_open_item(user, organization: Organization, source: str) -> None:
+def require_open_item(user: User, organization: Organization, source: str) -> None:
     # 404 outside the subtree; the read-only inspector is refused below unless it opens what it found.
     access_organization(user, organization.pk)
     if not may_open_item(user, organization, source):
@@ -105,14 +106,14 @@ def require_open_item(user, organization: Organization, source: str) -> None:
         raise ActionForbidden("只有本组织或上级党组织可以登记整改事项")
 
 
-def may_edit_item(user, item: RectificationItem) -> bool:
+def may_edit_item(user: User, item: RectificationItem) -> bool:
     """Superiors edit any item below them; the organization itself only what it opened (自查, not 上级交办)."""
     if is_superior(user, item.organization_id):
         return True
     return not item.opened_by_superior and item.source == ItemSource.SELF and is_own(user, item.organization_id)
 
 
-def require_edit_item(user, item: RectificationItem) -> None:
+def require_edit_item(user: User, item: RectificationItem) -> None:
     access_organization(user, item.organization_id, write=True)
     if not may_edit_item(user, item):
         if is_own(user, item.organization_id):

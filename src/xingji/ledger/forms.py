@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import cast
 
 from django import forms
 
@@ -31,11 +32,12 @@ class ItemForm(forms.ModelForm):
     def __init__(self, *args, organizations=None, sources=None, with_organization: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if with_organization:
-            self.fields["organization"].queryset = organizations.order_by("path")
+            cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations.order_by("path")
         else:
             del self.fields["organization"]
         if sources is not None:
-            self.fields["source"].choices = [(value, label) for value, label in ItemSource.choices if value in sources]
+            source_field = cast(forms.ChoiceField, self.fields["source"])
+            source_field.choices = [(value, label) for value, label in ItemSource.choices if value in sources]
 
 
 class CloseRequestForm(forms.Form):

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 
 from xingji.accounts.access import visible_organizations
+from xingji.accounts.models import User
 from xingji.common.due import DUE_SOON_DAYS
 from xingji.ledger.access import visible_items, visible_plans
-from xingji.ledger.models import ImprovementPlan, ItemState, RectificationItem
+from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, RectificationItem
 from xingji.orgs.models import Organization
 
 LEVEL_NAMES = {0: "未定级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
@@ -39,7 +40,7 @@ def emphasis_for(level: int | None) -> str:
 
 def item_list(
     *,
-    user,
+    user: User,
     today: date,
     under: Organization | None = None,
     state: str = "",
@@ -85,7 +86,7 @@ def count_items(items: QuerySet[RectificationItem], today: date) -> dict[str, in
     return {key: value or 0 for key, value in counts.items()}
 
 
-def item_counts(user, today: date) -> dict[str, int]:
+def item_counts(user: User, today: date) -> dict[str, int]:
     """The user's ledger at a glance (dashboards): open, closing, closed, overdue, near — one query."""
     return count_items(visible_items(user), today)
 
@@ -93,7 +94,7 @@ def item_counts(user, today: date) -> dict[str, int]:
 # --- plans ---------------------------------------------------------------------------------
 
 
-def plan_list(*, user, year: int, state: str = "", search: str = "") -> QuerySet[ImprovementPlan]:
+def plan_list(*, user: User, year: int, state: str = "", search: str = "") -> QuerySet[ImprovementPlan]:
     plans = visible_plans(user).filter(year=year).select_related("organization")
     if state:
         plans = plans.filter(state=state)
@@ -102,7 +103,7 @@ def plan_list(*, user, year: int, state: str = "", search: str = "") -> QuerySet
     return plans.order_by("organization__path")
 
 
-def organizations_without_plan(*, user, year: int) -> QuerySet[Organization]:
+def organizations_without_plan(*, user: User, year: int) -> QuerySet[Organization]:
     """Active organizations below the user (its own node excluded) that have no plan for the year."""
     organizations = visible_organizations(user).filter(is_active=True)
     if user.organization_id is not None:
@@ -110,15 +111,15 @@ def organizations_without_plan(*, user, year: int) -> QuerySet[Organization]:
     return organizations.exclude(improvement_plans__year=year).order_by("path")
 
 
-def milestone_status(milestone) -> str:
+def milestone_status(milestone: PlanMilestone) -> str:
     """已完成（2026-05-01） or 未完成, as the detail page and the Word export say it."""
     return f"已完成（{milestone.done_on:%Y-%m-%d}）" if milestone.done_on else "未完成"
 
 
-def milestone_overdue(milestone, today: date) -> bool:
+def milestone_overdue(milestone: PlanMilestone, today: date) -> bool:
     """Past its date and not done."""
     return milestone.done_on is None and milestone.due_on < today
 
 
-def plan_years(user) -> list[int]:
+def plan_years(user: User) -> list[int]:
     return sorted(set(visible_plans(user).values_list("year", flat=True)), reverse=True)

@@ -15,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import partial
-from typing import IO
+from typing import IO, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from xingji.accounts.models import User
+from xingji.accounts.access import is_inspector_of
+from xingji.accounts.models import Actor, User
 from xingji.audit.services import audit_log, snapshot
 from xingji.campaigns.selectors import current_level
 from xingji.common.errors import ActionForbidden, TransitionRefused
@@ -82,7 +84,7 @@ def _refused(error: ValidationError) -> TransitionRefused:
     return TransitionRefused(error.messages)
 
 
-def _full_clean(instance, *, exclude: Iterable[str] = ()) -> None:
+def _full_clean(instance: Model, *, exclude: Iterable[str] = ()) -> None:
     try:
         instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -111,7 +113,7 @@ def item_open(
     measures: str,
     responsible: str,
     deadline: date,
-    actor,
+    actor: Actor,
     source_note: str = "",
 ) -> RectificationItem:
     """Put a problem on the organization's rectification ledger (整改中).
@@ -119,9 +121,10 @@ def item_open(
     The organization itself opens what it found (自查发现); a superior opens
     items of any source. The deadline may not lie before today.
     """
-    _check_source(source)
-    access.require_open_item(actor, organization, source)
     with transaction.atomic():
+        # The source first: the actor's check names it.
+        _check_source(source)
+        access.require_open_item(actor, organization, source)
         return _item_create(
             organization=organization,
             problem=problem,
@@ -138,15 +141,15 @@ def item_open(
 
 def _item_create(
     *,
-    organization,
-    problem,
-    source,
-    target,
-    measures,
-    responsible,
-    deadline,
-    source_note,
-    actor,
+    organization: Organization,
+    problem: str,
+    source: str,
+    target: str,
+    measures: str,
+    responsible: str,
+    deadline: date,
+    source_note: str,
+    actor: Actor,
     action: str,
     state: str = ItemState.OPEN,
     closed_on: date | None = None,
@@ -163,11 +166,8 @@ def _item_create(
         deadline=deadline,
         state=state,
         closed_on=closed_on,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
-        opened_by_superior=bool(
-            actor is not None
-            and (access.is_superior(actor, organization.pk) or access.is_inspector_of(actor, organization.pk))
-        ),
+        created_by=actor,
+        opened_by_superior=access.is_superior(actor, organization.pk) or is_inspector_of(actor, organization.pk),
     )
     _full_clean(item, exclude=["created_by"])
     if check_deadline:
@@ -181,7 +181,7 @@ def _lock_item(item: RectificationItem) -> RectificationItem:
     return RectificationItem.objects.select_for_update(of=("self",)).select_related("organization").get(pk=item.pk)
 
 
-def item_update(*, item: RectificationItem, actor, **changes) -> RectificationItem:
+def item_update(*, item: RectificationItem, actor: Actor, **changes: Any) -> RectificationItem:
     """Change an open item's text, source or deadline (the organization: only the items it opened itself)."""
     unknown = set(changes) - set(ITEM_EDITABLE)
     if unknown:
@@ -212,19 +212,21 @@ def item_update(*, item: RectificationItem, actor, **changes) -> RectificationIt
     return current
 
 
-def item_attachments(item: RectificationItem):
+def item_attachments(item: RectificationItem) -> QuerySet[Attachment]:
     """The evidence files (佐证材料) of an item, oldest first."""
     return Attachment.objects.filter(
         content_type=ContentType.objects.get_for_model(RectificationItem), object_id=item.pk
     ).order_by("id")
 
 
-def _check_evidence_editable(actor, item: RectificationItem) -> None:
+def _check_evidence_editable(actor: Actor, item: RectificationItem) -> None:
     access.require_own(actor, item.organization, "只有本组织可以上传或删除销账佐证材料")
     check_item("attach", item)
 
 
-def item_attachment_add(*, item: RectificationItem, upload: IO[bytes], name: str, size: int, actor) -> Attachment:
+def item_attachment_add(
+    *, item: RectificationItem, upload: IO[bytes], name: str, size: int, actor: Actor
+) -> Attachment:
     """Attach an evidence file to an open item (the organization's own user)."""
     with transaction.atomic():
         current = _lock_item(item)
@@ -232,7 +234,7 @@ def item_attachment_add(*, item: RectificationItem, upload: IO[bytes], name: str
         return record_services.attachment_add(record=current, upload=upload, name=name, size=size, actor=actor)
 
 
-def item_attachment_delete(*, item: RectificationItem, attachment: Attachment, actor) -> None:
+def item_attachment_delete(*, item: RectificationItem, attachment: Attachment, actor: Actor) -> None:
     with transaction.atomic():
         current = _lock_item(item)
         _check_evidence_editable(actor, current)
@@ -242,7 +244,7 @@ def item_attachment_delete(*, item: RectificationItem, attachment: Attachment, a
 
 
 def item_request_close(
-    *, item: RectificationItem, evidence: str, actor, uploads: Sequence[tuple[IO[bytes], str, int]] = ()
+    *, item: RectificationItem, evidence: str, actor: Actor, uploads: Sequence[tuple[IO[bytes], str, int]] = ()
 ) -> RectificationItem:
     """The organization asks to close (申请销账): evidence text and at least one file (those given here count)."""
     evidence = (evidence or "").strip()
@@ -259,7 +261,7 @@ def item_request_close(
         before = snapshot(current, ITEM_FIELDS)
         current.closing_evidence = evidence
         current.close_requested_at = timezone.now()
-        current.close_requested_by = actor if actor.is_authenticated else None
+        current.close_requested_by = actor
         move_item("request_close", current, ItemState.CLOSING)
         current.save()
         audit_log(
@@ -272,7 +274,7 @@ def item_request_close(
     return current
 
 
-def item_confirm_close(*, item: RectificationItem, actor, comment: str = "") -> RectificationItem:
+def item_confirm_close(*, item: RectificationItem, actor: Actor, comment: str = "") -> RectificationItem:
     """The superior confirms the closing (销账): closed on that day."""
     with transaction.atomic():
         current = _lock_item(item)
@@ -300,7 +302,7 @@ def item_confirm_close(*, item: RectificationItem, actor, comment: str = "") -> 
     return current
 
 
-def item_refuse_close(*, item: RectificationItem, comment: str, actor) -> RectificationItem:
+def item_refuse_close(*, item: RectificationItem, comment: str, actor: Actor) -> RectificationItem:
     """The superior refuses the closing with a comment: the item is open again."""
     comment = (comment or "").strip()
     with transaction.atomic():
@@ -329,7 +331,7 @@ def item_refuse_close(*, item: RectificationItem, comment: str, actor) -> Rectif
     return current
 
 
-def items_import(*, rows: Sequence[dict], actor) -> list[RectificationItem]:
+def items_import(*, rows: Sequence[dict[str, Any]], actor: Actor) -> list[RectificationItem]:
     """Create checked rows (from ``spreadsheets.read_import``) in one transaction, one audit entry each.
 
     A closed row (migrating a paper ledger) keeps its closing date; a past
@@ -384,7 +386,7 @@ def _check_target(plan: ImprovementPlan) -> None:
         raise TransitionRefused({"target_level": [f"目标星级不能低于现有星级（{current}星级）"]})
 
 
-def _plan_snapshot(plan: ImprovementPlan, milestones: list[tuple[date, str]] | None = None) -> dict:
+def _plan_snapshot(plan: ImprovementPlan, milestones: list[tuple[date, str]] | None = None) -> dict[str, Any]:
     data = snapshot(plan, PLAN_FIELDS)
     if milestones is None:
         milestones = [(milestone.due_on, milestone.description) for milestone in plan.milestones.all()]
@@ -400,12 +402,12 @@ def plan_create(
     measures: str,
     responsible: str,
     milestones: Iterable[tuple[date, str]] = (),
-    actor,
+    actor: Actor,
 ) -> ImprovementPlan:
     """The organization writes its plan for the year (草稿); the current level is read from the star ledger."""
-    access.require_own(actor, organization, "只有本组织可以制定本组织的晋位争星方案")
-    steps = _clean_milestones(milestones)
     with transaction.atomic():
+        access.require_own(actor, organization, "只有本组织可以制定本组织的晋位争星方案")
+        steps = _clean_milestones(milestones)
         current_org = Organization.objects.select_for_update().get(pk=organization.pk)
         if ImprovementPlan.objects.filter(organization=current_org, year=year).exists():
             raise TransitionRefused(f"“{current_org.name}”{year}年已有晋位争星方案，请修改原方案", code="unique")
@@ -446,7 +448,7 @@ def plan_update(
     measures: str,
     responsible: str,
     milestones: Iterable[tuple[date, str]],
-    actor,
+    actor: Actor,
 ) -> ImprovementPlan:
     """Change a draft or returned plan, its milestones replaced by those given."""
     steps = _clean_milestones(milestones)
@@ -475,7 +477,7 @@ def plan_update(
     return current
 
 
-def plan_submit(*, plan: ImprovementPlan, actor) -> ImprovementPlan:
+def plan_submit(*, plan: ImprovementPlan, actor: Actor) -> ImprovementPlan:
     """The organization submits its plan to the superior (报送)."""
     with transaction.atomic():
         current = _lock_plan(plan)
@@ -499,7 +501,7 @@ def plan_submit(*, plan: ImprovementPlan, actor) -> ImprovementPlan:
 
 
 def _review(
-    *, plan: ImprovementPlan, actor, code: str, target: str, comment: str, action: str, message: str
+    *, plan: ImprovementPlan, actor: Actor, code: str, target: str, comment: str, action: str, message: str
 ) -> ImprovementPlan:
     with transaction.atomic():
         current = _lock_plan(plan)
@@ -525,7 +527,7 @@ def _review(
     return current
 
 
-def plan_acknowledge(*, plan: ImprovementPlan, actor, comment: str = "") -> ImprovementPlan:
+def plan_acknowledge(*, plan: ImprovementPlan, actor: Actor, comment: str = "") -> ImprovementPlan:
     """The superior acknowledges the submitted plan (备案)."""
     return _review(
         plan=plan,
@@ -538,7 +540,7 @@ def plan_acknowledge(*, plan: ImprovementPlan, actor, comment: str = "") -> Impr
     )
 
 
-def plan_return(*, plan: ImprovementPlan, comment: str, actor) -> ImprovementPlan:
+def plan_return(*, plan: ImprovementPlan, comment: str, actor: Actor) -> ImprovementPlan:
     """The superior returns the submitted plan with comments; the organization edits and submits again."""
     return _review(
         plan=plan,
@@ -556,7 +558,7 @@ def plan_return(*, plan: ImprovementPlan, comment: str, actor) -> ImprovementPla
 MILESTONE_FIELDS = ("plan", "due_on", "description", "done_on")
 
 
-def _lock_milestone(milestone: PlanMilestone, *, actor, message: str) -> tuple[ImprovementPlan, PlanMilestone]:
+def _lock_milestone(milestone: PlanMilestone, *, actor: Actor, message: str) -> tuple[ImprovementPlan, PlanMilestone]:
     """The plan then the milestone, both locked; the actor must be the plan's own organization, and the plan
     acknowledged (备案): a submitted or returned plan's milestones may still be rewritten (``plan_update``
     replaces them), so their completion is recorded only once the superior has put the plan on record."""
@@ -574,7 +576,7 @@ def _lock_milestone(milestone: PlanMilestone, *, actor, message: str) -> tuple[I
     return plan, current
 
 
-def milestone_mark_done(*, milestone: PlanMilestone, done_on: date, actor) -> PlanMilestone:
+def milestone_mark_done(*, milestone: PlanMilestone, done_on: date, actor: Actor) -> PlanMilestone:
     """The organization records a milestone of its acknowledged plan as done on ``done_on``.
 
     The date may not lie in the future nor before the plan was written; a
@@ -604,7 +606,7 @@ def milestone_mark_done(*, milestone: PlanMilestone, done_on: date, actor) -> Pl
     return current
 
 
-def milestone_reopen(*, milestone: PlanMilestone, actor) -> PlanMilestone:
+def milestone_reopen(*, milestone: PlanMilestone, actor: Actor) -> PlanMilestone:
     """The organization withdraws a milestone's completion (未完成 again), e.g. to correct its date."""
     with transaction.atomic():
         _, current = _lock_milestone(milestone, actor=actor, message="只有本组织可以撤销本组织方案的节点完成情况")

@@ -27,9 +27,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xingji.common.cells import first_sheet
 from xingji.common.exports import saved_bytes
+from xingji.common.tabular import RowError
 from xingji.ledger import access
 from xingji.ledger.models import ItemSource, ItemState, RectificationItem
 from xingji.ledger.services import items_import
@@ -37,7 +40,6 @@ from xingji.orgs.models import Organization
 from xingji.records.spreadsheets import (
     BadValue,
     ImportRefused,
-    RowError,
     cell_date,
     cell_text,
     header_key,
@@ -82,8 +84,7 @@ def organization_label(organization: Organization) -> str:
 
 def _sheet(title: str):
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = TITLE
+    sheet = first_sheet(workbook, TITLE)
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=16)
@@ -93,7 +94,7 @@ def _sheet(title: str):
         cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
         if column.required:
             cell.fill = PatternFill("solid", fgColor="C00000")
-        sheet.column_dimensions[cell.column_letter].width = column.width
+        sheet.column_dimensions[get_column_letter(cell.column)].width = column.width  # type: ignore[arg-type]
     sheet.freeze_panes = "A3"
     return workbook, sheet
 
@@ -135,7 +136,7 @@ def render_template() -> bytes:
     """An empty ledger to fill in, with drop-down lists and a sheet of notes."""
     workbook, sheet = _sheet(TITLE)
     for header, labels in (("问题来源", ItemSource.labels), (STATE, [ItemState.OPEN.label, ItemState.CLOSED.label])):
-        letter = sheet.cell(row=HEADER_ROW, column=HEADERS.index(header) + 1).column_letter
+        letter = get_column_letter(HEADERS.index(header) + 1)
         validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
         sheet.add_data_validation(validation)
         validation.add(f"{letter}{HEADER_ROW + 1}:{letter}5000")
@@ -188,9 +189,26 @@ def _header_map(rows) -> tuple[int, dict[int, Column]]:
     )
 
 
-def _parse_row(
-    number: int, values: list, mapping: dict[int, Column], known: dict[str, Organization], actor
-) -> tuple[dict[str, Any] | None, list[RowError]]:
+def _value(column: Column, value: Any, text: str, known: dict[str, Organization]) -> Any:
+    """The cell's value for ``column.field``; ``BadValue`` with the reason otherwise."""
+    if column.field == "organization":
+        code = _code(text)
+        if code not in known:
+            raise BadValue(f"找不到编号为“{code}”的党组织")
+        return known[code]
+    if column.field in ("deadline", "closed_on"):
+        return _date(value)
+    if column.field == "source":
+        return _choice(value, ItemSource.choices, "问题来源")
+    if column.field == "state":
+        state = _choice(value, ItemState.choices, "状态")
+        if state == ItemState.CLOSING:
+            raise BadValue("待确认销账的事项不能导入，请按“整改中”导入后在平台上申请销账")
+        return state
+    return text
+
+
+def _row_data(number: int, values: list, mapping: dict[int, Column], known: dict[str, Organization]):
     data: dict[str, Any] = {"source_note": "", "state": ItemState.OPEN, "closed_on": None}
     errors = []
     for index, column in mapping.items():
@@ -203,26 +221,14 @@ def _parse_row(
                 errors.append(RowError(number, column.header, "必填，不能为空"))
             continue
         try:
-            if column.field == "organization":
-                code = _code(text)
-                if code not in known:
-                    raise BadValue(f"找不到编号为“{code}”的党组织")
-                data["organization"] = known[code]
-            elif column.field in ("deadline", "closed_on"):
-                data[column.field] = _date(value)
-            elif column.field == "source":
-                data["source"] = _choice(value, ItemSource.choices, "问题来源")
-            elif column.field == "state":
-                state = _choice(value, ItemState.choices, "状态")
-                if state == ItemState.CLOSING:
-                    raise BadValue("待确认销账的事项不能导入，请按“整改中”导入后在平台上申请销账")
-                data["state"] = state
-            else:
-                data[column.field] = text
+            data[column.field] = _value(column, value, text, known)
         except BadValue as error:
             errors.append(RowError(number, column.header, str(error)))
-    if errors:
-        return None, errors
+    return data, errors
+
+
+def _state_errors(number: int, data: dict[str, Any], actor) -> list[RowError]:
+    errors = []
     if data["state"] == ItemState.CLOSED and data["closed_on"] is None:
         errors.append(RowError(number, CLOSED_ON, "已销账的事项须填写销账日期"))
     if data["state"] == ItemState.OPEN and data["closed_on"] is not None:
@@ -232,13 +238,30 @@ def _parse_row(
         errors.append(RowError(number, "问题来源", f"“{organization.name}”只能登记自查发现的问题"))
     elif data["state"] == ItemState.CLOSED and not access.is_superior(actor, organization.pk):
         errors.append(RowError(number, STATE, "只有上级党组织可以导入已销账的事项"))
+    return errors
+
+
+def _model_errors(number: int, data: dict[str, Any]) -> list[RowError]:
     item = RectificationItem(**{key: value for key, value in data.items()})
     try:
         item.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         headers = {column.field: column.header for column in COLUMNS if column.field}
-        for name, messages in error.message_dict.items():
-            errors.extend(RowError(number, headers.get(name, ""), message) for message in messages)
+        return [
+            RowError(number, headers.get(name, ""), message)
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return []
+
+
+def _parse_row(
+    number: int, values: list, mapping: dict[int, Column], known: dict[str, Organization], actor
+) -> tuple[dict[str, Any] | None, list[RowError]]:
+    data, errors = _row_data(number, values, mapping, known)
+    if errors:
+        return None, errors
+    errors = _state_errors(number, data, actor) + _model_errors(number, data)
     return (None if errors else data), errors
 
 

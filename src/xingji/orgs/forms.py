@@ -7,6 +7,8 @@ writes and the invariants of the tree stay in ``xingji.orgs.services``, whose
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db import models
 
@@ -41,7 +43,9 @@ class OrganizationMoveForm(forms.Form):
     def __init__(self, *args, user, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         # The service checks the target again under its lock.
-        self.fields["new_parent"].queryset = move_targets(user=user, organization=organization)
+        cast(OrganizationChoiceField, self.fields["new_parent"]).queryset = move_targets(
+            user=user, organization=organization
+        )
 
 
 class MemberForm(forms.ModelForm):
@@ -57,8 +61,9 @@ class MemberForm(forms.ModelForm):
     def __init__(self, *args, user, transfer: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if transfer:
-            self.fields["organization"].queryset = visible_organizations(user).filter(is_active=True).order_by("path")
-            self.fields["organization"].help_text = "改为其他组织即组织关系转接"
+            field = cast(OrganizationChoiceField, self.fields["organization"])
+            field.queryset = visible_organizations(user).filter(is_active=True).order_by("path")
+            field.help_text = "改为其他组织即组织关系转接"
         else:
             del self.fields["organization"]
 
@@ -83,7 +88,7 @@ class ElectionForm(forms.ModelForm):
 
     def __init__(self, *args, can_approve: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["term_years"].choices = TermLength.choices
+        cast(forms.ChoiceField, self.fields["term_years"]).choices = TermLength.choices
         if not can_approve:
             field = self.fields["postponement_approved"]
             field.disabled = True

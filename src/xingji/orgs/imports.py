@@ -54,13 +54,10 @@ Entries are appended with ``append_audit_entries``, the bulk form of
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
-import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -72,7 +69,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from xingji.audit.services import append_audit_entries
+from xingji.common import tabular
+from xingji.common.cells import first_sheet
 from xingji.common.exports import saved_bytes
+from xingji.common.tabular import RowError, has_content, is_blank, normalize_header
+from xingji.common.updates import max_length
 from xingji.orgs.models import (
     PHONE_VALIDATOR,
     Gender,
@@ -98,27 +99,6 @@ QUERY_CHUNK = 1000
 
 
 # --- results ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem of an import file.
-
-    ``row`` is the row number as the spreadsheet shows it (the header row is
-    usually 1), or None for a problem of the file as a whole; ``column`` is
-    the column's header as written in the file (the template's header for a
-    missing column), or "" when the problem is not about one column.
-    """
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row is not None else "文件"
-        if self.column:
-            where += f"“{self.column}”列"
-        return f"{where}：{self.message}"
 
 
 @dataclass
@@ -288,17 +268,11 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _normalize_header(text: object) -> str:
-    """Width, case and spaces do not matter: Excel and people add all three."""
-    value = unicodedata.normalize("NFKC", str(text if text is not None else ""))
-    return re.sub(r"\s+", "", value).lower()
-
-
 def _header_index(columns: Sequence[Column]) -> dict[str, str]:
     index: dict[str, str] = {}
     for column in columns:
         for name in (column.header, column.key, *column.aliases):
-            index.setdefault(_normalize_header(name), column.key)
+            index.setdefault(normalize_header(name), column.key)
     return index
 
 
@@ -306,11 +280,11 @@ def _choice_index(choices, extra: dict[str, str] | None = None) -> dict[str, str
     """Label, stored value and extra spellings → stored value, normalized like headers."""
     index = {}
     for value, label in choices.choices:
-        index[_normalize_header(label)] = str(value)
-        index[_normalize_header(value)] = str(value)
+        index[normalize_header(label)] = str(value)
+        index[normalize_header(value)] = str(value)
     for spelling, value in (extra or {}).items():
         # str(): a plain string, not the enum member, for the database adapters.
-        index[_normalize_header(spelling)] = str(value)
+        index[normalize_header(spelling)] = str(value)
     return index
 
 
@@ -368,146 +342,61 @@ def read_upload(file) -> tuple[str, bytes]:
     return name, content
 
 
-def _file_kind(name: str, content: bytes) -> str:
-    suffix = Path(name).suffix.lower()
-    if not content.strip():
-        raise FileProblem("文件是空的")
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        # The OLE container: an Excel 97-2003 file, or an .xlsx protected by a password.
-        raise FileProblem(
-            "不支持旧版 Excel（.xls）文件或设置了打开密码的文件，请在 Excel 中“另存为”不加密的 .xlsx 后再导入"
-        )
-    if content.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if suffix in {".xlsx", ".xlsm"}:
-        raise FileProblem("不是有效的 Excel（.xlsx）文件，文件可能已损坏")
-    if suffix not in {"", ".csv", ".txt"}:
-        raise FileProblem(f"不支持“{suffix}”类型的文件，请上传 .xlsx 或 .csv 文件")
-    if b"\x00" in content[:4096]:
-        raise FileProblem("不是 CSV 文本文件，请上传 .xlsx 或 .csv 文件")
-    return "csv"
+#: The sentences this import has always given for a file it cannot read, by ``FileError.code``.
+FILE_ERROR_MESSAGES = {
+    "ole": "不支持旧版 Excel（.xls）文件或设置了打开密码的文件，请在 Excel 中“另存为”不加密的 .xlsx 后再导入",
+    "workbook": "不是有效的 Excel（.xlsx）文件，文件可能已损坏",
+    "no_sheet": "Excel 文件中没有可导入的工作表",
+}
 
 
-def _decode(content: bytes) -> str:
-    """UTF-8 with or without BOM (Excel, WPS, LibreOffice), else GB18030 ⊃ GBK (Excel in Chinese)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileProblem("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _has_content(cells: Iterable[Any]) -> bool:
-    # Run for every row of every import: a plain loop costs half of any() over a generator.
-    for cell in cells:  # noqa: SIM110
-        if cell is not None and (cell.__class__ is not str or cell.strip()):
-            return True
-    return False
-
-
-def _csv_rows(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _sheet(name: str, content: bytes, key_headers: set[str]) -> tabular.Sheet:
     try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
-        raise FileProblem(f"CSV 格式有误（第{reader.line_num}行：{error}），请检查是否有未闭合的引号") from None
+        return tabular.read_table(
+            content,
+            name,
+            choose=lambda header: any(normalize_header(cell) in key_headers for cell in header),
+            skip_sheets=[HELP_SHEET],
+        )
+    except tabular.FileError as error:
+        raise FileProblem(FILE_ERROR_MESSAGES.get(error.code, error.message)) from None
 
 
-class _Workbook:
-    """An xlsx opened read-only; the sheet holding the data is the first whose header names a key column."""
-
-    def __init__(self, content: bytes) -> None:
-        from openpyxl import load_workbook
-
-        try:
-            with warnings.catch_warnings():
-                # Files from WPS and others make openpyxl warn about styles and extensions it skips.
-                warnings.simplefilter("ignore", UserWarning)
-                self.workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # whatever breaks the parser, the user's answer is the same
-            raise FileProblem("不是有效的 Excel（.xlsx）文件，文件可能已损坏") from None
-
-    def rows(self, key_headers: set[str]) -> Iterator[tuple[int, Sequence[Any]]]:
-        try:
-            sheets = [sheet for sheet in self.workbook.worksheets if sheet.title != HELP_SHEET]
-            if not sheets:
-                raise FileProblem("Excel 文件中没有可导入的工作表")
-            chosen = sheets[0]
-            for sheet in sheets:
-                header = next(
-                    (row for row in sheet.iter_rows(values_only=True) if any(not _is_blank(cell) for cell in row)), ()
-                )
-                if any(_normalize_header(cell) in key_headers for cell in header):
-                    chosen = sheet
-                    break
-            yield from enumerate(chosen.iter_rows(values_only=True), start=1)
-        except FileProblem:
-            raise
-        except Exception:  # a damaged sheet part, of any kind, inside a valid zip
-            raise FileProblem("Excel 文件内容有误，无法读取，请在 Excel 中重新保存后再导入") from None
-        finally:
-            self.workbook.close()
-
-
-def read_table(name: str, content: bytes, columns: Sequence[Column]) -> Table:
-    """Open the file, find its header row and map each header to a column, or raise ``FileProblem``."""
-    index = _header_index(columns)
-    if _file_kind(name, content) == "xlsx":
-        key_headers = {header for header, key in index.items() if key == columns[0].key}
-        raw_rows = _Workbook(content).rows(key_headers)
-    else:
-        raw_rows = _csv_rows(content)
-    header_row: Sequence[Any] | None = None
-    for _number, cells in raw_rows:
-        if any(not _is_blank(cell) for cell in cells):
-            header_row = cells
-            break
-    if header_row is None:
-        raise FileProblem("文件是空的")
-
-    headers: dict[str, str] = {}
-    positions: dict[str, int] = {}
-    problems = []
-    for position, cell in enumerate(header_row):
-        if _is_blank(cell):
-            continue
-        written = str(cell).strip()
-        normalized = _normalize_header(cell)
-        key = index.get(normalized)
-        if key is None:
-            if normalized not in IGNORED_HEADERS:
-                problems.append(f"无法识别的列“{written}”")
-            continue
-        if key in headers:
-            problems.append(f"“{written}”与“{headers[key]}”是同一列，重复了")
-            continue
-        headers[key] = written
-        positions[key] = position
-    missing = [column.header for column in columns if column.required and column.key not in headers]
+def _header_problems(match: tabular.HeaderMatch[str], columns: Sequence[Column]) -> list[str]:
+    problems = [f"无法识别的列“{written}”" for _, written in match.unknown]
+    problems += [f"“{written}”与“{match.written[key]}”是同一列，重复了" for _, written, key in match.duplicates]
+    missing = [column.header for column in columns if column.required and column.key not in match.positions]
     if missing:
         problems.append("缺少必填列：" + "、".join(f"“{header}”" for header in missing))
+    return problems
+
+
+def _data_rows(rows: list[list[Any]], start: int, width: int) -> Iterator[tuple[int, Sequence[Any]]]:
+    for number in range(start + 1, len(rows) + 1):
+        cells = rows[number - 1]
+        if not has_content(cells):
+            continue
+        if len(cells) > width and has_content(cells[width:]):
+            raise FileProblem(f"第{number}行在表头之外的列中有内容，请删除或为该列加上表头")
+        yield number, cells
+
+
+def read_columns(name: str, content: bytes, columns: Sequence[Column]) -> Table:
+    """Open the file, find its header row and map each header to a column, or raise ``FileProblem``."""
+    index = _header_index(columns)
+    key_headers = {header for header, key in index.items() if key == columns[0].key}
+    rows = _sheet(name, content, key_headers).rows
+    start = next((number for number, cells in enumerate(rows, start=1) if has_content(cells)), None)
+    if start is None:
+        raise FileProblem("文件是空的")
+    header_row = rows[start - 1]
+    match = tabular.match_headers(header_row, index, ignored=IGNORED_HEADERS)
+    problems = _header_problems(match, columns)
     if problems:
         raise FileProblem("表头有误：" + "；".join(problems) + "。请使用下载的导入模板")
-
-    width = len(header_row)
-
-    def data_rows() -> Iterator[tuple[int, Sequence[Any]]]:
-        for number, cells in raw_rows:
-            if not _has_content(cells):
-                continue
-            if len(cells) > width and _has_content(cells[width:]):
-                raise FileProblem(f"第{number}行在表头之外的列中有内容，请删除或为该列加上表头")
-            yield number, cells
-
-    return Table(headers=headers, positions=positions, width=width, rows=data_rows())
+    # Trailing blank header cells of a sheet (calamine pads every row to the sheet's width) are not columns.
+    width = max(position + 1 for position, cell in enumerate(header_row) if not is_blank(cell))
+    return Table(headers=match.written, positions=match.positions, width=width, rows=_data_rows(rows, start, width))
 
 
 # --- reading cell values -------------------------------------------------------------------------
@@ -529,7 +418,7 @@ def _text(value: Any) -> str:
 
 
 def _choice(value: Any, index: dict[str, str], allowed: Sequence[str]) -> str:
-    found = index.get(_normalize_header(_text(value)))
+    found = index.get(normalize_header(_text(value)))
     if found is None:
         raise CellError(f"“{_text(value)}”不是可选的值，应为：" + "、".join(allowed))
     return found
@@ -605,7 +494,7 @@ def _year(value: Any, minimum: int, maximum: int) -> int:
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    text = _normalize_header(_text(value))
+    text = normalize_header(_text(value))
     if text in YES_WORDS:
         return True
     if text in NO_WORDS:
@@ -632,10 +521,13 @@ def _file_problem_result(problem: FileProblem) -> ImportResult:
     return ImportResult(errors=[RowError(None, problem.column, problem.message)])
 
 
-# --- the audit chain, in bulk ----------------------------------------------------------------------
-
-
 # --- organizations ------------------------------------------------------------------------------
+
+NO_DATA = "文件中没有数据（只有表头）"
+REQUIRED = "必填，不能为空"
+#: What a blank optional cell stands for; any other blank cell reads as "".
+ORGANIZATION_BLANKS: dict[str, Any] = {"founded": None, "is_active": True}
+ALWAYS_REQUIRED = frozenset({"code", "name", "org_type", "category"})
 
 
 @dataclass
@@ -658,46 +550,52 @@ def import_organizations(*, file, actor, user_scope: QuerySet[Organization] | No
     """
     try:
         name, content = read_upload(file)
-        table = read_table(name, content, ORGANIZATION_COLUMNS)
+        table = read_columns(name, content, ORGANIZATION_COLUMNS)
         return _import_organizations(table, name=name, content=content, actor=actor, user_scope=user_scope)
     except FileProblem as problem:
         return _file_problem_result(problem)
 
 
-def _import_organizations(table: Table, *, name: str, content: bytes, actor, user_scope) -> ImportResult:
-    headers, positions = table.headers, table.positions
-    errors: list[RowError] = []
-    dates = DateReader()
-    parent_required = user_scope is not None
-    parsed: list[_OrganizationRow] = []
-    first_row_of_code: dict[str, int] = {}
+class _OrganizationParser:
+    """Reads the organization rows of one file, remembering the first row of each code."""
 
-    def cell(cells: Sequence[Any], key: str) -> Any:
-        position = positions.get(key)
-        return cells[position] if position is not None and position < len(cells) else None
-
-    for number, cells in table.rows:
-        problems: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for key, reader in (
+    def __init__(self, table: Table, *, parent_required: bool) -> None:
+        self.headers = table.headers
+        self.positions = table.positions
+        self.parent_required = parent_required
+        self.first_row_of_code: dict[str, int] = {}
+        self.readers: tuple[tuple[str, Callable[[Any], Any]], ...] = (
             ("code", _text),
             ("name", _text),
             ("org_type", lambda value: _choice(value, ORGANIZATION_TYPES, _labels(OrganizationType))),
             ("category", lambda value: _choice(value, ORGANIZATION_CATEGORIES, _labels(OrganizationCategory))),
             ("parent", _text),
-            ("founded", dates),
+            ("founded", DateReader()),
             ("is_active", _bool),
-        ):
-            value = cell(cells, key)
-            if _is_blank(value):
-                if key in {"code", "name", "org_type", "category"} or (key == "parent" and parent_required):
-                    problems[key] = "必填，不能为空"
-                values[key] = {"founded": None, "is_active": True}.get(key, "")
+        )
+
+    def cell(self, cells: Sequence[Any], key: str) -> Any:
+        position = self.positions.get(key)
+        return cells[position] if position is not None and position < len(cells) else None
+
+    def values(self, cells: Sequence[Any], problems: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key, reader in self.readers:
+            value = self.cell(cells, key)
+            if is_blank(value):
+                if key in ALWAYS_REQUIRED or (key == "parent" and self.parent_required):
+                    problems[key] = REQUIRED
+                values[key] = ORGANIZATION_BLANKS.get(key, "")
                 continue
             try:
                 values[key] = reader(value)
             except CellError as error:
                 problems[key] = str(error)
+        return values
+
+    def parse(self, number: int, cells: Sequence[Any], errors: list[RowError]) -> _OrganizationRow:
+        problems: dict[str, str] = {}
+        values = self.values(cells, problems)
         organization = Organization(
             name=values.get("name", ""),
             code=values.get("code", ""),
@@ -706,103 +604,140 @@ def _import_organizations(table: Table, *, name: str, content: bytes, actor, use
             founded=values.get("founded"),
             is_active=values.get("is_active", True),
         )
-        try:
-            # The model's own checks (lengths, the code's characters, dates): one definition of each.
-            organization.full_clean(
-                exclude=[*TREE_FIELDS, *problems], validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            for field_name, messages in error.message_dict.items():
-                problems.setdefault(field_name, "；".join(messages))
+        _model_problems(organization, problems)
         code = values.get("code", "")
         if code and "code" not in problems:
-            if code in first_row_of_code:
-                problems["code"] = f"组织编号“{code}”与第{first_row_of_code[code]}行重复"
-            else:
-                first_row_of_code[code] = number
+            self._check_repeated(code, number, problems)
         if code and values.get("parent") == code:
             problems.setdefault("parent", "上级组织不能是它自己")
         for key, message in problems.items():
-            errors.append(RowError(number, headers.get(key, _column_header(ORGANIZATION_COLUMNS, key)), message))
-        parsed.append(_OrganizationRow(number, code, values.get("parent", ""), organization))
+            errors.append(RowError(number, self.headers.get(key, _column_header(ORGANIZATION_COLUMNS, key)), message))
+        return _OrganizationRow(number, code, values.get("parent", ""), organization)
 
+    def _check_repeated(self, code: str, number: int, problems: dict[str, str]) -> None:
+        if code in self.first_row_of_code:
+            problems["code"] = f"组织编号“{code}”与第{self.first_row_of_code[code]}行重复"
+        else:
+            self.first_row_of_code[code] = number
+
+
+def _model_problems(organization: Organization, problems: dict[str, str]) -> None:
+    try:
+        # The model's own checks (lengths, the code's characters, dates): one definition of each.
+        organization.full_clean(exclude=[*TREE_FIELDS, *problems], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for field_name, messages in error.message_dict.items():
+            problems.setdefault(field_name, "；".join(messages))
+
+
+def _import_organizations(table: Table, *, name: str, content: bytes, actor, user_scope) -> ImportResult:
+    errors: list[RowError] = []
+    parser = _OrganizationParser(table, parent_required=user_scope is not None)
+    parsed = [parser.parse(number, cells, errors) for number, cells in table.rows]
     if not parsed and not errors:
-        return ImportResult(errors=[RowError(None, "", "文件中没有数据（只有表头）")])
+        return ImportResult(errors=[RowError(None, "", NO_DATA)])
+    first_row_of_code = parser.first_row_of_code
+    errors += _taken_codes(parsed, first_row_of_code, table.headers["code"])
+    in_file = {item.code: item for item in parsed if first_row_of_code.get(item.code) == item.row}
+    parent_header = table.headers.get("parent", "上级组织编号")
+    errors += _parent_errors(parsed, in_file, user_scope, parent_header)
+    order = _tree_order(parsed, in_file)
+    reached = {id(item) for item in order}
+    message = "上级组织编号之间形成了循环，找不到已有的上级组织"
+    errors += [
+        RowError(item.row, parent_header, message)
+        for item in parsed
+        if id(item) not in reached and item.parent_code != item.code
+    ]
+    if errors:
+        errors.sort(
+            key=lambda error: (error.row or 0, _column_position(ORGANIZATION_COLUMNS, table.headers, error.column))
+        )
+        return ImportResult(rows=len(parsed), errors=errors)
+    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
+    try:
+        _write_organizations(parsed, order, source=source, actor=actor)
+    except IntegrityError:
+        return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
+    return ImportResult(rows=len(parsed), created_ids=[item.organization.pk for item in parsed])
 
-    # Codes already taken, anywhere in the tree: codes are unique across it.
+
+def _taken_codes(parsed: list[_OrganizationRow], first_row_of_code: dict[str, int], header: str) -> list[RowError]:
+    """Codes already taken, anywhere in the tree: codes are unique across it."""
     taken = set()
     for chunk in _in_chunks(first_row_of_code):
         taken.update(Organization.objects.filter(code__in=chunk).values_list("code", flat=True))
-    code_header = headers["code"]
-    for item in parsed:
-        if item.code in taken and first_row_of_code.get(item.code) == item.row:
-            errors.append(RowError(item.row, code_header, f"组织编号“{item.code}”已被使用"))
+    return [
+        RowError(item.row, header, f"组织编号“{item.code}”已被使用")
+        for item in parsed
+        if item.code in taken and first_row_of_code.get(item.code) == item.row
+    ]
 
-    # Parents: in the file, or existing and inside the scope.
-    in_file = {item.code: item for item in parsed if first_row_of_code.get(item.code) == item.row}
+
+def _parent_errors(
+    parsed: list[_OrganizationRow], in_file: dict[str, _OrganizationRow], user_scope, header: str
+) -> list[RowError]:
+    """Parents: in the file, or existing and inside the scope; never a branch, never dissolved."""
     outside_codes = {item.parent_code for item in parsed if item.parent_code and item.parent_code not in in_file}
     existing: dict[str, Organization] = {}
     for chunk in _in_chunks(outside_codes):
         existing.update((org.code, org) for org in _scoped(user_scope).filter(code__in=chunk))
-    parent_header = headers.get("parent", "上级组织编号")
+    errors = []
     for item in parsed:
         if not item.parent_code or item.parent_code == item.code:
             continue
-        if item.parent_code in in_file:
-            parent_values = in_file[item.parent_code].organization
-        elif item.parent_code in existing:
-            parent_values = item.parent = existing[item.parent_code]
-        else:
-            errors.append(RowError(item.row, parent_header, f"上级组织编号“{item.parent_code}”{NOT_IN_SCOPE}"))
-            continue
-        if parent_values.org_type in BRANCH_TYPES:
-            label = OrganizationType(parent_values.org_type).label
-            message = f"上级组织“{item.parent_code}”是{label}，其下不能再设党组织"
-            errors.append(RowError(item.row, parent_header, message))
-        elif not parent_values.is_active:
-            message = f"上级组织“{item.parent_code}”已撤销，不能在其下设立组织"
-            errors.append(RowError(item.row, parent_header, message))
+        message = _parent_problem(item, in_file, existing)
+        if message:
+            errors.append(RowError(item.row, header, message))
+    return errors
 
-    order = _tree_order(parsed, in_file)
-    reached = {id(item) for item in order}
-    for item in parsed:
-        if id(item) not in reached and item.parent_code != item.code:
-            errors.append(RowError(item.row, parent_header, "上级组织编号之间形成了循环，找不到已有的上级组织"))
-    if errors:
-        errors.sort(key=lambda error: (error.row or 0, _column_position(ORGANIZATION_COLUMNS, headers, error.column)))
-        return ImportResult(rows=len(parsed), errors=errors)
 
-    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
-    try:
-        with transaction.atomic():
-            _lock_tree()
-            created: dict[str, Organization] = {}
-            for item in order:
-                parent = item.parent if item.parent is not None else created.get(item.parent_code)
-                if parent is None:
-                    Organization.objects.add_root(instance=item.organization)
-                else:
-                    Organization.objects.add_child(parent, instance=item.organization)
-                created[item.code] = item.organization
-            entries = []
-            for item in parsed:
-                organization = item.organization
-                parent = item.parent if item.parent is not None else created.get(item.parent_code)
-                after = {
-                    "name": organization.name,
-                    "code": organization.code,
-                    "org_type": organization.org_type,
-                    "category": organization.category,
-                    "founded": organization.founded,
-                    "is_active": organization.is_active,
-                    "parent_id": parent.pk if parent is not None else None,
-                    "source": {**source, "row": item.row},
-                }
-                entries.append(("organization.imported", organization, None, after))
-            append_audit_entries(actor=actor, entries=entries)
-    except IntegrityError:
-        return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
-    return ImportResult(rows=len(parsed), created_ids=[item.organization.pk for item in parsed])
+def _parent_problem(
+    item: _OrganizationRow, in_file: dict[str, _OrganizationRow], existing: dict[str, Organization]
+) -> str:
+    if item.parent_code in in_file:
+        parent_values = in_file[item.parent_code].organization
+    elif item.parent_code in existing:
+        parent_values = item.parent = existing[item.parent_code]
+    else:
+        return f"上级组织编号“{item.parent_code}”{NOT_IN_SCOPE}"
+    if parent_values.org_type in BRANCH_TYPES:
+        label = OrganizationType(parent_values.org_type).label
+        return f"上级组织“{item.parent_code}”是{label}，其下不能再设党组织"
+    if not parent_values.is_active:
+        return f"上级组织“{item.parent_code}”已撤销，不能在其下设立组织"
+    return ""
+
+
+def _write_organizations(
+    parsed: list[_OrganizationRow], order: list[_OrganizationRow], *, source: dict[str, Any], actor
+) -> None:
+    with transaction.atomic():
+        _lock_tree()
+        created: dict[str, Organization] = {}
+        for item in order:
+            parent = item.parent if item.parent is not None else created.get(item.parent_code)
+            if parent is None:
+                Organization.objects.add_root(instance=item.organization)
+            else:
+                Organization.objects.add_child(parent, instance=item.organization)
+            created[item.code] = item.organization
+        entries = []
+        for item in parsed:
+            organization = item.organization
+            parent = item.parent if item.parent is not None else created.get(item.parent_code)
+            after = {
+                "name": organization.name,
+                "code": organization.code,
+                "org_type": organization.org_type,
+                "category": organization.category,
+                "founded": organization.founded,
+                "is_active": organization.is_active,
+                "parent_id": parent.pk if parent is not None else None,
+                "source": {**source, "row": item.row},
+            }
+            entries.append(("organization.imported", organization, None, after))
+        append_audit_entries(actor=actor, entries=entries)
 
 
 def _tree_order(parsed: list[_OrganizationRow], in_file: dict[str, _OrganizationRow]) -> list[_OrganizationRow]:
@@ -849,228 +784,248 @@ def import_members(*, file, actor, user_scope: QuerySet[Organization] | None) ->
     """
     try:
         name, content = read_upload(file)
-        table = read_table(name, content, MEMBER_COLUMNS)
+        table = read_columns(name, content, MEMBER_COLUMNS)
         return _import_members(table, name=name, content=content, actor=actor, user_scope=user_scope)
     except FileProblem as problem:
         return _file_problem_result(problem)
 
 
-def _import_members(table: Table, *, name: str, content: bytes, actor, user_scope) -> ImportResult:
-    headers, positions = table.headers, table.positions
-    header_of = {column.key: headers.get(column.key, column.header) for column in MEMBER_COLUMNS}
-    name_max = Member._meta.get_field("name").max_length
-    phone_max = Member._meta.get_field("phone").max_length
-    # The validator's pattern is a lazy object; its bound method is the compiled pattern's.
-    phone_match = PHONE_VALIDATOR.regex.match
-    year_min, year_max = _birth_year_limits()
-    years = {str(year): year for year in range(year_min, year_max + 1)}
-    read_date = DateReader()
-    dates = read_date.valid
-    gender_labels, status_labels = _labels(Gender), _labels(MemberStatus)
-    position_labels = _labels(LeadershipPosition)
-    secretary = LeadershipPosition.SECRETARY.value
+class _MemberParser:
+    """Reads the member rows of one file into tuples; the hot loop of a 100,000-row import.
 
-    # A missing optional column reads as the always-empty cell just past the header's width.
-    missing = table.width
-    (
-        organization_at,
-        organization_name_at,
-        name_at,
-        gender_at,
-        birth_year_at,
-        joined_at,
-        status_at,
-        leadership_at,
-        phone_at,
-    ) = (positions.get(column.key, missing) for column in MEMBER_COLUMNS)
-    padding = (None,) * (table.width + 1)
+    Exact labels, stored values, years and dates already read are looked up
+    first; only other spellings take the slow path.
+    """
 
-    errors: list[RowError] = []
-    # (row, organization code, organization name, name, gender, birth_year, joined, status, position, phone)
-    parsed: list[tuple] = []
-    first_secretary_row: dict[str, int] = {}
+    def __init__(self, table: Table) -> None:
+        self.header_of = {column.key: table.headers.get(column.key, column.header) for column in MEMBER_COLUMNS}
+        self.name_max = max_length(Member, "name")
+        self.phone_max = max_length(Member, "phone")
+        # The validator's pattern is a lazy object; its bound method is the compiled pattern's.
+        self.phone_match = PHONE_VALIDATOR.regex.match  # type: ignore[union-attr]
+        self.year_min, self.year_max = _birth_year_limits()
+        # Text and number keys: calamine gives a year typed into a number cell as 1985.0, which hashes as 1985.
+        self.years: dict[Any, int] = {str(year): year for year in range(self.year_min, self.year_max + 1)}
+        self.years.update({year: year for year in range(self.year_min, self.year_max + 1)})
+        self.read_date = DateReader()
+        self.first_secretary_row: dict[str, int] = {}
+        # A missing optional column reads as the always-empty cell just past the header's width.
+        self.width = table.width
+        self.positions = tuple(table.positions.get(column.key, table.width) for column in MEMBER_COLUMNS)
+        self.padding = (None,) * (table.width + 1)
 
-    for number, row_cells in table.rows:
-        cells = (*row_cells, *padding[len(row_cells) :]) if len(row_cells) <= missing else row_cells
+    def parse(self, number: int, row_cells: Sequence[Any], errors: list[RowError]) -> tuple:
+        """(row, organization code, organization name, name, gender, birth_year, joined, status, position, phone)"""
+        cells = (*row_cells, *self.padding[len(row_cells) :]) if len(row_cells) <= self.width else row_cells
         row_errors: list[tuple[str, str]] = []
-
-        raw = cells[organization_at]
-        organization_code = raw.strip() if raw.__class__ is str else _text(raw)
+        code_at, organization_name_at, name_at, gender_at, year_at, joined_at, status_at, position_at, phone_at = (
+            self.positions
+        )
+        organization_code = _stripped(cells[code_at])
         if not organization_code:
-            row_errors.append(("organization", "必填，不能为空"))
-        raw = cells[organization_name_at]
-        organization_name = raw.strip() if raw.__class__ is str else _text(raw)
-
-        raw = cells[name_at]
-        member_name = raw.strip() if raw.__class__ is str else _text(raw)
-        if not member_name:
-            row_errors.append(("name", "必填，不能为空"))
-        elif len(member_name) > name_max:
-            row_errors.append(("name", f"不能超过{name_max}个字（现有{len(member_name)}个）"))
-
-        raw = cells[gender_at]
-        gender = GENDERS.get(raw) if isinstance(raw, str) else None
-        if gender is None:
-            gender = _optional_choice(raw, GENDERS, gender_labels, "gender", row_errors, required=True)
-
-        raw = cells[status_at]
-        status = MEMBER_STATUSES.get(raw) if isinstance(raw, str) else None
-        if status is None:
-            status = _optional_choice(raw, MEMBER_STATUSES, status_labels, "status", row_errors, required=True)
-
-        raw = cells[leadership_at]
-        leadership_position = LEADERSHIP_POSITIONS.get(raw) if isinstance(raw, str) else None
-        if leadership_position is None:
-            leadership_position = (
-                _optional_choice(
-                    raw, LEADERSHIP_POSITIONS, position_labels, "leadership_position", row_errors, required=False
-                )
-                or LeadershipPosition.NONE.value
-            )
-
-        raw = cells[birth_year_at]
-        birth_year = years.get(raw) if raw.__class__ is str else None
-        if birth_year is None:
-            if _is_blank(raw):
-                row_errors.append(("birth_year", "必填，不能为空"))
-            else:
-                try:
-                    birth_year = _year(raw, year_min, year_max)
-                except CellError as error:
-                    row_errors.append(("birth_year", str(error)))
-
-        raw = cells[joined_at]
-        joined = dates.get(raw) if raw.__class__ is str else None
-        if joined is None:
-            if _is_blank(raw):
-                row_errors.append(("joined", "必填，不能为空"))
-            else:
-                try:
-                    joined = read_date(raw)
-                except CellError as error:
-                    row_errors.append(("joined", str(error)))
-
-        raw = cells[phone_at]
-        phone = raw.strip() if raw.__class__ is str else _text(raw)
-        if phone:
-            if "*" in phone:
-                row_errors.append(("phone", f"“{phone}”是隐藏了中间位的号码，请填写完整号码或留空"))
-            elif len(phone) > phone_max or not phone_match(phone):
-                row_errors.append(("phone", f"“{phone}”不是有效的电话号码"))
-
-        if leadership_position == secretary and organization_code:
-            first = first_secretary_row.get(organization_code)
-            if first is None:
-                first_secretary_row[organization_code] = number
-            else:
-                row_errors.append(
-                    ("leadership_position", f"组织“{organization_code}”只能有一名书记，第{first}行已是该组织的书记")
-                )
-
+            row_errors.append(("organization", REQUIRED))
+        member_name = self._name(cells[name_at], row_errors)
+        gender = _choice_cell(cells[gender_at], GENDERS, "gender", row_errors, required=True)
+        status = _choice_cell(cells[status_at], MEMBER_STATUSES, "status", row_errors, required=True)
+        position = _choice_cell(cells[position_at], LEADERSHIP_POSITIONS, "leadership_position", row_errors)
+        birth_year = self._birth_year(cells[year_at], row_errors)
+        joined = self._joined(cells[joined_at], row_errors)
+        phone = self._phone(cells[phone_at], row_errors)
+        position = position or LeadershipPosition.NONE.value
+        if position == SECRETARY and organization_code:
+            self._one_secretary(organization_code, number, row_errors)
         for key, message in row_errors:
-            errors.append(RowError(number, header_of[key], message))
-        parsed.append(
-            (
-                number,
-                organization_code,
-                organization_name,
-                member_name,
-                gender,
-                birth_year,
-                joined,
-                status,
-                leadership_position,
-                phone,
-            )
+            errors.append(RowError(number, self.header_of[key], message))
+        organization_name = _stripped(cells[organization_name_at])
+        return (
+            number,
+            organization_code,
+            organization_name,
+            member_name,
+            gender,
+            birth_year,
+            joined,
+            status,
+            position,
+            phone,
         )
 
-    if not parsed and not errors:
-        return ImportResult(errors=[RowError(None, "", "文件中没有数据（只有表头）")])
+    def _name(self, raw: Any, row_errors: list[tuple[str, str]]) -> str:
+        member_name = _stripped(raw)
+        if not member_name:
+            row_errors.append(("name", REQUIRED))
+        elif len(member_name) > self.name_max:
+            row_errors.append(("name", f"不能超过{self.name_max}个字（现有{len(member_name)}个）"))
+        return member_name
 
-    # Organizations: by code, inside the scope; one query per thousand distinct codes.
-    codes = {row[1] for row in parsed if row[1]}
+    def _birth_year(self, raw: Any, row_errors: list[tuple[str, str]]) -> int | None:
+        if raw.__class__ is str or raw.__class__ is float:
+            found = self.years.get(raw)
+            if found is not None:
+                return found
+        if is_blank(raw):
+            row_errors.append(("birth_year", REQUIRED))
+            return None
+        try:
+            return _year(raw, self.year_min, self.year_max)
+        except CellError as error:
+            row_errors.append(("birth_year", str(error)))
+        return None
+
+    def _joined(self, raw: Any, row_errors: list[tuple[str, str]]) -> date | None:
+        joined = self.read_date.valid.get(raw) if raw.__class__ is str else None
+        if joined is not None:
+            return joined
+        if is_blank(raw):
+            row_errors.append(("joined", REQUIRED))
+            return None
+        try:
+            return self.read_date(raw)
+        except CellError as error:
+            row_errors.append(("joined", str(error)))
+        return None
+
+    def _phone(self, raw: Any, row_errors: list[tuple[str, str]]) -> str:
+        phone = _stripped(raw)
+        if not phone:
+            return phone
+        if "*" in phone:
+            row_errors.append(("phone", f"“{phone}”是隐藏了中间位的号码，请填写完整号码或留空"))
+        elif len(phone) > self.phone_max or not self.phone_match(phone):
+            row_errors.append(("phone", f"“{phone}”不是有效的电话号码"))
+        return phone
+
+    def _one_secretary(self, code: str, number: int, row_errors: list[tuple[str, str]]) -> None:
+        first = self.first_secretary_row.get(code)
+        if first is None:
+            self.first_secretary_row[code] = number
+        else:
+            row_errors.append(("leadership_position", f"组织“{code}”只能有一名书记，第{first}行已是该组织的书记"))
+
+
+SECRETARY = LeadershipPosition.SECRETARY.value
+CHOICE_LABELS = {
+    "gender": _labels(Gender),
+    "status": _labels(MemberStatus),
+    "leadership_position": _labels(LeadershipPosition),
+}
+
+
+def _stripped(raw: Any) -> str:
+    return raw.strip() if raw.__class__ is str else _text(raw)
+
+
+def _choice_cell(
+    raw: Any, index: dict[str, str], key: str, row_errors: list[tuple[str, str]], *, required: bool = False
+) -> str | None:
+    found = index.get(raw) if raw.__class__ is str else None
+    if found is None:
+        found = _optional_choice(raw, index, CHOICE_LABELS[key], key, row_errors, required=required)
+    return found
+
+
+def _import_members(table: Table, *, name: str, content: bytes, actor, user_scope) -> ImportResult:
+    parser = _MemberParser(table)
+    errors: list[RowError] = []
+    parsed = [parser.parse(number, cells, errors) for number, cells in table.rows]
+    if not parsed and not errors:
+        return ImportResult(errors=[RowError(None, "", NO_DATA)])
+    organizations = _member_organizations({row[1] for row in parsed if row[1]}, user_scope)
+    secretaries = _secretaries([organizations[code][0] for code in parser.first_secretary_row if code in organizations])
+    rows_to_insert: list[tuple] = []
+    for row in parsed:
+        if row[1]:
+            rows_to_insert.append(_resolve_member(row, organizations, secretaries, parser, errors))
+    if errors:
+        errors.sort(key=lambda error: (error.row or 0, _column_position(MEMBER_COLUMNS, table.headers, error.column)))
+        return ImportResult(rows=len(parsed), errors=errors)
+    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
+    try:
+        ids = _write_members(rows_to_insert, source=source, actor=actor)
+    except IntegrityError:
+        return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
+    return ImportResult(rows=len(parsed), created_ids=ids)
+
+
+def _member_organizations(codes: set[str], user_scope) -> dict[str, tuple[int, str, bool]]:
+    """Organizations by code, inside the scope; one query per thousand distinct codes."""
     organizations: dict[str, tuple[int, str, bool]] = {}
     for chunk in _in_chunks(codes):
         for pk, code, organization_name, is_active in (
             _scoped(user_scope).filter(code__in=chunk).values_list("pk", "code", "name", "is_active")
         ):
             organizations[code] = (pk, organization_name, is_active)
+    return organizations
+
+
+def _secretaries(organization_ids: list[int]) -> dict[int, str]:
     secretaries: dict[int, str] = {}
-    secretary_organizations = [organizations[code][0] for code in first_secretary_row if code in organizations]
-    for chunk in _in_chunks(secretary_organizations):
+    for chunk in _in_chunks(organization_ids):
         secretaries.update(
-            Member.objects.filter(organization_id__in=chunk, leadership_position=secretary).values_list(
+            Member.objects.filter(organization_id__in=chunk, leadership_position=SECRETARY).values_list(
                 "organization_id", "name"
             )
         )
+    return secretaries
 
-    rows_to_insert: list[tuple] = []
-    for number, code, organization_name, member_name, gender, birth_year, joined, status, position, phone in parsed:
-        if not code:
-            continue
-        found = organizations.get(code)
-        if found is None:
-            errors.append(RowError(number, header_of["organization"], f"组织编号“{code}”{NOT_IN_SCOPE}"))
-            continue
-        organization_id, actual_name, is_active = found
-        if not is_active:
-            errors.append(RowError(number, header_of["organization"], f"组织“{code}”已撤销，不能再调入党员"))
-        if organization_name and organization_name != actual_name:
-            errors.append(
-                RowError(
-                    number,
-                    header_of["organization_name"],
-                    f"“{organization_name}”与组织编号“{code}”的组织名称“{actual_name}”不符",
+
+def _resolve_member(
+    row: tuple,
+    organizations: dict[str, tuple[int, str, bool]],
+    secretaries: dict[int, str],
+    parser: _MemberParser,
+    errors: list[RowError],
+) -> tuple:
+    """The row as ``MEMBER_FIELDS`` values, its organization checked; problems appended to ``errors``."""
+    number, code, organization_name, member_name, gender, birth_year, joined, status, position, phone = row
+    header_of = parser.header_of
+    found = organizations.get(code)
+    if found is None:
+        errors.append(RowError(number, header_of["organization"], f"组织编号“{code}”{NOT_IN_SCOPE}"))
+        return ()
+    organization_id, actual_name, is_active = found
+    if not is_active:
+        errors.append(RowError(number, header_of["organization"], f"组织“{code}”已撤销，不能再调入党员"))
+    if organization_name and organization_name != actual_name:
+        message = f"“{organization_name}”与组织编号“{code}”的组织名称“{actual_name}”不符"
+        errors.append(RowError(number, header_of["organization_name"], message))
+    if position == SECRETARY and organization_id in secretaries and parser.first_secretary_row.get(code) == number:
+        message = f"组织“{code}”已有书记（{secretaries[organization_id]}），每个组织只能有一名书记"
+        errors.append(RowError(number, header_of["leadership_position"], message))
+    return (organization_id, member_name, gender, birth_year, joined, status, position, phone)
+
+
+def _write_members(rows: list[tuple], *, source: dict[str, Any], actor) -> list[int]:
+    with transaction.atomic():
+        ids = _insert_members(rows)
+        by_organization: dict[int, list[int]] = {}
+        for member_id, row in zip(ids, rows, strict=True):
+            by_organization.setdefault(row[0], []).append(member_id)
+        organization_objects = Organization.objects.in_bulk(list(by_organization))
+        append_audit_entries(
+            actor=actor,
+            entries=[
+                (
+                    "member.imported",
+                    organization_objects[organization_id],
+                    None,
+                    {"count": len(member_ids), "member_ids": member_ids, "source": source},
                 )
-            )
-        if position == secretary and organization_id in secretaries and first_secretary_row.get(code) == number:
-            errors.append(
-                RowError(
-                    number,
-                    header_of["leadership_position"],
-                    f"组织“{code}”已有书记（{secretaries[organization_id]}），每个组织只能有一名书记",
-                )
-            )
-        rows_to_insert.append((organization_id, member_name, gender, birth_year, joined, status, position, phone))
-
-    if errors:
-        errors.sort(key=lambda error: (error.row or 0, _column_position(MEMBER_COLUMNS, headers, error.column)))
-        return ImportResult(rows=len(parsed), errors=errors)
-
-    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
-    try:
-        with transaction.atomic():
-            ids = _insert_members(rows_to_insert)
-            by_organization: dict[int, list[int]] = {}
-            for member_id, row in zip(ids, rows_to_insert, strict=True):
-                by_organization.setdefault(row[0], []).append(member_id)
-            organization_objects = Organization.objects.in_bulk(list(by_organization))
-            append_audit_entries(
-                actor=actor,
-                entries=[
-                    (
-                        "member.imported",
-                        organization_objects[organization_id],
-                        None,
-                        {"count": len(member_ids), "member_ids": member_ids, "source": source},
-                    )
-                    for organization_id, member_ids in by_organization.items()
-                ],
-            )
-    except IntegrityError:
-        return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
-    return ImportResult(rows=len(parsed), created_ids=ids)
+                for organization_id, member_ids in by_organization.items()
+            ],
+        )
+    return ids
 
 
 def _optional_choice(
     raw: Any, index: dict[str, str], labels: Sequence[str], key: str, row_errors: list, *, required: bool
 ) -> str | None:
     """The slow path of a choice cell: blank, or spelt other than the exact label or value."""
-    if _is_blank(raw):
+    if is_blank(raw):
         if required:
             row_errors.append((key, "必填，不能为空"))
         return None
-    found = index.get(_normalize_header(_text(raw)))
+    found = index.get(normalize_header(_text(raw)))
     if found is None:
         allowed = "、".join(labels) + ("" if required else "，或留空")
         row_errors.append((key, f"“{_text(raw)}”不是可选的值，应为：{allowed}"))
@@ -1080,10 +1035,10 @@ def _optional_choice(
 def _birth_year_limits() -> tuple[int, int]:
     minimum, maximum = 1900, 2100
     for validator in Member._meta.get_field("birth_year").validators:
-        if validator.code == "min_value":
-            minimum = validator.limit_value
-        elif validator.code == "max_value":
-            maximum = validator.limit_value
+        if validator.code == "min_value":  # type: ignore[attr-defined]
+            minimum = validator.limit_value  # type: ignore[attr-defined]
+        elif validator.code == "max_value":  # type: ignore[attr-defined]
+            maximum = validator.limit_value  # type: ignore[attr-defined]
     return minimum, maximum
 
 
@@ -1107,7 +1062,7 @@ def _copy_members(rows: list[tuple]) -> list[int]:
     opts = Member._meta
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    columns = ", ".join(quote(opts.get_field(name).column) for name in ("id", *MEMBER_FIELDS))
+    columns = ", ".join(quote(opts.get_field(name).column) for name in ("id", *MEMBER_FIELDS))  # type: ignore[arg-type, union-attr]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -1161,8 +1116,7 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title
+    sheet = first_sheet(workbook, sheet_title)
     sheet.append([column.header for column in columns])
     sheet.append([column.example for column in columns])
     style_header_row(sheet, columns)

@@ -60,22 +60,29 @@ class OrganizationCategory(models.TextChoices):
 
 
 class Organization(MP_Node):
-    name = models.CharField("名称", max_length=200)
-    code = models.CharField(
+    # The base class is untyped (treebeard): the field types are spelled out for the type checker.
+    name: models.CharField[str, str] = models.CharField("名称", max_length=200)
+    code: models.CharField[str, str] = models.CharField(
         "组织编号",
         max_length=32,
         unique=True,
         validators=[RegexValidator(r"^[A-Za-z0-9_.-]+$", "编号只能包含字母、数字、点、下划线和连字符")],
         help_text="唯一，如 JG-001；导入、导出和评定结果用它对应组织",
     )
-    org_type = models.CharField("组织类型", max_length=32, choices=OrganizationType.choices)
-    category = models.CharField("类别", max_length=16, choices=OrganizationCategory.choices)
-    founded = models.DateField("成立日期", null=True, blank=True, validators=[validate_not_in_future])
-    is_active = models.BooleanField("有效", default=True, help_text="撤销或合并的组织设为无效，保留历史")
+    org_type: models.CharField[str, str] = models.CharField("组织类型", max_length=32, choices=OrganizationType.choices)
+    category: models.CharField[str, str] = models.CharField("类别", max_length=16, choices=OrganizationCategory.choices)
+    founded: models.DateField[date | None, date | None] = models.DateField(
+        "成立日期", null=True, blank=True, validators=[validate_not_in_future]
+    )
+    is_active: models.BooleanField[bool, bool] = models.BooleanField(
+        "有效", default=True, help_text="撤销或合并的组织设为无效，保留历史"
+    )
     # Treebeard's fields, declared again only to name them in Chinese.
-    path = models.CharField("树路径", max_length=255, unique=True, editable=False)
-    depth = models.PositiveIntegerField("层级", editable=False)
-    numchild = models.PositiveIntegerField("直属下级数", default=0, editable=False)
+    path: models.CharField[str, str] = models.CharField("树路径", max_length=255, unique=True, editable=False)
+    depth: models.PositiveIntegerField[int, int] = models.PositiveIntegerField("层级", editable=False)
+    numchild: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(
+        "直属下级数", default=0, editable=False
+    )
 
     node_order_by: list[str] = []
 

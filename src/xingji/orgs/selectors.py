@@ -14,10 +14,11 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from xingji.accounts.access import visible_elections, visible_members, visible_organizations
+from xingji.accounts.models import User
 from xingji.orgs.models import Election, LeadershipPosition, Member, Organization
 from xingji.orgs.services import BRANCH_TYPES
 
-LEADERSHIP_ORDER = [
+LEADERSHIP_ORDER: list[str] = [
     LeadershipPosition.SECRETARY,
     LeadershipPosition.DEPUTY_SECRETARY,
     LeadershipPosition.COMMITTEE_MEMBER,
@@ -26,7 +27,7 @@ LEADERSHIP_ORDER = [
 
 def organization_list(
     *,
-    user,
+    user: User,
     search: str = "",
     org_type: str = "",
     category: str = "",
@@ -49,10 +50,13 @@ def organization_list(
         organizations = organizations.filter(category=category)
     if is_active is not None:
         organizations = organizations.filter(is_active=is_active)
-    return organizations.select_related("election").annotate(member_count=Count("members")).order_by("path")
+    listed: QuerySet[Organization] = (
+        organizations.select_related("election").annotate(member_count=Count("members")).order_by("path")
+    )
+    return listed
 
 
-def organization_children(*, user, organization: Organization) -> QuerySet[Organization]:
+def organization_children(*, user: User, organization: Organization) -> QuerySet[Organization]:
     """The direct children the user can see, in tree order."""
     return (
         visible_organizations(user)
@@ -61,14 +65,14 @@ def organization_children(*, user, organization: Organization) -> QuerySet[Organ
     )
 
 
-def organization_ancestors(*, user, organization: Organization) -> QuerySet[Organization]:
+def organization_ancestors(*, user: User, organization: Organization) -> QuerySet[Organization]:
     """The ancestors the user can see, root first (for breadcrumbs)."""
     steplen = Organization.steplen
     paths = [organization.path[:end] for end in range(steplen, len(organization.path), steplen)]
     return visible_organizations(user).filter(path__in=paths).order_by("depth")
 
 
-def move_targets(*, user, organization: Organization) -> QuerySet[Organization]:
+def move_targets(*, user: User, organization: Organization) -> QuerySet[Organization]:
     """The new parents the user can move the organization under, in tree order.
 
     The active, non-branch organizations the user can see, outside the
@@ -89,7 +93,7 @@ def move_targets(*, user, organization: Organization) -> QuerySet[Organization]:
 
 def member_list(
     *,
-    user,
+    user: User,
     organization: Organization | None = None,
     include_descendants: bool = False,
     search: str = "",
@@ -112,13 +116,13 @@ def member_list(
     return members.select_related("organization").order_by("organization__path", "id")
 
 
-def leadership_team(*, user, organization: Organization) -> list[Member]:
+def leadership_team(*, user: User, organization: Organization) -> list[Member]:
     """The organization's leadership team (班子): secretary, deputies, committee members."""
     members = member_list(user=user, organization=organization, leaders_only=True)
     return sorted(members, key=lambda member: (LEADERSHIP_ORDER.index(member.leadership_position), member.pk))
 
 
-def election_list(*, user, organization: Organization | None = None) -> QuerySet[Election]:
+def election_list(*, user: User, organization: Organization | None = None) -> QuerySet[Election]:
     """The user's election records, with ``election.organization`` joined, in tree order."""
     elections = visible_elections(user)
     if organization is not None:
@@ -126,7 +130,7 @@ def election_list(*, user, organization: Organization | None = None) -> QuerySet
     return elections.select_related("organization").order_by("organization__path")
 
 
-def elections_overdue(*, user, on: date) -> list[Election]:
+def elections_overdue(*, user: User, on: date) -> list[Election]:
     """The elections overdue on ``on``, longest overdue first.
 
     The due date depends on the term, so it is computed in Python over the

@@ -5,12 +5,16 @@ transaction (``xingji.audit.services.audit_log``), so a change and its record
 commit or roll back together. A service that finds nothing to change writes
 nothing and logs nothing.
 
-The services check the invariants of the data (a branch has no
-sub-organizations, a node never moves under itself, one secretary per
-organization…) and raise ``django.core.exceptions.ValidationError`` with a
-message for the user. They do **not** check permissions: the caller has
-obtained the objects through ``xingji.accounts.access`` first. ``actor`` is
-the acting user, or None for the system (imports, the demo loader).
+Each service first checks its ``actor`` through ``xingji.accounts.access``,
+whatever its caller checked before: the organizations it touches must lie in
+the actor's subtree (else ``Http404``, as for a missing one) and the actor's
+role must write (else ``ActionForbidden``); a root is made or re-parented by
+superusers only, a node re-parented by its superiors only, a postponement of
+an election approved by the superior only. ``actor`` None is the system
+(the demo loader). Then the services check the invariants of the data (a
+branch has no sub-organizations, a node never moves under itself, one
+secretary per organization…) and raise
+``django.core.exceptions.ValidationError`` with a message for the user.
 
 Updates take ``data``, a mapping of field name to new value, limited to the
 fields listed in ``*_UPDATABLE_FIELDS``; a form's ``cleaned_data`` restricted
@@ -27,7 +31,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from xingji.accounts.access import access_member, access_organization, is_superior_of
+from xingji.accounts.models import Actor
 from xingji.audit.services import audit_log, snapshot
+from xingji.common.errors import ActionForbidden
 from xingji.common.updates import apply_changes
 from xingji.orgs.models import (
     Election,
@@ -55,6 +62,24 @@ ELECTION_FIELDS = ("organization", "last_election", "term_years", "postponement_
 
 #: Basic-level organizations (基层支部): no Party organization sits under them.
 BRANCH_TYPES = frozenset({OrganizationType.BRANCH, OrganizationType.JOINT_BRANCH, OrganizationType.TEMPORARY_BRANCH})
+
+ROOTS_BY_SUPERUSERS = "只有超级用户可以设立顶级组织或把组织调整为顶级组织"
+MOVES_BY_SUPERIORS = "只有上级党组织可以调整该组织的上级；本组织不能调整自己的隶属关系"
+APPROVAL_BY_SUPERIORS = "延期换届须由上级党组织批准，本组织不能自行批准"
+
+
+# --- who may --------------------------------------------------------------------------
+
+
+def _check_writes(actor: Actor | None, organization: Organization | None) -> None:
+    """Refuse an actor who may not change ``organization`` (None: a root, superusers only)."""
+    if actor is None:
+        return
+    if organization is None:
+        if not actor.is_superuser:
+            raise ActionForbidden(ROOTS_BY_SUPERUSERS)
+        return
+    access_organization(actor, organization.pk, write=True)
 
 
 # --- organizations ---------------------------------------------------------------
@@ -105,10 +130,11 @@ def organization_create(
     parent: Organization | None = None,
     founded: date | None = None,
     is_active: bool = True,
-    actor,
+    actor: Actor | None,
 ) -> Organization:
     """Create an organization under ``parent`` (as its last child), or a root without one."""
     with transaction.atomic():
+        _check_writes(actor, parent)
         _lock_tree()
         organization = Organization(
             name=name, code=code, org_type=org_type, category=category, founded=founded, is_active=is_active
@@ -130,10 +156,11 @@ def organization_create(
     return organization
 
 
-def organization_update(*, organization: Organization, data: Mapping[str, Any], actor) -> Organization:
+def organization_update(*, organization: Organization, data: Mapping[str, Any], actor: Actor | None) -> Organization:
     """Change an organization's own fields (not its place in the tree: see ``organization_move``)."""
     with transaction.atomic():
-        current = Organization.objects.select_for_update().get(pk=organization.pk)
+        _check_writes(actor, organization)
+        current: Organization = Organization.objects.select_for_update().get(pk=organization.pk)
         before = snapshot(current, ORGANIZATION_UPDATABLE_FIELDS)
         changed = apply_changes(current, data, ORGANIZATION_UPDATABLE_FIELDS)
         if not changed:
@@ -153,16 +180,22 @@ def organization_update(*, organization: Organization, data: Mapping[str, Any], 
     return current
 
 
-def organization_move(*, organization: Organization, new_parent: Organization | None, actor) -> Organization:
+def organization_move(
+    *, organization: Organization, new_parent: Organization | None, actor: Actor | None
+) -> Organization:
     """Move an organization, with its whole subtree, under ``new_parent`` (None: make it a root).
 
     Refuses a move under the organization itself or under one of its
     descendants, and under a branch. Moving to the current parent changes
-    nothing.
+    nothing. The actor must be a superior of the organization, and may move it only within its own subtree.
     """
     with transaction.atomic():
+        _check_writes(actor, organization)
+        if actor is not None and not is_superior_of(actor, organization.pk):
+            raise ActionForbidden(MOVES_BY_SUPERIORS)
+        _check_writes(actor, new_parent)
         _lock_tree()
-        node = Organization.objects.get(pk=organization.pk)
+        node: Organization = Organization.objects.get(pk=organization.pk)
         target = None
         if new_parent is not None:
             target = Organization.objects.get(pk=new_parent.pk)
@@ -212,9 +245,10 @@ def member_create(
     status: str = MemberStatus.FULL,
     leadership_position: str = LeadershipPosition.NONE,
     phone: str = "",
-    actor,
+    actor: Actor | None,
 ) -> Member:
     with transaction.atomic():
+        _check_writes(actor, organization)
         check_accepts_members(organization)
         member = Member(
             organization=organization,
@@ -232,20 +266,27 @@ def member_create(
     return member
 
 
-def member_update(*, member: Member, data: Mapping[str, Any], actor) -> Member:
-    """Change a member's fields; a new ``organization`` is a transfer (组织关系转接)."""
+def _check_member(actor: Actor | None, member: Member) -> None:
+    if actor is not None:
+        access_member(actor, member.pk, write=True)
+
+
+def member_update(*, member: Member, data: Mapping[str, Any], actor: Actor | None) -> Member:
+    """Change a member's fields; a new ``organization`` is a transfer (组织关系转接), within the actor's subtree."""
     with transaction.atomic():
-        current = Member.objects.select_for_update().get(pk=member.pk)
+        _check_member(actor, member)
+        current: Member = Member.objects.select_for_update().get(pk=member.pk)
         before = _member_snapshot(current)
         changed = apply_changes(current, data, MEMBER_UPDATABLE_FIELDS)
         if not changed:
             return current
         if "organization" in changed:
+            _check_writes(actor, current.organization)
             check_accepts_members(current.organization)
         current.full_clean()
         current.save(update_fields=changed)
         after = _member_snapshot(current)
-        keys = [Member._meta.get_field(name).attname for name in changed]
+        keys = [str(getattr(Member._meta.get_field(name), "attname", name)) for name in changed]
         audit_log(
             actor=actor,
             action="member.updated",
@@ -256,8 +297,9 @@ def member_update(*, member: Member, data: Mapping[str, Any], actor) -> Member:
     return current
 
 
-def member_delete(*, member: Member, actor) -> None:
+def member_delete(*, member: Member, actor: Actor | None) -> None:
     with transaction.atomic():
+        _check_member(actor, member)
         current = Member.objects.select_for_update().get(pk=member.pk)
         # Logged first: after delete() the instance has no primary key.
         audit_log(actor=actor, action="member.deleted", obj=current, before=_member_snapshot(current), after=None)
@@ -274,16 +316,19 @@ def election_record(
     term_years: int,
     postponement_requested: bool = False,
     postponement_approved: bool = False,
-    actor,
+    actor: Actor | None,
 ) -> Election:
     """Record the organization's current term (换届): the last election and its length.
 
     A new election date starts a new term: then a postponement request of the
-    old term no longer applies unless given again.
+    old term no longer applies unless given again. Only a superior approves a postponement: the
+    organization's own account may not.
     """
     with transaction.atomic():
+        _check_writes(actor, organization)
         election = Election.objects.select_for_update().filter(organization=organization).first()
         before = snapshot(election, ELECTION_FIELDS) if election is not None else None
+        approved = election is not None and election.postponement_approved
         if election is None:
             election = Election(organization=organization)
         election.last_election = last_election
@@ -294,6 +339,12 @@ def election_record(
         if before == after:
             return election
         election.full_clean()
+        if postponement_approved and not approved and not _may_approve(actor, organization):
+            raise ActionForbidden(APPROVAL_BY_SUPERIORS)
         election.save()
         audit_log(actor=actor, action="election.recorded", obj=election, before=before, after=after)
     return election
+
+
+def _may_approve(actor: Actor | None, organization: Organization) -> bool:
+    return actor is None or actor.is_superuser or actor.organization_id != organization.pk

@@ -389,7 +389,7 @@ def member_delete_view(request, pk):
 
 def _xlsx(filename: str, content: bytes) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
 
 

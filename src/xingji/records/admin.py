@@ -82,6 +82,18 @@ class RecordTypeFilter(admin.RelatedFieldListFilter):
         return [(content_types[model].pk, model._meta.verbose_name) for model in RECORD_MODELS]
 
 
+ATTACHMENT_ADMIN_FIELDS = (
+    "record_type",
+    "object_id",
+    "original_name",
+    "file_type",
+    "size",
+    "sha256",
+    "uploaded_at",
+    "uploaded_by",
+)
+
+
 @admin.register(Attachment)
 class AttachmentAdmin(ScopedAdmin):
     """Attachments are added on the record's page (type and size checked); here they are listed and deleted."""
@@ -90,8 +102,8 @@ class AttachmentAdmin(ScopedAdmin):
     list_filter = ["file_type", ("content_type", RecordTypeFilter)]
     search_fields = ["original_name", "sha256"]
     ordering = ["-uploaded_at", "-id"]
-    fields = ["record_type", "object_id", "original_name", "file_type", "size", "sha256", "uploaded_at", "uploaded_by"]
-    readonly_fields = fields
+    fields = ATTACHMENT_ADMIN_FIELDS
+    readonly_fields = ATTACHMENT_ADMIN_FIELDS
     organization_fields = ()
 
     def scoped_queryset(self, request):

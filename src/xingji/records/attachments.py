@@ -49,7 +49,7 @@ MAGIC = {
     AttachmentType.XLSX: b"PK\x03\x04",
 }
 #: The archive member that makes a ZIP file a Word document or an Excel workbook.
-OFFICE_MEMBERS = {AttachmentType.DOCX: "word/document.xml", AttachmentType.XLSX: "xl/workbook.xml"}
+OFFICE_MEMBERS: dict[str, str] = {AttachmentType.DOCX: "word/document.xml", AttachmentType.XLSX: "xl/workbook.xml"}
 ALLOWED_TEXT = "PDF、JPG、PNG、DOCX、XLSX"
 
 

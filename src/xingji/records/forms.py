@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db import models
 from django.utils import timezone
 
 from xingji.accounts.access import visible_members, visible_organizations
 from xingji.common.forms import DateInput, indented_label
+from xingji.orgs.models import Organization
 from xingji.records.attachments import ALLOWED_TEXT, evidence_input, format_size, max_bytes
 from xingji.records.kinds import RecordKind
 
@@ -40,11 +43,13 @@ class RecordForm(forms.ModelForm):
 
 
 def record_form_class(kind: RecordKind) -> type[RecordForm]:
-    widgets: dict[str, forms.Widget] = {"date": DateInput()}
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {"date": DateInput()}
     for name in kind.fields:
         if isinstance(kind.field(name), models.TextField):
             widgets[name] = forms.Textarea(attrs={"rows": 3})
-    return forms.modelform_factory(kind.model, form=RecordForm, fields=kind.fields, widgets=widgets)
+    return cast(
+        "type[RecordForm]", forms.modelform_factory(kind.model, form=RecordForm, fields=kind.fields, widgets=widgets)
+    )
 
 
 ALL = ("", "全部")
@@ -57,7 +62,7 @@ class FilterForm(forms.Form):
 
     q = forms.CharField(label="搜索", required=False, max_length=100)
     year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
-    organization = forms.ModelChoiceField(
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label="党组织", required=False, queryset=None, empty_label="全部（含下级）", to_field_name="pk"
     )
     scope = forms.ChoiceField(label="范围", required=False, choices=[("", "含下级组织"), ("own", "仅本组织")])
@@ -69,9 +74,10 @@ class FilterForm(forms.Form):
         asked = str(self.data.get("year") or "")
         extra = {int(asked)} if len(asked) == 4 and asked.isdigit() and MIN_YEAR <= int(asked) <= MAX_YEAR else set()
         year_choices = sorted({*years, current, *extra}, reverse=True)
-        self.fields["year"].choices = [ALL, *((year, f"{year}年") for year in year_choices)]
-        self.fields["organization"].queryset = visible_organizations(user).order_by("path")
-        self.fields["organization"].label_from_instance = indented_label
+        cast(forms.ChoiceField, self.fields["year"]).choices = [ALL, *((year, f"{year}年") for year in year_choices)]
+        organization = cast("forms.ModelChoiceField[Organization]", self.fields["organization"])
+        organization.queryset = visible_organizations(user).order_by("path")
+        organization.label_from_instance = indented_label  # type: ignore[method-assign, assignment]
         self.filter_names = list(kind.filter_fields)
         for name in kind.filter_fields:
             model_field = kind.field(name)
@@ -85,7 +91,9 @@ class FilterForm(forms.Form):
                     empty_value=None,
                 )
             else:
-                self.fields[name] = forms.ChoiceField(label=label, required=False, choices=[ALL, *model_field.choices])
+                self.fields[name] = forms.ChoiceField(
+                    label=label, required=False, choices=[ALL, *(model_field.choices or [])]
+                )
 
     def values(self) -> dict:
         """The valid values, for ``record_list``; an invalid field counts as not given."""
@@ -113,10 +121,11 @@ class ImportForm(forms.Form):
 
 
 class FactsForm(forms.Form):
-    organization = forms.ModelChoiceField(label="党组织", queryset=None)
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(label="党组织", queryset=None)
     year = forms.IntegerField(label="年度", min_value=MIN_YEAR, max_value=MAX_YEAR)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = visible_organizations(user).order_by("path")
-        self.fields["organization"].label_from_instance = indented_label
+        organization = cast("forms.ModelChoiceField[Organization]", self.fields["organization"])
+        organization.queryset = visible_organizations(user).order_by("path")
+        organization.label_from_instance = indented_label  # type: ignore[method-assign, assignment]

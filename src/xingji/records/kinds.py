@@ -9,6 +9,7 @@ is written once, in ``models.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import models
 from django.http import Http404
@@ -48,8 +49,8 @@ class RecordKind:
     def fields(self) -> tuple[str, ...]:
         return record_fields(self.model)
 
-    def field(self, name: str) -> models.Field:
-        return self.model._meta.get_field(name)
+    def field(self, name: str) -> models.Field[Any, Any]:
+        return cast("models.Field[Any, Any]", self.model._meta.get_field(name))
 
     def header(self, name: str) -> str:
         if name == "category":
@@ -58,7 +59,7 @@ class RecordKind:
 
     def display(self, record: EvidenceRecord, name: str) -> str:
         """A field's value as a user reads it: the label of a choice, 是/否, the date as ISO."""
-        if name == "category":
+        if name == "category" and isinstance(record, DisciplinaryAction):
             return record.get_category_display()
         field = self.field(name)
         value = getattr(record, field.attname)

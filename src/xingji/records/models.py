@@ -70,6 +70,9 @@ class EvidenceRecord(models.Model):
 
     #: ``services.attachment_add`` accepts only models that say they hold attachments.
     holds_attachments = True
+    #: The lookup from a holder of attachments to its organization: whoever may write that organization
+    #: may add or delete the holder's attachments (``services.attachment_add``).
+    attachments_organization = "organization"
 
     #: The first part of the audit action codes (``commendation.created``).
     audit_name = ""
@@ -254,7 +257,7 @@ class MemberViolation(EvidenceRecord):
 def fill_member_name(record: DisciplinaryAction | MemberViolation) -> None:
     """Keep the member's name on the record (it survives the member's deletion); one of the two is needed."""
     record.member_name = (record.member_name or "").strip()
-    if not record.member_name and record.member_id is not None:
+    if not record.member_name and record.member is not None:
         record.member_name = record.member.name
     if not record.member_name:
         raise ValidationError({"member_name": "请填写姓名或选择党员"}, code="member_name_missing")

@@ -39,6 +39,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
+from xingji.accounts.models import User
 from xingji.orgs.models import Organization
 from xingji.records.access import visible_records
 from xingji.records.models import (
@@ -58,7 +59,7 @@ from xingji.records.models import (
 
 def record_list(
     *,
-    user,
+    user: User,
     model: type[EvidenceRecord],
     search: str = "",
     year: int | None = None,
@@ -66,7 +67,7 @@ def record_list(
     search_fields: tuple[str, ...] = (),
     filters: Mapping[str, Any] | None = None,
     own_only: bool = False,
-) -> QuerySet:
+) -> QuerySet[Any]:
     """The user's records of ``model``, newest first, with ``organization`` joined and ``attachment_count``.
 
     ``organization`` narrows to that organization's subtree, or to the
@@ -90,12 +91,13 @@ def record_list(
         for name in search_fields:
             condition |= Q(**{f"{name}__icontains": search})
         records = records.filter(condition)
-    return (
+    listed: QuerySet[Any] = (
         records.select_related("organization").annotate(attachment_count=Count("attachments")).order_by("-date", "-id")
     )
+    return listed
 
 
-def record_years(*, user, model: type[EvidenceRecord]) -> list[int]:
+def record_years(*, user: User, model: type[EvidenceRecord]) -> list[int]:
     """The years that have records of ``model`` the user can see, newest first (for the year filter)."""
     dates = visible_records(user, model).dates("date", "year", order="DESC")
     return [day.year for day in dates]
@@ -116,7 +118,9 @@ def engine_facts(organization: Organization, year: int, *, on: date | None = Non
     return _facts([organization], Q(organization=organization), year, on)[0]
 
 
-def engine_facts_for(organizations: QuerySet[Organization], year: int, *, on: date | None = None) -> list[dict]:
+def engine_facts_for(
+    organizations: QuerySet[Organization], year: int, *, on: date | None = None
+) -> list[dict[str, Any]]:
     """``engine_facts`` for every organization of the queryset, in its order, in seven queries in all.
 
     The records are counted by the database (``values`` + ``annotate``), not
@@ -130,9 +134,11 @@ def engine_facts_for(organizations: QuerySet[Organization], year: int, *, on: da
     return _facts(loaded, scope, year, on)
 
 
-def _counts(model: type[EvidenceRecord], scope: Q, year: int, *keys: str, **conditions: Any) -> dict[tuple, int]:
+def _counts(
+    model: type[EvidenceRecord], scope: Q, year: int, *keys: str, **conditions: Any
+) -> dict[tuple[Any, ...], int]:
     rows = (
-        model.objects.filter(scope, date__year=year, **conditions)
+        model._default_manager.filter(scope, date__year=year, **conditions)
         .order_by()
         .values_list("organization_id", *keys)
         .annotate(count=Count("id"))
@@ -183,7 +189,7 @@ def _facts(organizations: list[Organization], scope: Q, year: int, on: date | No
     return facts
 
 
-def _levels(counts: dict[tuple, int], organization_id: int) -> list[str]:
+def _levels(counts: dict[tuple[Any, ...], int], organization_id: int) -> list[str]:
     """One level per record, lowest first: ``["city", "city", "province"]``."""
     return [str(level) for level in HONOUR_ORDER for _ in range(counts.get((organization_id, level), 0))]
 

@@ -6,11 +6,15 @@ which); each runs in one transaction and appends exactly one audit entry,
 ``criticism_notice.deleted`` …) or ``attachment.created`` / ``.deleted``,
 with the record's values before and after.
 
-As in ``xingji.orgs.services``, the services check the data (a date not in
+Each service first checks its ``actor`` (``xingji.records.access``), whatever
+its caller checked before: the record's organization — its old and its new
+one, on a change — must lie in the actor's subtree (else ``Http404``) and the
+actor's role must write (else ``ActionForbidden``); an inspection group may
+record the criticism notices of its visits. An attachment goes with its
+holder's organization. ``actor`` None is the system (the demo loader). Then,
+as in ``xingji.orgs.services``, the services check the data (a date not in
 the future, a valid level, a member of the record's own organization, no
-exact duplicate) and raise ``ValidationError`` in Chinese; permissions are
-the caller's business (``xingji.records.access``). ``actor`` is the acting
-user, or None for the system.
+exact duplicate) and raise ``ValidationError`` in Chinese.
 
 A stored attachment file is removed only after the transaction that deleted
 its row commits, so a rollback never leaves a row without its file.
@@ -19,16 +23,19 @@ its row commits, so a rollback never leaves a row without its file.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model, QuerySet
 
+from xingji.accounts.access import access_organization
+from xingji.accounts.models import Actor
 from xingji.audit.services import audit_log, snapshot
 from xingji.common.updates import apply_changes
+from xingji.records.access import check_may_record, holder_organization_id
 from xingji.records.attachments import check_upload
 from xingji.records.models import (
     Absence,
@@ -75,9 +82,29 @@ def record_snapshot(record: EvidenceRecord) -> dict[str, Any]:
     return snapshot(record, record_fields(type(record)))
 
 
-def _attachments_of(record: EvidenceRecord):
+def _attachments_of(record: EvidenceRecord) -> QuerySet[Attachment]:
     content_type = ContentType.objects.get_for_model(type(record))
     return Attachment.objects.filter(content_type=content_type, object_id=record.pk)
+
+
+def _check_record(actor: Actor | None, model: type[EvidenceRecord], organization: object) -> None:
+    """Refuse an actor who may not write ``model``'s records of ``organization`` (an ``Organization`` or its id)."""
+    if actor is None:
+        return
+    organization_id = getattr(organization, "pk", organization)
+    if not isinstance(organization_id, int):
+        # No organization, or not one: the record's own validation names the field.
+        return
+    check_may_record(actor, model, organization_id)
+
+
+def _check_holder(actor: Actor | None, model: type[Model] | None, holder_id: int | str) -> None:
+    if actor is not None:
+        access_organization(actor, holder_organization_id(model, holder_id), write=True)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    return cast("Field[Any, Any]", model._meta.get_field(name))
 
 
 def _check(record: EvidenceRecord, *, changed: list[str] | None = None) -> None:
@@ -88,10 +115,10 @@ def _check(record: EvidenceRecord, *, changed: list[str] | None = None) -> None:
     member = getattr(record, "member", None)
     if member_chosen and member is not None and member.organization_id != record.organization_id:
         raise ValidationError({"member": "该党员不属于所选党组织"}, code="member_elsewhere")
-    twins = type(record).objects.filter(
+    twins = type(record)._default_manager.filter(
         **{
             field.attname: field.value_from_object(record)
-            for field in (record._meta.get_field(name) for name in record_fields(type(record)))
+            for field in (_field(type(record), name) for name in record_fields(type(record)))
         }
     )
     if record.pk is not None:
@@ -100,13 +127,14 @@ def _check(record: EvidenceRecord, *, changed: list[str] | None = None) -> None:
         raise ValidationError("已有一条完全相同的记录", code="duplicate")
 
 
-def record_create(*, model: type[RecordT], data: Mapping[str, Any], actor) -> RecordT:
+def record_create(*, model: type[RecordT], data: Mapping[str, Any], actor: Actor | None) -> RecordT:
     """Create a record of ``model`` from ``data`` (field name → value, among ``RECORD_FIELDS[model]``)."""
     allowed = record_fields(model)
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ValueError(f"{model.__name__} fields that cannot be set here: {', '.join(unknown)}")
     with transaction.atomic():
+        _check_record(actor, model, data.get("organization"))
         record = model(**data)
         _check(record)
         record.save()
@@ -120,22 +148,25 @@ def record_create(*, model: type[RecordT], data: Mapping[str, Any], actor) -> Re
     return record
 
 
-def record_update(*, record: RecordT, data: Mapping[str, Any], actor) -> RecordT:
+def record_update(*, record: RecordT, data: Mapping[str, Any], actor: Actor | None) -> RecordT:
     """Change a record's fields; return the fresh record (nothing written when nothing changed)."""
     model = type(record)
     with transaction.atomic():
-        current = model.objects.select_for_update().get(pk=record.pk)
+        current: RecordT = model._default_manager.select_for_update().get(pk=record.pk)
+        _check_record(actor, model, current.organization_id)
         before = record_snapshot(current)
         changed = apply_changes(current, data, record_fields(model))
         if not changed:
             return current
+        if "organization" in changed:
+            _check_record(actor, model, current.organization_id)
         _check(current, changed=changed)
         after = record_snapshot(current)
         # ``clean`` may have filled a field (the member's name): save what differs.
         keys = [key for key in after if after[key] != before[key]]
         if not keys:
             return current
-        current.save(update_fields=[model._meta.get_field(_field_name(model, key)).name for key in keys])
+        current.save(update_fields=[_field_name(model, key) for key in keys])
         audit_log(
             actor=actor,
             action=f"{model.audit_name}.updated",
@@ -148,16 +179,17 @@ def record_update(*, record: RecordT, data: Mapping[str, Any], actor) -> RecordT
 
 def _field_name(model: type[EvidenceRecord], attname: str) -> str:
     for name in record_fields(model):
-        if model._meta.get_field(name).attname == attname:
+        if _field(model, name).attname == attname:
             return name
     raise KeyError(attname)
 
 
-def record_delete(*, record: EvidenceRecord, actor) -> None:
+def record_delete(*, record: EvidenceRecord, actor: Actor | None) -> None:
     """Delete a record with its attachments; the files go once the deletion commits."""
     model = type(record)
     with transaction.atomic():
-        current = model.objects.select_for_update().get(pk=record.pk)
+        current = model._default_manager.select_for_update().get(pk=record.pk)
+        _check_record(actor, model, current.organization_id)
         attachments = list(_attachments_of(current).order_by("id"))
         before = record_snapshot(current)
         before["attachments"] = [_attachment_summary(attachment) for attachment in attachments]
@@ -187,12 +219,14 @@ def holds_attachments(obj: Any) -> bool:
     return bool(getattr(type(obj), "holds_attachments", False))
 
 
-def attachment_add(*, record: Model, upload: IO[bytes], name: str, size: int, actor) -> Attachment:
+def attachment_add(*, record: Model, upload: IO[bytes], name: str, size: int, actor: Actor | None) -> Attachment:
     """Store ``upload`` as an attachment of ``record`` after checking its type and size.
 
     ``record`` is an evidence record or any other saved object whose model
-    declares ``holds_attachments = True`` (a self-evaluation criterion score);
-    permissions and the holder's own state are the caller's to check first.
+    declares ``holds_attachments = True`` (a self-evaluation criterion score),
+    and ``attachments_organization`` when its organization is not its
+    ``organization`` field; the actor must write that organization, and the
+    holder's own state (a submitted self-evaluation) is its service's to check.
     ``name`` is the uploader's file name (kept for display and download, never
     used as the stored path) and ``size`` its length in bytes.
     """
@@ -200,7 +234,8 @@ def attachment_add(*, record: Model, upload: IO[bytes], name: str, size: int, ac
         raise TypeError(f"{type(record).__name__} cannot hold attachments")
     checked = check_upload(upload, name=name, size=size)
     with transaction.atomic():
-        current = type(record).objects.select_for_update().get(pk=record.pk)
+        current = type(record)._default_manager.select_for_update().get(pk=record.pk)
+        _check_holder(actor, type(current), current.pk)
         attachment = Attachment(
             content_type=ContentType.objects.get_for_model(type(current)),
             object_id=current.pk,
@@ -227,9 +262,10 @@ def attachment_add(*, record: Model, upload: IO[bytes], name: str, size: int, ac
     return attachment
 
 
-def attachment_delete(*, attachment: Attachment, actor) -> None:
+def attachment_delete(*, attachment: Attachment, actor: Actor | None) -> None:
     with transaction.atomic():
         current = Attachment.objects.select_for_update().get(pk=attachment.pk)
+        _check_holder(actor, current.content_type.model_class(), current.object_id)
         audit_log(
             actor=actor,
             action="attachment.deleted",

@@ -17,19 +17,20 @@ transaction.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
+from openpyxl.utils import get_column_letter
 
+from xingji.common.cells import first_sheet
 from xingji.common.exports import saved_bytes
+from xingji.common.tabular import FileError, RowError, TableErrors, has_content, read_table
 from xingji.orgs.models import Organization
 from xingji.records.attachments import format_size, max_bytes
 from xingji.records.kinds import RecordKind
@@ -120,7 +121,7 @@ def export_rows(kind: RecordKind, records: Iterable[EvidenceRecord]) -> Iterable
 
 def _widths(sheet) -> None:
     for cell in sheet[1]:
-        sheet.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) * 2 + 4)
+        sheet.column_dimensions[get_column_letter(cell.column)].width = max(12, len(str(cell.value)) * 2 + 4)
 
 
 # --- template --------------------------------------------------------------------
@@ -135,8 +136,7 @@ def render_template(kind: RecordKind) -> bytes:
 
     layout = columns(kind)
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = kind.label[:31]
+    sheet = first_sheet(workbook, kind.label[:31])
     sheet.append([column.header for column in layout])
     required_fill, optional_fill = PatternFill("solid", fgColor="C00000"), PatternFill("solid", fgColor="808080")
     for cell, column in zip(sheet[1], layout, strict=True):
@@ -149,7 +149,7 @@ def render_template(kind: RecordKind) -> bytes:
         if labels:
             validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
             sheet.add_data_validation(validation)
-            validation.add(f"{cell.column_letter}2:{cell.column_letter}{MAX_IMPORT_ROWS + 1}")
+            validation.add(f"{get_column_letter(cell.column)}2:{get_column_letter(cell.column)}{MAX_IMPORT_ROWS + 1}")  # type: ignore[arg-type]
     _widths(sheet)
     sheet.freeze_panes = "A2"
 
@@ -186,28 +186,8 @@ def _choice_labels(kind: RecordKind, name: str) -> list[str]:
 # --- import ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One thing wrong in an import file: the sheet row (1 is the header), the column, why."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row else "文件"
-        column = f"“{self.column}”列" if self.column else ""
-        return f"{where}{column}：{self.message}"
-
-
-@dataclass
-class ImportRefused(Exception):
-    """The file was not imported; every problem found is listed."""
-
-    errors: list[RowError] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "\n".join(str(error) for error in self.errors)
+#: One error type for every import of the house (``xingji.common.tabular``); the old name stays for callers.
+ImportRefused = TableErrors
 
 
 class BadValue(ValueError):
@@ -221,28 +201,18 @@ def check_import_size(size: int) -> None:
 
 
 def read_sheet(content: bytes) -> list[tuple[int, list[Any]]]:
-    """The first sheet's non-blank rows as (row number, values); refuses a file that is not XLSX."""
-    from openpyxl import load_workbook
-
+    """The first sheet's non-blank rows as (row number, values); refuses a file that is not a workbook."""
     check_import_size(len(content))
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+        rows = read_table(content, workbook_only=True).rows
+    except FileError:
         raise ImportRefused([RowError(None, "", "文件不是有效的 Excel（.xlsx）文件")]) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number > MAX_SHEET_ROWS:
-                raise ImportRefused([RowError(None, "", f"表格超过 {MAX_SHEET_ROWS} 行，请删除空行或分批导入")])
-            values = list(values)
-            if any(value is not None and str(value).strip() != "" for value in values):
-                rows.append((number, values))
-            if len(rows) > MAX_IMPORT_ROWS + 1:
-                raise ImportRefused([RowError(None, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入")])
-        return rows
-    finally:
-        workbook.close()
+    numbered = [(number, cells) for number, cells in enumerate(rows[:MAX_SHEET_ROWS], start=1) if has_content(cells)]
+    if len(numbered) > MAX_IMPORT_ROWS + 1:
+        raise ImportRefused([RowError(None, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入")])
+    if len(rows) > MAX_SHEET_ROWS:
+        raise ImportRefused([RowError(None, "", f"表格超过 {MAX_SHEET_ROWS} 行，请删除空行或分批导入")])
+    return numbered
 
 
 def header_key(text: Any) -> str:
@@ -348,10 +318,10 @@ def cell_date(value: Any, *, example: str = "2025-03-01") -> date:
 
 def _parse_choice(model_field: models.Field, value: Any) -> str:
     text = cell_text(value)
-    for stored, label in model_field.choices:
+    for stored, label in model_field.choices:  # type: ignore[union-attr]
         if text == str(label) or text.lower() == str(stored).lower():
             return stored
-    allowed = "、".join(str(label) for _, label in model_field.choices)
+    allowed = "、".join(str(label) for _, label in model_field.choices)  # type: ignore[union-attr]
     raise BadValue(f"“{text}”不是有效的{model_field.verbose_name}，可填：{allowed}")
 
 
@@ -367,7 +337,7 @@ def _parse_bool(value: Any) -> bool:
 
 
 def _parse(kind: RecordKind, column: Column, value: Any) -> Any:
-    model_field = kind.field(column.field)
+    model_field = kind.field(column.field)  # type: ignore[arg-type]
     if isinstance(model_field, models.BooleanField):
         return _parse_bool(value)
     if cell_text(value) == "":
@@ -409,33 +379,9 @@ def read_import(
 
     parsed: list[tuple[int, dict[str, Any], EvidenceRecord]] = []
     for number, values in data_rows:
-        data: dict[str, Any] = {}
-        row_errors = []
-        for index, column in mapping.items():
-            value = values[index] if index < len(values) else None
-            if column.field == "organization":
-                code = cell_text(value)
-                if not code:
-                    row_errors.append(RowError(number, column.header, "必填，不能为空"))
-                elif code not in known:
-                    row_errors.append(RowError(number, column.header, f"找不到编号为“{code}”的党组织"))
-                else:
-                    data["organization"] = known[code]
-                continue
-            try:
-                data[column.field] = _parse(kind, column, value)
-            except BadValue as error:
-                row_errors.append(RowError(number, column.header, str(error)))
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        record = kind.model(**data)
-        try:
-            record.full_clean()
-        except ValidationError as error:
-            errors.extend(_validation_errors(kind, number, error))
-            continue
-        parsed.append((number, data, record))
+        checked = _check_row(kind, number, values, mapping, known, errors)
+        if checked is not None:
+            parsed.append(checked)
 
     errors.extend(_duplicates(kind, parsed))
     if errors:
@@ -443,10 +389,55 @@ def read_import(
     return [(number, data) for number, data, _ in parsed]
 
 
+def _row_data(
+    kind: RecordKind, number: int, values: list[Any], mapping: dict[int, Column], known: dict[str, Organization]
+) -> tuple[dict[str, Any], list[RowError]]:
+    data: dict[str, Any] = {}
+    row_errors = []
+    for index, column in mapping.items():
+        value = values[index] if index < len(values) else None
+        if column.field != "organization":
+            try:
+                data[column.field] = _parse(kind, column, value)  # type: ignore[index]
+            except BadValue as error:
+                row_errors.append(RowError(number, column.header, str(error)))
+            continue
+        code = cell_text(value)
+        if not code:
+            row_errors.append(RowError(number, column.header, "必填，不能为空"))
+        elif code not in known:
+            row_errors.append(RowError(number, column.header, f"找不到编号为“{code}”的党组织"))
+        else:
+            data["organization"] = known[code]
+    return data, row_errors
+
+
+def _check_row(
+    kind: RecordKind,
+    number: int,
+    values: list[Any],
+    mapping: dict[int, Column],
+    known: dict[str, Organization],
+    errors: list[RowError],
+) -> tuple[int, dict[str, Any], EvidenceRecord] | None:
+    """The row's data and unsaved record, or None with its problems appended to ``errors``."""
+    data, row_errors = _row_data(kind, number, values, mapping, known)
+    if row_errors:
+        errors.extend(row_errors)
+        return None
+    record = kind.model(**data)
+    try:
+        record.full_clean()
+    except ValidationError as error:
+        errors.extend(_validation_errors(kind, number, error))
+        return None
+    return number, data, record
+
+
 def _validation_errors(kind: RecordKind, number: int, error: ValidationError) -> list[RowError]:
     if not hasattr(error, "error_dict"):
         return [RowError(number, "", message) for message in error.messages]
-    found = []
+    found = []  # type: ignore[var-annotated]
     for name, field_errors in error.message_dict.items():
         header = ORGANIZATION_CODE if name == "organization" else ("" if name == "__all__" else kind.header(name))
         found.extend(RowError(number, header, message) for message in field_errors)
@@ -459,7 +450,7 @@ def _duplicates(kind: RecordKind, parsed: list[tuple[int, dict[str, Any], Eviden
         return []
     attnames = [kind.field(name).attname for name in kind.fields]
     stored = set(
-        kind.model.objects.filter(
+        kind.model.objects.filter(  # type: ignore[attr-defined]
             organization_id__in={record.organization_id for _, _, record in parsed},
             date__in={record.date for _, _, record in parsed},
         ).values_list(*attnames)

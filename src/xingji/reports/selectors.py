@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from xingji.accounts.access import visible_organizations
-from xingji.campaigns.models import Campaign, CampaignKind, Evaluation, MunicipalResult
+from xingji.accounts.models import User
+from xingji.campaigns.models import Approval, Campaign, CampaignKind, Evaluation, MunicipalResult, MunicipalReview
 from xingji.orgs.models import Organization
 from xingji.reports.models import (
     CommendationRecommendation,
@@ -49,10 +51,18 @@ def _result_level(evaluation: Evaluation) -> int:
     review = _has_review(evaluation)
     if review is not None and review.result == MunicipalResult.NOT_CONFIRMED and review.result_level is not None:
         return review.result_level
-    return evaluation.approved_level
+    # Only approved evaluations get here (``_approved_evaluations``): the level is set.
+    return evaluation.approved_level or 0
 
 
-def _has_review(evaluation: Evaluation):
+def _approval(evaluation: Evaluation) -> Approval:
+    # Only approved evaluations get here (``_approved_evaluations``): the approval is set.
+    approval = evaluation.approval
+    assert approval is not None
+    return approval
+
+
+def _has_review(evaluation: Evaluation) -> MunicipalReview | None:
     try:
         return evaluation.municipal_review
     except Evaluation.municipal_review.RelatedObjectDoesNotExist:
@@ -84,6 +94,7 @@ def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, 
     for organization_id, evaluation in chosen.items():
         campaign = evaluation.campaign
         level = _result_level(evaluation)
+        approval = _approval(evaluation)
         results[organization_id] = YearResult(
             organization=evaluation.organization,
             evaluation=evaluation,
@@ -93,16 +104,16 @@ def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, 
             is_top=level == campaign.top_level,
             final_score=evaluation.final_score,
             base_score=evaluation.base_score,
-            approved_on=evaluation.approval.approved_on,
-            minutes_number=evaluation.approval.minutes_number,
+            approved_on=approval.approved_on,
+            minutes_number=approval.minutes_number,
         )
     return results
 
 
-def _rank(evaluation: Evaluation) -> tuple:
+def _rank(evaluation: Evaluation) -> tuple[bool, date, int | None, int]:
     return (
         evaluation.campaign.kind == CampaignKind.YEAR_END,
-        evaluation.approval.approved_on,
+        _approval(evaluation).approved_on,
         evaluation.approval_id,
         evaluation.pk,
     )
@@ -127,7 +138,7 @@ def top_result(organization: Organization, year: int) -> YearResult | None:
     return result if result is not None and result.is_top else None
 
 
-def result_years(user) -> list[int]:
+def result_years(user: User) -> list[int]:
     """The years with an approved result in the user's subtree, newest first."""
     return sorted(
         set(
@@ -139,14 +150,14 @@ def result_years(user) -> list[int]:
     )
 
 
-def plaques(user, year: int | None = None) -> QuerySet[Plaque]:
+def plaques(user: User, year: int | None = None) -> QuerySet[Plaque]:
     queryset = Plaque.objects.filter(organization__in=visible_organizations(user)).select_related("organization")
     if year is not None:
         queryset = queryset.filter(year=year)
     return queryset.order_by("year", "number")
 
 
-def demonstration_sites(user, *, year: int | None = None, search: str = "") -> QuerySet[DemonstrationSite]:
+def demonstration_sites(user: User, *, year: int | None = None, search: str = "") -> QuerySet[DemonstrationSite]:
     queryset = DemonstrationSite.objects.filter(organization__in=visible_organizations(user)).select_related(
         "organization", "chosen_by", "revoked_by"
     )
@@ -157,7 +168,7 @@ def demonstration_sites(user, *, year: int | None = None, search: str = "") -> Q
     return queryset.order_by("-year", "organization__path", "id")
 
 
-def recommendations(user, *, year: int | None = None, search: str = "") -> QuerySet[CommendationRecommendation]:
+def recommendations(user: User, *, year: int | None = None, search: str = "") -> QuerySet[CommendationRecommendation]:
     queryset = CommendationRecommendation.objects.filter(organization__in=visible_organizations(user)).select_related(
         "organization", "commendation"
     )
@@ -176,8 +187,8 @@ def publications(*, search: str = "") -> QuerySet[ResultPublication]:
     return queryset.order_by("-year", "-id")
 
 
-def publication_rows(publication: ResultPublication, search: str = "") -> list[dict]:
-    rows = publication.rows
+def publication_rows(publication: ResultPublication, search: str = "") -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = publication.rows
     if search:
         rows = [row for row in rows if search in row["organization"]]
     return rows
@@ -192,9 +203,10 @@ def _ledger_annotated(organizations: QuerySet[Organization]) -> QuerySet[Organiz
     from xingji.campaigns.models import StarLedgerEntry
 
     latest = StarLedgerEntry.objects.filter(organization=OuterRef("pk")).order_by("-effective_on", "-id")
-    return organizations.annotate(
+    annotated: QuerySet[Organization] = organizations.annotate(
         ledger_level=Subquery(latest.values("level")[:1]), ledger_level_name=Subquery(latest.values("level_name")[:1])
     )
+    return annotated
 
 
 ASSESSMENT_HEADERS = [
@@ -210,7 +222,7 @@ ASSESSMENT_HEADERS = [
 ]
 
 
-def assessment_rows(user, year: int) -> list[list[object]]:
+def assessment_rows(user: User, year: int) -> list[list[object]]:
     """Every organization of the user's subtree with its result of ``year`` (年度考核); three queries."""
     organizations = list(_ledger_annotated(visible_organizations(user)).order_by("path"))
     results = year_results(visible_organizations(user), year)

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from xingji.accounts.access import access_organization, visible_organizations
-from xingji.accounts.models import Role
+from xingji.accounts.models import Actor, Role, User
 from xingji.audit.services import audit_log
 from xingji.common.errors import ActionForbidden, TransitionRefused, required_text
 from xingji.orgs.models import Organization
@@ -44,14 +44,14 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def is_office(user) -> bool:
+def is_office(user: User | None) -> bool:
     """The committee office (or a superuser): the only writers of this app."""
     if user is None or not (user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or (user.organization_id is not None and user.role == Role.COMMITTEE_OFFICE)
 
 
-def require_office(actor, organization: Organization | None = None) -> None:
+def require_office(actor: Actor, organization: Organization | None = None) -> None:
     """403 for a role other than the office; 404 for an organization outside the office's subtree."""
     if not is_office(actor):
         raise ActionForbidden(OFFICE_ONLY)
@@ -64,7 +64,8 @@ def _text(value: str | None, label: str, *, maximum: int = TEXT_MAX_LENGTH) -> s
 
 
 def _lock_organization(organization: Organization) -> Organization:
-    return Organization.objects.select_for_update().get(pk=organization.pk)
+    locked: Organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    return locked
 
 
 def _require_top(organization: Organization, year: int, what: str) -> selectors.YearResult:
@@ -79,7 +80,7 @@ def _require_top(organization: Organization, year: int, what: str) -> selectors.
 # --- plaques (授牌) -------------------------------------------------------------------------
 
 
-def plaques_issue(*, year: int, actor, issuing_body: str = "", issued_on: date | None = None) -> list[Plaque]:
+def plaques_issue(*, year: int, actor: Actor, issuing_body: str = "", issued_on: date | None = None) -> list[Plaque]:
     """Make the plaques of the year's five-star organizations in the office's subtree that have none yet.
 
     A plaque keeps its serial number (``2026-001``, by year, in tree order of
@@ -87,14 +88,14 @@ def plaques_issue(*, year: int, actor, issuing_body: str = "", issued_on: date |
     name of the campaign's scope, 市直工委) and ``issued_on`` (default:
     today) apply to the plaques made now.
     """
-    require_office(actor)
-    body = (issuing_body or "").strip()
-    if len(body) > 100:
-        raise TransitionRefused("授牌单位不能超过100字", code="too_long")
-    issued_on = issued_on or _today()
-    if issued_on > _today():
-        raise TransitionRefused("授牌日期不能晚于今天", code="date_in_future")
     with transaction.atomic():
+        require_office(actor)
+        body = (issuing_body or "").strip()
+        if len(body) > 100:
+            raise TransitionRefused("授牌单位不能超过100字", code="too_long")
+        issued_on = issued_on or _today()
+        if issued_on > _today():
+            raise TransitionRefused("授牌日期不能晚于今天", code="date_in_future")
         # Serial numbers of a year are handed out one issue at a time.
         list(Plaque.objects.select_for_update().filter(year=year).values_list("pk", flat=True))
         done = set(Plaque.objects.filter(year=year).values_list("organization_id", flat=True))
@@ -144,11 +145,11 @@ def _plaque_snapshot(plaque: Plaque) -> dict[str, Any]:
 # --- demonstration sites (示范点) -------------------------------------------------------------
 
 
-def demonstration_site_choose(*, organization: Organization, year: int, reason: str, actor) -> DemonstrationSite:
+def demonstration_site_choose(*, organization: Organization, year: int, reason: str, actor: Actor) -> DemonstrationSite:
     """Choose a five-star organization of ``year`` as a demonstration site, with the reason."""
-    require_office(actor, organization)
-    reason = _text(reason, "确定理由")
     with transaction.atomic():
+        require_office(actor, organization)
+        reason = _text(reason, "确定理由")
         organization = _lock_organization(organization)
         _require_top(organization, year, "确定为示范点")
         if DemonstrationSite.objects.filter(organization=organization, year=year, revoked_at__isnull=True).exists():
@@ -164,10 +165,10 @@ def demonstration_site_choose(*, organization: Organization, year: int, reason: 
     return site
 
 
-def demonstration_site_revoke(*, site: DemonstrationSite, reason: str, actor) -> DemonstrationSite:
-    require_office(actor, site.organization)
-    reason = _text(reason, "撤销理由")
+def demonstration_site_revoke(*, site: DemonstrationSite, reason: str, actor: Actor) -> DemonstrationSite:
     with transaction.atomic():
+        require_office(actor, site.organization)
+        reason = _text(reason, "撤销理由")
         current = DemonstrationSite.objects.select_for_update().get(pk=site.pk)
         if current.revoked_at is not None:
             raise TransitionRefused("该示范点已撤销", code="revoked")
@@ -186,11 +187,13 @@ def demonstration_site_revoke(*, site: DemonstrationSite, reason: str, actor) ->
 # --- commendation recommendations (先进基层党组织推荐) ----------------------------------------
 
 
-def recommendation_create(*, organization: Organization, year: int, deeds: str, actor) -> CommendationRecommendation:
+def recommendation_create(
+    *, organization: Organization, year: int, deeds: str, actor: Actor
+) -> CommendationRecommendation:
     """Put a five-star organization of ``year`` on the year's recommendation list, as a draft."""
-    require_office(actor, organization)
-    deeds = _text(deeds, "主要事迹")
     with transaction.atomic():
+        require_office(actor, organization)
+        deeds = _text(deeds, "主要事迹")
         organization = _lock_organization(organization)
         _require_top(organization, year, "推荐为先进基层党组织")
         if CommendationRecommendation.objects.filter(organization=organization, year=year).exists():
@@ -208,10 +211,10 @@ def recommendation_create(*, organization: Organization, year: int, deeds: str, 
     return recommendation
 
 
-def recommendation_delete(*, recommendation: CommendationRecommendation, actor) -> None:
+def recommendation_delete(*, recommendation: CommendationRecommendation, actor: Actor) -> None:
     """Take a draft off the list."""
-    require_office(actor, recommendation.organization)
     with transaction.atomic():
+        require_office(actor, recommendation.organization)
         current = CommendationRecommendation.objects.select_for_update().get(pk=recommendation.pk)
         if current.state != RecommendationState.DRAFT:
             raise TransitionRefused("只能删除草稿状态的推荐", code="state")
@@ -220,10 +223,10 @@ def recommendation_delete(*, recommendation: CommendationRecommendation, actor) 
         current.delete()
 
 
-def recommendations_submit(*, year: int, actor) -> list[CommendationRecommendation]:
+def recommendations_submit(*, year: int, actor: Actor) -> list[CommendationRecommendation]:
     """Submit (报送) every draft of the year's list in the office's subtree."""
-    require_office(actor)
     with transaction.atomic():
+        require_office(actor)
         drafts = list(
             CommendationRecommendation.objects.select_for_update()
             .filter(year=year, state=RecommendationState.DRAFT, organization__in=visible_organizations(actor))
@@ -246,6 +249,24 @@ def recommendations_submit(*, year: int, actor) -> list[CommendationRecommendati
     return drafts
 
 
+def _decision_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX_LENGTH:
+        raise TransitionRefused(f"表彰情况不能超过{TEXT_MAX_LENGTH}字", code="too_long")
+    return note
+
+
+def _check_commendation(*, adopted: bool, commended_on: date | None, issuer: str) -> str:
+    """The issuer of the commendation to record, once the decision allows one."""
+    if not adopted:
+        raise TransitionRefused("未表彰的推荐不能记为表彰记录", code="not_adopted")
+    if commended_on is None:
+        raise TransitionRefused("请填写表彰日期", code="required")
+    if commended_on > _today():
+        raise TransitionRefused("表彰日期不能晚于今天", code="date_in_future")
+    return _text(issuer, "表彰机关", maximum=200)
+
+
 def recommendation_decide(
     *,
     recommendation: CommendationRecommendation,
@@ -255,7 +276,7 @@ def recommendation_decide(
     commended_on: date | None = None,
     issuer: str = "",
     document_number: str = "",
-    actor,
+    actor: Actor,
 ) -> CommendationRecommendation:
     """Record whether a submitted recommendation was adopted (表彰).
 
@@ -263,19 +284,11 @@ def recommendation_decide(
     commendation of the organization (``records.Commendation``, through the
     records services), which the next rating reads as 五(三)1.
     """
-    require_office(actor, recommendation.organization)
-    note = (note or "").strip()
-    if len(note) > TEXT_MAX_LENGTH:
-        raise TransitionRefused(f"表彰情况不能超过{TEXT_MAX_LENGTH}字", code="too_long")
-    if record_commendation:
-        if not adopted:
-            raise TransitionRefused("未表彰的推荐不能记为表彰记录", code="not_adopted")
-        if commended_on is None:
-            raise TransitionRefused("请填写表彰日期", code="required")
-        if commended_on > _today():
-            raise TransitionRefused("表彰日期不能晚于今天", code="date_in_future")
-        issuer = _text(issuer, "表彰机关", maximum=200)
     with transaction.atomic():
+        require_office(actor, recommendation.organization)
+        note = _decision_note(note)
+        if record_commendation:
+            issuer = _check_commendation(adopted=adopted, commended_on=commended_on, issuer=issuer)
         current = (
             CommendationRecommendation.objects.select_for_update(of=("self",))
             .select_related("organization")
@@ -314,17 +327,17 @@ def recommendation_decide(
 # --- publication (评定结果公布) -------------------------------------------------------------------
 
 
-def results_publish(*, root: Organization, year: int, actor, title: str = "") -> ResultPublication:
+def results_publish(*, root: Organization, year: int, actor: Actor, title: str = "") -> ResultPublication:
     """Publish the year's approved results over ``root``'s subtree, frozen as they are now.
 
     Refused when nothing of that year is approved there, or when the year was
     already published for ``root``: a publication is never rewritten.
     """
-    require_office(actor, root)
-    title = (title or "").strip() or f"{root.name}{year}年度基层服务型党组织星级评定结果"
-    if len(title) > 200:
-        raise TransitionRefused("标题不能超过200字", code="too_long")
     with transaction.atomic():
+        require_office(actor, root)
+        title = (title or "").strip() or f"{root.name}{year}年度基层服务型党组织星级评定结果"
+        if len(title) > 200:
+            raise TransitionRefused("标题不能超过200字", code="too_long")
         root = _lock_organization(root)
         if ResultPublication.objects.filter(root=root, year=year).exists():
             raise TransitionRefused(f"{root.name}{year}年度的评定结果已公布", code="duplicate")

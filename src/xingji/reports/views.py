@@ -59,7 +59,7 @@ def _top_organizations(user, year: int) -> QuerySet[Organization]:
 
 def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
 
 
@@ -182,7 +182,7 @@ def _pdf_response(request, plaques: list[Plaque], filename: str, year: int):
     except PdfFontMissing as error:
         return render(request, "reports/pdf_unavailable.html", {"message": str(error), "year": year}, status=503)
     response = _download(data, "application/pdf", filename)
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
     return response
 
 

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import gc
 import operator
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from xingji.rules.inputs import Organization
 from xingji.rules.numbers import format_points
+from xingji.rules.quota import apply_quotas
+from xingji.rules.results import QUOTA_MODES, QuotaCheck, Rating, Reason, Result
 from xingji.rules.scheme import (
     HONOUR_LEVELS,
     MESSAGE_FACTS,
@@ -43,88 +45,15 @@ from xingji.rules.scheme import (
     with_clause,
 )
 
-QUOTA_MODES = ("warn", "enforce", "off")
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why a score or a level is what it is: rule code, seed clause, effect, sentence."""
-
-    rule: str
-    clause: str
-    message: str
-    points: int | None = None  # hundredths, signed; adjustments only
-    effect: str | None = None  # demote / cap / set / max_rise / quota
-    from_level: int | None = None
-    to_level: int | None = None
-
-
-@dataclass(slots=True)
-class Result:
-    id: str
-    name: str
-    base_score: int
-    base_source: str
-    final_score: int
-    band: int
-    stars: int
-    reasons: list[Reason]
-    satisfaction: Decimal | None = None
-
-    def ranking_key(self) -> tuple:
-        """Quota ranking: final, base, satisfaction (a survey beats none), id."""
-        satisfaction = self.satisfaction
-        return (
-            -self.final_score,
-            -self.base_score,
-            satisfaction is None,
-            -(satisfaction or 0),
-            self.id,
-        )
-
-
-@dataclass
-class QuotaCheck:
-    """A quota over the population: the limit, what was found, what moved."""
-
-    code: str
-    clause: str
-    label: str
-    bound: str
-    levels: list[int]
-    share: Decimal
-    limit: int
-    count_before: int
-    count_after: int
-    moved: list[str] = field(default_factory=list)  # moved (enforce) or to move (warn)
-    ties: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def satisfied_before(self) -> bool:
-        if self.bound == "max":
-            return self.count_before <= self.limit
-        return self.count_before >= self.limit
-
-
-@dataclass
-class Rating:
-    scheme: Scheme
-    stage: str
-    quota_mode: str
-    results: list[Result]
-    quota_checks: list[QuotaCheck]
-
-    def by_level(self) -> dict[int, int]:
-        counts = {value: 0 for value in sorted(self.scheme.level_values())}
-        for result in self.results:
-            counts[result.stars] += 1
-        return counts
-
-    def find(self, organization_id: str) -> Result | None:
-        for result in self.results:
-            if result.id == organization_id:
-                return result
-        return None
+__all__ = [
+    "QUOTA_MODES",
+    "Engine",
+    "QuotaCheck",
+    "Rating",
+    "Reason",
+    "Result",
+    "rate",
+]
 
 
 class Engine:
@@ -140,6 +69,10 @@ class Engine:
         self.bands = [(level.min_cents, level.value) for level in reversed(scheme.levels)]
         self.level_order = scheme.level_values()
         self.lowest_level = self.level_order[0]
+        # The levels ascend by score, so a score's band is the last level whose minimum it reaches:
+        # band_at[bisect_right(band_minimums, score)], and the lowest level below every minimum.
+        self.band_minimums = [level.min_cents for level in scheme.levels]
+        self.band_at = (self.lowest_level, *self.level_order)
         self.level_names = {level.value: level.name for level in scheme.levels}
         self.adjustments = [_AdjustmentRunner(adjustment) for adjustment in scheme.adjustments]
         self.level_rules = [
@@ -158,14 +91,11 @@ class Engine:
         if organization.criteria is not None:
             return sum(organization.criteria.values()), "criteria"
         components = organization.components or {}
-        total = sum(Decimal(components[name]) * weight for name, weight in self.weights)
+        total = sum((Decimal(components[name]) * weight for name, weight in self.weights), Decimal(0))
         return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP)), "components"
 
     def band(self, score: int) -> int:
-        for minimum, value in self.bands:
-            if score >= minimum:
-                return value
-        return self.lowest_level
+        return self.band_at[bisect_right(self.band_minimums, score)]
 
     def lower(self, value: int, steps: int) -> int:
         position = max(self.level_order.index(value) - steps, 0)
@@ -183,8 +113,8 @@ class Engine:
         """
         adjustment_steps = self._adjustment_steps
         level_steps = self._level_steps
-        bands = self.bands
-        lowest_level = self.lowest_level
+        band_minimums = self.band_minimums
+        band_at = self.band_at
         full_marks = self.full_marks
         results: list[Result] = []
         keep = results.append
@@ -201,25 +131,21 @@ class Engine:
             for test, triggered in adjustment_steps:
                 fact = test(organization)
                 if fact:
-                    reason = triggered(organization, fact)
-                    if reason is not None:
+                    scored = triggered(organization, fact)
+                    if scored is not None:
+                        reason, points = scored
                         reasons.append(reason)
-                        score += reason.points
+                        score += points
             if score < 0:
                 score = 0
             elif score > full_marks:
                 score = full_marks
-            band = lowest_level
-            for minimum, value in bands:
-                if score >= minimum:
-                    band = value
-                    break
+            band = band_at[bisect_right(band_minimums, score)]
             level = band
             for test, reason_at in level_steps:
                 if test(organization):
-                    reason = reason_at(organization, level)
+                    reason, level = reason_at(organization, level)
                     reasons.append(reason)
-                    level = reason.to_level
             keep(
                 Result(
                     organization.id,
@@ -238,13 +164,13 @@ class Engine:
     # ---------------------------------------------------------------- many
 
     def rate(self, organizations: Iterable[Organization], *, quota_mode: str = "warn") -> Rating:
-        from xingji.rules.quota import apply_quotas
-
         if quota_mode not in QUOTA_MODES:
             raise ValueError(f"quota mode must be one of {QUOTA_MODES}")
         with _collector_paused():
             results = self._rate_each(organizations)
-            checks = [] if quota_mode == "off" else apply_quotas(self, results, enforce=quota_mode == "enforce")
+            checks: list[QuotaCheck] = []
+            if quota_mode != "off":
+                checks = apply_quotas(self.scheme.quotas, self.level_names, results, enforce=quota_mode == "enforce")
         return Rating(self.scheme, self.stage, quota_mode, results, checks)
 
 
@@ -281,7 +207,7 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-class _MessageValues(dict):
+class _MessageValues(dict[str, Any]):
     """Template values: fixed ones, then facts of the organization on demand."""
 
     def __init__(self, organization: Organization, **fixed: Any) -> None:
@@ -293,20 +219,29 @@ class _MessageValues(dict):
         return fact_text(attribute, getattr(self.organization, attribute))
 
 
-def _fact_values(attributes: tuple[str, ...]) -> Callable[[Organization], tuple] | None:
+#: What a rule's message quotes of an organization, and so part of what its reason is kept by.
+Facts = Callable[[Organization], tuple[Any, ...]]
+#: An adjustment's reason and the signed points it adds, in hundredths.
+Scored = tuple[Reason, int]
+#: A level rule's reason and the level after it.
+Moved = tuple[Reason, int]
+
+
+def _fact_values(attributes: tuple[str, ...]) -> Facts | None:
     """A function giving these attributes of an organization as a tuple (None: no attributes)."""
     if not attributes:
         return None
     if len(attributes) == 1:
         get = operator.attrgetter(attributes[0])
         return lambda organization: (get(organization),)
-    return operator.attrgetter(*attributes)
+    facts: Facts = operator.attrgetter(*attributes)
+    return facts
 
 
 class _AdjustmentRunner:
     """One adjustment: ``test(organization)`` gives its fact (a count, a list) or
     its condition's truth; when that is truthy, ``triggered(organization, fact)``
-    gives its Reason, or None (a list with no level the adjustment scores).
+    gives its Reason and points, or None (a list with no level the adjustment scores).
 
     Each keeps the Reasons it has made, by what decides them (the count; the
     highest level and how many were listed) and the facts its message quotes.
@@ -314,27 +249,38 @@ class _AdjustmentRunner:
 
     __slots__ = ("adjustment", "cache", "fact_fields", "facts", "test", "triggered")
 
+    test: Callable[[Organization], Any]
+    triggered: Callable[[Organization, Any], Scored | None]
+
     def __init__(self, adjustment: Adjustment) -> None:
         self.adjustment = adjustment
-        self.cache: dict[Any, Reason] = {}
+        self.cache: dict[Any, Scored] = {}
         self.fact_fields = tuple(MESSAGE_FACTS[name] for name in adjustment.message.fact_fields())
         self.facts = _fact_values(self.fact_fields)
         if adjustment.kind == "when":
+            if adjustment.condition is None:
+                raise ValueError(f"adjustment {adjustment.code}: kind when needs a condition")
             self.test = adjustment.condition
             self.triggered = self.when_holds
         else:
+            if adjustment.fact_attribute is None:
+                raise ValueError(f"adjustment {adjustment.code}: kind {adjustment.kind} needs a fact")
             self.test = operator.attrgetter(adjustment.fact_attribute)
-            self.triggered = {"highest": self.highest_listed, "per_count": self.per_count_counted}[adjustment.kind]
+            by_kind: dict[str, Callable[[Organization, Any], Scored | None]] = {
+                "highest": self.highest_listed,
+                "per_count": self.per_count_counted,
+            }
+            self.triggered = by_kind[adjustment.kind]
 
-    def make(self, organization: Organization, key: Any, points: int, values: dict[str, Any]) -> Reason:
+    def make(self, organization: Organization, key: Any, points: int, values: dict[str, Any]) -> Scored:
         adjustment = self.adjustment
         signed = adjustment.sign * points
         message = adjustment.message.render(_MessageValues(organization, points=format_points(points), **values))
         reason = Reason(adjustment.code, adjustment.clause, with_clause(message, adjustment.clause), points=signed)
-        self.cache[key] = reason
-        return reason
+        scored = self.cache[key] = (reason, signed)
+        return scored
 
-    def highest_listed(self, organization: Organization, listed: tuple[str, ...]) -> Reason | None:
+    def highest_listed(self, organization: Organization, listed: tuple[str, ...]) -> Scored | None:
         table = self.adjustment.points_by_value
         best = None
         for value in listed:
@@ -345,46 +291,53 @@ class _AdjustmentRunner:
             return None
         facts = self.facts
         key = (best, len(listed)) if facts is None else (best, len(listed), *facts(organization))
-        reason = self.cache.get(key)
-        if reason is None:
-            reason = self.make(organization, key, table[best], {"value": HONOUR_LEVELS[best], "count": len(listed)})
-        return reason
+        scored = self.cache.get(key)
+        if scored is None:
+            scored = self.make(organization, key, table[best], {"value": HONOUR_LEVELS[best], "count": len(listed)})
+        return scored
 
-    def per_count_counted(self, organization: Organization, count: int) -> Reason:
+    def per_count_counted(self, organization: Organization, count: int) -> Scored:
         facts = self.facts
         key = count if facts is None else (count, *facts(organization))
-        reason = self.cache.get(key)
-        if reason is None:
+        scored = self.cache.get(key)
+        if scored is None:
             points = count * self.adjustment.points_cents
             limit = self.adjustment.limit_cents
             if limit is not None and points > limit:
                 points = limit
-            reason = self.make(organization, key, points, {"count": count, "value": count})
-        return reason
+            scored = self.make(organization, key, points, {"count": count, "value": count})
+        return scored
 
-    def when_holds(self, organization: Organization, _held: bool) -> Reason:
+    def when_holds(self, organization: Organization, _held: bool) -> Scored:
         facts = self.facts
         key = () if facts is None else facts(organization)
-        reason = self.cache.get(key)
-        if reason is None:
-            reason = self.make(organization, key, self.adjustment.points_cents, {"count": 1, "value": ""})
-        return reason
+        scored = self.cache.get(key)
+        if scored is None:
+            scored = self.make(organization, key, self.adjustment.points_cents, {"count": 1, "value": ""})
+        return scored
 
 
 class _LevelRuleRunner:
     """One level rule: ``test(organization)`` says whether it applies; if it does,
-    ``reason(organization, level)`` gives its Reason, kept by the levels from and
-    to and the facts its message quotes."""
+    ``reason(organization, level)`` gives its Reason and the level after it, kept
+    by the levels from and to and the facts its message quotes."""
 
     __slots__ = ("rule", "engine", "cache", "fact_fields", "facts", "test")
+
+    test: Callable[[Organization], Any]
 
     def __init__(self, rule: LevelRule, engine: Engine) -> None:
         self.rule = rule
         self.engine = engine
-        self.cache: dict[tuple, Reason] = {}
+        self.cache: dict[tuple[Any, ...], Moved] = {}
         self.fact_fields = tuple(MESSAGE_FACTS[name] for name in rule.message.fact_fields())
         self.facts = _fact_values(self.fact_fields)
-        self.test = self.may_rise if rule.effect == "max_rise" else rule.condition
+        if rule.effect == "max_rise":
+            self.test = self.may_rise
+        elif rule.condition is None:
+            raise ValueError(f"level rule {rule.code}: effect {rule.effect} needs a condition")
+        else:
+            self.test = rule.condition
 
     def may_rise(self, organization: Organization) -> bool:
         # A rise limit needs the previous level; its condition, if any, must hold too.
@@ -402,20 +355,23 @@ class _LevelRuleRunner:
         if effect == "demote":
             return self.engine.lower(level, rule.amount)
         if effect == "max_rise":
+            previous = organization.previous_stars
+            if previous is None:  # ``may_rise`` does not let the rule apply then
+                return level
             order = self.engine.level_order
-            ceiling = order[min(order.index(organization.previous_stars) + rule.amount, len(order) - 1)]
+            ceiling = order[min(order.index(previous) + rule.amount, len(order) - 1)]
             return min(level, ceiling)
         return rule.amount  # set
 
-    def reason(self, organization: Organization, level: int) -> Reason:
-        """The Reason of this rule, which applies, at this level."""
+    def reason(self, organization: Organization, level: int) -> Moved:
+        """The Reason of this rule, which applies, at this level, and the level after it."""
         to_level = self.moved(organization, level)
-        key = (level, to_level)
+        key: tuple[Any, ...] = (level, to_level)
         facts = self.facts
         if facts is not None:
             key += facts(organization)
-        reason = self.cache.get(key)
-        if reason is None:
+        moved = self.cache.get(key)
+        if moved is None:
             rule = self.rule
             names = self.engine.level_names
             level_name = names.get(rule.amount, "") if rule.effect in ("cap", "set") else ""
@@ -435,5 +391,5 @@ class _LevelRuleRunner:
                 from_level=level,
                 to_level=to_level,
             )
-            self.cache[key] = reason
-        return reason
+            moved = self.cache[key] = (reason, to_level)
+        return moved

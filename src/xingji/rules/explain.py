@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xingji.rules.engine import Rating, Reason, Result
 from xingji.rules.numbers import format_score
+from xingji.rules.results import Rating, Reason, Result
 from xingji.rules.scheme import Scheme, with_clause
 
 COMPONENT_NAMES = {"self": "自评", "survey": "测评", "superior": "考评"}
@@ -38,10 +38,10 @@ def describe_band(result: Result, scheme: Scheme) -> str:
 def explanation(result: Result, scheme: Scheme) -> list[str]:
     """Every step from base score to level, as sentences."""
     lines = [describe_base(result, scheme)]
-    adjustments = [r for r in result.reasons if r.points is not None]
-    lines += [reason.message for reason in adjustments]
+    adjustments = [(reason.message, reason.points) for reason in result.reasons if reason.points is not None]
+    lines += [message for message, _ in adjustments]
     if adjustments:
-        total = sum(r.points for r in adjustments)
+        total = sum(points for _, points in adjustments)
         raw = result.base_score + total
         sentence = f"加减分合计{format_score(total)}分"
         if raw != result.final_score:

@@ -9,13 +9,16 @@ is rated from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from xingji.rules.numbers import format_score, parse_decimal, to_cents
 from xingji.rules.scheme import HONOUR_LEVELS, Scheme
+
+Read = TypeVar("Read")
+Arguments = TypeVarTuple("Arguments")
 
 HONOUR_ALIASES = {
     **{key: key for key in HONOUR_LEVELS},
@@ -173,11 +176,13 @@ class _RecordReader:
     def problem(self, name: str, message: str) -> None:
         self.problems.append(Problem(self.record.where, self.organization_id, self.label(name), message))
 
-    def guarded(self, name: str, read, *args):
+    def guarded(self, name: str, read: Callable[[str, *Arguments], Read], *args: *Arguments) -> Read | None:
+        """What ``read`` gives for this field, or None, its problem noted, if the value is invalid."""
         try:
             return read(name, *args)
         except _Invalid as error:
             self.problem(name, str(error))
+            return None
             return None
 
     # ------------------------------------------------------------- field readers

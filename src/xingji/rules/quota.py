@@ -18,18 +18,15 @@ results do not have to be sorted to move a few thousand.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from functools import partial
 from itertools import compress
 from operator import attrgetter, ge, le, lt
-from typing import TYPE_CHECKING
 
 from xingji.rules.numbers import format_score
-from xingji.rules.scheme import with_clause
-
-if TYPE_CHECKING:
-    from xingji.rules.engine import Engine, QuotaCheck, Result
-    from xingji.rules.scheme import Quota
+from xingji.rules.results import QuotaCheck, RankingKey, Reason, Result
+from xingji.rules.scheme import Quota, with_clause
 
 TIE_KEYS = ("final_score", "base_score", "satisfaction", "satisfaction", "id")
 
@@ -42,12 +39,16 @@ def quota_limit(quota: Quota, population: int) -> int:
     return int((quota.share * population).to_integral_value(rounding=rounding))
 
 
-def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> list[QuotaCheck]:
-    from xingji.rules.engine import QuotaCheck
+def apply_quotas(
+    quotas: Sequence[Quota], level_names: Mapping[int, str], results: list[Result], *, enforce: bool
+) -> list[QuotaCheck]:
+    """Check each quota over the results, in order; with ``enforce``, move the results it selects.
 
+    ``level_names`` names each level in the reasons of those moved.
+    """
     checks = []
     population = len(results)
-    for quota in engine.scheme.quotas:
+    for quota in quotas:
         limit = quota_limit(quota, population)
         inside = list(compress(results, map(quota.levels.__contains__, map(_stars, results))))
         check = QuotaCheck(
@@ -76,13 +77,13 @@ def apply_quotas(engine: Engine, results: list[Result], *, enforce: bool) -> lis
             moving = []
         check.moved = [result.id for result in moving]
         if enforce and moving:
-            _move(engine, quota, moving, limit)
+            _move(level_names, quota, moving, limit)
             check.count_after = sum(map(quota.levels.__contains__, map(_stars, results)))
         checks.append(check)
     return checks
 
 
-def _ranking_key(result: Result) -> tuple:
+def _ranking_key(result: Result) -> RankingKey:
     return result.ranking_key()
 
 
@@ -133,10 +134,7 @@ def _record_tie(
     )
 
 
-def _move(engine: Engine, quota: Quota, moving: list[Result], limit: int) -> None:
-    from xingji.rules.engine import Reason
-
-    names = engine.level_names
+def _move(names: Mapping[int, str], quota: Quota, moving: list[Result], limit: int) -> None:
     share = f"{(quota.share * 100).normalize():f}%"
     cache: dict[tuple[int, int], Reason] = {}
     for result in moving:

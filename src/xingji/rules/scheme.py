@@ -156,7 +156,8 @@ def fact_text(attribute: str, value: Any) -> str:
     if attribute == "satisfaction":
         return format_share(value)
     if isinstance(value, tuple):
-        return "、".join(HONOUR_LEVELS.get(item, item) for item in value) or "无"
+        listed: tuple[str, ...] = value
+        return "、".join(HONOUR_LEVELS.get(item, item) for item in listed) or "无"
     return str(value)
 
 
@@ -359,7 +360,7 @@ class _SchemeReader:
     def fail(self, key: str, reason: str) -> SchemeError:
         return SchemeError(self.source, key, reason)
 
-    def table(self, data: Any, key: str, allowed: set[str], required: set[str]) -> dict:
+    def table(self, data: Any, key: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise self.fail(key, "应为表（table）")
         for name in data:
@@ -370,7 +371,7 @@ class _SchemeReader:
                 raise self.fail(f"{key}.{name}" if key else name, "缺少必填的键")
         return data
 
-    def text(self, data: dict, key: str, name: str, default: str | None = None) -> str:
+    def text(self, data: dict[str, Any], key: str, name: str, default: str | None = None) -> str:
         value = data.get(name, default)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key}.{name}" if key else name, "应为非空字符串")
@@ -394,13 +395,13 @@ class _SchemeReader:
             raise self.fail(key, "比例应在 0 到 1 之间")
         return number
 
-    def integer(self, data: dict, key: str, name: str, *, minimum: int = 0) -> int:
+    def integer(self, data: dict[str, Any], key: str, name: str, *, minimum: int = 0) -> int:
         value = data.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise self.fail(f"{key}.{name}", f"应为不小于 {minimum} 的整数")
         return value
 
-    def array(self, data: dict, name: str) -> list:
+    def array(self, data: dict[str, Any], name: str) -> list[Any]:
         value = data.get(name, [])
         if not isinstance(value, list):
             raise self.fail(name, "应为数组（[[…]]）")
@@ -408,7 +409,7 @@ class _SchemeReader:
 
     # ------------------------------------------------------------------ document
 
-    def read(self, data: dict) -> Scheme:
+    def read(self, data: dict[str, Any]) -> Scheme:
         self.table(data, "", self.TOP_KEYS, {"id", "name", "source", "levels"})
         full_marks = self.points(data.get("full_marks", 100), "full_marks")
         if full_marks <= 0:
@@ -460,7 +461,7 @@ class _SchemeReader:
             raise self.fail(key, f"规则代码“{code}”重复")
         codes.add(code)
 
-    def read_levels(self, items: list, full_marks: int) -> list[Level]:
+    def read_levels(self, items: list[Any], full_marks: int) -> list[Level]:
         if not items:
             raise self.fail("levels", "至少需要一个等级")
         levels = []
@@ -495,7 +496,7 @@ class _SchemeReader:
             raise self.fail("levels", f"最高分数段“{levels[-1].name}”应止于满分")
         return levels
 
-    def read_criteria(self, items: list, full_marks: int) -> tuple[list[Criterion], frozenset]:
+    def read_criteria(self, items: list[Any], full_marks: int) -> tuple[list[Criterion], frozenset[str]]:
         criteria = []
         codes: set[tuple[str, str | None]] = set()
         for index, item in enumerate(items):
@@ -546,12 +547,12 @@ class _SchemeReader:
             items = survey["options"]
             if not isinstance(items, list) or len(items) < 2:
                 raise self.fail("survey.options", "至少需要两个选项（[[survey.options]]）")
-            options = []
+            listed: list[SurveyOption] = []
             for index, item in enumerate(items):
                 key = f"survey.options[{index}]"
                 self.table(item, key, {"code", "label", "weight"}, {"code", "label", "weight"})
                 code = self.text(item, key, "code")
-                if code in {option.code for option in options}:
+                if code in {option.code for option in listed}:
                     raise self.fail(f"{key}.code", f"选项代码“{code}”重复")
                 try:
                     weight = parse_decimal(item["weight"])
@@ -559,8 +560,8 @@ class _SchemeReader:
                     raise self.fail(f"{key}.weight", f"权重{error}") from None
                 if not Decimal(0) <= weight <= Decimal(1):
                     raise self.fail(f"{key}.weight", "权重应在 0 到 1 之间")
-                options.append(SurveyOption(code, self.text(item, key, "label"), weight))
-            options = tuple(options)
+                listed.append(SurveyOption(code, self.text(item, key, "label"), weight))
+            options = tuple(listed)
         codes = {option.code for option in options}
         satisfied = DEFAULT_SURVEY.satisfied
         if "satisfied" in survey:

@@ -31,18 +31,18 @@ from xingji.accounts.access import (
     is_active_user,
     visible_organizations,
 )
-from xingji.accounts.models import Role
+from xingji.accounts.models import Role, User
 from xingji.common.errors import ActionForbidden
 from xingji.orgs.models import Organization
 from xingji.supervision.models import InspectionVisit, LevelChange, Recheck
 
 
-def is_superior_of(user, organization: Organization) -> bool:
+def is_superior_of(user: User, organization: Organization) -> bool:
     """A reviewer or the office above the organization (not the organization's own user)."""
     return accounts_access.is_superior_of(user, organization.pk)
 
 
-def is_committee_office_for(user, organization: Organization) -> bool:
+def is_committee_office_for(user: User, organization: Organization) -> bool:
     """The committee office at an ancestor of the organization: it records the committee's decisions."""
     if not is_active_user(user):
         return False
@@ -55,63 +55,63 @@ def is_committee_office_for(user, organization: Organization) -> bool:
     )
 
 
-def can_record(user) -> bool:
+def can_record(user: User) -> bool:
     """Whether the user's role records re-checks and visits at all (for showing the buttons)."""
     return is_active_user(user) and (user.is_superuser or user.role in SUPERIOR_ROLES)
 
 
-def is_inspector_of(user, organization: Organization) -> bool:
+def is_inspector_of(user: User, organization: Organization) -> bool:
     """An inspection group (督导组) whose node holds the organization (not the organization's own user)."""
     return accounts_access.is_inspector_of(user, organization.pk)
 
 
-def can_record_visits(user) -> bool:
+def can_record_visits(user: User) -> bool:
     """Whether the user's role records supervision visits at all (for showing the buttons)."""
     return can_record(user) or (is_active_user(user) and user.role == Role.INSPECTOR)
 
 
-def can_decide(user) -> bool:
+def can_decide(user: User) -> bool:
     return is_active_user(user) and (user.is_superuser or user.role == Role.COMMITTEE_OFFICE)
 
 
-def require_superior(user, organization: Organization) -> None:
+def require_superior(user: User, organization: Organization) -> None:
     """404 outside the subtree, 403 for the inspector, 403 for a role that is not the superior."""
     access_organization(user, organization.pk, write=True)
     if not is_superior_of(user, organization):
         raise ActionForbidden(f"只有“{organization.name}”的上级党组织可以进行这项操作")
 
 
-def require_inspecting(user, organization: Organization) -> None:
+def require_inspecting(user: User, organization: Organization) -> None:
     """A visit's organization: a superior or the inspection group over it; 404 outside the subtree."""
     access_organization(user, organization.pk)
     if not (is_superior_of(user, organization) or is_inspector_of(user, organization)):
         raise ActionForbidden(f"只有“{organization.name}”的上级党组织或督导组可以登记督导")
 
 
-def require_committee_office(user, organization: Organization) -> None:
+def require_committee_office(user: User, organization: Organization) -> None:
     access_organization(user, organization.pk, write=True)
     if not is_committee_office_for(user, organization):
         raise ActionForbidden("只有市直工委组织部可以录入工委会的决定")
 
 
-def visible_rechecks(user) -> QuerySet[Recheck]:
+def visible_rechecks(user: User) -> QuerySet[Recheck]:
     return Recheck.objects.filter(organization__in=visible_organizations(user))
 
 
-def visible_level_changes(user) -> QuerySet[LevelChange]:
+def visible_level_changes(user: User) -> QuerySet[LevelChange]:
     return LevelChange.objects.filter(organization__in=visible_organizations(user))
 
 
-def visible_visits(user) -> QuerySet[InspectionVisit]:
+def visible_visits(user: User) -> QuerySet[InspectionVisit]:
     matching = InspectionVisit.objects.filter(organizations__in=visible_organizations(user)).values("pk")
     return InspectionVisit.objects.filter(pk__in=matching)
 
 
-def access_recheck(user, recheck_id) -> Recheck:
+def access_recheck(user: User, recheck_id: object) -> Recheck:
     return get_or_404(visible_rechecks(user).select_related("organization", "recorded_by"), recheck_id)
 
 
-def access_level_change(user, change_id) -> LevelChange:
+def access_level_change(user: User, change_id: object) -> LevelChange:
     return get_or_404(
         visible_level_changes(user).select_related(
             "organization", "recheck", "proposed_by", "decided_by", "ledger_entry"
@@ -120,5 +120,5 @@ def access_level_change(user, change_id) -> LevelChange:
     )
 
 
-def access_visit(user, visit_id) -> InspectionVisit:
+def access_visit(user: User, visit_id: object) -> InspectionVisit:
     return get_or_404(visible_visits(user).select_related("recorded_by"), visit_id)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
 from xingji.accounts.access import visible_organizations, visible_users
+from xingji.accounts.models import User
 from xingji.common.forms import DateInput, OrganizationChoiceField, indented_label
 from xingji.ledger.models import ItemSource
 from xingji.records.models import CriticismIssuer
-from xingji.supervision.models import ChangeState, RecheckMethod, VisitMethod
+from xingji.supervision.models import ChangeState, Recheck, RecheckMethod, VisitMethod
 
 TEXTAREA = {"rows": 3}
 
@@ -118,18 +121,18 @@ class RecheckForm(forms.Form):
 
     def __init__(self, *args, names: dict[int, str], current: int | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["propose_level"].choices = level_choices(names, current)
+        cast(forms.ChoiceField, self.fields["propose_level"]).choices = level_choices(names, current)
 
 
 class LevelChangeForm(forms.Form):
     to_level = forms.TypedChoiceField(label="调整为", coerce=int)
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 4}))
-    recheck = forms.ModelChoiceField(label="依据的复检", queryset=None, required=False)
+    recheck: forms.ModelChoiceField[Recheck] = forms.ModelChoiceField(label="依据的复检", queryset=None, required=False)
 
     def __init__(self, *args, names: dict[int, str], current: int | None, rechecks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_level"].choices = level_choices(names, current)
-        self.fields["recheck"].queryset = rechecks
+        cast(forms.ChoiceField, self.fields["to_level"]).choices = level_choices(names, current)
+        cast(forms.ModelChoiceField, self.fields["recheck"]).queryset = rechecks
 
 
 class ApproveForm(forms.Form):
@@ -144,7 +147,7 @@ class RejectForm(forms.Form):
 
 class GuideForm(forms.Form):
     name = forms.CharField(label="指导人", max_length=100, help_text="指导人或联系领导的姓名")
-    user = forms.ModelChoiceField(
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label="指导人账号", queryset=None, required=False, help_text="指导人有本系统账号时选择"
     )
     note = forms.CharField(label="说明", max_length=200, required=False, help_text="职务、联系方式等")

@@ -20,6 +20,8 @@ Writes go through ``xingji.supervision.services``; reads through
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -177,7 +179,10 @@ class InspectionVisit(models.Model):
     visited_on = models.DateField("督导日期")
     method = models.CharField("督导形式", max_length=16, choices=VisitMethod.choices)
     group_members = models.TextField("督导组成员")
-    organizations = models.ManyToManyField(Organization, related_name="inspection_visits", verbose_name="督导对象")
+    # Annotated: Organization derives from treebeard's untyped node, which mypy cannot infer a relation from.
+    organizations: models.ManyToManyField[Organization, Any] = models.ManyToManyField(
+        Organization, related_name="inspection_visits", verbose_name="督导对象"
+    )
     findings = models.TextField("发现问题")
     criticisms = models.ManyToManyField(
         "records.CriticismNotice", blank=True, related_name="inspection_visits", verbose_name="通报批评"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from xingji.accounts.access import visible_organizations
+from xingji.accounts.models import User
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.ledger.models import ItemState, RectificationItem
 from xingji.orgs.models import Organization
@@ -31,7 +33,7 @@ def recheck_interval_days() -> int:
     return int(getattr(settings, "XINGJI_RECHECK_INTERVAL_DAYS", 90))
 
 
-def _count(queryset: QuerySet) -> Subquery:
+def _count(queryset: QuerySet[Any]) -> Coalesce:
     return Coalesce(
         Subquery(
             queryset.order_by().values("organization").annotate(n=Count("pk")).values("n")[:1],
@@ -42,7 +44,7 @@ def _count(queryset: QuerySet) -> Subquery:
 
 
 def focus_organizations(
-    user, *, today: date, search: str = "", level: str = "", guide: str = "", stale_only: bool = False
+    user: User, *, today: date, search: str = "", level: str = "", guide: str = "", stale_only: bool = False
 ) -> QuerySet[Organization]:
     """The organizations under the user (its own node excluded) whose current level is one star, none or unrated.
 
@@ -88,14 +90,15 @@ def focus_organizations(
             Q(name__icontains=search) | Q(code__iexact=search) | Q(focus_guide__name__icontains=search)
         )
     history = StarLedgerEntry.objects.order_by("effective_on", "id")
-    return (
+    focus: QuerySet[Organization] = (
         organizations.select_related("focus_guide")
         .prefetch_related(Prefetch("star_ledger_entries", queryset=history, to_attr="ledger_history"))
         .order_by("path")
     )
+    return focus
 
 
-def recheck_list(user, *, search: str = "", organization: Organization | None = None) -> QuerySet[Recheck]:
+def recheck_list(user: User, *, search: str = "", organization: Organization | None = None) -> QuerySet[Recheck]:
     rechecks = (
         visible_rechecks(user)
         .select_related("organization", "recorded_by")
@@ -112,7 +115,7 @@ def recheck_list(user, *, search: str = "", organization: Organization | None = 
     return rechecks.order_by("-checked_on", "-id")
 
 
-def level_change_list(user, *, state: str = "", search: str = "") -> QuerySet[LevelChange]:
+def level_change_list(user: User, *, state: str = "", search: str = "") -> QuerySet[LevelChange]:
     """Pending first, then the newest."""
     changes = visible_level_changes(user).select_related("organization", "proposed_by", "decided_by", "recheck")
     if state:
@@ -125,7 +128,7 @@ def level_change_list(user, *, state: str = "", search: str = "") -> QuerySet[Le
     return changes.annotate(pending=pending_first).order_by("-pending", "-proposed_at", "-id")
 
 
-def visit_list(user, *, method: str = "", search: str = "") -> QuerySet[InspectionVisit]:
+def visit_list(user: User, *, method: str = "", search: str = "") -> QuerySet[InspectionVisit]:
     visible = visible_organizations(user)
     visits = (
         visible_visits(user)
@@ -151,5 +154,5 @@ def visit_list(user, *, method: str = "", search: str = "") -> QuerySet[Inspecti
     return visits.order_by("-visited_on", "-id")
 
 
-def pending_changes(user) -> QuerySet[LevelChange]:
+def pending_changes(user: User) -> QuerySet[LevelChange]:
     return visible_level_changes(user).filter(state=ChangeState.PROPOSED).select_related("organization")

@@ -25,11 +25,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from xingji.accounts.access import visible_organizations
+from xingji.accounts.models import Actor, User
 from xingji.audit.services import audit_log
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.campaigns.selectors import current_ledger_entry, current_level
 from xingji.common.errors import ActionForbidden, TransitionRefused, required_text
-from xingji.ledger.models import ItemSource
+from xingji.ledger.models import ItemSource, RectificationItem
 from xingji.ledger.services import item_open
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
@@ -90,9 +92,9 @@ def _rated_under(organization: Organization) -> StarLedgerEntry | None:
 def level_names(organization: Organization) -> dict[int, str]:
     """{level: name} of the scheme the organization was last rated under, else the plain names."""
     entry = _rated_under(organization)
-    if entry is None:
+    campaign = entry.campaign if entry is not None else None
+    if campaign is None:
         return dict(PLAIN_LEVEL_NAMES)
-    campaign = entry.campaign
     return {level: campaign.level_name(level) for level in sorted(campaign.scheme.level_values())}
 
 
@@ -133,16 +135,19 @@ def _open_items(
     organization: Organization | None,
     source: str,
     source_note: str,
-    actor,
+    actor: Actor,
     what: str = "整改事项",
-) -> list:
+) -> list[RectificationItem]:
     opened = []
     for row, item in enumerate(items, start=1):
         arguments = {name: item[name] for name in ITEM_FIELDS}
+        target = item.get("organization") or organization
+        if target is None:
+            raise TransitionRefused(f"第{row}条{what}：请选择党组织", code="item_invalid")
         try:
             opened.append(
                 item_open(
-                    organization=item.get("organization") or organization,
+                    organization=target,
                     source=source,
                     source_note=source_note,
                     actor=actor,
@@ -175,7 +180,7 @@ def recheck_record(
     items: Sequence[Mapping[str, Any]] = (),
     propose_level: int | None = None,
     propose_reason: str = "",
-    actor,
+    actor: Actor,
 ) -> Recheck:
     """Record a re-check (复检) by the organization's superior, opening an item for each of ``items``.
 
@@ -220,7 +225,9 @@ def recheck_record(
     return recheck
 
 
-def recheck_items_open(*, recheck: Recheck, items: Sequence[Mapping[str, Any]], actor) -> list:
+def recheck_items_open(
+    *, recheck: Recheck, items: Sequence[Mapping[str, Any]], actor: Actor
+) -> list[RectificationItem]:
     """Open more items from a recorded re-check's findings."""
     with transaction.atomic():
         current = Recheck.objects.select_for_update().select_related("organization").get(pk=recheck.pk)
@@ -266,7 +273,7 @@ def level_change_propose(
     to_level: int,
     reason: str,
     recheck: Recheck | None = None,
-    actor,
+    actor: Actor,
 ) -> LevelChange:
     """Propose a change of level (mostly a downgrade, 降星) to the committee; nothing changes before approval."""
     with transaction.atomic():
@@ -325,11 +332,12 @@ def _check_pending(change: LevelChange, verb: str) -> None:
         )
 
 
-def _approving_body(actor, organization: Organization) -> str:
+def _approving_body(actor: Actor, organization: Organization) -> str:
     """The office's organization (the working committee whose 工委会 decided)."""
-    if getattr(actor, "organization", None) is not None:
-        return actor.organization.name
-    return Organization.objects.get(path=organization.path[: Organization.steplen]).name
+    # Organization derives from treebeard's untyped node, so its fields read as Any.
+    if actor.organization is not None:
+        return str(actor.organization.name)
+    return str(Organization.objects.get(path=organization.path[: Organization.steplen]).name)
 
 
 def level_change_approve(
@@ -338,7 +346,7 @@ def level_change_approve(
     meeting_on: date,
     minutes_number: str,
     comment: str = "",
-    actor,
+    actor: Actor,
 ) -> LevelChange:
     """Record the committee's approval (工委会批准): the new level enters the star ledger from the meeting date."""
     with transaction.atomic():
@@ -366,7 +374,7 @@ def level_change_approve(
                 f"“{organization.name}”现已是{level_label(previous, names)}，不能再调整为同一星级", code="same_level"
             )
         body = _approving_body(actor, organization)
-        grounds = f"{current.recheck.checked_on:%Y年%m月%d日}复检，" if current.recheck_id else ""
+        grounds = f"{current.recheck.checked_on:%Y年%m月%d日}复检，" if current.recheck is not None else ""
         direction = "晋升" if previous is not None and current.to_level > previous else "调整"
         reason = (
             f"{grounds}由{level_label(previous, names)}{direction}为{level_label(current.to_level, names)}，"
@@ -423,7 +431,7 @@ def level_change_approve(
     return current
 
 
-def level_change_reject(*, change: LevelChange, comment: str, actor) -> LevelChange:
+def level_change_reject(*, change: LevelChange, comment: str, actor: Actor) -> LevelChange:
     """Record that the committee did not approve the change: the ledger stays as it is."""
     with transaction.atomic():
         current = _lock_change(change)
@@ -446,7 +454,7 @@ def level_change_reject(*, change: LevelChange, comment: str, actor) -> LevelCha
     return current
 
 
-def level_change_withdraw(*, change: LevelChange, actor) -> LevelChange:
+def level_change_withdraw(*, change: LevelChange, actor: Actor) -> LevelChange:
     """The proposer (or the committee office) withdraws a pending proposal."""
     with transaction.atomic():
         current = _lock_change(change)
@@ -472,7 +480,9 @@ def level_change_withdraw(*, change: LevelChange, actor) -> LevelChange:
 # --- focus management --------------------------------------------------------------------------
 
 
-def focus_guide_assign(*, organization: Organization, name: str, user=None, note: str = "", actor) -> FocusGuide:
+def focus_guide_assign(
+    *, organization: Organization, name: str, user: User | None = None, note: str = "", actor: Actor
+) -> FocusGuide:
     """Assign or change the guide (指导人/联系领导) of an organization under focus management."""
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -483,10 +493,7 @@ def focus_guide_assign(*, organization: Organization, name: str, user=None, note
             raise TransitionRefused("说明不能超过200字", code="too_long")
         if user is not None and not (
             user.is_active
-            and (
-                user.organization_id is None
-                or access.visible_organizations(actor).filter(pk=user.organization_id).exists()
-            )
+            and (user.organization_id is None or visible_organizations(actor).filter(pk=user.organization_id).exists())
         ):
             raise TransitionRefused("所选账号不在本级及下级组织中", code="user_elsewhere")
         guide = FocusGuide.objects.filter(organization=organization).first()
@@ -504,7 +511,9 @@ def focus_guide_assign(*, organization: Organization, name: str, user=None, note
 # --- supervision visits ------------------------------------------------------------------------
 
 
-def _clean_criticisms(criticisms: Sequence[Mapping[str, Any]], visited: set[int], visited_on: date) -> list[dict]:
+def _clean_criticisms(
+    criticisms: Sequence[Mapping[str, Any]], visited: set[int], visited_on: date
+) -> list[dict[str, Any]]:
     errors = []
     cleaned = []
     for row, notice in enumerate(criticisms, start=1):
@@ -552,7 +561,7 @@ def visit_record(
     findings: str,
     criticisms: Sequence[Mapping[str, Any]] = (),
     items: Sequence[Mapping[str, Any]] = (),
-    actor,
+    actor: Actor,
 ) -> InspectionVisit:
     """Record a supervision visit (督导), its criticism notices (通报批评) and the items it opens.
 

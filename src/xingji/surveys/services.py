@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,9 +27,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from xingji.accounts.access import SELF_ROLES, access_organization
+from xingji.accounts.models import Actor
 from xingji.audit.services import audit_log
 from xingji.campaigns import services as campaign_services
 from xingji.campaigns.access import is_superior_of
@@ -48,7 +51,7 @@ COMMENT_MAX_LENGTH = 500
 # --- who may act -----------------------------------------------------------------------------
 
 
-def is_own(user, evaluation: Evaluation) -> bool:
+def is_own(user: Actor, evaluation: Evaluation) -> bool:
     """The organization's own user (its branch secretary, or the 机关党委/总支 user for its own organization)."""
     if not (user is not None and user.is_authenticated and user.is_active):
         return False
@@ -57,18 +60,18 @@ def is_own(user, evaluation: Evaluation) -> bool:
     return user.organization_id == evaluation.organization_id and user.role in SELF_ROLES
 
 
-def require_own(user, evaluation: Evaluation) -> None:
+def require_own(user: Actor, evaluation: Evaluation) -> None:
     """Opening a session, issuing codes, changing the settings: the organization's own user only."""
     access_organization(user, evaluation.organization_id, write=True)
     if not is_own(user, evaluation):
         raise ActionForbidden("只有本组织的书记可以组织本组织的测评")
 
 
-def may_close(user, evaluation: Evaluation) -> bool:
+def may_close(user: Actor, evaluation: Evaluation) -> bool:
     return is_own(user, evaluation) or is_superior_of(user, evaluation)
 
 
-def require_may_close(user, evaluation: Evaluation) -> None:
+def require_may_close(user: Actor, evaluation: Evaluation) -> None:
     """Closing: the organization's own user or a superior (reviewer, office above)."""
     access_organization(user, evaluation.organization_id, write=True)
     if not may_close(user, evaluation):
@@ -143,7 +146,7 @@ def session_open(
     expires_on: date,
     public_tokens_allowed: bool = True,
     comments_collected: bool = True,
-    actor,
+    actor: Actor,
 ) -> SurveySession:
     """Open a survey session (测评会): questions from the scheme, codes valid through ``expires_on``."""
     with transaction.atomic():
@@ -189,7 +192,7 @@ def session_settings_change(
     session: SurveySession,
     public_tokens_allowed: bool,
     comments_collected: bool,
-    actor,
+    actor: Actor,
 ) -> SurveySession:
     """Change the anonymity settings (匿名设置), until the first ballot exists.
 
@@ -236,7 +239,7 @@ def tokens_issue(
     member_tokens: int,
     public_tokens: int,
     replace_unused: bool = False,
-    actor,
+    actor: Actor,
 ) -> IssuedCodes:
     """Issue new codes; with ``replace_unused``, the unused codes already issued stop working first (reprint).
 
@@ -344,10 +347,10 @@ def live_counter(session: SurveySession) -> dict[str, Any]:
     }
 
 
-def session_close(*, session: SurveySession, actor) -> SurveySession:
+def session_close(*, session: SurveySession, actor: Actor) -> SurveySession:
     """Close the session: codes stop working, results freeze; a valid survey feeds the evaluation.
 
-    Valid: member codes used / members ≥ the scheme's threshold (80 %).
+    Valid: member codes used / members ≥ the scheme's threshold (``[survey] min_participation``, 80 % by default).
     Below, the session is closed as invalid and the evaluation keeps what it
     had: a new session can be opened.
     """
@@ -365,7 +368,12 @@ def session_close(*, session: SurveySession, actor) -> SurveySession:
         member_used = current.tokens.filter(kind=TokenKind.MEMBER, used=True).count()
         results = compute_results(current.questions, list(current.ballots.values_list("answers", flat=True)))
         participation = _share(member_used, current.member_count) if current.member_count else Decimal(0)
-        valid = bool(current.member_count) and participation >= current.min_participation
+        # A survey without a ballot has no satisfaction to record, whatever the codes say.
+        valid = (
+            results.satisfaction is not None
+            and bool(current.member_count)
+            and participation >= current.min_participation
+        )
         current.state = SessionState.CLOSED
         current.closed_by = actor
         current.closed_at = now
@@ -377,7 +385,7 @@ def session_close(*, session: SurveySession, actor) -> SurveySession:
         current.valid = valid
         current.distributions = results.distributions
         current.save()
-        if valid:
+        if valid and results.satisfaction is not None:
             campaign_services.survey_figures_record(
                 evaluation=evaluation,
                 member_count=current.member_count,
@@ -494,7 +502,7 @@ def ballot_form(session_id: int, public_id: str) -> BallotForm:
     return BallotForm.of(questions)
 
 
-def _clean(form: BallotForm, comments_collected: bool, data) -> dict[str, Any]:
+def _clean(form: BallotForm, comments_collected: bool, data: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     overall = (data.get("overall") or "").strip()
     if overall not in form.options:
@@ -517,12 +525,17 @@ def _clean(form: BallotForm, comments_collected: bool, data) -> dict[str, Any]:
     return answers
 
 
-def clean_answers(session: SurveySession, data) -> dict[str, Any]:
+def clean_answers(session: SurveySession, data: Mapping[str, Any]) -> dict[str, Any]:
     """The answers of a posted form (``overall``, ``criterion_<code>``, ``comment``), checked against the questions."""
     return _clean(BallotForm.of(session.questions), session.comments_collected, data)
 
 
 _BALLOT_FIELDS = ("id", "session", "answers", "cast_on", "receipt")
+
+
+def _ballot_fields() -> list[Field[Any, Any]]:
+    by_name = {field.name: field for field in Ballot._meta.concrete_fields}
+    return [by_name[name] for name in _BALLOT_FIELDS]
 
 
 @cache
@@ -534,12 +547,12 @@ def _ballot_sql() -> tuple[str, str]:
         f"UPDATE {token} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
         f"RETURNING session_id, {of_session.format('public_id')}, {of_session.format('comments_collected')}"
     )
-    columns = ", ".join(Ballot._meta.get_field(name).column for name in _BALLOT_FIELDS)
+    columns = ", ".join(field.column for field in _ballot_fields())
     insert = f"INSERT INTO {ballot} ({columns}) VALUES ({', '.join(['%s'] * len(_BALLOT_FIELDS))})"
     return redeem, insert
 
 
-def ballot_cast(*, code: str, data) -> str:
+def ballot_cast(*, code: str, data: Mapping[str, Any]) -> str:
     """Cast one ballot with a code; its receipt code. ``BallotRefused`` or ``BallotInvalid`` otherwise.
 
     Two submissions of one code (two tabs, a double tap, a retry) race on the
@@ -568,8 +581,8 @@ def ballot_cast(*, code: str, data) -> str:
             cursor.execute(
                 insert,
                 [
-                    Ballot._meta.get_field(name).get_db_prep_save(value, connection)
-                    for name, value in zip(_BALLOT_FIELDS, values, strict=True)
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(_ballot_fields(), values, strict=True)
                 ],
             )
     if won is None:

@@ -88,7 +88,7 @@ def session_open(request, pk):
             "form": form,
             "submit": "开启测评",
             "note": "题目按评定方案生成：每项评定内容和总体评价分为满意、基本满意、不满意，另可填写意见建议。"
-            "参加测评的党员须达到党员总数的80%，测评方为有效。",
+            f"参加测评的党员须达到党员总数的{evaluation.campaign.survey_min_participation_text}，测评方为有效。",
             "cancel_url": reverse("surveys:evaluation", args=[evaluation.pk]),
         },
     )
@@ -198,7 +198,7 @@ def tokens_issue(request, pk):
 
 def _download(body, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     response["Cache-Control"] = "no-store"
     return response
 

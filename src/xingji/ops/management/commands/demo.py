@@ -156,9 +156,10 @@ class Command(BaseCommand):
         # settings, loaded for any use, do not assume.
         connections.close_all()
         process = subprocess.Popen(argv, env=demo_environment(os.environ, data_dir=data_dir))
-        own_pid_file = pid_file is not None and "--pid" not in argv
-        if own_pid_file:
-            pid_file.write_text(str(process.pid), encoding="ascii")
+        # The server writes the pid file itself when it is given one (gunicorn's --pid).
+        own_pid_file = pid_file if "--pid" not in argv else None
+        if own_pid_file is not None:
+            own_pid_file.write_text(str(process.pid), encoding="ascii")
         previous_handler = signal.signal(signal.SIGTERM, interrupt)
         try:
             status = process.wait()
@@ -166,8 +167,8 @@ class Command(BaseCommand):
             status = stop(process)
         finally:
             signal.signal(signal.SIGTERM, previous_handler)
-            if own_pid_file:
-                pid_file.unlink(missing_ok=True)
+            if own_pid_file is not None:
+                own_pid_file.unlink(missing_ok=True)
         if status not in (0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT):
             raise CommandError(f"服务进程异常退出（状态 {status}）", returncode=status if status > 0 else 1)
         self.stdout.write("演示已停止。")
