@@ -31,7 +31,7 @@ TOOLS = {"demo", "ops"}
 FLOORS = {"rules": 0, "common": 1, "batch": 2, **{name: 4 for name in TOOLS}, **{name: 5 for name in TOP}}
 DOMAIN = 3
 #: Modules of ``common`` that ``xingji rate`` loads: they must not load Django.
-PURE_COMMON = ["xingji.common.cells", "xingji.common.tabular"]
+PURE_COMMON = ["xingji.common.cells", "xingji.common.tablereader", "xingji.common.tabular"]
 
 
 def module_name(path: Path) -> str:

@@ -28,7 +28,8 @@ Environment variables
     127.0.0.1).
 ``XINGJI_PROXY_SSL_HEADER``
     ``1`` when a reverse proxy terminates TLS and sets ``X-Forwarded-Proto``.
-``XINGJI_LOGIN_FAILURE_LIMIT`` (5), ``XINGJI_LOCKOUT_MINUTES`` (30),
+``XINGJI_LOGIN_FAILURE_LIMIT`` (5, per account and client address),
+``XINGJI_IP_FAILURE_LIMIT`` (50, per client address), ``XINGJI_LOCKOUT_MINUTES`` (30),
 ``XINGJI_IDLE_TIMEOUT_MINUTES`` (30), ``XINGJI_PASSWORD_MIN_LENGTH`` (8),
 ``XINGJI_PASSWORD_MIN_CLASSES`` (3), ``XINGJI_HSTS_SECONDS`` (31536000)
     the security baseline (等保 2.0 practice), all configurable.
@@ -161,9 +162,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "axes",
+    # django-axes and django-otp's TOTP devices, named in Chinese for the back office.
+    "xingji.accounts.vendor_apps.AxesConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "xingji.accounts.vendor_apps.TOTPConfig",
     "treebeard",
     "xingji.orgs",
     "xingji.accounts",
@@ -248,17 +250,27 @@ AUTHENTICATION_BACKENDS = [
 
 XINGJI_LOGIN_FAILURE_LIMIT = env_int("XINGJI_LOGIN_FAILURE_LIMIT", 5)
 XINGJI_LOCKOUT_MINUTES = env_int("XINGJI_LOCKOUT_MINUTES", 30)
+# Failed logins from one client address, whatever the accounts, before that address is locked.
+XINGJI_IP_FAILURE_LIMIT = env_int("XINGJI_IP_FAILURE_LIMIT", 50)
 AXES_FAILURE_LIMIT = XINGJI_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=XINGJI_LOCKOUT_MINUTES)
-# An account is locked after the limit whatever the client (account lockout,
-# 等保), and a client address is locked after the limit whatever the accounts
-# it tries (guessing across accounts).
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# An account is locked after the limit on the client address that failed
+# (account lockout, 等保), not on every address: a unit behind one NAT address
+# is not locked out by one colleague's typing. A client address is locked
+# after its own, higher ceiling whatever the accounts it tries (guessing
+# across accounts): ``xingji.accounts.lockout.LockoutHandler``.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "xingji.accounts.lockout.LockoutHandler"
+# A try during the lockout does not restart it, so the page can say how long is left.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
-# The lockout page says, in Chinese, for how long and why (HTTP 429).
-AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+# The client address behind a trusted proxy (XINGJI_CLIENT_IP_HEADER), as for public objections.
+AXES_CLIENT_IP_CALLABLE = "xingji.accounts.lockout.client_address"
+# The lockout page says, in Chinese, why and how many minutes are left (HTTP 429).
+AXES_LOCKOUT_CALLABLE = "xingji.accounts.lockout.lockout_response"
+# No English start-up line ("AXES: BEGIN …") before every command's output.
+AXES_VERBOSE = False
 
 # Idle logout: the session expires after this much inactivity, because every
 # request saves the session and so pushes the expiry forward.
@@ -369,7 +381,8 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
 )
-# The site's address for links in mail, e.g. https://xingji.example.gov.cn
+# The site's address for links in mail and on the printed survey slips, e.g. https://xingji.example.gov.cn
+# (empty: the slips use the address the page was opened at; `xingji demo --lan` sets the LAN address).
 XINGJI_BASE_URL = os.environ.get("XINGJI_BASE_URL", "")
 # Navigation counts of what is due are cached per user for this many seconds (0: computed on every page).
 XINGJI_DUE_COUNT_SECONDS = env_int("XINGJI_DUE_COUNT_SECONDS", 60)
@@ -386,12 +399,18 @@ LOGGING: dict = {
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"},
     },
+    "filters": {
+        # A refused request (403, 404) is one line, not a traceback.
+        "one_line_refusals": {"()": "xingji.common.log_filters.OneLineRefusals"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": XINGJI_LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": XINGJI_LOG_LEVEL, "propagate": False},
+        # No handler of its own: its lines reach the console (and file) through "django".
+        "django.request": {"filters": ["one_line_refusals"], "propagate": True},
         "axes": {"handlers": ["console"], "level": XINGJI_LOG_LEVEL, "propagate": False},
     },
 }
@@ -406,4 +425,5 @@ if XINGJI_LOG_DIR:
         "formatter": "plain",
     }
     for logger in (LOGGING["root"], *LOGGING["loggers"].values()):
-        logger["handlers"].append("file")
+        if "handlers" in logger:
+            logger["handlers"].append("file")

@@ -65,8 +65,10 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     secretary,
 ):
     settings.XINGJI_TASK_RUNNER = "immediate"
-    # given a drafted campaign over the whole tree
-    campaign = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    # given a drafted campaign over the whole tree, its deadline ahead (a past one is refused on opening)
+    campaign = services.campaign_create(
+        root=tree.root, year=YEAR, kind="mid_year", deadline=date(2026, 6, 30), actor=office_user
+    )
 
     # when the office opens it
     office = new_page()
@@ -159,10 +161,14 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     office.goto(f"/campaigns/evaluations/{fin_1.pk}/")
     expect(badge(office)).to_have_text("已评定待公示")
 
-    # and publishes the notice
+    # and publishes the notice: the confirmation page shows the five-star quota broken, the phrase is typed
     office.goto(f"/campaigns/{campaign.pk}/notice/")
     office.get_by_label("公示标题").fill("2025年度星级评定结果公示")
-    office.get_by_role("button", name="保存").click()
+    office.get_by_role("button", name="下一步：核对公示名单").click()
+    expect(office.locator("#notice-count")).to_have_text("5")
+    expect(office.locator("#quota-warnings")).to_contain_text("五星级不超过10%")
+    office.get_by_label("确认输入").fill("确认发布")
+    office.get_by_role("button", name="确认发布").click()
     expect(office.get_by_role("status")).to_have_text("公示已发布")
     notice = campaign.notices.get()
 

@@ -370,7 +370,9 @@ def test_it_locks_the_login_after_five_wrong_passwords(page, secretary):
     # Then the lockout page says why and for how long
     expect(page).to_have_title("账户已锁定 · 星级创建管理平台")
     expect(page.locator("main h1")).to_have_text("登录已被暂时锁定")
-    expect(page.locator("main")).to_contain_text("由于连续 5 次登录失败，账户“secretary”及本机的登录已被锁定 30 分钟。")
+    expect(page.locator("main")).to_contain_text(
+        "由于连续 5 次登录失败，账户“secretary”在本机的登录已被暂时锁定，还需等待 30 分钟。"
+    )
 
     # And even the right password is refused now
     log_in(page, "secretary")

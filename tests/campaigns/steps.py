@@ -162,4 +162,4 @@ def rated_campaign(campaign: Campaign, actor: User, capture_on_commit, scores: d
 def noticed_campaign(campaign: Campaign, actor: User, capture_on_commit, scores: dict | None = None):
     """``rated_campaign``, then its notice published (today, by the clock): the notice."""
     rated_campaign(campaign, actor, capture_on_commit, scores)
-    return services.notice_publish(campaign=campaign, title="评定结果公示", actor=actor)
+    return services.notice_publish(campaign=campaign, title="评定结果公示", confirmation="确认发布", actor=actor)

@@ -101,6 +101,14 @@ CALLS = {
         "finance_1",
         lambda ev, users: services.five_star_review_return(evaluation=ev, reason="材料不足", actor=users["office"]),
     ),
+    "self_withdraw": (
+        "finance_1",
+        lambda ev, users: services.self_evaluation_withdraw(evaluation=ev, actor=users["secretary"]),
+    ),
+    "superior_withdraw": (
+        "finance_1",
+        lambda ev, users: services.superior_evaluation_withdraw(evaluation=ev, actor=users["reviewer"]),
+    ),
     "direct_check": (
         "finance",
         lambda ev, users: services.direct_check_record(
@@ -147,8 +155,11 @@ def test_it_allows_each_evaluation_transition_only_from_its_states(
 CAMPAIGN_CALLS = {
     "update": lambda c, office: services.campaign_update(campaign=c, data={"notice_days": 5}, actor=office),
     "open": lambda c, office: services.campaign_open(campaign=c, actor=office),
+    "quota_mode": lambda c, office: services.campaign_quota_mode_change(campaign=c, quota_mode="enforce", actor=office),
     "rate": lambda c, office: services.campaign_rate(campaign=c, actor=office),
-    "publish": lambda c, office: services.notice_publish(campaign=c, title="公示", actor=office),
+    "publish": lambda c, office: services.notice_publish(
+        campaign=c, title="公示", confirmation="确认发布", actor=office
+    ),
     "approve": lambda c, office: services.campaign_approve(
         campaign=c, approved_on=date(2026, 1, 5), minutes_number="纪要1号", actor=office
     ),
@@ -437,7 +448,7 @@ def test_it_refuses_the_notice_before_any_rating(campaign, clock, office_user):
     count = audit_count()
 
     with pytest.raises(TransitionRefused) as refusal:
-        services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+        services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
 
     assert refusal.value.messages == ["请先运行全面评定并等待其完成，再发布公示"]
     assert (Notice.objects.count(), audit_count()) == (0, count)
@@ -458,7 +469,7 @@ def test_it_refuses_the_notice_when_a_result_was_revised_after_the_rating(
     count = audit_count()
 
     with pytest.raises(TransitionRefused) as refusal:
-        services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+        services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
 
     assert refusal.value.messages == ["有1个组织的评定结果不是最新一次全面评定的结果，请重新运行全面评定"]
     assert (Notice.objects.count(), audit_count()) == (0, count)

@@ -82,7 +82,9 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     assert (ceiling["rule"], ceiling["limit"], ceiling["would_move"]) == ("five_star_ceiling", 0, ["FIN-1"])
 
     # when the office publishes the notice and the public objects to FIN-2 and EDU
-    notice = services.notice_publish(campaign=campaign, title="2025年度星级评定结果公示", actor=office_user)
+    notice = services.notice_publish(
+        campaign=campaign, title="2025年度星级评定结果公示", confirmation="确认发布", actor=office_user
+    )
     assert (notice.starts_on, notice.ends_on) == (date(2026, 6, 1), date(2026, 6, 7))
     assert [(e.organization.code, e.level_name) for e in selectors.notice_entries(notice)] == [
         ("FIN-1", "五星级"),
@@ -126,7 +128,9 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     assert (first.evaluations.count(), campaign.state) == (4, CampaignState.OPEN)
 
     # when FIN-2's changed level goes through a supplementary notice and the next approval
-    supplement = services.notice_publish(campaign=campaign, title="星级评定结果补充公示", actor=office_user)
+    supplement = services.notice_publish(
+        campaign=campaign, title="星级评定结果补充公示", confirmation="确认发布", actor=office_user
+    )
     assert [(e.organization.code, e.level) for e in supplement.entries.all()] == [("FIN-2", 3)]
     clock.advance(7)
     services.notice_close(notice=supplement, actor=office_user)

@@ -186,7 +186,7 @@ def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(
     # and the notice waits for it
     count = audit_count()
     with pytest.raises(TransitionRefused) as refusal:
-        services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+        services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     assert refusal.value.messages == ["有1处比例线并列尚未决定"]
     assert audit_count() == count
 
@@ -212,7 +212,7 @@ def test_it_flags_a_tie_at_the_cut_line_and_records_the_decision(
     assert actions("quota_tie.") == ["quota_tie.decided"]
 
     # and the notice can now be published, listing the decided levels
-    notice = services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    notice = services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     assert notice.entries.get(evaluation=fin_1).level == 5
 
 
@@ -258,7 +258,7 @@ def test_it_fails_the_run_when_an_evaluation_changes_while_it_runs(tree, campaig
     assert actions("rating_run.") == ["rating_run.requested", "rating_run.failed"]
     assert set(campaign.evaluations.values_list("state", flat=True)) == {E.EVALUATED}
     with pytest.raises(TransitionRefused) as refusal:
-        services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+        services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     assert refusal.value.messages == ["请先运行全面评定并等待其完成，再发布公示"]
 
 

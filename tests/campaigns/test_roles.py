@@ -126,7 +126,7 @@ def test_it_refuses_the_office_actions_to_a_reviewer(
         lambda: services.five_star_review_approve(evaluation=evaluation, actor=reviewer),
         lambda: services.five_star_review_return(evaluation=evaluation, reason="退回", actor=reviewer),
         lambda: services.campaign_rate(campaign=campaign, actor=reviewer),
-        lambda: services.notice_publish(campaign=campaign, title="公示", actor=reviewer),
+        lambda: services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=reviewer),
         lambda: services.campaign_approve(
             campaign=campaign, approved_on=clock.today, minutes_number="1", actor=reviewer
         ),

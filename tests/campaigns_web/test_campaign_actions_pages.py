@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.campaigns.steps import YEAR, actions, evaluation_of, rated_campaign
 from xingji.campaigns import services
@@ -88,6 +90,7 @@ def test_it_shows_only_the_office_actions_the_state_allows(client, tree, office_
 
 def test_it_edits_a_draft_campaign(client, tree, office_user):
     created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    deadline = timezone.localdate() + timedelta(days=10)
     client.force_login(office_user)
     response = client.get(reverse("campaigns:edit", args=[created.pk]))
     assert response.status_code == 200
@@ -96,7 +99,7 @@ def test_it_edits_a_draft_campaign(client, tree, office_user):
         reverse("campaigns:edit", args=[created.pk]),
         {
             "name": "新名称",
-            "deadline": f"{YEAR}-06-30",
+            "deadline": deadline.isoformat(),
             "quota_mode": "enforce",
             "notice_days": "10",
             "founded_cutoff": f"{YEAR}-01-01",
@@ -111,7 +114,7 @@ def test_it_edits_a_draft_campaign(client, tree, office_user):
         created.quota_mode,
         created.notice_days,
         created.founded_cutoff.isoformat(),
-    ) == ("新名称", f"{YEAR}-06-30", "enforce", 10, f"{YEAR}-01-01")
+    ) == ("新名称", deadline.isoformat(), "enforce", 10, f"{YEAR}-01-01")
     assert actions("campaign.") == ["campaign.created", "campaign.updated"]
 
 

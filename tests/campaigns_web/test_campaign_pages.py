@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.campaigns.steps import YEAR, actions, evaluation_of, rated_campaign
@@ -47,7 +49,8 @@ def test_it_creates_a_campaign_with_a_shipped_scheme(client, tree, office_user):
     assert response.status_code == 302
     assert response["Location"] == reverse("campaigns:detail", args=[campaign.pk])
     assert (campaign.kind, campaign.quota_mode, campaign.state) == ("year_end", "enforce", CampaignState.DRAFT)
-    assert campaign.deadline.isoformat() == f"{YEAR}-12-31"
+    # The kind's deadline (31 December) of a past year is not a default: two weeks from today instead.
+    assert campaign.deadline == timezone.localdate() + timedelta(days=14)
     assert actions("campaign.") == ["campaign.created"]
 
 
@@ -76,7 +79,8 @@ def test_it_refuses_the_create_page_to_a_reviewer(client, reviewer):
 
 
 def test_it_opens_a_campaign(client, tree, office_user):
-    created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", actor=office_user)
+    deadline = timezone.localdate() + timedelta(days=30)
+    created = services.campaign_create(root=tree.root, year=YEAR, kind="mid_year", deadline=deadline, actor=office_user)
     client.force_login(office_user)
     response = client.post(reverse("campaigns:open", args=[created.pk]))
     assert response.status_code == 302
@@ -146,7 +150,17 @@ def test_it_exports_the_results(client, campaign, tree, office_user, django_capt
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("党组织", "组织编号", "状态", "自评得分", "考评得分", "最终得分", "星级", "评定理由")
+    assert rows[0] == (
+        "党组织",
+        "组织编号",
+        "状态",
+        "自评得分",
+        "考评得分",
+        "最终得分",
+        "评定星级（建议）",
+        "当前星级",
+        "评定理由",
+    )
     by_code = {row[1]: row for row in rows[1:6]}
     assert set(by_code) == {"FIN", "FIN-1", "FIN-2", "EDU", "EDU-1"}
     evaluation = evaluation_of(campaign, tree.finance_1)
@@ -154,7 +168,9 @@ def test_it_exports_the_results(client, campaign, tree, office_user, django_capt
     assert row[4] == 90
     assert row[5] == float(evaluation.final_score)
     assert row[6] == campaign.level_name(evaluation.level)
-    assert (row[7] or "") == "；".join(reason["message"] for reason in evaluation.reasons)
+    # not approved yet: no line in the star ledger, so no current level
+    assert (row[7] or "") == ""
+    assert (row[8] or "") == "；".join(reason["message"] for reason in evaluation.reasons)
 
 
 def _measure(client, urls) -> list[int]:

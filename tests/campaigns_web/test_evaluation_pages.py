@@ -236,7 +236,8 @@ def test_it_shows_the_evidence_facts_in_chinese_with_links_to_their_records(
     # then every fact has a Chinese label and a readable value, and nothing raw is left
     records = f"organization={tree.finance_1.pk}&scope=own&year={YEAR}"
     assert lines == [
-        ("表彰及署名文章", "市级 1 项 · 查看表彰及署名文章", [f"/records/commendations/?{records}"]),
+        # only confirmed commendations count (a claim waits for the superior): the link lists those
+        ("表彰及署名文章", "市级 1 项 · 查看表彰及署名文章", [f"/records/commendations/?{records}&status=confirmed"]),
         ("党建创新", "无", []),
         ("通报批评", "市直工委 1 次、市委 0 次 · 查看通报批评", [f"/records/criticisms/?{records}"]),
         ("班子成员受处分", "严重警告以下 0 人次、撤销党内职务以上 0 人次", []),

@@ -113,7 +113,13 @@ def test_it_walks_notice_objection_approval_and_ledger(
 
     # notice
     assert client.get(reverse("campaigns:notice_publish", args=[campaign.pk])).status_code == 200
-    response = client.post(reverse("campaigns:notice_publish", args=[campaign.pk]), {"title": "2025年度评定结果公示"})
+    url = reverse("campaigns:notice_publish", args=[campaign.pk])
+    response = client.post(url, {"title": "2025年度评定结果公示"})
+    preview = response.context["preview"]
+    assert response.status_code == 200 and not Notice.objects.exists()
+    assert len(preview.lines) == 5 and preview.warnings
+    confirm = {"title": "2025年度评定结果公示", "confirm": "1", "digest": preview.digest, "confirmation": "确认发布"}
+    response = client.post(url, confirm)
     assert response.status_code == 302
     notice = Notice.objects.get()
     campaign.refresh_from_db()
@@ -174,7 +180,7 @@ def test_it_sends_and_returns_the_municipal_review(
 ):
     _evaluate_all(campaign, {"FIN-1": "9.8"})
     run_rating(campaign, office_user, django_capture_on_commit_callbacks)
-    services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     clock.advance(10)
     services.notice_close(notice=Notice.objects.get(), actor=office_user)
     services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="3号", actor=office_user)
@@ -208,7 +214,7 @@ def test_an_upheld_objection_offers_to_open_a_rectification_item(
 ):
     _evaluate_all(campaign)
     run_rating(campaign, office_user, django_capture_on_commit_callbacks)
-    notice = services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    notice = services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     fin_1, fin_2 = evaluation_of(campaign, tree.finance_1), evaluation_of(campaign, tree.finance_2)
     upheld = services.objection_file(notice=notice, evaluation=fin_1, content="三会一课记录不全").objection
     rejected = services.objection_file(notice=notice, evaluation=fin_2, content="台账不实").objection

@@ -62,7 +62,7 @@ def test_the_rating_run_is_not_offered_while_a_run_is_going_or_after_the_notice(
     assert f'action="{start}"' in _rating_page(client, campaign)
 
     # after the notice: no button, and the reason
-    services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     page = _rating_page(client, campaign)
     assert start not in page
     assert "不能运行全面评定" in page
@@ -71,7 +71,7 @@ def test_the_rating_run_is_not_offered_while_a_run_is_going_or_after_the_notice(
 def _approved(campaign, office_user, clock, capture, scores: dict | None = None) -> None:
     _evaluate_all(campaign, scores)
     run_rating(campaign, office_user, capture)
-    services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     clock.advance(10)
     services.notice_close(notice=Notice.objects.get(), actor=office_user)
     services.campaign_approve(campaign=campaign, approved_on=clock.today, minutes_number="3号", actor=office_user)
@@ -142,7 +142,7 @@ def test_the_notice_and_the_approval_are_offered_only_with_organizations_to_take
     assert f'href="{publish}"' in client.get(detail).content.decode()
 
     # on notice: nothing to approve until the notice has passed
-    services.notice_publish(campaign=campaign, title="公示", actor=office_user)
+    services.notice_publish(campaign=campaign, title="公示", confirmation="确认发布", actor=office_user)
     clock.advance(10)
     services.notice_close(notice=Notice.objects.get(), actor=office_user)
     content = client.get(detail).content.decode()

@@ -318,15 +318,15 @@ EXPECTED_MESSAGES = {
 
 RESULT_HEADER = ["id", "name", "base_score", "base_source", "final_score", "band_stars", "stars", "level", "reasons"]
 RESULT_HEADER_CHINESE = [
-    "编号",
-    "名称",
+    "组织编号",
+    "党组织",
     "基础分",
     "基础分来源",
     "最终得分",
     "分数段星级",
     "评定星级",
     "等级",
-    "加减分及定级说明",
+    "评定理由",
 ]
 
 
@@ -461,12 +461,36 @@ def test_it_writes_json_to_the_output_file_when_asked(xingji, tmp_path):
     assert_population_rated(document)
 
 
-def test_it_writes_csv_when_the_output_ends_in_csv(xingji, tmp_path):
+def test_it_writes_csv_with_chinese_headers_when_the_output_ends_in_csv(xingji, tmp_path):
     # Given the population as JSON
     (tmp_path / "orgs.json").write_text(json.dumps(POPULATION), encoding="utf-8")
 
     # When it is rated to -o out.csv
     run = xingji("rate", "orgs.json", "-o", "out.csv")
+
+    # Then out.csv has one row per organization under the Chinese headers the XLSX has,
+    # the base score's source named in Chinese, the scores with two decimals
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == ""
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == RESULT_HEADER_CHINESE
+    assert [row[:5] for row in rows[1:]] == [
+        ["JG-001", NAMES["JG-001"], "86.50", "直接给出", "88.50"],
+        ["JG-002", NAMES["JG-002"], "89.50", "各项评分合计", "92.50"],
+        ["JG-003", NAMES["JG-003"], "87.30", "加权综合", "82.30"],
+        ["JG-004", NAMES["JG-004"], "90.00", "直接给出", "90.00"],
+        ["JG-005", NAMES["JG-005"], "70.00", "直接给出", "65.00"],
+    ]
+    assert rows[1][5:] == ["4", "4", "四星级", "；".join(EXPECTED_MESSAGES["JG-001"])]
+
+
+def test_it_writes_csv_with_the_json_field_names_when_headers_en_is_asked(xingji, tmp_path):
+    # Given the population as JSON
+    (tmp_path / "orgs.json").write_text(json.dumps(POPULATION), encoding="utf-8")
+
+    # When it is rated to -o out.csv --headers en (for a program to read)
+    run = xingji("rate", "orgs.json", "-o", "out.csv", "--headers", "en")
 
     # Then out.csv has one row per organization with the JSON field names as headers
     assert run.returncode == 0, run.stderr
@@ -546,7 +570,7 @@ def test_it_writes_xlsx_when_the_output_ends_in_xlsx(xingji, tmp_path):
     ]
     reasons = [list(row) for row in workbook["评定依据"].iter_rows(values_only=True)]
     assert reasons == [
-        ["编号", "名称", "规则", "条款", "分值", "效果", "说明"],
+        ["组织编号", "党组织", "规则", "条款", "分值", "效果", "说明"],
         ["JG-001", NAMES["JG-001"], "commendation", "五(三)1", 5.0, None, EXPECTED_MESSAGES["JG-001"][0]],
         [
             "JG-001",

@@ -190,4 +190,10 @@ def test_it_refuses_duplicate_rows_and_items_already_stored(tree, secretary, off
 
 
 def test_it_refuses_a_file_that_is_not_excel(office_user):
-    assert refused_errors(b"not a workbook", office_user) == ["文件：文件不是有效的 Excel（.xlsx）文件"]
+    # Text without a name reads as a CSV, which has no header row here.
+    assert refused_errors(b"not a workbook", office_user) == [
+        "文件：找不到表头：第2行应为“序号、党组织、存在问题、问题来源、来源说明、整改目标、整改措施、责任人、整改时限、状态、销账日期”"
+    ]
+    assert refused_errors(b"%PDF-1.7 not a workbook", office_user) == [
+        "文件：文件不是有效的 Excel（.xlsx）文件，也不是 .xls、.ods 或 CSV 文件"
+    ]

@@ -398,15 +398,15 @@ def test_it_writes_nothing_when_the_database_refuses_a_row_after_the_checks(tree
     [
         ("members.csv", b"", "文件是空的"),
         ("members.csv", b"\r\n , ,\r\n", "文件是空的"),
-        ("members.pdf", b"%PDF-1.4 ...", "不支持“.pdf”类型的文件，请上传 .xlsx 或 .csv 文件"),
+        ("members.pdf", b"%PDF-1.4 ...", "不支持“.pdf”类型的文件，请上传 .xlsx、.xls、.ods、.csv 文件"),
         (
             "members.xls",
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
-            "不支持旧版 Excel（.xls）文件或设置了打开密码的文件，请在 Excel 中“另存为”不加密的 .xlsx 后再导入",
+            "无法读取该 Excel 文件：文件可能已损坏或设置了打开密码，请在 Excel 中“另存为”不加密的 .xlsx 后再导入",
         ),
         ("members.xlsx", b"PK\x03\x04 not really a zip", "不是有效的 Excel（.xlsx）文件，文件可能已损坏"),
         ("members.xlsx", b"just text", "不是有效的 Excel（.xlsx）文件，文件可能已损坏"),
-        ("members.csv", b"\x00\x01\x02\x03binary", "不是 CSV 文本文件，请上传 .xlsx 或 .csv 文件"),
+        ("members.csv", b"\x00\x01\x02\x03binary", "不是 CSV 文本文件，请上传 .xlsx、.xls、.ods、.csv 文件"),
         ("members.csv", ",".join(MEMBER_HEADER).encode(), "文件中没有数据（只有表头）"),
         (
             "members.csv",

@@ -38,10 +38,10 @@ def assert_nothing_written(root) -> None:
         ("名单.xlsx", XLSX, "xlsx"),
     ],
 )
-def test_it_accepts_the_allowed_types(tree, secretary, name, content, file_type):
+def test_it_accepts_the_allowed_types(tree, reviewer, name, content, file_type):
     record = CommendationFactory(organization=tree.finance_1)
 
-    attachment = add(record, content, name, secretary)
+    attachment = add(record, content, name, reviewer)
 
     assert (attachment.original_name, attachment.file_type, attachment.size) == (name, file_type, len(content))
     assert attachment.file.name.endswith(f".{file_type}")
@@ -62,52 +62,52 @@ def test_it_accepts_the_allowed_types(tree, secretary, name, content, file_type)
     ],
 )
 def test_it_refuses_a_file_of_the_wrong_type_and_stores_nothing(
-    tree, secretary, attachments_root, name, content, message
+    tree, reviewer, attachments_root, name, content, message
 ):
     record = CommendationFactory(organization=tree.finance_1)
 
     with pytest.raises(ValidationError) as refused:
-        add(record, content, name, secretary)
+        add(record, content, name, reviewer)
 
     assert refused.value.messages == [message]
     assert_nothing_written(attachments_root)
 
 
-def test_it_refuses_a_file_over_ten_megabytes_and_stores_nothing(tree, secretary, attachments_root):
+def test_it_refuses_a_file_over_ten_megabytes_and_stores_nothing(tree, reviewer, attachments_root):
     record = CommendationFactory(organization=tree.finance_1)
     content = PDF + b"0" * (DEFAULT_MAX_BYTES + 1 - len(PDF))
 
     with pytest.raises(ValidationError) as refused:
-        add(record, content, "大文件.pdf", secretary)
+        add(record, content, "大文件.pdf", reviewer)
 
     assert refused.value.messages == ["附件不能超过 10.0 MB（该文件 10.0 MB）"]
     assert_nothing_written(attachments_root)
 
 
-def test_it_accepts_exactly_ten_megabytes(tree, secretary):
+def test_it_accepts_exactly_ten_megabytes(tree, reviewer):
     record = CommendationFactory(organization=tree.finance_1)
     content = PDF + b"0" * (DEFAULT_MAX_BYTES - len(PDF))
 
-    attachment = add(record, content, "刚好.pdf", secretary)
+    attachment = add(record, content, "刚好.pdf", reviewer)
 
     assert attachment.size == DEFAULT_MAX_BYTES
 
 
-def test_it_reads_the_limit_from_the_settings(tree, secretary, settings, attachments_root):
+def test_it_reads_the_limit_from_the_settings(tree, reviewer, settings, attachments_root):
     settings.XINGJI_ATTACHMENT_MAX_BYTES = 1024
     record = CommendationFactory(organization=tree.finance_1)
 
     with pytest.raises(ValidationError) as refused:
-        add(record, PDF + b"0" * 1024, "证明.pdf", secretary)
+        add(record, PDF + b"0" * 1024, "证明.pdf", reviewer)
 
     assert refused.value.messages == [f"附件不能超过 1.0 KB（该文件 {(len(PDF) + 1024) / 1024:.1f} KB）"]
     assert_nothing_written(attachments_root)
 
 
-def test_it_keeps_only_the_base_name_of_the_upload(tree, secretary):
+def test_it_keeps_only_the_base_name_of_the_upload(tree, reviewer):
     record = CommendationFactory(organization=tree.finance_1)
 
-    attachment = add(record, PDF, "..\\..\\etc/决定.pdf", secretary)
+    attachment = add(record, PDF, "..\\..\\etc/决定.pdf", reviewer)
 
     assert attachment.original_name == "决定.pdf"
     assert ".." not in attachment.file.name

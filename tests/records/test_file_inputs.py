@@ -19,7 +19,6 @@ def test_evidence_pickers_offer_the_extensions_the_upload_check_takes():
     assert 'accept=".pdf,' in str(AttachmentForm()["file"])
 
 
-def test_import_pickers_offer_spreadsheets():
-    for form_class in (ImportForm, ItemImportForm, LedgerImportForm):
-        assert accept(form_class) == {".xlsx"}
-    assert accept(MemberImportForm) == {".xlsx", ".csv"}
+def test_import_pickers_offer_every_spreadsheet_an_office_saves():
+    for form_class in (ImportForm, ItemImportForm, LedgerImportForm, MemberImportForm):
+        assert accept(form_class) == {".xlsx", ".xls", ".ods", ".csv"}

@@ -104,10 +104,10 @@ AUDIT_NAMES = {
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
-def test_it_audits_creating_a_record(tree, secretary, model):
+def test_it_audits_creating_a_record(tree, reviewer, model):
     data = creation_data(model, tree.finance_1)
 
-    record = record_create(model=model, data=data, actor=secretary)
+    record = record_create(model=model, data=data, actor=reviewer)
 
     entry = only_entry()
     assert (entry.action, entry.object_type, entry.object_id) == (
@@ -115,7 +115,7 @@ def test_it_audits_creating_a_record(tree, secretary, model):
         f"records.{model.__name__.lower()}",
         str(record.pk),
     )
-    assert entry.actor == secretary
+    assert entry.actor == reviewer
     assert entry.before is None
     expected = {
         ("organization_id" if name == "organization" else "member_id" if name == "member" else name): value
@@ -123,15 +123,22 @@ def test_it_audits_creating_a_record(tree, secretary, model):
     }
     expected["organization_id"] = tree.finance_1.pk
     expected["date"] = "2025-06-01"
+    # entered by the branch's superior: confirmed at once, owned by its level
+    expected.update(
+        status="confirmed",
+        entered_by_organization_id=tree.finance.pk,
+        confirmed_by_organization_id=tree.finance.pk,
+        review_note="",
+    )
     assert entry.after == expected
     assert model.objects.count() == 1
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
-def test_it_audits_only_the_changed_fields_of_a_record(tree, secretary, model):
+def test_it_audits_only_the_changed_fields_of_a_record(tree, reviewer, model):
     record = FACTORIES[model](organization=tree.finance_1, date=date(2025, 3, 1))
 
-    updated = record_update(record=record, data={"date": date(2025, 4, 2)}, actor=secretary)
+    updated = record_update(record=record, data={"date": date(2025, 4, 2)}, actor=reviewer)
 
     entry = only_entry()
     assert updated.date == date(2025, 4, 2)
@@ -140,11 +147,11 @@ def test_it_audits_only_the_changed_fields_of_a_record(tree, secretary, model):
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
-def test_it_audits_deleting_a_record(tree, secretary, model):
+def test_it_audits_deleting_a_record(tree, reviewer, model):
     record = FACTORIES[model](organization=tree.finance_1)
     record_id = record.pk
 
-    record_delete(record=record, actor=secretary)
+    record_delete(record=record, actor=reviewer)
 
     entry = only_entry()
     assert (entry.action, entry.object_id) == (f"{AUDIT_NAMES[model]}.deleted", str(record_id))
@@ -154,49 +161,49 @@ def test_it_audits_deleting_a_record(tree, secretary, model):
     assert model.objects.count() == 0
 
 
-def test_it_writes_nothing_when_an_update_changes_nothing(tree, secretary):
+def test_it_writes_nothing_when_an_update_changes_nothing(tree, reviewer):
     record = CommendationFactory(organization=tree.finance_1, title="先进基层党组织")
 
-    record_update(record=record, data={"title": "先进基层党组织"}, actor=secretary)
+    record_update(record=record, data={"title": "先进基层党组织"}, actor=reviewer)
 
     assert AuditEntry.objects.count() == 0
 
 
-def test_it_refuses_a_field_it_does_not_know(tree, secretary):
+def test_it_refuses_a_field_it_does_not_know(tree, reviewer):
     with pytest.raises(ValueError, match="attachments"):
         record_create(
-            model=Commendation, data={**creation_data(Commendation, tree.finance_1), "attachments": []}, actor=secretary
+            model=Commendation, data={**creation_data(Commendation, tree.finance_1), "attachments": []}, actor=reviewer
         )
 
     assert (Commendation.objects.count(), AuditEntry.objects.count()) == (0, 0)
 
 
-def test_it_refuses_an_invalid_record_and_writes_nothing(tree, secretary):
+def test_it_refuses_an_invalid_record_and_writes_nothing(tree, reviewer):
     data = {**creation_data(Commendation, tree.finance_1), "level": "county"}
 
     with pytest.raises(ValidationError) as refused:
-        record_create(model=Commendation, data=data, actor=secretary)
+        record_create(model=Commendation, data=data, actor=reviewer)
 
     assert list(refused.value.message_dict) == ["level"]
     assert (Commendation.objects.count(), AuditEntry.objects.count()) == (0, 0)
 
 
-def test_it_refuses_an_exact_duplicate_and_writes_nothing(tree, secretary):
+def test_it_refuses_an_exact_duplicate_and_writes_nothing(tree, reviewer):
     data = creation_data(Innovation, tree.finance_1)
-    record_create(model=Innovation, data=data, actor=secretary)
+    record_create(model=Innovation, data=data, actor=reviewer)
 
     with pytest.raises(ValidationError) as refused:
-        record_create(model=Innovation, data=data, actor=secretary)
+        record_create(model=Innovation, data=data, actor=reviewer)
 
     assert refused.value.messages == ["已有一条完全相同的记录"]
     assert (Innovation.objects.count(), AuditEntry.objects.count()) == (1, 1)
 
 
-def test_it_fills_the_name_from_the_member_and_keeps_it(tree, secretary):
+def test_it_fills_the_name_from_the_member_and_keeps_it(tree, reviewer):
     member = MemberFactory(organization=tree.finance_1, name="王建国", leadership_position=LeadershipPosition.SECRETARY)
     data = {**creation_data(DisciplinaryAction, tree.finance_1), "member": member, "member_name": ""}
 
-    action = record_create(model=DisciplinaryAction, data=data, actor=secretary)
+    action = record_create(model=DisciplinaryAction, data=data, actor=reviewer)
 
     assert (action.member_id, action.member_name) == (member.pk, "王建国")
     assert only_entry().after["member_id"] == member.pk
@@ -205,33 +212,33 @@ def test_it_fills_the_name_from_the_member_and_keeps_it(tree, secretary):
     assert (action.member_id, action.member_name) == (None, "王建国")
 
 
-def test_it_refuses_a_member_of_another_organization(tree, secretary):
+def test_it_refuses_a_member_of_another_organization(tree, reviewer):
     stranger = MemberFactory(organization=tree.education_1, name="赵某")
     data = {**creation_data(MemberViolation, tree.finance_1), "member": stranger}
 
     with pytest.raises(ValidationError) as refused:
-        record_create(model=MemberViolation, data=data, actor=secretary)
+        record_create(model=MemberViolation, data=data, actor=reviewer)
 
     assert refused.value.message_dict == {"member": ["该党员不属于所选党组织"]}
     assert (MemberViolation.objects.count(), AuditEntry.objects.count()) == (0, 0)
 
 
-def test_it_keeps_a_record_of_a_member_transferred_since(tree, secretary):
+def test_it_keeps_a_record_of_a_member_transferred_since(tree, reviewer):
     member = MemberFactory(organization=tree.finance_1, name="钱某")
     action = DisciplinaryActionFactory(organization=tree.finance_1, member=member, member_name="钱某")
     member.organization = tree.finance_2
     member.save()
 
-    record_update(record=action, data={"reason": "补充事由"}, actor=secretary)
+    record_update(record=action, data={"reason": "补充事由"}, actor=reviewer)
 
     assert only_entry().after == {"reason": "补充事由"}
 
 
-def test_it_audits_adding_an_attachment(tree, secretary, attachments_root):
+def test_it_audits_adding_an_attachment(tree, reviewer, attachments_root):
     record = CommendationFactory(organization=tree.finance_1)
 
     attachment = attachment_add(
-        record=record, upload=io.BytesIO(PDF), name="表彰决定.pdf", size=len(PDF), actor=secretary
+        record=record, upload=io.BytesIO(PDF), name="表彰决定.pdf", size=len(PDF), actor=reviewer
     )
 
     entry = only_entry()
@@ -245,13 +252,13 @@ def test_it_audits_adding_an_attachment(tree, secretary, attachments_root):
 
 
 def test_it_audits_deleting_an_attachment_and_removes_the_file(
-    tree, secretary, attachments_root, django_capture_on_commit_callbacks
+    tree, reviewer, attachments_root, django_capture_on_commit_callbacks
 ):
     record = CommendationFactory(organization=tree.finance_1)
-    attachment = attachment_add(record=record, upload=io.BytesIO(PDF), name="a.pdf", size=len(PDF), actor=secretary)
+    attachment = attachment_add(record=record, upload=io.BytesIO(PDF), name="a.pdf", size=len(PDF), actor=reviewer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        attachment_delete(attachment=attachment, actor=secretary)
+        attachment_delete(attachment=attachment, actor=reviewer)
 
     assert [entry.action for entry in AuditEntry.objects.all()] == ["attachment.created", "attachment.deleted"]
     assert Attachment.objects.count() == 0
@@ -259,14 +266,14 @@ def test_it_audits_deleting_an_attachment_and_removes_the_file(
 
 
 def test_it_deletes_a_record_with_its_attachments_in_one_audit_entry(
-    tree, secretary, attachments_root, django_capture_on_commit_callbacks
+    tree, reviewer, attachments_root, django_capture_on_commit_callbacks
 ):
     record = CommendationFactory(organization=tree.finance_1)
-    attachment_add(record=record, upload=io.BytesIO(PDF), name="证书.pdf", size=len(PDF), actor=secretary)
+    attachment_add(record=record, upload=io.BytesIO(PDF), name="证书.pdf", size=len(PDF), actor=reviewer)
     entries_before = AuditEntry.objects.count()
 
     with django_capture_on_commit_callbacks(execute=True):
-        record_delete(record=record, actor=secretary)
+        record_delete(record=record, actor=reviewer)
 
     entries = list(AuditEntry.objects.order_by("sequence"))[entries_before:]
     assert [entry.action for entry in entries] == ["commendation.deleted"]

@@ -17,7 +17,7 @@ from tests.records.conftest import PDF, stored_files
 from tests.records.factories import FACTORIES, AbsenceFactory, CommendationFactory, CriticismNoticeFactory
 from xingji.audit.models import AuditEntry
 from xingji.records.kinds import KINDS
-from xingji.records.models import Attachment, Commendation, CriticismNotice
+from xingji.records.models import Attachment, Commendation, CriticismNotice, RecordStatus
 from xingji.records.services import attachment_add
 
 COMMENDATION_POST = {
@@ -146,7 +146,7 @@ def test_it_lists_only_the_subtree_with_search_and_filters(login, reviewer, tree
     foreign_filter = client.get(url("list", "commendations"), {"organization": tree.education_1.pk})
 
     def codes(response):
-        return sorted(record.organization.code for record, _ in response.context["rows"])
+        return sorted(record.organization.code for record, *_ in response.context["rows"])
 
     assert codes(everything) == ["FIN-1", "FIN-2"]
     assert codes(province) == ["FIN-2"]
@@ -163,8 +163,8 @@ def test_it_narrows_to_the_organization_itself_on_request(login, reviewer, tree)
     subtree = client.get(url("list", "commendations"), {"organization": tree.finance.pk})
     own = client.get(url("list", "commendations"), {"organization": tree.finance.pk, "scope": "own"})
 
-    assert sorted(record.title for record, _ in subtree.context["rows"]) == ["支部的表彰", "机关党委的表彰"]
-    assert [record.title for record, _ in own.context["rows"]] == ["机关党委的表彰"]
+    assert sorted(record.title for record, *_ in subtree.context["rows"]) == ["支部的表彰", "机关党委的表彰"]
+    assert [record.title for record, *_ in own.context["rows"]] == ["机关党委的表彰"]
     assert '<option value="own" selected>仅本组织</option>' in own.content.decode()
 
 
@@ -278,9 +278,10 @@ def test_it_shows_a_service_refusal_on_the_form(login, secretary, tree):
     assert Commendation.objects.count() == 1
 
 
-def test_it_edits_and_deletes_a_record(login, secretary, tree):
+def test_it_edits_and_deletes_a_record(login, reviewer, tree):
+    # an absence of the branch, changed by its superior (the branch only reads its deductions)
     record = AbsenceFactory(organization=tree.finance_1, description="季度会议")
-    client = login(secretary)
+    client = login(reviewer)
     form = client.get(url("edit", "absences", record.pk)).context["form"]
     data = {name: form[name].value() for name in form.fields}
     data.update({"is_excused": "on", "excuse_reason": "出差，已请假", "date": "2025-05-20"})
@@ -298,8 +299,15 @@ def test_it_edits_and_deletes_a_record(login, secretary, tree):
 # --- attachments ----------------------------------------------------------------------
 
 
+def own_claim(tree, **fields):
+    """A commendation the secretary's branch claimed (申报): the branch may still change it and add its proofs."""
+    return CommendationFactory(
+        organization=tree.finance_1, status=RecordStatus.CLAIMED, entered_by_organization=tree.finance_1, **fields
+    )
+
+
 def test_it_uploads_and_downloads_an_attachment(login, secretary, tree, attachments_root):
-    record = CommendationFactory(organization=tree.finance_1)
+    record = own_claim(tree)
     client = login(secretary)
 
     uploaded = client.post(
@@ -323,7 +331,7 @@ def page_messages(response) -> list[tuple[str, str]]:
 
 
 def test_it_refuses_an_upload_of_the_wrong_type_back_on_the_record_page(login, secretary, tree, attachments_root):
-    record = CommendationFactory(organization=tree.finance_1)
+    record = own_claim(tree)
 
     response = login(secretary).post(
         url("attachment_upload", "commendations", record.pk),
@@ -339,7 +347,7 @@ def test_it_refuses_an_upload_of_the_wrong_type_back_on_the_record_page(login, s
 
 
 def test_it_asks_for_a_file_when_the_upload_has_none(login, secretary, tree, attachments_root):
-    record = CommendationFactory(organization=tree.finance_1)
+    record = own_claim(tree)
 
     response = login(secretary).post(url("attachment_upload", "commendations", record.pk), {}, follow=True)
 
@@ -350,7 +358,7 @@ def test_it_asks_for_a_file_when_the_upload_has_none(login, secretary, tree, att
 
 def test_it_refuses_an_upload_over_the_limit_back_on_the_page(login, secretary, tree, settings, attachments_root):
     settings.XINGJI_ATTACHMENT_MAX_BYTES = 100
-    record = CommendationFactory(organization=tree.finance_1)
+    record = own_claim(tree)
 
     response = login(secretary).post(
         url("attachment_upload", "commendations", record.pk),
@@ -487,7 +495,7 @@ def test_it_refuses_an_import_file_over_the_limit_before_reading_it(login, revie
 
 
 def test_it_shows_a_record_with_its_attachments_and_asks_before_deleting(login, secretary, tree):
-    record = CommendationFactory(organization=tree.finance_1, title="五好党支部", level="province")
+    record = own_claim(tree, title="五好党支部", level="province")
     attachment = attachment_add(record=record, upload=io.BytesIO(PDF), name="证书.pdf", size=len(PDF), actor=None)
     client = login(secretary)
 

@@ -227,7 +227,7 @@ def test_the_annual_assessment_reads_in_a_fixed_number_of_queries(office_user, a
 
 
 def test_the_public_page_shows_the_rows_and_the_hash_without_login(client, office_user, approved, tree):
-    publication = services.results_publish(root=tree.root, year=YEAR, actor=office_user)
+    publication = services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
     publication.refresh_from_db()
     listing = client.get(reverse("results:list")).content.decode()
     assert publication.title in listing
@@ -239,13 +239,34 @@ def test_the_public_page_shows_the_rows_and_the_hash_without_login(client, offic
     assert "教育局第一支部" in page and "财政局第一支部" not in page
 
 
-def test_the_office_publishes_from_the_page_and_cannot_again(client, office_user, approved):
+def test_the_office_publishes_from_the_page_after_confirming_the_quota_warning_and_cannot_again(
+    client, office_user, approved, tree
+):
     client.force_login(office_user)
-    response = client.post(reverse("reports:publish", args=[YEAR]), {"title": ""})
+    url = reverse("reports:publish", args=[YEAR])
+    # step one: the scope leads to the confirmation page, with the list and the quota warning; nothing published
+    response = client.post(url, {"root": tree.root.pk, "title": ""})
+    page = response.content.decode()
+    preview = response.context["preview"]
+    assert response.status_code == 200 and ResultPublication.objects.count() == 0
+    assert [result.organization.code for result in preview.results] == ["FIN-1", "EDU-1", "FIN", "FIN-2", "EDU"]
+    assert "五星级不超过10%（五(二)）：5个组织中五星级2个，占40%，超过上限（最多0个）" in page
+    assert 'name="confirmation"' in page
+    # step two without the typed phrase: refused, nothing published
+    before = audit_count()
+    data = {"root": tree.root.pk, "title": "", "confirm": "1", "digest": preview.digest, "confirmation": ""}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "核对无误后请输入“确认发布”再发布" in response.content.decode()
+    assert (ResultPublication.objects.count(), audit_count()) == (0, before)
+    # with it: published, and the publication's page follows
+    response = client.post(url, {**data, "confirmation": "确认发布"})
     publication = ResultPublication.objects.get()
     assert response["Location"] == reverse("results:detail", args=[publication.pk])
+    # once everything is public, the confirmation page has nothing to publish, and a confirmation is refused
     before = audit_count()
-    response = client.post(reverse("reports:publish", args=[YEAR]), {"title": ""})
+    response = client.post(url, {"root": tree.root.pk, "title": ""})
+    assert response.context["preview"].results == [] and "没有可以公布的评定结果" in response.content.decode()
+    response = client.post(url, {**data, "confirmation": "确认发布"})
     assert response.status_code == 200 and "评定结果已公布" in response.content.decode()
     assert (ResultPublication.objects.count(), audit_count()) == (1, before)
 
@@ -256,7 +277,7 @@ def test_the_public_page_is_unchanged_by_a_later_ledger_change(
     from tests.reports.conftest import approve
     from xingji.campaigns import services as campaign_services
 
-    publication = services.results_publish(root=tree.root, year=YEAR, actor=office_user)
+    publication = services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
     # the year-end re-check lowers FIN-1 to four stars in the ledger
     year_end = campaign_services.campaign_create(root=tree.root, year=YEAR, kind="year_end", actor=office_user)
     year_end = campaign_services.campaign_open(campaign=year_end, actor=office_user)
@@ -327,7 +348,7 @@ def test_the_publish_button_appears_only_with_an_approved_result_to_publish(
     assert publish not in page
     assert "本年度还没有经工委会批准的评定结果，批准后方可公布。" in page
     with pytest.raises(ValidationError, match=f"{YEAR}年度没有经批准的评定结果，不能公布"):
-        services.results_publish(root=office_user.organization, year=YEAR, actor=office_user)
+        services.results_publish(root=office_user.organization, year=YEAR, confirmation="确认发布", actor=office_user)
 
     # when the campaign is approved, then the button is offered
     approve(campaign, clock, office_user, django_capture_on_commit_callbacks)
@@ -335,6 +356,6 @@ def test_the_publish_button_appears_only_with_an_approved_result_to_publish(
     assert f'href="{publish}"' in page and "批准后方可公布" not in page
 
     # and once published, neither the button nor the reason
-    services.results_publish(root=office_user.organization, year=YEAR, actor=office_user)
+    services.results_publish(root=office_user.organization, year=YEAR, confirmation="确认发布", actor=office_user)
     page = client.get(reverse("reports:year", args=[YEAR])).content.decode()
     assert publish not in page and "批准后方可公布" not in page

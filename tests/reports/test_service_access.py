@@ -106,7 +106,10 @@ CASES = {
     ),
     "recommendations_submit": Case(draft, lambda _, actor: services.recommendations_submit(year=YEAR, actor=actor)),
     "recommendation_decide": Case(submitted, decide),
-    "results_publish": Case(finance, lambda root, actor: services.results_publish(root=root, year=YEAR, actor=actor)),
+    "results_publish": Case(
+        finance,
+        lambda root, actor: services.results_publish(root=root, year=YEAR, confirmation="确认发布", actor=actor),
+    ),
 }
 
 #: The services that act on a year over the actor's own subtree: another tree's office simply finds nothing there.

@@ -328,7 +328,7 @@ def test_only_the_office_recommends(request, tree, approved, role):
 
 def test_the_office_publishes_the_years_results_with_the_chain_head(tree, approved, office_user):
     before = audit_count()
-    publication = services.results_publish(root=tree.root, year=YEAR, actor=office_user)
+    publication = services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
     assert publication.title == "市直工委2025年度基层服务型党组织星级评定结果"
     assert [(row["organization"], row["level_name"]) for row in publication.rows] == [
         ("财政局第一支部", "五星级"),
@@ -343,12 +343,12 @@ def test_the_office_publishes_the_years_results_with_the_chain_head(tree, approv
 
 
 def test_it_refuses_a_second_publication_and_an_empty_year(tree, approved, office_user):
-    services.results_publish(root=tree.root, year=YEAR, actor=office_user)
+    services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
     before = audit_count()
     with pytest.raises(TransitionRefused, match="市直工委2025年度的评定结果已公布"):
-        services.results_publish(root=tree.root, year=YEAR, actor=office_user)
+        services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
     with pytest.raises(TransitionRefused, match="2024年度没有经批准的评定结果，不能公布"):
-        services.results_publish(root=tree.root, year=2024, actor=office_user)
+        services.results_publish(root=tree.root, year=2024, confirmation="确认发布", actor=office_user)
     assert (ResultPublication.objects.count(), audit_count()) == (1, before)
 
 
@@ -356,18 +356,20 @@ def test_it_refuses_a_second_publication_and_an_empty_year(tree, approved, offic
 def test_only_the_office_publishes(request, tree, approved, role):
     before = audit_count()
     with pytest.raises(ActionForbidden):
-        services.results_publish(root=tree.finance, year=YEAR, actor=request.getfixturevalue(role))
+        services.results_publish(
+            root=tree.finance, year=YEAR, confirmation="确认发布", actor=request.getfixturevalue(role)
+        )
     assert (ResultPublication.objects.count(), audit_count()) == (0, before)
 
 
 def test_published_rows_stay_as_published_after_a_later_ledger_change(tree, approved, office_user):
-    publication = services.results_publish(root=tree.root, year=YEAR, actor=office_user)
+    publication = services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
     StarLedgerEntry.objects.create(
         organization=tree.finance_1,
         level=2,
         level_name="二星级",
         previous_level=5,
-        effective_on=date(2026, 3, 1),
+        effective_on=date(2026, 9, 1),
         approving_body="市直工委",
         reason="复验降级",
         approver=office_user,
@@ -375,4 +377,12 @@ def test_published_rows_stay_as_published_after_a_later_ledger_change(tree, appr
     tree.finance_1.name = "财政局第一支部（更名）"
     tree.finance_1.save()
     publication.refresh_from_db()
-    assert publication.rows[0] == {"organization": "财政局第一支部", "level": 5, "level_name": "五星级"}
+    assert publication.rows[0] == {
+        "organization": "财政局第一支部",
+        "level": 5,
+        "level_name": "五星级",
+        "organization_id": tree.finance_1.pk,
+    }
+    # and the public rows say what changed since, read from the ledger
+    assert selectors.publication_rows(publication)[0]["changed"] == "2026-09-01起为二星级"
+    assert selectors.publication_rows(publication)[1]["changed"] == ""

@@ -106,6 +106,7 @@ def cases(Case) -> dict:
         "reports:plaques_issue": Case(kwargs=year, **office_form),
         "reports:plaques_pdf": Case(target=plaques_year_target),
         "reports:plaque_pdf": Case(target=plaque_target),
+        "reports:plaque_withdraw": Case(target=plaque_target, **office_object_form),
         "reports:site_list": Case(),
         "reports:site_export": Case(),
         "reports:site_create": Case(kwargs=year, **office_form),

@@ -281,7 +281,7 @@ def test_it_refuses_a_second_pending_proposal_the_same_level_and_an_unknown_leve
     before = world_state()
     with pytest.raises(TransitionRefused, match="现为三星级，无需调整"):
         services.level_change_propose(organization=tree.finance_1, to_level=3, reason="理由", actor=reviewer)
-    with pytest.raises(TransitionRefused, match="调整后的星级应为无星级、一星级、二星级、三星级、四星级、五星级之一"):
+    with pytest.raises(TransitionRefused, match="调整后的星级应为不定星级、一星级、二星级、三星级、四星级、五星级之一"):
         services.level_change_propose(organization=tree.finance_1, to_level=6, reason="理由", actor=reviewer)
     with pytest.raises(TransitionRefused, match="请填写调整理由"):
         services.level_change_propose(organization=tree.finance_1, to_level=2, reason="", actor=reviewer)

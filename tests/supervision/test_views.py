@@ -239,7 +239,7 @@ def test_the_focus_list_shows_one_star_and_unrated_organizations_with_their_fact
     assert (edu_1["level_label"], edu_1["guide"].name, edu_1["pending_label"], edu_1["stale"]) == (
         "一星级",
         "王主任",
-        "无星级",
+        "不定星级",
         True,
     )
     assert edu_1["history"].endswith(f"{today() - timedelta(days=30):%Y-%m-%d} 一星级")
@@ -257,7 +257,7 @@ def test_the_focus_export_reads_back(client, focus_world, office_user):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][:5] == ["组织编号", "党组织", "当前星级", "指导人", "指导人说明"]
-    assert rows[1][:10] == ["EDU-1", "教育局第一支部", "一星级", "王主任", "副书记", 0, 0, 0, None, "无星级"]
+    assert rows[1][:10] == ["EDU-1", "教育局第一支部", "一星级", "王主任", "副书记", 0, 0, 0, None, "不定星级"]
     assert rows[1][10].endswith("一星级")
 
 
@@ -309,7 +309,7 @@ def test_the_office_sees_pending_changes_and_stale_focus_organizations(
 ):
     found = due.due_items(office_user, today())
     kinds = [(item.kind, item.title) for item in found]
-    assert ("星级调整待工委会决定", "教育局第一支部：一星级→无星级") in kinds
+    assert ("星级调整待工委会决定", "教育局第一支部：一星级→不定星级") in kinds
     stale = {title for kind, title in kinds if kind == "重点管理组织待复检"}
     assert stale == {"教育局第一支部：尚未复检", "财政局机关党委：尚未复检", "教育局机关党总支：尚未复检"}
     assert {item.section for item in found} == {"supervision"}

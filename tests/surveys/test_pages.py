@@ -102,8 +102,8 @@ def test_the_counter_shows_participation_and_no_answer_before_closing(client, se
     page = client.get(reverse("surveys:session", args=[session.pk])).content.decode()
     assert "测评无效" in page and "不满意" in page and "survey-chart-data" in page
     # The frozen figures as percentages: 3 of 10 members, none satisfied.
-    assert "<strong>30.00%</strong><span>参与率</span>" in page
-    assert "<strong>0.00%</strong><span>满意率</span>" in page
+    assert '<span class="tile-label">参与率</span><strong class="tile-value">30.00%</strong>' in page
+    assert '<span class="tile-label">满意率</span><strong class="tile-value">0.00%</strong>' in page
 
 
 def test_the_inspector_reads_but_cannot_close(client, session, inspector):

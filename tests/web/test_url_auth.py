@@ -102,6 +102,7 @@ CASES: dict[str, Case] = {
     "accounts:user_list": Case(office_only=True),
     "accounts:user_create": Case(office_only=True, post="read"),
     "accounts:user_edit": Case(target="user", office_only=True, post="read"),
+    "accounts:user_unlock": Case(target="user", office_only=True, get="none", post="read"),
     "orgs:tree": Case(),
     "orgs:export": Case(),
     "orgs:import": Case(kwargs={"kind": "members"}, **FORM),
@@ -130,14 +131,23 @@ CASES: dict[str, Case] = {
     "records:create": Case(kwargs=KIND, **FORM),
     "records:import": Case(kwargs=KIND, **FORM),
     "records:detail": Case(target="record", kwargs=KIND),
-    "records:edit": Case(target="record", kwargs=KIND, **FORM),
-    "records:delete": Case(target="record", kwargs=KIND, **FORM),
+    # The world's commendations are confirmed: only a superior of the branch changes them (the branch itself
+    # only claims its own, which stay its to change until confirmed).
+    "records:edit": Case(target="record", kwargs=KIND, who="superior", **FORM),
+    "records:delete": Case(target="record", kwargs=KIND, who="superior", **FORM),
     # An empty upload is refused back on the record page (a redirect with an error message).
     "records:attachment_upload": Case(
-        target="record", kwargs=KIND, get="none", post="write", post_answers=frozenset({302})
+        target="record", kwargs=KIND, who="superior", get="none", post="write", post_answers=frozenset({302})
     ),
     "records:attachment": Case(target="attachment", kwargs=KIND),
-    "records:attachment_delete": Case(target="attachment", kwargs=KIND, get="none", post="write"),
+    "records:attachment_delete": Case(target="attachment", kwargs=KIND, who="superior", get="none", post="write"),
+    # A superior confirms or sends back a claim; a confirmed record is refused back on its page.
+    "records:confirm": Case(
+        target="record", kwargs=KIND, who="superior", get="none", post="write", post_answers=frozenset({302})
+    ),
+    "records:reject": Case(
+        target="record", kwargs=KIND, who="superior", get="none", post="write", post_answers=frozenset({302})
+    ),
     # Public notices (公示) and objections: no login; a notice has no inside or outside.
     "public:notice_list": Case(public=True),
     "public:notice_detail": Case(target="notice", public=True),
@@ -159,6 +169,9 @@ CASES.update(
             target="campaign", who="office", **FORM, get_answers=frozenset({302}), post_answers=frozenset({302})
         ),
         "campaigns:open": Case(target="campaign", **OFFICE_POST),
+        "campaigns:scope": Case(target="campaign"),
+        # Open, never rated: the quota mode may still change (an empty POST shows the form again).
+        "campaigns:quota_mode": Case(target="campaign", who="office", **FORM),
         "campaigns:evaluation_list": Case(target="campaign"),
         "campaigns:export": Case(target="campaign"),
         "campaigns:rating": Case(target="campaign"),
@@ -184,6 +197,13 @@ CASES.update(
         # user only), downloaded by anyone who sees the evaluation.
         "campaigns:criterion_attachment": Case(target="criterion_attachment"),
         "campaigns:superior_evaluation": Case(target="evaluation", who="superior", **FORM),
+        # Withdrawals: a draft has nothing to withdraw, refused back on the page (a redirect with a message).
+        "campaigns:self_withdraw": Case(
+            target="evaluation", who="self", get="none", post="write", post_answers=frozenset({302})
+        ),
+        "campaigns:superior_withdraw": Case(
+            target="evaluation", who="superior", get="none", post="write", post_answers=frozenset({302})
+        ),
         "campaigns:review": Case(target="evaluation", who="office", **FORM),
         "campaigns:direct_check": Case(target="evaluation", who="office", **FORM),
         "campaigns:ledger": Case(target="organization"),

@@ -168,6 +168,20 @@ def visible_users(user: User) -> QuerySet[User]:
     return User.objects.filter(organization__in=visible_organizations(user), is_superuser=False)
 
 
+def is_administrator(user: Someone) -> bool:
+    """The back office (``/admin/``) is for administrators only: active superusers (系统管理员).
+
+    Every other role works on the site's own pages, which cover what it may do;
+    the admin site answers them 403 (``xingji.adminsite``).
+    """
+    return bool(isinstance(user, User) and is_active_user(user) and user.is_superuser)
+
+
+ADMINISTRATORS_ONLY = (
+    "后台管理只对系统管理员（超级用户）开放。请使用网站的各项功能页面；如需以管理员身份登录，请先退出当前账户。"
+)
+
+
 def can_read_audit(user: User) -> bool:
     """The audit log spans the whole tree: the committee office and superusers read it."""
     if not (user.is_authenticated and user.is_active):

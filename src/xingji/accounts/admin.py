@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 
 from xingji.accounts.access import can_manage_users, visible_organizations, visible_users
 from xingji.accounts.admin_scope import adopt
@@ -30,6 +31,11 @@ class UserEditForm(UserChangeForm):
             "is_staff",
             "is_superuser",
         )
+
+
+# Roles replace Django's groups, which are not used: their page would only mislead.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 @admin.register(User)

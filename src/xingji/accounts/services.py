@@ -8,18 +8,23 @@ superusers and the committee office, within the office's subtree
 outside it); only a superuser grants admin access or superuser status; a
 second factor is enrolled by its own account only. ``actor`` None is the
 system (the demo loader's first accounts, before any account exists).
-Passwords and their hashes are never recorded in the audit log.
+Passwords and their hashes are never recorded in the audit log. A login
+lockout is lifted by whoever manages the account (``user_unlock``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as reset_login_failures
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xingji.accounts.access import MANAGERS_ONLY, access_organization, access_user, can_manage_users
+from xingji.accounts.lockout import account_locks, recent_failures
 from xingji.accounts.models import Actor, User
 from xingji.audit.services import audit_log, snapshot
 from xingji.common.errors import ActionForbidden
@@ -195,3 +200,32 @@ def totp_device_confirm(*, device: TOTPDevice, actor: Actor) -> None:
         audit_log(
             actor=actor, action="user.second_factor_enrolled", obj=owner, before=None, after={"device": device.name}
         )
+
+
+def user_unlock(*, user: User, actor: Actor) -> int:
+    """Lift the login lockout of an account: its failed logins, from every client address, are forgotten.
+
+    For whoever manages the account (``access_user``: 403 for a role that
+    manages none, 404 outside the actor's subtree). An account with no
+    recent failed login is refused (``ValidationError``): there is nothing to
+    lift. Returns how many recent failures were forgotten; the audit entry
+    says how many and for how many more minutes the account was locked.
+    A client address locked for its own ceiling stays locked: that lock is
+    not the account's.
+    """
+    with transaction.atomic():
+        account = access_user(actor, user.pk)
+        now = timezone.now()
+        failures = recent_failures(account.username, now=now)
+        if not failures:
+            raise ValidationError(f"账户“{account.username}”没有被锁定，也没有近期的登录失败记录", code="not_locked")
+        minutes = account_locks([account.username], now=now).get(account.username, 0)
+        reset_login_failures(username=account.username)
+        audit_log(
+            actor=actor,
+            action="user.unlocked",
+            obj=account,
+            before={"登录失败次数": failures, "剩余锁定分钟": minutes},
+            after={"登录失败次数": 0, "剩余锁定分钟": 0},
+        )
+    return failures

@@ -12,4 +12,5 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create_view, name="user_create"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/unlock/", views.user_unlock_view, name="user_unlock"),
 ]

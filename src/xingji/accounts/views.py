@@ -2,8 +2,9 @@
 
 User management is for the committee office (``can_manage_users``): 403 for
 everyone else; an account outside the office's subtree (or a superuser's)
-answers 404 like a missing one (``access_user``). Role and node changes go
-through ``xingji.accounts.services`` and are audited there.
+answers 404 like a missing one (``access_user``). Role and node changes, and
+lifting a login lockout, go through ``xingji.accounts.services`` and are
+audited there.
 """
 
 from __future__ import annotations
@@ -16,24 +17,28 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xingji.accounts.access import access_user, can_manage_users, visible_users
 from xingji.accounts.decorators import login_required
 from xingji.accounts.forms import LoginForm, TokenForm, UserCreateForm, UserEditForm, UserFilterForm
+from xingji.accounts.lockout import account_locks
 from xingji.accounts.services import (
     totp_device_confirm,
     totp_device_start,
     user_change_role,
     user_create,
+    user_unlock,
     user_update,
 )
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
 from xingji.common.qr import qr_svg
+from xingji.common.views import messages_of
 
 
 class LoginView(auth_views.LoginView):
@@ -134,7 +139,30 @@ def user_list(request):
     if form.cleaned_data.get("role"):
         users = users.filter(role=form.cleaned_data["role"])
     page, query = paginate(request, users.order_by("organization__path", "username"))
+    locks = account_locks(account.username for account in page)
+    for account in page:
+        account.locked_minutes = locks.get(account.username, 0)
     return render(request, "accounts/user_list.html", {"filter_form": form, "page_obj": page, "query": query})
+
+
+@login_required
+@require_POST
+def user_unlock_view(request, pk):
+    """Lift an account's login lockout (解除锁定), back to the user list where the button was."""
+    account = access_user(request.user, pk)
+    try:
+        user_unlock(user=account, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, messages_of(error))
+    else:
+        messages.success(request, f"已解除账户“{account.username}”的登录锁定")
+    return redirect(reverse("accounts:user_list") + _list_query(request))
+
+
+def _list_query(request) -> str:
+    """The user list's filters and page the button was posted from (``next_query``), kept on the way back."""
+    query = QueryDict(request.POST.get("next_query", "")).urlencode()
+    return f"?{query}" if query else ""
 
 
 @login_required

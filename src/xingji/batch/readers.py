@@ -8,13 +8,15 @@ name the row and the column of every problem.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from xingji.batch.columns import IGNORED_HEADERS, header_index, normalize_header
 from xingji.common import tabular
-from xingji.common.tabular import FileError
+from xingji.common.tablereader import HeaderProblems, TableReader, Wording
+from xingji.common.tabular import FileError, TableErrors
 from xingji.rules.inputs import Record
 from xingji.rules.scheme import Scheme
 
@@ -105,33 +107,42 @@ def _present(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _header_fields(header: list[Any], index: dict[str, str]) -> tuple[list[str | None], dict[str, str], list[str]]:
-    """The field of each header cell (None: none), the first header of each field, and what is wrong."""
-    fields: list[str | None] = []
-    headers: dict[str, str] = {}
-    problems = []
-    for position, cell in enumerate(header, start=1):
-        if not _present(cell):
-            fields.append(None)
-            continue
-        key = normalize_header(cell)
-        field = index.get(key)
-        if field is None and key not in IGNORED_HEADERS:
-            problems.append(f"第{position}列“{cell}”不是可识别的列名")
-        if field is not None and field in headers:
-            problems.append(f"第{position}列“{cell}”与“{headers[field]}”重复")
-        fields.append(field)
-        if field is not None:
-            headers.setdefault(field, str(cell).strip())
-    if "id" not in headers:
-        problems.append("缺少“编号”（id）列")
-    return fields, headers, problems
+def _describe_header(problems: HeaderProblems) -> str:
+    """The header's problems in column order, as ``xingji rate`` has always listed them."""
+    found = [(position, f"第{position}列“{written}”不是可识别的列名") for position, written in problems.unknown]
+    found += [
+        (position, f"第{position}列“{written}”与“{first}”重复") for position, written, first in problems.duplicates
+    ]
+    parts = [text for _, text in sorted(found)]
+    if problems.missing:
+        parts.append("缺少“编号”（id）列")
+    return "表头有误：" + "；".join(parts) + "。可用 xingji rate --template 模板.xlsx 获取标准表头"
 
 
-def _record_data(fields: list[str | None], row: list[Any]) -> dict[str, Any]:
+WORDING = Wording(
+    empty="文件是空的",
+    no_data="文件中没有组织（只有表头）",
+    beyond_header="第{row}行第{column}列有内容，但该列没有列名",
+)
+
+
+def _reader(scheme: Scheme) -> TableReader[Record]:
+    return TableReader(
+        index=header_index(scheme),
+        required=["id"],
+        headers={"id": "编号"},
+        ignored=IGNORED_HEADERS,
+        wording=WORDING,
+        normalize=normalize_header,
+        describe_header=_describe_header,
+    )
+
+
+def _record(number: int, values: Mapping[str, Any], columns: dict[str, str]) -> Record:
+    """The row as the contract's JSON shape: dotted fields nested, blank cells left out."""
     data: dict[str, Any] = {}
-    for field, cell in zip(fields, row, strict=False):
-        if field is None or not _present(cell):
+    for field, cell in values.items():
+        if not _present(cell):
             continue
         value = cell.strip() if isinstance(cell, str) else cell
         group, _, key = field.partition(".")
@@ -139,27 +150,17 @@ def _record_data(fields: list[str | None], row: list[Any]) -> dict[str, Any]:
             data.setdefault(group, {})[key] = value
         else:
             data[group] = value
-    return data
+    return Record(f"第{number}行", data, columns)
 
 
 def records_from_rows(rows: list[list[Any]], name: str, scheme: Scheme) -> list[Record]:
     """The first non-empty row is the header; each later non-empty row an organization."""
-    start = next((i for i, row in enumerate(rows) if any(_present(c) for c in row)), None)
-    if start is None:
-        raise FileError(f"{name}：文件是空的")
-    fields, headers, problems = _header_fields(rows[start], header_index(scheme))
-    if problems:
-        raise FileError(
-            f"{name}：表头有误：" + "；".join(problems) + "。可用 xingji rate --template 模板.xlsx 获取标准表头"
-        )
-    records = []
-    for row_number, row in enumerate(rows[start + 1 :], start=start + 2):
-        if not any(_present(cell) for cell in row):
-            continue
-        extra = [i for i in range(len(fields), len(row)) if _present(row[i])]
-        if extra:
-            raise FileError(f"{name}：第{row_number}行第{extra[0] + 1}列有内容，但该列没有列名")
-        records.append(Record(f"第{row_number}行", _record_data(fields, row), headers))
-    if not records:
-        raise FileError(f"{name}：文件中没有组织（只有表头）")
-    return records
+    reader = _reader(scheme)
+    try:
+        table = reader.table_of(rows)
+    except TableErrors as refused:
+        raise FileError(f"{name}：{refused.errors[0].message}") from None
+    # The header is matched and the id column is there (it is required): table.headers are as written.
+    columns = dict(table.headers)
+    parsed, _ = reader.parse(table, lambda number, values, headers, errors: _record(number, values, columns))
+    return [record for _, record in parsed]

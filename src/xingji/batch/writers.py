@@ -2,6 +2,11 @@
 
 Every writer renders the whole file in memory and then replaces the target
 in one step, so a failure leaves no half-written file behind.
+
+CSV and XLSX have Chinese headers for the office (``headers="zh"``, the
+default); ``headers="en"`` writes the JSON output's field names and codes
+instead, for a program to read. Every sheet is laid out to print at once
+(``xingji.common.cells.finish_sheet``).
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -23,27 +29,41 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xingji.batch.columns import columns_for
-from xingji.common.cells import csv_text, first_sheet
+from xingji.common.cells import csv_text, finish_sheet, first_sheet
 from xingji.rules.engine import Rating, Reason
 from xingji.rules.explain import rating_to_dict
 from xingji.rules.numbers import format_score
 from xingji.rules.scheme import Scheme
 
+#: The results' columns: the JSON output's field name, and the header the web's exports give the same value.
 RESULT_COLUMNS = [
-    ("id", "编号"),
-    ("name", "名称"),
+    ("id", "组织编号"),
+    ("name", "党组织"),
     ("base_score", "基础分"),
     ("base_source", "基础分来源"),
     ("final_score", "最终得分"),
     ("band_stars", "分数段星级"),
     ("stars", "评定星级"),
     ("level", "等级"),
-    ("reasons", "加减分及定级说明"),
+    ("reasons", "评定理由"),
 ]
+REASON_HEADERS = ["组织编号", "党组织", "规则", "条款", "分值", "效果", "说明"]
 BASE_SOURCE_NAMES = {"base_score": "直接给出", "criteria": "各项评分合计", "components": "加权综合"}
 
 #: One result as RESULT_COLUMNS: id, name, base score, its source, final score, band, stars, level name, reasons.
 ResultRow = tuple[str, str, str, str, str, int, int, str, str]
+#: The headers of a CSV or XLSX: Chinese for the office, or the JSON field names for a program.
+Headers = Literal["zh", "en"]
+HEADER_CHOICES: tuple[Headers, ...] = ("zh", "en")
+
+
+def result_headers(headers: Headers) -> list[str]:
+    return [field if headers == "en" else header for field, header in RESULT_COLUMNS]
+
+
+def base_source_text(source: str, headers: Headers) -> str:
+    """How the base score was found: the code (``criteria``) for a program, its Chinese name for the office."""
+    return source if headers == "en" else BASE_SOURCE_NAMES[source]
 
 
 def append_text_row(sheet: Worksheet, values: Sequence[object]) -> None:
@@ -54,7 +74,8 @@ def append_text_row(sheet: Worksheet, values: Sequence[object]) -> None:
             cell.data_type = "s"
 
 
-def render_json(rating: Rating) -> bytes:
+def render_json(rating: Rating, *, headers: Headers = "zh") -> bytes:
+    """The contract's JSON (``headers`` does not apply: its field names are the contract's)."""
     return (json.dumps(rating_to_dict(rating), ensure_ascii=False, indent=2) + "\n").encode()
 
 
@@ -78,21 +99,23 @@ def _rows(rating: Rating) -> list[ResultRow]:
     return rows
 
 
-def render_csv(rating: Rating) -> bytes:
-    """Machine-readable: the JSON field names as headers; UTF-8 with BOM for Excel."""
+def render_csv(rating: Rating, *, headers: Headers = "zh") -> bytes:
+    """One row per organization, Chinese headers (or the JSON field names); UTF-8 with BOM for Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([field for field, _ in RESULT_COLUMNS])
-    writer.writerows([csv_text(value) for value in row] for row in _rows(rating))
+    writer.writerow(result_headers(headers))
+    for identifier, name, base_score, base_source, *rest in _rows(rating):
+        row = [identifier, name, base_score, base_source_text(base_source, headers), *rest]
+        writer.writerow([csv_text(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def render_xlsx(rating: Rating) -> bytes:
-    """For the office: Chinese headers, one sheet of results, one of reasons, one summary."""
+def render_xlsx(rating: Rating, *, headers: Headers = "zh") -> bytes:
+    """For the office: one sheet of results, one of reasons, one summary, each ready to print."""
     scheme = rating.scheme
     workbook = Workbook()
     sheet = first_sheet(workbook, "评定结果")
-    sheet.append([header for _, header in RESULT_COLUMNS])
+    sheet.append(result_headers(headers))
     for identifier, name, base_score, base_source, final_score, *levels_and_reasons in _rows(rating):
         append_text_row(
             sheet,
@@ -100,22 +123,18 @@ def render_xlsx(rating: Rating) -> bytes:
                 identifier,
                 name,
                 float(base_score),
-                BASE_SOURCE_NAMES[base_source],
+                base_source_text(base_source, headers),
                 float(final_score),
                 *levels_and_reasons,
             ],
         )
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFGHI", (14, 28, 9, 12, 9, 10, 9, 10, 80), strict=True):
-        sheet.column_dimensions[column].width = width
     for cells in sheet.iter_rows(min_row=2):
         cells[2].number_format = cells[4].number_format = "0.00"
         cells[8].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "B2"
+    finish_sheet(sheet, frozen_columns=1)
 
     reasons = workbook.create_sheet("评定依据")
-    reasons.append(["编号", "名称", "规则", "条款", "分值", "效果", "说明"])
+    reasons.append(REASON_HEADERS)
     for result in rating.results:
         for reason in result.reasons:
             points = float(format_score(reason.points)) if reason.points is not None else None
@@ -123,9 +142,7 @@ def render_xlsx(rating: Rating) -> bytes:
             append_text_row(
                 reasons, [result.id, result.name, reason.rule, reason.clause, points, effect, reason.message]
             )
-    for cell in reasons[1]:
-        cell.font = Font(bold=True)
-    reasons.column_dimensions["G"].width = 80
+    finish_sheet(reasons, frozen_columns=1)
 
     summary = workbook.create_sheet("汇总")
     summary.append(["评定方案", scheme.name])
@@ -134,6 +151,8 @@ def render_xlsx(rating: Rating) -> bytes:
         summary.append([scheme.level_name(level), count])
     summary.append([])
     summary.append(["比例要求", "上限/下限", "应为", "实际", "是否符合", "调整的组织"])
+    for cell in summary[summary.max_row]:
+        cell.font = Font(bold=True)
     for check in rating.quota_checks:
         append_text_row(
             summary,
@@ -146,8 +165,7 @@ def render_xlsx(rating: Rating) -> bytes:
                 "、".join(check.moved),
             ],
         )
-    summary.column_dimensions["A"].width = 24
-    summary.column_dimensions["B"].width = 40
+    finish_sheet(summary, header_row=None)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -160,7 +178,10 @@ def _level_change(scheme: Scheme, reason: Reason) -> str | None:
     return f"{scheme.level_name(reason.from_level)}→{scheme.level_name(reason.to_level)}"
 
 
-Renderer = Callable[[Rating], bytes]
+class Renderer(Protocol):
+    def __call__(self, rating: Rating, *, headers: Headers = "zh") -> bytes: ...
+
+
 RENDERERS: dict[str, Renderer] = {".json": render_json, ".csv": render_csv, ".xlsx": render_xlsx}
 
 
@@ -184,8 +205,8 @@ def write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def write_rating(rating: Rating, path: Path) -> None:
-    write_atomically(path, output_renderer(path)(rating))
+def write_rating(rating: Rating, path: Path, *, headers: Headers = "zh") -> None:
+    write_atomically(path, output_renderer(path)(rating, headers=headers))
 
 
 def render_template(scheme: Scheme, suffix: str) -> bytes:
@@ -209,7 +230,7 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(column.header) * 2 + 2)
     for cell in sheet[2]:
         cell.font = Font(italic=True, color="808080")
-    sheet.freeze_panes = "B2"
+    finish_sheet(sheet, frozen_columns=1)
     by_field = {column.field: index for index, column in enumerate(columns, start=1)}
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     share = DataValidation(
@@ -245,9 +266,8 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
         ]
     )
     notes.append(["评定方案", "", f"{scheme.name}（{scheme.id}）"])
-    notes.column_dimensions["A"].width = 28
-    notes.column_dimensions["B"].width = 30
     notes.column_dimensions["C"].width = 90
+    finish_sheet(notes)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from xingji.accounts.access import visible_organizations
-from xingji.campaigns import selectors
+from xingji.campaigns import selectors, services
 from xingji.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -22,6 +22,7 @@ from xingji.campaigns.models import (
     MunicipalReview,
     QuotaMode,
 )
+from xingji.campaigns.services.campaign import LATE_DEADLINE_DAYS
 from xingji.common.forms import DateInput, OrganizationChoiceField
 from xingji.records.attachments import ALLOWED_TEXT, check_upload, evidence_input, format_size, max_bytes
 from xingji.rules.scheme import list_schemes
@@ -52,17 +53,26 @@ class CampaignCreateForm(forms.Form):
     notice_days = forms.IntegerField(
         label="公示天数", min_value=1, max_value=60, required=False, help_text="留空则按评定方案（一般为7天）"
     )
-    deadline = forms.DateField(label="截止日期", required=False, widget=DateInput(), help_text="留空则按类型默认")
+    deadline = forms.DateField(
+        label="截止日期",
+        required=False,
+        widget=DateInput(),
+        help_text=(
+            "留空则按类型默认（申报创星6月5日，年底复核12月31日）；"
+            f"默认日期已过时为今天起{LATE_DEADLINE_DAYS}天后。不能早于今天"
+        ),
+    )
     name = forms.CharField(label="名称", max_length=200, required=False, help_text="留空则自动生成")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["root"].queryset = visible_organizations(user).order_by("path")
-        shipped = [(info["id"], f"{info['name']}（{info['id']}）") for info in list_schemes()]
+        shipped = [(info["id"], info["name"]) for info in list_schemes()]
         self.fields["scheme"].choices = [*shipped, (UPLOAD, "上传文件")]
 
     def clean(self):
         data = super().clean()
+        self._clean_deadline(data)
         upload = data.get("scheme_file")
         if data.get("scheme") == UPLOAD:
             if not upload:
@@ -76,12 +86,23 @@ class CampaignCreateForm(forms.Form):
                     self.add_error("scheme_file", "文件不是 UTF-8 编码")
         return data
 
+    def _clean_deadline(self, data: dict) -> None:
+        """A deadline given is today or later; left blank, the kind's default, never a past day."""
+        deadline = data.get("deadline")
+        if deadline is not None:
+            try:
+                services.deadline_check(deadline)
+            except ValidationError as error:
+                self.add_error("deadline", error)
+        elif data.get("year") and data.get("kind"):
+            data["deadline"] = services.default_deadline(data["year"], data["kind"])
+
 
 class CampaignEditForm(forms.Form):
     """The settings of a draft campaign (``services.CAMPAIGN_UPDATABLE_FIELDS``)."""
 
     name = forms.CharField(label="名称", max_length=200)
-    deadline = forms.DateField(label="截止日期", widget=DateInput())
+    deadline = forms.DateField(label="截止日期", widget=DateInput(), help_text="不能早于今天")
     quota_mode = forms.ChoiceField(label="比例控制", choices=QuotaMode.choices)
     notice_days = forms.IntegerField(label="公示天数", min_value=1, max_value=60)
     founded_cutoff = forms.DateField(
@@ -89,6 +110,37 @@ class CampaignEditForm(forms.Form):
         widget=DateInput(),
         help_text="此日期之后成立的组织按新成立组织处理（如何处理由评定方案规定）",
     )
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        services.deadline_check(deadline)
+        return deadline
+
+
+class CampaignQuotaModeForm(forms.Form):
+    """The quota mode (比例控制) of a campaign: changeable until its first rating run, shown locked afterwards."""
+
+    quota_mode = forms.ChoiceField(
+        label="比例控制",
+        choices=QuotaMode.choices,
+        help_text="仅提示：报告超出比例的情况，不调整星级；强制调整：按排名调整超出比例的组织；不检查：不核对比例",
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        kwargs.setdefault("initial", {"quota_mode": campaign.quota_mode})
+        super().__init__(*args, **kwargs)
+        self.locked = False
+        try:
+            services.campaign_quota_mode_check(campaign)
+        except ValidationError as error:
+            self.locked = True
+            field = self.fields["quota_mode"]
+            field.disabled = True
+            field.help_text = "；".join(error.messages)
+
+
+class ScopeFilterForm(forms.Form):
+    q = forms.CharField(label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "组织名称或编号"}))
 
 
 class EvaluationFilterForm(forms.Form):

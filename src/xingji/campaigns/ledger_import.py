@@ -23,19 +23,21 @@ line is written with its audit entry (``star_ledger.imported``) in one
 transaction.
 
 ``ledger_rows_import`` takes rows already read (the demo calls it directly);
-``import_file`` reads an ``.xlsx`` and calls it.
+``import_file`` reads a file (.xlsx, .xls, .ods or CSV in UTF-8, BOM or GBK;
+an organization by code, "名称（编号）" or exact name) through the house's
+import runner, with the same checks and writing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
-from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -43,22 +45,27 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xingji.accounts.access import is_active_user, visible_organizations
-from xingji.accounts.models import Role
+from xingji.accounts.models import Actor, Role
 from xingji.audit.services import append_audit_entries
 from xingji.campaigns.models import StarLedgerEntry
+from xingji.common import tablereader
 from xingji.common.cells import first_sheet
 from xingji.common.errors import ActionForbidden
-from xingji.common.exports import saved_bytes
+from xingji.common.exports import finish_sheet, saved_bytes
+from xingji.common.imports import Importer, commit
+from xingji.common.tablereader import Table
 from xingji.common.tabular import RowError
 from xingji.common.updates import max_length
+from xingji.orgs.lookup import example_organizations, lookup_texts, match_organizations
 from xingji.orgs.models import Organization
 from xingji.records.spreadsheets import (
+    MAX_IMPORT_ROWS,
+    WORDING,
     ImportRefused,
     cell_date,
     cell_text,
-    header_key,
-    map_header_row,
-    read_sheet,
+    check_import_size,
+    organization_cell,
 )
 from xingji.rules.scheme import DEFAULT_SCHEME, Scheme, load_scheme
 
@@ -70,7 +77,6 @@ AUDIT_ACTION = "star_ledger.imported"
 HEADER_ROW = 2
 MAX_BODY = max_length(StarLedgerEntry, "approving_body")
 MAX_REASON = 500
-CODE_IN_BRACKETS = re.compile(r"[（(]\s*([^（）()]+?)\s*[）)]\s*$")
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 #: Other ways of writing level 0 (the default scheme calls it 不定星级).
 UNRATED_WORDS = ("无星级", "无星", "未定星级", "未定级", "不定级")
@@ -86,7 +92,7 @@ class Column:
 
 
 COLUMNS = [
-    Column(ORGANIZATION, "organization", 32, "党组织名称（组织编号），或只填组织编号，如 AY-CZ-01", ("组织编号",)),
+    Column(ORGANIZATION, "organization", 32, "党组织名称（组织编号）、组织编号或党组织全称", ("组织编号",)),
     Column(LEVEL, "level", 10, "0–5 的数字，或填星级名称：五星级、四星级、三星级、二星级、一星级、无星级"),
     Column(
         EFFECTIVE_ON,
@@ -180,8 +186,20 @@ def parse_level(value: Any) -> int:
 # --- the template ---------------------------------------------------------------------------
 
 
-def render_template() -> bytes:
-    """An empty ledger to fill in: a title row, the header row, a drop-down of levels, a sheet of notes."""
+def _example(organizations: QuerySet[Organization] | None) -> tuple[str, str]:
+    """(what to write in 党组织, its bare code) for the first branch of the downloading user's tree."""
+    found = example_organizations(organizations, branch=True)[:1]
+    if not found:
+        return "安阳市财政局机关第一支部（AY-CZ-01）", "AY-CZ-01"
+    return f"{found[0].name}（{found[0].code}）", found[0].code
+
+
+def render_template(*, organizations: QuerySet[Organization] | None = None) -> bytes:
+    """An empty ledger to fill in: a title row, the header row, a drop-down of levels, a sheet of notes.
+
+    ``organizations``: the downloading user's (``visible_organizations``); its first branch is the example.
+    """
+    label, code = _example(organizations)
     workbook = Workbook()
     sheet = first_sheet(workbook, SHEET_TITLE)
     sheet.append([f"{TITLE}（历史记录导入）"])
@@ -189,11 +207,11 @@ def render_template() -> bytes:
     sheet["A1"].font = Font(bold=True, size=16)
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append(HEADERS)
-    for cell, column in zip(sheet[HEADER_ROW], COLUMNS, strict=True):
+    for position, (cell, column) in enumerate(zip(sheet[HEADER_ROW], COLUMNS, strict=True), start=1):
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="C00000")
-        sheet.column_dimensions[get_column_letter(cell.column)].width = column.width  # type: ignore[arg-type]
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+        sheet.column_dimensions[get_column_letter(position)].width = column.width
+    finish_sheet(sheet, header_row=HEADER_ROW)
     names = [name for _, name in sorted(level_names().items(), reverse=True)]
     letter = get_column_letter(HEADERS.index(LEVEL) + 1)
     validation = DataValidation(type="list", formula1='"' + ",".join([*names, "无星级"]) + '"', allow_blank=True)
@@ -204,7 +222,8 @@ def render_template() -> bytes:
     notes = workbook.create_sheet("填写说明")
     notes.append(["列名", "是否必填", "说明"])
     for column in COLUMNS:
-        notes.append([column.header, "必填", column.help])
+        help_text = f"{column.help}，如“{label}”或“{code}”" if column.field == "organization" else column.help
+        notes.append([column.header, "必填", help_text])
     notes.append([])
     notes.append(
         [
@@ -212,15 +231,15 @@ def render_template() -> bytes:
             "",
             f"第1行为标题，第{HEADER_ROW}行为表头，从第{HEADER_ROW + 1}行起每行一条台账记录"
             "（一个党组织某日经批准的星级）。同一党组织可有多行，但生效日期不能相同。"
-            "党组织只能是本组织及下级组织。整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。",
+            "党组织只能是本组织及下级组织。整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。"
+            "可保存为 Excel（.xlsx、.xls）、.ods 或 CSV（UTF-8 或 GBK 编码）文件导入。",
         ]
     )
     notes.append(
         [
             "示例",
             "",
-            "安阳市财政局机关第一支部（AY-CZ-01）｜四星级｜2025-12-28｜中共安阳市直机关工委｜"
-            "2025年度星级评定，安市直工〔2025〕30号",
+            f"{label}｜四星级｜2025-12-28｜中共安阳市直机关工委｜2025年度星级评定，安市直工〔2025〕30号",
         ]
     )
     notes.column_dimensions["A"].width = 12
@@ -230,76 +249,62 @@ def render_template() -> bytes:
 
 # --- reading a file ---------------------------------------------------------------------------
 
+IMPORTER: Importer[LedgerRow] = Importer.of_columns(
+    [tablereader.Column(column.field, column.header, column.aliases, required=True) for column in COLUMNS],
+    wording=replace(WORDING, no_header=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”"),
+    markers=[LEVEL, ORGANIZATION],
+    max_rows=MAX_IMPORT_ROWS,
+)
+
 
 def _date(value: Any) -> date:
     return cell_date(value, example="2025-12-28")
 
 
-def _code(text: str) -> str:
-    match = CODE_IN_BRACKETS.search(text)
-    return match.group(1) if match else text
+class _RowParser:
+    """Parses the rows of one file; the organizations it names looked up at once in the importer's subtree."""
+
+    def __init__(self, table: Table, actor: Actor) -> None:
+        self.match = match_organizations(lookup_texts(table.column("organization")), visible_organizations(actor))
+
+    def __call__(
+        self, number: int, values: Mapping[str, Any], headers: Mapping[str, str], errors: list[RowError]
+    ) -> LedgerRow | None:
+        data: dict[str, Any] = {}
+        row_errors = []
+        for key, value in values.items():
+            text = cell_text(value)
+            if not text:
+                row_errors.append(RowError(number, headers[key], "必填，不能为空"))
+                continue
+            try:
+                data[key] = self._value(key, value, text)
+            except ValueError as error:  # BadValue too
+                row_errors.append(RowError(number, headers[key], str(error)))
+        errors.extend(row_errors)
+        return None if row_errors else LedgerRow(row=number, **data)
+
+    def _value(self, key: str, value: Any, text: str) -> Any:
+        if key == "organization":
+            return organization_cell(self.match, text)
+        if key == "level":
+            return parse_level(value)
+        if key == "effective_on":
+            return _date(value)
+        return text
 
 
-def _header_map(rows) -> tuple[int, dict[int, Column]]:
-    """The header row (the first or second non-blank row) and column index → Column."""
-    by_header = {header_key(header): column for column in COLUMNS for header in (column.header, *column.aliases)}
-    return map_header_row(
-        rows,
-        by_header=by_header,
-        required=COLUMNS,
-        markers=[LEVEL, ORGANIZATION],
-        missing=f"找不到表头：第{HEADER_ROW}行应为“{'、'.join(HEADERS)}”",
-    )
-
-
-def read_rows(*, content: bytes, actor) -> tuple[list[LedgerRow], list[RowError]]:
+def read_rows(*, content: bytes, actor: Actor, filename: str = "") -> tuple[list[LedgerRow], list[RowError]]:
     """Read the file and parse every row: the rows read well, and the errors of the others.
 
     Only the form of each value is checked here (and that the organization is
     in the importer's subtree); ``ledger_rows_import`` checks the rest. A file
-    that cannot be read at all (not an xlsx, no header, no data) raises ``ImportRefused``.
+    that cannot be read at all (no table, no header, no data) raises ``ImportRefused``.
     """
-    rows = read_sheet(content)
-    if not rows:
-        raise ImportRefused([RowError(None, "", "文件是空的，没有表头")])
-    position, mapping = _header_map(rows)
-    data_rows = rows[position + 1 :]
-    if not data_rows:
-        raise ImportRefused([RowError(None, "", "文件中没有数据行")])
-    organization_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {
-        _code(cell_text(values[organization_index])) for _, values in data_rows if organization_index < len(values)
-    }
-    known = {organization.code: organization for organization in visible_organizations(actor).filter(code__in=codes)}
-    errors: list[RowError] = []
-    parsed: list[LedgerRow] = []
-    for number, values in data_rows:
-        data: dict[str, Any] = {}
-        row_errors = []
-        for index, column in mapping.items():
-            value = values[index] if index < len(values) else None
-            text = cell_text(value)
-            if not text:
-                row_errors.append(RowError(number, column.header, "必填，不能为空"))
-                continue
-            try:
-                if column.field == "organization":
-                    code = _code(text)
-                    if code not in known:
-                        raise ValueError(f"找不到编号为“{code}”的党组织")
-                    data["organization"] = known[code]
-                elif column.field == "level":
-                    data["level"] = parse_level(value)
-                elif column.field == "effective_on":
-                    data["effective_on"] = _date(value)
-                else:
-                    data[column.field] = text
-            except ValueError as error:
-                row_errors.append(RowError(number, column.header, str(error)))
-        errors.extend(row_errors)
-        if not row_errors:
-            parsed.append(LedgerRow(row=number, **data))
-    return parsed, errors
+    check_import_size(len(content))
+    table = IMPORTER.table(content, filename)
+    parsed, errors = IMPORTER.parse(table, _RowParser(table, actor))
+    return [row for _, row in parsed], errors
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -384,86 +389,103 @@ def _text_errors(number: int, row: LedgerRow) -> list[RowError]:
     return errors
 
 
+def _numbered(rows: Sequence[LedgerRow]) -> list[tuple[int, LedgerRow]]:
+    return [(row.row if row.row is not None else index, row) for index, row in enumerate(rows, start=1)]
+
+
+def _check(numbered: list[tuple[int, LedgerRow]], *, actor: Actor, today: date) -> list[RowError]:
+    """Under lock of the organizations imported (rows of ``Organization``, by id), so that two imports never
+    judge "the latest line" from the same stale ledger; the approvals of campaigns and level changes do not
+    take that lock."""
+    ids = sorted({row.organization.pk for _, row in numbered})
+    list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    return _row_errors([row for _, row in numbered], actor=actor, today=today)
+
+
+def _write(rows: list[LedgerRow], *, actor: Actor) -> list[StarLedgerEntry]:
+    names = level_names()
+    current = dict(
+        StarLedgerEntry.objects.filter(organization_id__in={row.organization.pk for row in rows})
+        .order_by("organization_id", "effective_on", "id")
+        .values_list("organization_id", "level")
+    )
+    created: list[StarLedgerEntry] = []
+    for row in sorted(rows, key=lambda row: (row.effective_on, row.organization.pk)):
+        entry = StarLedgerEntry(
+            organization=row.organization,
+            level=row.level,
+            level_name=names[row.level],
+            previous_level=current.get(row.organization.pk),
+            effective_on=row.effective_on,
+            campaign=None,
+            evaluation=None,
+            approval=None,
+            approving_body=row.approving_body.strip(),
+            reason=REASON_PREFIX + row.reason.strip(),
+            approver=actor,
+        )
+        current[row.organization.pk] = row.level
+        entry.save(force_insert=True)  # one by one: every backend gives back the id the audit entry names
+        created.append(entry)
+    append_audit_entries(
+        actor=actor,
+        entries=[
+            (
+                AUDIT_ACTION,
+                entry,
+                {"level": entry.previous_level},
+                {
+                    "level": entry.level,
+                    "level_name": entry.level_name,
+                    "effective_on": entry.effective_on,
+                    "approving_body": entry.approving_body,
+                    "reason": entry.reason,
+                },
+            )
+            for entry in created
+        ],
+    )
+    return created
+
+
 def ledger_rows_import(
-    *, rows: Sequence[LedgerRow | Mapping[str, Any]], actor, today: date | None = None, errors: Sequence[RowError] = ()
+    *,
+    rows: Sequence[LedgerRow | Mapping[str, Any]],
+    actor: Actor,
+    today: date | None = None,
+    errors: Sequence[RowError] = (),
 ) -> list[StarLedgerEntry]:
     """Write every row as a ledger line with its audit entry, or none (``ImportRefused``).
 
     ``rows``: ``LedgerRow`` or mappings with the same keys; ``errors``: those
     already found while reading the file (listed with the rest, and nothing is
-    written). The organizations imported are locked (rows of ``Organization``,
-    by id), so that two imports never judge "the latest line" from the same
-    stale ledger; the approvals of campaigns and level changes do not take
-    that lock.
+    written). The organizations imported are locked while the rows are checked
+    against the ledger (``_check``).
     """
     require_importer(actor)
-    today = today or timezone.localdate()
     parsed = [row if isinstance(row, LedgerRow) else LedgerRow(**row) for row in rows]
     if not parsed and not errors:
         raise ImportRefused([RowError(None, "", "没有要导入的台账记录")])
-    with transaction.atomic():
-        ids = sorted({row.organization.pk for row in parsed})
-        list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        errors = [*errors, *_row_errors(parsed, actor=actor, today=today)]
-        if errors:
-            raise ImportRefused(
-                sorted(
-                    errors,
-                    key=lambda error: (error.row or 0, HEADERS.index(error.column) if error.column in HEADERS else -1),
-                )
-            )
-        names = level_names()
-        current = dict(
-            StarLedgerEntry.objects.filter(organization_id__in=ids)
-            .order_by("organization_id", "effective_on", "id")
-            .values_list("organization_id", "level")
-        )
-        entries: list[StarLedgerEntry] = []
-        for row in sorted(parsed, key=lambda row: (row.effective_on, row.organization.pk)):
-            previous = current.get(row.organization.pk)
-            entries.append(
-                StarLedgerEntry(
-                    organization=row.organization,
-                    level=row.level,
-                    level_name=names[row.level],
-                    previous_level=previous,
-                    effective_on=row.effective_on,
-                    campaign=None,
-                    evaluation=None,
-                    approval=None,
-                    approving_body=row.approving_body.strip(),
-                    reason=REASON_PREFIX + row.reason.strip(),
-                    approver=actor,
-                )
-            )
-            current[row.organization.pk] = row.level
-        created = []
-        for entry in entries:  # one by one: every backend gives back the id the audit entry names
-            entry.save(force_insert=True)
-            created.append(entry)
-        append_audit_entries(
-            actor=actor,
-            entries=[
-                (
-                    AUDIT_ACTION,
-                    entry,
-                    {"level": entry.previous_level},
-                    {
-                        "level": entry.level,
-                        "level_name": entry.level_name,
-                        "effective_on": entry.effective_on,
-                        "approving_body": entry.approving_body,
-                        "reason": entry.reason,
-                    },
-                )
-                for entry in created
-            ],
-        )
-    return created
+    return commit(
+        _numbered(parsed),
+        partial(_write, actor=actor),
+        errors=errors,
+        check=partial(_check, actor=actor, today=today or timezone.localdate()),
+        order=IMPORTER.in_order,
+    )
 
 
-def import_file(*, content: bytes, actor, today: date | None = None) -> list[StarLedgerEntry]:
-    """Read an ``.xlsx`` ledger and import every row, or none (``ImportRefused`` with every error)."""
+def import_file(
+    *, content: bytes, actor: Actor, today: date | None = None, filename: str = ""
+) -> list[StarLedgerEntry]:
+    """Read a ledger (.xlsx, .xls, .ods or .csv: ``filename`` tells a CSV) and import every row, or none
+    (``ImportRefused`` with every error)."""
     require_importer(actor)
-    rows, errors = read_rows(content=content, actor=actor)
-    return ledger_rows_import(rows=rows, actor=actor, today=today, errors=errors)
+    check_import_size(len(content))
+    return IMPORTER.run(
+        content,
+        filename,
+        partial(_write, actor=actor),
+        check=partial(_check, actor=actor, today=today or timezone.localdate()),
+        prepare=lambda table: _RowParser(table, actor),
+    )

@@ -9,20 +9,23 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
+from xingji.accounts.access import visible_organizations
 from xingji.accounts.decorators import login_required
 from xingji.campaigns import ledger_import
+from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
 from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
 
 
 class LedgerImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）", widget=forms.FileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label="台账文件", widget=forms.FileInput(attrs={"accept": ACCEPT}), help_text=ACCEPTED_TEXT)
 
 
 @login_required
 @require_GET
 def ledger_import_template(request):
     ledger_import.require_importer(request.user)
-    response = HttpResponse(ledger_import.render_template(), content_type=XLSX_CONTENT_TYPE)
+    content = ledger_import.render_template(organizations=visible_organizations(request.user))
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, "星级管理台账-导入模板.xlsx")
     return response
 
@@ -37,7 +40,7 @@ def ledger_import_page(request):
         upload = form.cleaned_data["file"]
         try:
             check_import_size(upload.size)
-            entries = ledger_import.import_file(content=upload.read(), actor=request.user)
+            entries = ledger_import.import_file(content=upload.read(), actor=request.user, filename=upload.name)
         except ImportRefused as refused:
             errors = refused.errors
         else:

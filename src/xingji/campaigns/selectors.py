@@ -3,7 +3,15 @@
 Each list starts from ``xingji.campaigns.access`` (the user's subtree) and
 joins what a page shows, so a page issues the same number of queries for ten
 organizations and for ten thousand. The star ledger is the single source of
-an organization's current level: ``current_level`` / ``current_levels``.
+an organization's current level: ``current_level`` / ``current_levels`` /
+``current_ledger_entries`` for organizations, ``with_current_level`` for any
+list that joins an organization (``ledger_latest`` is the one subquery they
+share). An evaluation's own level is its proposal; a page shows it only under
+a label that says so.
+
+A notice's preview (``notice_preview``) is what ``services.notice_publish``
+would list, with every quota the listed levels break (``quota_warnings``: the
+scheme's quotas, limits from the engine's ``quota_limit``).
 """
 
 from __future__ import annotations
@@ -12,9 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from xingji.accounts.models import Actor
@@ -30,19 +38,36 @@ from xingji.campaigns.models import (
     NoticeEntry,
     NoticeState,
     Objection,
+    QuotaMode,
     RatingRun,
     ScorePart,
     StarLedgerEntry,
+    share_text,
 )
 from xingji.campaigns.receipts import receipt_digest
+from xingji.common.confirmation import preview_digest
 from xingji.orgs.models import Organization
 from xingji.records.models import Attachment
+from xingji.rules.quota import quota_limit
+from xingji.rules.results import QuotaCheck
+from xingji.rules.scheme import Scheme
+
+M = TypeVar("M", bound=Model)
+
 
 # --- the star ledger ---------------------------------------------------------------------
 
 
 def _ledger_newest_first() -> QuerySet[StarLedgerEntry]:
     return StarLedgerEntry.objects.order_by("-effective_on", "-id")
+
+
+def ledger_latest(organization: OuterRef) -> QuerySet[StarLedgerEntry]:
+    """The star ledger of an outer query's organization, newest line first: slice ``[:1]`` in a ``Subquery``.
+
+    The one definition of "the latest line" (by effective date, then by id) that every current level reads.
+    """
+    return _ledger_newest_first().filter(organization=organization)
 
 
 def current_ledger_entry(organization: Organization) -> StarLedgerEntry | None:
@@ -58,17 +83,32 @@ def current_level(organization: Organization) -> int | None:
 
 def current_levels(organization_ids: Iterable[int]) -> dict[int, int]:
     """``current_level`` for many organizations in one query: {organization id: level}, rated ones only."""
+    return {pk: entry.level for pk, entry in current_ledger_entries(organization_ids).items()}
+
+
+def current_ledger_entries(organization_ids: Iterable[int]) -> dict[int, StarLedgerEntry]:
+    """``current_ledger_entry`` for many organizations in one query: {organization id: its latest line}."""
     ids = list(organization_ids)
     if not ids:
         return {}
-    latest = _ledger_newest_first().filter(organization=OuterRef("pk")).values("level")[:1]
-    rows = (
-        Organization.objects.filter(pk__in=ids)
-        .annotate(level=Subquery(latest))
-        .filter(level__isnull=False)
-        .values_list("pk", "level")
+    latest = ledger_latest(OuterRef("organization")).values("pk")[:1]
+    entries = StarLedgerEntry.objects.filter(organization_id__in=ids, pk=Subquery(latest))
+    return {entry.organization_id: entry for entry in entries}
+
+
+def with_current_level(queryset: QuerySet[M], organization: str = "organization") -> QuerySet[M]:
+    """``queryset`` with ``current_level`` and ``current_level_name`` of the organization at ``organization``.
+
+    ``organization`` is the path from the queryset's model to the organization ("pk" for organizations
+    themselves). The name is the one the ledger wrote (under the scheme of the decision that set it);
+    both are None for an organization never rated.
+    """
+    latest = ledger_latest(OuterRef(organization))
+    annotated: QuerySet[M] = queryset.annotate(
+        current_level=Subquery(latest.values("level")[:1]),
+        current_level_name=Subquery(latest.values("level_name")[:1]),
     )
-    return dict(rows)
+    return annotated
 
 
 def star_ledger(organization: Organization) -> QuerySet[StarLedgerEntry]:
@@ -92,11 +132,15 @@ def campaign_list(*, user: Actor) -> QuerySet[Campaign]:
 
 
 def evaluation_list(*, user: Actor, campaign: Campaign, state: str | None = None) -> QuerySet[Evaluation]:
-    """The campaign's evaluations in the user's subtree, in tree order."""
+    """The campaign's evaluations in the user's subtree, in tree order, each with the organization's current level.
+
+    ``current_level``/``current_level_name`` (``with_current_level``) are the star ledger's: after a
+    municipal re-review or a re-check, the level the organization holds now, not the level proposed here.
+    """
     evaluations = visible_evaluations(user).filter(campaign=campaign)
     if state:
         evaluations = evaluations.filter(state=state)
-    return evaluations.select_related("organization", "campaign").order_by("organization__path")
+    return with_current_level(evaluations.select_related("organization", "campaign")).order_by("organization__path")
 
 
 def evaluation_scores(evaluation: Evaluation) -> dict[str, dict[str, Any]]:
@@ -167,7 +211,10 @@ def evaluation_preview(
 
 @dataclass(frozen=True)
 class Progress:
-    """A campaign's progress under a node: evaluations per state, overdue, levels proposed and approved."""
+    """A campaign's progress under a node: evaluations per state, overdue, levels proposed and approved.
+
+    ``by_approved_level`` counts the approved organizations by their current level (the star ledger's).
+    """
 
     total: int
     by_state: dict[str, int]
@@ -185,7 +232,13 @@ def campaign_progress(
         evaluations = evaluations.filter(organization__path__startswith=node.path)
     by_state = dict(evaluations.values_list("state").annotate(n=Count("id")))
     levels = evaluations.filter(level__isnull=False).values_list("level").annotate(n=Count("id"))
-    approved = evaluations.filter(approved_level__isnull=False).values_list("approved_level").annotate(n=Count("id"))
+    # The approved organizations at the level they hold now (a municipal re-review, a re-check may have lowered it).
+    approved = (
+        evaluations.filter(approved_level__isnull=False)
+        .annotate(now=Subquery(ledger_latest(OuterRef("organization")).values("level")[:1]))
+        .values_list("now")
+        .annotate(n=Count("id"))
+    )
     overdue = by_state.get(EvaluationState.SELF_DRAFT, 0) if (today or timezone.localdate()) > campaign.deadline else 0
     return Progress(
         total=sum(by_state.values()),
@@ -200,6 +253,133 @@ def quota_summary(campaign: Campaign) -> dict[str, Any] | None:
     """The latest campaign-wide rating's distribution against the scheme's quotas (None before any)."""
     run = latest_run(campaign)
     return run.summary if run is not None and run.summary else None
+
+
+@dataclass(frozen=True)
+class QuotaWarning:
+    """A quota of the scheme that a set of levels breaks: too many at a ceiling, too few at a floor."""
+
+    code: str
+    clause: str
+    label: str
+    bound: str  # "max" or "min"
+    level_names: list[str]
+    population: int
+    count: int
+    limit: int
+
+    @property
+    def message(self) -> str:
+        share = share_text(Decimal(self.count) / Decimal(self.population)) if self.population else "0%"
+        levels = "、".join(self.level_names)
+        where = f"超过上限（最多{self.limit}个）" if self.bound == "max" else f"低于下限（至少{self.limit}个）"
+        clause = f"（{self.clause}）" if self.clause else ""
+        return f"{self.label}{clause}：{self.population}个组织中{levels}{self.count}个，占{share}，{where}"
+
+
+def quota_warnings(scheme: Scheme, levels: Iterable[int], *, mode: str = QuotaMode.WARN) -> list[QuotaWarning]:
+    """Every quota of ``scheme`` that ``levels`` (one per organization rated together) break; none in mode off.
+
+    The limits are the engine's (``xingji.rules.quota.quota_limit``), and whether a count keeps a quota is
+    the engine's ``QuotaCheck.satisfied_before``: one definition of a quota, here and in the rating.
+    """
+    if mode == QuotaMode.OFF:
+        return []
+    values = list(levels)
+    population = len(values)
+    if not population:
+        return []
+    warnings = []
+    for quota in scheme.quotas:
+        count = sum(1 for value in values if value in quota.levels)
+        check = QuotaCheck(
+            code=quota.code,
+            clause=quota.clause,
+            label=quota.label,
+            bound=quota.bound,
+            levels=sorted(quota.levels),
+            share=quota.share,
+            limit=quota_limit(quota, population),
+            count_before=count,
+            count_after=count,
+        )
+        if not check.satisfied_before:
+            warnings.append(
+                QuotaWarning(
+                    code=quota.code,
+                    clause=quota.clause,
+                    label=quota.label,
+                    bound=quota.bound,
+                    level_names=[scheme.level_name(value) for value in sorted(quota.levels, reverse=True)],
+                    population=population,
+                    count=count,
+                    limit=check.limit,
+                )
+            )
+    return warnings
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    evaluation: Evaluation
+    level: int
+    level_name: str
+    final_score: Decimal | None
+
+
+@dataclass(frozen=True)
+class NoticePreview:
+    """What ``services.notice_publish`` would list now: the lines, the quotas they break, a digest of them.
+
+    ``population`` is every rated evaluation of the campaign: the quotas hold over all the organizations
+    rated together, with each one's level as it stands once this notice is out.
+    """
+
+    campaign: Campaign
+    lines: list[NoticeLine]
+    warnings: list[QuotaWarning]
+    population: int
+    supplementary: bool
+    digest: str
+
+    @property
+    def warning_messages(self) -> list[str]:
+        return [warning.message for warning in self.warnings]
+
+
+def notice_preview(campaign: Campaign, evaluations: Iterable[Evaluation] | None = None) -> NoticePreview:
+    """The notice of the campaign's evaluations rated and awaiting a notice (已评定待公示); three queries.
+
+    ``evaluations``: those evaluations already read (and locked) by the service; by default they are read.
+    """
+    if evaluations is None:
+        evaluations = campaign.evaluations.filter(state=EvaluationState.RATED).select_related("organization")
+    listed = sorted(
+        (evaluation for evaluation in evaluations if evaluation.level is not None),
+        key=lambda evaluation: (-(evaluation.level or 0), evaluation.organization.path),
+    )
+    lines = [
+        NoticeLine(
+            evaluation=evaluation,
+            level=evaluation.level or 0,
+            level_name=campaign.level_name(evaluation.level),
+            final_score=evaluation.final_score,
+        )
+        for evaluation in listed
+    ]
+    levels: dict[int, int] = {
+        pk: level for pk, level in campaign.evaluations.values_list("pk", "level") if level is not None
+    }
+    levels.update({line.evaluation.pk: line.level for line in lines})
+    content = [[line.evaluation.pk, line.evaluation.organization_id, line.level] for line in lines]
+    return NoticePreview(
+        campaign=campaign,
+        lines=lines,
+        warnings=quota_warnings(campaign.scheme, levels.values(), mode=campaign.quota_mode),
+        population=len(levels),
+        supplementary=campaign.notices.exists(),
+        digest=preview_digest({"campaign": campaign.pk, "lines": content}),
+    )
 
 
 def municipal_outstanding(campaign: Campaign) -> QuerySet[MunicipalReview]:

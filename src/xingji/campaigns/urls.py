@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from xingji.campaigns import ledger_import_views, views
+from xingji.campaigns import ledger_import_views, scope_views, views, withdraw_views
 
 app_name = "campaigns"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("<int:pk>/open/", views.campaign_open, name="open"),
+    path("<int:pk>/scope/", scope_views.campaign_scope, name="scope"),
+    path("<int:pk>/quota-mode/", scope_views.campaign_quota_mode, name="quota_mode"),
     path("<int:pk>/evaluations/", views.evaluation_list, name="evaluation_list"),
     path("<int:pk>/export/", views.campaign_export, name="export"),
     path("<int:pk>/rating/", views.rating, name="rating"),
@@ -30,12 +32,18 @@ urlpatterns = [
     path("evaluations/<int:pk>/self/docx/", views.self_evaluation_docx_view, name="self_evaluation_docx"),
     path("evaluations/<int:pk>/self/pdf/", views.self_evaluation_pdf_view, name="self_evaluation_pdf"),
     path("evaluations/<int:pk>/self/return/", views.self_evaluation_return, name="self_return"),
+    path("evaluations/<int:pk>/self/withdraw/", withdraw_views.self_evaluation_withdraw, name="self_withdraw"),
     path(
         "evaluations/<int:pk>/self/evidence/<int:attachment_pk>/",
         views.criterion_attachment_download,
         name="criterion_attachment",
     ),
     path("evaluations/<int:pk>/superior/", views.superior_evaluation, name="superior_evaluation"),
+    path(
+        "evaluations/<int:pk>/superior/withdraw/",
+        withdraw_views.superior_evaluation_withdraw,
+        name="superior_withdraw",
+    ),
     path("evaluations/<int:pk>/review/", views.five_star_review, name="review"),
     path("evaluations/<int:pk>/check/", views.direct_check, name="direct_check"),
     path("ledger/<int:pk>/", views.ledger, name="ledger"),

@@ -9,6 +9,7 @@ an ``ActionForbidden`` (role) is a 403.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -53,20 +54,24 @@ from xingji.campaigns.models import (
     EvaluationState,
     NoticeState,
     ObjectionState,
+    QuotaMode,
     QuotaTie,
     ScorePart,
     TieState,
 )
+from xingji.campaigns.withdraw_views import withdraw_offers
 from xingji.common import documents
+from xingji.common.confirmation import CONFIRMATION_PHRASE, ConfirmationForm
 from xingji.common.documents import DOCX_TYPE
 from xingji.common.exports import export_stamp, xlsx_response
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
-from xingji.common.views import attempt, messages_of, refused
+from xingji.common.views import attempt, messages_of, passes, refused
 from xingji.orgs.models import Organization
 from xingji.records.attachments import attachment_response
 from xingji.records.kinds import KIND_BY_MODEL
-from xingji.records.selectors import fact_lines
+from xingji.records.selectors import evaluation_evidence, fact_lines
+from xingji.reports import selectors as report_selectors
 
 
 def _office_campaign(request, pk) -> Campaign:
@@ -179,13 +184,19 @@ def campaign_create(request):
 @require_POST
 def campaign_open(request, pk):
     campaign = _office_campaign(request, pk)
-    attempt(
-        request,
-        services.campaign_open,
-        campaign=campaign,
-        actor=request.user,
-        success="评定活动已开展，各组织可以开始自评",
-    )
+    try:
+        # A user opens a campaign only with a deadline ahead (the service also takes past years' campaigns).
+        services.deadline_check(campaign.deadline)
+    except ValidationError as error:
+        refused(request, error)
+    else:
+        attempt(
+            request,
+            services.campaign_open,
+            campaign=campaign,
+            actor=request.user,
+            success="评定活动已开展，各组织可以开始自评",
+        )
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
@@ -316,6 +327,8 @@ def campaign_detail(request, pk):
                 else {}
             ),
             "top_level_name": campaign.level_name(campaign.top_level),
+            "deadline_past": not passes(services.deadline_check, campaign.deadline),
+            "quota_mode_changeable": is_office and passes(services.campaign_quota_mode_check, campaign),
             "notices": list(campaign.notices.all()),
             "approvals": list(campaign.approvals.all()),
         },
@@ -344,12 +357,14 @@ def evaluation_list(request, pk):
     if request.GET.get("overdue") and timezone.localdate() > campaign.deadline:
         evaluations = evaluations.filter(state=EvaluationState.SELF_DRAFT)
     page, query = paginate(request, evaluations)
+    # The level proposed here, and the organization's level now (the star ledger's: after a re-review or a
+    # re-check, not the level this campaign approved).
     rows = [
         (
             evaluation,
             campaign.level_name(evaluation.claimed_level),
             campaign.level_name(evaluation.level),
-            campaign.level_name(evaluation.approved_level),
+            evaluation.current_level_name or "",
         )
         for evaluation in page
     ]
@@ -385,7 +400,6 @@ def campaign_export(request, pk):
     def rows():
         for evaluation in evaluations.iterator(chunk_size=2000):
             own = totals[evaluation.pk]
-            level = evaluation.approved_level if evaluation.approved_level is not None else evaluation.level
             yield [
                 evaluation.organization.name,
                 evaluation.organization.code,
@@ -393,14 +407,15 @@ def campaign_export(request, pk):
                 own.get(ScorePart.SELF),
                 own.get(ScorePart.SUPERIOR),
                 evaluation.final_score,
-                campaign.level_name(level),
+                campaign.level_name(evaluation.level),
+                evaluation.current_level_name or "",
                 "；".join(reason.get("message", "") for reason in evaluation.reasons),
             ]
 
     return xlsx_response(
         f"{campaign.name}-评定结果-{export_stamp()}.xlsx",
         "评定结果",
-        ["党组织", "组织编号", "状态", "自评得分", "考评得分", "最终得分", "星级", "评定理由"],
+        ["党组织", "组织编号", "状态", "自评得分", "考评得分", "最终得分", "评定星级（建议）", "当前星级", "评定理由"],
         rows(),
         notes=[f"{campaign.name}（{campaign.scheme_name}）"],
     )
@@ -426,6 +441,12 @@ def _run_json(run) -> dict:
     }
 
 
+def _quota_mode_label(summary: dict | None) -> str:
+    """The Chinese name of the quota mode a rating run used (its summary keeps the engine's code)."""
+    mode = (summary or {}).get("quota", {}).get("mode", "")
+    return QuotaMode(mode).label if mode in QuotaMode.values else mode
+
+
 @login_required
 @require_GET
 def rating(request, pk):
@@ -447,6 +468,7 @@ def rating(request, pk):
         }
         for tie in ties
     ]
+    summary = selectors.quota_summary(campaign)
     rate_refusal = ""
     if is_office:
         try:
@@ -459,7 +481,9 @@ def rating(request, pk):
         {
             "campaign": campaign,
             "run": run,
-            "summary": selectors.quota_summary(campaign),
+            "summary": summary,
+            "quota_mode_label": _quota_mode_label(summary),
+            "quota_mode_changeable": is_office and passes(services.campaign_quota_mode_check, campaign),
             "ties": tie_rows,
             "is_office": is_office,
             "rate_refusal": rate_refusal,
@@ -543,20 +567,73 @@ def _office_form(request, pk, form_class, title: str, call, *, success: str, not
     )
 
 
+def _notice_confirm_page(request, campaign: Campaign, form: NoticeForm, confirm: ConfirmationForm | None = None):
+    """The notice's confirmation page: the list as it will go out, every quota warning, the typed phrase."""
+    preview = selectors.notice_preview(campaign)
+    refusals: list[str] = []
+    if confirm is not None and confirm.data.get("digest") != preview.digest:
+        # What the page showed has changed: the new preview, with its own digest, asks again.
+        refusals = [str(error) for error in confirm.non_field_errors()] or [
+            "确认后待公示的名单已发生变化，请重新核对后再确认"
+        ]
+        confirm = None
+    confirm = confirm or ConfirmationForm(initial={"digest": preview.digest})
+    if not preview.warnings:
+        confirm.fields["confirmation"].widget = confirm.fields["confirmation"].hidden_widget()
+    starts_on = form.cleaned_data["starts_on"]
+    return render(
+        request,
+        "campaigns/notice_confirm.html",
+        {
+            "campaign": campaign,
+            "title": form.cleaned_data["title"],
+            "starts_on": starts_on,
+            "ends_on": (starts_on or services.base._today()) + timedelta(days=campaign.notice_days - 1),
+            "preview": preview,
+            "confirm": confirm,
+            "refusals": refusals,
+            "phrase": CONFIRMATION_PHRASE,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def notice_publish(request, pk):
-    def call(campaign, data):
-        services.notice_publish(campaign=campaign, title=data["title"], starts_on=data["starts_on"], actor=request.user)
-
-    return _office_form(
+    """Publishing a notice in two steps: its title and dates, then confirming the list and its quota warnings."""
+    campaign = _office_campaign(request, pk)
+    form = NoticeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if "confirm" not in request.POST:
+            return _notice_confirm_page(request, campaign, form)
+        confirm = ConfirmationForm(request.POST)
+        if confirm.is_valid():
+            try:
+                services.notice_publish(
+                    campaign=campaign,
+                    title=form.cleaned_data["title"],
+                    starts_on=form.cleaned_data["starts_on"],
+                    confirmation=confirm.cleaned_data["confirmation"],
+                    preview_digest=confirm.cleaned_data["digest"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                add_service_error(confirm, error)
+            else:
+                messages.success(request, "公示已发布")
+                return redirect("campaigns:detail", pk=campaign.pk)
+        return _notice_confirm_page(request, campaign, form, confirm)
+    return render(
         request,
-        pk,
-        NoticeForm,
-        "发布公示",
-        call,
-        success="公示已发布",
-        note="公示名单为全部已评定待公示的组织及其评定星级。",
+        "campaigns/form.html",
+        {
+            "title": "发布公示",
+            "campaign": campaign,
+            "form": form,
+            "submit": "下一步：核对公示名单",
+            "note": "公示名单为全部已评定待公示的组织及其评定星级。下一步核对名单和比例提示后再确认发布。",
+            "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
+        },
     )
 
 
@@ -691,6 +768,7 @@ def evaluation_detail(request, pk):
     evaluation = access.access_evaluation(request.user, pk)
     campaign = evaluation.campaign
     user = request.user
+    is_self, is_superior = _is_self(user, evaluation), access.is_superior_of(user, evaluation)
     return render(
         request,
         "campaigns/evaluation_detail.html",
@@ -698,13 +776,15 @@ def evaluation_detail(request, pk):
             "evaluation": evaluation,
             "campaign": campaign,
             "scores": selectors.evaluation_scores(evaluation),
-            "is_self": _is_self(user, evaluation),
-            "is_superior": access.is_superior_of(user, evaluation),
+            "is_self": is_self,
+            "is_superior": is_superior,
+            **withdraw_offers(user, evaluation, is_self=is_self, is_superior=is_superior),
             "is_office": access.is_office_for(user, campaign),
             "level_name": campaign.level_name,
             "claimed": campaign.level_name(evaluation.claimed_level),
             "proposed": campaign.level_name(evaluation.level),
-            "approved": campaign.level_name(evaluation.approved_level),
+            # The organization's level now (the star ledger's), not the one approved here before a later decision.
+            "approved": getattr(selectors.current_ledger_entry(evaluation.organization), "level_name", ""),
             "can_docx": self_evaluation_docx is not None,
             "can_pdf": documents.pdf_available(),
         },
@@ -818,12 +898,14 @@ def self_evaluation(request, pk):
             "campaign": evaluation.campaign,
             "form": form,
             "locked": locked,
+            **withdraw_offers(request.user, evaluation, is_self=True, is_superior=False),
             "can_docx": self_evaluation_docx is not None,
             "evidence": [
                 (criterion, evidence.get(criterion.code, []), form[f"file_{criterion.code}"])
                 for criterion, _ in form.criteria
             ],
             "evidence_help": evidence_help_text(),
+            "evidence_records": _evidence_records(evaluation),
         },
     )
 
@@ -910,6 +992,26 @@ def _evidence_lines(campaign: Campaign, organization: Organization) -> list[dict
     return lines
 
 
+def _evidence_records(evaluation: Evaluation) -> dict:
+    """The records behind the facts one by one, each marked when it changed since the self-evaluation was
+    submitted (自评提交后有变动), with those that stopped counting since and the claims still waiting."""
+    report = evaluation_evidence(evaluation.organization, evaluation.campaign.year, since=evaluation.self_submitted_at)
+
+    def rows(items) -> list[dict]:
+        return [
+            {"item": item, "url": KIND_BY_MODEL[item.model].detail_url(item.record_id) if item.record else None}
+            for item in items
+        ]
+
+    return {
+        "since": report.since,
+        "changed_count": report.changed_count,
+        "counted": rows(report.counted),
+        "dropped": rows(report.dropped),
+        "claims": rows(report.claims),
+    }
+
+
 def _superior_initial(evaluation: Evaluation, scores: dict) -> dict:
     initial = {"innovation_project": evaluation.innovation_project, "comment": evaluation.superior_comment}
     for code, row in scores.items():
@@ -973,8 +1075,10 @@ def superior_evaluation(request, pk):
             "self_total": self_total,
             "claimed": campaign.level_name(evaluation.claimed_level),
             "evidence_lines": _evidence_lines(campaign, evaluation.organization),
+            "evidence_records": _evidence_records(evaluation),
             "return_form": ReasonForm(),
             "can_return": evaluation.state in (EvaluationState.SELF_SUBMITTED, EvaluationState.REEVALUATION),
+            **withdraw_offers(request.user, evaluation, is_self=False, is_superior=True),
             # Only a valid survey writes the figures, and superior_evaluate refuses without them: say so before scoring.
             "survey_missing": evaluation.survey_satisfaction is None,
         },
@@ -1063,12 +1167,13 @@ def direct_check(request, pk):
 def ledger(request, pk):
     organization = access_organization(request.user, pk)
     entries = list(selectors.star_ledger(organization))
+    notices = report_selectors.withdrawal_notices(organization)
     return render(
         request,
         "campaigns/ledger.html",
         {
             "organization": organization,
-            "entries": entries,
+            "entries": [(entry, notices.get(entry.pk, [])) for entry in entries],
             "current": entries[-1] if entries else None,
         },
     )

@@ -7,6 +7,7 @@ error) a target the table does not list. The states, as text::
 
     campaign:  草稿 ──open──▶ 进行中 ──notice_publish──▶ 公示中 ──notice_close──▶ 进行中
                进行中 ──approve (all approved)──▶ 已批准 ──close──▶ 已结束
+               草稿 / 进行中 ──quota_mode (until the first rating run)──▶ (unchanged)
 
     evaluation:
       自评填写中 ──self_submit──▶ 自评已提交 ──self_return (reason)──▶ 自评填写中
@@ -15,6 +16,8 @@ error) a target the table does not list. The states, as text::
           已考评                  (before any notice)
           已评定待公示            (after a notice, with a level other than the one noticed)
           公示期满待批准          (after a notice, with the level noticed)
+      五星级待审核 / 已考评 / … ──superior_withdraw (by the superior, before the review, the rating run,
+          the notice or the approval acts)──▶ 自评已提交, or 退回上级重新考评 when it was returned
       五星级待审核 ──five_star_approve──▶ (as superior_evaluate, without review)
       五星级待审核 ──five_star_return (reason)──▶ 退回上级重新考评
       已考评 / 已评定待公示 ──rate (campaign-wide run, quotas)──▶ 已评定待公示
@@ -32,18 +35,23 @@ from xingji.common.workflow import Transition, allowed, check, move, table, tran
 
 # Where a finished superior evaluation (or an approved five-star review) leads.
 READY_STATES = (E.EVALUATED, E.RATED, E.NOTICE_PASSED)
+# Where a superior evaluation leads, and so where its author may withdraw it from (the service checks that
+# no later step has acted on it yet).
+EVALUATED_STATES = (E.REVIEW_PENDING, *READY_STATES)
 
 EVALUATION_TRANSITIONS: dict[str, Transition] = table(
     transition("self_save", "保存自评", [E.SELF_DRAFT]),
     transition("self_submit", "提交自评", [E.SELF_DRAFT], [E.SELF_SUBMITTED]),
     transition("self_return", "退回自评", [E.SELF_SUBMITTED, E.REEVALUATION], [E.SELF_DRAFT]),
+    transition("self_withdraw", "撤回自评", [E.SELF_SUBMITTED], [E.SELF_DRAFT]),
     transition("survey_record", "录入测评结果", [E.SELF_DRAFT, E.SELF_SUBMITTED, E.REEVALUATION]),
     transition(
         "superior_evaluate",
         "上级考评",
         [E.SELF_SUBMITTED, E.REEVALUATION, E.EVALUATED, E.RATED],
-        [E.REVIEW_PENDING, *READY_STATES],
+        EVALUATED_STATES,
     ),
+    transition("superior_withdraw", "撤回考评", EVALUATED_STATES, [E.SELF_SUBMITTED, E.REEVALUATION]),
     transition("five_star_approve", "审核通过五星级", [E.REVIEW_PENDING], READY_STATES),
     transition("five_star_return", "退回五星级建议", [E.REVIEW_PENDING], [E.REEVALUATION]),
     transition(
@@ -77,6 +85,7 @@ EVALUATION_TRANSITIONS: dict[str, Transition] = table(
 
 CAMPAIGN_TRANSITIONS: dict[str, Transition] = table(
     transition("update", "修改评定活动", [C.DRAFT]),
+    transition("quota_mode", "修改比例控制方式", [C.DRAFT, C.OPEN]),
     transition("open", "开展评定", [C.DRAFT], [C.OPEN]),
     transition("evaluate", "填写或考评", [C.OPEN, C.NOTICE]),
     transition("rate", "运行全面评定", [C.OPEN]),

@@ -29,6 +29,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({"", ".csv", ".txt"})
+#: What an upload form says it takes, and what a refusal asks for.
+ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
+ACCEPT = ",".join(ACCEPTED_SUFFIXES)
+ACCEPTED_TEXT = "Excel（.xlsx、.xls）、WPS 或 LibreOffice（.ods）表格，或 CSV 文件（UTF-8 或 GBK 编码）"
+#: Files people upload by mistake, told by their first bytes even without a name: PDF, PNG, JPEG, GIF, RAR, 7z.
+OTHER_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf")
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -127,10 +133,11 @@ def file_kind(content: bytes, filename: str = "", *, workbook_only: bool = False
     suffix = PurePath(filename).suffix.lower()
     if workbook_only or suffix in WORKBOOK_SUFFIXES:
         raise FileError(code="workbook", message="不是有效的 Excel 文件，文件可能已损坏")
-    if suffix not in TEXT_SUFFIXES:
-        raise FileError(code="unsupported", message=f"不支持“{suffix}”类型的文件，请上传 .xlsx 或 .csv 文件")
+    if suffix not in TEXT_SUFFIXES or content.startswith(OTHER_MAGIC):
+        kind = f"“{suffix}”类型的" if suffix not in TEXT_SUFFIXES else "这种"
+        raise FileError(code="unsupported", message=f"不支持{kind}文件，请上传 {'、'.join(ACCEPTED_SUFFIXES)} 文件")
     if b"\x00" in content[:4096]:
-        raise FileError(code="binary", message="不是 CSV 文本文件，请上传 .xlsx 或 .csv 文件")
+        raise FileError(code="binary", message=f"不是 CSV 文本文件，请上传 {'、'.join(ACCEPTED_SUFFIXES)} 文件")
     return "csv"
 
 

@@ -1,4 +1,4 @@
-"""View helpers every app's views share: a service's refusal as a message, a one-step action."""
+"""View helpers every app's views share: a service's refusal as a message, a check as an offer, a one-step action."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ def messages_of(error: ValidationError) -> str:
 def refused(request: HttpRequest, error: ValidationError) -> None:
     """Show a service's refusal as an error message on the next page."""
     messages.error(request, messages_of(error))
+
+
+def passes(check: Callable[[Any], Any], subject: Any) -> bool:
+    """Whether a service's check (``*_check``, which refuses with a ``ValidationError``) lets ``subject`` pass.
+
+    A page offers a button only where the service behind it would accept the press.
+    """
+    try:
+        check(subject)
+    except ValidationError:
+        return False
+    return True
 
 
 def attempt(request: HttpRequest, service: Callable[..., Any], *, success: str, **arguments: Any) -> bool:

@@ -614,8 +614,6 @@ class DemoLoader:
             organization=organization,
             role=role or key,
             name=name,
-            # Staff: the back office (/admin/) is open to them, scoped to their node.
-            is_staff=True,
             actor=None,
         )
 
@@ -630,7 +628,6 @@ class DemoLoader:
             organization=organization,
             role=role,
             name=leader.name if leader else "",
-            is_staff=True,
             actor=None,
         )
         return created.pk

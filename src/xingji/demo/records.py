@@ -1,7 +1,8 @@
 """A year of evidence records (加减分依据) for the demo organizations, every kind represented.
 
 Written through ``xingji.records.services.record_create`` with the system as
-the actor, so each record has its audit entry. The year holds what a 市直机关
+the actor (the records it enters are confirmed), so each record has its
+audit entry. The year holds what a 市直机关
 typically sees: a dozen commendations and signed articles (mostly city
 level, a few provincial, one national), a handful of innovations promoted
 by a superior, criticism notices (mostly from the working committee, one
@@ -11,16 +12,22 @@ few dozen absences and overdue tasks — some excused, and one branch with
 three unexcused ones (the year-end demotion rule).
 
 The demo secretary's branch (the first branch) always gets a commendation,
-an excused absence and an unexcused one, so that its pages are not empty.
+an excused absence and an unexcused one, so that its pages are not empty;
+and the secretary claims (申报) one more commendation with its certificate,
+which waits for the reviewer's confirmation (加分申报待确认): the rated
+organization never enters a record that counts for itself.
 """
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, timedelta
 
 from django.db.models import Q
 
+from xingji.accounts.models import Role, User
+from xingji.demo.ledger import evidence_pdf
 from xingji.demo.names import person_name
 from xingji.demo.root import demo_root
 from xingji.orgs.models import LeadershipPosition, Member, Organization
@@ -28,6 +35,9 @@ from xingji.orgs.services import BRANCH_TYPES
 
 WORKING_COMMITTEE = "中共安阳市直属机关工作委员会"
 WORKING_COMMITTEE_NUMBER = "安市直工〔{year}〕{n}号"
+#: What the demo secretary's branch claims itself, waiting for confirmation.
+CLAIM_TITLE = "市直机关“五好”党支部"
+CLAIM_FILE = "五好党支部表彰决定.pdf"
 
 COMMENDATIONS = (
     # (kind, recipient, level, title, issuer, document number pattern)
@@ -239,6 +249,32 @@ class RecordsLoader:
             )
 
         self.load_absences(secretary_branch, others)
+        self.load_claim(secretary_branch)
+
+    def load_claim(self, branch: Organization) -> None:
+        """The branch's own claim of a commendation, with its certificate, entered by its secretary."""
+        from xingji.records.models import Commendation
+        from xingji.records.services import attachment_add, record_create
+
+        secretary = User.objects.filter(organization=branch, role=Role.BRANCH_SECRETARY, is_active=True).first()
+        if secretary is None:
+            return
+        record = record_create(
+            model=Commendation,
+            data={
+                "organization": branch,
+                "date": self.last_day,
+                "kind": "commendation",
+                "recipient": "organization",
+                "level": "city",
+                "title": CLAIM_TITLE,
+                "issuer": WORKING_COMMITTEE,
+                "document_number": self.number(WORKING_COMMITTEE_NUMBER),
+            },
+            actor=secretary,
+        )
+        content = evidence_pdf()
+        attachment_add(record=record, upload=io.BytesIO(content), name=CLAIM_FILE, size=len(content), actor=secretary)
 
     def load_absences(self, secretary_branch: Organization, others: list[Organization]) -> None:
         rng = self.rng

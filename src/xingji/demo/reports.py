@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from xingji.accounts.models import Role, User
+from xingji.common.confirmation import CONFIRMATION_PHRASE
 from xingji.orgs.models import Organization
 from xingji.reports import selectors, services
 from xingji.reports.models import CommendationRecommendation, DemonstrationSite, Plaque, ResultPublication
@@ -42,6 +43,7 @@ def load(*, root: Organization, year: int, today: date) -> dict[str, int] | None
             services.recommendation_create(organization=result.organization, year=year, deeds=DEEDS, actor=office)
             made["recommendations"] += 1
     if not ResultPublication.objects.filter(year=year, root=root).exists():
-        services.results_publish(root=root, year=year, actor=office)
+        # The demo's levels are made up: its publication confirms whatever quota they break.
+        services.results_publish(root=root, year=year, confirmation=CONFIRMATION_PHRASE, actor=office)
         made["publications"] = 1
     return made

@@ -9,6 +9,7 @@ from typing import cast
 from django import forms
 
 from xingji.common.forms import DateInput, OrganizationChoiceField
+from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
 from xingji.ledger.models import ItemSource, ItemState, PlanState, RectificationItem
 from xingji.ledger.selectors import LEVEL_NAMES
 from xingji.records.attachments import evidence_input
@@ -69,7 +70,7 @@ class AttachmentForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）", widget=forms.FileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label="文件", widget=forms.FileInput(attrs={"accept": ACCEPT}), help_text=ACCEPTED_TEXT)
 
 
 class ItemFilterForm(forms.Form):

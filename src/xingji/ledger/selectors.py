@@ -13,7 +13,7 @@ from xingji.ledger.access import visible_items, visible_plans
 from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, RectificationItem
 from xingji.orgs.models import Organization
 
-LEVEL_NAMES = {0: "未定级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
+LEVEL_NAMES = {0: "不定星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
 
 #: Seed 四(二): what a plan stresses, by the organization's current level.
 EMPHASIS_TOP = "巩固提高、打造示范品牌"
@@ -22,11 +22,14 @@ EMPHASIS_LOW = "集中整顿"
 
 
 def level_name(level: int | None) -> str:
-    return LEVEL_NAMES.get(level or 0, f"{level}星级")
+    """The level's name; None (never rated) is 未定级."""
+    if level is None:
+        return "未定级"
+    return LEVEL_NAMES.get(level, f"{level}星级")
 
 
 def emphasis_for(level: int | None) -> str:
-    """五星级: 巩固提高、打造示范品牌; 二至四星级: 查漏补缺、比学赶超; 一星级和未定级: 集中整顿."""
+    """五星级: 巩固提高、打造示范品牌; 二至四星级: 查漏补缺、比学赶超; 一星级、不定星级和未定级: 集中整顿."""
     level = level or 0
     if level >= 5:
         return EMPHASIS_TOP

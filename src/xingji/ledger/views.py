@@ -354,7 +354,8 @@ def item_export(request):
 @login_required
 @require_GET
 def item_template(request):
-    return _download(spreadsheets.render_template(), "整改台账-导入模板.xlsx", XLSX_CONTENT_TYPE)
+    content = spreadsheets.render_template(organizations=visible_organizations(request.user))
+    return _download(content, "整改台账-导入模板.xlsx", XLSX_CONTENT_TYPE)
 
 
 @login_required
@@ -368,7 +369,10 @@ def item_import(request):
         try:
             check_import_size(upload.size)
             count = spreadsheets.import_items(
-                content=upload.read(), organizations=visible_organizations(request.user), actor=request.user
+                content=upload.read(),
+                organizations=visible_organizations(request.user),
+                actor=request.user,
+                filename=upload.name,
             )
         except ImportRefused as refused:
             errors = refused.errors
@@ -393,6 +397,8 @@ def plan_list(request):
         user=user, year=year, state=filters.get("state", ""), search=(filters.get("q") or "").strip()
     )
     page, query = paginate(request, plans)
+    for plan in page:
+        plan.current_level_name = selectors.level_name(plan.current_level)
     superior = user.is_superuser or user.role in SUPERIOR_ROLES
     missing = selectors.organizations_without_plan(user=user, year=year) if superior else None
     own_plan = None

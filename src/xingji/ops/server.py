@@ -5,6 +5,7 @@ The functions here only build and inspect; the commands start the processes.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -95,9 +96,9 @@ def gunicorn_argv(options: ServerOptions, *, python: str = sys.executable) -> li
     return argv
 
 
-def runserver_argv(port: int, *, python: str = sys.executable) -> list[str]:
+def runserver_argv(port: int, *, python: str = sys.executable, host: str = "127.0.0.1") -> list[str]:
     """Django's own server, without the autoreloader: the demo where gunicorn cannot run (Windows)."""
-    return [python, "-m", "xingji", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    return [python, "-m", "xingji", "runserver", "--noreload", f"{host}:{port}"]
 
 
 def can_run_gunicorn() -> bool:
@@ -110,20 +111,104 @@ def can_run_gunicorn() -> bool:
     return True
 
 
-def demo_environment(base: Mapping[str, str], *, data_dir: Path) -> dict[str, str]:
-    """The demo server's environment: the demo's data, plain HTTP on the loopback interface."""
+def demo_environment(
+    base: Mapping[str, str], *, data_dir: Path, lan_address: str | None = None, port: int = 8000
+) -> dict[str, str]:
+    """The demo server's environment: the demo's data, plain HTTP on the loopback interface.
+
+    With ``lan_address`` (``xingji demo --lan``) the server also answers at
+    that address of the local network, its forms are accepted from there, and
+    the survey slips point there (``XINGJI_BASE_URL``), so that phones on the
+    same network reach the ballot.
+    """
     environment = dict(base)
+    hosts = ["127.0.0.1", "localhost"]
     environment.update(
         {
             "DJANGO_SETTINGS_MODULE": "xingji.settings",
             "XINGJI_DATA_DIR": str(data_dir),
-            # Plain HTTP is safe only because the demo listens on 127.0.0.1.
+            # Plain HTTP is safe only because the demo listens on 127.0.0.1 (or, with --lan, on a network
+            # the office trusts, for a trial).
             "XINGJI_HTTPS": "0",
             "DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "ALLOWED_HOSTS": ",".join(hosts),
         }
     )
+    if lan_address:
+        origin = lan_origin(lan_address, port)
+        environment["ALLOWED_HOSTS"] = ",".join([*hosts, lan_address])
+        environment["CSRF_TRUSTED_ORIGINS"] = origin
+        environment["XINGJI_BASE_URL"] = origin
     return environment
+
+
+def lan_origin(address: str, port: int) -> str:
+    """``http://address:port`` (an IPv6 address in brackets)."""
+    host = f"[{address}]" if ":" in address else address
+    return f"http://{host}:{port}"
+
+
+#: Private addresses a UDP socket is "connected" to, to learn which local address the system would send
+#: from. Connecting a UDP socket sends nothing: it only picks the route. No internet needed.
+ROUTE_PROBES = ("10.255.255.254", "192.168.255.254", "172.31.255.254")
+
+
+def _usable(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return parsed.version == 4 and not (parsed.is_loopback or parsed.is_unspecified or parsed.is_link_local)
+
+
+def lan_address() -> str:
+    """This machine's address on the local network, found without the internet.
+
+    First the address the system would send from to a private network (a UDP
+    socket's ``connect`` sends no packet); then the addresses the host name
+    resolves to; else 127.0.0.1.
+    """
+    for probe in ROUTE_PROBES:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                udp.connect((probe, 9))
+                address = str(udp.getsockname()[0])
+        except OSError:
+            continue
+        if _usable(address):
+            return address
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET, socket.SOCK_STREAM)
+    except OSError:
+        infos = []
+    for info in infos:
+        address = str(info[4][0])
+        if _usable(address):
+            return address
+    return "127.0.0.1"
+
+
+def qr_text(text: str) -> str:
+    """``text`` as a QR code drawn with block characters, for a terminal (two rows of modules per line)."""
+    from reportlab.graphics.barcode import qrencoder
+
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.make()
+    count = code.getModuleCount()
+    quiet = 4  # the quiet zone the QR standard asks for
+    side = count + 2 * quiet
+
+    def dark(row: int, column: int) -> bool:
+        row, column = row - quiet, column - quiet
+        return 0 <= row < count and 0 <= column < count and bool(code.isDark(row, column))
+
+    # Light modules are drawn (white on a dark terminal is what a phone reads), dark ones left blank.
+    blocks = {(False, False): "█", (False, True): "▀", (True, False): "▄", (True, True): " "}
+    lines = []
+    for row in range(0, side, 2):
+        lines.append("".join(blocks[(dark(row, column), dark(row + 1, column))] for column in range(side)))
+    return "\n".join(lines)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from xingji.audit.chain import head_hash
-from xingji.common.exports import saved_bytes
+from xingji.common.exports import saved_bytes, write_table
 from xingji.orgs.imports import (
     MEMBER_COLUMNS,
     MEMBERS_SHEET,
@@ -30,7 +30,6 @@ from xingji.orgs.imports import (
     ORGANIZATIONS_SHEET,
     QUERY_CHUNK,
     Column,
-    safe_text_cells,
 )
 from xingji.orgs.models import (
     Gender,
@@ -130,23 +129,15 @@ def _workbook(title: str, columns: Sequence[Column], rows: Iterable[list[Any]], 
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
-    for position, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = column.width
-    sheet.freeze_panes = "A2"
     header = []
     for column in columns:
         cell = WriteOnlyCell(sheet, value=column.header)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
         header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in rows:
-        sheet.append(safe_text_cells(sheet, row))
-        count += 1
+    count = write_table(sheet, header, rows, widths=[column.width for column in columns])
 
     info_sheet = workbook.create_sheet(INFO_SHEET)
     info_sheet.column_dimensions["A"].width = 16

@@ -14,6 +14,7 @@ from django.db import models
 
 from xingji.accounts.access import visible_organizations
 from xingji.common.forms import DateInput, OrganizationChoiceField
+from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
 from xingji.orgs.models import (
     Election,
     LeadershipPosition,
@@ -117,6 +118,6 @@ class ImportKind(models.TextChoices):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="文件",
-        widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
-        help_text="Excel（.xlsx）或 CSV 文件，列名同导入模板；有任何错误时整份文件都不导入",
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+        help_text=f"{ACCEPTED_TEXT}，列名同导入模板；有任何错误时整份文件都不导入",
     )

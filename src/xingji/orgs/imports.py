@@ -1,16 +1,18 @@
-"""Importing organizations and members from Excel (.xlsx) or CSV, and the templates for it.
+"""Importing organizations and members from Excel (.xlsx, .xls), .ods or CSV, and the templates for it.
 
-An import is **all or nothing**: every row is read and checked first, and
-every problem is collected as a ``RowError`` (row, column, reason in
-Chinese). If there is any, nothing is written and the errors are returned;
-otherwise every row is written in one transaction, with its audit entries.
+An import is **all or nothing**, run by the house's one import runner
+(``xingji.common.imports``): every row is read and checked first, and every
+problem is collected as a ``RowError`` (row, column, reason in Chinese). If
+there is any, nothing is written and the errors are returned; otherwise
+every row is written in one transaction, with its audit entries.
 
 What a file may look like
 -------------------------
-* ``.xlsx`` (Excel 2007+, read with openpyxl in read-only mode) or ``.csv``
-  (UTF-8 with or without BOM, or GBK/GB18030 as saved by Excel in Chinese;
-  comma, semicolon or tab separated). The type is told from the content, not
-  only the name; an old ``.xls`` is refused with a hint to save as ``.xlsx``.
+* ``.xlsx``, ``.xls`` (old Excel, WPS) or ``.ods``, read with python-calamine,
+  or ``.csv`` (UTF-8 with or without BOM, or GBK/GB18030 as saved by Excel in
+  Chinese; comma, semicolon or tab separated). A workbook is told from its
+  content, whatever its name; the sheet read is the first (after 说明) whose
+  header row names the first column (组织编号).
 * The first non-empty row holds the headers: the Chinese headers of the
   template, a listed alias, or the English field name (``code``,
   ``birth_year``…); width, case and spaces do not matter. Columns named
@@ -19,6 +21,9 @@ What a file may look like
 * Choices are given by their Chinese labels (党支部, 正式党员, 书记, 男) or
   the stored values; dates as Excel date cells or text such as
   ``2020-05-01``, ``2020/5/1``, ``2020.5.1`` or ``2020年5月1日``.
+* An organization (a member's 组织编号, an organization's 上级组织编号) is
+  named by its code or its exact name (``xingji.orgs.lookup``); a name shared
+  by several organizations of the scope is refused, asking for the code.
 
 Scope
 -----
@@ -57,23 +62,29 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from xingji.accounts.models import Actor
 from xingji.audit.services import append_audit_entries
-from xingji.common import tabular
+from xingji.common import tablereader
 from xingji.common.cells import first_sheet
-from xingji.common.exports import saved_bytes
-from xingji.common.tabular import RowError, has_content, is_blank, normalize_header
+from xingji.common.exports import finish_sheet, saved_bytes, write_table
+from xingji.common.imports import Importer, commit
+from xingji.common.tablereader import HeaderProblems, RowValues, Table, Wording, collector_paused
+from xingji.common.tabular import RowError, TableErrors, is_blank, normalize_header
 from xingji.common.updates import max_length
+from xingji.orgs.lookup import OrganizationMatch, ambiguous_message, example_organizations, match_organizations
 from xingji.orgs.models import (
     PHONE_VALIDATOR,
     Gender,
@@ -268,14 +279,6 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _header_index(columns: Sequence[Column]) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for column in columns:
-        for name in (column.header, column.key, *column.aliases):
-            index.setdefault(normalize_header(name), column.key)
-    return index
-
-
 def _choice_index(choices, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Label, stored value and extra spellings → stored value, normalized like headers."""
     index = {}
@@ -309,17 +312,7 @@ LEADERSHIP_POSITIONS = _choice_index(
 # --- reading a file into rows ----------------------------------------------------------------
 
 
-@dataclass
-class Table:
-    """A sheet read from a file: which column holds which field, and the data rows."""
-
-    headers: dict[str, str]  # field key -> header as written in the file
-    positions: dict[str, int]  # field key -> 0-based column index
-    width: int  # number of columns of the header row
-    rows: Iterator[tuple[int, Sequence[Any]]]  # (row number, cells), blank rows skipped
-
-
-def read_upload(file) -> tuple[str, bytes]:
+def read_upload(file: Any) -> tuple[str, bytes]:
     """The name and content of ``file``: an uploaded file, an open binary file, a path, or bytes."""
     if isinstance(file, bytes | bytearray):
         return "", bytes(file)
@@ -344,59 +337,108 @@ def read_upload(file) -> tuple[str, bytes]:
 
 #: The sentences this import has always given for a file it cannot read, by ``FileError.code``.
 FILE_ERROR_MESSAGES = {
-    "ole": "不支持旧版 Excel（.xls）文件或设置了打开密码的文件，请在 Excel 中“另存为”不加密的 .xlsx 后再导入",
+    "ole": "无法读取该 Excel 文件：文件可能已损坏或设置了打开密码，请在 Excel 中“另存为”不加密的 .xlsx 后再导入",
     "workbook": "不是有效的 Excel（.xlsx）文件，文件可能已损坏",
     "no_sheet": "Excel 文件中没有可导入的工作表",
 }
+NO_DATA = "文件中没有数据（只有表头）"
+REQUIRED = "必填，不能为空"
+WORDING = Wording(
+    empty="文件是空的",
+    no_data=NO_DATA,
+    beyond_header="第{row}行在表头之外的列中有内容，请删除或为该列加上表头",
+    file_errors=FILE_ERROR_MESSAGES,
+)
 
 
-def _sheet(name: str, content: bytes, key_headers: set[str]) -> tabular.Sheet:
-    try:
-        return tabular.read_table(
-            content,
-            name,
-            choose=lambda header: any(normalize_header(cell) in key_headers for cell in header),
-            skip_sheets=[HELP_SHEET],
-        )
-    except tabular.FileError as error:
-        raise FileProblem(FILE_ERROR_MESSAGES.get(error.code, error.message)) from None
+def _describe_header(problems: HeaderProblems) -> str:
+    parts = [f"无法识别的列“{written}”" for _, written in problems.unknown]
+    parts += [f"“{written}”与“{first}”是同一列，重复了" for _, written, first in problems.duplicates]
+    if problems.missing:
+        parts.append("缺少必填列：" + "、".join(f"“{header}”" for header in problems.missing))
+    return "表头有误：" + "；".join(parts) + "。请使用下载的导入模板"
 
 
-def _header_problems(match: tabular.HeaderMatch[str], columns: Sequence[Column]) -> list[str]:
-    problems = [f"无法识别的列“{written}”" for _, written in match.unknown]
-    problems += [f"“{written}”与“{match.written[key]}”是同一列，重复了" for _, written, key in match.duplicates]
-    missing = [column.header for column in columns if column.required and column.key not in match.positions]
-    if missing:
-        problems.append("缺少必填列：" + "、".join(f"“{header}”" for header in missing))
-    return problems
-
-
-def _data_rows(rows: list[list[Any]], start: int, width: int) -> Iterator[tuple[int, Sequence[Any]]]:
-    for number in range(start + 1, len(rows) + 1):
-        cells = rows[number - 1]
-        if not has_content(cells):
-            continue
-        if len(cells) > width and has_content(cells[width:]):
-            raise FileProblem(f"第{number}行在表头之外的列中有内容，请删除或为该列加上表头")
-        yield number, cells
+def _importer(columns: Sequence[Column], **options: Any) -> Importer[Any]:
+    """The sheet holding the data is the first whose header row names the first column (组织编号)."""
+    return Importer.of_columns(
+        [tablereader.Column(column.key, column.header, column.aliases, column.required) for column in columns],
+        normalize=normalize_header,
+        ignored=IGNORED_HEADERS,
+        wording=options.pop("wording", WORDING),
+        sheet_key=columns[0].key,
+        skip_sheets=[HELP_SHEET],
+        describe_header=_describe_header,
+        **options,
+    )
 
 
 def read_columns(name: str, content: bytes, columns: Sequence[Column]) -> Table:
-    """Open the file, find its header row and map each header to a column, or raise ``FileProblem``."""
-    index = _header_index(columns)
-    key_headers = {header for header, key in index.items() if key == columns[0].key}
-    rows = _sheet(name, content, key_headers).rows
-    start = next((number for number, cells in enumerate(rows, start=1) if has_content(cells)), None)
-    if start is None:
-        raise FileProblem("文件是空的")
-    header_row = rows[start - 1]
-    match = tabular.match_headers(header_row, index, ignored=IGNORED_HEADERS)
-    problems = _header_problems(match, columns)
-    if problems:
-        raise FileProblem("表头有误：" + "；".join(problems) + "。请使用下载的导入模板")
-    # Trailing blank header cells of a sheet (calamine pads every row to the sheet's width) are not columns.
-    width = max(position + 1 for position, cell in enumerate(header_row) if not is_blank(cell))
-    return Table(headers=match.written, positions=match.positions, width=width, rows=_data_rows(rows, start, width))
+    """Open the file, find its header row and map each header to a column, or raise ``TableErrors``."""
+    return (ORGANIZATIONS if columns is ORGANIZATION_COLUMNS else MEMBERS).table(content, name)
+
+
+def _file_problem_result(problem: FileProblem) -> ImportResult:
+    return ImportResult(errors=[RowError(None, problem.column, problem.message)])
+
+
+def _run(
+    importer: Importer[Any],
+    file: Any,
+    parser_for: Callable[[Table], Any],
+    write: Callable[..., list[int]],
+    check: Callable[..., list[RowError]],
+) -> ImportResult:
+    """Read, parse, check and write through ``importer``; every refusal as an ``ImportResult`` with its errors."""
+    with collector_paused():
+        return _run_importer(importer, file, parser_for, write, check)
+
+
+def _run_importer(
+    importer: Importer[Any],
+    file: Any,
+    parser_for: Callable[[Table], Any],
+    write: Callable[..., list[int]],
+    check: Callable[..., list[RowError]],
+) -> ImportResult:
+    try:
+        name, content = read_upload(file)
+        table = importer.table(content, name)
+    except FileProblem as problem:
+        return _file_problem_result(problem)
+    except TableErrors as refused:
+        return ImportResult(errors=refused.errors)
+    parser = parser_for(table)
+    parsed, errors = importer.parse(table, parser.parse)
+    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
+    try:
+        ids = commit(
+            parsed,
+            partial(write, parser=parser, source=source),
+            errors=errors,
+            check=partial(check, parser=parser, table=table),
+            order=lambda found: importer.in_order(found, table),
+        )
+    except TableErrors as refused:
+        return ImportResult(rows=len(table.rows), errors=refused.errors)
+    except IntegrityError:
+        return ImportResult(rows=len(table.rows), errors=[RowError(None, "", CONCURRENT_CHANGE)])
+    return ImportResult(rows=len(table.rows), created_ids=ids)
+
+
+ORGANIZATIONS: Importer[Any] = _importer(
+    ORGANIZATION_COLUMNS,
+    row_key=lambda item: item.code if item.code_ok else None,
+    row_key_column="code",
+    wording=Wording(
+        empty=WORDING.empty,
+        no_data=WORDING.no_data,
+        beyond_header=WORDING.beyond_header,
+        file_errors=FILE_ERROR_MESSAGES,
+        repeated_row="组织编号“{key}”与第{first}行重复",
+    ),
+)
+MEMBERS: Importer[Any] = _importer(MEMBER_COLUMNS)
 
 
 # --- reading cell values -------------------------------------------------------------------------
@@ -513,18 +555,8 @@ def _in_chunks(values: Iterable[Any], size: int = QUERY_CHUNK) -> Iterator[list[
         yield chunk
 
 
-def _scoped(user_scope: QuerySet[Organization] | None) -> QuerySet[Organization]:
-    return Organization.objects.all() if user_scope is None else user_scope
-
-
-def _file_problem_result(problem: FileProblem) -> ImportResult:
-    return ImportResult(errors=[RowError(None, problem.column, problem.message)])
-
-
 # --- organizations ------------------------------------------------------------------------------
 
-NO_DATA = "文件中没有数据（只有表头）"
-REQUIRED = "必填，不能为空"
 #: What a blank optional cell stands for; any other blank cell reads as "".
 ORGANIZATION_BLANKS: dict[str, Any] = {"founded": None, "is_active": True}
 ALWAYS_REQUIRED = frozenset({"code", "name", "org_type", "category"})
@@ -534,36 +566,38 @@ ALWAYS_REQUIRED = frozenset({"code", "name", "org_type", "category"})
 class _OrganizationRow:
     row: int
     code: str
-    parent_code: str
+    #: The code has no problem of its own: the row may be a parent, and its code is checked for repeats.
+    code_ok: bool
+    parent_text: str
     organization: Organization
     parent: Organization | None = None  # an existing parent; None: a root, or a parent in the file
+    parent_in_file: str | None = None  # the code of a parent that is another row of the file
 
 
-def import_organizations(*, file, actor, user_scope: QuerySet[Organization] | None) -> ImportResult:
-    """Create the organizations of an .xlsx/.csv file under their parents, all or nothing.
+def import_organizations(*, file: Any, actor: Actor | None, user_scope: QuerySet[Organization] | None) -> ImportResult:
+    """Create the organizations of a file (.xlsx, .xls, .ods, .csv) under their parents, all or nothing.
 
     Each row's parent (上级组织编号) is an existing organization inside
-    ``user_scope`` or another row of the file, in any order; the rows are
-    created parents first, each as the last child of its parent. Codes must
-    be new (in the database and within the file). See the module docstring
-    for the file format, the scope and the audit entries.
+    ``user_scope``, named by its code or its exact name, or another row of
+    the file, in any order; the rows are created parents first, each as the
+    last child of its parent. Codes must be new (in the database and within
+    the file). See the module docstring for the file format, the scope and
+    the audit entries.
     """
-    try:
-        name, content = read_upload(file)
-        table = read_columns(name, content, ORGANIZATION_COLUMNS)
-        return _import_organizations(table, name=name, content=content, actor=actor, user_scope=user_scope)
-    except FileProblem as problem:
-        return _file_problem_result(problem)
+    return _run(
+        ORGANIZATIONS,
+        file,
+        lambda table: _OrganizationParser(parent_required=user_scope is not None),
+        partial(_write_organizations, actor=actor),
+        partial(_organization_errors, user_scope=user_scope),
+    )
 
 
 class _OrganizationParser:
-    """Reads the organization rows of one file, remembering the first row of each code."""
+    """Reads the organization rows of one file."""
 
-    def __init__(self, table: Table, *, parent_required: bool) -> None:
-        self.headers = table.headers
-        self.positions = table.positions
+    def __init__(self, *, parent_required: bool) -> None:
         self.parent_required = parent_required
-        self.first_row_of_code: dict[str, int] = {}
         self.readers: tuple[tuple[str, Callable[[Any], Any]], ...] = (
             ("code", _text),
             ("name", _text),
@@ -574,14 +608,10 @@ class _OrganizationParser:
             ("is_active", _bool),
         )
 
-    def cell(self, cells: Sequence[Any], key: str) -> Any:
-        position = self.positions.get(key)
-        return cells[position] if position is not None and position < len(cells) else None
-
-    def values(self, cells: Sequence[Any], problems: dict[str, str]) -> dict[str, Any]:
+    def values(self, row: Mapping[str, Any], problems: dict[str, str]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for key, reader in self.readers:
-            value = self.cell(cells, key)
+            value = row.get(key)
             if is_blank(value):
                 if key in ALWAYS_REQUIRED or (key == "parent" and self.parent_required):
                     problems[key] = REQUIRED
@@ -593,9 +623,11 @@ class _OrganizationParser:
                 problems[key] = str(error)
         return values
 
-    def parse(self, number: int, cells: Sequence[Any], errors: list[RowError]) -> _OrganizationRow:
+    def parse(
+        self, number: int, row: Mapping[str, Any], headers: Mapping[str, str], errors: list[RowError]
+    ) -> _OrganizationRow:
         problems: dict[str, str] = {}
-        values = self.values(cells, problems)
+        values = self.values(row, problems)
         organization = Organization(
             name=values.get("name", ""),
             code=values.get("code", ""),
@@ -606,19 +638,13 @@ class _OrganizationParser:
         )
         _model_problems(organization, problems)
         code = values.get("code", "")
-        if code and "code" not in problems:
-            self._check_repeated(code, number, problems)
         if code and values.get("parent") == code:
             problems.setdefault("parent", "上级组织不能是它自己")
         for key, message in problems.items():
-            errors.append(RowError(number, self.headers.get(key, _column_header(ORGANIZATION_COLUMNS, key)), message))
-        return _OrganizationRow(number, code, values.get("parent", ""), organization)
-
-    def _check_repeated(self, code: str, number: int, problems: dict[str, str]) -> None:
-        if code in self.first_row_of_code:
-            problems["code"] = f"组织编号“{code}”与第{self.first_row_of_code[code]}行重复"
-        else:
-            self.first_row_of_code[code] = number
+            errors.append(RowError(number, headers.get(key, key), message))
+        return _OrganizationRow(
+            number, code, bool(code) and "code" not in problems, values.get("parent", ""), organization
+        )
 
 
 def _model_problems(organization: Organization, problems: dict[str, str]) -> None:
@@ -630,123 +656,135 @@ def _model_problems(organization: Organization, problems: dict[str, str]) -> Non
             problems.setdefault(field_name, "；".join(messages))
 
 
-def _import_organizations(table: Table, *, name: str, content: bytes, actor, user_scope) -> ImportResult:
-    errors: list[RowError] = []
-    parser = _OrganizationParser(table, parent_required=user_scope is not None)
-    parsed = [parser.parse(number, cells, errors) for number, cells in table.rows]
-    if not parsed and not errors:
-        return ImportResult(errors=[RowError(None, "", NO_DATA)])
-    first_row_of_code = parser.first_row_of_code
-    errors += _taken_codes(parsed, first_row_of_code, table.headers["code"])
-    in_file = {item.code: item for item in parsed if first_row_of_code.get(item.code) == item.row}
-    parent_header = table.headers.get("parent", "上级组织编号")
-    errors += _parent_errors(parsed, in_file, user_scope, parent_header)
-    order = _tree_order(parsed, in_file)
-    reached = {id(item) for item in order}
+def _organization_errors(
+    numbered: list[tuple[int, _OrganizationRow]],
+    *,
+    parser: _OrganizationParser,
+    table: Table,
+    user_scope: QuerySet[Organization] | None,
+) -> list[RowError]:
+    """Codes taken, parents found and allowed, no circle: under the tree's lock, as the write that follows."""
+    _lock_tree()
+    rows = [item for _, item in numbered]
+    in_file = {item.code: item for item in rows if item.code_ok}
+    errors = _taken_codes(rows, table.headers["code"])
+    parent_header = table.headers["parent"]
+    errors += _parent_errors(rows, in_file, user_scope, parent_header)
+    reached = {id(item) for item in _tree_order(rows, in_file)}
     message = "上级组织编号之间形成了循环，找不到已有的上级组织"
-    errors += [
-        RowError(item.row, parent_header, message)
-        for item in parsed
-        if id(item) not in reached and item.parent_code != item.code
-    ]
-    if errors:
-        errors.sort(
-            key=lambda error: (error.row or 0, _column_position(ORGANIZATION_COLUMNS, table.headers, error.column))
-        )
-        return ImportResult(rows=len(parsed), errors=errors)
-    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
-    try:
-        _write_organizations(parsed, order, source=source, actor=actor)
-    except IntegrityError:
-        return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
-    return ImportResult(rows=len(parsed), created_ids=[item.organization.pk for item in parsed])
+    errors += [RowError(item.row, parent_header, message) for item in rows if id(item) not in reached]
+    return errors
 
 
-def _taken_codes(parsed: list[_OrganizationRow], first_row_of_code: dict[str, int], header: str) -> list[RowError]:
+def _taken_codes(rows: list[_OrganizationRow], header: str) -> list[RowError]:
     """Codes already taken, anywhere in the tree: codes are unique across it."""
+    codes = [item.code for item in rows if item.code_ok]
     taken = set()
-    for chunk in _in_chunks(first_row_of_code):
+    for chunk in _in_chunks(codes):
         taken.update(Organization.objects.filter(code__in=chunk).values_list("code", flat=True))
     return [
         RowError(item.row, header, f"组织编号“{item.code}”已被使用")
-        for item in parsed
-        if item.code in taken and first_row_of_code.get(item.code) == item.row
+        for item in rows
+        if item.code_ok and item.code in taken
     ]
 
 
 def _parent_errors(
-    parsed: list[_OrganizationRow], in_file: dict[str, _OrganizationRow], user_scope, header: str
+    rows: list[_OrganizationRow],
+    in_file: dict[str, _OrganizationRow],
+    user_scope: QuerySet[Organization] | None,
+    header: str,
 ) -> list[RowError]:
-    """Parents: in the file, or existing and inside the scope; never a branch, never dissolved."""
-    outside_codes = {item.parent_code for item in parsed if item.parent_code and item.parent_code not in in_file}
-    existing: dict[str, Organization] = {}
-    for chunk in _in_chunks(outside_codes):
-        existing.update((org.code, org) for org in _scoped(user_scope).filter(code__in=chunk))
+    """Parents: in the file, or existing and inside the scope (by code or exact name); never a branch, never
+    dissolved."""
+    outside = {item.parent_text for item in rows if item.parent_text and item.parent_text not in in_file}
+    match = match_organizations(outside, user_scope)
+    named_in_file: dict[str, list[_OrganizationRow]] = {}
+    for item in in_file.values():
+        named_in_file.setdefault(item.organization.name, []).append(item)
     errors = []
-    for item in parsed:
-        if not item.parent_code or item.parent_code == item.code:
+    for item in rows:
+        if not item.parent_text or item.parent_text == item.code:
             continue
-        message = _parent_problem(item, in_file, existing)
+        message = _parent_problem(item, in_file, match, named_in_file)
         if message:
             errors.append(RowError(item.row, header, message))
     return errors
 
 
 def _parent_problem(
-    item: _OrganizationRow, in_file: dict[str, _OrganizationRow], existing: dict[str, Organization]
+    item: _OrganizationRow,
+    in_file: dict[str, _OrganizationRow],
+    match: OrganizationMatch,
+    named_in_file: dict[str, list[_OrganizationRow]],
 ) -> str:
-    if item.parent_code in in_file:
-        parent_values = in_file[item.parent_code].organization
-    elif item.parent_code in existing:
-        parent_values = item.parent = existing[item.parent_code]
+    """What is wrong with the row's parent, or ""; the parent found is set on the row."""
+    text = item.parent_text
+    parent: _OrganizationRow | Organization
+    if text in in_file:
+        parent = in_file[text]
+    elif text in match.by_code:
+        parent = match.by_code[text]
     else:
-        return f"上级组织编号“{item.parent_code}”{NOT_IN_SCOPE}"
-    if parent_values.org_type in BRANCH_TYPES:
-        label = OrganizationType(parent_values.org_type).label
-        return f"上级组织“{item.parent_code}”是{label}，其下不能再设党组织"
-    if not parent_values.is_active:
-        return f"上级组织“{item.parent_code}”已撤销，不能在其下设立组织"
+        candidates: list[_OrganizationRow | Organization] = [*named_in_file.get(text, []), *match.by_name.get(text, [])]
+        if not candidates:
+            return f"上级组织编号“{text}”{NOT_IN_SCOPE}"
+        if len(candidates) > 1:
+            return ambiguous_message(text, len(candidates))
+        parent = candidates[0]
+        if parent is item:
+            return "上级组织不能是它自己"
+    if isinstance(parent, _OrganizationRow):
+        item.parent_in_file = parent.code
+        values = parent.organization
+    else:
+        item.parent = values = parent
+    if values.org_type in BRANCH_TYPES:
+        label = OrganizationType(values.org_type).label
+        return f"上级组织“{text}”是{label}，其下不能再设党组织"
+    if not values.is_active:
+        return f"上级组织“{text}”已撤销，不能在其下设立组织"
     return ""
 
 
 def _write_organizations(
-    parsed: list[_OrganizationRow], order: list[_OrganizationRow], *, source: dict[str, Any], actor
-) -> None:
-    with transaction.atomic():
-        _lock_tree()
-        created: dict[str, Organization] = {}
-        for item in order:
-            parent = item.parent if item.parent is not None else created.get(item.parent_code)
-            if parent is None:
-                Organization.objects.add_root(instance=item.organization)
-            else:
-                Organization.objects.add_child(parent, instance=item.organization)
-            created[item.code] = item.organization
-        entries = []
-        for item in parsed:
-            organization = item.organization
-            parent = item.parent if item.parent is not None else created.get(item.parent_code)
-            after = {
-                "name": organization.name,
-                "code": organization.code,
-                "org_type": organization.org_type,
-                "category": organization.category,
-                "founded": organization.founded,
-                "is_active": organization.is_active,
-                "parent_id": parent.pk if parent is not None else None,
-                "source": {**source, "row": item.row},
-            }
-            entries.append(("organization.imported", organization, None, after))
-        append_audit_entries(actor=actor, entries=entries)
+    rows: list[_OrganizationRow], *, parser: _OrganizationParser, source: dict[str, Any], actor: Actor | None
+) -> list[int]:
+    in_file = {item.code: item for item in rows if item.code_ok}
+    created: dict[str, Organization] = {}
+    for item in _tree_order(rows, in_file):
+        parent = item.parent if item.parent is not None else created.get(item.parent_in_file or "")
+        if parent is None:
+            Organization.objects.add_root(instance=item.organization)
+        else:
+            Organization.objects.add_child(parent, instance=item.organization)
+        created[item.code] = item.organization
+    entries = []
+    for item in rows:
+        organization = item.organization
+        parent = item.parent if item.parent is not None else created.get(item.parent_in_file or "")
+        after = {
+            "name": organization.name,
+            "code": organization.code,
+            "org_type": organization.org_type,
+            "category": organization.category,
+            "founded": organization.founded,
+            "is_active": organization.is_active,
+            "parent_id": parent.pk if parent is not None else None,
+            "source": {**source, "row": item.row},
+        }
+        entries.append(("organization.imported", organization, None, after))
+    append_audit_entries(actor=actor, entries=entries)
+    return [item.organization.pk for item in rows]
 
 
-def _tree_order(parsed: list[_OrganizationRow], in_file: dict[str, _OrganizationRow]) -> list[_OrganizationRow]:
+def _tree_order(rows: list[_OrganizationRow], in_file: dict[str, _OrganizationRow]) -> list[_OrganizationRow]:
     """Parents before children: breadth-first from the rows whose parent exists (or that are roots)."""
     children: dict[str, list[_OrganizationRow]] = {}
     order = []
-    for item in parsed:
-        if item.parent_code and item.parent_code in in_file:
-            children.setdefault(item.parent_code, []).append(item)
+    for item in rows:
+        if item.parent_in_file is not None and item.parent_in_file in in_file:
+            children.setdefault(item.parent_in_file, []).append(item)
         else:
             order.append(item)
     position = 0
@@ -756,38 +794,35 @@ def _tree_order(parsed: list[_OrganizationRow], in_file: dict[str, _Organization
     return order
 
 
-def _column_header(columns: Sequence[Column], key: str) -> str:
-    return next((column.header for column in columns if column.key == key), key)
-
-
-def _column_position(columns: Sequence[Column], headers: dict[str, str], header: str) -> int:
-    for position, column in enumerate(columns):
-        if headers.get(column.key, column.header) == header:
-            return position
-    return len(columns)
-
-
 # --- members -------------------------------------------------------------------------------------
 
 MEMBER_FIELDS = ("organization_id", "name", "gender", "birth_year", "joined", "status", "leadership_position", "phone")
+SECRETARY = LeadershipPosition.SECRETARY.value
+NO_POSITION = LeadershipPosition.NONE.value
+CHOICE_LABELS = {
+    "gender": _labels(Gender),
+    "status": _labels(MemberStatus),
+    "leadership_position": _labels(LeadershipPosition),
+}
 
 
-def import_members(*, file, actor, user_scope: QuerySet[Organization] | None) -> ImportResult:
-    """Create the members of an .xlsx/.csv file in existing organizations, all or nothing.
+def import_members(*, file: Any, actor: Actor | None, user_scope: QuerySet[Organization] | None) -> ImportResult:
+    """Create the members of a file (.xlsx, .xls, .ods, .csv) in existing organizations, all or nothing.
 
-    Each row names its organization by code (组织编号); the organization
-    must be inside ``user_scope`` and active. At most one 书记 per
-    organization, counting the file and the members already there. Rows
-    are inserted in bulk (PostgreSQL ``COPY``, elsewhere ``bulk_create``)
-    in one transaction. See the module docstring for the file format, the
-    scope and the audit entries.
+    Each row names its organization by code or exact name (组织编号); the
+    organization must be inside ``user_scope`` and active. At most one 书记
+    per organization, counting the file and the members already there. Rows
+    are inserted in bulk (PostgreSQL ``COPY``, elsewhere ``bulk_create``) in
+    one transaction. See the module docstring for the file format, the scope
+    and the audit entries.
     """
-    try:
-        name, content = read_upload(file)
-        table = read_columns(name, content, MEMBER_COLUMNS)
-        return _import_members(table, name=name, content=content, actor=actor, user_scope=user_scope)
-    except FileProblem as problem:
-        return _file_problem_result(problem)
+    return _run(
+        MEMBERS,
+        file,
+        _MemberParser,
+        partial(_write_members, actor=actor),
+        partial(_member_errors, user_scope=user_scope),
+    )
 
 
 class _MemberParser:
@@ -801,45 +836,66 @@ class _MemberParser:
         self.header_of = {column.key: table.headers.get(column.key, column.header) for column in MEMBER_COLUMNS}
         self.name_max = max_length(Member, "name")
         self.phone_max = max_length(Member, "phone")
-        # The validator's pattern is a lazy object; its bound method is the compiled pattern's.
-        self.phone_match = PHONE_VALIDATOR.regex.match  # type: ignore[union-attr]
+        # The validator's pattern is a lazy object; re.compile gives it back as it is, typed.
+        self.phone_match = re.compile(PHONE_VALIDATOR.regex).match
         self.year_min, self.year_max = _birth_year_limits()
         # Text and number keys: calamine gives a year typed into a number cell as 1985.0, which hashes as 1985.
         self.years: dict[Any, int] = {str(year): year for year in range(self.year_min, self.year_max + 1)}
         self.years.update({year: year for year in range(self.year_min, self.year_max + 1)})
         self.read_date = DateReader()
-        self.first_secretary_row: dict[str, int] = {}
         # A missing optional column reads as the always-empty cell just past the header's width.
         self.width = table.width
         self.positions = tuple(table.positions.get(column.key, table.width) for column in MEMBER_COLUMNS)
         self.padding = (None,) * (table.width + 1)
+        #: The rows as ``MEMBER_FIELDS`` values, their organizations found (``_member_errors``).
+        self.resolved: list[tuple[Any, ...]] = []
 
-    def parse(self, number: int, row_cells: Sequence[Any], errors: list[RowError]) -> tuple:
-        """(row, organization code, organization name, name, gender, birth_year, joined, status, position, phone)"""
+    def parse(
+        self, number: int, values: RowValues, headers: Mapping[str, str], errors: list[RowError]
+    ) -> tuple[Any, ...]:
+        """(row, organization, organization name, name, gender, birth_year, joined, status, position, phone)"""
+        row_cells = values.cells
         cells = (*row_cells, *self.padding[len(row_cells) :]) if len(row_cells) <= self.width else row_cells
         row_errors: list[tuple[str, str]] = []
         code_at, organization_name_at, name_at, gender_at, year_at, joined_at, status_at, position_at, phone_at = (
             self.positions
         )
-        organization_code = _stripped(cells[code_at])
-        if not organization_code:
+        # The usual cell (text spelt as the template has it) is read inline; anything else takes the slow path.
+        raw = cells[code_at]
+        organization = raw.strip() if raw.__class__ is str else _text(raw)
+        if not organization:
             row_errors.append(("organization", REQUIRED))
-        member_name = self._name(cells[name_at], row_errors)
-        gender = _choice_cell(cells[gender_at], GENDERS, "gender", row_errors, required=True)
-        status = _choice_cell(cells[status_at], MEMBER_STATUSES, "status", row_errors, required=True)
-        position = _choice_cell(cells[position_at], LEADERSHIP_POSITIONS, "leadership_position", row_errors)
-        birth_year = self._birth_year(cells[year_at], row_errors)
-        joined = self._joined(cells[joined_at], row_errors)
-        phone = self._phone(cells[phone_at], row_errors)
-        position = position or LeadershipPosition.NONE.value
-        if position == SECRETARY and organization_code:
-            self._one_secretary(organization_code, number, row_errors)
-        for key, message in row_errors:
-            errors.append(RowError(number, self.header_of[key], message))
-        organization_name = _stripped(cells[organization_name_at])
+        raw = cells[name_at]
+        member_name = raw.strip() if raw.__class__ is str else ""
+        if not member_name or len(member_name) > self.name_max:
+            member_name = self._name(raw, row_errors)
+        raw = cells[gender_at]
+        gender = GENDERS.get(raw) if raw.__class__ is str else None
+        gender = gender or _choice_cell(raw, GENDERS, "gender", row_errors, required=True)
+        raw = cells[status_at]
+        status = MEMBER_STATUSES.get(raw) if raw.__class__ is str else None
+        status = status or _choice_cell(raw, MEMBER_STATUSES, "status", row_errors, required=True)
+        raw = cells[position_at]
+        position = LEADERSHIP_POSITIONS.get(raw) if raw.__class__ is str else None
+        position = position or _choice_cell(raw, LEADERSHIP_POSITIONS, "leadership_position", row_errors)
+        raw = cells[year_at]
+        birth_year = self.years.get(raw) if raw.__class__ is str or raw.__class__ is float else None
+        birth_year = birth_year or self._birth_year(raw, row_errors)
+        raw = cells[joined_at]
+        joined = self.read_date.valid.get(raw) if raw.__class__ is str else None
+        joined = joined or self._joined(raw, row_errors)
+        raw = cells[phone_at]
+        phone = raw.strip() if raw.__class__ is str else ""
+        if not phone or "*" in phone or len(phone) > self.phone_max or not self.phone_match(phone):
+            phone = self._phone(raw, row_errors)
+        position = position or NO_POSITION
+        if row_errors:
+            errors.extend(RowError(number, self.header_of[key], message) for key, message in row_errors)
+        raw = cells[organization_name_at]
+        organization_name = raw.strip() if raw.__class__ is str else _text(raw)
         return (
             number,
-            organization_code,
+            organization,
             organization_name,
             member_name,
             gender,
@@ -895,21 +951,6 @@ class _MemberParser:
             row_errors.append(("phone", f"“{phone}”不是有效的电话号码"))
         return phone
 
-    def _one_secretary(self, code: str, number: int, row_errors: list[tuple[str, str]]) -> None:
-        first = self.first_secretary_row.get(code)
-        if first is None:
-            self.first_secretary_row[code] = number
-        else:
-            row_errors.append(("leadership_position", f"组织“{code}”只能有一名书记，第{first}行已是该组织的书记"))
-
-
-SECRETARY = LeadershipPosition.SECRETARY.value
-CHOICE_LABELS = {
-    "gender": _labels(Gender),
-    "status": _labels(MemberStatus),
-    "leadership_position": _labels(LeadershipPosition),
-}
-
 
 def _stripped(raw: Any) -> str:
     return raw.strip() if raw.__class__ is str else _text(raw)
@@ -924,38 +965,74 @@ def _choice_cell(
     return found
 
 
-def _import_members(table: Table, *, name: str, content: bytes, actor, user_scope) -> ImportResult:
-    parser = _MemberParser(table)
-    errors: list[RowError] = []
-    parsed = [parser.parse(number, cells, errors) for number, cells in table.rows]
-    if not parsed and not errors:
-        return ImportResult(errors=[RowError(None, "", NO_DATA)])
-    organizations = _member_organizations({row[1] for row in parsed if row[1]}, user_scope)
-    secretaries = _secretaries([organizations[code][0] for code in parser.first_secretary_row if code in organizations])
-    rows_to_insert: list[tuple] = []
-    for row in parsed:
-        if row[1]:
-            rows_to_insert.append(_resolve_member(row, organizations, secretaries, parser, errors))
-    if errors:
-        errors.sort(key=lambda error: (error.row or 0, _column_position(MEMBER_COLUMNS, table.headers, error.column)))
-        return ImportResult(rows=len(parsed), errors=errors)
-    source = {"file": name, "sha256": hashlib.sha256(content).hexdigest()}
-    try:
-        ids = _write_members(rows_to_insert, source=source, actor=actor)
-    except IntegrityError:
-        return ImportResult(rows=len(parsed), errors=[RowError(None, "", CONCURRENT_CHANGE)])
-    return ImportResult(rows=len(parsed), created_ids=ids)
+def _member_errors(
+    numbered: list[tuple[int, tuple[Any, ...]]],
+    *,
+    parser: _MemberParser,
+    table: Table,
+    user_scope: QuerySet[Organization] | None,
+) -> list[RowError]:
+    """Each row's organization (by code or exact name, in the scope, active), the name given to check it,
+    and one 书记 per organization; the rows to insert kept on the parser."""
+    rows = [row for _, row in numbered]
+    match = match_organizations({row[1] for row in rows if row[1]}, user_scope, only=("is_active",))
+    found = {text: match.find(text) for text in {row[1] for row in rows if row[1]}}
+    secretary_organizations = {
+        organization.pk for row in rows if row[8] == SECRETARY and (organization := found.get(row[1])) is not None
+    }
+    resolver = _MemberResolver(parser.header_of, match, found, _secretaries(sorted(secretary_organizations)))
+    parser.resolved = [resolver.resolve(row) for row in rows if row[1]]
+    return resolver.errors
 
 
-def _member_organizations(codes: set[str], user_scope) -> dict[str, tuple[int, str, bool]]:
-    """Organizations by code, inside the scope; one query per thousand distinct codes."""
-    organizations: dict[str, tuple[int, str, bool]] = {}
-    for chunk in _in_chunks(codes):
-        for pk, code, organization_name, is_active in (
-            _scoped(user_scope).filter(code__in=chunk).values_list("pk", "code", "name", "is_active")
-        ):
-            organizations[code] = (pk, organization_name, is_active)
-    return organizations
+class _MemberResolver:
+    """Checks each row's organization, in file order, collecting the errors."""
+
+    def __init__(
+        self,
+        header_of: dict[str, str],
+        match: OrganizationMatch,
+        found: dict[str, Organization | None],
+        secretaries: dict[int, str],
+    ) -> None:
+        self.header_of = header_of
+        self.match = match
+        self.found = found
+        self.secretaries = secretaries
+        self.first_secretary_row: dict[int, int] = {}
+        self.errors: list[RowError] = []
+
+    def resolve(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The row as ``MEMBER_FIELDS`` values; problems appended to ``errors``."""
+        number, text, organization_name, member_name, gender, birth_year, joined, status, position, phone = row
+        header_of, errors = self.header_of, self.errors
+        organization = self.found.get(text)
+        if organization is None:
+            count = self.match.ambiguity(text)
+            message = ambiguous_message(text, count) if count else f"组织编号“{text}”{NOT_IN_SCOPE}"
+            errors.append(RowError(number, header_of["organization"], message))
+            return ()
+        code = organization.code
+        if not organization.is_active:
+            errors.append(RowError(number, header_of["organization"], f"组织“{code}”已撤销，不能再调入党员"))
+        if organization_name and organization_name != organization.name:
+            message = f"“{organization_name}”与组织编号“{code}”的组织名称“{organization.name}”不符"
+            errors.append(RowError(number, header_of["organization_name"], message))
+        if position == SECRETARY:
+            self._one_secretary(number, organization)
+        return (organization.pk, member_name, gender, birth_year, joined, status, position, phone)
+
+    def _one_secretary(self, number: int, organization: Organization) -> None:
+        first = self.first_secretary_row.setdefault(organization.pk, number)
+        header = self.header_of["leadership_position"]
+        if first != number:
+            message = f"组织“{organization.code}”只能有一名书记，第{first}行已是该组织的书记"
+            self.errors.append(RowError(number, header, message))
+        elif organization.pk in self.secretaries:
+            message = (
+                f"组织“{organization.code}”已有书记（{self.secretaries[organization.pk]}），每个组织只能有一名书记"
+            )
+            self.errors.append(RowError(number, header, message))
 
 
 def _secretaries(organization_ids: list[int]) -> dict[int, str]:
@@ -969,56 +1046,38 @@ def _secretaries(organization_ids: list[int]) -> dict[int, str]:
     return secretaries
 
 
-def _resolve_member(
-    row: tuple,
-    organizations: dict[str, tuple[int, str, bool]],
-    secretaries: dict[int, str],
-    parser: _MemberParser,
-    errors: list[RowError],
-) -> tuple:
-    """The row as ``MEMBER_FIELDS`` values, its organization checked; problems appended to ``errors``."""
-    number, code, organization_name, member_name, gender, birth_year, joined, status, position, phone = row
-    header_of = parser.header_of
-    found = organizations.get(code)
-    if found is None:
-        errors.append(RowError(number, header_of["organization"], f"组织编号“{code}”{NOT_IN_SCOPE}"))
-        return ()
-    organization_id, actual_name, is_active = found
-    if not is_active:
-        errors.append(RowError(number, header_of["organization"], f"组织“{code}”已撤销，不能再调入党员"))
-    if organization_name and organization_name != actual_name:
-        message = f"“{organization_name}”与组织编号“{code}”的组织名称“{actual_name}”不符"
-        errors.append(RowError(number, header_of["organization_name"], message))
-    if position == SECRETARY and organization_id in secretaries and parser.first_secretary_row.get(code) == number:
-        message = f"组织“{code}”已有书记（{secretaries[organization_id]}），每个组织只能有一名书记"
-        errors.append(RowError(number, header_of["leadership_position"], message))
-    return (organization_id, member_name, gender, birth_year, joined, status, position, phone)
-
-
-def _write_members(rows: list[tuple], *, source: dict[str, Any], actor) -> list[int]:
-    with transaction.atomic():
-        ids = _insert_members(rows)
-        by_organization: dict[int, list[int]] = {}
-        for member_id, row in zip(ids, rows, strict=True):
-            by_organization.setdefault(row[0], []).append(member_id)
-        organization_objects = Organization.objects.in_bulk(list(by_organization))
-        append_audit_entries(
-            actor=actor,
-            entries=[
-                (
-                    "member.imported",
-                    organization_objects[organization_id],
-                    None,
-                    {"count": len(member_ids), "member_ids": member_ids, "source": source},
-                )
-                for organization_id, member_ids in by_organization.items()
-            ],
-        )
+def _write_members(
+    rows: list[tuple[Any, ...]], *, parser: _MemberParser, source: dict[str, Any], actor: Actor | None
+) -> list[int]:
+    resolved = parser.resolved
+    ids = _insert_members(resolved)
+    by_organization: dict[int, list[int]] = {}
+    for member_id, row in zip(ids, resolved, strict=True):
+        by_organization.setdefault(row[0], []).append(member_id)
+    organization_objects = Organization.objects.in_bulk(list(by_organization))
+    append_audit_entries(
+        actor=actor,
+        entries=[
+            (
+                "member.imported",
+                organization_objects[organization_id],
+                None,
+                {"count": len(member_ids), "member_ids": member_ids, "source": source},
+            )
+            for organization_id, member_ids in by_organization.items()
+        ],
+    )
     return ids
 
 
 def _optional_choice(
-    raw: Any, index: dict[str, str], labels: Sequence[str], key: str, row_errors: list, *, required: bool
+    raw: Any,
+    index: dict[str, str],
+    labels: Sequence[str],
+    key: str,
+    row_errors: list[tuple[str, str]],
+    *,
+    required: bool,
 ) -> str | None:
     """The slow path of a choice cell: blank, or spelt other than the exact label or value."""
     if is_blank(raw):
@@ -1035,14 +1094,14 @@ def _optional_choice(
 def _birth_year_limits() -> tuple[int, int]:
     minimum, maximum = 1900, 2100
     for validator in Member._meta.get_field("birth_year").validators:
-        if validator.code == "min_value":  # type: ignore[attr-defined]
-            minimum = validator.limit_value  # type: ignore[attr-defined]
-        elif validator.code == "max_value":  # type: ignore[attr-defined]
-            maximum = validator.limit_value  # type: ignore[attr-defined]
+        if isinstance(validator, MinValueValidator):
+            minimum = int(validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            maximum = int(validator.limit_value)
     return minimum, maximum
 
 
-def _insert_members(rows: list[tuple]) -> list[int]:
+def _insert_members(rows: list[tuple[Any, ...]]) -> list[int]:
     """Insert member rows (values in ``MEMBER_FIELDS`` order); return their ids in the same order.
 
     On PostgreSQL the ids are drawn from the table's sequence first and the
@@ -1058,18 +1117,43 @@ def _insert_members(rows: list[tuple]) -> list[int]:
     return [member.pk for member in members]
 
 
-def _copy_members(rows: list[tuple]) -> list[int]:
+def _member_column(name: str) -> models.Field[Any, Any]:
+    model_field = Member._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise TypeError(f"Member.{name} is a relation, not a column")
+    return model_field
+
+
+def _column_name(name: str) -> str:
+    return _member_column(name).column
+
+
+def _copy_types() -> list[str]:
+    """The columns' PostgreSQL types (varchar(50) → varchar), for a binary COPY."""
+    types = []
+    for name in ("id", *MEMBER_FIELDS):
+        db_type = _member_column(name).db_type(connection) or ""
+        types.append(db_type.split("(", 1)[0])
+    return types
+
+
+def _copy_members(rows: list[tuple[Any, ...]]) -> list[int]:
     opts = Member._meta
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    columns = ", ".join(quote(opts.get_field(name).column) for name in ("id", *MEMBER_FIELDS))  # type: ignore[arg-type, union-attr]
+    columns = ", ".join(quote(_column_name(name)) for name in ("id", *MEMBER_FIELDS))
     with connection.cursor() as cursor:
+        # One array rather than a row per id: a third of the time of drawing 100,000 ids.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "SELECT array_agg(id ORDER BY id) FROM"
+            " (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id FROM generate_series(1, %s)) AS drawn",
             [opts.db_table, opts.pk.column, len(rows)],
         )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        ids: list[int] = cursor.fetchone()[0]
+        # Binary: no value is turned into text and parsed back (a tenth of the COPY's time).
+        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+            copy.set_types(_copy_types())
             for member_id, row in zip(ids, rows, strict=True):
                 copy.write_row((member_id, *row))
     return ids
@@ -1078,14 +1162,37 @@ def _copy_members(rows: list[tuple]) -> list[int]:
 # --- templates ---------------------------------------------------------------------------------------
 
 
-def organization_import_template() -> bytes:
-    """The .xlsx template for ``import_organizations``: headers, an example row, and a 说明 sheet."""
-    return _template(ORGANIZATIONS_SHEET, ORGANIZATION_COLUMNS, "党组织导入模板")
+def organization_import_template(*, organizations: QuerySet[Organization] | None = None) -> bytes:
+    """The .xlsx template for ``import_organizations``: headers, an example row, and a 说明 sheet.
+
+    The example's parent is the first organization of ``organizations`` (the
+    downloading user's tree, ``visible_organizations``) that may have
+    children, and its code a new code under the parent's: a row the user can
+    fill in from what is real. Without a tree, a made-up example.
+    """
+    return _template(ORGANIZATIONS_SHEET, ORGANIZATION_COLUMNS, "党组织导入模板", _organization_example(organizations))
 
 
-def member_import_template() -> bytes:
-    """The .xlsx template for ``import_members``: headers, an example row, and a 说明 sheet."""
-    return _template(MEMBERS_SHEET, MEMBER_COLUMNS, "党员导入模板")
+def member_import_template(*, organizations: QuerySet[Organization] | None = None) -> bytes:
+    """The .xlsx template for ``import_members``: headers, an example row, and a 说明 sheet.
+
+    The example's organization is the first branch of ``organizations`` (the downloading user's tree).
+    """
+    examples = example_organizations(organizations, branch=True)
+    if not examples:
+        return _template(MEMBERS_SHEET, MEMBER_COLUMNS, "党员导入模板")
+    example = {"organization": examples[0].code, "organization_name": examples[0].name}
+    return _template(MEMBERS_SHEET, MEMBER_COLUMNS, "党员导入模板", example)
+
+
+def _organization_example(organizations: QuerySet[Organization] | None) -> dict[str, Any]:
+    parents = example_organizations(organizations, branch=False)
+    if not parents:
+        return {}
+    parent = parents[0]
+    taken = set(Organization.objects.filter(code__startswith=f"{parent.code}-").values_list("code", flat=True))
+    code = next(code for number in range(1, 1000) if (code := f"{parent.code}-{number:02d}") not in taken)
+    return {"code": code, "name": f"{parent.name}第一党支部", "parent": parent.code}
 
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -1109,7 +1216,9 @@ def style_header_row(sheet, columns: Sequence[Column]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
+def _template(
+    sheet_title: str, columns: Sequence[Column], title: str, examples: Mapping[str, Any] | None = None
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -1118,8 +1227,10 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
     workbook = Workbook()
     sheet = first_sheet(workbook, sheet_title)
     sheet.append([column.header for column in columns])
-    sheet.append([column.example for column in columns])
+    example = {column.key: column.example for column in columns} | dict(examples or {})
+    sheet.append([example[column.key] for column in columns])
     style_header_row(sheet, columns)
+    finish_sheet(sheet)
     for position, column in enumerate(columns, start=1):
         cell = sheet.cell(row=2, column=position)
         if column.is_text:
@@ -1146,21 +1257,27 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
     help_sheet.append(
         ["导入时先检查全部行：有任何错误则一条也不导入，并列出每个错误的行号、列名和原因；全部正确才一次性导入。"]
     )
-    help_sheet.append(["也可另存为 CSV（UTF-8 或 GBK 编码）导入；列的顺序不限，可另加“序号”“备注”列（导入时忽略）。"])
+    help_sheet.append(
+        [
+            "也可另存为 .xls、.ods 或 CSV（UTF-8 或 GBK 编码）导入；列的顺序不限，可另加“序号”“备注”列（导入时忽略）。"
+            "党组织可填组织编号，也可填党组织全称（全称与其他组织重名时须填编号）。"
+        ]
+    )
     help_sheet.append([])
     help_sheet.append(["列名", "是否必填", "可填写的值", "说明", "示例"])
     header_row = help_sheet.max_row
     for cell in help_sheet[header_row]:
         cell.font = Font(bold=True)
     for column in columns:
-        example = column.example.isoformat() if isinstance(column.example, date) else column.example
+        value = example[column.key]
+        shown = value.isoformat() if isinstance(value, date) else value
         help_sheet.append(
             [
                 column.header,
                 "必填" if column.required else "选填",
                 "、".join(column.allowed) or "—",
                 column.help or "—",
-                example,
+                shown,
             ]
         )
     for letter, width in zip("ABCDE", (16, 10, 36, 60, 24), strict=True):
@@ -1175,51 +1292,15 @@ def _template(sheet_title: str, columns: Sequence[Column], title: str) -> bytes:
 def import_error_report(result: ImportResult) -> bytes:
     """The errors of a failed import as an .xlsx (行号, 列, 原因), to download and fix the file by."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("错误报告")
-    sheet.column_dimensions["A"].width = 8
-    sheet.column_dimensions["B"].width = 16
-    sheet.column_dimensions["C"].width = 80
-    header = []
-    for text in ("行号", "列", "原因"):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for error in result.errors:
-        sheet.append(
-            [
-                error.row if error.row is not None else "（整个文件）",
-                *safe_text_cells(sheet, [error.column or "—", error.message]),
-            ]
-        )
+    write_table(
+        sheet,
+        ["行号", "列", "原因"],
+        (
+            [error.row if error.row is not None else "（整个文件）", error.column or "—", error.message]
+            for error in result.errors
+        ),
+    )
     return saved_bytes(workbook)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-def safe_text_cells(sheet, values: Sequence[Any]) -> list[Any]:
-    """Values for a write-only row; a string that Excel would run as a formula stays a string.
-
-    openpyxl turns a string starting with ``=`` into a formula; a member named
-    ``=HYPERLINK(…)`` must come back out as that text, not run in the office's
-    Excel (OWASP "CSV injection").
-    """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    cells = []
-    for value in values:
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
-            if value.startswith(FORMULA_PREFIXES):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-                continue
-        cells.append(value)
-    return cells

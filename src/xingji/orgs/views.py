@@ -414,7 +414,7 @@ def import_template(request, kind):
     if kind not in IMPORTERS:
         raise Http404("没有这种导入模板")
     _, template, filename = IMPORTERS[kind]
-    return _xlsx(filename, template())
+    return _xlsx(filename, template(organizations=visible_organizations(request.user)))
 
 
 @login_required

@@ -7,10 +7,13 @@ from django.contrib.contenttypes.models import ContentType
 
 from xingji.accounts.access import can_write, visible_members
 from xingji.accounts.admin_scope import ScopedAdmin, adopt, has_scope
-from xingji.records.access import visible_attachments, visible_records
+from xingji.records.access import enterable_organizations, may_change, may_enter, visible_attachments, visible_records
 from xingji.records.kinds import KINDS, RecordKind
 from xingji.records.models import RECORD_MODELS, Attachment
 from xingji.records.services import attachment_delete, record_create, record_delete, record_update
+
+#: Shown, never edited, on a record's change page: the claim's review (confirmed through the records pages).
+REVIEW_DISPLAY = ("status", "entered_by_organization", "confirmed_by_organization", "confirmed_at", "review_note")
 
 
 class RecordAdmin(ScopedAdmin):
@@ -26,15 +29,31 @@ class RecordAdmin(ScopedAdmin):
         return visible_records(request.user, self.model).select_related("organization")
 
     def get_fields(self, request, obj=None):
-        return list(self.kind.fields)
+        fields = list(self.kind.fields)
+        return [*fields, *REVIEW_DISPLAY] if obj is not None else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(REVIEW_DISPLAY) if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "member":
             kwargs["queryset"] = visible_members(request.user).order_by("organization__path", "name")
+        if db_field.name == "organization":
+            # Where the user may enter such a record: never a deduction of the user's own organization.
+            kwargs["queryset"] = enterable_organizations(request.user, self.model).order_by("path")
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and may_enter(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_change(request.user, obj))
+
     def has_delete_permission(self, request, obj=None):
-        return has_scope(request.user) and can_write(request.user)
+        allowed = has_scope(request.user) and can_write(request.user)
+        return allowed and (obj is None or may_change(request.user, obj))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -1,4 +1,4 @@
-"""Forms of the records pages: a record, the list's filters, an upload."""
+"""Forms of the records pages: a record, the list's filters, an upload, the reason for sending a claim back."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from django.utils import timezone
 
 from xingji.accounts.access import visible_members, visible_organizations
 from xingji.common.forms import DateInput, indented_label
+from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
 from xingji.orgs.models import Organization
+from xingji.records.access import enterable_organizations
 from xingji.records.attachments import ALLOWED_TEXT, evidence_input, format_size, max_bytes
 from xingji.records.kinds import RecordKind
+from xingji.records.services import REVIEW_NOTE_MAX_LENGTH
 
 
 class RecordForm(forms.ModelForm):
@@ -21,7 +24,8 @@ class RecordForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         organization_field = self.fields["organization"]
-        organization_field.queryset = visible_organizations(user).order_by("path")
+        # Only where the user may enter such a record: a deduction never for the user's own organization.
+        organization_field.queryset = enterable_organizations(user, self._meta.model).order_by("path")
         organization_field.label_from_instance = indented_label
         if "member" in self.fields:
             members = visible_members(user).select_related("organization").order_by("organization__path", "name")
@@ -116,8 +120,17 @@ class AttachmentForm(forms.Form):
         self.fields["file"].help_text = f"{ALLOWED_TEXT}，不超过 {format_size(max_bytes())}"
 
 
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="退回理由",
+        max_length=REVIEW_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="说明为何不予确认，本组织可据此修改后重新申报",
+    )
+
+
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）", widget=forms.FileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label="文件", widget=forms.FileInput(attrs={"accept": ACCEPT}), help_text=ACCEPTED_TEXT)
 
 
 class FactsForm(forms.Form):

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.db import models
 from django.http import Http404
+from django.urls import reverse
 
 from xingji.records.models import (
     Absence,
@@ -44,6 +45,14 @@ class RecordKind:
     @property
     def label(self) -> str:
         return str(self.model._meta.verbose_name)
+
+    @property
+    def claimable(self) -> bool:
+        """Whether the rated organization may claim (申报) such records, which its superior confirms."""
+        return self.model.adds_points
+
+    def detail_url(self, record_id: int) -> str:
+        return reverse("records:detail", args=[self.slug, record_id])
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -84,7 +93,7 @@ KINDS: dict[str, RecordKind] = {
             slug="commendations",
             model=Commendation,
             search_fields=("title", "issuer", "document_number"),
-            filter_fields=("kind", "recipient", "level"),
+            filter_fields=("status", "kind", "recipient", "level"),
             list_fields=("kind", "recipient", "level", "title", "issuer", "document_number"),
             rule="五(三)1：市级加3分，省级加5分，国家级加8分，以最高的为准",
         ),
@@ -92,7 +101,7 @@ KINDS: dict[str, RecordKind] = {
             slug="innovations",
             model=Innovation,
             search_fields=("title", "recognized_by"),
-            filter_fields=("level",),
+            filter_fields=("status", "level"),
             list_fields=("title", "level", "recognized_by"),
             rule="五(三)2：市级加3分，省级加5分，国家级加8分，以最高的为准",
         ),

@@ -27,9 +27,22 @@ being rated.
   certificate, the article. Stored outside any web root and served only
   through a view that checks access.
 
+Who enters what (the rated do not score themselves). A record that adds
+points (``adds_points``: a commendation, an innovation) entered by the rated
+organization itself is a claim (申报, ``RecordStatus.CLAIMED``): it counts
+only once a superior confirms it (确认) with its attachment, or it is sent
+back (退回, ``REJECTED``) with a reason. Every other record — one that takes
+points away, or one entered by a superior — is confirmed (已确认) when
+entered. Each record keeps the level that entered it
+(``entered_by_organization``) and, once confirmed, the level that stands
+behind it (``confirmed_by_organization``): nobody below that level changes or
+deletes it (``xingji.records.access``). ``updated_at`` is the last change of
+the record's values or status, which the evaluation pages compare with the
+self-evaluation's submission.
+
 Writes go through ``xingji.records.services``; reads through
 ``xingji.records.selectors``. ``xingji.records.selectors.engine_facts`` turns
-a year's records into the rating engine's input.
+a year's confirmed records into the rating engine's input.
 """
 
 from __future__ import annotations
@@ -59,14 +72,66 @@ class HonourLevel(models.TextChoices):
 HONOUR_ORDER = [HonourLevel.CITY, HonourLevel.PROVINCE, HonourLevel.NATIONAL]
 
 
+class RecordStatus(models.TextChoices):
+    """Whether a record counts: a claim (申报) of the rated organization counts once a superior confirms it."""
+
+    CONFIRMED = "confirmed", "已确认"
+    CLAIMED = "claimed", "待确认"
+    REJECTED = "rejected", "未通过"
+
+
 class EvidenceRecord(models.Model):
-    """What every evidence record has: its organization, its date, its attachments."""
+    """What every evidence record has: its organization, its date, its attachments, who entered and confirmed it."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="%(class)s_records", verbose_name="党组织"
     )
     date = models.DateField("日期", validators=[validate_not_in_future])
     attachments = GenericRelation("records.Attachment", verbose_name="附件")
+    status = models.CharField(
+        "状态", max_length=10, choices=RecordStatus.choices, default=RecordStatus.CONFIRMED, editable=False
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登记人",
+        editable=False,
+    )
+    entered_by_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登记单位",
+        help_text="登记时登记人所在的党组织；系统或超级用户登记的为空",
+        editable=False,
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认人",
+        editable=False,
+    )
+    confirmed_by_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认单位",
+        help_text="确认（或直接登记）该记录的党组织；此后由该级及以上党组织管理",
+        editable=False,
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True, editable=False)
+    review_note = models.TextField("退回理由", blank=True, editable=False)
+    updated_at = models.DateTimeField("最后变动时间", null=True, blank=True, editable=False)
 
     #: ``services.attachment_add`` accepts only models that say they hold attachments.
     holds_attachments = True
@@ -76,6 +141,8 @@ class EvidenceRecord(models.Model):
 
     #: The first part of the audit action codes (``commendation.created``).
     audit_name = ""
+    #: Whether the record adds points (加分): entered by the rated organization itself, it is a claim (申报).
+    adds_points = False
 
     class Meta:
         abstract = True
@@ -84,6 +151,16 @@ class EvidenceRecord(models.Model):
     @property
     def year(self) -> int:
         return self.date.year
+
+    @property
+    def counts(self) -> bool:
+        """Whether the rating reads it (confirmed; an absence also unexcused)."""
+        return self.status == RecordStatus.CONFIRMED
+
+    @property
+    def is_claim(self) -> bool:
+        """A claim (申报) not yet confirmed: waiting (待确认) or sent back (未通过)."""
+        return self.status != RecordStatus.CONFIRMED
 
 
 class CommendationKind(models.TextChoices):
@@ -109,6 +186,7 @@ class Commendation(EvidenceRecord):
     document_number = models.CharField("文号", max_length=100, blank=True)
 
     audit_name = "commendation"
+    adds_points = True
 
     class Meta(EvidenceRecord.Meta):
         verbose_name = "表彰及署名文章"
@@ -127,6 +205,7 @@ class Innovation(EvidenceRecord):
     recognized_by = models.CharField("认可推广单位", max_length=200)
 
     audit_name = "innovation"
+    adds_points = True
 
     class Meta(EvidenceRecord.Meta):
         verbose_name = "党建创新"
@@ -292,6 +371,10 @@ class Absence(EvidenceRecord):
         state = "有正当理由" if self.is_excused else "无故"
         return f"{state}{self.get_kind_display()}：{self.description}"
 
+    @property
+    def counts(self) -> bool:
+        return super().counts and not self.is_excused
+
     def clean(self) -> None:
         self.excuse_reason = (self.excuse_reason or "").strip()
         if self.is_excused and not self.excuse_reason:
@@ -307,6 +390,9 @@ RECORD_MODELS: tuple[type[EvidenceRecord], ...] = (
     MemberViolation,
     Absence,
 )
+
+#: The kinds that add points (加分): the rated organization may claim them (申报).
+CLAIMABLE_MODELS: tuple[type[EvidenceRecord], ...] = tuple(model for model in RECORD_MODELS if model.adds_points)
 
 
 class AttachmentType(models.TextChoices):

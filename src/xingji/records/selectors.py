@@ -4,9 +4,10 @@
 user's subtree) and joins what a list page shows, so the page issues the same
 number of queries for ten rows and for ten thousand.
 
-``engine_facts`` / ``engine_facts_for`` turn the records of a year into the
-JSON-shaped input of ``xingji rate`` (``xingji.rules.inputs``), without a base
-score — that comes from the evaluation. The mapping, by seed clause:
+``engine_facts`` / ``engine_facts_for`` turn the confirmed records of a year
+into the JSON-shaped input of ``xingji rate`` (``xingji.rules.inputs``),
+without a base score — that comes from the evaluation. A claim (申报) not yet
+confirmed, or sent back, counts for nothing. The mapping, by seed clause:
 
 =====================================  ==========================================
 record                                 engine fact
@@ -33,18 +34,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
 
 from xingji.accounts.models import User
+from xingji.audit.models import AuditEntry
 from xingji.orgs.models import Organization
 from xingji.records.access import visible_records
 from xingji.records.models import (
     HONOUR_ORDER,
     LIGHT_SEVERITIES,
+    RECORD_MODELS,
     Absence,
     Commendation,
     CriticismIssuer,
@@ -54,6 +57,7 @@ from xingji.records.models import (
     HonourLevel,
     Innovation,
     MemberViolation,
+    RecordStatus,
 )
 
 
@@ -92,7 +96,9 @@ def record_list(
             condition |= Q(**{f"{name}__icontains": search})
         records = records.filter(condition)
     listed: QuerySet[Any] = (
-        records.select_related("organization").annotate(attachment_count=Count("attachments")).order_by("-date", "-id")
+        records.select_related("organization", "entered_by_organization", "confirmed_by_organization")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-date", "-id")
     )
     return listed
 
@@ -138,7 +144,7 @@ def _counts(
     model: type[EvidenceRecord], scope: Q, year: int, *keys: str, **conditions: Any
 ) -> dict[tuple[Any, ...], int]:
     rows = (
-        model._default_manager.filter(scope, date__year=year, **conditions)
+        model._default_manager.filter(scope, date__year=year, status=RecordStatus.CONFIRMED, **conditions)
         .order_by()
         .values_list("organization_id", *keys)
         .annotate(count=Count("id"))
@@ -239,6 +245,10 @@ def _election(election: Mapping[str, Any]) -> str:
     return f"{text}（已请示并获批延期）" if election["excused"] else text
 
 
+#: The list's filter of the records that count among those that may be claims.
+CONFIRMED_ONLY = {"status": RecordStatus.CONFIRMED.value}
+
+
 def fact_lines(facts: Mapping[str, Any]) -> list[FactLine]:
     """``engine_facts`` in Chinese, one line per fact (the organization's id, name and category left out).
 
@@ -253,10 +263,14 @@ def fact_lines(facts: Mapping[str, Any]) -> list[FactLine]:
             "表彰及署名文章",
             _honours(facts["commendations"]),
             len(facts["commendations"]),
-            ((Commendation, {}),),
+            ((Commendation, CONFIRMED_ONLY),),
         ),
         FactLine(
-            "innovations", "党建创新", _honours(facts["innovations"]), len(facts["innovations"]), ((Innovation, {}),)
+            "innovations",
+            "党建创新",
+            _honours(facts["innovations"]),
+            len(facts["innovations"]),
+            ((Innovation, CONFIRMED_ONLY),),
         ),
         FactLine(
             "criticisms",
@@ -288,3 +302,153 @@ def fact_lines(facts: Mapping[str, Any]) -> list[FactLine]:
         ),
         FactLine("election", "换届", _election(election)),
     ]
+
+
+# --- what an evaluation reads, and what changed since the self-evaluation ---------------------------------
+
+
+@dataclass(frozen=True)
+class CountedRecord:
+    """One record of an organization's year as an evaluation page lists it."""
+
+    model: type[EvidenceRecord]
+    record_id: int
+    #: What it says (the record's text; a deleted one's as its audit entry kept it).
+    text: str
+    day: date | None
+    #: Created, changed, confirmed or deleted after the self-evaluation was submitted (自评提交后有变动).
+    changed: bool
+    #: The record as it is now; None once deleted.
+    record: EvidenceRecord | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+
+@dataclass(frozen=True)
+class EvaluationEvidence:
+    """The records behind an organization's facts for a year, as the evaluation pages show them."""
+
+    #: When the self-evaluation was submitted (None: not yet; nothing is marked then).
+    since: datetime | None
+    #: The records the rating reads now, each marked when it changed since.
+    counted: list[CountedRecord]
+    #: The records the rating read when the self-evaluation was submitted and reads no more (deleted,
+    #: moved, excused, dated another year).
+    dropped: list[CountedRecord]
+    #: The organization's claims of the year waiting for its superior (待确认), which do not count yet.
+    claims: list[CountedRecord]
+
+    @property
+    def changed_count(self) -> int:
+        return sum(1 for item in self.counted if item.changed) + len(self.dropped)
+
+
+def _counted_now(record: EvidenceRecord, organization_id: int, year: int) -> bool:
+    return record.organization_id == organization_id and record.date.year == year and record.counts
+
+
+def _counted_then(model: type[EvidenceRecord], values: Mapping[str, Any], organization_id: int, year: int) -> bool:
+    """Whether a record with these (audit-shaped) values counted: the rules of ``EvidenceRecord.counts``."""
+    if values.get("organization_id") != organization_id or not str(values.get("date") or "").startswith(f"{year}-"):
+        return False
+    if values.get("status", RecordStatus.CONFIRMED) != RecordStatus.CONFIRMED:
+        return False
+    return not (model is Absence and values.get("is_excused"))
+
+
+def _dropped(
+    model: type[EvidenceRecord], organization: Organization, year: int, since: datetime, changed_ids: set[int]
+) -> list[CountedRecord]:
+    """The records of ``model`` that counted at ``since`` and count no more, rebuilt from the audit log.
+
+    The candidates are the records of the organization changed since, and those whose audit entries since
+    say they left it (moved or deleted). Each one's values at ``since`` are its values now (or as deleted),
+    with the ``before`` of every later entry laid over them, latest first.
+    """
+    object_type = model._meta.label_lower
+    later = AuditEntry.objects.filter(object_type=object_type, created_at__gt=since)
+    left = later.filter(before__organization_id=organization.pk).values_list("object_id", flat=True)
+    candidates = {int(pk) for pk in left if str(pk).isdigit()} | changed_ids
+    if not candidates:
+        return []
+    entries = list(
+        later.filter(object_id__in=[str(pk) for pk in candidates])
+        .order_by("-sequence")
+        .only("object_id", "action", "object_repr", "before")
+    )
+    current = {record.pk: record for record in model._default_manager.filter(pk__in=candidates)}
+    dropped = []
+    for pk in sorted(candidates):
+        mine = [entry for entry in entries if entry.object_id == str(pk)]
+        record = current.get(pk)
+        deleted = next((entry for entry in mine if entry.action.endswith(".deleted")), None)
+        if record is not None:
+            values: dict[str, Any] = _values_now(record)
+        elif deleted is not None and isinstance(deleted.before, dict):
+            values = dict(deleted.before)
+        else:
+            continue
+        existed = True
+        for entry in mine:
+            if entry.action.endswith(".created"):
+                existed = False
+                break
+            if isinstance(entry.before, dict):
+                values.update(entry.before)
+        if not existed or not _counted_then(model, values, organization.pk, year):
+            continue
+        if record is not None and _counted_now(record, organization.pk, year):
+            continue
+        text = str(record) if record is not None else (deleted.object_repr if deleted else "")
+        day = _iso_date(values.get("date"))
+        dropped.append(CountedRecord(model, pk, text, day, True, record))
+    return dropped
+
+
+def _values_now(record: EvidenceRecord) -> dict[str, Any]:
+    """What decides whether a record counts, as its audit entries spell it (attribute names, ISO dates)."""
+    return {
+        "organization_id": record.organization_id,
+        "date": record.date.isoformat(),
+        "status": record.status,
+        "is_excused": getattr(record, "is_excused", False),
+    }
+
+
+def _iso_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def evaluation_evidence(organization: Organization, year: int, *, since: datetime | None) -> EvaluationEvidence:
+    """The records the rating reads for ``organization``'s ``year`` (its own, not its branches'), marked when
+    changed since ``since`` (the self-evaluation's submission), with those it read then and reads no more,
+    and its claims waiting for confirmation.
+
+    A fixed number of queries per kind of record (three, plus two for the dropped ones when ``since`` is given).
+    """
+    counted: list[CountedRecord] = []
+    dropped: list[CountedRecord] = []
+    claims: list[CountedRecord] = []
+    for model in RECORD_MODELS:
+        of_year = model._default_manager.filter(organization=organization, date__year=year).order_by("date", "id")
+        for record in of_year.filter(status=RecordStatus.CONFIRMED):
+            if record.counts:
+                changed = since is not None and record.updated_at is not None and record.updated_at > since
+                counted.append(CountedRecord(model, record.pk, str(record), record.date, changed, record))
+        if model.adds_points:
+            for record in of_year.filter(status=RecordStatus.CLAIMED):
+                changed = since is not None and record.updated_at is not None and record.updated_at > since
+                claims.append(CountedRecord(model, record.pk, str(record), record.date, changed, record))
+        if since is not None:
+            changed_ids = set(
+                model._default_manager.filter(organization=organization, updated_at__gt=since).values_list(
+                    "pk", flat=True
+                )
+            )
+            dropped.extend(_dropped(model, organization, year, since, changed_ids))
+    return EvaluationEvidence(since=since, counted=counted, dropped=dropped, claims=claims)

@@ -13,24 +13,42 @@ wrong the whole file is refused with a list of (row, column, reason) and
 nothing is written. Otherwise every row is created through
 ``xingji.records.services.record_create`` — one audit entry each — in one
 transaction.
+
+The file may be .xlsx, .xls, .ods or CSV (UTF-8, BOM or GBK); the
+organization may be named by its code or exact name
+(``xingji.orgs.lookup``). The runner (``xingji.common.imports.Importer``) and
+the sentences here are shared with the rectification ledger and the star
+ledger imports.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
+from django.http import Http404
 from openpyxl.utils import get_column_letter
 
+from xingji.accounts.models import Actor
+from xingji.common import tablereader
 from xingji.common.cells import first_sheet
-from xingji.common.exports import saved_bytes
-from xingji.common.tabular import FileError, RowError, TableErrors, has_content, read_table
+from xingji.common.exports import finish_sheet, saved_bytes
+from xingji.common.imports import Importer
+from xingji.common.tablereader import Table, Wording
+from xingji.common.tabular import RowError, TableErrors
+from xingji.orgs.lookup import (
+    OrganizationMatch,
+    bracketed_code,
+    example_organizations,
+    lookup_texts,
+    match_organizations,
+)
 from xingji.orgs.models import Organization
 from xingji.records.attachments import format_size, max_bytes
 from xingji.records.kinds import RecordKind
@@ -44,8 +62,6 @@ CATEGORY = "计分类别"
 #: Columns an export shows for reading; the import skips them.
 READ_ONLY_HEADERS = (ORGANIZATION_NAME, CATEGORY, ATTACHMENT_COUNT)
 MAX_IMPORT_ROWS = 10_000
-#: Rows read at most, blank ones included, so that a sheet padded with empty rows is refused early.
-MAX_SHEET_ROWS = 10 * MAX_IMPORT_ROWS
 TRUE_WORDS = {"是", "有", "√", "true", "yes", "y", "1"}
 FALSE_WORDS = {"否", "无", "×", "false", "no", "n", "0", ""}
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
@@ -64,7 +80,7 @@ class Column:
 def columns(kind: RecordKind) -> list[Column]:
     """The import's columns, in order (an export adds the read-only ones)."""
     result = [
-        Column(ORGANIZATION_CODE, "organization", True, "党组织的组织编号，如 JG-001"),
+        Column(ORGANIZATION_CODE, "organization", True, "党组织的组织编号，或党组织全称（重名时须填编号）"),
         Column(ORGANIZATION_NAME, None, False, "仅供查看，导入时不读取"),
     ]
     for name in kind.fields:
@@ -127,8 +143,19 @@ def _widths(sheet) -> None:
 # --- template --------------------------------------------------------------------
 
 
-def render_template(kind: RecordKind) -> bytes:
-    """An empty import sheet: headers (required ones in red), drop-down lists, and a sheet of notes."""
+def _template_help(column: Column, organizations: QuerySet[Organization] | None) -> str:
+    """A column's help; the organization's with an example from the downloading user's own tree."""
+    example = example_organizations(organizations, branch=True)[:1] if column.field == "organization" else []
+    if not example:
+        return column.help
+    return f"{column.help}，如“{example[0].code}”或“{example[0].name}”"
+
+
+def render_template(kind: RecordKind, *, organizations: QuerySet[Organization] | None = None) -> bytes:
+    """An empty import sheet: headers (required ones in red), drop-down lists, and a sheet of notes.
+
+    ``organizations``: the downloading user's (``visible_organizations``); its first branch is the example.
+    """
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -139,38 +166,42 @@ def render_template(kind: RecordKind) -> bytes:
     sheet = first_sheet(workbook, kind.label[:31])
     sheet.append([column.header for column in layout])
     required_fill, optional_fill = PatternFill("solid", fgColor="C00000"), PatternFill("solid", fgColor="808080")
-    for cell, column in zip(sheet[1], layout, strict=True):
+    helps = [_template_help(column, organizations) for column in layout]
+    for position, (cell, column, help_text) in enumerate(zip(sheet[1], layout, helps, strict=True), start=1):
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = required_fill if column.required else optional_fill
-        cell.comment = Comment(("必填。" if column.required else "选填。") + column.help, "xingji")
+        cell.comment = Comment(("必填。" if column.required else "选填。") + help_text, "xingji")
         if column.field is None:
             continue
         labels = _choice_labels(kind, column.field)
         if labels:
+            letter = get_column_letter(position)
             validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
             sheet.add_data_validation(validation)
-            validation.add(f"{get_column_letter(cell.column)}2:{get_column_letter(cell.column)}{MAX_IMPORT_ROWS + 1}")  # type: ignore[arg-type]
+            validation.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
     _widths(sheet)
-    sheet.freeze_panes = "A2"
+    finish_sheet(sheet)
 
     notes = workbook.create_sheet("填写说明")
     notes.append(["列名", "是否必填", "说明"])
     for cell in notes[1]:
         cell.font = Font(bold=True)
-    for column in layout:
-        notes.append([column.header, "必填" if column.required else "选填", column.help])
+    for column, help_text in zip(layout, helps, strict=True):
+        notes.append([column.header, "必填" if column.required else "选填", help_text])
     notes.append([])
     notes.append(
         [
             "说明",
             "",
             "从第2行起每行一条记录。整个文件全部正确才会导入；有任何错误时不导入任何一行，"
-            "并逐行列出错误。红色表头为必填列。",
+            "并逐行列出错误。红色表头为必填列。"
+            "可保存为 Excel（.xlsx、.xls）、.ods 或 CSV（UTF-8 或 GBK 编码）文件导入。",
         ]
     )
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 10
     notes.column_dimensions["C"].width = 80
+    finish_sheet(notes)
     return saved_bytes(workbook)
 
 
@@ -189,6 +220,24 @@ def _choice_labels(kind: RecordKind, name: str) -> list[str]:
 #: One error type for every import of the house (``xingji.common.tabular``); the old name stays for callers.
 ImportRefused = TableErrors
 
+#: What the records, rectification-ledger and star-ledger imports say of a file that is no table.
+NOT_A_TABLE = "文件不是有效的 Excel（.xlsx）文件，也不是 .xls、.ods 或 CSV 文件"
+FILE_ERRORS = {
+    "unsupported": NOT_A_TABLE,
+    "binary": NOT_A_TABLE,
+    "workbook": NOT_A_TABLE,
+    "ole": "无法读取该 Excel 文件：文件可能已损坏或设置了打开密码，请另存为不加密的 .xlsx 后再导入",
+    "no_sheet": "Excel 文件中没有工作表",
+}
+#: The wording of these three imports; each adds where its header row lies.
+WORDING = Wording(
+    empty="文件是空的，没有表头",
+    no_data="文件中没有数据行",
+    unknown_column="未知的列，请按模板填写表头",
+    file_errors=FILE_ERRORS,
+)
+UNKNOWN_ORGANIZATION = "找不到编号为“{code}”的党组织"
+
 
 class BadValue(ValueError):
     pass
@@ -200,92 +249,9 @@ def check_import_size(size: int) -> None:
         raise ImportRefused([RowError(None, "", f"文件不能超过 {format_size(max_bytes())}")])
 
 
-def read_sheet(content: bytes) -> list[tuple[int, list[Any]]]:
-    """The first sheet's non-blank rows as (row number, values); refuses a file that is not a workbook."""
-    check_import_size(len(content))
-    try:
-        rows = read_table(content, workbook_only=True).rows
-    except FileError:
-        raise ImportRefused([RowError(None, "", "文件不是有效的 Excel（.xlsx）文件")]) from None
-    numbered = [(number, cells) for number, cells in enumerate(rows[:MAX_SHEET_ROWS], start=1) if has_content(cells)]
-    if len(numbered) > MAX_IMPORT_ROWS + 1:
-        raise ImportRefused([RowError(None, "", f"一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入")])
-    if len(rows) > MAX_SHEET_ROWS:
-        raise ImportRefused([RowError(None, "", f"表格超过 {MAX_SHEET_ROWS} 行，请删除空行或分批导入")])
-    return numbered
-
-
 def header_key(text: Any) -> str:
-    """A header as compared: no spaces, no required-field stars."""
-    return re.sub(r"[\s*＊]", "", cell_text(text))
-
-
-def _map_headers(kind: RecordKind, header_row: tuple[int, list[Any]]) -> tuple[dict[int, Column], list[RowError]]:
-    number, values = header_row
-    layout = columns(kind)
-    by_header = {header_key(column.header): column for column in layout}
-    by_header.update({column.field: column for column in layout if column.field})
-    skipped = {header_key(header) for header in READ_ONLY_HEADERS}
-    mapping: dict[int, Column] = {}
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    for index, value in enumerate(values):
-        header = header_key(value)
-        if not header or header in skipped:
-            continue
-        column = by_header.get(header)
-        if column is None:
-            errors.append(RowError(number, str(value).strip(), "未知的列，请按模板填写表头"))
-            continue
-        if column.header in seen:
-            errors.append(RowError(number, column.header, "列重复"))
-            continue
-        seen[column.header] = index
-        mapping[index] = column
-    for column in layout:
-        if column.required and column.header not in seen:
-            errors.append(RowError(number, column.header, "缺少必填列"))
-    return mapping, errors
-
-
-def map_header_row(
-    rows: Sequence[tuple[int, list[Any]]],
-    *,
-    by_header: Mapping[str, Any],
-    required: Sequence[Any],
-    markers: Iterable[str],
-    missing: str,
-) -> tuple[int, dict[int, Any]]:
-    """Find the header row among the first two rows (the one holding one of ``markers``) and map each column
-    index to its column (``by_header``: ``header_key`` → column, each column with a ``header``).
-
-    ``ImportRefused`` with every unknown, repeated or missing (``required``) column, or with ``missing`` when
-    neither row is a header row. Returns the header row's position among ``rows`` and the mapping.
-    """
-    marker_keys = {header_key(marker) for marker in markers}
-    for position, (number, values) in enumerate(rows[:2]):
-        normalized = [header_key(value) for value in values]
-        if not marker_keys & set(normalized):
-            continue
-        mapping: dict[int, Any] = {}
-        errors = []
-        for index, header in enumerate(normalized):
-            if not header:
-                continue
-            column = by_header.get(header)
-            if column is None:
-                errors.append(RowError(number, cell_text(values[index]), "未知的列，请按模板填写表头"))
-            elif column in mapping.values():
-                errors.append(RowError(number, column.header, "列重复"))
-            else:
-                mapping[index] = column
-        errors += [
-            RowError(number, column.header, "缺少必填列") for column in required if column not in mapping.values()
-        ]
-        if errors:
-            raise ImportRefused(errors)
-        return position, mapping
-    raise ImportRefused([RowError(None, "", missing)])
+    """A header as compared: no spaces, no required-field stars, width and case do not matter."""
+    return tablereader.header_key(text)
 
 
 def cell_text(value: Any) -> str:
@@ -316,12 +282,21 @@ def cell_date(value: Any, *, example: str = "2025-03-01") -> date:
     raise BadValue(f"“{text}”不是有效的日期，应如 {example}")
 
 
-def _parse_choice(model_field: models.Field, value: Any) -> str:
+def organization_cell(match: OrganizationMatch, text: str, *, unknown: str = UNKNOWN_ORGANIZATION) -> Organization:
+    """The organization a cell names: its code, its exact name, or "名称（编号）"; ``BadValue`` otherwise."""
+    found = match.resolve(text)
+    if found is not None:
+        return found
+    raise BadValue(match.problem(text, unknown.format(code=bracketed_code(text))) or "")
+
+
+def _parse_choice(model_field: models.Field[Any, Any], value: Any) -> str:
     text = cell_text(value)
-    for stored, label in model_field.choices:  # type: ignore[union-attr]
-        if text == str(label) or text.lower() == str(stored).lower():
+    choices = [(str(stored), str(label)) for stored, label in model_field.flatchoices]
+    for stored, label in choices:
+        if text == label or text.lower() == stored.lower():
             return stored
-    allowed = "、".join(str(label) for _, label in model_field.choices)  # type: ignore[union-attr]
+    allowed = "、".join(label for _, label in choices)
     raise BadValue(f"“{text}”不是有效的{model_field.verbose_name}，可填：{allowed}")
 
 
@@ -336,12 +311,11 @@ def _parse_bool(value: Any) -> bool:
     raise BadValue(f"“{cell_text(value)}”应填“是”或“否”")
 
 
-def _parse(kind: RecordKind, column: Column, value: Any) -> Any:
-    model_field = kind.field(column.field)  # type: ignore[arg-type]
+def _parse(model_field: models.Field[Any, Any], required: bool, value: Any) -> Any:
     if isinstance(model_field, models.BooleanField):
         return _parse_bool(value)
     if cell_text(value) == "":
-        if column.required:
+        if required:
             raise BadValue("必填，不能为空")
         return ""
     if isinstance(model_field, models.DateField):
@@ -351,134 +325,148 @@ def _parse(kind: RecordKind, column: Column, value: Any) -> Any:
     return cell_text(value)
 
 
-def _record_key(kind: RecordKind, record: EvidenceRecord) -> tuple:
+@dataclass(frozen=True)
+class _RecordRow:
+    number: int
+    data: dict[str, Any]
+    record: EvidenceRecord
+
+
+def _importer(kind: RecordKind) -> Importer[_RecordRow]:
+    return Importer.of_columns(
+        [
+            tablereader.Column(column.field, column.header, required=column.required)
+            for column in columns(kind)
+            if column.field is not None
+        ],
+        row_key=lambda row: _record_key(kind, row.record),
+        ignored={header_key(header) for header in READ_ONLY_HEADERS},
+        wording=WORDING,
+        max_rows=MAX_IMPORT_ROWS,
+    )
+
+
+def _record_key(kind: RecordKind, record: EvidenceRecord) -> tuple[Any, ...]:
     return tuple(kind.field(name).value_from_object(record) for name in kind.fields)
 
 
-def read_import(
-    *, kind: RecordKind, content: bytes, organizations: QuerySet[Organization]
-) -> list[tuple[int, dict[str, Any]]]:
-    """Read and check every row; return (row number, data for ``record_create``), or raise ``ImportRefused``.
+class _RowParser:
+    """Parses the rows of one file, the organizations it names looked up at once."""
 
-    ``organizations`` are those the importer may write to: a code outside them
-    is answered exactly like an unknown code.
-    """
-    rows = read_sheet(content)
-    if not rows:
-        raise ImportRefused([RowError(None, "", "文件是空的，没有表头")])
-    mapping, errors = _map_headers(kind, rows[0])
-    if errors:
-        raise ImportRefused(errors)
-    data_rows = rows[1:]
-    if not data_rows:
-        raise ImportRefused([RowError(None, "", "文件中没有数据行")])
+    def __init__(self, kind: RecordKind, table: Table, organizations: QuerySet[Organization]) -> None:
+        self.kind = kind
+        self.required = {column.field for column in columns(kind) if column.required}
+        self.match = match_organizations(lookup_texts(table.column("organization")), organizations)
 
-    code_index = next(index for index, column in mapping.items() if column.field == "organization")
-    codes = {cell_text(values[code_index]) for _, values in data_rows if code_index < len(values)}
-    known = {organization.code: organization for organization in organizations.filter(code__in=codes)}
-
-    parsed: list[tuple[int, dict[str, Any], EvidenceRecord]] = []
-    for number, values in data_rows:
-        checked = _check_row(kind, number, values, mapping, known, errors)
-        if checked is not None:
-            parsed.append(checked)
-
-    errors.extend(_duplicates(kind, parsed))
-    if errors:
-        raise ImportRefused(sorted(errors, key=lambda error: error.row or 0))
-    return [(number, data) for number, data, _ in parsed]
-
-
-def _row_data(
-    kind: RecordKind, number: int, values: list[Any], mapping: dict[int, Column], known: dict[str, Organization]
-) -> tuple[dict[str, Any], list[RowError]]:
-    data: dict[str, Any] = {}
-    row_errors = []
-    for index, column in mapping.items():
-        value = values[index] if index < len(values) else None
-        if column.field != "organization":
+    def __call__(
+        self, number: int, values: Mapping[str, Any], headers: Mapping[str, str], errors: list[RowError]
+    ) -> _RecordRow | None:
+        data: dict[str, Any] = {}
+        row_errors = []
+        for key, value in values.items():
             try:
-                data[column.field] = _parse(kind, column, value)  # type: ignore[index]
+                if key == "organization":
+                    data[key] = self._organization(value)
+                else:
+                    data[key] = _parse(self.kind.field(key), key in self.required, value)
             except BadValue as error:
-                row_errors.append(RowError(number, column.header, str(error)))
-            continue
-        code = cell_text(value)
-        if not code:
-            row_errors.append(RowError(number, column.header, "必填，不能为空"))
-        elif code not in known:
-            row_errors.append(RowError(number, column.header, f"找不到编号为“{code}”的党组织"))
-        else:
-            data["organization"] = known[code]
-    return data, row_errors
+                row_errors.append(RowError(number, headers[key], str(error)))
+        if row_errors:
+            errors.extend(row_errors)
+            return None
+        record = self.kind.model(**data)
+        try:
+            record.full_clean()
+        except ValidationError as error:
+            errors.extend(_validation_errors(self.kind, number, error))
+            return None
+        return _RecordRow(number, data, record)
 
-
-def _check_row(
-    kind: RecordKind,
-    number: int,
-    values: list[Any],
-    mapping: dict[int, Column],
-    known: dict[str, Organization],
-    errors: list[RowError],
-) -> tuple[int, dict[str, Any], EvidenceRecord] | None:
-    """The row's data and unsaved record, or None with its problems appended to ``errors``."""
-    data, row_errors = _row_data(kind, number, values, mapping, known)
-    if row_errors:
-        errors.extend(row_errors)
-        return None
-    record = kind.model(**data)
-    try:
-        record.full_clean()
-    except ValidationError as error:
-        errors.extend(_validation_errors(kind, number, error))
-        return None
-    return number, data, record
+    def _organization(self, value: Any) -> Organization:
+        text = cell_text(value)
+        if not text:
+            raise BadValue("必填，不能为空")
+        return organization_cell(self.match, text)
 
 
 def _validation_errors(kind: RecordKind, number: int, error: ValidationError) -> list[RowError]:
     if not hasattr(error, "error_dict"):
         return [RowError(number, "", message) for message in error.messages]
-    found = []  # type: ignore[var-annotated]
+    found: list[RowError] = []
     for name, field_errors in error.message_dict.items():
         header = ORGANIZATION_CODE if name == "organization" else ("" if name == "__all__" else kind.header(name))
         found.extend(RowError(number, header, message) for message in field_errors)
     return found
 
 
-def _duplicates(kind: RecordKind, parsed: list[tuple[int, dict[str, Any], EvidenceRecord]]) -> list[RowError]:
-    """Rows repeating an earlier row of the file, or a record already stored (every field equal)."""
+def _stored_duplicates(kind: RecordKind, parsed: list[tuple[int, _RecordRow]]) -> list[RowError]:
+    """Rows repeating a record already stored (every field equal)."""
     if not parsed:
         return []
     attnames = [kind.field(name).attname for name in kind.fields]
     stored = set(
-        kind.model.objects.filter(  # type: ignore[attr-defined]
-            organization_id__in={record.organization_id for _, _, record in parsed},
-            date__in={record.date for _, _, record in parsed},
+        kind.model._default_manager.filter(
+            organization_id__in={row.record.organization_id for _, row in parsed},
+            date__in={row.record.date for _, row in parsed},
         ).values_list(*attnames)
     )
-    first_row: dict[tuple, int] = {}
-    errors = []
-    for number, _, record in parsed:
-        key = _record_key(kind, record)
-        if key in first_row:
-            errors.append(RowError(number, "", f"与第{first_row[key]}行重复"))
-            continue
-        first_row[key] = number
-        if key in stored:
-            errors.append(RowError(number, "", "与已有的一条记录完全相同"))
-    return errors
+    return [
+        RowError(number, "", "与已有的一条记录完全相同")
+        for number, row in parsed
+        if _record_key(kind, row.record) in stored
+    ]
 
 
-def import_records(*, kind: RecordKind, content: bytes, organizations: QuerySet[Organization], actor) -> int:
+def _write(kind: RecordKind, actor: Actor, rows: list[_RecordRow]) -> int:
+    """Every row through ``record_create``, whose rules (who may enter what) apply to an import as to a form;
+    its refusal of one row refuses the file, naming the row."""
+    for row in rows:
+        try:
+            record_create(model=kind.model, data=row.data, actor=actor)
+        except ValidationError as error:
+            # Something changed between the check and the write (a concurrent import).
+            raise ImportRefused(_validation_errors(kind, row.number, error)) from None
+        except Http404:
+            code = row.data["organization"].code
+            raise ImportRefused(
+                [RowError(row.number, ORGANIZATION_CODE, UNKNOWN_ORGANIZATION.format(code=code))]
+            ) from None
+        except PermissionDenied as refusal:
+            raise ImportRefused([RowError(row.number, ORGANIZATION_CODE, str(refusal))]) from None
+    return len(rows)
+
+
+def read_import(
+    *, kind: RecordKind, content: bytes, organizations: QuerySet[Organization], filename: str = ""
+) -> list[tuple[int, dict[str, Any]]]:
+    """Read and check every row; return (row number, data for ``record_create``), or raise ``ImportRefused``.
+
+    ``organizations`` are those the importer may write to: a code or name outside
+    them is answered exactly like an unknown one. Nothing is written.
+    """
+    check_import_size(len(content))
+    importer = _importer(kind)
+    table = importer.table(content, filename)
+    parsed, errors = importer.parse(table, _RowParser(kind, table, organizations))
+    errors += _stored_duplicates(kind, parsed)
+    if errors:
+        raise ImportRefused(importer.in_order(errors, table))
+    return [(number, row.data) for number, row in parsed]
+
+
+def import_records(
+    *, kind: RecordKind, content: bytes, organizations: QuerySet[Organization], actor: Actor, filename: str = ""
+) -> int:
     """Import every row of the file or none; return how many records were created.
 
+    ``filename`` tells a CSV from its name (a workbook is told by its content).
     Raises ``ImportRefused`` with the row-by-row errors, having written nothing.
     """
-    with transaction.atomic():
-        rows = read_import(kind=kind, content=content, organizations=organizations)
-        for number, data in rows:
-            try:
-                record_create(model=kind.model, data=data, actor=actor)
-            except ValidationError as error:
-                # Something changed between the check and the write (a concurrent import).
-                raise ImportRefused(_validation_errors(kind, number, error)) from None
-    return len(rows)
+    check_import_size(len(content))
+    return _importer(kind).run(
+        content,
+        filename,
+        partial(_write, kind, actor),
+        check=partial(_stored_duplicates, kind),
+        prepare=lambda table: _RowParser(kind, table, organizations),
+    )

@@ -21,6 +21,8 @@ urlpatterns = [
     path("<slug:kind>/<int:pk>/", views.record_detail_view, name="detail"),
     path("<slug:kind>/<int:pk>/edit/", views.record_edit_view, name="edit"),
     path("<slug:kind>/<int:pk>/delete/", views.record_delete_view, name="delete"),
+    path("<slug:kind>/<int:pk>/confirm/", views.record_confirm_view, name="confirm"),
+    path("<slug:kind>/<int:pk>/reject/", views.record_reject_view, name="reject"),
     path("<slug:kind>/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<slug:kind>/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path(

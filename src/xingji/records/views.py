@@ -1,8 +1,11 @@
-"""The records pages: lists, forms, attachments, Excel export and import.
+"""The records pages: lists, forms, attachments, claims to confirm, Excel export and import.
 
 Every page needs a login; every record and attachment is reached through
-``xingji.records.access`` (404 outside the user's subtree, 403 for a write by
-a read-only role); every change goes through ``xingji.records.services``.
+``xingji.records.access`` (404 outside the user's subtree, 403 with the reason
+for a change the user may not make: a read-only role, a deduction of the
+user's own organization, a record owned above); every change goes through
+``xingji.records.services``. A page shows only the buttons that work for the
+viewer (``access.Rules``).
 """
 
 from __future__ import annotations
@@ -15,17 +18,38 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingji.accounts.access import access_organization, can_write, visible_organizations
+from xingji.accounts.access import access_organization
 from xingji.accounts.decorators import login_required
+from xingji.common.errors import ActionForbidden
 from xingji.common.exports import export_stamp, xlsx_response
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
-from xingji.records.access import access_attachment, access_record, check_can_write, visible_records
+from xingji.records.access import (
+    NOT_ISSUER,
+    SELF_DEDUCTION,
+    Rules,
+    access_attachment,
+    access_record,
+    check_can_write,
+    check_may_confirm,
+    enterable_organizations,
+    may_enter,
+    visible_records,
+)
 from xingji.records.attachments import attachment_response
-from xingji.records.forms import AttachmentForm, FactsForm, FilterForm, ImportForm, record_form_class
+from xingji.records.forms import AttachmentForm, FactsForm, FilterForm, ImportForm, RejectForm, record_form_class
 from xingji.records.kinds import KINDS, RecordKind, get_kind
+from xingji.records.models import RecordStatus
 from xingji.records.selectors import engine_facts, fact_lines, record_list, record_years
-from xingji.records.services import attachment_add, attachment_delete, record_create, record_delete, record_update
+from xingji.records.services import (
+    attachment_add,
+    attachment_delete,
+    record_confirm,
+    record_create,
+    record_delete,
+    record_reject,
+    record_update,
+)
 from xingji.records.spreadsheets import (
     XLSX_CONTENT_TYPE,
     ImportRefused,
@@ -51,16 +75,30 @@ def _filtered(request, kind: RecordKind) -> tuple[FilterForm, object]:
     return form, records
 
 
+def check_may_enter(user, kind: RecordKind) -> None:
+    """Refuse (403, saying why) a user who may enter no record of this kind on these pages."""
+    check_can_write(user)
+    if not may_enter(user, kind.model):
+        raise ActionForbidden(SELF_DEDUCTION if user.organization_id is not None else NOT_ISSUER)
+
+
 @login_required
 @require_GET
 def index(request):
-    """One card per kind of record, with how many the user can see this year."""
+    """One card per kind of record, with how many the user can see this year (and how many claims wait)."""
     year = timezone.localdate().year
-    cards = [
-        {"kind": kind, "count": visible_records(request.user, kind.model).filter(date__year=year).count()}
-        for kind in KINDS.values()
-    ]
-    return render(request, "records/index.html", {"cards": cards, "year": year, "can_write": can_write(request.user)})
+    cards = []
+    for kind in KINDS.values():
+        visible = visible_records(request.user, kind.model)
+        card = {
+            "kind": kind,
+            "count": visible.filter(date__year=year).count(),
+            "may_enter": may_enter(request.user, kind.model),
+        }
+        if kind.claimable:
+            card["claimed"] = visible.filter(status=RecordStatus.CLAIMED).count()
+        cards.append(card)
+    return render(request, "records/index.html", {"cards": cards, "year": year})
 
 
 @login_required
@@ -69,7 +107,15 @@ def record_list_view(request, kind):
     kind = get_kind(kind)
     form, records = _filtered(request, kind)
     page, query = paginate(request, records)
-    rows = [(record, [kind.display(record, name) for name in kind.list_fields]) for record in page]
+    rules = Rules(request.user)
+    rows = [
+        (
+            record,
+            [kind.display(record, name) for name in kind.list_fields],
+            {"change": rules.may_change(record), "confirm": rules.may_confirm(record)},
+        )
+        for record in page
+    ]
     return render(
         request,
         "records/list.html",
@@ -82,7 +128,7 @@ def record_list_view(request, kind):
             "headers": [kind.header(name) for name in kind.list_fields],
             "query": query,
             "export_query": request.GET.urlencode(),
-            "can_write": can_write(request.user),
+            "may_enter": may_enter(request.user, kind.model),
         },
     )
 
@@ -104,14 +150,15 @@ def record_export(request, kind):
 @require_GET
 def record_template(request, kind):
     kind = get_kind(kind)
-    return _xlsx_response(render_template(kind), f"{kind.label}-导入模板.xlsx")
+    content = render_template(kind, organizations=enterable_organizations(request.user, kind.model))
+    return _xlsx_response(content, f"{kind.label}-导入模板.xlsx")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_import(request, kind):
     kind = get_kind(kind)
-    check_can_write(request.user)
+    check_may_enter(request.user, kind)
     errors = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -121,8 +168,9 @@ def record_import(request, kind):
             count = import_records(
                 kind=kind,
                 content=upload.read(),
-                organizations=visible_organizations(request.user),
+                organizations=enterable_organizations(request.user, kind.model),
                 actor=request.user,
+                filename=upload.name,
             )
         except ImportRefused as refused:
             errors = refused.errors
@@ -136,7 +184,7 @@ def record_import(request, kind):
 @require_http_methods(["GET", "POST"])
 def record_create_view(request, kind):
     kind = get_kind(kind)
-    check_can_write(request.user)
+    check_may_enter(request.user, kind)
     form_class = record_form_class(kind)
     initial = {"date": timezone.localdate()}
     if request.GET.get("organization"):
@@ -145,12 +193,16 @@ def record_create_view(request, kind):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in kind.fields}
         try:
-            access_organization(request.user, data["organization"].pk, write=True)
             record = record_create(model=kind.model, data=data, actor=request.user)
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"已新增{kind.label}记录")
+            if record.status == RecordStatus.CLAIMED:
+                messages.success(
+                    request, f"已提交{kind.label}申报：上传证明材料（附件）后，由上级党组织确认，确认后计入评定"
+                )
+            else:
+                messages.success(request, f"已新增{kind.label}记录")
             return redirect("records:detail", kind=kind.slug, pk=record.pk)
     return render(request, "records/form.html", {"kind": kind, "form": form, "record": None})
 
@@ -183,6 +235,8 @@ def record_detail_view(request, kind, pk):
     fields = [(kind.header(name), kind.display(record, name)) for name in kind.fields if name != "member"]
     if "category" in kind.list_fields:
         fields.append((kind.header("category"), kind.display(record, "category")))
+    rules = Rules(request.user)
+    attachments = list(record.attachments.order_by("uploaded_at", "id"))
     return render(
         request,
         "records/detail.html",
@@ -190,11 +244,55 @@ def record_detail_view(request, kind, pk):
             "kind": kind,
             "record": record,
             "fields": fields,
-            "attachments": list(record.attachments.order_by("uploaded_at", "id")),
+            "attachments": attachments,
             "attachment_form": AttachmentForm(),
-            "can_write": can_write(request.user),
+            "may_change": rules.may_change(record),
+            "may_confirm": rules.may_confirm(record),
+            "reject_form": RejectForm(),
         },
     )
+
+
+def _review(request, kind_slug: str, pk: int, decide) -> HttpResponse:
+    """Confirm or send back a claim, then back to the record's page; a refusal of the state comes as a message."""
+    kind = get_kind(kind_slug)
+    record = access_record(request.user, kind.model, pk)
+    check_can_write(request.user)
+    check_may_confirm(request.user, record)
+    try:
+        message = decide(record)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, message)
+    return redirect("records:detail", kind=kind.slug, pk=pk)
+
+
+@login_required
+@require_POST
+def record_confirm_view(request, kind, pk):
+    """The superior confirms (确认) a claim of the organization below it: from now on it counts."""
+
+    def confirm(record) -> str:
+        record_confirm(record=record, actor=request.user)
+        return f"已确认“{record.organization.name}”的申报，计入评定"
+
+    return _review(request, kind, pk, confirm)
+
+
+@login_required
+@require_POST
+def record_reject_view(request, kind, pk):
+    """The superior sends a claim back (退回) with the reason; it does not count."""
+    form = RejectForm(request.POST)
+
+    def reject(record) -> str:
+        if not form.is_valid():
+            raise ValidationError("退回时请填写退回理由")
+        record_reject(record=record, reason=form.cleaned_data["reason"], actor=request.user)
+        return f"已退回“{record.organization.name}”的申报"
+
+    return _review(request, kind, pk, reject)
 
 
 @login_required

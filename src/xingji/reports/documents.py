@@ -23,7 +23,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from xingji.common.exports import saved_bytes, xlsx_cell
+from xingji.common.exports import saved_bytes, write_table, xlsx_cell
 from xingji.common.pdf import cjk_font
 from xingji.reports.models import CommendationRecommendation, Plaque
 
@@ -81,13 +81,7 @@ def workbook_bytes(
     """An ``.xlsx``: the title, the ``head`` lines (hash, time), a blank row, the header row and the rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title)
-    sheet.append([xlsx_cell(sheet, title, bold=True)])
-    for line in head:
-        sheet.append([xlsx_cell(sheet, line)])
-    sheet.append([])
-    sheet.append([xlsx_cell(sheet, header, bold=True) for header in headers])
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, value) for value in row])
+    write_table(sheet, headers, rows, above=[[xlsx_cell(sheet, title, bold=True)], *([line] for line in head), []])
     return saved_bytes(workbook)
 
 

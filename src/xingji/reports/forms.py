@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from xingji.common.forms import DateInput, OrganizationChoiceField
+from xingji.common.forms import DateInput, OrganizationChoiceField, indented_label
 
 
 class PlaqueIssueForm(forms.Form):
@@ -59,8 +59,36 @@ class DecisionForm(forms.Form):
     document_number = forms.CharField(label="文号", max_length=100, required=False)
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="撤牌理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OrganizationsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return indented_label(obj)
+
+
 class PublishForm(forms.Form):
+    """What to publish: a subtree (``roots``), optionally only some of its organizations (``publishable``)."""
+
+    root = OrganizationChoiceField(
+        label="公布范围",
+        queryset=None,
+        help_text="公布该组织及其全部下级组织中经批准、尚未公布的评定结果；范围以外的组织不受影响，以后仍可公布",
+    )
+    organizations = OrganizationsField(
+        label="只公布以下组织",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选则公布所选范围内的全部组织；所选组织须在公布范围内",
+    )
     title = forms.CharField(label="标题", max_length=200, required=False, help_text="留空则自动生成")
+
+    def __init__(self, *args, roots, publishable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root"].queryset = roots
+        self.fields["organizations"].queryset = publishable
 
 
 class SiteFilterForm(forms.Form):

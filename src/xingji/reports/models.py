@@ -3,17 +3,26 @@
 * ``Plaque`` — a plaque certificate (授牌) for an organization approved at
   the top level (五星级) in a year: its serial number (``2026-001``), the
   title, level and issuing body as printed, kept so that a reprint is the
-  same plaque.
+  same plaque. The office withdraws it (撤牌) with a reason.
 * ``DemonstrationSite`` — a demonstration site (示范点) chosen by the
   committee office among the year's five-star organizations, with the
   reason; it may be revoked (撤销) with a reason.
+* Both fall due for withdrawal (待撤销) when a later decision — a municipal
+  re-review, an approved change of level after a re-check, a later rating —
+  puts the organization's star ledger below the level they require
+  (``withdrawal_due_since``, ``withdrawal_reason``, the ledger line that did
+  it); the office's withdrawal completes it, and a later line restoring the
+  level lifts it.
 * ``CommendationRecommendation`` — an organization recommended for
   commendation as an advanced grassroots Party organization (先进基层党组织
   推荐名单), drawn from the year's five-star organizations, with its main
   deeds (主要事迹): draft → submitted → adopted (表彰) or not adopted.
-* ``ResultPublication`` — the public results of a year (评定结果公布) over a
-  node's subtree: the list of organizations and their approved levels frozen
-  at publication, and the audit chain's head hash at that moment.
+* ``ResultPublication`` — the public results of a year (评定结果公布) of the
+  organizations the office selected (a node's subtree, or some of it): the
+  list of organizations and their approved levels frozen at publication, and
+  the audit chain's head hash at that moment. ``PublishedResult`` holds one
+  line per organization: an organization's result of a year is published
+  once, and publishing some organizations leaves the others publishable.
 
 Writes go through ``xingji.reports.services``; reads through
 ``xingji.reports.selectors``.
@@ -49,6 +58,26 @@ class Plaque(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="制作人"
     )
     created_at = models.DateTimeField("制作时间", auto_now_add=True)
+    withdrawal_due_since = models.DateField("待撤销起始日期", null=True, blank=True)
+    withdrawal_reason = models.TextField("待撤销原因", blank=True)
+    withdrawal_entry = models.ForeignKey(
+        "campaigns.StarLedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="引起撤销的星级管理台账记录",
+    )
+    withdrawn_at = models.DateTimeField("撤牌时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="撤牌人",
+    )
+    withdraw_reason = models.TextField("撤牌理由", blank=True)
 
     class Meta:
         verbose_name = "授牌"
@@ -69,6 +98,25 @@ class Plaque(models.Model):
     @property
     def serial(self) -> str:
         return f"{self.year}-{self.number:03d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def is_withdrawal_due(self) -> bool:
+        return self.withdrawn_at is None and self.withdrawal_due_since is not None
+
+    @property
+    def status(self) -> str:
+        return withdrawal_status(self.is_active, self.is_withdrawal_due)
+
+
+def withdrawal_status(active: bool, due: bool) -> str:
+    """有效, 待撤销 (a later decision lowered the level it needs) or 已撤销."""
+    if not active:
+        return "已撤销"
+    return "待撤销" if due else "有效"
 
 
 class DemonstrationSite(models.Model):
@@ -91,6 +139,16 @@ class DemonstrationSite(models.Model):
         verbose_name="撤销人",
     )
     revoke_reason = models.TextField("撤销理由", blank=True)
+    withdrawal_due_since = models.DateField("待撤销起始日期", null=True, blank=True)
+    withdrawal_reason = models.TextField("待撤销原因", blank=True)
+    withdrawal_entry = models.ForeignKey(
+        "campaigns.StarLedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="引起撤销的星级管理台账记录",
+    )
 
     class Meta:
         verbose_name = "示范点"
@@ -111,6 +169,14 @@ class DemonstrationSite(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_withdrawal_due(self) -> bool:
+        return self.revoked_at is None and self.withdrawal_due_since is not None
+
+    @property
+    def status(self) -> str:
+        return withdrawal_status(self.is_active, self.is_withdrawal_due)
 
 
 class RecommendationState(models.TextChoices):
@@ -175,7 +241,8 @@ class ResultPublication(models.Model):
         Organization, on_delete=models.PROTECT, related_name="result_publications", verbose_name="范围（组织）"
     )
     title = models.CharField("标题", max_length=200)
-    #: The organizations and their approved levels at publication: [{"organization", "level", "level_name"}].
+    #: The organizations and their approved levels at publication:
+    #: [{"organization", "level", "level_name", "organization_id"}] (the id since publications became scoped).
     rows = models.JSONField("结果名单", default=list)
     head_hash = models.CharField(
         "审计链校验值", max_length=64, blank=True, help_text="发布记录写入审计链后的链末端哈希"
@@ -189,13 +256,35 @@ class ResultPublication(models.Model):
         verbose_name = "评定结果公布"
         verbose_name_plural = "评定结果公布"
         ordering = ["-year", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PublishedResult(models.Model):
+    """One organization's result of a year on a publication: published once, whatever the scope."""
+
+    publication = models.ForeignKey(
+        ResultPublication, on_delete=models.CASCADE, related_name="results", verbose_name="评定结果公布"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="published_results", verbose_name="党组织"
+    )
+    year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
+    level = models.PositiveSmallIntegerField("星级")
+    level_name = models.CharField("星级名称", max_length=50)
+
+    class Meta:
+        verbose_name = "已公布的评定结果"
+        verbose_name_plural = "已公布的评定结果"
+        ordering = ["publication_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "root"],
-                name="reports_one_publication_per_year",
-                violation_error_message="该范围本年度的评定结果已公布",
+                fields=["organization", "year"],
+                name="reports_one_published_result_per_year",
+                violation_error_message="该组织本年度的评定结果已公布",
             ),
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.year}年：{self.organization.name}{self.level_name}"

@@ -8,10 +8,24 @@ judgment of the same year); among two of one kind, the later approval. A
 five-star result that the municipal re-review did not confirm counts at the
 level the re-review gave. The top level is the campaign scheme's, never a
 literal 5.
+
+Beside the year's result, each ``YearResult`` carries the organization's
+current level (the star ledger's, ``campaigns.selectors.with_current_level``):
+a five-star result of a year whose organization a later decision lowered
+(``is_lowered``) gets no new plaque, site or recommendation, and its plaque
+and site fall due for withdrawal (``services.withdrawals_check``).
+
+A publication's preview (``publication_preview``) is what
+``services.results_publish`` would publish for a scope — a subtree, or some
+organizations in it — with each campaign's quotas checked over the published
+levels, the organizations already published (left out), and those of the
+year still under evaluation.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,12 +35,23 @@ from django.db.models import Q, QuerySet
 
 from xingji.accounts.access import visible_organizations
 from xingji.accounts.models import User
-from xingji.campaigns.models import Approval, Campaign, CampaignKind, Evaluation, MunicipalResult, MunicipalReview
+from xingji.campaigns.models import (
+    Approval,
+    Campaign,
+    CampaignKind,
+    CampaignState,
+    Evaluation,
+    MunicipalResult,
+    MunicipalReview,
+)
+from xingji.campaigns.selectors import QuotaWarning, current_ledger_entries, quota_warnings, with_current_level
+from xingji.common.confirmation import preview_digest
 from xingji.orgs.models import Organization
 from xingji.reports.models import (
     CommendationRecommendation,
     DemonstrationSite,
     Plaque,
+    PublishedResult,
     ResultPublication,
 )
 
@@ -45,6 +70,14 @@ class YearResult:
     base_score: Decimal | None
     approved_on: date
     minutes_number: str
+    #: The star ledger's level now (None: no line), and its name as the ledger wrote it.
+    current_level: int | None = None
+    current_level_name: str = ""
+
+    @property
+    def is_lowered(self) -> bool:
+        """A later decision put the organization below this result (a re-check, a later rating)."""
+        return self.current_level is not None and self.current_level < self.level
 
 
 def _result_level(evaluation: Evaluation) -> int:
@@ -82,8 +115,10 @@ def has_year_results(organizations: QuerySet[Organization], year: int) -> bool:
 
 def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, YearResult]:
     """{organization id: its result of ``year``} for the approved organizations among ``organizations``; one query."""
-    evaluations = _approved_evaluations(organizations, year).select_related(
-        "campaign", "campaign__root", "approval", "organization", "municipal_review"
+    evaluations = with_current_level(
+        _approved_evaluations(organizations, year).select_related(
+            "campaign", "campaign__root", "approval", "organization", "municipal_review"
+        )
     )
     chosen: dict[int, Evaluation] = {}
     for evaluation in evaluations:
@@ -106,6 +141,8 @@ def year_results(organizations: QuerySet[Organization], year: int) -> dict[int, 
             base_score=evaluation.base_score,
             approved_on=approval.approved_on,
             minutes_number=approval.minutes_number,
+            current_level=evaluation.current_level,  # type: ignore[attr-defined]  # annotated
+            current_level_name=evaluation.current_level_name or "",  # type: ignore[attr-defined]  # annotated
         )
     return results
 
@@ -124,10 +161,17 @@ def sorted_results(results: dict[int, YearResult]) -> list[YearResult]:
     return sorted(results.values(), key=lambda result: (-result.level, result.organization.path))
 
 
-def top_results(organizations: QuerySet[Organization], year: int) -> list[YearResult]:
-    """The year's five-star (top-level) organizations among ``organizations``, in tree order."""
+def top_results(organizations: QuerySet[Organization], year: int, *, standing: bool = False) -> list[YearResult]:
+    """The year's five-star (top-level) organizations among ``organizations``, in tree order.
+
+    ``standing``: only those still at that level in the star ledger (no later decision lowered them).
+    """
     return sorted(
-        (result for result in year_results(organizations, year).values() if result.is_top),
+        (
+            result
+            for result in year_results(organizations, year).values()
+            if result.is_top and not (standing and result.is_lowered)
+        ),
         key=lambda result: result.organization.path,
     )
 
@@ -188,25 +232,27 @@ def publications(*, search: str = "") -> QuerySet[ResultPublication]:
 
 
 def publication_rows(publication: ResultPublication, search: str = "") -> list[dict[str, Any]]:
+    """The publication's frozen rows; each also says (``changed``) when the star ledger holds another level now.
+
+    The rows stay as published; ``changed`` ("2026-03-01起为四星级") is read from the ledger on every
+    view, so that a later decision never leaves a stale level unremarked (rows published before they
+    carried the organization's id get no remark). One query.
+    """
     rows: list[dict[str, Any]] = publication.rows
     if search:
         rows = [row for row in rows if search in row["organization"]]
-    return rows
+    entries = current_ledger_entries(row["organization_id"] for row in rows if row.get("organization_id"))
+    shown = []
+    for row in rows:
+        entry = entries.get(row.get("organization_id") or 0)
+        changed = ""
+        if entry is not None and entry.level != row["level"]:
+            changed = f"{entry.effective_on:%Y-%m-%d}起为{entry.level_name}"
+        shown.append({**row, "changed": changed})
+    return shown
 
 
 NOT_RATED = "未参评"
-
-
-def _ledger_annotated(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
-    from django.db.models import OuterRef, Subquery
-
-    from xingji.campaigns.models import StarLedgerEntry
-
-    latest = StarLedgerEntry.objects.filter(organization=OuterRef("pk")).order_by("-effective_on", "-id")
-    annotated: QuerySet[Organization] = organizations.annotate(
-        ledger_level=Subquery(latest.values("level")[:1]), ledger_level_name=Subquery(latest.values("level_name")[:1])
-    )
-    return annotated
 
 
 ASSESSMENT_HEADERS = [
@@ -224,12 +270,12 @@ ASSESSMENT_HEADERS = [
 
 def assessment_rows(user: User, year: int) -> list[list[object]]:
     """Every organization of the user's subtree with its result of ``year`` (年度考核); three queries."""
-    organizations = list(_ledger_annotated(visible_organizations(user)).order_by("path"))
+    organizations = list(with_current_level(visible_organizations(user), "pk").order_by("path"))
     results = year_results(visible_organizations(user), year)
     rows: list[list[object]] = []
     for organization in organizations:
         result = results.get(organization.pk)
-        current = organization.ledger_level_name or ""
+        current = organization.current_level_name or ""
         if result is None:
             rows.append([organization.code, organization.name, NOT_RATED, None, None, "", None, "", current])
         else:
@@ -247,3 +293,147 @@ def assessment_rows(user: User, year: int) -> list[list[object]]:
                 ]
             )
     return rows
+
+
+# --- publication's preview ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationPreview:
+    """What ``services.results_publish`` would publish now for a scope, and what the office should know first.
+
+    ``results``: the approved results to publish (highest level first, then tree order); ``published``:
+    organizations of the scope whose result of the year is already public (left out); ``warnings``: each
+    campaign's quotas over the levels published; ``unfinished``: organizations of the scope with an
+    evaluation of the year not approved yet in a campaign still running (a later result may follow).
+    """
+
+    root: Organization
+    year: int
+    results: list[YearResult]
+    published: list[PublishedResult]
+    warnings: list[QuotaWarning]
+    warning_campaigns: list[str]
+    unfinished: list[Organization]
+    digest: str
+
+    @property
+    def warning_messages(self) -> list[str]:
+        return [
+            f"{campaign}：{warning.message}" if campaign else warning.message
+            for campaign, warning in zip(self.warning_campaigns, self.warnings, strict=True)
+        ]
+
+    @property
+    def unfinished_ids(self) -> set[int]:
+        return {organization.pk for organization in self.unfinished}
+
+
+def publication_scope(
+    root: Organization, organizations: Iterable[Organization] | None = None
+) -> QuerySet[Organization]:
+    """``root``'s subtree, or the ``organizations`` chosen in it (one outside it is simply not there)."""
+    # Organization derives from treebeard's untyped node: its manager's querysets read as Any.
+    subtree: QuerySet[Organization] = Organization.objects.filter(path__startswith=root.path)
+    if organizations is None:
+        return subtree
+    return subtree.filter(pk__in=[organization.pk for organization in organizations])
+
+
+def _quota_warnings_by_campaign(results: Sequence[YearResult]) -> list[tuple[str, QuotaWarning]]:
+    by_campaign: dict[int, list[YearResult]] = defaultdict(list)
+    for result in results:
+        by_campaign[result.campaign.pk].append(result)
+    several = len(by_campaign) > 1
+    found = []
+    for group in by_campaign.values():
+        campaign = group[0].campaign
+        for warning in quota_warnings(campaign.scheme, [result.level for result in group], mode=campaign.quota_mode):
+            found.append((campaign.name if several else "", warning))
+    return found
+
+
+def publication_preview(
+    *, root: Organization, year: int, organizations: Iterable[Organization] | None = None
+) -> PublicationPreview:
+    """The preview of publishing ``year`` for ``root``'s subtree or the ``organizations`` chosen in it; 4 queries."""
+    scope = publication_scope(root, organizations)
+    results = year_results(scope, year)
+    published = list(
+        PublishedResult.objects.filter(year=year, organization__in=scope)
+        .select_related("organization", "publication")
+        .order_by("organization__path")
+    )
+    done = {line.organization_id for line in published}
+    listed = sorted_results({pk: result for pk, result in results.items() if pk not in done})
+    unfinished = list(
+        Organization.objects.filter(
+            pk__in=Evaluation.objects.filter(organization__in=scope, campaign__year=year, approval__isnull=True)
+            .exclude(campaign__state=CampaignState.CLOSED)
+            .values("organization_id")
+        ).order_by("path")
+    )
+    warnings = _quota_warnings_by_campaign(listed)
+    content = [[result.organization.pk, result.evaluation.pk, result.level] for result in listed]
+    return PublicationPreview(
+        root=root,
+        year=year,
+        results=listed,
+        published=published,
+        warnings=[warning for _, warning in warnings],
+        warning_campaigns=[campaign for campaign, _ in warnings],
+        unfinished=unfinished,
+        digest=preview_digest({"root": root.pk, "year": year, "results": content}),
+    )
+
+
+def publishable_organizations(user: User, year: int) -> QuerySet[Organization]:
+    """The organizations of the user's subtree with an approved result of ``year`` not published yet."""
+    visible = visible_organizations(user)
+    approved = _approved_evaluations(visible, year).values("organization_id")
+    published = PublishedResult.objects.filter(year=year).values("organization_id")
+    return visible.filter(pk__in=approved).exclude(pk__in=published).order_by("path")
+
+
+# --- withdrawals (待撤销) -----------------------------------------------------------------------------------
+
+
+def plaques_due(user: User) -> QuerySet[Plaque]:
+    """The plaques of the user's subtree due for withdrawal and not withdrawn, oldest first."""
+    return (
+        Plaque.objects.filter(
+            organization__in=visible_organizations(user), withdrawal_due_since__isnull=False, withdrawn_at__isnull=True
+        )
+        .select_related("organization", "withdrawal_entry")
+        .order_by("withdrawal_due_since", "year", "number")
+    )
+
+
+def sites_due(user: User) -> QuerySet[DemonstrationSite]:
+    """The demonstration sites of the user's subtree due for withdrawal and not revoked, oldest first."""
+    return (
+        DemonstrationSite.objects.filter(
+            organization__in=visible_organizations(user), withdrawal_due_since__isnull=False, revoked_at__isnull=True
+        )
+        .select_related("organization", "withdrawal_entry")
+        .order_by("withdrawal_due_since", "year", "id")
+    )
+
+
+def withdrawal_notices(organization: Organization) -> dict[int, list[str]]:
+    """{star ledger line id: what it put due for withdrawal}, for the organization's star ledger; two queries.
+
+    "已通知撤销五星级牌匾（2025-001）", "已通知撤销示范点（2025年度），已撤销".
+    """
+    notices: dict[int, list[str]] = defaultdict(list)
+    for plaque in Plaque.objects.filter(organization=organization, withdrawal_entry__isnull=False).order_by(
+        "year", "number"
+    ):
+        done = "，已撤牌" if not plaque.is_active else ""
+        notices[plaque.withdrawal_entry_id or 0].append(f"已通知撤销{plaque.level_name}牌匾（{plaque.serial}）{done}")
+    for site in DemonstrationSite.objects.filter(organization=organization, withdrawal_entry__isnull=False).order_by(
+        "year", "id"
+    ):
+        done = "，已撤销" if not site.is_active else ""
+        notices[site.withdrawal_entry_id or 0].append(f"已通知撤销示范点（{site.year}年度）{done}")
+    return dict(notices)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:year>/plaques/issue/", views.plaques_issue, name="plaques_issue"),
     path("<int:year>/plaques.pdf", views.plaques_pdf, name="plaques_pdf"),
     path("plaques/<int:pk>.pdf", views.plaque_pdf, name="plaque_pdf"),
+    path("plaques/<int:pk>/withdraw/", views.plaque_withdraw, name="plaque_withdraw"),
     path("sites/", views.site_list, name="site_list"),
     path("sites/export.xlsx", views.site_export, name="site_export"),
     path("<int:year>/sites/new/", views.site_create, name="site_create"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xingji.accounts.access import NOT_FOUND, access_organization, get_or_404, visible_organizations
 from xingji.accounts.decorators import login_required
 from xingji.audit.chain import head_hash
+from xingji.common.confirmation import CONFIRMATION_PHRASE, ConfirmationForm
 from xingji.common.documents import DOCX_TYPE
 from xingji.common.exports import XLSX_TYPE, export_stamp
 from xingji.common.forms import add_service_error
@@ -38,6 +39,7 @@ from xingji.reports.forms import (
     SearchForm,
     SiteFilterForm,
     SiteForm,
+    WithdrawForm,
 )
 from xingji.reports.models import (
     CommendationRecommendation,
@@ -53,7 +55,8 @@ def _require_office(request) -> None:
 
 
 def _top_organizations(user, year: int) -> QuerySet[Organization]:
-    ids = [result.organization.pk for result in selectors.top_results(visible_organizations(user), year)]
+    """The year's five-star organizations still at that level: those a site or a recommendation may name."""
+    ids = [result.organization.pk for result in selectors.top_results(visible_organizations(user), year, standing=True)]
     return Organization.objects.filter(pk__in=ids).order_by("path")
 
 
@@ -87,14 +90,9 @@ def _publication_root(user) -> Organization | None:
     return user.organization or Organization.objects.get_first_root_node()
 
 
-def _can_publish(user, year: int, publications) -> bool:
-    """Whether the office may publish ``year`` now: not published yet, and something approved to publish."""
-    if not services.is_office(user) or publications:
-        return False
-    root = _publication_root(user)
-    return root is not None and selectors.has_year_results(
-        Organization.objects.filter(path__startswith=root.path), year
-    )
+def _can_publish(user, year: int) -> bool:
+    """Whether the office may publish ``year`` now: an approved result not published yet in its subtree."""
+    return services.is_office(user) and selectors.publishable_organizations(user, year).exists()
 
 
 def _head() -> list[str]:
@@ -125,6 +123,13 @@ def year_overview(request, year):
     top = selectors.top_results(visible_organizations(user), year)
     plaques = {plaque.organization_id: plaque for plaque in selectors.plaques(user, year)}
     rows = [{"result": result, "plaque": plaques.get(result.organization.pk)} for result in top]
+    # A plaque whose organization a later decision took out of the year's five-star list stays in view.
+    shown = {result.organization.pk for result in top}
+    others = [pk for pk in plaques if pk not in shown]
+    if others:
+        results = selectors.year_results(Organization.objects.filter(pk__in=others), year)
+        rows += [{"result": results[pk], "plaque": plaques[pk]} for pk in others if pk in results]
+        rows.sort(key=lambda row: row["result"].organization.path)
     publications = list(
         ResultPublication.objects.filter(year=year, root__in=visible_organizations(user)).select_related("root")
     )
@@ -134,13 +139,14 @@ def year_overview(request, year):
         {
             "year": year,
             "rows": rows,
-            "plaque_count": len(plaques),
-            "missing_plaques": sum(1 for row in rows if row["plaque"] is None),
+            "plaque_count": sum(1 for plaque in plaques.values() if plaque.is_active),
+            "missing_plaques": sum(1 for row in rows if row["plaque"] is None and not row["result"].is_lowered),
             "sites": selectors.demonstration_sites(user, year=year),
+            "can_choose_site": any(row["result"].is_top and not row["result"].is_lowered for row in rows),
             "recommendations": selectors.recommendations(user, year=year),
             "publications": publications,
             "is_office": services.is_office(user),
-            "can_publish": _can_publish(user, year, publications),
+            "can_publish": _can_publish(user, year),
         },
     )
 
@@ -189,7 +195,8 @@ def _pdf_response(request, plaques: list[Plaque], filename: str, year: int):
 @login_required
 @require_GET
 def plaques_pdf(request, year):
-    plaques = list(selectors.plaques(request.user, year))
+    """Every plaque of the year still standing (a withdrawn one is not reprinted with the others)."""
+    plaques = [plaque for plaque in selectors.plaques(request.user, year) if plaque.is_active]
     if not plaques:
         raise Http404(NOT_FOUND)
     return _pdf_response(request, plaques, f"{year}年度授牌证书.pdf", year)
@@ -200,6 +207,31 @@ def plaques_pdf(request, year):
 def plaque_pdf(request, pk):
     plaque = get_or_404(selectors.plaques(request.user), pk)
     return _pdf_response(request, [plaque], f"授牌证书-{plaque.serial}-{plaque.organization_name}.pdf", plaque.year)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plaque_withdraw(request, pk):
+    plaque = get_or_404(selectors.plaques(request.user), pk)
+    _require_office(request)
+    form = WithdrawForm(_posted(request), initial={"reason": plaque.withdrawal_reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plaque_withdraw(plaque=plaque, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"授牌证书{plaque.serial}已撤销")
+            return redirect("reports:year", year=plaque.year)
+    due = f"待撤销：{plaque.withdrawal_reason}" if plaque.is_withdrawal_due else ""
+    return _form_page(
+        request,
+        form,
+        f"撤牌：{plaque.organization_name}（{plaque.serial} {plaque.title}）",
+        plaque.year,
+        submit="撤牌",
+        note=due or "撤牌后该证书不再随本年度证书一并打印，撤牌记录写入审计日志。",
+    )
 
 
 # --- demonstration sites ------------------------------------------------------------------------------------
@@ -228,7 +260,7 @@ def site_list(request):
     )
 
 
-SITE_HEADERS = ["年度", "组织编码", "党组织", "确定理由", "确定人", "确定时间", "状态", "撤销理由"]
+SITE_HEADERS = ["年度", "组织编码", "党组织", "确定理由", "确定人", "确定时间", "状态", "撤销理由（待撤销原因）"]
 
 
 @login_required
@@ -243,8 +275,8 @@ def site_export(request):
             site.reason,
             site.chosen_by.get_username(),
             site.chosen_at,
-            "有效" if site.is_active else "已撤销",
-            site.revoke_reason,
+            site.status,
+            site.revoke_reason or site.withdrawal_reason,
         ]
         for site in selectors.demonstration_sites(request.user, year=year, search=search)
     ]
@@ -285,7 +317,7 @@ def site_create(request, year):
 def site_revoke(request, pk):
     site = get_or_404(selectors.demonstration_sites(request.user), pk)
     _require_office(request)
-    form = ReasonForm(_posted(request))
+    form = ReasonForm(_posted(request), initial={"reason": site.withdrawal_reason})
     if request.method == "POST" and form.is_valid():
         try:
             services.demonstration_site_revoke(site=site, reason=form.cleaned_data["reason"], actor=request.user)
@@ -294,7 +326,8 @@ def site_revoke(request, pk):
         else:
             messages.success(request, "示范点已撤销")
             return redirect("reports:year", year=site.year)
-    return _form_page(request, form, f"撤销示范点：{site.organization.name}", site.year, submit="撤销")
+    note = f"待撤销：{site.withdrawal_reason}" if site.is_withdrawal_due else ""
+    return _form_page(request, form, f"撤销示范点：{site.organization.name}", site.year, submit="撤销", note=note)
 
 
 # --- commendation recommendations ---------------------------------------------------------------------------
@@ -448,29 +481,86 @@ def assessment_export(request, year):
     return _download(data, XLSX_TYPE, f"{year}年度考核-星级评定结果-{export_stamp()}.xlsx")
 
 
+def _publish_form(request, year: int) -> PublishForm:
+    user = request.user
+    root = _publication_root(user)
+    return PublishForm(
+        _posted(request),
+        roots=visible_organizations(user).order_by("path"),
+        publishable=selectors.publishable_organizations(user, year),
+        initial={"root": root.pk if root is not None else None},
+    )
+
+
+def _confirm_page(request, year: int, form: PublishForm, confirm: ConfirmationForm | None = None):
+    """The confirmation page: what will be published, every quota warning, the typed phrase when warned."""
+    data = form.cleaned_data
+    chosen = list(data["organizations"]) or None
+    preview = selectors.publication_preview(root=data["root"], year=year, organizations=chosen)
+    refusals: list[str] = []
+    if confirm is not None and confirm.data.get("digest") != preview.digest:
+        # What the page showed has changed: the new preview, with its own digest, asks again.
+        refusals = [str(error) for error in confirm.non_field_errors()] or [
+            "确认后待发布的内容已发生变化，请重新核对后再确认"
+        ]
+        confirm = None
+    confirm = confirm or ConfirmationForm(initial={"digest": preview.digest})
+    if not preview.warnings:
+        confirm.fields["confirmation"].widget = confirm.fields["confirmation"].hidden_widget()
+    return render(
+        request,
+        "reports/publish_confirm.html",
+        {
+            "year": year,
+            "form": form,
+            "root": data["root"],
+            "chosen": chosen or [],
+            "title": data["title"],
+            "preview": preview,
+            "confirm": confirm,
+            "refusals": refusals,
+            "phrase": CONFIRMATION_PHRASE,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def publish(request, year):
+    """Publishing the year's results in two steps: choose the scope, then confirm what the preview shows."""
     _require_office(request)
     user = request.user
-    root = _publication_root(user)
-    if root is None:
+    if _publication_root(user) is None:
         raise Http404(NOT_FOUND)
-    root = access_organization(user, root.pk, write=True)
-    form = PublishForm(_posted(request))
+    form = _publish_form(request, year)
     if request.method == "POST" and form.is_valid():
-        try:
-            publication = services.results_publish(root=root, year=year, title=form.cleaned_data["title"], actor=user)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "评定结果已公布")
-            return redirect("results:detail", pk=publication.pk)
+        access_organization(user, form.cleaned_data["root"].pk, write=True)
+        if "confirm" not in request.POST:
+            return _confirm_page(request, year, form)
+        confirm = ConfirmationForm(request.POST)
+        if confirm.is_valid():
+            try:
+                publication = services.results_publish(
+                    root=form.cleaned_data["root"],
+                    year=year,
+                    title=form.cleaned_data["title"],
+                    organizations=list(form.cleaned_data["organizations"]) or None,
+                    confirmation=confirm.cleaned_data["confirmation"],
+                    preview_digest=confirm.cleaned_data["digest"],
+                    actor=user,
+                )
+            except ValidationError as error:
+                add_service_error(confirm, error)
+            else:
+                messages.success(request, "评定结果已公布")
+                return redirect("results:detail", pk=publication.pk)
+        return _confirm_page(request, year, form, confirm)
     return _form_page(
         request,
         form,
-        f"公布{root.name}{year}年度评定结果",
+        f"公布{year}年度评定结果",
         year,
-        submit="公布",
-        note="公布本年度经批准的全部组织及其星级。公布后名单不再随星级管理台账变化；每个年度只能公布一次。",
+        submit="下一步：核对公布内容",
+        note="选择公布范围（或其中的部分组织），下一步核对公布名单和比例提示后再确认公布。"
+        "每个组织的年度评定结果只公布一次；公布后名单不再随星级管理台账变化。",
     )

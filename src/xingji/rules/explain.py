@@ -35,8 +35,17 @@ def describe_band(result: Result, scheme: Scheme) -> str:
     )
 
 
+def result_line(scheme: Scheme, stars: int) -> str:
+    """The last line of every explanation: the level the steps arrive at."""
+    return f"评定结果：{scheme.level_name(stars)}"
+
+
 def explanation(result: Result, scheme: Scheme) -> list[str]:
-    """Every step from base score to level, as sentences."""
+    """Every step from base score to level, as sentences: the lines of ``report`` and of the web pages.
+
+    Each line once: the base score and its source, each adjustment with its
+    clause, their total, the band, each level rule and quota move, the level.
+    """
     lines = [describe_base(result, scheme)]
     adjustments = [(reason.message, reason.points) for reason in result.reasons if reason.points is not None]
     lines += [message for message, _ in adjustments]
@@ -49,7 +58,7 @@ def explanation(result: Result, scheme: Scheme) -> list[str]:
         lines.append(sentence)
     lines.append(describe_band(result, scheme))
     lines += [reason.message for reason in result.reasons if reason.points is None]
-    lines.append(f"评定结果：{scheme.level_name(result.stars)}")
+    lines.append(result_line(scheme, result.stars))
     return lines
 
 

@@ -176,7 +176,7 @@ class FocusFilterForm(forms.Form):
         label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "组织名称、编号或指导人"})
     )
     level = forms.ChoiceField(
-        label="星级", required=False, choices=[("", "全部星级"), ("1", "一星级"), ("0", "无星级"), ("none", "未定级")]
+        label="星级", required=False, choices=[("", "全部星级"), ("1", "一星级"), ("0", "不定星级"), ("none", "未定级")]
     )
     guide = forms.ChoiceField(
         label="指导人", required=False, choices=[("", "指导人：全部"), ("yes", "已指定指导人"), ("no", "未指定指导人")]

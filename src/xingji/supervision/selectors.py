@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from xingji.accounts.access import visible_organizations
 from xingji.accounts.models import User
 from xingji.campaigns.models import StarLedgerEntry
+from xingji.campaigns.selectors import ledger_latest
 from xingji.ledger.models import ItemState, RectificationItem
 from xingji.orgs.models import Organization
 from xingji.supervision.access import visible_level_changes, visible_rechecks, visible_visits
@@ -54,7 +55,7 @@ def focus_organizations(
     ``level``: "" all, "1", "0" (no star) or "none" (unrated); ``guide``: "" all, "yes", "no";
     ``stale_only``: no re-check within ``recheck_interval_days``.
     """
-    latest = StarLedgerEntry.objects.filter(organization=OuterRef("pk")).order_by("-effective_on", "-id")
+    latest = ledger_latest(OuterRef("pk"))
     items = RectificationItem.objects.filter(organization=OuterRef("pk")).exclude(state=ItemState.CLOSED)
     rechecks = Recheck.objects.filter(organization=OuterRef("pk"))
     pending = LevelChange.objects.filter(organization=OuterRef("pk"), state=ChangeState.PROPOSED)

@@ -9,6 +9,10 @@ refusal is a ``TransitionRefused`` (state, data) or an ``ActionForbidden``
 (role) — or ``Http404`` outside the actor's subtree — and then nothing has
 changed and nothing is logged.
 
+An approved change of level writes the star ledger and has
+``xingji.reports.services.withdrawals_check`` put a plaque or a demonstration
+site it leaves short due for withdrawal (待撤销).
+
 Rectification items are opened only through ``xingji.ledger.services.item_open``
 (sources 复检核星, 督导检查, 通报批评); criticism notices only through
 ``xingji.records.services.record_create``, so that the rules read them like
@@ -36,6 +40,7 @@ from xingji.ledger.services import item_open
 from xingji.orgs.models import Organization
 from xingji.records import services as record_services
 from xingji.records.models import CriticismIssuer, CriticismNotice
+from xingji.reports.services import withdrawals_check
 from xingji.supervision import access
 from xingji.supervision.models import (
     ChangeState,
@@ -48,7 +53,7 @@ from xingji.supervision.models import (
 )
 
 #: The levels and their names when the organization was never rated under a scheme.
-PLAIN_LEVEL_NAMES = {0: "无星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
+PLAIN_LEVEL_NAMES = {0: "不定星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
 
 #: The fields of one rectification item opened from findings (``item_open``'s, minus the source).
 ITEM_FIELDS = {
@@ -409,6 +414,8 @@ def level_change_approve(
                 "ledger_entry",
             ]
         )
+        # A downgrade below a plaque's or a demonstration site's level puts it due for withdrawal (待撤销).
+        withdrawals_check(organizations=[organization.pk], actor=actor)
         audit_log(
             actor=actor,
             action="level_change.approved",

@@ -25,6 +25,7 @@ from xingji.common.views import refused
 from xingji.ledger.models import RectificationItem
 from xingji.orgs.models import Organization
 from xingji.records.models import CriticismNotice
+from xingji.reports.selectors import withdrawal_notices
 from xingji.supervision import access, selectors, services
 from xingji.supervision.forms import (
     ApproveForm,
@@ -269,6 +270,8 @@ def change_detail(request, pk):
             "to_label": services.level_label(change.to_level, names),
             "current": current_ledger_entry(organization),
             "history": star_ledger(organization),
+            # What each ledger line put due for withdrawal (plaques, demonstration sites), as the ledger page says.
+            "withdrawal_notices": withdrawal_notices(organization),
             "may_decide": may_decide,
             "may_withdraw": may_withdraw,
             "approve_form": ApproveForm(),
@@ -420,7 +423,7 @@ def focus_export(request):
         "重点管理",
         FOCUS_HEADERS,
         rows,
-        notes=[f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}", "范围：一星级、无星级和未定级的组织"],
+        notes=[f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}", "范围：一星级、不定星级和未定级的组织"],
     )
 
 

@@ -7,6 +7,7 @@ service call whose refusal shows as a message or a form error.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -204,7 +205,9 @@ def _download(body, content_type: str, filename: str) -> HttpResponse:
 
 
 def _slips_response(request, issued: services.IssuedCodes, output: str) -> HttpResponse:
-    base_url = request.build_absolute_uri("/").rstrip("/")
+    # The site's address when the settings give it (XINGJI_BASE_URL; ``xingji demo --lan`` sets the LAN one),
+    # so that phones reach it whatever address this page was opened at; else this request's.
+    base_url = (settings.XINGJI_BASE_URL or request.build_absolute_uri("/")).rstrip("/")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     name = f"测评票-{issued.session.evaluation.organization.name}-{stamp}"
     if output != "csv":

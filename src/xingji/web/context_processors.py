@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from xingji.accounts.access import can_manage_users, can_read_audit
+from xingji.accounts.access import can_manage_users, can_read_audit, is_administrator
 from xingji.accounts.models import Role
 from xingji.web.due import due_counts, due_total
 
@@ -50,7 +50,7 @@ def _items(request) -> list[NavItem]:
                 current.startswith("orgs:member"),
             )
         )
-    items.append(NavItem("证据记录", reverse("records:index"), namespace == "records"))
+    items.append(NavItem("证据记录", reverse("records:index"), namespace == "records", section="records"))
     items.append(NavItem("评星定级", reverse("campaigns:list"), namespace == "campaigns", section="campaigns"))
     items.append(
         NavItem(
@@ -66,12 +66,12 @@ def _items(request) -> list[NavItem]:
         items.append(
             NavItem("复检督导", reverse("supervision:focus_list"), namespace == "supervision", section="supervision")
         )
-    items.append(NavItem("结果运用", reverse("reports:index"), namespace == "reports"))
+    items.append(NavItem("结果运用", reverse("reports:index"), namespace == "reports", section="reports"))
     if can_read_audit(user):
         items.append(NavItem("审计日志", reverse("audit:entry_list"), namespace == "audit"))
     if can_manage_users(user):
         items.append(NavItem("用户管理", reverse("accounts:user_list"), current.startswith("accounts:user")))
-    if user.is_staff:
+    if is_administrator(user):
         items.append(NavItem("后台管理", reverse("admin:index"), False))
     return items
 

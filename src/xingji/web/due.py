@@ -54,6 +54,8 @@ PROVIDERS: list[str] = [
     "xingji.campaigns.due",
     "xingji.ledger.due",
     "xingji.supervision.due",
+    "xingji.records.due",
+    "xingji.reports.due",
 ]
 
 #: The sections' names, for the full list's filter; a section not named here shows its code.
@@ -62,6 +64,8 @@ SECTION_LABELS: dict[str, str] = {
     "campaigns": "评星定级",
     "ledger": "晋位争星台账",
     "supervision": "动态管理",
+    "records": "加减分依据",
+    "reports": "结果运用",
 }
 
 

@@ -33,7 +33,11 @@ from xingji.campaigns.services.campaign import (
     campaign_close,
     campaign_create,
     campaign_open,
+    campaign_quota_mode_change,
+    campaign_quota_mode_check,
     campaign_update,
+    deadline_check,
+    default_deadline,
 )
 from xingji.campaigns.services.notice import (
     CONTACT_MAX_LENGTH,
@@ -57,6 +61,8 @@ from xingji.campaigns.services.self_evaluation import (
     self_evaluation_return,
     self_evaluation_save_draft,
     self_evaluation_submit,
+    self_evaluation_withdraw,
+    self_evaluation_withdraw_check,
     survey_figures_record,
 )
 from xingji.campaigns.services.superior import (
@@ -64,6 +70,8 @@ from xingji.campaigns.services.superior import (
     five_star_review_approve,
     five_star_review_return,
     superior_evaluate,
+    superior_evaluation_withdraw,
+    superior_evaluation_withdraw_check,
 )
 
 __all__ = [
@@ -81,10 +89,14 @@ __all__ = [
     "campaign_create",
     "campaign_open",
     "campaign_rate",
+    "campaign_quota_mode_change",
+    "campaign_quota_mode_check",
     "campaign_rate_check",
     "campaign_update",
     "criterion_attachment_add",
     "criterion_attachment_delete",
+    "deadline_check",
+    "default_deadline",
     "direct_check_record",
     "five_star_review_approve",
     "five_star_review_return",
@@ -100,6 +112,10 @@ __all__ = [
     "self_evaluation_return",
     "self_evaluation_save_draft",
     "self_evaluation_submit",
+    "self_evaluation_withdraw",
+    "self_evaluation_withdraw_check",
     "superior_evaluate",
+    "superior_evaluation_withdraw",
+    "superior_evaluation_withdraw_check",
     "survey_figures_record",
 ]

@@ -1,4 +1,9 @@
-"""The committee's approval (工委会批准), the star ledger and the municipal re-review (市委组织部复审)."""
+"""The committee's approval (工委会批准), the star ledger and the municipal re-review (市委组织部复审).
+
+Each line written to the star ledger may leave a plaque or a demonstration site above the level the
+organization now holds: ``xingji.reports.services.withdrawals_check`` puts those due for withdrawal
+(待撤销), in the same transaction, before this service's audit entries.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ from xingji.campaigns.services.base import (
 )
 from xingji.campaigns.workflow import check_campaign, check_evaluation, move_campaign, move_evaluation
 from xingji.common.errors import TransitionRefused, required_text
+from xingji.reports.services import withdrawals_check
 
 COMMITTEE_BODY = "市直工委工委会"
 MUNICIPAL_BODY = "市委组织部复审"
@@ -58,6 +64,11 @@ def _any_level_name(campaign: Campaign, level: int) -> str:
     if level in campaign.scheme.level_values():
         return campaign.level_name(level)
     return f"{level}级"
+
+
+def _changes_level(entry: StarLedgerEntry) -> bool:
+    """Whether the line changes the level: a lower one may put a plaque due, a higher one lift its due."""
+    return entry.previous_level is not None and entry.previous_level != entry.level
 
 
 def campaign_approve(*, campaign: Campaign, approved_on: date, minutes_number: str, actor: Actor) -> Approval:
@@ -122,6 +133,10 @@ def campaign_approve(*, campaign: Campaign, approved_on: date, minutes_number: s
         if not current.evaluations.exclude(state__in=FINISHED_STATES).exists():
             move_campaign("approve", current, CampaignState.APPROVED)
             current.save(update_fields=["state"])
+        # A year-end re-check (or a later year's rating) may lower a five-star organization.
+        withdrawals_check(
+            organizations=[entry.organization_id for entry in entries if _changes_level(entry)], actor=actor
+        )
         audit.add(
             "approval.recorded",
             approval,
@@ -228,6 +243,7 @@ def municipal_review_return(
                 {"level": evaluation.approved_level},
                 {"level": result_level, "effective_on": returned_on, "reason": entry.reason},
             )
+            withdrawals_check(organizations=[evaluation.organization_id], actor=actor)
         audit.add(
             "municipal_review.returned",
             current,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+import xingji.campaigns.services.base as base
 from xingji.accounts.models import Actor
 from xingji.audit.services import audit_log
 from xingji.campaigns import access
 from xingji.campaigns.models import DEFAULT_DEADLINES, Campaign, CampaignKind, CampaignState, Evaluation, QuotaMode
+from xingji.campaigns.scope import categories_without_criteria, is_newly_founded, scope_organizations
 from xingji.campaigns.selectors import current_levels
 from xingji.campaigns.services.base import E, _lock_campaign
 from xingji.campaigns.workflow import check_campaign, move_campaign
@@ -41,6 +43,34 @@ def _scheme_from(scheme: str, scheme_text: str | None, scheme_filename: str) -> 
         return text, f"内置：{scheme}", parsed
     except SchemeError as error:
         raise TransitionRefused(f"评定方案有误：{error}", code="scheme") from None
+
+
+#: A kind's default deadline already past (a late campaign) gives way to this many days from today.
+LATE_DEADLINE_DAYS = 14
+
+
+def default_deadline(year: int, kind: str, *, today: date | None = None) -> date:
+    """The deadline a user who leaves it blank gets: the kind's (5 June / 31 December), never a past day.
+
+    When the kind's date of ``year`` has passed, ``LATE_DEADLINE_DAYS`` from today.
+    """
+    today = today or base._today()
+    month, day = DEFAULT_DEADLINES[CampaignKind(kind)]
+    deadline = date(year, month, day)
+    return deadline if deadline >= today else today + timedelta(days=LATE_DEADLINE_DAYS)
+
+
+def deadline_check(deadline: date, *, today: date | None = None) -> None:
+    """Refuse a deadline before today: what a user sets or opens a campaign with.
+
+    The forms and the open page ask it; the services themselves accept any
+    date, so that a past year's campaign can be recorded (demo data, imports).
+    """
+    today = today or base._today()
+    if deadline < today:
+        raise TransitionRefused(
+            f"截止日期{deadline:%Y-%m-%d}已过（今天是{today:%Y-%m-%d}），请改为今天或以后的日期", code="deadline_past"
+        )
 
 
 def campaign_create(
@@ -101,6 +131,17 @@ def campaign_create(
 CAMPAIGN_UPDATABLE_FIELDS = ("name", "deadline", "quota_mode", "notice_days", "founded_cutoff")
 
 
+def campaign_quota_mode_check(campaign: Campaign) -> None:
+    """Refuse unless the campaign's quota mode may still change: before its first campaign-wide rating run.
+
+    A run rates the whole population with the mode it finds, so a change
+    afterwards would leave results rated under another rule than the one shown.
+    """
+    check_campaign("quota_mode", campaign)
+    if campaign.rating_runs.exists():
+        raise TransitionRefused("已运行全面评定，比例控制方式不能再修改", code="quota_mode_locked")
+
+
 def _campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
     return {
         "name": campaign.name,
@@ -131,6 +172,10 @@ def campaign_update(*, campaign: Campaign, data: Mapping[str, Any], actor: Actor
         changed = [name for name in CAMPAIGN_UPDATABLE_FIELDS if name in data and getattr(current, name) != data[name]]
         if not changed:
             return current
+        if "quota_mode" in changed:
+            campaign_quota_mode_check(current)
+            if data["quota_mode"] not in QuotaMode.values:
+                raise TransitionRefused(f"比例控制方式“{data['quota_mode']}”无效", code="quota_mode")
         for name in changed:
             setattr(current, name, data[name])
         try:
@@ -149,8 +194,34 @@ def campaign_update(*, campaign: Campaign, data: Mapping[str, Any], actor: Actor
     return current
 
 
+def campaign_quota_mode_change(*, campaign: Campaign, quota_mode: str, actor: Actor) -> Campaign:
+    """Change the quota mode (比例控制) of a draft or open campaign, until its first rating run."""
+    with transaction.atomic():
+        current = _lock_campaign(campaign)
+        access.require_office(actor, current)
+        campaign_quota_mode_check(current)
+        if quota_mode not in QuotaMode.values:
+            raise TransitionRefused(f"比例控制方式“{quota_mode}”无效", code="quota_mode")
+        before = current.quota_mode
+        if before == quota_mode:
+            return current
+        current.quota_mode = quota_mode
+        current.save(update_fields=["quota_mode"])
+        audit_log(
+            actor=actor,
+            action="campaign.quota_mode_changed",
+            obj=current,
+            before={"quota_mode": before},
+            after={"quota_mode": quota_mode},
+        )
+    return current
+
+
 def campaign_open(*, campaign: Campaign, actor: Actor) -> Campaign:
-    """Open the campaign: an evaluation (自评填写中) for every active organization under its root.
+    """Open the campaign: an evaluation (自评填写中) for every organization in its scope.
+
+    The scope is ``xingji.campaigns.scope.scope_organizations``: every active
+    organization under the root, the list the scope page shows beforehand.
 
     An organization founded after the campaign's cut-off date is marked newly
     founded, and the scheme decides what that means (``newly_founded`` fact).
@@ -160,16 +231,11 @@ def campaign_open(*, campaign: Campaign, actor: Actor) -> Campaign:
         current = _lock_campaign(campaign)
         access.require_office(actor, current)
         check_campaign("open", current)
-        root = current.root
-        organizations = list(
-            Organization.objects.filter(path__startswith=root.path, depth__gt=root.depth, is_active=True).order_by(
-                "path"
-            )
-        )
+        scope = scope_organizations(current)
+        organizations = list(scope)
         if not organizations:
             raise TransitionRefused("评定范围内没有下级组织", code="empty_scope")
-        scheme = current.scheme
-        without_criteria = sorted({o.category for o in organizations if not scheme.criteria_for(o.category)})
+        without_criteria = categories_without_criteria(current, scope)
         if without_criteria:
             raise TransitionRefused(
                 f"评定方案没有适用于“{'、'.join(without_criteria)}”类组织的评定内容", code="no_criteria"
@@ -181,7 +247,7 @@ def campaign_open(*, campaign: Campaign, actor: Actor) -> Campaign:
                     campaign=current,
                     organization=organization,
                     state=E.SELF_DRAFT,
-                    newly_founded=bool(organization.founded and organization.founded > current.founded_cutoff),
+                    newly_founded=is_newly_founded(current, organization),
                     previous_level=previous.get(organization.pk),
                 )
                 for organization in organizations
@@ -190,7 +256,7 @@ def campaign_open(*, campaign: Campaign, actor: Actor) -> Campaign:
         move_campaign("open", current, CampaignState.OPEN)
         current.opened_at = timezone.now()
         current.save(update_fields=["state", "opened_at"])
-        newly_founded = [o.code for o in organizations if o.founded and o.founded > current.founded_cutoff]
+        newly_founded = [o.code for o in organizations if is_newly_founded(current, o)]
         audit_log(
             actor=actor,
             action="campaign.opened",

@@ -27,7 +27,7 @@ from xingji.campaigns.models import (
     TieState,
 )
 from xingji.campaigns.receipts import new_receipt, receipt_digest
-from xingji.campaigns.selectors import latest_run
+from xingji.campaigns.selectors import latest_run, notice_preview
 from xingji.campaigns.services.base import (
     E,
     _Audit,
@@ -38,6 +38,7 @@ from xingji.campaigns.services.base import (
     _save,
 )
 from xingji.campaigns.workflow import check_campaign, check_evaluation, move_campaign, move_evaluation
+from xingji.common.confirmation import check_confirmation
 from xingji.common.errors import TransitionRefused, required_text
 
 #: At most this many objections to one notice in any hour, from everyone together
@@ -47,7 +48,15 @@ OBJECTION_MAX_LENGTH = 2000
 CONTACT_MAX_LENGTH = 100
 
 
-def notice_publish(*, campaign: Campaign, title: str, starts_on: date | None = None, actor: Actor) -> Notice:
+def notice_publish(
+    *,
+    campaign: Campaign,
+    title: str,
+    starts_on: date | None = None,
+    confirmation: str = "",
+    preview_digest: str = "",
+    actor: Actor,
+) -> Notice:
     """Publish a notice (公示) of every rated evaluation with its proposed level.
 
     The first notice of a campaign needs the latest campaign-wide rating to
@@ -56,6 +65,12 @@ def notice_publish(*, campaign: Campaign, title: str, starts_on: date | None = N
     after an upheld objection whose level changed. The notice runs from
     ``starts_on`` (today by default) for the campaign's ``notice_days`` days,
     both ends included.
+
+    What it lists is ``selectors.notice_preview``'s. When those levels break a
+    quota of the scheme (``selectors.quota_warnings``; none in quota mode off),
+    the notice goes out only with ``confirmation`` typed as
+    ``xingji.common.confirmation.CONFIRMATION_PHRASE``; with ``preview_digest``
+    (what the confirmation page showed), only if the list is still that one.
     """
     with transaction.atomic():
         current = _lock_campaign(campaign)
@@ -70,6 +85,11 @@ def notice_publish(*, campaign: Campaign, title: str, starts_on: date | None = N
         evaluations = _lock_evaluations(current, state=E.RATED)
         if not evaluations:
             raise TransitionRefused("没有待公示的组织", code="nothing_to_notice")
+        preview = notice_preview(current, evaluations)
+        warnings = preview.warning_messages
+        check_confirmation(
+            warnings=warnings, confirmation=confirmation, digest=preview_digest, expected_digest=preview.digest
+        )
         notice = Notice.objects.create(
             campaign=current,
             title=title,
@@ -113,6 +133,7 @@ def notice_publish(*, campaign: Campaign, title: str, starts_on: date | None = N
                 "starts_on": notice.starts_on,
                 "ends_on": notice.ends_on,
                 "entries": {evaluation.organization.code: evaluation.level for evaluation in evaluations},
+                "quota_warnings": warnings,
             },
         )
         audit.flush()

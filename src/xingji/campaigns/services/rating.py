@@ -18,6 +18,7 @@ from xingji.campaigns.selectors import latest_run
 from xingji.campaigns.services.base import E, _Audit, _lock_campaign, _lock_evaluations, _save
 from xingji.campaigns.workflow import check_campaign
 from xingji.common.errors import TransitionRefused, required_text
+from xingji.rules.explain import result_line
 
 #: A rating run with no progress for this long is taken as interrupted (``XINGJI_RATING_RUN_STALE_MINUTES``).
 DEFAULT_RATING_RUN_STALE_MINUTES = 15
@@ -152,7 +153,7 @@ def quota_tie_decide(*, tie: QuotaTie, kept: Sequence[Evaluation], reason: str, 
             decision = _decision_reason(current, campaign, keep, level_before_quota, new_level, reason)
             evaluation.reasons = [*reasons, decision]
             lines = [line for line in evaluation.explanation[:-1] if line not in removed]
-            evaluation.explanation = [*lines, decision["message"], f"评定结果：{campaign.level_name(new_level)}"]
+            evaluation.explanation = [*lines, decision["message"], result_line(campaign.scheme, new_level)]
             evaluation.level = new_level
             _save(evaluation, ["level", "reasons", "explanation"])
             if new_level != old_level:

@@ -101,6 +101,44 @@ def self_evaluation_submit(*, evaluation: Evaluation, actor: Actor) -> Evaluatio
     return current
 
 
+def self_evaluation_withdraw_check(evaluation: Evaluation) -> None:
+    """Refuse (``TransitionRefused``) unless a submitted self-evaluation may go back to a draft.
+
+    Its organization may withdraw it until the next step acts on it: the
+    superior evaluates it or returns it (either moves its state on), or the
+    office records its direct check of an organization directly under the
+    committee. The self-evaluation page asks it to offer the button only then.
+    """
+    _check_open_for_evaluation(evaluation.campaign)
+    check_evaluation("self_withdraw", evaluation)
+    if evaluation.check_method:
+        raise TransitionRefused(
+            f"组织部已记录对“{evaluation.organization.name}”的{evaluation.get_check_method_display()}情况，自评不能撤回",
+            code="acted",
+        )
+
+
+def self_evaluation_withdraw(*, evaluation: Evaluation, actor: Actor) -> Evaluation:
+    """The organization withdraws its submitted self-evaluation (撤回自评): a draft again, to change and resubmit."""
+    with transaction.atomic():
+        current = _lock_evaluation(evaluation)
+        access.require_self(actor, current)
+        self_evaluation_withdraw_check(current)
+        before = {"state": current.state, "self_submitted_at": current.self_submitted_at}
+        move_evaluation("self_withdraw", current, E.SELF_DRAFT)
+        current.self_submitted_at = None
+        current.self_submitted_by = None
+        _save(current, ["self_submitted_at", "self_submitted_by"])
+        audit_log(
+            actor=actor,
+            action="evaluation.self_withdrawn",
+            obj=current,
+            before=before,
+            after={"state": current.state, "self_submitted_at": None},
+        )
+    return current
+
+
 def self_evaluation_return(*, evaluation: Evaluation, reason: str, actor: Actor) -> Evaluation:
     """The superior returns a submitted self-evaluation with a reason; the form unlocks."""
     with transaction.atomic():

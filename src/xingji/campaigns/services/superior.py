@@ -14,7 +14,7 @@ import xingji.campaigns.services.base as base
 from xingji.accounts.models import Actor
 from xingji.audit.services import audit_log
 from xingji.campaigns import access, scoring
-from xingji.campaigns.models import CheckMethod, Evaluation, ScorePart
+from xingji.campaigns.models import CheckMethod, Evaluation, RunState, ScorePart
 from xingji.campaigns.services.base import (
     E,
     _check_open_for_evaluation,
@@ -129,6 +129,73 @@ def superior_evaluate(
                 "proposed_level": current.proposed_level,
                 "innovation_project": current.innovation_project,
             },
+        )
+    return current
+
+
+def _withdrawn_result() -> dict[str, Any]:
+    """What a withdrawn superior evaluation takes back: the engine's result and the proposal (the scores stay)."""
+    return {
+        "base_score": None,
+        "final_score": None,
+        "band_level": None,
+        "level": None,
+        "reasons": [],
+        "explanation": [],
+        "facts": {},
+        "proposed_level": None,
+        "composite_hint": None,
+        "evaluated_at": None,
+        "evaluated_by": None,
+    }
+
+
+def superior_evaluation_withdraw_check(evaluation: Evaluation) -> None:
+    """Refuse (``TransitionRefused``) unless the superior may still withdraw its submitted evaluation.
+
+    It may until the next step acts on it: the office's five-star review, a
+    campaign-wide rating run (one queued or running reads it too), a notice
+    or the committee's approval (the state moves on). The pages ask it to
+    offer the withdraw button only then.
+    """
+    campaign = evaluation.campaign
+    _check_open_for_evaluation(campaign)
+    check_evaluation("superior_withdraw", evaluation)
+    name = evaluation.organization.name
+    if evaluation.rating_run_id is not None:
+        raise TransitionRefused(f"“{name}”的考评已经过全面评定，不能撤回", code="acted")
+    reviewed, evaluated = evaluation.reviewed_at, evaluation.evaluated_at
+    if reviewed is not None and (evaluated is None or reviewed >= evaluated):
+        raise TransitionRefused(f"组织部已审核“{name}”的五星级建议，考评不能撤回", code="acted")
+    if campaign.rating_runs.filter(state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
+        raise TransitionRefused("全面评定正在运行，暂不能撤回考评", code="running")
+
+
+def superior_evaluation_withdraw(*, evaluation: Evaluation, actor: Actor) -> Evaluation:
+    """The superior withdraws its submitted evaluation (撤回考评) before the next step acts on it.
+
+    The evaluation goes back to where the superior found it, 自评已提交 or,
+    when it had been returned for re-evaluation, 退回上级重新考评; the engine's
+    result and the proposal are taken back, the superior's scores and comment
+    stay to be changed and submitted again.
+    """
+    with transaction.atomic():
+        current = _lock_evaluation(evaluation)
+        access.require_superior(actor, current)
+        superior_evaluation_withdraw_check(current)
+        before = {**_evaluation_summary(current), "proposed_level": current.proposed_level}
+        target = E.REEVALUATION if current.return_reason else E.SELF_SUBMITTED
+        move_evaluation("superior_withdraw", current, target)
+        cleared = _withdrawn_result()
+        for name, value in cleared.items():
+            setattr(current, name, value)
+        _save(current, cleared)
+        audit_log(
+            actor=actor,
+            action="evaluation.superior_withdrawn",
+            obj=current,
+            before=before,
+            after={**_evaluation_summary(current), "proposed_level": None},
         )
     return current
 

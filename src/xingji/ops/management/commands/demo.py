@@ -4,15 +4,23 @@ Creates (or reuses) the database in the data directory, migrates it, loads
 the demo 市直机关 unless it is there already, and serves it on 127.0.0.1,
 printing the address and one login per role.
 
+``--lan`` serves it on the local network too (all interfaces), at the
+machine's LAN address (``xingji.ops.server.lan_address``, or the one given),
+and prints that address with a QR code for phones; the survey slips the site
+prints point there (``XINGJI_BASE_URL``), so that an office can try the
+ballots from real phones before deploying.
+
 ``--data DIR`` must take effect before the settings are read; ``xingji``
 (``xingji.cli``) sets ``XINGJI_DATA_DIR`` from it before it starts Django.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -28,9 +36,45 @@ from xingji.ops.server import (
     can_run_gunicorn,
     demo_environment,
     gunicorn_argv,
+    lan_address,
+    lan_origin,
     port_is_free,
+    qr_text,
     runserver_argv,
 )
+
+LOOPBACK = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Where the demo listens: the interface bound, and the address phones and slips use."""
+
+    bind_host: str
+    port: int
+    #: The LAN address (``--lan``), or None on the loopback interface alone.
+    lan: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"{lan_origin(self.lan, self.port)}/" if self.lan else f"http://{LOOPBACK}:{self.port}/"
+
+
+def listening(port: int, lan: str | None) -> Listening:
+    """The loopback interface, or (``--lan``) all interfaces at the LAN address found or given."""
+    if lan is None:
+        return Listening(LOOPBACK, port)
+    if lan == AUTO:
+        return Listening(ALL_INTERFACES, port, lan_address())
+    try:
+        address = ipaddress.ip_address(lan)
+    except ValueError:
+        raise CommandError(f"--lan 后应是本机的 IPv4 地址（如 192.168.1.23），不是“{lan}”") from None
+    if address.version != 4 or address.is_unspecified:
+        raise CommandError(f"--lan 后应是本机的 IPv4 地址（如 192.168.1.23），不是“{lan}”")
+    return Listening(ALL_INTERFACES, port, str(address))
 
 
 def describe_database() -> str:
@@ -69,7 +113,17 @@ class Command(BaseCommand):
             metavar="DIR",
             help="数据目录：数据库、密钥、静态文件放在这里（默认：本用户的数据目录，如 ~/.local/share/xingji）",
         )
-        parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000），只监听 127.0.0.1")
+        parser.add_argument(
+            "--port", type=int, default=8000, help="端口（默认 8000），只监听 127.0.0.1（加 --lan 时监听所有网卡）"
+        )
+        parser.add_argument(
+            "--lan",
+            nargs="?",
+            const=AUTO,
+            metavar="ADDRESS",
+            help="让局域网中的手机也能访问：监听本机所有网卡，打印本机的局域网地址和二维码，"
+            "测评票上的二维码也指向该地址。可给出地址（如 --lan 192.168.1.23），不给则自动查找",
+        )
         parser.add_argument("--no-serve", action="store_true", help="只准备数据并打印账号，不启动服务")
         parser.add_argument(
             "--size",
@@ -79,7 +133,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机数种子（同一天同一种子数据相同）")
 
-    def handle(self, *args, data, port, no_serve, size, seed, **options):
+    def handle(self, *args, data, port, no_serve, size, seed, lan=None, **options):
         data_dir = Path(settings.DATA_DIR)
         if data and Path(data).expanduser().resolve() != data_dir.resolve():
             raise CommandError(
@@ -88,7 +142,8 @@ class Command(BaseCommand):
         serve = not no_serve
         if not 1 <= port <= 65535:
             raise CommandError(f"端口应在 1–65535 之间，不是 {port}")
-        if serve and not port_is_free(port):
+        where = listening(port, lan)
+        if serve and not port_is_free(port, where.bind_host):
             raise CommandError(f"端口 {port} 已被占用（也许演示已在运行）：用 --port 换一个端口")
 
         self.stdout.write(f"数据目录：{data_dir}")
@@ -102,10 +157,12 @@ class Command(BaseCommand):
         if serve:
             # Hashed, compressed static files for whitenoise; quick when nothing changed.
             call_command("collectstatic", interactive=False, verbosity=0)
-        self.print_logins(result, port)
+        self.print_logins(result, where)
+        if where.lan:
+            self.print_lan(where)
         if not serve:
             return
-        self.serve(data_dir, port)
+        self.serve(data_dir, where)
 
     def report(self, result: DemoResult) -> None:
         if result.created:
@@ -122,12 +179,12 @@ class Command(BaseCommand):
             counts = "，".join(f"{label} {count}" for label, count in result.records.items())
             self.stdout.write(f"  加减分依据：{counts}")
 
-    def print_logins(self, result: DemoResult, port: int) -> None:
-        base = f"http://127.0.0.1:{port}/"
+    def print_logins(self, result: DemoResult, where: Listening) -> None:
+        base = where.base_url
         self.stdout.write("")
         try:
             resolve("/")
-            self.stdout.write(f"网址：{base}    后台：{base}admin/")
+            self.stdout.write(f"网址：{base}    后台（仅系统管理员）：{base}admin/")
         except Resolver404:
             self.stdout.write(f"网址：{base}admin/")
         self.stdout.write("登录账号（仅供演示；密码只在本机演示中使用）：")
@@ -142,20 +199,35 @@ class Command(BaseCommand):
             "密码与上面同角色的账号相同。"
         )
 
-    def serve(self, data_dir: Path, port: int) -> None:
-        embedded = connections["default"].vendor == "sqlite"
-        pid_file = data_dir / PID_FILE_NAME if embedded else None
-        if can_run_gunicorn():
-            argv = gunicorn_argv(ServerOptions(bind=f"127.0.0.1:{port}", workers=2, pid_file=pid_file))
-        else:
-            argv = runserver_argv(port)
+    def print_lan(self, where: Listening) -> None:
+        self.stdout.write("")
+        if where.lan and ipaddress.ip_address(where.lan).is_loopback:
+            self.stdout.write(
+                self.style.WARNING(
+                    "没有找到本机的局域网地址（本机也许没有连接网络）："
+                    "请连接网络，或用 --lan 地址 指定本机的局域网地址。"
+                )
+            )
+        self.stdout.write(f"局域网访问：同一网络中的手机和电脑打开 {where.base_url} ，或用手机扫描下面的二维码。")
+        self.stdout.write(qr_text(where.base_url))
+        self.stdout.write(
+            f"测评票（“发放测评码”打印的 PDF）上的二维码都指向 {where.base_url}ballot/ ，可用真实手机试投票。"
+        )
+        self.stdout.write(
+            self.style.WARNING(
+                "注意：演示账号的密码是公开的，且不加密（HTTP），只在可信的局域网中短时间试用，"
+                "试用完毕请按 Ctrl+C 停止。"
+                "若手机打不开，请检查本机防火墙是否放行该端口，或用 --lan 地址 指定本机的局域网地址。"
+            )
+        )
+
+    def serve(self, data_dir: Path, where: Listening) -> None:
+        pid_file = self.pid_file(data_dir)
+        argv, environment = self.server_command(data_dir, where)
         self.stdout.write("\n按 Ctrl+C 停止。")
         self.stdout.flush()
-        # The server is a child process with its own settings: plain HTTP on
-        # the loopback interface (XINGJI_HTTPS=0), which this process's
-        # settings, loaded for any use, do not assume.
         connections.close_all()
-        process = subprocess.Popen(argv, env=demo_environment(os.environ, data_dir=data_dir))
+        process = subprocess.Popen(argv, env=environment)
         # The server writes the pid file itself when it is given one (gunicorn's --pid).
         own_pid_file = pid_file if "--pid" not in argv else None
         if own_pid_file is not None:
@@ -172,3 +244,23 @@ class Command(BaseCommand):
         if status not in (0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT):
             raise CommandError(f"服务进程异常退出（状态 {status}）", returncode=status if status > 0 else 1)
         self.stdout.write("演示已停止。")
+
+    def pid_file(self, data_dir: Path) -> Path | None:
+        embedded = connections["default"].vendor == "sqlite"
+        return data_dir / PID_FILE_NAME if embedded else None
+
+    def server_command(self, data_dir: Path, where: Listening) -> tuple[list[str], dict[str, str]]:
+        """The server's command line and environment: gunicorn (or Django's server) bound where the demo listens.
+
+        The server is a child process with its own settings: plain HTTP
+        (XINGJI_HTTPS=0) on the loopback interface, or with --lan also at the
+        LAN address, which this process's settings, loaded for any use, do
+        not assume.
+        """
+        pid_file = self.pid_file(data_dir)
+        if can_run_gunicorn():
+            argv = gunicorn_argv(ServerOptions(bind=f"{where.bind_host}:{where.port}", workers=2, pid_file=pid_file))
+        else:
+            argv = runserver_argv(where.port, host=where.bind_host)
+        environment = demo_environment(os.environ, data_dir=data_dir, lan_address=where.lan, port=where.port)
+        return argv, environment
