@@ -121,7 +121,6 @@ def test_it_shows_a_secretary_only_their_own_branch(page, secretary, tree, branc
         "整改台账",
         "晋位争星",
         "结果运用",
-        "后台管理",
     ]
     assert not [href for href in hrefs(page) if href.startswith(("/audit/", "/accounts/users/"))]
 
@@ -216,7 +215,6 @@ def test_it_shows_the_committee_office_the_whole_tree_and_the_audit_log(page, of
         "结果运用",
         "审计日志",
         "用户管理",
-        "后台管理",
     ]
 
     # When it opens the tree page from the home page, then all six organizations are listed
