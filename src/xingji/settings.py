@@ -174,8 +174,10 @@ INSTALLED_APPS = [
     "xingji.campaigns",
     "xingji.surveys",
     "xingji.ledger",
+    "xingji.branchwork",
     "xingji.supervision",
     "xingji.reports",
+    "xingji.dues",
     "xingji.web",
     "xingji.ops",
 ]

@@ -14,8 +14,10 @@ urlpatterns = [
     path("surveys/", include("xingji.surveys.urls")),
     path("ballot/", include("xingji.surveys.public_urls")),
     path("ledger/", include("xingji.ledger.urls")),
+    path("branchwork/", include("xingji.branchwork.urls")),
     path("supervision/", include("xingji.supervision.urls")),
     path("reports/", include("xingji.reports.urls")),
+    path("dues/", include("xingji.dues.urls")),
     path("results/", include("xingji.reports.public_urls")),
     path("admin/", admin.site.urls),
 ]

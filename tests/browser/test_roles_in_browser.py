@@ -120,7 +120,9 @@ def test_it_shows_a_secretary_only_their_own_branch(page, secretary, tree, branc
         "评星定级",
         "整改台账",
         "晋位争星",
+        "组织生活",
         "结果运用",
+        "党费",
     ]
     assert not [href for href in hrefs(page) if href.startswith(("/audit/", "/accounts/users/"))]
 
@@ -211,8 +213,10 @@ def test_it_shows_the_committee_office_the_whole_tree_and_the_audit_log(page, of
         "评星定级",
         "整改台账",
         "晋位争星",
+        "组织生活",
         "复检督导",
         "结果运用",
+        "党费",
         "审计日志",
         "用户管理",
     ]

@@ -141,8 +141,10 @@ def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
         "评星定级",
         "整改台账",
         "晋位争星",
+        "组织生活",
         "复检督导",
         "结果运用",
+        "党费",
         "审计日志",
         "用户管理",
     ]  # no 后台管理: the back office is for administrators only (tests/accounts/test_admin_gate.py)
@@ -154,7 +156,9 @@ def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
         "评星定级",
         "整改台账",
         "晋位争星",
+        "组织生活",
         "结果运用",
+        "党费",
     ]
 
 

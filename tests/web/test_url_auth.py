@@ -217,8 +217,10 @@ CASES.update(
 CASE_MODULES = [
     "tests.surveys.url_cases",
     "tests.ledger.url_cases",
+    "tests.branchwork.url_cases",
     "tests.supervision.url_cases",
     "tests.reports.url_cases",
+    "tests.dues.url_cases",
     "tests.web.url_cases_due",
 ]
 for module_name in CASE_MODULES:

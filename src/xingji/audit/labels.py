@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "survey.opened": "开启测评会",
     "survey.settings_changed": "修改测评匿名设置",
     "survey.tokens_issued": "发放测评码",
+    "meeting.recorded": "登记组织生活会议",
     "rectification_item.close_requested": "申请整改事项销账",
     "rectification_item.closed": "整改事项销账",
     "rectification_item.close_refused": "退回销账申请",
@@ -111,6 +112,13 @@ ACTION_LABELS = {
     "demonstration_site.withdrawal_lifted": "示范点恢复有效（星级恢复）",
     "recommendation.decided": "登记推荐表彰结果",
     "results.published": "公布评定结果",
+    "dues_account.created": "设置党费基数",
+    "dues_account.updated": "修改党费基数",
+    "dues_payment.recorded": "登记党费缴纳",
+    "dues_payment.imported": "导入党费缴纳",
+    "dues_reduction.proposed": "提出党费减免",
+    "dues_reduction.approved": "批准党费减免",
+    "dues_reduction.rejected": "不批准党费减免",
 }
 
 

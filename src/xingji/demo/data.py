@@ -31,6 +31,8 @@ from django.utils import timezone
 
 from xingji.accounts.models import Role, User
 from xingji.accounts.services import user_change_role, user_create
+from xingji.demo.branchwork import load_demo_branchwork
+from xingji.demo.dues import load_demo_dues
 from xingji.demo.history import load_demo_history
 from xingji.demo.ledger import load_demo_ledger
 from xingji.demo.names import person_name
@@ -364,7 +366,9 @@ def load_demo(
             load_demo_campaign(root=loaded_demo_root(), today=today, seed=seed)
         # The work between two ratings: plans, the rectification ledger, re-checks, visits.
         load_demo_ledger(root=loaded_demo_root(), today=today, seed=seed)
+        load_demo_branchwork(root=loaded_demo_root(), today=today, seed=seed)
         load_demo_supervision(root=loaded_demo_root(), today=today, seed=seed)
+        load_demo_dues(root=loaded_demo_root(), today=today, seed=seed)
         if with_records:
             # Visits add criticism notices to the year's records.
             result.records = record_counts(loaded_demo_root(), record_year(today))

@@ -61,12 +61,14 @@ def _items(request) -> list[NavItem]:
         )
     )
     items.append(NavItem("晋位争星", reverse("ledger:plan_list"), current.startswith("ledger:plan")))
+    items.append(NavItem("组织生活", reverse("branchwork:overview"), namespace == "branchwork", section="branchwork"))
     if user.is_superuser or user.role != Role.BRANCH_SECRETARY:
         # Re-checks, visits and the focus list look at the organizations below the user's node.
         items.append(
             NavItem("复检督导", reverse("supervision:focus_list"), namespace == "supervision", section="supervision")
         )
     items.append(NavItem("结果运用", reverse("reports:index"), namespace == "reports", section="reports"))
+    items.append(NavItem("党费", reverse("dues:index"), namespace == "dues", section="dues"))
     if can_read_audit(user):
         items.append(NavItem("审计日志", reverse("audit:entry_list"), namespace == "audit"))
     if can_manage_users(user):

@@ -53,9 +53,11 @@ PROVIDERS: list[str] = [
     "xingji.orgs.due",
     "xingji.campaigns.due",
     "xingji.ledger.due",
+    "xingji.branchwork.due",
     "xingji.supervision.due",
     "xingji.records.due",
     "xingji.reports.due",
+    "xingji.dues.due",
 ]
 
 #: The sections' names, for the full list's filter; a section not named here shows its code.
@@ -63,9 +65,11 @@ SECTION_LABELS: dict[str, str] = {
     "orgs": "换届",
     "campaigns": "评星定级",
     "ledger": "晋位争星台账",
+    "branchwork": "组织生活",
     "supervision": "动态管理",
     "records": "加减分依据",
     "reports": "结果运用",
+    "dues": "党费",
 }
 
 

@@ -1,0 +1,78 @@
+"""Who sees and who records a branch's meetings.
+
+Visibility follows ``xingji.accounts.access``: the meetings of the branches
+in the user's subtree; outside, or missing, ``Http404`` with one message.
+
+Who records (adds, changes, attaches files to) a branch's meetings: the
+branch's own writing user (支部书记), a superior of the branch (the
+reviewer or the committee office above it) and a superuser. The inspection
+group (督导组) reads only (403). Only branches (党支部, 联合党支部, 临时党支部)
+hold these meetings. The services check again, inside their transaction.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from xingji.accounts.access import (
+    SELF_ROLES,
+    access_organization,
+    can_write,
+    get_or_404,
+    is_active_user,
+    is_superior_of,
+    visible_organizations,
+)
+from xingji.accounts.models import User
+from xingji.branchwork.models import Meeting
+from xingji.common.errors import ActionForbidden
+from xingji.orgs.models import Organization
+from xingji.orgs.services import BRANCH_TYPES
+
+NOT_RECORDER = "只有本支部书记或上级党组织可以登记该支部的组织生活会议"
+NOT_A_BRANCH = "只有党支部（含联合党支部、临时党支部）登记组织生活会议"
+
+
+def visible_meetings(user: User) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(organization__in=visible_organizations(user))
+
+
+def access_meeting(user: User, meeting_id: object) -> Meeting:
+    """A meeting of a branch in the user's subtree (404 otherwise)."""
+    meeting: Meeting = get_or_404(visible_meetings(user).select_related("organization", "created_by"), meeting_id)
+    return meeting
+
+
+def access_branch(user: User, organization_id: object) -> Organization:
+    """A branch in the user's subtree: 404 outside it and for an organization that is no branch."""
+    organization = access_organization(user, organization_id)
+    if organization.org_type not in BRANCH_TYPES:
+        raise Http404(NOT_A_BRANCH)
+    return organization
+
+
+def is_own(user: User, organization_id: int) -> bool:
+    """The branch's own user (支部书记, or a self role attached to it)."""
+    return bool(
+        is_active_user(user)
+        and not user.is_superuser
+        and user.organization_id == organization_id
+        and user.role in SELF_ROLES
+    )
+
+
+def may_record(user: User, organization: Organization) -> bool:
+    """Whether the user may record meetings of the organization (see the module's text)."""
+    if not (can_write(user) and organization.org_type in BRANCH_TYPES):
+        return False
+    return user.is_superuser or is_own(user, organization.pk) or is_superior_of(user, organization.pk)
+
+
+def require_record(user: User, organization: Organization) -> None:
+    """404 outside the subtree, 403 for a read-only role or a user who may not record the branch's meetings."""
+    access_organization(user, organization.pk, write=True)
+    if organization.org_type not in BRANCH_TYPES:
+        raise ActionForbidden(NOT_A_BRANCH)
+    if not may_record(user, organization):
+        raise ActionForbidden(NOT_RECORDER)

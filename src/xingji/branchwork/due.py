@@ -1,0 +1,94 @@
+"""What is due on organizational life (see ``xingji.web.due``), in at most three queries.
+
+For the branch's own user (支部书记): every required meeting whose current
+period ends within ``DUE_SOON_DAYS`` without one held (临近期限), and every
+kind whose last ended period was missed (未按期召开). For a superior: per
+kind, how many branches below have not yet held this period's meeting with
+the period ending within ``DUE_SOON_DAYS`` — one line per kind, linking to
+the overview.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.urls import reverse
+
+from xingji.accounts.access import SUPERIOR_ROLES
+from xingji.accounts.models import Role
+from xingji.branchwork import selectors
+from xingji.common.due import DUE_SOON_DAYS, DueItem
+from xingji.orgs.models import Organization
+from xingji.orgs.services import BRANCH_TYPES
+
+SECTION = "branchwork"
+
+
+def _own(user, today: date) -> list[DueItem]:
+    branch = Organization.objects.filter(pk=user.organization_id, org_type__in=BRANCH_TYPES, is_active=True).first()
+    if branch is None:
+        return []
+    compliance = selectors.branch_compliance(organization=branch, year=today.year, today=today)
+    found: list[DueItem] = []
+    for kind in compliance.kinds:
+        label = selectors.kind_label(kind.kind)
+        current = kind.current
+        if current is not None and current.due_soon(today, DUE_SOON_DAYS):
+            found.append(
+                DueItem(
+                    SECTION,
+                    "组织生活临近期限",
+                    f"{branch.name}：{current.span.label}尚未召开{label}",
+                    reverse("branchwork:meeting_create", args=[branch.pk]) + f"?kind={kind.kind}",
+                    current.span.end,
+                )
+            )
+        ended = [status for status in kind.statuses if not status.open and status.owed]
+        if ended and ended[-1].missing:
+            last = ended[-1]
+            found.append(
+                DueItem(
+                    SECTION,
+                    "组织生活未按期召开",
+                    f"{branch.name}：{last.span.label}未召开{label}",
+                    reverse("branchwork:branch", args=[branch.pk]),
+                    last.span.end,
+                    True,
+                )
+            )
+    return found
+
+
+def _below(user, today: date) -> list[DueItem]:
+    branches = selectors.branches_under(user=user).exclude(pk=user.organization_id)
+    pending: Counter[tuple[date, str, str]] = Counter()
+    for compliance in selectors.current_compliance_of(branches, today=today):
+        for summary in compliance.pending:
+            current = summary.current
+            if current is not None and current.due_soon(today, DUE_SOON_DAYS):
+                pending[(current.span.end, summary.kind, current.span.label)] += 1
+    found = []
+    for (end, kind, period), count in sorted(pending.items()):
+        label = selectors.kind_label(kind)
+        found.append(
+            DueItem(
+                SECTION,
+                "下级支部组织生活临近期限",
+                f"{count} 个支部{period}尚未召开{label}",
+                reverse("branchwork:overview") + f"?pending={kind}",
+                end,
+            )
+        )
+    return found
+
+
+def due_items(user, today: date) -> list[DueItem]:
+    if user is None or not (user.is_authenticated and user.is_active):
+        return []
+    found: list[DueItem] = []
+    if not user.is_superuser and user.organization_id is not None and user.role == Role.BRANCH_SECRETARY:
+        found.extend(_own(user, today))
+    if user.is_superuser or (user.organization_id is not None and user.role in SUPERIOR_ROLES):
+        found.extend(_below(user, today))
+    return found

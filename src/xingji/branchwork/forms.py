@@ -1,0 +1,105 @@
+"""The meeting form (with one attendance choice per member of the roll), the upload and the import forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from xingji.branchwork.models import AttendanceStatus, MeetingKind
+from xingji.branchwork.services import AttendanceEntry, MeetingFacts
+from xingji.common.forms import DateInput
+
+#: What the file picker offers for a meeting's attachments (the service checks the content).
+ATTACHMENT_ACCEPT = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
+
+
+def status_field_name(member_id: int) -> str:
+    return f"status_{member_id}"
+
+
+def reason_field_name(member_id: int) -> str:
+    return f"reason_{member_id}"
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
+    held_on = forms.DateField(label="日期", widget=DateInput())
+    place = forms.CharField(label="地点", max_length=100)
+    host = forms.CharField(label="主持人", max_length=50)
+    topic = forms.CharField(label="主题", max_length=200)
+    minutes = forms.CharField(label="会议记录", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.members = list(members)
+        for member in self.members:
+            self.fields[status_field_name(member.pk)] = forms.ChoiceField(
+                label=member.name,
+                choices=AttendanceStatus.choices,
+                initial=AttendanceStatus.PRESENT,
+                widget=forms.RadioSelect,
+            )
+            self.fields[reason_field_name(member.pk)] = forms.CharField(
+                label=f"{member.name}的请假事由", max_length=200, required=False
+            )
+
+    def meeting_fields(self):
+        return [self[name] for name in ("kind", "held_on", "place", "host", "topic", "minutes")]
+
+    def attendance_rows(self):
+        """(member, its status field, its reason field) for the template."""
+        return [
+            (member, self[status_field_name(member.pk)], self[reason_field_name(member.pk)]) for member in self.members
+        ]
+
+    def facts(self) -> MeetingFacts:
+        data = self.cleaned_data
+        return MeetingFacts(
+            kind=data["kind"],
+            held_on=data["held_on"],
+            place=data["place"],
+            host=data["host"],
+            topic=data["topic"],
+            minutes=data["minutes"],
+        )
+
+    def attendance(self) -> list[AttendanceEntry]:
+        data = self.cleaned_data
+        return [
+            AttendanceEntry(
+                member_id=member.pk,
+                status=data[status_field_name(member.pk)],
+                reason=data.get(reason_field_name(member.pk), ""),
+            )
+            for member in self.members
+        ]
+
+
+def initial_of(meeting, attendances) -> dict:
+    """A stored meeting as the form's initial data."""
+    initial = {
+        "kind": meeting.kind,
+        "held_on": meeting.held_on,
+        "place": meeting.place,
+        "host": meeting.host,
+        "topic": meeting.topic,
+        "minutes": meeting.minutes,
+    }
+    for row in attendances:
+        initial[status_field_name(row.member_id)] = row.status
+        initial[reason_field_name(row.member_id)] = row.reason
+    return initial
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="照片或扫描件", widget=forms.ClearableFileInput(attrs={"accept": ATTACHMENT_ACCEPT}))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="文件", help_text="Excel（.xlsx、.xls）、.ods 或 CSV 文件")
+
+
+class OverviewFilterForm(forms.Form):
+    q = forms.CharField(label="支部名称或编号", required=False, max_length=100)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)

@@ -1,0 +1,92 @@
+"""A branch's organizational life (组织生活), as the branch records it after each meeting.
+
+* ``Meeting`` — one meeting of a branch: its kind (``MeetingKind``: 支部党员大会,
+  支部委员会, 党小组会, 党课, 主题党日, 组织生活会, 民主评议党员), date, place,
+  host, topic and minutes, with attachments (photos, sign-in sheet scans:
+  ``xingji.records.models.Attachment``, images and PDF only).
+* ``Attendance`` — one member of the branch's roll at one meeting: present
+  (出席), on leave (请假, with the reason) or absent (缺席).
+
+How often each kind is due is data (``xingji/rules/tables/meetings.toml``); what
+is due, held and missing is computed (``xingji.rules.frequencies``), never
+typed. Writes go through ``xingji.branchwork.services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from xingji.orgs.models import Member, Organization, validate_not_in_future
+
+
+class MeetingKind(models.TextChoices):
+    PARTY_CONGRESS = "party_congress", "支部党员大会"
+    COMMITTEE = "committee", "支部委员会"
+    GROUP_MEETING = "group_meeting", "党小组会"
+    PARTY_LECTURE = "party_lecture", "党课"
+    THEME_DAY = "theme_day", "主题党日"
+    LIFE_MEETING = "life_meeting", "组织生活会"
+    APPRAISAL = "appraisal", "民主评议党员"
+
+
+class Meeting(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="meetings", verbose_name="党支部"
+    )
+    kind = models.CharField("会议类型", max_length=20, choices=MeetingKind.choices)
+    held_on = models.DateField("日期", validators=[validate_not_in_future])
+    place = models.CharField("地点", max_length=100)
+    host = models.CharField("主持人", max_length=50)
+    topic = models.CharField("主题", max_length=200)
+    minutes = models.TextField("会议记录", blank=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登记人",
+    )
+
+    #: Photos and sign-in sheet scans, stored as ``records.Attachment`` (images and PDF only, see the services).
+    holds_attachments = True
+
+    class Meta:
+        verbose_name = "组织生活会议"
+        verbose_name_plural = "组织生活会议"
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["organization", "kind", "held_on"], name="branchwork_meeting_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.held_on:%Y-%m-%d} {self.get_kind_display()}：{self.topic}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "出席"
+    LEAVE = "leave", "请假"
+    ABSENT = "absent", "缺席"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances", verbose_name="会议")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="attendances", verbose_name="党员")
+    status = models.CharField("出席情况", max_length=8, choices=AttendanceStatus.choices)
+    reason = models.CharField("请假事由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "参会情况"
+        verbose_name_plural = "参会情况"
+        ordering = ["meeting_id", "member_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"],
+                name="branchwork_attendance_once_per_member",
+                violation_error_message="同一党员在一次会议中只能登记一次",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}：{self.get_status_display()}"

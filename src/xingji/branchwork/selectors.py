@@ -1,0 +1,158 @@
+"""Reading meetings and computing compliance: what each branch owes, held and missed, in a fixed number of queries.
+
+Compliance is computed here from the meetings' dates by
+``xingji.rules.frequencies`` and never stored: a meeting recorded late
+changes the answer at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+
+from xingji.accounts.access import visible_organizations
+from xingji.accounts.models import User
+from xingji.branchwork.access import visible_meetings
+from xingji.branchwork.models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from xingji.orgs.models import Member, Organization
+from xingji.orgs.services import BRANCH_TYPES
+from xingji.rules.frequencies import KindSummary, PeriodStatus, load_frequencies, span_of, summarize
+
+
+@dataclass(frozen=True)
+class BranchCompliance:
+    """One branch over one year: a summary per required kind."""
+
+    organization: Organization
+    year: int
+    kinds: tuple[KindSummary, ...]
+
+    @property
+    def missing_count(self) -> int:
+        return sum(len(kind.missing) for kind in self.kinds)
+
+    @property
+    def pending(self) -> list[KindSummary]:
+        """The kinds whose current period has no meeting yet."""
+        return [kind for kind in self.kinds if (current := kind.current) is not None and current.pending]
+
+
+def kind_label(kind: str) -> str:
+    return str(MeetingKind(kind).label)
+
+
+def meeting_list(*, user: User, organization: Organization, year: int | None = None) -> QuerySet[Meeting]:
+    """The branch's meetings (newest first) with their attendance counts."""
+    meetings = visible_meetings(user).filter(organization=organization)
+    if year is not None:
+        meetings = meetings.filter(held_on__year=year)
+    return meetings.annotate(
+        present_count=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),
+        leave_count=Count("attendances", filter=Q(attendances__status=AttendanceStatus.LEAVE)),
+        absent_count=Count("attendances", filter=Q(attendances__status=AttendanceStatus.ABSENT)),
+    ).order_by("-held_on", "-pk")
+
+
+def meeting_with_attendance(meeting: Meeting) -> list[Attendance]:
+    return list(meeting.attendances.select_related("member").order_by("member__id"))
+
+
+def roll(organization: Organization) -> QuerySet[Member]:
+    """The branch's member roll, in roll order."""
+    return Member.objects.filter(organization=organization).order_by("id")
+
+
+def _dates_by_branch(organization_ids: Iterable[int], years: Sequence[int]) -> dict[int, dict[str, list[date]]]:
+    """branch id → kind → dates of its meetings in ``years`` (one query)."""
+    found: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    rows = Meeting.objects.filter(organization_id__in=list(organization_ids), held_on__year__in=list(years))
+    for organization_id, kind, held_on in rows.values_list("organization_id", "kind", "held_on"):
+        found[organization_id][kind].append(held_on)
+    return found
+
+
+def _compliance(organization: Organization, dates: dict[str, list[date]], year: int, today: date) -> BranchCompliance:
+    return BranchCompliance(
+        organization=organization,
+        year=year,
+        kinds=tuple(
+            summarize(
+                required=load_frequencies().required(organization.category),
+                held_on=dates,
+                year=year,
+                founded=organization.founded,
+                today=today,
+            )
+        ),
+    )
+
+
+def branch_compliance(*, organization: Organization, year: int, today: date) -> BranchCompliance:
+    """What the branch owed, held and missed in ``year`` up to ``today`` (one query)."""
+    dates = _dates_by_branch([organization.pk], [year]).get(organization.pk, {})
+    return _compliance(organization, dates, year, today)
+
+
+def compliance_of(organizations: Sequence[Organization], *, year: int, today: date) -> list[BranchCompliance]:
+    """``branch_compliance`` of several branches at once (one query)."""
+    dates = _dates_by_branch([organization.pk for organization in organizations], [year])
+    return [_compliance(organization, dates.get(organization.pk, {}), year, today) for organization in organizations]
+
+
+def branches_under(*, user: User, under: Organization | None = None, search: str = "") -> QuerySet[Organization]:
+    """The active branches of the user's subtree (under ``under`` when given), in tree order, searchable by
+    name or code."""
+    branches = visible_organizations(user).filter(org_type__in=BRANCH_TYPES, is_active=True)
+    if under is not None:
+        branches = branches.filter(path__startswith=under.path)
+    if search:
+        branches = branches.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return branches.order_by("path")
+
+
+def current_compliance_of(branches: QuerySet[Organization], *, today: date) -> list[BranchCompliance]:
+    """The branches' compliance in the periods today lies in (two queries).
+
+    Only the meetings of the current periods are read: of the summaries, only each kind's ``current``
+    and the branch's ``pending`` are meaningful, never the earlier periods.
+    """
+    organizations = list(branches)
+    frequencies = load_frequencies()
+    starts: dict[str, date] = {}
+    for category in {organization.category for organization in organizations}:
+        for kind, period in frequencies.required(category).items():
+            start = span_of(today, period).start
+            starts[kind] = min(starts.get(kind, start), start)
+    condition = Q(pk__in=[])
+    for kind, start in starts.items():
+        condition |= Q(kind=kind, held_on__gte=start, held_on__lte=today)
+    dates: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    rows = Meeting.objects.filter(condition, organization__in=branches)
+    for organization_id, kind, held_on in rows.values_list("organization_id", "kind", "held_on"):
+        dates[organization_id][kind].append(held_on)
+    return [
+        _compliance(organization, dates.get(organization.pk, {}), today.year, today) for organization in organizations
+    ]
+
+
+def current_statuses(compliance: BranchCompliance) -> list[tuple[str, PeriodStatus | None]]:
+    """(kind, the status of its current period) for every kind, for the overview's columns."""
+    return [(kind.kind, kind.current) for kind in compliance.kinds]
+
+
+__all__ = [
+    "BranchCompliance",
+    "branch_compliance",
+    "branches_under",
+    "compliance_of",
+    "current_compliance_of",
+    "current_statuses",
+    "kind_label",
+    "meeting_list",
+    "meeting_with_attendance",
+    "roll",
+]

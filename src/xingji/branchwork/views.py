@@ -1,0 +1,286 @@
+"""The pages of organizational life: the overview of the branches below, a branch's year, a meeting, the import.
+
+Thin views: every object is reached through ``xingji.branchwork.access``
+(404 outside the user's subtree), every change is one service call, which
+checks the actor again. A refusal of the data shows on the form; a role that
+may not write gets 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xingji.accounts.access import NOT_FOUND, READ_ONLY, can_write, visible_organizations
+from xingji.accounts.decorators import login_required
+from xingji.branchwork import access, selectors, services, spreadsheets
+from xingji.branchwork.forms import AttachmentForm, ImportForm, MeetingForm, OverviewFilterForm, initial_of
+from xingji.branchwork.models import MeetingKind
+from xingji.common.forms import add_service_error
+from xingji.common.pagination import paginate
+from xingji.common.views import attempt
+from xingji.records.attachments import attachment_response
+from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
+from xingji.rules.frequencies import KINDS, PERIOD_LABELS
+
+
+def _year(request, today) -> int:
+    try:
+        year = int(request.GET.get("year", today.year))
+    except (TypeError, ValueError):
+        return today.year
+    return year if 2000 <= year <= today.year else today.year
+
+
+def _kind_headers() -> list[str]:
+    return [selectors.kind_label(kind) for kind in KINDS]
+
+
+@login_required
+@require_GET
+def overview(request):
+    """The branches of the user's subtree, each with this period's meetings and the year's missing ones."""
+    today = timezone.localdate()
+    form = OverviewFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    year = filters.get("year") or today.year
+    if year > today.year:
+        year = today.year
+    branches = selectors.branches_under(user=request.user, search=(filters.get("q") or "").strip())
+    pending = request.GET.get("pending", "")
+    if pending in KINDS:
+        pending_ids = [
+            compliance.organization.pk
+            for compliance in selectors.current_compliance_of(branches, today=today)
+            if any(summary.kind == pending for summary in compliance.pending)
+        ]
+        branches = branches.filter(pk__in=pending_ids)
+    page, query = paginate(request, branches)
+    rows = []
+    for compliance in selectors.compliance_of(list(page.object_list), year=year, today=today):
+        by_kind = {summary.kind: summary for summary in compliance.kinds}
+        rows.append(
+            {
+                "compliance": compliance,
+                "cells": [(kind, by_kind.get(kind)) for kind in KINDS],
+            }
+        )
+    return render(
+        request,
+        "branchwork/overview.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query,
+            "rows": rows,
+            "year": year,
+            "current_year": year == today.year,
+            "kind_headers": _kind_headers(),
+            "pending_label": selectors.kind_label(pending) if pending in KINDS else "",
+            "can_write": can_write(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def branch(request, pk):
+    organization = access.access_branch(request.user, pk)
+    today = timezone.localdate()
+    year = _year(request, today)
+    compliance = selectors.branch_compliance(organization=organization, year=year, today=today)
+    kinds = [
+        {
+            "summary": summary,
+            "label": selectors.kind_label(summary.kind),
+            "period": PERIOD_LABELS[summary.period],
+            "missing": "、".join(status.span.label for status in summary.missing),
+        }
+        for summary in compliance.kinds
+    ]
+    return render(
+        request,
+        "branchwork/branch.html",
+        {
+            "organization": organization,
+            "year": year,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "kinds": kinds,
+            "compliance": compliance,
+            "meetings": selectors.meeting_list(user=request.user, organization=organization, year=year),
+            "can_record": access.may_record(request.user, organization),
+        },
+    )
+
+
+def _meeting_form_page(request, form, *, organization, title, cancel_url, meeting=None):
+    return render(
+        request,
+        "branchwork/meeting_form.html",
+        {"form": form, "organization": organization, "title": title, "cancel_url": cancel_url, "meeting": meeting},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request, pk):
+    organization = access.access_branch(request.user, pk)
+    access.require_record(request.user, organization)
+    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in MeetingKind.values else {}
+    initial["held_on"] = timezone.localdate()
+    form = MeetingForm(request.POST or None, initial=initial, members=selectors.roll(organization))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_record(
+                organization=organization, facts=form.facts(), attendance=form.attendance(), actor=request.user
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已登记会议，可继续上传照片或签到表")
+            return redirect("branchwork:meeting_detail", pk=meeting.pk)
+    return _meeting_form_page(
+        request,
+        form,
+        organization=organization,
+        title=f"登记会议：{organization.name}",
+        cancel_url=reverse("branchwork:branch", args=[organization.pk]),
+    )
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk):
+    meeting = access.access_meeting(request.user, pk)
+    return render(
+        request,
+        "branchwork/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "attendances": selectors.meeting_with_attendance(meeting),
+            "attachments": services.meeting_attachments(meeting),
+            "can_record": access.may_record(request.user, meeting.organization),
+            "attachment_form": AttachmentForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk):
+    meeting = access.access_meeting(request.user, pk)
+    access.require_record(request.user, meeting.organization)
+    initial = initial_of(meeting, selectors.meeting_with_attendance(meeting))
+    form = MeetingForm(request.POST or None, initial=initial, members=selectors.roll(meeting.organization))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(
+                meeting=meeting, facts=form.facts(), attendance=form.attendance(), actor=request.user
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "已保存会议")
+            return redirect("branchwork:meeting_detail", pk=meeting.pk)
+    return _meeting_form_page(
+        request,
+        form,
+        organization=meeting.organization,
+        title=f"修改会议：{meeting.organization.name}",
+        cancel_url=reverse("branchwork:meeting_detail", args=[meeting.pk]),
+        meeting=meeting,
+    )
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    meeting = access.access_meeting(request.user, pk)
+    access.require_record(request.user, meeting.organization)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的照片或扫描件")
+    else:
+        upload = form.cleaned_data["file"]
+        attempt(
+            request,
+            services.meeting_attachment_add,
+            success=f"已上传“{upload.name}”",
+            meeting=meeting,
+            upload=upload,
+            name=upload.name,
+            size=upload.size,
+            actor=request.user,
+        )
+    return redirect("branchwork:meeting_detail", pk=meeting.pk)
+
+
+def _attachment_of(meeting, attachment_pk):
+    attachment = services.meeting_attachments(meeting).filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404(NOT_FOUND)
+    return attachment
+
+
+@login_required
+@require_GET
+def attachment(request, pk, attachment_pk):
+    meeting = access.access_meeting(request.user, pk)
+    return attachment_response(_attachment_of(meeting, attachment_pk))
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    meeting = access.access_meeting(request.user, pk)
+    found = _attachment_of(meeting, attachment_pk)
+    access.require_record(request.user, meeting.organization)
+    attempt(
+        request,
+        services.meeting_attachment_delete,
+        success=f"已删除“{found.display_name}”",
+        meeting=meeting,
+        attachment=found,
+        actor=request.user,
+    )
+    return redirect("branchwork:meeting_detail", pk=meeting.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_import(request):
+    if not can_write(request.user):
+        raise PermissionDenied(READ_ONLY)
+    errors = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_import_size(upload.size)
+            count = spreadsheets.import_meetings(
+                content=upload.read(),
+                organizations=visible_organizations(request.user),
+                actor=request.user,
+                filename=upload.name,
+            )
+        except ImportRefused as refused:
+            errors = refused.errors
+        else:
+            messages.success(request, f"已导入 {count} 次会议")
+            return redirect("branchwork:overview")
+    return render(request, "branchwork/import.html", {"form": form, "errors": errors})
+
+
+@login_required
+@require_GET
+def import_template(request):
+    content = spreadsheets.render_template(organizations=visible_organizations(request.user))
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "组织生活会议-导入模板.xlsx") or "attachment"
+    return response

@@ -1,0 +1,60 @@
+"""The URL walk's cases for xingji.branchwork (see tests/web/test_url_auth.py).
+
+Target: a meeting of the organization (a branch) with one PDF, made once per organization and world.
+Every writing role that sees the branch records its meetings (its secretary, the superiors above it);
+the inspector reads only. An empty upload or delete is answered with a redirect and a message.
+"""
+
+import io
+from datetime import timedelta
+
+from django.utils import timezone
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _meeting(world, organization):
+    from xingji.branchwork.models import Meeting
+    from xingji.records.services import attachment_add
+
+    key = ("branchwork_meeting", organization.pk)
+    if key not in world.objects:
+        meeting = Meeting.objects.create(
+            organization=organization,
+            kind="committee",
+            held_on=timezone.localdate() - timedelta(days=1),
+            place="会议室",
+            host="张伟",
+            topic="研究工作",
+        )
+        attachment = attachment_add(
+            record=meeting, upload=io.BytesIO(PDF), name="签到表.pdf", size=len(PDF), actor=None
+        )
+        world.objects[key] = (meeting, attachment)
+    return world.objects[key]
+
+
+def meeting(world, organization, where):
+    return {"pk": _meeting(world, organization)[0].pk}
+
+
+def meeting_attachment(world, organization, where):
+    found, attachment = _meeting(world, organization)
+    return {"pk": found.pk, "attachment_pk": attachment.pk}
+
+
+def cases(Case) -> dict:
+    form = {"get": "write", "post": "write"}
+    action = {"get": "none", "post": "write", "post_answers": frozenset({302})}
+    return {
+        "branchwork:overview": Case(),
+        "branchwork:meeting_import": Case(**form),
+        "branchwork:import_template": Case(),
+        "branchwork:branch": Case(target="organization"),
+        "branchwork:meeting_create": Case(target="organization", **form),
+        "branchwork:meeting_detail": Case(target=meeting),
+        "branchwork:meeting_edit": Case(target=meeting, **form),
+        "branchwork:attachment_upload": Case(target=meeting, **action),
+        "branchwork:attachment": Case(target=meeting_attachment),
+        "branchwork:attachment_delete": Case(target=meeting_attachment, **action),
+    }
