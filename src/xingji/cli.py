@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from xingji.batch.writers import Headers
+    from xingji.batch.writers import Guidance, Headers
     from xingji.rules import Organization, Rating, Scheme
+    from xingji.rules.guidance import Step
 
 EXIT_BAD_INPUT = 2
 ENGINE_COMMANDS = {"rate", "schemes"}
@@ -138,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rate.add_argument("--explain", metavar="ID", help="打印某个组织的评定说明（逐条依据）")
     rate.add_argument(
+        "--next",
+        nargs="?",
+        const="all",
+        metavar="LEVEL",
+        help="晋位争星：输出中为每个组织加上达到更高等级所需的最小改变（JSON 的 next、CSV/XLSX 的“晋级所需”列）；"
+        "给出等级值（如 5）则只算该等级",
+    )
+    rate.add_argument(
         "--template", type=Path, metavar="FILE", help="写出空白的输入模板（.xlsx 或 .csv，中文表头和一行示例）"
     )
 
@@ -191,7 +200,8 @@ def _rate(args: argparse.Namespace) -> int:
         explained = rating.find(args.explain)
         if explained is None:
             raise _Refused(f"输入中没有编号为“{args.explain}”的组织")
-    _write(rating, args.output, json_to_stdout=explained is None, headers=args.headers)
+    guidance = _guidance(args.next, scheme, organizations, rating) if args.next is not None else None
+    _write(rating, args.output, json_to_stdout=explained is None, headers=args.headers, guidance=guidance)
     if explained is not None:
         sys.stdout.write(report(rating, explained))
     if args.output is not None:
@@ -226,16 +236,45 @@ def _organizations(args: argparse.Namespace, scheme: Scheme) -> list[Organizatio
         raise _Refused(f"输入有 {count} 处问题，未评定，也未写出任何文件：\n{lines}") from None
 
 
-def _write(rating: Rating, output: Path | None, *, json_to_stdout: bool, headers: Headers = "zh") -> None:
+def _guidance(wanted: str, scheme: Scheme, organizations: list[Organization], rating: Rating) -> dict[str, list[Step]]:
+    """``--next``: each organization's steps up (``wanted``: "all", or one level's value)."""
+    from xingji.rules import Engine
+    from xingji.rules.guidance import GuidanceError, guidance, guidance_for_level
+
+    engine = Engine(scheme, stage=rating.stage)
+    ranking = rating if rating.quota_mode != "off" else None
+    if wanted == "all":
+        return {o.id: guidance(o, scheme, rating=ranking, engine=engine) for o in organizations}
+    try:
+        level = int(wanted)
+    except ValueError:
+        raise _Refused(f"--next 的等级“{wanted}”应为整数（如 5）") from None
+    steps: dict[str, list[Step]] = {}
+    try:
+        for organization in organizations:
+            steps[organization.id] = [guidance_for_level(organization, scheme, level, rating=ranking, engine=engine)]
+    except GuidanceError as error:
+        raise _Refused(str(error)) from None
+    return steps
+
+
+def _write(
+    rating: Rating,
+    output: Path | None,
+    *,
+    json_to_stdout: bool,
+    headers: Headers = "zh",
+    guidance: Guidance | None = None,
+) -> None:
     """The rating into ``output``, else as JSON on standard output if ``json_to_stdout``."""
     from xingji.batch import write_rating
     from xingji.batch.writers import render_json
 
     try:
         if output is not None:
-            write_rating(rating, output, headers=headers)
+            write_rating(rating, output, headers=headers, guidance=guidance)
         elif json_to_stdout:
-            sys.stdout.buffer.write(render_json(rating))
+            sys.stdout.buffer.write(render_json(rating, guidance=guidance))
             sys.stdout.flush()
     except OSError as error:
         raise _Refused(f"无法写出 {output}：{error.strerror}") from None

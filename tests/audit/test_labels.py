@@ -33,7 +33,10 @@ class ActionCollector(ast.NodeVisitor):
         self.unreadable: list[str] = []
 
     def take(self, node: ast.expr) -> None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if isinstance(node, ast.IfExp):  # one action or the other
+            self.take(node.body)
+            self.take(node.orelse)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.actions.add(node.value)
         elif (
             isinstance(node, ast.JoinedStr)
@@ -73,7 +76,8 @@ class ActionCollector(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if any(
-            isinstance(target, ast.Name) and "ACTION" in target.id and target.id != "ACTION_PATTERN"
+            # A constant named for an action (AUDIT_ACTION), not one that merely contains the letters (SATISFACTION).
+            isinstance(target, ast.Name) and "ACTION" in target.id.split("_") and target.id != "ACTION_PATTERN"
             for target in node.targets
         ):
             self.take(node.value)

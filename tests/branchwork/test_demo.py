@@ -10,8 +10,9 @@ from django.utils import timezone
 from tests.factories import MemberFactory
 from xingji.audit.models import AuditEntry
 from xingji.branchwork import selectors
-from xingji.branchwork.models import Attendance, Meeting
-from xingji.demo.branchwork import load_demo_branchwork
+from xingji.branchwork.models import Appraisal, AppraisalFollowUp, AppraisalGrade, Attendance, Meeting
+from xingji.demo.branchwork import load_demo_appraisals, load_demo_branchwork
+from xingji.ledger.models import RectificationItem
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +41,29 @@ def test_the_demo_gives_every_branch_a_year_of_meetings_with_gaps_once(tree):
     # and a second load writes nothing
     assert load_demo_branchwork(root=tree.root, today=today, seed=7) == 0
     assert Meeting.objects.count() == created
+
+
+def test_the_demo_gives_every_branch_last_years_appraisal_with_a_few_follow_ups(tree, office_user):
+    for branch in (tree.finance_1, tree.finance_2, tree.education_1):
+        for _ in range(5):
+            MemberFactory(organization=branch)
+    today = timezone.localdate()
+    branches = [tree.finance_1, tree.finance_2, tree.education_1]
+
+    found = load_demo_appraisals(root=tree.root, today=today, seed=7)
+
+    assert found["appraisals"] == Appraisal.objects.filter(year=today.year - 1).count() == 3
+    assert found["grades"] == AppraisalGrade.objects.count() > 0
+    summaries = selectors.appraisal_summaries(branches, year=today.year - 1)
+    assert all(summary.graded_count >= 1 for summary in summaries)
+    assert AuditEntry.objects.filter(action="appraisal.recorded").count() == 3
+    # a few 不合格 members, each followed up on the ledger
+    assert found["follow_ups"] == AppraisalFollowUp.objects.count() == RectificationItem.objects.count() > 0
+    assert all(
+        follow_up.grade.grade == "unqualified"
+        and follow_up.item.organization_id == follow_up.grade.appraisal.organization_id
+        for follow_up in AppraisalFollowUp.objects.select_related("grade__appraisal", "item")
+    )
+    # and a second load writes nothing
+    assert load_demo_appraisals(root=tree.root, today=today, seed=7)["appraisals"] == 0
+    assert Appraisal.objects.count() == 3

@@ -1,6 +1,7 @@
 """The URL walk's cases for xingji.branchwork (see tests/web/test_url_auth.py).
 
-Target: a meeting of the organization (a branch) with one PDF, made once per organization and world.
+Target: an appraisal of last year with the organization's member graded 不合格, and
+a meeting of the organization (a branch) with one PDF, made once per organization and world.
 Every writing role that sees the branch records its meetings (its secretary, the superiors above it);
 the inspector reads only. An empty upload or delete is answered with a redirect and a message.
 """
@@ -43,6 +44,26 @@ def meeting_attachment(world, organization, where):
     return {"pk": found.pk, "attachment_pk": attachment.pk}
 
 
+def _appraisal(world, organization):
+    """Last year's appraisal of the organization, its member graded 不合格 (no follow-up yet)."""
+    from xingji.branchwork.models import Appraisal, AppraisalGrade
+
+    key = ("branchwork_appraisal", organization.pk)
+    if key not in world.objects:
+        appraisal = Appraisal.objects.create(organization=organization, year=timezone.localdate().year - 1)
+        AppraisalGrade.objects.create(appraisal=appraisal, member=world.members[organization.pk], grade="unqualified")
+        world.objects[key] = appraisal
+    return world.objects[key]
+
+
+def appraisal(world, organization, where):
+    return {"pk": organization.pk, "year": _appraisal(world, organization).year}
+
+
+def appraisal_member(world, organization, where):
+    return {**appraisal(world, organization, where), "member_pk": world.members[organization.pk].pk}
+
+
 def cases(Case) -> dict:
     form = {"get": "write", "post": "write"}
     action = {"get": "none", "post": "write", "post_answers": frozenset({302})}
@@ -57,4 +78,9 @@ def cases(Case) -> dict:
         "branchwork:attachment_upload": Case(target=meeting, **action),
         "branchwork:attachment": Case(target=meeting_attachment),
         "branchwork:attachment_delete": Case(target=meeting_attachment, **action),
+        # The appraisal: read by whoever sees the branch, recorded by its secretary and superiors; an empty POST
+        # saves nothing new (a redirect), an empty follow-up is refused back on the page.
+        "branchwork:appraisal_overview": Case(),
+        "branchwork:appraisal": Case(target=appraisal, post="write"),
+        "branchwork:appraisal_follow_up": Case(target=appraisal_member, **action),
     }

@@ -101,7 +101,19 @@ def test_a_wrong_column_refuses_the_file(tree, member, secretary, today):
 def test_the_template_has_the_import_headers(tree, secretary):
     response = spreadsheets.template_response(tree.finance_1)
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0] == ("姓名", "党组织", "月份", "金额", "缴纳日期")
+    assert rows == [("姓名", "党组织", "月份", "金额", "缴纳日期")]
+    notes = list(load_workbook(io.BytesIO(response.content))["填写说明"].iter_rows(values_only=True))
+    assert ("示例", None, f"张三｜{tree.finance_1.code}｜2025-03｜40.00｜2025-03-15") in notes
+
+
+def test_a_template_filled_in_below_its_header_imports_only_the_filled_rows(tree, member, secretary, today):
+    workbook = load_workbook(io.BytesIO(spreadsheets.template_response(tree.finance_1).content))
+    workbook.worksheets[0].append(["王芳", None, "2026-06", 40, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    assert run(tree.finance_1, secretary, buffer.getvalue()) == 1
+    assert list(DuesPayment.objects.values_list("member__name", "month")) == [("王芳", date(2026, 6, 1))]
 
 
 def test_an_import_into_another_subtree_is_404_and_the_inspector_is_403(tree, member, secretary, inspector, today):

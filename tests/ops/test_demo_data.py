@@ -108,6 +108,8 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
         "star_ledger",
         # the demo secretary's own claim of a commendation (申报), waiting for its reviewer
         "commendation",
+        # last year's 民主评议党员, graded by each branch's secretary
+        "appraisal",
     }
 
 

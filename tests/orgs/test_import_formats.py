@@ -7,6 +7,7 @@ The ``tree`` fixture (tests/conftest.py): ROOT ─ FIN (党委) ─ FIN-1, FIN-2
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -208,13 +209,21 @@ def test_a_parent_named_by_the_name_of_a_branch_is_still_refused_as_a_branch(tre
 # --- templates --------------------------------------------------------------------------------------
 
 
+def help_rows(content: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(content))["说明"].iter_rows(values_only=True))
+
+
 def test_the_member_template_of_a_branch_user_carries_that_branchs_code_and_name(client, tree, secretary):
     client.force_login(secretary)
 
     response = client.get(reverse("orgs:import_template", args=["members"]))
 
-    rows = list(load_workbook(io.BytesIO(response.content))["党员"].iter_rows(values_only=True))
-    assert rows[1][:2] == ("FIN-1", "财政局第一支部")
+    assert list(load_workbook(io.BytesIO(response.content))["党员"].iter_rows(values_only=True)) == [
+        tuple(MEMBER_HEADER)
+    ]
+    examples = [row[0] for row in help_rows(response.content) if str(row[0]).startswith("示例：")]
+    assert len(examples) == 1
+    assert examples[0].startswith("示例：FIN-1｜财政局第一支部｜")
 
 
 def test_the_organization_template_names_a_real_parent_and_a_free_code(tree, reviewer):
@@ -222,23 +231,55 @@ def test_the_organization_template_names_a_real_parent_and_a_free_code(tree, rev
 
     content = organization_import_template(organizations=visible_organizations(reviewer))
 
-    example = list(load_workbook(io.BytesIO(content))["党组织"].iter_rows(values_only=True))[1]
-    assert (example[0], example[4]) == ("FIN-02", "FIN")
+    rows = help_rows(content)
+    column_examples = {row[0]: row[4] for row in rows if len(row) > 4}
+    assert (column_examples["组织编号"], column_examples["上级组织编号"]) == ("FIN-02", "FIN")
+    assert len(list(load_workbook(io.BytesIO(content))["党组织"].iter_rows(values_only=True))) == 1
 
 
-def test_a_template_filled_in_from_its_own_example_imports(tree, secretary):
-    workbook = load_workbook(io.BytesIO(member_import_template(organizations=visible_organizations(secretary))))
+@pytest.mark.parametrize("kind", ["members", "organizations"])
+def test_a_template_filled_in_below_its_header_imports_only_the_filled_rows(tree, secretary, reviewer, kind):
+    # Given a downloaded template, filled in by an office from row 2 on, with the user's real codes
+    if kind == "members":
+        actor, template, importer = secretary, member_import_template, import_members
+        rows = [
+            ["FIN-1", "", "李四", "男", 1980, date(2005, 7, 1), "正式党员", "", ""],
+            ["FIN-1", "", "赵六", "女", 1990, date(2015, 7, 1), "预备党员", "", ""],
+        ]
+    else:
+        actor, template, importer = reviewer, organization_import_template, import_organizations
+        rows = [["FIN-07", "财政局第七支部", "党支部", "机关", "FIN", None, "是"]]
+    workbook = load_workbook(io.BytesIO(template(organizations=visible_organizations(actor))))
+    for row in rows:
+        workbook.worksheets[0].append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
+    members, organizations = Member.objects.count(), Organization.objects.count()
 
-    result = import_members(
-        file=SimpleUploadedFile("模板.xlsx", buffer.getvalue()),
-        actor=secretary,
-        user_scope=visible_organizations(secretary),
+    result = importer(
+        file=SimpleUploadedFile("模板.xlsx", buffer.getvalue()), actor=actor, user_scope=visible_organizations(actor)
     )
 
+    # Then exactly the filled rows are imported, never the template's example
     assert result.errors == []
-    assert Member.objects.get().organization == tree.finance_1
+    if kind == "members":
+        assert sorted(Member.objects.values_list("name", flat=True)) == ["李四", "赵六"]
+        assert Member.objects.count() == members + 2
+    else:
+        assert Organization.objects.count() == organizations + 1
+        assert Organization.objects.filter(code="FIN-07").exists()
+        assert not Organization.objects.filter(code="FIN-01").exists()
+
+
+def test_an_untouched_template_imports_nothing(tree, secretary):
+    content = member_import_template(organizations=visible_organizations(secretary))
+
+    result = import_members(
+        file=SimpleUploadedFile("模板.xlsx", content), actor=secretary, user_scope=visible_organizations(secretary)
+    )
+
+    assert result.errors
+    assert not Member.objects.exists()
 
 
 def test_the_upload_form_takes_every_format_offices_save(client, tree, office_user):

@@ -16,7 +16,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -32,6 +32,7 @@ from xingji.batch.columns import columns_for
 from xingji.common.cells import csv_text, finish_sheet, first_sheet
 from xingji.rules.engine import Rating, Reason
 from xingji.rules.explain import rating_to_dict
+from xingji.rules.guidance import Step, step_line, step_to_dict
 from xingji.rules.numbers import format_score
 from xingji.rules.scheme import Scheme
 
@@ -47,6 +48,8 @@ RESULT_COLUMNS = [
     ("level", "等级"),
     ("reasons", "评定理由"),
 ]
+#: The guidance column of ``xingji rate --next``: one line per level above the result.
+GUIDANCE_COLUMN = ("next", "晋级所需")
 REASON_HEADERS = ["组织编号", "党组织", "规则", "条款", "分值", "效果", "说明"]
 BASE_SOURCE_NAMES = {"base_score": "直接给出", "criteria": "各项评分合计", "components": "加权综合"}
 
@@ -55,10 +58,18 @@ ResultRow = tuple[str, str, str, str, str, int, int, str, str]
 #: The headers of a CSV or XLSX: Chinese for the office, or the JSON field names for a program.
 Headers = Literal["zh", "en"]
 HEADER_CHOICES: tuple[Headers, ...] = ("zh", "en")
+#: ``xingji rate --next``: each organization's steps to the levels above its result, by its id.
+Guidance = Mapping[str, Sequence[Step]]
 
 
-def result_headers(headers: Headers) -> list[str]:
-    return [field if headers == "en" else header for field, header in RESULT_COLUMNS]
+def result_headers(headers: Headers, *, guidance: Guidance | None = None) -> list[str]:
+    columns = [*RESULT_COLUMNS, GUIDANCE_COLUMN] if guidance is not None else RESULT_COLUMNS
+    return [field if headers == "en" else header for field, header in columns]
+
+
+def guidance_text(guidance: Guidance, organization_id: str) -> str:
+    """The guidance cell: one line per level above the result; "" at the top level."""
+    return "\n".join(step_line(step) for step in guidance.get(organization_id, ()))
 
 
 def base_source_text(source: str, headers: Headers) -> str:
@@ -74,9 +85,16 @@ def append_text_row(sheet: Worksheet, values: Sequence[object]) -> None:
             cell.data_type = "s"
 
 
-def render_json(rating: Rating, *, headers: Headers = "zh") -> bytes:
-    """The contract's JSON (``headers`` does not apply: its field names are the contract's)."""
-    return (json.dumps(rating_to_dict(rating), ensure_ascii=False, indent=2) + "\n").encode()
+def render_json(rating: Rating, *, headers: Headers = "zh", guidance: Guidance | None = None) -> bytes:
+    """The contract's JSON (``headers`` does not apply: its field names are the contract's).
+
+    With ``guidance`` (``--next``), each organization has a ``next`` list: a step per level above its result.
+    """
+    data = rating_to_dict(rating)
+    if guidance is not None:
+        for organization in data["organizations"]:
+            organization["next"] = [step_to_dict(step) for step in guidance.get(organization["id"], ())]
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def _rows(rating: Rating) -> list[ResultRow]:
@@ -99,38 +117,41 @@ def _rows(rating: Rating) -> list[ResultRow]:
     return rows
 
 
-def render_csv(rating: Rating, *, headers: Headers = "zh") -> bytes:
+def render_csv(rating: Rating, *, headers: Headers = "zh", guidance: Guidance | None = None) -> bytes:
     """One row per organization, Chinese headers (or the JSON field names); UTF-8 with BOM for Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(result_headers(headers))
+    writer.writerow(result_headers(headers, guidance=guidance))
     for identifier, name, base_score, base_source, *rest in _rows(rating):
-        row = [identifier, name, base_score, base_source_text(base_source, headers), *rest]
+        row: list[object] = [identifier, name, base_score, base_source_text(base_source, headers), *rest]
+        if guidance is not None:
+            row.append(guidance_text(guidance, identifier))
         writer.writerow([csv_text(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def render_xlsx(rating: Rating, *, headers: Headers = "zh") -> bytes:
+def render_xlsx(rating: Rating, *, headers: Headers = "zh", guidance: Guidance | None = None) -> bytes:
     """For the office: one sheet of results, one of reasons, one summary, each ready to print."""
     scheme = rating.scheme
     workbook = Workbook()
     sheet = first_sheet(workbook, "评定结果")
-    sheet.append(result_headers(headers))
+    sheet.append(result_headers(headers, guidance=guidance))
     for identifier, name, base_score, base_source, final_score, *levels_and_reasons in _rows(rating):
-        append_text_row(
-            sheet,
-            [
-                identifier,
-                name,
-                float(base_score),
-                base_source_text(base_source, headers),
-                float(final_score),
-                *levels_and_reasons,
-            ],
-        )
+        values: list[object] = [
+            identifier,
+            name,
+            float(base_score),
+            base_source_text(base_source, headers),
+            float(final_score),
+            *levels_and_reasons,
+        ]
+        if guidance is not None:
+            values.append(guidance_text(guidance, identifier))
+        append_text_row(sheet, values)
     for cells in sheet.iter_rows(min_row=2):
         cells[2].number_format = cells[4].number_format = "0.00"
-        cells[8].alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in cells[8:]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     finish_sheet(sheet, frozen_columns=1)
 
     reasons = workbook.create_sheet("评定依据")
@@ -179,7 +200,7 @@ def _level_change(scheme: Scheme, reason: Reason) -> str | None:
 
 
 class Renderer(Protocol):
-    def __call__(self, rating: Rating, *, headers: Headers = "zh") -> bytes: ...
+    def __call__(self, rating: Rating, *, headers: Headers = "zh", guidance: Guidance | None = None) -> bytes: ...
 
 
 RENDERERS: dict[str, Renderer] = {".json": render_json, ".csv": render_csv, ".xlsx": render_xlsx}
@@ -205,8 +226,8 @@ def write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def write_rating(rating: Rating, path: Path, *, headers: Headers = "zh") -> None:
-    write_atomically(path, output_renderer(path)(rating, headers=headers))
+def write_rating(rating: Rating, path: Path, *, headers: Headers = "zh", guidance: Guidance | None = None) -> None:
+    write_atomically(path, output_renderer(path)(rating, headers=headers, guidance=guidance))
 
 
 def render_template(scheme: Scheme, suffix: str) -> bytes:

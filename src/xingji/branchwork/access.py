@@ -76,3 +76,15 @@ def require_record(user: User, organization: Organization) -> None:
         raise ActionForbidden(NOT_A_BRANCH)
     if not may_record(user, organization):
         raise ActionForbidden(NOT_RECORDER)
+
+
+NOT_APPRAISER = "只有本支部书记或上级党组织可以登记该支部的民主评议党员"
+
+
+def require_appraise(user: User, organization: Organization) -> None:
+    """Who records the branch's appraisal: the same users who record its meetings (403 for the others)."""
+    access_organization(user, organization.pk, write=True)
+    if organization.org_type not in BRANCH_TYPES:
+        raise ActionForbidden(NOT_A_BRANCH)
+    if not may_record(user, organization):
+        raise ActionForbidden(NOT_APPRAISER)

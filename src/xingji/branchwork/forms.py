@@ -1,12 +1,13 @@
-"""The meeting form (with one attendance choice per member of the roll), the upload and the import forms."""
+"""The meeting form (with one attendance choice per member of the roll), the upload and the import forms;
+the appraisal form (one grade per member of the roll) and the follow-up of a 不合格 grade."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
 
-from xingji.branchwork.models import AttendanceStatus, MeetingKind
-from xingji.branchwork.services import AttendanceEntry, MeetingFacts
+from xingji.branchwork.models import AttendanceStatus, FollowUpKind, Grade, MeetingKind
+from xingji.branchwork.services import AttendanceEntry, GradeEntry, MeetingFacts
 from xingji.common.forms import DateInput
 
 #: What the file picker offers for a meeting's attachments (the service checks the content).
@@ -103,3 +104,53 @@ class ImportForm(forms.Form):
 class OverviewFilterForm(forms.Form):
     q = forms.CharField(label="支部名称或编号", required=False, max_length=100)
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+
+
+def grade_field_name(member_id: int) -> str:
+    return f"grade_{member_id}"
+
+
+class AppraisalForm(forms.Form):
+    """The branch's appraisal of a year: a grade select per member of the sheet, and the conclusion."""
+
+    conclusion = forms.CharField(
+        label="支部评议结论", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = list(rows)
+        for row in self.rows:
+            field = forms.ChoiceField(label=row.member.name, choices=[("", "未评定"), *Grade.choices], required=False)
+            if row.grade is not None and hasattr(row.grade, "follow_up"):
+                field.disabled = True
+            self.fields[grade_field_name(row.member.pk)] = field
+            if row.grade is not None:
+                self.initial.setdefault(grade_field_name(row.member.pk), row.grade.grade)
+
+    def grade_rows(self):
+        """(sheet row, its grade field) for the template."""
+        return [(row, self[grade_field_name(row.member.pk)]) for row in self.rows]
+
+    def grades(self) -> list[GradeEntry]:
+        data = self.cleaned_data
+        return [
+            GradeEntry(member_id=row.member.pk, grade=data.get(grade_field_name(row.member.pk)) or "")
+            for row in self.rows
+        ]
+
+
+class FollowUpForm(forms.Form):
+    kind = forms.ChoiceField(label="组织处置", choices=FollowUpKind.choices)
+    deadline = forms.DateField(label="时限", widget=DateInput())
+    measures = forms.CharField(
+        label="整改措施",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="不填则按处置方式写入默认措施",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline"].widget.attrs["min"] = timezone.localdate().isoformat()

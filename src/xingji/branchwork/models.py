@@ -10,6 +10,17 @@
 How often each kind is due is data (``xingji/rules/tables/meetings.toml``); what
 is due, held and missing is computed (``xingji.rules.frequencies``), never
 typed. Writes go through ``xingji.branchwork.services``.
+
+The yearly appraisal of the members (民主评议党员):
+
+* ``Appraisal`` — one branch's appraisal of one year, with the branch's
+  conclusion (评议结论).
+* ``AppraisalGrade`` — one member's grade (``Grade``: 优秀, 合格, 基本合格,
+  不合格). The appraisal is complete when every member of the roll has one;
+  the coverage and the counts are computed (``xingji.branchwork.selectors``).
+* ``AppraisalFollowUp`` — what follows a 不合格 grade (``FollowUpKind``:
+  限期改正, 劝退, 除名), with its deadline and the item it opened on the
+  branch's rectification ledger (``xingji.ledger``).
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from xingji.ledger.models import RectificationItem
 from xingji.orgs.models import Member, Organization, validate_not_in_future
 
 
@@ -90,3 +102,90 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}：{self.get_status_display()}"
+
+
+class Appraisal(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="appraisals", verbose_name="党支部"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    conclusion = models.TextField("评议结论", blank=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登记人",
+    )
+
+    class Meta:
+        verbose_name = "民主评议党员"
+        verbose_name_plural = "民主评议党员"
+        ordering = ["-year", "organization_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                name="branchwork_appraisal_once_per_year",
+                violation_error_message="该支部本年度已有民主评议",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度民主评议党员"
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    QUALIFIED = "qualified", "合格"
+    BASICALLY_QUALIFIED = "basically_qualified", "基本合格"
+    UNQUALIFIED = "unqualified", "不合格"
+
+
+class AppraisalGrade(models.Model):
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="grades", verbose_name="民主评议")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="appraisal_grades", verbose_name="党员")
+    grade = models.CharField("评定等次", max_length=20, choices=Grade.choices)
+
+    class Meta:
+        verbose_name = "评定等次"
+        verbose_name_plural = "评定等次"
+        ordering = ["appraisal_id", "member_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appraisal", "member"],
+                name="branchwork_grade_once_per_member",
+                violation_error_message="同一党员在一次评议中只能评定一次",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}：{self.get_grade_display()}"
+
+
+class FollowUpKind(models.TextChoices):
+    CORRECT = "correct", "限期改正"
+    PERSUADE = "persuade", "劝退"
+    REMOVE = "remove", "除名"
+
+
+class AppraisalFollowUp(models.Model):
+    grade = models.OneToOneField(
+        AppraisalGrade, on_delete=models.PROTECT, related_name="follow_up", verbose_name="评定等次"
+    )
+    kind = models.CharField("组织处置", max_length=12, choices=FollowUpKind.choices)
+    deadline = models.DateField("时限")
+    item = models.OneToOneField(
+        RectificationItem, on_delete=models.PROTECT, related_name="appraisal_follow_up", verbose_name="整改事项"
+    )
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "不合格党员处置"
+        verbose_name_plural = "不合格党员处置"
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.grade.member}：{self.get_kind_display()}"

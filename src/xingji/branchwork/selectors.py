@@ -11,13 +11,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from xingji.accounts.access import visible_organizations
 from xingji.accounts.models import User
 from xingji.branchwork.access import visible_meetings
-from xingji.branchwork.models import Attendance, AttendanceStatus, Meeting, MeetingKind
+from xingji.branchwork.models import (
+    Appraisal,
+    AppraisalGrade,
+    Attendance,
+    AttendanceStatus,
+    Grade,
+    Meeting,
+    MeetingKind,
+)
 from xingji.orgs.models import Member, Organization
 from xingji.orgs.services import BRANCH_TYPES
 from xingji.rules.frequencies import KindSummary, PeriodStatus, load_frequencies, span_of, summarize
@@ -144,7 +153,111 @@ def current_statuses(compliance: BranchCompliance) -> list[tuple[str, PeriodStat
     return [(kind.kind, kind.current) for kind in compliance.kinds]
 
 
+# --- the yearly appraisal (民主评议党员) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppraisalSummary:
+    """A branch's appraisal of one year: who of the roll is graded, and how many of each grade.
+
+    The coverage compares the members of the current roll who hold a grade with the roll; the counts
+    take every grade of the appraisal (a member who has left the branch since keeps the grade given).
+    """
+
+    organization: Organization
+    year: int
+    appraisal: Appraisal | None
+    roll_count: int
+    graded_count: int
+    counts: dict[str, int]
+
+    @property
+    def complete(self) -> bool:
+        return self.appraisal is not None and self.graded_count >= self.roll_count
+
+    @property
+    def coverage(self) -> Decimal:
+        """The share of the roll graded, from 0 to 1 (1 for an empty roll)."""
+        if not self.roll_count:
+            return Decimal(1)
+        return (Decimal(self.graded_count) / Decimal(self.roll_count)).quantize(Decimal("0.0001"))
+
+    @property
+    def coverage_text(self) -> str:
+        return f"{self.graded_count}/{self.roll_count}"
+
+    @property
+    def count_rows(self) -> list[tuple[str, str, int]]:
+        """(grade, its label, its count) in the grades' order."""
+        return [(value, str(label), self.counts.get(value, 0)) for value, label in Grade.choices]
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    member: Member
+    grade: AppraisalGrade | None
+    on_roll: bool
+
+
+def appraisal_summaries(organizations: Sequence[Organization], *, year: int) -> list[AppraisalSummary]:
+    """The appraisals of ``year`` of the branches (three queries whatever their number)."""
+    ids = [organization.pk for organization in organizations]
+    appraisals = {row.organization_id: row for row in Appraisal.objects.filter(organization_id__in=ids, year=year)}
+    rolls = dict(
+        Member.objects.filter(organization_id__in=ids)
+        .values("organization_id")
+        .annotate(count=Count("pk"))
+        .values_list("organization_id", "count")
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    graded: dict[int, int] = defaultdict(int)
+    rows = (
+        AppraisalGrade.objects.filter(appraisal__organization_id__in=ids, appraisal__year=year)
+        .values("appraisal__organization_id", "grade")
+        .annotate(
+            count=Count("pk"),
+            on_roll=Count("pk", filter=Q(member__organization_id=F("appraisal__organization_id"))),
+        )
+    )
+    for row in rows:
+        organization_id = row["appraisal__organization_id"]
+        counts[organization_id][row["grade"]] = row["count"]
+        graded[organization_id] += row["on_roll"]
+    return [
+        AppraisalSummary(
+            organization=organization,
+            year=year,
+            appraisal=appraisals.get(organization.pk),
+            roll_count=rolls.get(organization.pk, 0),
+            graded_count=graded[organization.pk],
+            counts=counts[organization.pk],
+        )
+        for organization in organizations
+    ]
+
+
+def appraisal_summary(*, organization: Organization, year: int) -> AppraisalSummary:
+    return appraisal_summaries([organization], year=year)[0]
+
+
+def appraisal_sheet(*, organization: Organization, appraisal: Appraisal | None) -> list[SheetRow]:
+    """The roll with each member's grade (and its follow-up), then the graded members no longer on it."""
+    grades: dict[int, AppraisalGrade] = {}
+    if appraisal is not None:
+        grades = {
+            row.member_id: row for row in appraisal.grades.select_related("member", "follow_up", "follow_up__item")
+        }
+    rows = [SheetRow(member=member, grade=grades.pop(member.pk, None), on_roll=True) for member in roll(organization)]
+    rows.extend(SheetRow(member=row.member, grade=row, on_roll=False) for row in grades.values())
+    return rows
+
+
 __all__ = [
+    "AppraisalSummary",
+    "SheetRow",
+    "appraisal_sheet",
+    "appraisal_summaries",
+    "appraisal_summary",
     "BranchCompliance",
     "branch_compliance",
     "branches_under",

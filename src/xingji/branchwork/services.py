@@ -9,6 +9,14 @@ member, and nothing is written. ``meetings_import`` writes the rows of an
 import (checked by ``xingji.branchwork.spreadsheets``) all at once.
 Attachments are photos and scans: JPG, PNG or PDF, checked by content and
 size by ``xingji.records.attachments.check_upload``.
+
+``appraisal_save`` records a branch's yearly appraisal of its members
+(民主评议党员): a grade per member (``GradeEntry``; an empty grade leaves
+the member ungraded) and the branch's conclusion. A grade for a member of
+another branch is refused naming the member. ``appraisal_follow_up_open``
+decides what follows a 不合格 grade (限期改正, 劝退, 除名, with a deadline) and
+puts it on the branch's rectification ledger through
+``xingji.ledger.services.item_open``, in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,12 +31,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from xingji.accounts.models import Actor
 from xingji.audit.services import append_audit_entries, audit_log, snapshot
-from xingji.branchwork.access import require_record
-from xingji.branchwork.models import Attendance, AttendanceStatus, Meeting
+from xingji.branchwork.access import require_appraise, require_record
+from xingji.branchwork.models import (
+    Appraisal,
+    AppraisalFollowUp,
+    AppraisalGrade,
+    Attendance,
+    AttendanceStatus,
+    FollowUpKind,
+    Grade,
+    Meeting,
+)
 from xingji.common.errors import TransitionRefused
+from xingji.ledger import services as ledger_services
+from xingji.ledger.models import ItemSource
 from xingji.orgs.models import Member, Organization
 from xingji.records import services as record_services
 from xingji.records.attachments import EXTENSIONS, check_upload
@@ -225,3 +245,183 @@ def meeting_attachment_delete(*, meeting: Meeting, attachment: Attachment, actor
         if not meeting_attachments(current).filter(pk=attachment.pk).exists():
             raise TransitionRefused("该文件不属于这次会议", code="attachment")
         record_services.attachment_delete(attachment=attachment, actor=actor)
+
+
+# --- the yearly appraisal of the members (民主评议党员) ------------------------------------------------
+
+APPRAISAL_FIELDS = ("organization", "year", "conclusion")
+APPRAISAL_RECORDED_ACTION = "appraisal.recorded"
+APPRAISAL_UPDATED_ACTION = "appraisal.updated"
+#: What the ledger item of each follow-up aims at and how (the secretary may write other measures).
+FOLLOW_UP_TEXTS = {
+    FollowUpKind.CORRECT: (
+        "限期改正存在的问题，期满经支部党员大会评议认定",
+        "支部指定党员结对帮扶，定期谈心谈话；期满提交支部党员大会讨论",
+    ),
+    FollowUpKind.PERSUADE: (
+        "对其劝退；本人坚持不退的，提交支部党员大会讨论除名",
+        "支委会谈话劝退，经支部党员大会讨论决定后报上级党组织批准",
+    ),
+    FollowUpKind.REMOVE: (
+        "按程序予以除名",
+        "支部党员大会讨论决定，报上级党组织审批，并将结果通知本人",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class GradeEntry:
+    member_id: int
+    #: A ``Grade`` value, or "" for a member not graded (yet).
+    grade: str
+
+
+def _check_year(year: int) -> None:
+    this_year = timezone.localdate().year
+    if not 2000 <= year <= this_year:
+        raise ValidationError({"year": [f"评议年度“{year}”无效：应在2000年至{this_year}年之间"]}, code="year")
+
+
+def _grades_summary(grades: Sequence[AppraisalGrade]) -> dict[str, str]:
+    return {str(row.member_id): row.grade for row in sorted(grades, key=lambda row: row.member_id)}
+
+
+def _checked_grades(
+    organization: Organization, existing: dict[int, AppraisalGrade], entries: Sequence[GradeEntry]
+) -> list[tuple[Member, str]]:
+    """(member, grade) for ``entries``; ``ValidationError`` on ``grades`` naming each member refused."""
+    members = {
+        member.pk: member
+        for member in Member.objects.filter(pk__in=[entry.member_id for entry in entries]).select_related(
+            "organization"
+        )
+    }
+    problems: list[str] = []
+    seen: set[int] = set()
+    checked: list[tuple[Member, str]] = []
+    for position, entry in enumerate(entries, start=1):
+        member = members.get(entry.member_id)
+        if member is None:
+            problems.append(f"第{position}位党员不存在")
+            continue
+        if member.organization_id != organization.pk and entry.member_id not in existing:
+            problems.append(
+                f"党员“{member.name}”属于{member.organization.name}，不是{organization.name}的党员，不能参加本支部评议"
+            )
+            continue
+        if entry.member_id in seen:
+            problems.append(f"党员“{member.name}”评定了两次")
+            continue
+        seen.add(entry.member_id)
+        if entry.grade and entry.grade not in Grade.values:
+            problems.append(f"党员“{member.name}”的评定等次“{entry.grade}”无效")
+            continue
+        row = existing.get(entry.member_id)
+        if row is not None and entry.grade != Grade.UNQUALIFIED and hasattr(row, "follow_up"):
+            problems.append(
+                f"党员“{member.name}”评定为不合格，已作出组织处置（{row.follow_up.get_kind_display()}），不能改变评定等次"
+            )
+            continue
+        checked.append((member, entry.grade))
+    if problems:
+        raise ValidationError({"grades": problems}, code="grades")
+    return checked
+
+
+def appraisal_save(
+    *, organization: Organization, year: int, grades: Sequence[GradeEntry], conclusion: str, actor: Actor
+) -> Appraisal:
+    """Record or change the branch's appraisal of ``year`` (see the module's text); members not named keep
+    their grades."""
+    with transaction.atomic():
+        current = Organization.objects.select_for_update().get(pk=organization.pk)
+        require_appraise(actor, current)
+        _check_year(year)
+        appraisal = Appraisal.objects.select_for_update().filter(organization=current, year=year).first()
+        existing: dict[int, AppraisalGrade] = {}
+        before: dict[str, Any] | None = None
+        if appraisal is not None:
+            existing = {row.member_id: row for row in appraisal.grades.select_related("follow_up")}
+            before = {**snapshot(appraisal, APPRAISAL_FIELDS), "grades": _grades_summary(list(existing.values()))}
+        checked = _checked_grades(current, existing, grades)
+        if appraisal is None:
+            appraisal = Appraisal(organization=current, year=year, created_by=actor)
+        appraisal.conclusion = (conclusion or "").strip()
+        appraisal.updated_at = timezone.now()
+        appraisal.save()
+        created, changed, removed = [], [], []
+        for member, grade in checked:
+            row = existing.get(member.pk)
+            if row is None and grade:
+                created.append(AppraisalGrade(appraisal=appraisal, member=member, grade=grade))
+            elif row is not None and not grade:
+                removed.append(row.pk)
+                del existing[member.pk]
+            elif row is not None and row.grade != grade:
+                row.grade = grade
+                changed.append(row)
+        AppraisalGrade.objects.filter(pk__in=removed).delete()
+        AppraisalGrade.objects.bulk_update(changed, ["grade"])
+        AppraisalGrade.objects.bulk_create(created)
+        action = APPRAISAL_RECORDED_ACTION if before is None else APPRAISAL_UPDATED_ACTION
+        audit_log(
+            actor=actor,
+            action=action,
+            obj=appraisal,
+            before=before,
+            after={
+                **snapshot(appraisal, APPRAISAL_FIELDS),
+                "grades": _grades_summary([*existing.values(), *created]),
+            },
+        )
+    return appraisal
+
+
+def appraisal_follow_up_open(
+    *,
+    appraisal: Appraisal,
+    member: Member,
+    kind: str,
+    deadline: date,
+    actor: Actor,
+    measures: str = "",
+) -> AppraisalFollowUp:
+    """Decide what follows the member's 不合格 grade and open its item on the branch's rectification ledger."""
+    with transaction.atomic():
+        current = Appraisal.objects.select_for_update().select_related("organization").get(pk=appraisal.pk)
+        require_appraise(actor, current.organization)
+        grade = current.grades.select_related("member", "follow_up").filter(member_id=member.pk).first()
+        if grade is None or grade.grade != Grade.UNQUALIFIED:
+            raise ValidationError(
+                {"member": [f"党员“{member.name}”在{current.year}年度评议中未评定为不合格，无需组织处置"]},
+                code="not_unqualified",
+            )
+        if hasattr(grade, "follow_up"):
+            raise ValidationError(
+                {"member": [f"党员“{member.name}”已作出组织处置（{grade.follow_up.get_kind_display()}）"]},
+                code="follow_up_exists",
+            )
+        if kind not in FollowUpKind.values:
+            raise ValidationError({"kind": [f"党员“{member.name}”的组织处置“{kind}”无效"]}, code="kind")
+        label = FollowUpKind(kind).label
+        target, default_measures = FOLLOW_UP_TEXTS[FollowUpKind(kind)]
+        item = ledger_services.item_open(
+            organization=current.organization,
+            problem=f"{current.year}年度民主评议党员：党员“{grade.member.name}”评定为不合格，组织处置：{label}",
+            source=ItemSource.SELF,
+            source_note=f"{current.year}年度民主评议党员 · {grade.member.name} · {label}",
+            target=target,
+            measures=(measures or "").strip() or default_measures,
+            responsible="支部书记",
+            deadline=deadline,
+            actor=actor,
+        )
+        follow_up = AppraisalFollowUp.objects.create(grade=grade, kind=kind, deadline=deadline, item=item)
+        audit_log(
+            actor=actor,
+            action="appraisal.follow_up_opened",
+            obj=current,
+            before=None,
+            after={"member_id": grade.member_id, "kind": kind, "deadline": deadline.isoformat(), "item_id": item.pk},
+        )
+    return follow_up

@@ -10,6 +10,13 @@ urlpatterns = [
     path("import/template/", views.import_template, name="import_template"),
     path("branches/<int:pk>/", views.branch, name="branch"),
     path("branches/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
+    path("appraisals/", views.appraisal_overview, name="appraisal_overview"),
+    path("branches/<int:pk>/appraisal/<int:year>/", views.appraisal, name="appraisal"),
+    path(
+        "branches/<int:pk>/appraisal/<int:year>/members/<int:member_pk>/follow-up/",
+        views.appraisal_follow_up,
+        name="appraisal_follow_up",
+    ),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),

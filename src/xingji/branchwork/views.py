@@ -17,11 +17,19 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingji.accounts.access import NOT_FOUND, READ_ONLY, can_write, visible_organizations
+from xingji.accounts.access import NOT_FOUND, READ_ONLY, access_member, can_write, visible_organizations
 from xingji.accounts.decorators import login_required
 from xingji.branchwork import access, selectors, services, spreadsheets
-from xingji.branchwork.forms import AttachmentForm, ImportForm, MeetingForm, OverviewFilterForm, initial_of
-from xingji.branchwork.models import MeetingKind
+from xingji.branchwork.forms import (
+    AppraisalForm,
+    AttachmentForm,
+    FollowUpForm,
+    ImportForm,
+    MeetingForm,
+    OverviewFilterForm,
+    initial_of,
+)
+from xingji.branchwork.models import Appraisal, FollowUpKind, Grade, MeetingKind
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
 from xingji.common.views import attempt
@@ -115,6 +123,8 @@ def branch(request, pk):
             "compliance": compliance,
             "meetings": selectors.meeting_list(user=request.user, organization=organization, year=year),
             "can_record": access.may_record(request.user, organization),
+            # The appraisal of a year is held at its end or early in the next: the year viewed, never the future.
+            "appraisal_year": year,
         },
     )
 
@@ -284,3 +294,127 @@ def import_template(request):
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, "组织生活会议-导入模板.xlsx") or "attachment"
     return response
+
+
+# --- the yearly appraisal (民主评议党员) --------------------------------------------------------------
+
+
+def _appraisal_year(year: int) -> int:
+    """A year in the URL: 404 before 2000 and after this year."""
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404(NOT_FOUND)
+    return year
+
+
+@login_required
+@require_GET
+def appraisal_overview(request):
+    """The branches of the user's subtree with the coverage of their appraisal of a year (last year unless asked)."""
+    today = timezone.localdate()
+    form = OverviewFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    year = filters.get("year") or today.year - 1
+    year = min(year, today.year)
+    branches = selectors.branches_under(user=request.user, search=(filters.get("q") or "").strip())
+    page, query = paginate(request, branches)
+    return render(
+        request,
+        "branchwork/appraisal_overview.html",
+        {
+            "filter_form": form,
+            "page_obj": page,
+            "query": query,
+            "year": year,
+            "summaries": selectors.appraisal_summaries(list(page.object_list), year=year),
+            "grade_labels": [str(label) for label in Grade.labels],
+        },
+    )
+
+
+def _appraisal_page(request, organization, year, form, appraisal, rows):
+    may_record = access.may_record(request.user, organization)
+    unqualified = [
+        row
+        for row in rows
+        if row.grade is not None and row.grade.grade == Grade.UNQUALIFIED and not hasattr(row.grade, "follow_up")
+    ]
+    return render(
+        request,
+        "branchwork/appraisal.html",
+        {
+            "organization": organization,
+            "year": year,
+            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
+            "form": form,
+            "appraisal": appraisal,
+            "rows": rows,
+            "summary": selectors.appraisal_summary(organization=organization, year=year),
+            "can_record": may_record,
+            "pending_follow_ups": [
+                (row, FollowUpForm(auto_id=f"id_follow_up_{row.member.pk}_%s")) for row in unqualified
+            ]
+            if may_record
+            else [],
+            "follow_ups": [row for row in rows if row.grade is not None and hasattr(row.grade, "follow_up")],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appraisal(request, pk, year):
+    """The branch's appraisal of a year: read by anyone who sees the branch, recorded by its appraisers."""
+    organization = access.access_branch(request.user, pk)
+    year = _appraisal_year(year)
+    if request.method == "POST":
+        access.require_appraise(request.user, organization)
+    found = Appraisal.objects.filter(organization=organization, year=year).first()
+    rows = selectors.appraisal_sheet(organization=organization, appraisal=found)
+    initial = {"conclusion": found.conclusion} if found else {}
+    form = AppraisalForm(request.POST or None, initial=initial, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appraisal_save(
+                organization=organization,
+                year=year,
+                grades=form.grades(),
+                conclusion=form.cleaned_data["conclusion"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"已保存{year}年度民主评议党员")
+            return redirect("branchwork:appraisal", pk=organization.pk, year=year)
+    return _appraisal_page(request, organization, year, form, found, rows)
+
+
+@login_required
+@require_POST
+def appraisal_follow_up(request, pk, year, member_pk):
+    """Decide what follows a 不合格 grade; its item goes on the branch's rectification ledger."""
+    organization = access.access_branch(request.user, pk)
+    year = _appraisal_year(year)
+    access.require_appraise(request.user, organization)
+    found = Appraisal.objects.filter(organization=organization, year=year).first()
+    if found is None:
+        raise Http404(NOT_FOUND)
+    member = access_member(request.user, member_pk)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        problems = "；".join(f"{form.fields[name].label}：{errors[0]}" for name, errors in form.errors.items())
+        messages.error(request, f"党员“{member.name}”的组织处置未保存：{problems}")
+    else:
+        data = form.cleaned_data
+        attempt(
+            request,
+            services.appraisal_follow_up_open,
+            success=f"已对党员“{member.name}”作出组织处置（{FollowUpKind(data['kind']).label}），并列入整改台账",
+            appraisal=found,
+            member=member,
+            kind=data["kind"],
+            deadline=data["deadline"],
+            measures=data["measures"],
+            actor=request.user,
+        )
+    return redirect("branchwork:appraisal", pk=organization.pk, year=year)

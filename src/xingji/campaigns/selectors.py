@@ -331,8 +331,10 @@ class NoticeLine:
 class NoticePreview:
     """What ``services.notice_publish`` would list now: the lines, the quotas they break, a digest of them.
 
-    ``population`` is every rated evaluation of the campaign: the quotas hold over all the organizations
-    rated together, with each one's level as it stands once this notice is out.
+    The lines are the rated evaluations awaiting a notice (已评定待公示) of ``root``'s subtree (the
+    campaign's whole scope by default), or of the ``chosen`` organizations in it. ``population`` is
+    every rated evaluation of the campaign: the quotas hold over all the organizations rated together,
+    with each one's level as it stands once this notice is out.
     """
 
     campaign: Campaign
@@ -341,19 +343,48 @@ class NoticePreview:
     population: int
     supplementary: bool
     digest: str
+    root: Organization | None = None
+    chosen: list[Organization] | None = None
 
     @property
     def warning_messages(self) -> list[str]:
         return [warning.message for warning in self.warnings]
 
 
-def notice_preview(campaign: Campaign, evaluations: Iterable[Evaluation] | None = None) -> NoticePreview:
-    """The notice of the campaign's evaluations rated and awaiting a notice (已评定待公示); three queries.
+def notice_candidates(
+    campaign: Campaign, root: Organization | None = None, organizations: Iterable[Organization] | None = None
+) -> QuerySet[Evaluation]:
+    """The campaign's evaluations rated and awaiting a notice in ``root``'s subtree, or of ``organizations``."""
+    evaluations = campaign.evaluations.filter(state=EvaluationState.RATED).select_related("organization")
+    if root is not None:
+        evaluations = evaluations.filter(organization__path__startswith=root.path)
+    if organizations is not None:
+        evaluations = evaluations.filter(organization__in=[organization.pk for organization in organizations])
+    return evaluations.order_by("organization__path")
 
-    ``evaluations``: those evaluations already read (and locked) by the service; by default they are read.
+
+def notice_organizations(campaign: Campaign) -> QuerySet[Organization]:
+    """The organizations whose evaluation in the campaign awaits a notice, in tree order (the office ticks them)."""
+    ids = notice_candidates(campaign).values("organization_id")
+    organizations: QuerySet[Organization] = Organization.objects.filter(pk__in=ids).order_by("path")
+    return organizations
+
+
+def notice_preview(
+    campaign: Campaign,
+    evaluations: Iterable[Evaluation] | None = None,
+    *,
+    root: Organization | None = None,
+    organizations: Iterable[Organization] | None = None,
+) -> NoticePreview:
+    """The notice of the rated evaluations awaiting a notice, of ``root``'s subtree or the ``organizations``.
+
+    ``evaluations``: those evaluations already read (and locked) by the service; by default they are
+    read (``notice_candidates``). Three queries.
     """
+    chosen = None if organizations is None else sorted(organizations, key=lambda organization: organization.path)
     if evaluations is None:
-        evaluations = campaign.evaluations.filter(state=EvaluationState.RATED).select_related("organization")
+        evaluations = notice_candidates(campaign, root, chosen)
     listed = sorted(
         (evaluation for evaluation in evaluations if evaluation.level is not None),
         key=lambda evaluation: (-(evaluation.level or 0), evaluation.organization.path),
@@ -379,6 +410,8 @@ def notice_preview(campaign: Campaign, evaluations: Iterable[Evaluation] | None 
         population=len(levels),
         supplementary=campaign.notices.exists(),
         digest=preview_digest({"campaign": campaign.pk, "lines": content}),
+        root=root,
+        chosen=chosen,
     )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -64,7 +66,7 @@ from xingji.common import documents
 from xingji.common.confirmation import CONFIRMATION_PHRASE, ConfirmationForm
 from xingji.common.documents import DOCX_TYPE
 from xingji.common.exports import export_stamp, xlsx_response
-from xingji.common.forms import add_service_error
+from xingji.common.forms import OrganizationChoiceField, add_service_error
 from xingji.common.pagination import paginate
 from xingji.common.views import attempt, messages_of, passes, refused
 from xingji.orgs.models import Organization
@@ -567,9 +569,40 @@ def _office_form(request, pk, form_class, title: str, call, *, success: str, not
     )
 
 
+class ScopedNoticeForm(NoticeForm):
+    """The notice's title and dates, and what it covers: a subtree, optionally organizations ticked in it."""
+
+    root = OrganizationChoiceField(
+        label="公示范围",
+        queryset=None,
+        required=False,
+        help_text="公示该组织及其全部下级组织中已评定、尚未公示的组织；留空为评定活动的全部范围",
+    )
+    organizations: forms.ModelMultipleChoiceField[Organization] = forms.ModelMultipleChoiceField(
+        label="只公示以下组织",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选则公示所选范围内的全部待公示组织；所选组织须在公示范围内",
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        waiting = selectors.notice_organizations(campaign)
+        cast(forms.ModelChoiceField, self.fields["root"]).queryset = Organization.objects.filter(
+            path__startswith=campaign.root.path
+        ).order_by("path")
+        cast(forms.ModelMultipleChoiceField, self.fields["organizations"]).queryset = waiting
+
+
+def _notice_scope(form: NoticeForm) -> dict:
+    organizations = list(form.cleaned_data.get("organizations") or [])
+    return {"root": form.cleaned_data.get("root"), "organizations": organizations or None}
+
+
 def _notice_confirm_page(request, campaign: Campaign, form: NoticeForm, confirm: ConfirmationForm | None = None):
     """The notice's confirmation page: the list as it will go out, every quota warning, the typed phrase."""
-    preview = selectors.notice_preview(campaign)
+    preview = selectors.notice_preview(campaign, **_notice_scope(form))
     refusals: list[str] = []
     if confirm is not None and confirm.data.get("digest") != preview.digest:
         # What the page showed has changed: the new preview, with its own digest, asks again.
@@ -602,7 +635,7 @@ def _notice_confirm_page(request, campaign: Campaign, form: NoticeForm, confirm:
 def notice_publish(request, pk):
     """Publishing a notice in two steps: its title and dates, then confirming the list and its quota warnings."""
     campaign = _office_campaign(request, pk)
-    form = NoticeForm(request.POST or None)
+    form = ScopedNoticeForm(request.POST or None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         if "confirm" not in request.POST:
             return _notice_confirm_page(request, campaign, form)
@@ -613,6 +646,7 @@ def notice_publish(request, pk):
                     campaign=campaign,
                     title=form.cleaned_data["title"],
                     starts_on=form.cleaned_data["starts_on"],
+                    **_notice_scope(form),
                     confirmation=confirm.cleaned_data["confirmation"],
                     preview_digest=confirm.cleaned_data["digest"],
                     actor=request.user,
@@ -631,7 +665,10 @@ def notice_publish(request, pk):
             "campaign": campaign,
             "form": form,
             "submit": "下一步：核对公示名单",
-            "note": "公示名单为全部已评定待公示的组织及其评定星级。下一步核对名单和比例提示后再确认发布。",
+            "note": (
+                "公示名单为所选范围（或所选组织）中已评定待公示的组织及其评定星级。"
+                "下一步核对名单和比例提示后再确认发布。"
+            ),
             "cancel_url": reverse("campaigns:detail", args=[campaign.pk]),
         },
     )

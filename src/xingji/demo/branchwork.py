@@ -10,6 +10,14 @@ reason, a few absent (for the last three months, and the whole year of the
 first branch, the demo secretary's). Written with ``bulk_create`` for speed, each meeting
 with its audit entry (the system as the actor); nothing is written when the
 demo branches already have meetings.
+
+Last year's appraisal of the members (民主评议党员) for every branch with a
+roll: mostly 合格, about a fifth 优秀, a few 基本合格 and a handful of 不合格
+across the city, a few branches with one or two members not yet graded (the
+coverage shows it). The 不合格 members of the first few such branches have
+their follow-up on the rectification ledger, decided by the committee office
+through the service (the others wait for one). Nothing is written when the
+demo branches already have appraisals of that year.
 """
 
 from __future__ import annotations
@@ -18,9 +26,21 @@ import random
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.utils import timezone
+
+from xingji.accounts.models import Role, User
 from xingji.audit.services import append_audit_entries, snapshot
-from xingji.branchwork.models import Attendance, AttendanceStatus, Meeting, MeetingKind
-from xingji.branchwork.services import MEETING_FIELDS
+from xingji.branchwork.models import (
+    Appraisal,
+    AppraisalGrade,
+    Attendance,
+    AttendanceStatus,
+    FollowUpKind,
+    Grade,
+    Meeting,
+    MeetingKind,
+)
+from xingji.branchwork.services import APPRAISAL_FIELDS, MEETING_FIELDS, appraisal_follow_up_open
 from xingji.orgs.models import Member, Organization
 from xingji.orgs.services import BRANCH_TYPES
 from xingji.rules.frequencies import load_frequencies, span_of
@@ -39,7 +59,10 @@ LEAVE_REASONS = ("出差", "病假", "参加培训", "值班", "外出办事")
 
 
 def load_demo_branchwork(*, root: Organization, today: date, seed: int) -> int:
-    """Create the demo's meetings unless the demo branches already have some; how many were created."""
+    """Create the demo's meetings unless the demo branches already have some; how many were created.
+
+    Last year's appraisals come with them (``load_demo_appraisals``)."""
+    load_demo_appraisals(root=root, today=today, seed=seed)
     branches = list(Organization.objects.filter(path__startswith=root.path, org_type__in=BRANCH_TYPES).order_by("path"))
     if not branches or Meeting.objects.filter(organization__in=branches).exists():
         return 0
@@ -111,3 +134,106 @@ def _attendance(rng: random.Random, meetings: list[Meeting], members: dict[int, 
             else:
                 rows.append(Attendance(meeting_id=meeting.pk, member_id=member.pk, status=AttendanceStatus.ABSENT))
     return rows
+
+
+#: How many branches' 不合格 members get their follow-up on the ledger (the others wait for one).
+FOLLOWED_UP_BRANCHES = 3
+CONCLUSIONS = (
+    "支部按照个人自评、党员互评、民主测评、组织评定的程序开展评议，党员普遍能够对照党章党规查找差距，评议结果经支部党员大会通过。",
+    "评议中党员认真开展批评与自我批评，支部对评定为基本合格、不合格的党员逐一谈心谈话，提出整改要求。",
+)
+
+
+def load_demo_appraisals(*, root: Organization, today: date, seed: int) -> dict[str, int]:
+    """Last year's appraisal of every demo branch with a roll; the number of appraisals, grades and follow-ups."""
+    year = today.year - 1
+    branches = list(Organization.objects.filter(path__startswith=root.path, org_type__in=BRANCH_TYPES).order_by("path"))
+    if not branches or Appraisal.objects.filter(organization__in=branches, year=year).exists():
+        return {"appraisals": 0, "grades": 0, "follow_ups": 0}
+    rng = random.Random(f"{seed}-appraisal")
+    members: dict[int, list[Member]] = defaultdict(list)
+    for member in Member.objects.filter(organization__in=branches).order_by("id"):
+        members[member.organization_id].append(member)
+    branches = [branch for branch in branches if members[branch.pk]]
+    incomplete = {branch.pk for branch in rng.sample(branches, k=len(branches) // 10)}
+    now = timezone.now()
+    appraisals = Appraisal.objects.bulk_create(
+        [
+            Appraisal(
+                organization=branch, year=year, conclusion=rng.choice(CONCLUSIONS), created_at=now, updated_at=now
+            )
+            for branch in branches
+        ]
+    )
+    grades: list[AppraisalGrade] = []
+    for appraisal in appraisals:
+        roll = members[appraisal.organization_id]
+        left_out = (
+            set(rng.sample(range(len(roll)), k=min(len(roll) - 1, rng.randint(1, 2))))
+            if (appraisal.organization_id in incomplete)
+            else set()
+        )
+        for position, member in enumerate(roll):
+            if position not in left_out:
+                grades.append(AppraisalGrade(appraisal=appraisal, member=member, grade=_grade(rng)))
+    # A few sure 不合格 members (never a leader), whose follow-ups the office decides.
+    followed = {appraisal.pk for appraisal in rng.sample(appraisals, k=min(FOLLOWED_UP_BRANCHES, len(appraisals)))}
+    for appraisal_pk in followed:
+        candidates = [row for row in grades if row.appraisal.pk == appraisal_pk and not row.member.is_leader]
+        if candidates:
+            candidates[-1].grade = Grade.UNQUALIFIED
+    AppraisalGrade.objects.bulk_create(grades, batch_size=5000)
+    graded: dict[int, dict[str, str]] = defaultdict(dict)
+    for row in grades:
+        graded[row.appraisal.pk][str(row.member.pk)] = row.grade
+    append_audit_entries(
+        actor=None,
+        entries=[
+            (
+                "appraisal.recorded",
+                appraisal,
+                None,
+                {**snapshot(appraisal, APPRAISAL_FIELDS), "grades": graded[appraisal.pk]},
+            )
+            for appraisal in appraisals
+        ],
+    )
+    return {
+        "appraisals": len(appraisals),
+        "grades": len(grades),
+        "follow_ups": _follow_ups(rng, root, grades, followed, today),
+    }
+
+
+def _grade(rng: random.Random) -> str:
+    draw = rng.random()
+    if draw < 0.2:
+        return Grade.EXCELLENT
+    if draw < 0.95:
+        return Grade.QUALIFIED
+    if draw < 0.99:
+        return Grade.BASICALLY_QUALIFIED
+    return Grade.UNQUALIFIED
+
+
+def _follow_ups(
+    rng: random.Random, root: Organization, grades: list[AppraisalGrade], followed: set[int], today: date
+) -> int:
+    """The follow-ups of the 不合格 members of the ``followed`` appraisals, decided by the office."""
+    office = User.objects.filter(organization=root, role=Role.COMMITTEE_OFFICE, is_active=True).order_by("pk").first()
+    if office is None:
+        return 0
+    unqualified = [row for row in grades if row.grade == Grade.UNQUALIFIED and row.appraisal.pk in followed]
+    # The ledger refuses a deadline before the real today, whatever day the demo is drawn for.
+    base = max(today, timezone.localdate())
+    count = 0
+    for row in unqualified:
+        appraisal_follow_up_open(
+            appraisal=row.appraisal,
+            member=row.member,
+            kind=rng.choice([FollowUpKind.CORRECT, FollowUpKind.CORRECT, FollowUpKind.PERSUADE]),
+            deadline=base + timedelta(days=rng.choice((60, 90, 180))),
+            actor=office,
+        )
+        count += 1
+    return count

@@ -24,11 +24,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
 
 from xingji.accounts.access import access_organization
 from xingji.accounts.models import Actor
 from xingji.common import tablereader
-from xingji.common.exports import xlsx_response
+from xingji.common.exports import XLSX_TYPE, saved_bytes, write_table, xlsx_response
 from xingji.common.imports import Importer
 from xingji.common.tablereader import Table
 from xingji.common.tabular import RowError, TableErrors
@@ -206,11 +208,36 @@ def import_payments(*, organization: Organization, content: bytes, actor: Actor,
     )
 
 
+def render_template(organization: Organization) -> bytes:
+    """The import's headers alone on the first sheet, and a 填写说明 sheet: a note per column and an example.
+
+    Nothing but the header on the data sheet: notes or an example there would be read as rows by an office
+    that fills in the rows below the header.
+    """
+    workbook = Workbook(write_only=True)
+    write_table(workbook.create_sheet("党费缴纳明细"), list(HELP), [])
+    required = {column.header for column in COLUMNS if column.required}
+    notes = [[header, "必填" if header in required else "选填", HELP[header]] for header in HELP]
+    notes.append([])
+    notes.append(
+        [
+            "说明",
+            "",
+            "第1行为表头，从第2行起每行一笔党费。"
+            "整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。",
+        ]
+    )
+    notes.append(["示例", "", f"张三｜{organization.code}｜2025-03｜40.00｜2025-03-15"])
+    write_table(workbook.create_sheet("填写说明"), ["列名", "是否必填", "说明"], notes, widths=[12, 10, 60])
+    return saved_bytes(workbook)
+
+
 def template_response(organization: Organization) -> HttpResponse:
-    """An empty sheet with the import's headers, and a note per column below."""
-    notes = [f"{header}：{HELP[header]}" for header in HELP]
-    notes.append("整个文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。")
-    return xlsx_response(f"党费缴纳明细-导入模板-{organization.code}.xlsx", "党费缴纳明细", list(HELP), [], notes=notes)
+    """The template (:func:`render_template`) as a download."""
+    response = HttpResponse(render_template(organization), content_type=XLSX_TYPE)
+    filename = f"党费缴纳明细-导入模板-{organization.code}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    return response
 
 
 EXPORT_HEADERS = [

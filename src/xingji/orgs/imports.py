@@ -1163,7 +1163,7 @@ def _copy_members(rows: list[tuple[Any, ...]]) -> list[int]:
 
 
 def organization_import_template(*, organizations: QuerySet[Organization] | None = None) -> bytes:
-    """The .xlsx template for ``import_organizations``: headers, an example row, and a 说明 sheet.
+    """The .xlsx template for ``import_organizations``: the header row, and a 说明 sheet with an example.
 
     The example's parent is the first organization of ``organizations`` (the
     downloading user's tree, ``visible_organizations``) that may have
@@ -1174,7 +1174,7 @@ def organization_import_template(*, organizations: QuerySet[Organization] | None
 
 
 def member_import_template(*, organizations: QuerySet[Organization] | None = None) -> bytes:
-    """The .xlsx template for ``import_members``: headers, an example row, and a 说明 sheet.
+    """The .xlsx template for ``import_members``: the header row, and a 说明 sheet with an example.
 
     The example's organization is the first branch of ``organizations`` (the downloading user's tree).
     """
@@ -1226,17 +1226,13 @@ def _template(
 
     workbook = Workbook()
     sheet = first_sheet(workbook, sheet_title)
+    # Only the header: an example row here would be imported as real data by an office that fills
+    # the rows below it (its codes are the user's own); the example is on the 说明 sheet.
     sheet.append([column.header for column in columns])
     example = {column.key: column.example for column in columns} | dict(examples or {})
-    sheet.append([example[column.key] for column in columns])
     style_header_row(sheet, columns)
     finish_sheet(sheet)
     for position, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=2, column=position)
-        if column.is_text:
-            cell.number_format = TEXT_FORMAT
-        elif column.is_date:
-            cell.number_format = DATE_FORMAT
         if column.allowed:
             letter = get_column_letter(position)
             validation = DataValidation(
@@ -1253,7 +1249,11 @@ def _template(
     help_sheet = workbook.create_sheet(HELP_SHEET)
     help_sheet.append([title])
     help_sheet["A1"].font = Font(bold=True, size=14)
-    help_sheet.append(["第一行为表头，请勿修改；从第二行起每行一条。第二行是示例，导入前请删除或改为实际数据。"])
+    help_sheet.append(
+        [f"第一行为表头，请勿修改；从第二行起每行一条，填写在“{sheet_title}”表中。各列的填法见下表“示例”列。"]
+    )
+    shown_example = "｜".join(_shown(example[column.key]) for column in columns)
+    help_sheet.append([f"示例：{shown_example}"])
     help_sheet.append(
         ["导入时先检查全部行：有任何错误则一条也不导入，并列出每个错误的行号、列名和原因；全部正确才一次性导入。"]
     )
@@ -1270,14 +1270,13 @@ def _template(
         cell.font = Font(bold=True)
     for column in columns:
         value = example[column.key]
-        shown = value.isoformat() if isinstance(value, date) else value
         help_sheet.append(
             [
                 column.header,
                 "必填" if column.required else "选填",
                 "、".join(column.allowed) or "—",
                 column.help or "—",
-                shown,
+                value.isoformat() if isinstance(value, date) else value,
             ]
         )
     for letter, width in zip("ABCDE", (16, 10, 36, 60, 24), strict=True):
@@ -1287,6 +1286,12 @@ def _template(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     return saved_bytes(workbook)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def import_error_report(result: ImportResult) -> bytes:

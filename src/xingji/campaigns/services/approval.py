@@ -87,7 +87,10 @@ def campaign_approve(*, campaign: Campaign, approved_on: date, minutes_number: s
         evaluations = _lock_evaluations(current, state=E.NOTICE_PASSED)
         if not evaluations:
             raise TransitionRefused("没有公示期满待批准的组织", code="nothing_to_approve")
-        last_day = current.notices.filter(state=NoticeState.CLOSED).aggregate(last=Max("ends_on"))["last"]
+        # Each evaluation's notice is the one that holds it: the approval follows the latest of theirs.
+        last_day = current.notices.filter(
+            state=NoticeState.CLOSED, entries__evaluation__in=[evaluation.pk for evaluation in evaluations]
+        ).aggregate(last=Max("ends_on"))["last"]
         if last_day is not None and approved_on <= last_day:
             raise TransitionRefused(f"工委会批准日期应在公示期满（{last_day:%Y年%m月%d日}）之后", code="too_early")
         approval = Approval.objects.create(

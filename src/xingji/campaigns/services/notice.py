@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -40,6 +41,7 @@ from xingji.campaigns.services.base import (
 from xingji.campaigns.workflow import check_campaign, check_evaluation, move_campaign, move_evaluation
 from xingji.common.confirmation import check_confirmation
 from xingji.common.errors import TransitionRefused, required_text
+from xingji.orgs.models import Organization
 
 #: At most this many objections to one notice in any hour, from everyone together
 #: (``XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR``); per-client throttling is the view's.
@@ -53,6 +55,8 @@ def notice_publish(
     campaign: Campaign,
     title: str,
     starts_on: date | None = None,
+    root: Organization | None = None,
+    organizations: Sequence[Organization] | None = None,
     confirmation: str = "",
     preview_digest: str = "",
     actor: Actor,
@@ -66,7 +70,10 @@ def notice_publish(
     ``starts_on`` (today by default) for the campaign's ``notice_days`` days,
     both ends included.
 
-    What it lists is ``selectors.notice_preview``'s. When those levels break a
+    It lists the rated evaluations awaiting a notice of ``root``'s subtree (the campaign's whole scope by
+    default), or only those of the ``organizations`` chosen in it: each chosen one must lie in the subtree
+    and be rated and not on a notice yet (else refused, naming it). What it lists is
+    ``selectors.notice_preview``'s. When those levels break a
     quota of the scheme (``selectors.quota_warnings``; none in quota mode off),
     the notice goes out only with ``confirmation`` typed as
     ``xingji.common.confirmation.CONFIRMATION_PHRASE``; with ``preview_digest``
@@ -82,10 +89,16 @@ def notice_publish(
             raise TransitionRefused("公示开始日期不能早于今天", code="starts_in_past")
         if not current.notices.exists():
             _check_first_notice(current)
+        chosen = _check_notice_choice(current, root, organizations)
         evaluations = _lock_evaluations(current, state=E.RATED)
+        if root is not None:
+            evaluations = [e for e in evaluations if e.organization.path.startswith(root.path)]
+        if chosen is not None:
+            ids = {organization.pk for organization in chosen}
+            evaluations = [e for e in evaluations if e.organization_id in ids]
         if not evaluations:
             raise TransitionRefused("没有待公示的组织", code="nothing_to_notice")
-        preview = notice_preview(current, evaluations)
+        preview = notice_preview(current, evaluations, root=root, organizations=chosen)
         warnings = preview.warning_messages
         check_confirmation(
             warnings=warnings, confirmation=confirmation, digest=preview_digest, expected_digest=preview.digest
@@ -138,6 +151,38 @@ def notice_publish(
         )
         audit.flush()
     return notice
+
+
+def _check_notice_choice(
+    campaign: Campaign, root: Organization | None, organizations: Sequence[Organization] | None
+) -> list[Organization] | None:
+    """The chosen organizations, each in ``root``'s subtree with a rated evaluation awaiting a notice (else named)."""
+    if root is not None and not root.path.startswith(campaign.root.path):
+        raise TransitionRefused(f"{root.name}不在评定活动的范围内", code="outside_scope")
+    if organizations is None:
+        return None
+    chosen = list({organization.pk: organization for organization in organizations}.values())
+    if not chosen:
+        raise TransitionRefused("请选择要公示的组织", code="nothing_chosen")
+    states = dict(
+        campaign.evaluations.filter(organization__in=[o.pk for o in chosen]).values_list("organization_id", "state")
+    )
+    for organization in sorted(chosen, key=lambda item: item.path):
+        if root is not None and not organization.path.startswith(root.path):
+            raise TransitionRefused(f"{organization.name}不在{root.name}的范围内，不能一并公示", code="outside_scope")
+        state = states.get(organization.pk)
+        if state in (E.ON_NOTICE, E.NOTICE_PASSED, E.APPROVED):
+            entry = (
+                NoticeEntry.objects.filter(evaluation__campaign=campaign, organization=organization)
+                .select_related("notice")
+                .order_by("-notice_id")
+                .first()
+            )
+            where = f"（{entry.notice.title}）" if entry is not None else ""
+            raise TransitionRefused(f"{organization.name}已在公示{where}中，不能重复公示", code="already_noticed")
+        if state != E.RATED:
+            raise TransitionRefused(f"{organization.name}尚未评定待公示，不能公示", code="not_rated")
+    return sorted(chosen, key=lambda item: item.path)
 
 
 def _check_first_notice(campaign: Campaign) -> None:
