@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from tests.records.conftest import DOCX, JPEG, PDF, PNG, XLSX, office_file, stored_files
 from tests.records.factories import CommendationFactory
 from xingji.audit.models import AuditEntry
-from xingji.records.attachments import DEFAULT_MAX_BYTES
+from xingji.common.files import DEFAULT_MAX_BYTES
 from xingji.records.models import Attachment
 from xingji.records.services import attachment_add
 

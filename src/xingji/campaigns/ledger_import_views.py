@@ -13,7 +13,8 @@ from xingji.accounts.access import visible_organizations
 from xingji.accounts.decorators import login_required
 from xingji.campaigns import ledger_import
 from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
-from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
+from xingji.common.views import run_import
+from xingji.records.spreadsheets import XLSX_CONTENT_TYPE
 
 
 class LedgerImportForm(forms.Form):
@@ -37,13 +38,11 @@ def ledger_import_page(request):
     errors = []
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            check_import_size(upload.size)
-            entries = ledger_import.import_file(content=upload.read(), actor=request.user, filename=upload.name)
-        except ImportRefused as refused:
-            errors = refused.errors
-        else:
+        entries, errors = run_import(
+            form.cleaned_data["file"],
+            lambda content, filename: ledger_import.import_file(content=content, actor=request.user, filename=filename),
+        )
+        if entries is not None:
             organizations = len({entry.organization_id for entry in entries})
             messages.success(request, f"已导入 {len(entries)} 条星级台账记录（{organizations} 个党组织）")
             return redirect("campaigns:ledger_import")

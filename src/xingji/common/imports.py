@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from django.db import transaction
 
+from xingji.common.files import format_size, max_bytes
 from xingji.common.tablereader import Parsed, RowParser, Table, TableReader, collector_paused, header_key
 from xingji.common.tabular import RowError, TableErrors
 
@@ -84,3 +85,9 @@ def commit(
 def header_index(headers: Mapping[str, Iterable[str]]) -> dict[str, str]:
     """key → its header and aliases, as the normalized index ``Importer`` takes."""
     return {header_key(name): key for key, names in headers.items() for name in names}
+
+
+def check_import_size(size: int) -> None:
+    """Refuse a file over the upload limit before reading it."""
+    if size > max_bytes():
+        raise TableErrors([RowError(None, "", f"文件不能超过 {format_size(max_bytes())}")])

@@ -1,13 +1,20 @@
-"""View helpers every app's views share: a service's refusal as a message, a check as an offer, a one-step action."""
+"""View helpers every app's views share: a service's refusal as a message, a check as an offer, a one-step action,
+an uploaded table imported all or nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+
+from xingji.common.imports import check_import_size
+from xingji.common.tabular import RowError, TableErrors
+
+Imported = TypeVar("Imported")
 
 
 def messages_of(error: ValidationError) -> str:
@@ -45,3 +52,17 @@ def attempt(request: HttpRequest, service: Callable[..., Any], *, success: str, 
         return False
     messages.success(request, success)
     return True
+
+
+def run_import(upload: UploadedFile, run: Callable[[bytes, str], Imported]) -> tuple[Imported | None, list[RowError]]:
+    """An import form's file, size-checked, then ``run(content, filename)``.
+
+    Returns (what ``run`` returned, []) or (None, every error). ``run`` is an
+    importer, all or nothing: its ``TableErrors`` means nothing was written, and
+    the page shows the errors by row and column.
+    """
+    try:
+        check_import_size(upload.size or 0)
+        return run(upload.read(), upload.name or ""), []
+    except TableErrors as refused:
+        return None, refused.errors

@@ -17,13 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xingji.accounts.access import READ_ONLY, access_member, access_organization, can_write
 from xingji.accounts.decorators import login_required
 from xingji.common.forms import add_service_error
-from xingji.common.tabular import TableErrors
-from xingji.common.views import attempt
+from xingji.common.views import attempt, run_import
 from xingji.dues import access, selectors, services, spreadsheets
 from xingji.dues.forms import AccountForm, ImportForm, PaymentForm, ReductionForm, YearForm
 from xingji.dues.selectors import FLAG_MONTHS, WARNING_MONTHS
 from xingji.orgs.models import Member
-from xingji.records.spreadsheets import check_import_size
 
 
 def _year(request) -> int:
@@ -227,15 +225,13 @@ def payment_import(request, pk):
     errors = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            check_import_size(upload.size)
-            count = spreadsheets.import_payments(
-                organization=organization, content=upload.read(), actor=request.user, filename=upload.name
-            )
-        except TableErrors as refused:
-            errors = refused.errors
-        else:
+        count, errors = run_import(
+            form.cleaned_data["file"],
+            lambda content, filename: spreadsheets.import_payments(
+                organization=organization, content=content, actor=request.user, filename=filename
+            ),
+        )
+        if not errors:
             messages.success(request, f"已导入 {count} 笔党费")
             return redirect("dues:branch", organization.pk)
     return render(request, "dues/import.html", {"form": form, "errors": errors, "organization": organization})

@@ -18,13 +18,11 @@ from pathlib import PurePath
 from typing import IO
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 
+from xingji.common.files import format_size, max_bytes
 from xingji.records.models import AttachmentType
-
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 EXTENSIONS = {
     ".pdf": AttachmentType.PDF,
@@ -56,18 +54,6 @@ ALLOWED_TEXT = "PDF、JPG、PNG、DOCX、XLSX"
 def evidence_input(**attrs) -> forms.FileInput:
     """The file input of an evidence file: the picker offers only what ``check_upload`` takes."""
     return forms.FileInput(attrs={"accept": ",".join(EXTENSIONS), **attrs})
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "XINGJI_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def format_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size} 字节"
 
 
 @dataclass(frozen=True)

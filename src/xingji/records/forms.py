@@ -9,11 +9,12 @@ from django.db import models
 from django.utils import timezone
 
 from xingji.accounts.access import visible_members, visible_organizations
+from xingji.common.files import format_size, max_bytes
 from xingji.common.forms import DateInput, indented_label
 from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
 from xingji.orgs.models import Organization
 from xingji.records.access import enterable_organizations
-from xingji.records.attachments import ALLOWED_TEXT, evidence_input, format_size, max_bytes
+from xingji.records.attachments import ALLOWED_TEXT, evidence_input
 from xingji.records.kinds import RecordKind
 from xingji.records.services import REVIEW_NOTE_MAX_LENGTH
 

@@ -39,7 +39,7 @@ from xingji.accounts.models import Actor
 from xingji.common import tablereader
 from xingji.common.cells import first_sheet
 from xingji.common.exports import finish_sheet, saved_bytes
-from xingji.common.imports import Importer
+from xingji.common.imports import Importer, check_import_size
 from xingji.common.tablereader import Table, Wording
 from xingji.common.tabular import RowError, TableErrors
 from xingji.orgs.lookup import (
@@ -50,7 +50,6 @@ from xingji.orgs.lookup import (
     match_organizations,
 )
 from xingji.orgs.models import Organization
-from xingji.records.attachments import format_size, max_bytes
 from xingji.records.kinds import RecordKind
 from xingji.records.models import EvidenceRecord
 from xingji.records.services import record_create
@@ -241,12 +240,6 @@ UNKNOWN_ORGANIZATION = "找不到编号为“{code}”的党组织"
 
 class BadValue(ValueError):
     pass
-
-
-def check_import_size(size: int) -> None:
-    """Refuse a file over the attachment limit before reading it."""
-    if size > max_bytes():
-        raise ImportRefused([RowError(None, "", f"文件不能超过 {format_size(max_bytes())}")])
 
 
 def header_key(text: Any) -> str:

@@ -24,6 +24,7 @@ from xingji.common.errors import ActionForbidden
 from xingji.common.exports import export_stamp, xlsx_response
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
+from xingji.common.views import run_import
 from xingji.records.access import (
     NOT_ISSUER,
     SELF_DEDUCTION,
@@ -52,8 +53,6 @@ from xingji.records.services import (
 )
 from xingji.records.spreadsheets import (
     XLSX_CONTENT_TYPE,
-    ImportRefused,
-    check_import_size,
     export_headers,
     export_rows,
     import_records,
@@ -162,19 +161,14 @@ def record_import(request, kind):
     errors = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            check_import_size(upload.size)
-            count = import_records(
-                kind=kind,
-                content=upload.read(),
-                organizations=enterable_organizations(request.user, kind.model),
-                actor=request.user,
-                filename=upload.name,
-            )
-        except ImportRefused as refused:
-            errors = refused.errors
-        else:
+        organizations = enterable_organizations(request.user, kind.model)
+        count, errors = run_import(
+            form.cleaned_data["file"],
+            lambda content, filename: import_records(
+                kind=kind, content=content, organizations=organizations, actor=request.user, filename=filename
+            ),
+        )
+        if not errors:
             messages.success(request, f"已导入 {count} 条{kind.label}记录")
             return redirect("records:list", kind=kind.slug)
     return render(request, "records/import.html", {"kind": kind, "form": form, "errors": errors})
