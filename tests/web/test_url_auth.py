@@ -222,6 +222,7 @@ CASE_MODULES = [
     "tests.reports.url_cases",
     "tests.dues.url_cases",
     "tests.web.url_cases_due",
+    "tests.campaigns_web.url_cases_schemes",
 ]
 for module_name in CASE_MODULES:
     CASES.update(import_module(module_name).cases(Case))
