@@ -456,3 +456,31 @@ def test_it_downloads_the_import_templates(login, inspector, tree):
 
     assert response.status_code == 200
     assert sheet_rows(response, "党组织")[0][0] == "组织编号"
+
+
+def test_the_office_renames_the_root_it_works_for(login, office_user, tree):
+    root = tree.root
+    client = login(office_user)
+    page = client.get(f"/orgs/{root.pk}/")
+    assert f"/orgs/{root.pk}/edit/" in page.content.decode()
+    response = client.post(
+        f"/orgs/{root.pk}/edit/",
+        {
+            "name": "中共某市直属机关工作委员会",
+            "code": root.code,
+            "org_type": root.org_type,
+            "category": root.category,
+            "founded": root.founded.isoformat() if root.founded else "",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    root.refresh_from_db()
+    assert root.name == "中共某市直属机关工作委员会"
+    entry = AuditEntry.objects.get(action="organization.updated")
+    assert entry.after == {"name": "中共某市直属机关工作委员会"}
+
+
+def test_a_reviewer_cannot_edit_the_root_above_it(login, reviewer, tree):
+    assert login(reviewer).get(f"/orgs/{tree.root.pk}/edit/").status_code == 404
