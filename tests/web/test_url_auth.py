@@ -222,6 +222,7 @@ CASE_MODULES = [
     "tests.reports.url_cases",
     "tests.dues.url_cases",
     "tests.web.url_cases_due",
+    "tests.campaigns_web.url_cases_sandbox",
     "tests.campaigns_web.url_cases_schemes",
 ]
 for module_name in CASE_MODULES:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from xingji.campaigns import ledger_import_views, scheme_views, scope_views, views, withdraw_views
+from xingji.campaigns import ledger_import_views, sandbox_views, scheme_views, scope_views, views, withdraw_views
 
 app_name = "campaigns"
 
@@ -49,6 +49,7 @@ urlpatterns = [
     path("ledger/<int:pk>/", views.ledger, name="ledger"),
     path("ledger/import/", ledger_import_views.ledger_import_page, name="ledger_import"),
     path("ledger/import/template/", ledger_import_views.ledger_import_template, name="ledger_import_template"),
+    path("evaluations/<int:pk>/sandbox/", sandbox_views.evaluation_sandbox, name="sandbox"),
     path("schemes/", scheme_views.scheme_list, name="schemes"),
     path("schemes/<slug:scheme_id>/", scheme_views.scheme_detail, name="scheme"),
     path("schemes/<slug:scheme_id>/toml/", scheme_views.scheme_toml, name="scheme_toml"),
