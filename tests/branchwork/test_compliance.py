@@ -9,7 +9,7 @@ import pytest
 from tests.factories import OrganizationFactory, UserFactory
 from xingji.accounts.models import Role
 from xingji.branchwork import due, selectors
-from xingji.branchwork.models import Meeting, MeetingKind
+from xingji.branchwork.models import BRANCH_KINDS, CONVENED_KINDS, Meeting, MeetingKind
 from xingji.rules.frequencies import KINDS
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +37,9 @@ def spring(tree):
         held(tree.finance_1, kind, day)
 
 
-def test_the_kinds_of_the_frequency_rules_are_the_models_kinds():
-    assert list(KINDS) == list(MeetingKind.values)
+def test_the_kinds_of_the_frequency_rules_are_the_models_branch_kinds():
+    assert list(KINDS) == [kind.value for kind in BRANCH_KINDS]
+    assert [kind for kind in MeetingKind if kind not in BRANCH_KINDS] == list(CONVENED_KINDS)
 
 
 def test_a_branchs_year_is_computed_from_its_meetings_in_one_query(tree, spring, django_assert_num_queries):

@@ -4,6 +4,8 @@ Target: an appraisal of last year with the organization's member graded 不合�
 a meeting of the organization (a branch) with one PDF, made once per organization and world.
 Every writing role that sees the branch records its meetings (its secretary, the superiors above it);
 the inspector reads only. An empty upload or delete is answered with a redirect and a message.
+The pages of a superior's convened meetings send a branch to its own pages (a redirect, after the write
+check for the form); their access for superiors is proven in tests/branchwork/test_units.py.
 """
 
 import io
@@ -75,6 +77,12 @@ def cases(Case) -> dict:
         "branchwork:meeting_create": Case(target="organization", **form),
         "branchwork:meeting_detail": Case(target=meeting),
         "branchwork:meeting_edit": Case(target=meeting, **form),
+        # A confirmation page, then the deletion and a redirect to the branch's page.
+        "branchwork:meeting_delete": Case(target=meeting, get="write", post="write", post_answers=frozenset({302})),
+        "branchwork:unit_meetings": Case(target="organization", get_answers=frozenset({302})),
+        "branchwork:unit_meeting_create": Case(
+            target="organization", **form, get_answers=frozenset({302}), post_answers=frozenset({302})
+        ),
         "branchwork:attachment_upload": Case(target=meeting, **action),
         "branchwork:attachment": Case(target=meeting_attachment),
         "branchwork:attachment_delete": Case(target=meeting_attachment, **action),

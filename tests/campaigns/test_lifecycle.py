@@ -1,4 +1,5 @@
-"""One campaign walked through the services from opening to approval and municipal re-review."""
+"""One campaign walked through the services from opening to approval, municipal re-review, the results'
+publication and a correction of a published result."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from xingji.campaigns.models import (
     ObjectionState,
     RunState,
 )
+from xingji.reports import corrections
+from xingji.reports import selectors as report_selectors
+from xingji.reports import services as report_services
+from xingji.reports.models import CorrectionKind
 
 E = EvaluationState
 
@@ -31,6 +36,7 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     edu_reviewer,
     edu_secretary,
     django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     # given a mid-year campaign over the whole tree, and a city commendation of FIN-2 this year
     CommendationFactory(organization=tree.finance_2, date=date(YEAR, 3, 1))
@@ -181,4 +187,38 @@ def test_it_walks_a_campaign_from_opening_to_municipal_re_review(
     assert len(actions("star_ledger.")) == 5
     assert len(actions("evaluation.rated")) == 5
     assert actions("rating_run.") == ["rating_run.requested", "rating_run.finished"]
+    assert verify_chain() is None
+
+    # when the results are published, and an objection upheld after the notice proves EDU's result wrong
+    publication = report_services.results_publish(root=tree.root, year=YEAR, confirmation="确认发布", actor=office_user)
+    monkeypatch.setattr(corrections, "_today", lambda: clock.today)
+    corrected = corrections.result_correct(
+        publication=publication,
+        changes=[corrections.ResultChange(organization=tree.education, level=2)],
+        kind=CorrectionKind.OBJECTION_UPHELD,
+        reason="公示后异议成立：三会一课记录不实",
+        confirmation="确认发布",
+        actor=office_user,
+    )
+
+    # then a second version marks EDU's line only, the first stays reachable, and the star ledger follows
+    publication.refresh_from_db()
+    assert (corrected.version, corrected.supersedes, publication.successor) == (2, publication, corrected)
+    assert [
+        (line.organization.code, line.previous_level_name, line.level_name)
+        for line in report_selectors.corrected_lines(corrected)
+    ] == [("EDU", "三星级", "二星级")]
+    assert corrected.results.count() == publication.results.count() == 5
+    edu.refresh_from_db()
+    assert (edu.approved_level, selectors.current_level(tree.education)) == (2, 2)
+    assert selectors.star_ledger(tree.education).last().previous_level == 3
+
+    # and during the fresh notice the public objects to the corrected line, and the office answers
+    line = corrected.results.get(organization=tree.education)
+    objection = corrections.correction_objection_file(publication=corrected, result=line, content="更正依据不足")
+    corrections.correction_objection_answer(
+        objection=objection, upheld=False, answer="经复核更正依据充分", actor=office_user
+    )
+    assert actions("results.") == ["results.published", "results.corrected"]
+    assert actions("correction_objection.") == ["correction_objection.filed", "correction_objection.answered"]
     assert verify_chain() is None

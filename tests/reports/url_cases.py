@@ -96,6 +96,46 @@ def publication_target(world, organization, where):
     return {"pk": world.objects[key].pk}
 
 
+def correction_target(world, organization, where):
+    """A publication over the tree's root (inside), or over the outside organization itself."""
+    from xingji.reports.models import ResultPublication
+
+    key = ("reports.correction", where, organization.pk if where == "outside" else None)
+    if key not in world.objects:
+        root = world.campaigns["inside"].root if where == "inside" else organization
+        world.objects[key] = ResultPublication.objects.create(
+            year=_year_of(organization, where),
+            root=root,
+            title="评定结果",
+            head_hash="0" * 64,
+            rows=[],
+            published_by=world.users["superuser"],
+        )
+    return {"pk": world.objects[key].pk}
+
+
+def correction_objection_target(world, organization, where):
+    """An open objection to a corrected line of ``correction_target``'s publication."""
+    from xingji.reports.models import CorrectionObjection, PublishedResult, ResultPublication
+
+    key = ("reports.correction_objection", where, organization.pk)
+    if key not in world.objects:
+        publication = ResultPublication.objects.get(pk=correction_target(world, organization, where)["pk"])
+        line = PublishedResult.objects.create(
+            publication=publication,
+            organization=organization,
+            year=publication.year,
+            level=4,
+            level_name="四星级",
+            is_current=False,
+            changed=True,
+            previous_level=5,
+            previous_level_name="五星级",
+        )
+        world.objects[key] = CorrectionObjection.objects.create(publication=publication, result=line, content="异议")
+    return {"pk": world.objects[key].pk}
+
+
 def cases(Case) -> dict:
     year = {"year": YEAR}
     office_form = {"office_only": True, "post": "read"}
@@ -126,6 +166,9 @@ def cases(Case) -> dict:
         ),
         "reports:assessment_export": Case(kwargs=year),
         "reports:publish": Case(kwargs=year, **office_form),
+        "reports:publication_correct": Case(target=correction_target, office_only=True, post="read"),
+        "reports:correction_objection_answer": Case(target=correction_objection_target, office_only=True, post="read"),
         "results:list": Case(public=True),
+        "results:correction_objection": Case(target=publication_target, public=True, post="read"),
         "results:detail": Case(target=publication_target, public=True),
     }

@@ -8,6 +8,12 @@ branch's own writing user (支部书记), a superior of the branch (the
 reviewer or the committee office above it) and a superuser. The inspection
 group (督导组) reads only (403). Only branches (党支部, 联合党支部, 临时党支部)
 hold these meetings. The services check again, inside their transaction.
+
+A superior organization (any organization that is no branch: 机关党委,
+党总支, 市直工委) records the meetings it convenes for its subordinate
+organizations (``models.CONVENED_KINDS``): its own writing user of a superior
+role (``SUPERIOR_ROLES``), a superior of it and a superuser
+(``may_convene``); its page of those meetings is ``access_convener``'s.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from django.http import Http404
 
 from xingji.accounts.access import (
     SELF_ROLES,
+    SUPERIOR_ROLES,
     access_organization,
     can_write,
     get_or_404,
@@ -32,6 +39,8 @@ from xingji.orgs.services import BRANCH_TYPES
 
 NOT_RECORDER = "只有本支部书记或上级党组织可以登记该支部的组织生活会议"
 NOT_A_BRANCH = "只有党支部（含联合党支部、临时党支部）登记组织生活会议"
+NOT_CONVENER = "只有本级党组织或其上级党组织可以登记本级召集下级组织参加的会议"
+A_BRANCH = "党支部没有下级组织，不登记召集下级组织参加的会议"
 
 
 def visible_meetings(user: User) -> QuerySet[Meeting]:
@@ -88,3 +97,52 @@ def require_appraise(user: User, organization: Organization) -> None:
         raise ActionForbidden(NOT_A_BRANCH)
     if not may_record(user, organization):
         raise ActionForbidden(NOT_APPRAISER)
+
+
+# --- meetings a superior convenes for its subordinate organizations ---------------------------------
+
+
+def is_convener(organization: Organization) -> bool:
+    """Whether the organization convenes meetings of its subordinates: any organization that is no branch."""
+    return organization.org_type not in BRANCH_TYPES
+
+
+def access_convener(user: User, organization_id: object) -> Organization:
+    """An organization of the user's subtree that is no branch (404 otherwise, as for a missing one)."""
+    organization = access_organization(user, organization_id)
+    if not is_convener(organization):
+        raise Http404(A_BRANCH)
+    return organization
+
+
+def may_convene(user: User, organization: Organization) -> bool:
+    """Whether the user records the meetings the organization convenes (see the module's text)."""
+    if not (can_write(user) and is_convener(organization)):
+        return False
+    if user.is_superuser:
+        return True
+    own = is_active_user(user) and user.organization_id == organization.pk and user.role in SUPERIOR_ROLES
+    return own or is_superior_of(user, organization.pk)
+
+
+def require_convene(user: User, organization: Organization) -> None:
+    """404 outside the subtree, 403 for a branch, a read-only role or a user who may not record them."""
+    access_organization(user, organization.pk, write=True)
+    if not is_convener(organization):
+        raise ActionForbidden(A_BRANCH)
+    if not may_convene(user, organization):
+        raise ActionForbidden(NOT_CONVENER)
+
+
+def may_change_meeting(user: User, meeting: Meeting) -> bool:
+    """Whether the user changes or deletes the meeting: whoever records its organization's meetings of its kind."""
+    if is_convener(meeting.organization):
+        return may_convene(user, meeting.organization)
+    return may_record(user, meeting.organization)
+
+
+def require_change_meeting(user: User, meeting: Meeting) -> None:
+    if is_convener(meeting.organization):
+        require_convene(user, meeting.organization)
+    else:
+        require_record(user, meeting.organization)

@@ -1,13 +1,14 @@
-"""The meeting form (with one attendance choice per member of the roll), the upload and the import forms;
-the appraisal form (one grade per member of the roll) and the follow-up of a 不合格 grade."""
+"""The meeting form (with one attendance choice per member of the roll, and for a superior's meeting one per
+subordinate organization invited), the upload and the import forms; the appraisal form (one grade per member
+of the roll) and the follow-up of a 不合格 grade."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
 
-from xingji.branchwork.models import AttendanceStatus, FollowUpKind, Grade, MeetingKind
-from xingji.branchwork.services import AttendanceEntry, GradeEntry, MeetingFacts
+from xingji.branchwork.models import BRANCH_KINDS, AttendanceStatus, FollowUpKind, Grade, MeetingKind
+from xingji.branchwork.services import AttendanceEntry, GradeEntry, MeetingFacts, UnitEntry
 from xingji.common.forms import DateInput
 
 #: What the file picker offers for a meeting's attachments (the service checks the content).
@@ -22,6 +23,18 @@ def reason_field_name(member_id: int) -> str:
     return f"reason_{member_id}"
 
 
+def unit_status_field_name(organization_id: int) -> str:
+    return f"unit_status_{organization_id}"
+
+
+def unit_reason_field_name(organization_id: int) -> str:
+    return f"unit_reason_{organization_id}"
+
+
+#: A unit's choices on the form: not invited (未邀请, no row), or its attendance.
+UNIT_CHOICES = [("", "未邀请"), *AttendanceStatus.choices]
+
+
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
     held_on = forms.DateField(label="日期", widget=DateInput())
@@ -30,10 +43,19 @@ class MeetingForm(forms.Form):
     topic = forms.CharField(label="主题", max_length=200)
     minutes = forms.CharField(label="会议记录", required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), units=(), kinds=BRANCH_KINDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["kind"].choices = [(kind.value, kind.label) for kind in (MeetingKind(kind) for kind in kinds)]
         self.members = list(members)
+        self.units = list(units)
+        for unit in self.units:
+            self.fields[unit_status_field_name(unit.pk)] = forms.ChoiceField(
+                label=unit.name, choices=UNIT_CHOICES, required=False, widget=forms.RadioSelect
+            )
+            self.fields[unit_reason_field_name(unit.pk)] = forms.CharField(
+                label=f"{unit.name}的请假事由", max_length=200, required=False
+            )
         for member in self.members:
             self.fields[status_field_name(member.pk)] = forms.ChoiceField(
                 label=member.name,
@@ -52,6 +74,25 @@ class MeetingForm(forms.Form):
         """(member, its status field, its reason field) for the template."""
         return [
             (member, self[status_field_name(member.pk)], self[reason_field_name(member.pk)]) for member in self.members
+        ]
+
+    def unit_rows(self):
+        """(organization, its status field, its reason field) for the template."""
+        return [
+            (unit, self[unit_status_field_name(unit.pk)], self[unit_reason_field_name(unit.pk)]) for unit in self.units
+        ]
+
+    def unit_entries(self) -> list[UnitEntry]:
+        """The units invited (a status chosen); the others are not invited."""
+        data = self.cleaned_data
+        return [
+            UnitEntry(
+                organization_id=unit.pk,
+                status=data[unit_status_field_name(unit.pk)],
+                reason=data.get(unit_reason_field_name(unit.pk), ""),
+            )
+            for unit in self.units
+            if data.get(unit_status_field_name(unit.pk))
         ]
 
     def facts(self) -> MeetingFacts:
@@ -77,8 +118,8 @@ class MeetingForm(forms.Form):
         ]
 
 
-def initial_of(meeting, attendances) -> dict:
-    """A stored meeting as the form's initial data."""
+def initial_of(meeting, attendances, units=()) -> dict:
+    """A stored meeting as the form's initial data (``units``: its ``UnitAttendance`` rows)."""
     initial = {
         "kind": meeting.kind,
         "held_on": meeting.held_on,
@@ -90,6 +131,9 @@ def initial_of(meeting, attendances) -> dict:
     for row in attendances:
         initial[status_field_name(row.member_id)] = row.status
         initial[reason_field_name(row.member_id)] = row.reason
+    for unit in units:
+        initial[unit_status_field_name(unit.organization_id)] = unit.status
+        initial[unit_reason_field_name(unit.organization_id)] = unit.reason
     return initial
 
 

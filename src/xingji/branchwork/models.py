@@ -7,6 +7,16 @@
 * ``Attendance`` — one member of the branch's roll at one meeting: present
   (出席), on leave (请假, with the reason) or absent (缺席).
 
+A superior organization (机关党委, 党总支, 市直工委) records the meetings it
+convenes for its subordinate organizations — a work meeting (工作会议) or a
+training (培训), ``CONVENED_KINDS`` — with their attendance:
+
+* ``UnitAttendance`` — one subordinate organization invited (参会单位):
+  present, on leave (请假, with the reason) or absent. An absence without
+  leave is the organization's evidence record ``xingji.records.models.Absence``
+  (缺席, counted by the rating rules); a leave an excused one (kept, not
+  counted). The services keep the two in step.
+
 How often each kind is due is data (``xingji/rules/tables/meetings.toml``); what
 is due, held and missing is computed (``xingji.rules.frequencies``), never
 typed. Writes go through ``xingji.branchwork.services``.
@@ -41,11 +51,18 @@ class MeetingKind(models.TextChoices):
     THEME_DAY = "theme_day", "主题党日"
     LIFE_MEETING = "life_meeting", "组织生活会"
     APPRAISAL = "appraisal", "民主评议党员"
+    WORK_MEETING = "work_meeting", "工作会议"
+    TRAINING = "training", "培训"
+
+
+#: The kinds a superior convenes for its subordinate organizations; the others are a branch's own.
+CONVENED_KINDS = (MeetingKind.WORK_MEETING, MeetingKind.TRAINING)
+BRANCH_KINDS = tuple(kind for kind in MeetingKind if kind not in CONVENED_KINDS)
 
 
 class Meeting(models.Model):
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="meetings", verbose_name="党支部"
+        Organization, on_delete=models.PROTECT, related_name="meetings", verbose_name="党组织"
     )
     kind = models.CharField("会议类型", max_length=20, choices=MeetingKind.choices)
     held_on = models.DateField("日期", validators=[validate_not_in_future])
@@ -102,6 +119,42 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}：{self.get_status_display()}"
+
+
+class UnitAttendance(models.Model):
+    """A subordinate organization invited to a meeting its superior convened (参会单位)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="unit_attendances", verbose_name="会议")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="unit_attendances", verbose_name="参会单位"
+    )
+    status = models.CharField("出席情况", max_length=8, choices=AttendanceStatus.choices)
+    reason = models.CharField("请假事由", max_length=200, blank=True)
+    #: The evidence record of an absence (缺席) or a leave (请假, excused); none for a unit present. Deleted on
+    #: the records pages, it stays deleted until the unit's status changes.
+    absence = models.OneToOneField(
+        "records.Absence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="unit_attendance",
+        verbose_name="缺席记录",
+    )
+
+    class Meta:
+        verbose_name = "参会单位"
+        verbose_name_plural = "参会单位"
+        ordering = ["meeting_id", "organization__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "organization"],
+                name="branchwork_unit_attendance_once",
+                violation_error_message="同一单位在一次会议中只能登记一次",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}：{self.get_status_display()}"
 
 
 class Appraisal(models.Model):

@@ -26,6 +26,7 @@ from xingji.branchwork.models import (
     Grade,
     Meeting,
     MeetingKind,
+    UnitAttendance,
 )
 from xingji.orgs.models import Member, Organization
 from xingji.orgs.services import BRANCH_TYPES
@@ -68,6 +69,33 @@ def meeting_list(*, user: User, organization: Organization, year: int | None = N
 
 def meeting_with_attendance(meeting: Meeting) -> list[Attendance]:
     return list(meeting.attendances.select_related("member").order_by("member__id"))
+
+
+def convened_meetings(*, user: User, organization: Organization, year: int | None = None) -> QuerySet[Meeting]:
+    """The meetings the organization convened for its subordinates (newest first) with their units' counts."""
+    meetings = visible_meetings(user).filter(organization=organization)
+    if year is not None:
+        meetings = meetings.filter(held_on__year=year)
+    units = "unit_attendances"
+    return meetings.annotate(
+        present_count=Count(units, filter=Q(unit_attendances__status=AttendanceStatus.PRESENT)),
+        leave_count=Count(units, filter=Q(unit_attendances__status=AttendanceStatus.LEAVE)),
+        absent_count=Count(units, filter=Q(unit_attendances__status=AttendanceStatus.ABSENT)),
+    ).order_by("-held_on", "-pk")
+
+
+def meeting_units(meeting: Meeting) -> list[UnitAttendance]:
+    """The organizations invited to the meeting, in tree order, with their evidence records."""
+    return list(meeting.unit_attendances.select_related("organization", "absence").order_by("organization__path"))
+
+
+def subordinate_units(organization: Organization) -> list[Organization]:
+    """The active organizations directly below the convener, in tree order: the units a meeting form offers."""
+    return list(
+        Organization.objects.filter(
+            path__startswith=organization.path, depth=organization.depth + 1, is_active=True
+        ).order_by("path")
+    )
 
 
 def roll(organization: Organization) -> QuerySet[Member]:

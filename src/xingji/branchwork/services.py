@@ -10,6 +10,25 @@ import (checked by ``xingji.branchwork.spreadsheets``) all at once.
 Attachments are photos and scans: JPG, PNG or PDF, checked by content and
 size by ``xingji.records.attachments.check_upload``.
 
+A superior organization's meeting for its subordinates (a kind of
+``CONVENED_KINDS``: 工作会议, 培训) takes, besides, the attendance of the
+organizations invited (``UnitEntry``: present, on leave with the reason,
+absent), each a strict descendant of the convener, else refused naming the
+row. A unit absent is the unit's evidence record of an unexcused absence
+(``records.Absence``: kind 会议, or 培训 for a training; dated the meeting's
+day; its description the convener, the kind and the topic; confirmed, as
+entered by a superior); a unit on leave an excused one with the reason.
+The records are written through ``xingji.records.services`` (with their own
+audit entries) in the meeting's transaction, and follow the meeting: a
+changed status, date, kind or topic changes them, a unit no longer absent or
+no longer invited removes its record. A record deleted on the records pages
+is not written again until the unit's status or reason changes.
+
+``meeting_delete`` removes a meeting with its attendance, its units' records
+and its attachments. It is allowed whatever campaign has rated the year: the
+compliance is computed from the meetings (``selectors``) and simply counts
+one meeting less; an evaluation rated already keeps its stored result.
+
 ``appraisal_save`` records a branch's yearly appraisal of its members
 (民主评议党员): a grade per member (``GradeEntry``; an empty grade leaves
 the member ungraded) and the branch's conclusion. A grade for a member of
@@ -28,15 +47,16 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from xingji.accounts.models import Actor
 from xingji.audit.services import append_audit_entries, audit_log, snapshot
-from xingji.branchwork.access import require_appraise, require_record
+from xingji.branchwork.access import require_appraise, require_change_meeting, require_convene, require_record
 from xingji.branchwork.models import (
+    CONVENED_KINDS,
     Appraisal,
     AppraisalFollowUp,
     AppraisalGrade,
@@ -45,6 +65,8 @@ from xingji.branchwork.models import (
     FollowUpKind,
     Grade,
     Meeting,
+    MeetingKind,
+    UnitAttendance,
 )
 from xingji.common.errors import TransitionRefused
 from xingji.ledger import services as ledger_services
@@ -52,7 +74,7 @@ from xingji.ledger.models import ItemSource
 from xingji.orgs.models import Member, Organization
 from xingji.records import services as record_services
 from xingji.records.attachments import EXTENSIONS, check_upload
-from xingji.records.models import Attachment, AttachmentType
+from xingji.records.models import Absence, AbsenceKind, Attachment, AttachmentType
 
 MEETING_FIELDS = ("organization", "kind", "held_on", "place", "host", "topic", "minutes")
 #: What a meeting's attachments may be: photos and scans.
@@ -73,6 +95,15 @@ class MeetingFacts:
 @dataclass(frozen=True)
 class AttendanceEntry:
     member_id: int
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    """One subordinate organization invited to a convened meeting (参会单位)."""
+
+    organization_id: int
     status: str
     reason: str = ""
 
@@ -143,13 +174,171 @@ def _apply(meeting: Meeting, facts: MeetingFacts) -> None:
         setattr(meeting, name, value.strip() if isinstance(value, str) and name != "minutes" else value)
 
 
+def _require_for(actor: Actor, organization: Organization, kind: str) -> None:
+    """A convened kind: the convener's recorders; any other: the branch's (``NOT_A_BRANCH`` for a superior)."""
+    if kind in CONVENED_KINDS:
+        require_convene(actor, organization)
+    else:
+        require_record(actor, organization)
+
+
+def _units(convener: Organization, entries: Sequence[UnitEntry]) -> list[UnitAttendance]:
+    """The unit rows for ``entries``; ``ValidationError`` on ``units`` naming the row otherwise."""
+    found = {
+        organization.pk: organization
+        for organization in Organization.objects.filter(pk__in=[entry.organization_id for entry in entries])
+    }
+    problems: list[str] = []
+    seen: set[int] = set()
+    rows = []
+    for position, entry in enumerate(entries, start=1):
+        unit = found.get(entry.organization_id)
+        if unit is None:
+            problems.append(f"第{position}个参会单位不存在")
+            continue
+        if unit.pk == convener.pk or not unit.path.startswith(convener.path):
+            problems.append(f"第{position}个参会单位“{unit.name}”不是{convener.name}的下级组织，不能登记参会")
+            continue
+        if unit.pk in seen:
+            problems.append(f"参会单位“{unit.name}”登记了两次")
+            continue
+        seen.add(unit.pk)
+        if entry.status not in AttendanceStatus.values:
+            problems.append(f"参会单位“{unit.name}”的出席情况“{entry.status}”无效")
+            continue
+        reason = entry.reason.strip()
+        if entry.status == AttendanceStatus.LEAVE and not reason:
+            problems.append(f"参会单位“{unit.name}”请假，须填写请假事由")
+            continue
+        if len(reason) > 200:
+            problems.append(f"参会单位“{unit.name}”的请假事由不能超过200字")
+            continue
+        rows.append(
+            UnitAttendance(
+                organization=unit,
+                status=entry.status,
+                reason=reason if entry.status == AttendanceStatus.LEAVE else "",
+            )
+        )
+    if problems:
+        raise ValidationError({"units": problems}, code="units")
+    return rows
+
+
+def _units_summary(rows: Sequence[UnitAttendance]) -> dict[str, Any]:
+    return {
+        "units": [
+            {
+                "organization_id": row.organization_id,
+                "status": row.status,
+                **({"reason": row.reason} if row.reason else {}),
+            }
+            for row in sorted(rows, key=lambda row: row.organization_id)
+        ]
+    }
+
+
+def _absence_data(meeting: Meeting, row: UnitAttendance) -> dict[str, Any] | None:
+    """What the unit's evidence record says: none for a unit present."""
+    if row.status == AttendanceStatus.PRESENT:
+        return None
+    label = MeetingKind(meeting.kind).label
+    return {
+        "organization": row.organization,
+        "date": meeting.held_on,
+        "kind": AbsenceKind.TRAINING if meeting.kind == MeetingKind.TRAINING else AbsenceKind.MEETING,
+        "description": f"{meeting.organization.name}{label}：{meeting.topic}"[:300],
+        "is_excused": row.status == AttendanceStatus.LEAVE,
+        "excuse_reason": row.reason if row.status == AttendanceStatus.LEAVE else "",
+    }
+
+
+def _differs(absence: Absence, data: dict[str, Any]) -> bool:
+    return any(
+        (absence.organization_id != value.pk) if name == "organization" else getattr(absence, name) != value
+        for name, value in data.items()
+    )
+
+
+def _on_record(unit: Organization, action: Any) -> Any:
+    """Run a write of the unit's evidence record; its refusal, as the unit's row of the form."""
+    try:
+        return action()
+    except ValidationError as error:
+        raise ValidationError(
+            {"units": [f"参会单位“{unit.name}”的缺席记录：{'；'.join(error.messages)}"]}, code="units"
+        ) from error
+    except PermissionDenied as error:
+        raise ValidationError({"units": [f"参会单位“{unit.name}”的缺席记录不能修改：{error}"]}, code="units") from error
+
+
+#: The meeting's fields its units' evidence records repeat.
+ABSENCE_SOURCE_FIELDS = ("held_on", "kind", "topic")
+
+
+def _sync_units(
+    meeting: Meeting, entries: Sequence[UnitEntry], actor: Actor, *, facts_changed: bool = False
+) -> list[UnitAttendance]:
+    """Replace the meeting's units by ``entries`` and keep their evidence records in step (module's text).
+
+    A record is rewritten only when its unit's row or the meeting's ``ABSENCE_SOURCE_FIELDS`` changed
+    (``facts_changed``), so that a change made on the records pages survives a save of the meeting.
+    """
+    wanted = _units(meeting.organization, entries)
+    existing = {
+        row.organization_id: row
+        for row in meeting.unit_attendances.select_related("organization", "absence").select_for_update(of=("self",))
+    }
+    kept: list[UnitAttendance] = []
+    for row in wanted:
+        old = existing.pop(row.organization.pk, None)
+        changed = old is None or (old.status, old.reason) != (row.status, row.reason)
+        if old is not None:
+            old.status, old.reason = row.status, row.reason
+            row = old
+        else:
+            row.meeting = meeting
+        data = _absence_data(meeting, row)
+        absence = row.absence
+        unit = row.organization
+        if data is None and absence is not None:
+            _on_record(unit, lambda absence=absence: record_services.record_delete(record=absence, actor=actor))
+            row.absence = None
+        elif data is not None and absence is None and changed:
+            row.absence = _on_record(
+                unit, lambda data=data: record_services.record_create(model=Absence, data=data, actor=actor)
+            )
+        elif data is not None and absence is not None and (changed or facts_changed) and _differs(absence, data):
+            row.absence = _on_record(
+                unit,
+                lambda absence=absence, data=data: record_services.record_update(
+                    record=absence, data=data, actor=actor
+                ),
+            )
+        row.save()
+        kept.append(row)
+    for row in existing.values():
+        if row.absence is not None:
+            absence = row.absence
+            _on_record(
+                row.organization, lambda absence=absence: record_services.record_delete(record=absence, actor=actor)
+            )
+        row.delete()
+    return kept
+
+
 def meeting_record(
-    *, organization: Organization, facts: MeetingFacts, attendance: Sequence[AttendanceEntry], actor: Actor
+    *,
+    organization: Organization,
+    facts: MeetingFacts,
+    attendance: Sequence[AttendanceEntry],
+    actor: Actor,
+    units: Sequence[UnitEntry] = (),
 ) -> Meeting:
-    """Record a meeting of the branch with its attendance (see the module's text)."""
+    """Record a meeting of the branch with its attendance, or a superior's meeting with its units (module's text)."""
     with transaction.atomic():
         current = Organization.objects.select_for_update().get(pk=organization.pk)
-        require_record(actor, current)
+        _require_for(actor, current, facts.kind)
         meeting = Meeting(organization=current, created_by=actor)
         _apply(meeting, facts)
         _validated(meeting)
@@ -158,24 +347,41 @@ def meeting_record(
         for row in rows:
             row.meeting = meeting
         Attendance.objects.bulk_create(rows)
+        unit_rows = _sync_units(meeting, units, actor)
         audit_log(
             actor=actor,
             action="meeting.recorded",
             obj=meeting,
             before=None,
-            after={**snapshot(meeting, MEETING_FIELDS), **_summary(rows)},
+            after={
+                **snapshot(meeting, MEETING_FIELDS),
+                **_summary(rows),
+                **(_units_summary(unit_rows) if unit_rows else {}),
+            },
         )
     return meeting
 
 
 def meeting_update(
-    *, meeting: Meeting, facts: MeetingFacts, attendance: Sequence[AttendanceEntry], actor: Actor
+    *,
+    meeting: Meeting,
+    facts: MeetingFacts,
+    attendance: Sequence[AttendanceEntry],
+    actor: Actor,
+    units: Sequence[UnitEntry] | None = None,
 ) -> Meeting:
-    """Change a meeting's facts and replace its attendance."""
+    """Change a meeting's facts and replace its attendance (and its units, unless ``units`` is None)."""
     with transaction.atomic():
         current = Meeting.objects.select_for_update().select_related("organization").get(pk=meeting.pk)
-        require_record(actor, current.organization)
-        before = {**snapshot(current, MEETING_FIELDS), **_summary(list(current.attendances.all()))}
+        require_change_meeting(actor, current)
+        _require_for(actor, current.organization, facts.kind)
+        old_units = list(current.unit_attendances.all())
+        before = {
+            **snapshot(current, MEETING_FIELDS),
+            **_summary(list(current.attendances.all())),
+            **(_units_summary(old_units) if old_units else {}),
+        }
+        source = [getattr(current, name) for name in ABSENCE_SOURCE_FIELDS]
         _apply(current, facts)
         _validated(current)
         rows = _attendance(current.organization, attendance)
@@ -184,14 +390,51 @@ def meeting_update(
         for row in rows:
             row.meeting = current
         Attendance.objects.bulk_create(rows)
+        if units is None:
+            units = [
+                UnitEntry(organization_id=row.organization_id, status=row.status, reason=row.reason)
+                for row in old_units
+            ]
+        facts_changed = source != [getattr(current, name) for name in ABSENCE_SOURCE_FIELDS]
+        unit_rows = _sync_units(current, units, actor, facts_changed=facts_changed)
         audit_log(
             actor=actor,
             action="meeting.updated",
             obj=current,
             before=before,
-            after={**snapshot(current, MEETING_FIELDS), **_summary(rows)},
+            after={
+                **snapshot(current, MEETING_FIELDS),
+                **_summary(rows),
+                **(_units_summary(unit_rows) if unit_rows or old_units else {}),
+            },
         )
     return current
+
+
+def meeting_delete(*, meeting: Meeting, actor: Actor) -> None:
+    """Delete a meeting with its attendance, its units' evidence records and its attachments (module's text)."""
+    with transaction.atomic():
+        current = Meeting.objects.select_for_update().select_related("organization").get(pk=meeting.pk)
+        require_change_meeting(actor, current)
+        unit_rows = list(current.unit_attendances.select_related("organization", "absence"))
+        attachments = list(meeting_attachments(current))
+        before = {
+            **snapshot(current, MEETING_FIELDS),
+            **_summary(list(current.attendances.all())),
+            **(_units_summary(unit_rows) if unit_rows else {}),
+            "attachments": [attachment.display_name for attachment in attachments],
+        }
+        for row in unit_rows:
+            if row.absence is not None:
+                absence = row.absence
+                _on_record(
+                    row.organization,
+                    lambda absence=absence: record_services.record_delete(record=absence, actor=actor),
+                )
+        for attachment in attachments:
+            record_services.attachment_delete(attachment=attachment, actor=actor)
+        audit_log(actor=actor, action="meeting.deleted", obj=current, before=before, after=None)
+        current.delete()
 
 
 def meetings_import(*, rows: Sequence[ImportedMeeting], actor: Actor) -> list[Meeting]:
@@ -234,14 +477,14 @@ def meeting_attachment_add(*, meeting: Meeting, upload: IO[bytes], name: str, si
         raise ValidationError(f"会议附件只能是{MEETING_FILE_TYPES_TEXT}", code="attachment_type")
     with transaction.atomic():
         current = Meeting.objects.select_for_update().select_related("organization").get(pk=meeting.pk)
-        require_record(actor, current.organization)
+        require_change_meeting(actor, current)
         return record_services.attachment_add(record=current, upload=upload, name=name, size=size, actor=actor)
 
 
 def meeting_attachment_delete(*, meeting: Meeting, attachment: Attachment, actor: Actor) -> None:
     with transaction.atomic():
         current = Meeting.objects.select_for_update().select_related("organization").get(pk=meeting.pk)
-        require_record(actor, current.organization)
+        require_change_meeting(actor, current)
         if not meeting_attachments(current).filter(pk=attachment.pk).exists():
             raise TransitionRefused("该文件不属于这次会议", code="attachment")
         record_services.attachment_delete(attachment=attachment, actor=actor)

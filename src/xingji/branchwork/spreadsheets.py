@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from xingji.accounts.models import Actor
 from xingji.branchwork import access
-from xingji.branchwork.models import MeetingKind
+from xingji.branchwork.models import BRANCH_KINDS
 from xingji.branchwork.services import ImportedMeeting, MeetingFacts, meetings_import
 from xingji.common import tablereader
 from xingji.common.cells import first_sheet
@@ -66,7 +66,7 @@ COLUMNS = [
     Column(
         ORGANIZATION, "organization", True, 28, "组织编号、党支部全称或“名称（编号）”", ("党组织", "组织编号", "党支部")
     ),
-    Column("会议类型", "kind", True, 14, "可填：" + "、".join(str(label) for label in MeetingKind.labels)),
+    Column("会议类型", "kind", True, 14, "可填：" + "、".join(str(kind.label) for kind in BRANCH_KINDS)),
     Column("日期", "held_on", True, 12, "会议日期，如 2026-03-15，不能晚于今天", ("会议日期",)),
     Column("地点", "place", True, 20, "不超过 100 个字", maximum=100),
     Column("主持人", "host", True, 12, "不超过 50 个字", maximum=50),
@@ -107,10 +107,10 @@ def render_template(*, organizations: QuerySet[Organization] | None = None) -> b
 
 
 def _kind(text: str) -> str:
-    for stored, label in MeetingKind.choices:
-        if text in (str(label), stored):
-            return stored
-    raise BadValue(f"“{text}”不是有效的会议类型，可填：" + "、".join(str(label) for label in MeetingKind.labels))
+    for kind in BRANCH_KINDS:
+        if text in (str(kind.label), kind.value):
+            return kind.value
+    raise BadValue(f"“{text}”不是有效的会议类型，可填：" + "、".join(str(kind.label) for kind in BRANCH_KINDS))
 
 
 class _RowParser:

@@ -1,4 +1,5 @@
-"""The pages of organizational life: the overview of the branches below, a branch's year, a meeting, the import.
+"""The pages of organizational life: the overview of the branches below, a branch's year, a meeting, the import;
+a superior's meetings for its subordinate organizations (``unit_meetings``) with their units' attendance.
 
 Thin views: every object is reached through ``xingji.branchwork.access``
 (404 outside the user's subtree), every change is one service call, which
@@ -17,7 +18,14 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingji.accounts.access import NOT_FOUND, READ_ONLY, access_member, can_write, visible_organizations
+from xingji.accounts.access import (
+    NOT_FOUND,
+    READ_ONLY,
+    access_member,
+    access_organization,
+    can_write,
+    visible_organizations,
+)
 from xingji.accounts.decorators import login_required
 from xingji.branchwork import access, selectors, services, spreadsheets
 from xingji.branchwork.forms import (
@@ -28,8 +36,16 @@ from xingji.branchwork.forms import (
     MeetingForm,
     OverviewFilterForm,
     initial_of,
+    unit_status_field_name,
 )
-from xingji.branchwork.models import Appraisal, FollowUpKind, Grade, MeetingKind
+from xingji.branchwork.models import (
+    BRANCH_KINDS,
+    CONVENED_KINDS,
+    Appraisal,
+    AttendanceStatus,
+    FollowUpKind,
+    Grade,
+)
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
 from xingji.common.views import attempt
@@ -92,6 +108,10 @@ def overview(request):
             "kind_headers": _kind_headers(),
             "pending_label": selectors.kind_label(pending) if pending in KINDS else "",
             "can_write": can_write(request.user),
+            # A superior's own meetings for its subordinates are listed on its page of them.
+            "own_convener": request.user.organization
+            if request.user.organization_id is not None and access.is_convener(request.user.organization)
+            else None,
         },
     )
 
@@ -129,26 +149,55 @@ def branch(request, pk):
     )
 
 
+def _home_url(organization) -> str:
+    """Where an organization's meetings are listed: a branch's page, or a superior's convened meetings."""
+    if access.is_convener(organization):
+        return reverse("branchwork:unit_meetings", args=[organization.pk])
+    return reverse("branchwork:branch", args=[organization.pk])
+
+
 def _meeting_form_page(request, form, *, organization, title, cancel_url, meeting=None):
     return render(
         request,
         "branchwork/meeting_form.html",
-        {"form": form, "organization": organization, "title": title, "cancel_url": cancel_url, "meeting": meeting},
+        {
+            "form": form,
+            "organization": organization,
+            "title": title,
+            "cancel_url": cancel_url,
+            "meeting": meeting,
+            "home_url": _home_url(organization),
+            "convened": access.is_convener(organization),
+        },
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def meeting_create(request, pk):
-    organization = access.access_branch(request.user, pk)
-    access.require_record(request.user, organization)
-    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in MeetingKind.values else {}
+def _form_for(request, organization, initial, *, meeting=None):
+    """The meeting form of a branch (its roll) or of a superior (its subordinate units)."""
+    if not access.is_convener(organization):
+        return MeetingForm(request.POST or None, initial=initial, members=selectors.roll(organization))
+    units = selectors.subordinate_units(organization)
+    if meeting is not None:
+        listed = {unit.pk for unit in units}
+        units += [row.organization for row in selectors.meeting_units(meeting) if row.organization_id not in listed]
+    else:
+        for unit in units:
+            initial[unit_status_field_name(unit.pk)] = AttendanceStatus.PRESENT
+    return MeetingForm(request.POST or None, initial=initial, units=units, kinds=CONVENED_KINDS)
+
+
+def _create(request, organization, kinds):
+    initial = {"kind": request.GET["kind"]} if request.GET.get("kind") in kinds else {}
     initial["held_on"] = timezone.localdate()
-    form = MeetingForm(request.POST or None, initial=initial, members=selectors.roll(organization))
+    form = _form_for(request, organization, initial)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_record(
-                organization=organization, facts=form.facts(), attendance=form.attendance(), actor=request.user
+                organization=organization,
+                facts=form.facts(),
+                attendance=form.attendance(),
+                units=form.unit_entries(),
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -160,8 +209,50 @@ def meeting_create(request, pk):
         form,
         organization=organization,
         title=f"登记会议：{organization.name}",
-        cancel_url=reverse("branchwork:branch", args=[organization.pk]),
+        cancel_url=_home_url(organization),
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request, pk):
+    organization = access.access_branch(request.user, pk)
+    access.require_record(request.user, organization)
+    return _create(request, organization, BRANCH_KINDS)
+
+
+@login_required
+@require_GET
+def unit_meetings(request, pk):
+    """The meetings an organization convened for its subordinates (a branch: its own page)."""
+    organization = access_organization(request.user, pk)
+    if not access.is_convener(organization):
+        return redirect("branchwork:branch", pk=organization.pk)
+    today = timezone.localdate()
+    year = _year(request, today)
+    return render(
+        request,
+        "branchwork/unit_meetings.html",
+        {
+            "organization": organization,
+            "year": year,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "meetings": selectors.convened_meetings(user=request.user, organization=organization, year=year),
+            "can_record": access.may_convene(request.user, organization),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_meeting_create(request, pk):
+    """Record a meeting the organization convened, with its units' attendance (a branch: its own form)."""
+    organization = access_organization(request.user, pk)
+    if not access.is_convener(organization):
+        access.require_record(request.user, organization)
+        return redirect("branchwork:meeting_create", pk=organization.pk)
+    access.require_convene(request.user, organization)
+    return _create(request, organization, CONVENED_KINDS)
 
 
 @login_required
@@ -174,8 +265,11 @@ def meeting_detail(request, pk):
         {
             "meeting": meeting,
             "attendances": selectors.meeting_with_attendance(meeting),
+            "units": selectors.meeting_units(meeting),
+            "convened": access.is_convener(meeting.organization),
+            "home_url": _home_url(meeting.organization),
             "attachments": services.meeting_attachments(meeting),
-            "can_record": access.may_record(request.user, meeting.organization),
+            "can_record": access.may_change_meeting(request.user, meeting),
             "attachment_form": AttachmentForm(),
         },
     )
@@ -185,13 +279,18 @@ def meeting_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk):
     meeting = access.access_meeting(request.user, pk)
-    access.require_record(request.user, meeting.organization)
-    initial = initial_of(meeting, selectors.meeting_with_attendance(meeting))
-    form = MeetingForm(request.POST or None, initial=initial, members=selectors.roll(meeting.organization))
+    access.require_change_meeting(request.user, meeting)
+    units = selectors.meeting_units(meeting)
+    initial = initial_of(meeting, selectors.meeting_with_attendance(meeting), units)
+    form = _form_for(request, meeting.organization, initial, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_update(
-                meeting=meeting, facts=form.facts(), attendance=form.attendance(), actor=request.user
+                meeting=meeting,
+                facts=form.facts(),
+                attendance=form.attendance(),
+                units=form.unit_entries() if access.is_convener(meeting.organization) else None,
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -209,10 +308,40 @@ def meeting_edit(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def meeting_delete(request, pk):
+    """Delete a meeting after a confirmation page: its attendance, its units' records and its attachments go."""
+    meeting = access.access_meeting(request.user, pk)
+    access.require_change_meeting(request.user, meeting)
+    if request.method == "POST":
+        home = _home_url(meeting.organization)
+        if attempt(
+            request,
+            services.meeting_delete,
+            success=f"已删除会议“{meeting.topic}”",
+            meeting=meeting,
+            actor=request.user,
+        ):
+            return redirect(home)
+        return redirect("branchwork:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "branchwork/meeting_confirm_delete.html",
+        {
+            "meeting": meeting,
+            "home_url": _home_url(meeting.organization),
+            "attendance_count": meeting.attendances.count(),
+            "units": selectors.meeting_units(meeting),
+            "attachment_count": services.meeting_attachments(meeting).count(),
+        },
+    )
+
+
+@login_required
 @require_POST
 def attachment_upload(request, pk):
     meeting = access.access_meeting(request.user, pk)
-    access.require_record(request.user, meeting.organization)
+    access.require_change_meeting(request.user, meeting)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "请选择要上传的照片或扫描件")
@@ -250,7 +379,7 @@ def attachment(request, pk, attachment_pk):
 def attachment_delete(request, pk, attachment_pk):
     meeting = access.access_meeting(request.user, pk)
     found = _attachment_of(meeting, attachment_pk)
-    access.require_record(request.user, meeting.organization)
+    access.require_change_meeting(request.user, meeting)
     attempt(
         request,
         services.meeting_attachment_delete,

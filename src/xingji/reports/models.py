@@ -23,6 +23,15 @@
   the audit chain's head hash at that moment. ``PublishedResult`` holds one
   line per organization: an organization's result of a year is published
   once, and publishing some organizations leaves the others publishable.
+* A corrected publication (更正): when a published result proves wrong (an
+  objection upheld after the notice, a record proved wrong), the office
+  publishes a new version (第N版) that ``supersedes`` the old one, with the
+  kind and reason of the correction; every line is carried over, the
+  corrected ones marked (``changed``, with the level before). The old
+  version stays as it was published, its lines no longer current
+  (``is_current``). The new version runs a fresh notice period
+  (``notice_starts_on`` … ``notice_ends_on``) during which anyone may object
+  to a corrected line only (``CorrectionObjection``).
 
 Writes go through ``xingji.reports.services``; reads through
 ``xingji.reports.selectors``.
@@ -30,10 +39,13 @@ Writes go through ``xingji.reports.services``; reads through
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from xingji.campaigns.models import ObjectionState
 from xingji.orgs.models import Organization
 
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
@@ -235,6 +247,12 @@ class CommendationRecommendation(models.Model):
         return f"{self.year}年推荐：{self.organization.name}"
 
 
+class CorrectionKind(models.TextChoices):
+    OBJECTION_UPHELD = "objection_upheld", "异议成立"
+    RECORD_WRONG = "record_wrong", "记录有误"
+    OTHER = "other", "其他"
+
+
 class ResultPublication(models.Model):
     year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
     root = models.ForeignKey(
@@ -251,6 +269,19 @@ class ResultPublication(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发布人"
     )
     published_at = models.DateTimeField("发布时间", auto_now_add=True)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name="更正的上一版本",
+    )
+    correction_kind = models.CharField("更正类别", max_length=24, choices=CorrectionKind.choices, blank=True)
+    correction_reason = models.TextField("更正理由", blank=True)
+    notice_starts_on = models.DateField("更正公示开始日期", null=True, blank=True)
+    notice_ends_on = models.DateField("更正公示截止日期", null=True, blank=True, help_text="更正公示期的最后一天")
 
     class Meta:
         verbose_name = "评定结果公布"
@@ -259,6 +290,27 @@ class ResultPublication(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_correction(self) -> bool:
+        return self.supersedes_id is not None
+
+    @property
+    def successor(self) -> ResultPublication | None:
+        """The version that corrected this one, or None while it is the current version."""
+        try:
+            return self.superseded_by
+        except ResultPublication.superseded_by.RelatedObjectDoesNotExist:
+            return None
+
+    def accepts_objections_on(self, day: date) -> bool:
+        """During its correction's notice period, while no later version corrected it again."""
+        return (
+            self.notice_starts_on is not None
+            and self.notice_ends_on is not None
+            and self.notice_starts_on <= day <= self.notice_ends_on
+            and self.successor is None
+        )
 
 
 class PublishedResult(models.Model):
@@ -273,14 +325,20 @@ class PublishedResult(models.Model):
     year = models.PositiveSmallIntegerField("年度", validators=YEAR_VALIDATORS)
     level = models.PositiveSmallIntegerField("星级")
     level_name = models.CharField("星级名称", max_length=50)
+    is_current = models.BooleanField("现行版本", default=True, help_text="所在公布未被更正")
+    changed = models.BooleanField("本版更正", default=False)
+    previous_level = models.PositiveSmallIntegerField("更正前星级", null=True, blank=True)
+    previous_level_name = models.CharField("更正前星级名称", max_length=50, blank=True)
 
     class Meta:
         verbose_name = "已公布的评定结果"
         verbose_name_plural = "已公布的评定结果"
         ordering = ["publication_id", "id"]
         constraints = [
+            # Earlier versions of a corrected publication keep their lines, no longer current.
             models.UniqueConstraint(
                 fields=["organization", "year"],
+                condition=models.Q(is_current=True),
                 name="reports_one_published_result_per_year",
                 violation_error_message="该组织本年度的评定结果已公布",
             ),
@@ -288,3 +346,40 @@ class PublishedResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年：{self.organization.name}{self.level_name}"
+
+
+class CorrectionObjection(models.Model):
+    """An objection (异议) to a corrected line of a publication, filed during its correction notice (更正公示).
+
+    Filed without login; content required, contact optional. An upheld one is answered and the office
+    corrects the result again (a further version).
+    """
+
+    publication = models.ForeignKey(
+        ResultPublication, on_delete=models.PROTECT, related_name="objections", verbose_name="评定结果公布"
+    )
+    result = models.ForeignKey(
+        PublishedResult, on_delete=models.PROTECT, related_name="objections", verbose_name="更正的评定结果"
+    )
+    content = models.TextField("异议内容")
+    contact = models.CharField("联系方式", max_length=100, blank=True)
+    state = models.CharField("状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
+    answer = models.TextField("答复", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="答复人",
+    )
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    filed_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "更正公示异议"
+        verbose_name_plural = "更正公示异议"
+        ordering = ["filed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"对{self.result.organization.name}更正结果的异议"

@@ -9,4 +9,5 @@ app_name = "results"
 urlpatterns = [
     path("", public_views.publication_list, name="list"),
     path("<int:pk>/", public_views.publication_detail, name="detail"),
+    path("<int:pk>/objection/", public_views.correction_objection, name="correction_objection"),
 ]

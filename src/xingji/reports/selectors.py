@@ -43,12 +43,14 @@ from xingji.campaigns.models import (
     Evaluation,
     MunicipalResult,
     MunicipalReview,
+    ObjectionState,
 )
 from xingji.campaigns.selectors import QuotaWarning, current_ledger_entries, quota_warnings, with_current_level
 from xingji.common.confirmation import preview_digest
 from xingji.orgs.models import Organization
 from xingji.reports.models import (
     CommendationRecommendation,
+    CorrectionObjection,
     DemonstrationSite,
     Plaque,
     PublishedResult,
@@ -224,8 +226,8 @@ def recommendations(user: User, *, year: int | None = None, search: str = "") ->
 
 
 def publications(*, search: str = "") -> QuerySet[ResultPublication]:
-    """Every publication, for the public pages (no login)."""
-    queryset = ResultPublication.objects.select_related("root")
+    """Every publication, every version, for the public pages (no login); each knows its successor."""
+    queryset = ResultPublication.objects.select_related("root", "supersedes", "superseded_by")
     if search:
         queryset = queryset.filter(title__icontains=search)
     return queryset.order_by("-year", "-id")
@@ -248,8 +250,37 @@ def publication_rows(publication: ResultPublication, search: str = "") -> list[d
         changed = ""
         if entry is not None and entry.level != row["level"]:
             changed = f"{entry.effective_on:%Y-%m-%d}起为{entry.level_name}"
-        shown.append({**row, "changed": changed})
+        # "corrected": the level before this version's correction (a corrected version's changed rows only).
+        shown.append({**row, "changed": changed, "corrected": row.get("previous_level_name", "")})
     return shown
+
+
+def corrected_lines(publication: ResultPublication) -> QuerySet[PublishedResult]:
+    """The lines a corrected version changed, in tree order (those that take objections during its notice)."""
+    return (
+        PublishedResult.objects.filter(publication=publication, changed=True)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+
+
+def correction_lines(publication: ResultPublication) -> QuerySet[PublishedResult]:
+    """Every line of a publication, in tree order: what a correction chooses from."""
+    return (
+        PublishedResult.objects.filter(publication=publication)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+
+
+def correction_objections(user: User, *, open_only: bool = False) -> QuerySet[CorrectionObjection]:
+    """The objections to corrections of publications over the user's subtree, oldest first."""
+    queryset = CorrectionObjection.objects.filter(publication__root__in=visible_organizations(user)).select_related(
+        "publication", "result__organization"
+    )
+    if open_only:
+        queryset = queryset.filter(state=ObjectionState.OPEN)
+    return queryset.order_by("filed_at", "id")
 
 
 NOT_RATED = "未参评"
@@ -360,7 +391,7 @@ def publication_preview(
     scope = publication_scope(root, organizations)
     results = year_results(scope, year)
     published = list(
-        PublishedResult.objects.filter(year=year, organization__in=scope)
+        PublishedResult.objects.filter(year=year, organization__in=scope, is_current=True)
         .select_related("organization", "publication")
         .order_by("organization__path")
     )

@@ -26,4 +26,10 @@ urlpatterns = [
     path("recommendations/<int:pk>/delete/", views.recommendation_delete, name="recommendation_delete"),
     path("<int:year>/assessment.xlsx", views.assessment_export, name="assessment_export"),
     path("<int:year>/publish/", views.publish, name="publish"),
+    path("publications/<int:pk>/correct/", views.publication_correct, name="publication_correct"),
+    path(
+        "correction-objections/<int:pk>/answer/",
+        views.correction_objection_answer,
+        name="correction_objection_answer",
+    ),
 ]

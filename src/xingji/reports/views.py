@@ -29,8 +29,11 @@ from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
 from xingji.common.pdf import PdfFontMissing
 from xingji.orgs.models import Organization
-from xingji.reports import documents, selectors, services
+from xingji.reports import corrections, documents, selectors, services
 from xingji.reports.forms import (
+    CorrectionAnswerForm,
+    CorrectionConfirmForm,
+    CorrectionForm,
     DecisionForm,
     PlaqueIssueForm,
     PublishForm,
@@ -43,7 +46,9 @@ from xingji.reports.forms import (
 )
 from xingji.reports.models import (
     CommendationRecommendation,
+    CorrectionKind,
     Plaque,
+    PublishedResult,
     RecommendationState,
     ResultPublication,
 )
@@ -131,7 +136,9 @@ def year_overview(request, year):
         rows += [{"result": results[pk], "plaque": plaques[pk]} for pk in others if pk in results]
         rows.sort(key=lambda row: row["result"].organization.path)
     publications = list(
-        ResultPublication.objects.filter(year=year, root__in=visible_organizations(user)).select_related("root")
+        ResultPublication.objects.filter(year=year, root__in=visible_organizations(user)).select_related(
+            "root", "superseded_by"
+        )
     )
     return render(
         request,
@@ -145,6 +152,9 @@ def year_overview(request, year):
             "can_choose_site": any(row["result"].is_top and not row["result"].is_lowered for row in rows),
             "recommendations": selectors.recommendations(user, year=year),
             "publications": publications,
+            "correction_objections": selectors.correction_objections(user, open_only=True).filter(
+                publication__year=year
+            ),
             "is_office": services.is_office(user),
             "can_publish": _can_publish(user, year),
         },
@@ -563,4 +573,126 @@ def publish(request, year):
         submit="下一步：核对公布内容",
         note="选择公布范围（或其中的部分组织），下一步核对公布名单和比例提示后再确认公布。"
         "每个组织的年度评定结果只公布一次；公布后名单不再随星级管理台账变化。",
+    )
+
+
+# --- correction of a publication (评定结果更正) ----------------------------------------------------------------
+
+
+def _correction_lines(publication: ResultPublication) -> list[tuple[PublishedResult, list[tuple[int, str]]]]:
+    """Each line of the publication with the levels of its year's result's scheme, highest first."""
+    lines = list(selectors.correction_lines(publication))
+    results = selectors.year_results(
+        Organization.objects.filter(pk__in=[line.organization_id for line in lines]), publication.year
+    )
+    found = []
+    for line in lines:
+        result = results.get(line.organization_id)
+        if result is None:
+            continue
+        scheme = result.campaign.scheme
+        found.append(
+            (line, [(level, scheme.level_name(level)) for level in sorted(scheme.level_values(), reverse=True)])
+        )
+    return found
+
+
+def _correction_hidden(form: CorrectionForm) -> list[tuple[str, object]]:
+    """What the confirmation page carries back: the form's own fields as they were filled."""
+    data = form.cleaned_data
+    hidden: list[tuple[str, object]] = [("kind", data["kind"]), ("reason", data["reason"])]
+    hidden += [(f"level_{line.pk}", level) for line, level in form.changes()]
+    return hidden
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publication_correct(request, pk):
+    """Correcting a publication in two steps: the corrected levels and the reason, then the typed phrase."""
+    _require_office(request)
+    publication = get_or_404(
+        ResultPublication.objects.filter(root__in=visible_organizations(request.user)).select_related("root"), pk
+    )
+    successor = publication.successor
+    if successor is not None:
+        messages.info(request, f"《{publication.title}》已更正，请在最新版本（第{successor.version}版）上更正")
+        return redirect("reports:publication_correct", pk=successor.pk)
+    form = CorrectionForm(_posted(request), lines=_correction_lines(publication))
+    if request.method == "POST" and form.is_valid():
+        access_organization(request.user, publication.root_id, write=True)
+        confirm = CorrectionConfirmForm(request.POST if "confirm" in request.POST else None)
+        if confirm.is_valid():
+            try:
+                new = corrections.result_correct(
+                    publication=publication,
+                    changes=[
+                        corrections.ResultChange(organization=line.organization, level=level)
+                        for line, level in form.changes()
+                    ],
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                    confirmation=confirm.cleaned_data["confirmation"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                add_service_error(confirm, error)
+            else:
+                messages.success(
+                    request, f"评定结果已更正，第{new.version}版已公布，更正公示期至{new.notice_ends_on:%Y年%m月%d日}"
+                )
+                return redirect("results:detail", pk=new.pk)
+        return render(
+            request,
+            "reports/correct_confirm.html",
+            {
+                "publication": publication,
+                "year": publication.year,
+                "changes": [(line, level, form.level_name(line, level)) for line, level in form.changes()],
+                "kind": CorrectionKind(form.cleaned_data["kind"]).label,
+                "reason": form.cleaned_data["reason"],
+                "hidden": _correction_hidden(form),
+                "confirm": confirm,
+                "phrase": CONFIRMATION_PHRASE,
+            },
+        )
+    return _form_page(
+        request,
+        form,
+        f"更正评定结果：{publication.title}",
+        publication.year,
+        submit="下一步：核对更正内容",
+        note="公布的结果有误（公示后异议成立、记录有误）时更正：选择要更正的组织和更正后的星级，写明理由。"
+        "更正将公布新版本（原版本保留可查），更正的组织重新公示，星级管理台账和授牌随之变化。",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correction_objection_answer(request, pk):
+    _require_office(request)
+    objection = get_or_404(selectors.correction_objections(request.user), pk)
+    form = CorrectionAnswerForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrections.correction_objection_answer(
+                objection=objection,
+                upheld=form.cleaned_data["upheld"],
+                answer=form.cleaned_data["answer"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, "异议已答复" + ("；异议成立，请再次更正评定结果" if form.cleaned_data["upheld"] else "")
+            )
+            return redirect("reports:year", year=objection.publication.year)
+    line = objection.result
+    return _form_page(
+        request,
+        form,
+        f"答复异议：{line.organization.name}（由{line.previous_level_name}更正为{line.level_name}）",
+        objection.publication.year,
+        submit="答复",
+        note=f"异议内容：{objection.content}" + (f"（联系方式：{objection.contact}）" if objection.contact else ""),
     )
