@@ -43,8 +43,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import platformdirs
@@ -338,14 +340,8 @@ XINGJI_RATING_RUN_CHUNK_SIZE = env_int("XINGJI_RATING_RUN_CHUNK_SIZE", 500)
 XINGJI_RATING_RUN_STALE_MINUTES = env_int("XINGJI_RATING_RUN_STALE_MINUTES", 15)
 # Objections to a public notice: a global cap per notice and hour against flooding.
 XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR = env_int("XINGJI_OBJECTIONS_PER_NOTICE_PER_HOUR", 100)
-# A cache every app server shares, kept in the database (no extra server):
-# throttling counters must not be per process. Created by a migration.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "xingji_cache",
-    }
-}
+# A cache every app server shares, kept in the database (no extra server; created by a migration) or in
+# Redis when REDIS_URL is set: throttling counters must not be per process. See ``shared_cache`` below.
 # Public objections: at most this many per client address and hour (and see the per-notice cap below).
 XINGJI_OBJECTIONS_PER_CLIENT_PER_HOUR = env_int("XINGJI_OBJECTIONS_PER_CLIENT_PER_HOUR", 5)
 # Behind a reverse proxy, the request header holding the client address (e.g. HTTP_X_REAL_IP).
@@ -370,6 +366,49 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+
+
+def object_storage(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The attachments' storage in S3-compatible object storage (MinIO on an intranet), or None for the data folder.
+
+    Set ``XINGJI_S3_BUCKET`` (and usually ``XINGJI_S3_ENDPOINT_URL``, e.g. ``http://minio.intranet:9000``), so that
+    every app server reads and writes the same attachments (django-storages' S3 backend). Credentials:
+    ``XINGJI_S3_ACCESS_KEY`` / ``XINGJI_S3_SECRET_KEY``, else boto3's own (``AWS_ACCESS_KEY_ID``, …).
+    Attachments are never public: no ACL, and they are served only through the views that check access.
+    """
+    bucket = environ.get("XINGJI_S3_BUCKET", "").strip()
+    if not bucket:
+        return None
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "location": environ.get("XINGJI_S3_PREFIX", "attachments").strip("/"),
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+        "signature_version": "s3v4",
+        "addressing_style": environ.get("XINGJI_S3_ADDRESSING_STYLE", "path"),
+    }
+    optional = {
+        "endpoint_url": "XINGJI_S3_ENDPOINT_URL",
+        "region_name": "XINGJI_S3_REGION",
+        "access_key": "XINGJI_S3_ACCESS_KEY",
+        "secret_key": "XINGJI_S3_SECRET_KEY",
+    }
+    options.update({option: environ[name] for option, name in optional.items() if environ.get(name)})
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def shared_cache(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The cache every app server shares: Redis when ``REDIS_URL`` is set (Django's own backend), else the database."""
+    if environ.get("REDIS_URL"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": environ["REDIS_URL"]}
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "xingji_cache"}
+
+
+STORAGES["default"] = object_storage(os.environ) or STORAGES["default"]
+CACHES = {"default": shared_cache(os.environ)}
+# Sessions live in the database (Django's default engine), so any app server takes any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- e-mail, cache ----------------------------------------------------------------
 
