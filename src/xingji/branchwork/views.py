@@ -48,9 +48,9 @@ from xingji.branchwork.models import (
 )
 from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
-from xingji.common.views import attempt
+from xingji.common.views import attempt, run_import
 from xingji.records.attachments import attachment_response
-from xingji.records.spreadsheets import XLSX_CONTENT_TYPE, ImportRefused, check_import_size
+from xingji.records.spreadsheets import XLSX_CONTENT_TYPE
 from xingji.rules.frequencies import KINDS, PERIOD_LABELS
 
 
@@ -399,18 +399,14 @@ def meeting_import(request):
     errors = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            check_import_size(upload.size)
-            count = spreadsheets.import_meetings(
-                content=upload.read(),
-                organizations=visible_organizations(request.user),
-                actor=request.user,
-                filename=upload.name,
-            )
-        except ImportRefused as refused:
-            errors = refused.errors
-        else:
+        organizations = visible_organizations(request.user)
+        count, errors = run_import(
+            form.cleaned_data["file"],
+            lambda content, filename: spreadsheets.import_meetings(
+                content=content, organizations=organizations, actor=request.user, filename=filename
+            ),
+        )
+        if not errors:
             messages.success(request, f"已导入 {count} 次会议")
             return redirect("branchwork:overview")
     return render(request, "branchwork/import.html", {"form": form, "errors": errors})
