@@ -1,6 +1,6 @@
 """Benchmark: the rating engine against a bare loop doing the same arithmetic.
 
-    .venv/bin/python bench/rate_engine.py [--count N] [--seed S] [--repeat R]
+    .venv/bin/python bench/rate_engine.py [--count N] [--seed S] [--repeat R] [--guidance-count N]
 
 Builds N synthetic organizations (not timed), then times
 
@@ -14,6 +14,14 @@ Builds N synthetic organizations (not timed), then times
 
 It also times both without quotas (the engine with ``quota_mode="off"``,
 the bare loop alone), to show the per-organization cost on its own.
+
+Guidance (晋位争星, ``--guidance-count N``, default the same N; 0 skips it)
+is measured against the plain rating of the same organizations in the same
+process: ``Engine(scheme).rate(orgs, quota_mode="off")`` and ``"enforce"``,
+then ``guidance(org, scheme, engine=engine)`` for every organization (a step
+for each level above its result), a fresh Engine each run, runs interleaved
+with the plain ones; it prints both times and the ratio guidance / plain
+rating (without quotas: the stricter of the two).
 
 Each part runs in its own subprocess (``--part engine`` / ``--part baseline``)
 so that the peak memory reported for each (``ru_maxrss``) is that part's own.
@@ -41,6 +49,7 @@ from bisect import bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 
 from xingji.rules import Engine, Organization, Result, load_scheme
+from xingji.rules.guidance import guidance
 
 SCHEME = "anyang-2017"
 CRITERIA_CODES = tuple(str(code) for code in range(1, 11))
@@ -200,6 +209,8 @@ def run_part(part: str, count: int, seed: int, repeat: int) -> dict:
     organizations = build_population(count, seed)
     report = {"part": part, "count": count, "peak_rss_population_mib": peak_rss_mib()}
     times = []
+    if part == "guidance":
+        return run_guidance(report, scheme, organizations, repeat)
     if part == "engine":
         for _ in range(repeat):
             rating = None  # the previous run's results go before the next is timed
@@ -251,6 +262,33 @@ def run_part(part: str, count: int, seed: int, repeat: int) -> dict:
             times.append(time.perf_counter() - started)
         report["seconds"] = times
         report["peak_rss_mib"] = peak_rss_mib()
+    return report
+
+
+def run_guidance(report: dict, scheme, organizations: list[Organization], repeat: int) -> dict:
+    """Plain rating (without and with quotas) and guidance for every organization, runs interleaved."""
+    plain, enforced, guided = [], [], []
+    steps = reachable = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rating = Engine(scheme).rate(organizations, quota_mode="off")
+        plain.append(time.perf_counter() - started)
+        del rating  # each run's results go before the next is timed
+        started = time.perf_counter()
+        rating = Engine(scheme).rate(organizations, quota_mode="enforce")
+        enforced.append(time.perf_counter() - started)
+        del rating
+        started = time.perf_counter()
+        engine = Engine(scheme)
+        found = [guidance(organization, scheme, engine=engine) for organization in organizations]
+        guided.append(time.perf_counter() - started)
+        steps = sum(len(each) for each in found)
+        reachable = sum(step.reachable for each in found for step in each)
+        del engine, found
+    report.update(
+        seconds_plain=plain, seconds_enforce=enforced, seconds_guidance=guided, steps=steps, reachable=reachable
+    )
+    report["peak_rss_mib"] = peak_rss_mib()
     return report
 
 
@@ -312,7 +350,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2017, help="population seed (default 2017)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each part; the best counts (default 3)")
     parser.add_argument(
-        "--part", choices=("engine", "baseline"), help="run one part in this process and print its figures as JSON"
+        "--part",
+        choices=("engine", "baseline", "guidance"),
+        help="run one part in this process and print its figures as JSON",
+    )
+    parser.add_argument(
+        "--guidance-count",
+        type=int,
+        default=None,
+        help="organizations for the guidance measurement (default the same N; 0 skips it)",
     )
     args = parser.parse_args(argv)
     if args.part:
@@ -329,6 +375,29 @@ def main(argv: list[str] | None = None) -> None:
     print(flush=True)
 
     repeat = max(args.repeat, 1)
+    guidance_count = args.count if args.guidance_count is None else args.guidance_count
+    if args.count:
+        report_rating(args, repeat)
+    if guidance_count:
+        report_guidance(guidance_count, args.seed, repeat)
+
+
+def report_guidance(count: int, seed: int, repeat: int) -> None:
+    found = spawn("guidance", count, seed, repeat)
+    plain, enforced, guided = (min(found[key]) for key in ("seconds_plain", "seconds_enforce", "seconds_guidance"))
+    print()
+    print(f"guidance (晋位争星): N = {count:,} (seed {seed}), best of {repeat} runs, interleaved")
+    print(f"plain rating (rate, quota_mode=off):     {plain:8.3f} s  {count / plain:12,.0f} orgs/s")
+    print(f"plain rating (rate, quota_mode=enforce): {enforced:8.3f} s  {count / enforced:12,.0f} orgs/s")
+    print(
+        f"guidance (every level above, each org):  {guided:8.3f} s  {count / guided:12,.0f} orgs/s   "
+        f"({found['steps']:,} steps, {found['reachable']:,} reachable)"
+    )
+    print(f"ratio guidance / plain rating:           {guided / plain:8.2f}×  (with quotas: {guided / enforced:.2f}×)")
+    print(f"peak memory (ru_maxrss), guidance process: {found['peak_rss_mib']:8.1f} MiB")
+
+
+def report_rating(args: argparse.Namespace, repeat: int) -> None:
     baseline = spawn("baseline", args.count, args.seed, repeat)
     engine = spawn("engine", args.count, args.seed, repeat)
 

@@ -2,7 +2,7 @@
 
 ``xingji rate`` and ``xingji schemes`` use the rating engine alone; every
 other subcommand (``migrate``, ``createsuperuser``, ``demo``, ``serve``,
-``audit verify`` …) is a Django management command of the platform.
+``worker``, ``audit verify`` …) is a Django management command of the platform.
 ``xingji --help`` lists the commands an office uses, each with one line in
 Chinese (``USER_COMMANDS``); ``xingji help`` lists every management command.
 
@@ -36,6 +36,8 @@ DATA_HELP = "数据目录：数据库、密钥、附件、静态文件放在这�
 USER_COMMANDS = {
     "demo": "演示：载入一个市直机关的演示数据并在本机启动（加 --lan 让局域网中的手机也能访问）",
     "serve": "生产环境启动：检查部署设置和数据库迁移后以 gunicorn 运行",
+    "setup": "正式启用：设立顶级组织和第一个工委组织部账户，可同时导入组织和党员名册（全部正确才写入）",
+    "worker": "运行任务队列的工作进程（全面评定等长任务；可在多台机器上运行多个，demo 自带一个）",
     "migrate": "建立或升级数据库（安装和每次升级后运行一次）",
     "createsuperuser": "新建系统管理员（超级用户）账户",
     "changepassword": "修改某个账户的密码",

@@ -33,6 +33,8 @@ Environment variables
 ``XINGJI_IDLE_TIMEOUT_MINUTES`` (30), ``XINGJI_PASSWORD_MIN_LENGTH`` (8),
 ``XINGJI_PASSWORD_MIN_CLASSES`` (3), ``XINGJI_HSTS_SECONDS`` (31536000)
     the security baseline (等保 2.0 practice), all configurable.
+``XINGJI_API_RATE_PER_MINUTE`` (120), ``XINGJI_API_PAGE_SIZE`` (100), ``XINGJI_API_MAX_PAGE_SIZE`` (500)
+    the integration API at ``/api/v1/``: requests per token and minute, items per page.
 ``XINGJI_LOG_LEVEL`` (INFO), ``XINGJI_LOG_DIR`` (unset: console only),
 ``XINGJI_LOG_RETENTION_DAYS`` (180)
     with ``XINGJI_LOG_DIR`` set, logs also go to a file rotated daily and kept
@@ -169,6 +171,9 @@ INSTALLED_APPS = [
     "django_otp",
     "xingji.accounts.vendor_apps.TOTPConfig",
     "treebeard",
+    # The task queue (django-tasks, Django 6's django.tasks backported) and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "xingji.orgs",
     "xingji.accounts",
     "xingji.audit",
@@ -180,6 +185,9 @@ INSTALLED_APPS = [
     "xingji.supervision",
     "xingji.reports",
     "xingji.dues",
+    # The integration API; django-ninja listed so that its docs page uses its vendored Swagger UI, not a CDN.
+    "ninja",
+    "xingji.api",
     "xingji.web",
     "xingji.ops",
 ]
@@ -332,10 +340,11 @@ if EMBEDDED:
 # routed, they are served only through views that check access.
 ATTACHMENTS_ROOT = DATA_DIR / "attachments"
 MEDIA_ROOT = ATTACHMENTS_ROOT
-# Campaign-wide rating runs: "thread" runs them in a background thread of the
-# serving process (no worker or broker needed), "immediate" in the request
-# (tests); progress lives in the database so any app server can show it.
-XINGJI_TASK_RUNNER = os.environ.get("XINGJI_TASK_RUNNER", "thread")
+# The task queue (全面评定 runs, …): rows in this database, taken by `xingji worker`
+# (any number, on any machine: SELECT … FOR UPDATE SKIP LOCKED); `xingji demo` runs
+# one in-process. No broker, nothing else to install. Progress lives in the database,
+# so any app server shows it and a run whose worker died is resumed by another.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 XINGJI_RATING_RUN_CHUNK_SIZE = env_int("XINGJI_RATING_RUN_CHUNK_SIZE", 500)
 XINGJI_RATING_RUN_STALE_MINUTES = env_int("XINGJI_RATING_RUN_STALE_MINUTES", 15)
 # Objections to a public notice: a global cap per notice and hour against flooding.
@@ -409,6 +418,14 @@ STORAGES["default"] = object_storage(os.environ) or STORAGES["default"]
 CACHES = {"default": shared_cache(os.environ)}
 # Sessions live in the database (Django's default engine), so any app server takes any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- integration API (/api/v1/) -----------------------------------------------------
+
+# Requests per token and minute (HTTP 429 with Retry-After beyond); the counters live in the shared cache.
+XINGJI_API_RATE_PER_MINUTE = env_int("XINGJI_API_RATE_PER_MINUTE", 120)
+# Items per page of a list (``?limit=`` may ask fewer, or more up to the maximum).
+XINGJI_API_PAGE_SIZE = env_int("XINGJI_API_PAGE_SIZE", 100)
+XINGJI_API_MAX_PAGE_SIZE = env_int("XINGJI_API_MAX_PAGE_SIZE", 500)
 
 # --- e-mail, cache ----------------------------------------------------------------
 

@@ -30,9 +30,9 @@ STORAGES = {
 SECURE_SSL_REDIRECT = False
 # Whitenoise warns about a missing static root on every test client request.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Rating runs run in the request that starts them (after commit), not in a thread;
-# the thread runner has its own test.
-XINGJI_TASK_RUNNER = "immediate"
+# Tasks (rating runs) run in the caller that enqueues them (after commit), not by a worker;
+# the tests of the database queue and its workers choose that backend themselves.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The navigation's counts of what is due are computed on every page, not cached for a minute, so that
 # a page's query count does not depend on an earlier request (xingji.web.due).
 XINGJI_DUE_COUNT_SECONDS = 0

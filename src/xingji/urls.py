@@ -19,5 +19,6 @@ urlpatterns = [
     path("reports/", include("xingji.reports.urls")),
     path("dues/", include("xingji.dues.urls")),
     path("results/", include("xingji.reports.public_urls")),
+    path("api/", include("xingji.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -64,7 +64,7 @@ def test_a_campaign_walks_from_opening_to_the_star_ledger_in_the_browser(
     reviewer,
     secretary,
 ):
-    settings.XINGJI_TASK_RUNNER = "immediate"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # given a drafted campaign over the whole tree, its deadline ahead (a past one is refused on opening)
     campaign = services.campaign_create(
         root=tree.root, year=YEAR, kind="mid_year", deadline=date(2026, 6, 30), actor=office_user

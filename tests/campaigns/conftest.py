@@ -35,8 +35,8 @@ def clock(monkeypatch) -> Clock:
 
 @pytest.fixture(autouse=True)
 def immediate_runner(settings):
-    """Rating runs run in the caller (after commit), not in a thread, unless a test says otherwise."""
-    settings.XINGJI_TASK_RUNNER = "immediate"
+    """Rating runs run in the caller (after commit), not by a worker, unless a test says otherwise."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -88,3 +88,13 @@ def test_the_pages_show_the_shipped_schemes_and_the_campaigns_own(client, campai
     own_toml = client.get(reverse("campaigns:campaign_scheme_toml", args=[campaign.pk]))
     assert own_toml.content.decode() == campaign.scheme_text
     assert client.get(reverse("campaigns:scheme", args=["no-such-scheme"])).status_code == 404
+
+
+def test_criteria_read_with_the_indicators_shown_and_the_formula_of_a_computed_one():
+    anyang = {row[0]: row for row in describe(scheme_path("anyang-2017").read_text(encoding="utf-8")).sections[1].rows}
+    assert anyang["2"][4] == "评分时列出：组织生活落实率"
+    assert anyang["1"][4] == "—"
+    wuxing = describe(scheme_path("wuxing-chuangping").read_text(encoding="utf-8"))
+    criteria = {row[0]: row for row in wuxing.sections[1].rows}
+    assert criteria["3"][4].startswith("按组织生活落实率计分：达到100%得15分，达到90%得12分")
+    assert criteria["3"][4].endswith("（评分细则（组织生活））")

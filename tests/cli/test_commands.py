@@ -17,8 +17,8 @@ from xingji import cli
 from xingji.cli import ENGINE_COMMANDS, USER_COMMANDS, take_data_option
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-#: The commands the issue names (there is no ``worker``: rating runs need none, see xingji.campaigns.tasks).
-NAMED_IN_THE_ISSUE = ["demo", "serve", "migrate", "backup", "restore", "audit", "rate", "schemes"]
+#: The commands the issues name (``worker``: issue 13 item 3, the task queue's worker).
+NAMED_IN_THE_ISSUE = ["demo", "serve", "worker", "migrate", "backup", "restore", "audit", "rate", "schemes"]
 DJANGO_COMMANDS = [name for name in USER_COMMANDS if name not in ENGINE_COMMANDS]
 
 

@@ -273,6 +273,8 @@ EXPECTED_SUMMARY = {
                 "bound": "max",
                 "levels": [5],
                 "share": "0.1",
+                "base": {"population": 5, "text": "全部"},
+                "rounding": "floor",
                 "limit": 0,
                 "count_before": 1,
                 "count": 1,
@@ -287,6 +289,8 @@ EXPECTED_SUMMARY = {
                 "bound": "min",
                 "levels": [0, 1],
                 "share": "0.1",
+                "base": {"population": 5, "text": "全部"},
+                "rounding": "ceil",
                 "limit": 1,
                 "count_before": 1,
                 "count": 1,
@@ -605,18 +609,18 @@ def test_it_writes_xlsx_when_the_output_ends_in_xlsx(xingji, tmp_path):
     ]
     summary = [list(row) for row in workbook["汇总"].iter_rows(values_only=True)]
     assert summary[:8] == [
-        ["评定方案", "安阳市直机关基层服务型党组织星级创建（2017）"] + [None] * 4,
-        ["组织总数", 5] + [None] * 4,
-        ["五星级", 1] + [None] * 4,
-        ["四星级", 3] + [None] * 4,
-        ["三星级", 0] + [None] * 4,
-        ["二星级", 0] + [None] * 4,
-        ["一星级", 0] + [None] * 4,
-        ["不定星级", 1] + [None] * 4,
+        ["评定方案", "安阳市直机关基层服务型党组织星级创建（2017）"] + [None] * 5,
+        ["组织总数", 5] + [None] * 5,
+        ["五星级", 1] + [None] * 5,
+        ["四星级", 3] + [None] * 5,
+        ["三星级", 0] + [None] * 5,
+        ["二星级", 0] + [None] * 5,
+        ["一星级", 0] + [None] * 5,
+        ["不定星级", 1] + [None] * 5,
     ]
     assert summary[-2:] == [
-        ["五星级不超过10%", "上限", 0, 1, "否", "JG-004"],
-        ["一星级及以下不低于10%", "下限", 1, 1, "是", None],
+        ["五星级不超过10%", "全部5个组织（向下取整）", "上限", 0, 1, "否", "JG-004"],
+        ["一星级及以下不低于10%", "全部5个组织（向上取整）", "下限", 1, 1, "是", None],
     ]
 
 

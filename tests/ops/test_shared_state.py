@@ -123,7 +123,10 @@ def test_a_second_app_server_reads_what_the_first_stored(s3, s3_endpoint, tree, 
 def test_the_cache_is_the_database_unless_redis_is_configured():
     assert shared_cache({})["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     redis = shared_cache({"REDIS_URL": "redis://cache.intranet:6379/1"})
-    assert redis == {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://cache.intranet:6379/1"}
+    assert redis == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.intranet:6379/1",
+    }
 
 
 def redis_url() -> str | None:

@@ -97,6 +97,21 @@ BANDS: dict[str, tuple[dict, list[tuple[str, int]]]] = {
             ("0", 0),
         ],
     ),
+    "shounian-xianzhi": (
+        {},
+        [
+            ("100", 5),
+            ("90", 5),
+            ("89.99", 4),
+            ("80", 4),
+            ("79.99", 3),
+            ("70", 3),
+            ("69.99", 2),
+            ("60", 2),
+            ("59.99", 1),
+            ("0", 1),
+        ],
+    ),
     "xingjihua-guanli": (
         {},
         [
@@ -216,24 +231,25 @@ def test_it_lists_every_shipped_scheme_with_a_name_and_a_source():
 
 
 def test_it_weighs_satisfaction_thirty_percent_in_the_zucheng_composite():
-    # given a survey score of 80 and a superior's score of 95, without a self-evaluation
-    organization = {"id": "ZC-1", "components": {"survey": 80, "superior": 95}}
+    # given a satisfaction rate of 80 % and a superior's score of 95, without a self-evaluation
+    organization = {"id": "ZC-1", "components": {"superior": 95}, "satisfaction": 0.8}
 
     # when it is rated under 邹城
     rating = rate("zucheng-2022", organization)
 
-    # then the base is 0.3 × 80 + 0.7 × 95 = 90.50: five stars
+    # then the base is 0.3 × 80 % × 100 + 0.7 × 95 = 90.50: five stars, with the satisfaction part's line
     result = rating.find("ZC-1")
     assert result.base_source == "components"
     assert result.base_score == 9050
     assert result.final_score == 9050
     assert result.stars == 5
+    assert [reason.message for reason in result.reasons] == ["满意率80%，按30%计入24分（满意度占30%）"]
 
 
 def test_it_refuses_a_zucheng_composite_without_the_superior_score():
-    # given components with only the survey score
+    # given components with only a survey score, which 邹城 does not weigh, and a satisfaction rate
     # when it is parsed under 邹城
-    error = refusal("zucheng-2022", {"id": "ZC-2", "components": {"survey": 80}})
+    error = refusal("zucheng-2022", {"id": "ZC-2", "components": {"survey": 80}, "satisfaction": 0.8})
 
     # then the missing superior score is named, and nothing else
     assert [(problem.field, problem.organization) for problem in error.problems] == [("components.superior", "ZC-2")]
@@ -296,7 +312,7 @@ def test_it_enforces_the_xiqing_five_good_ceiling_and_lagging_floor():
         "XQ-8": 2,
         "XQ-9": 1,
     }
-    ceiling, floor = rating.quota_checks
+    ceiling, communities, floor = rating.quota_checks
     assert (ceiling.code, ceiling.limit, ceiling.count_before, ceiling.count_after, ceiling.moved) == (
         "five_good_ceiling",
         1,
@@ -304,16 +320,25 @@ def test_it_enforces_the_xiqing_five_good_ceiling_and_lagging_floor():
         1,
         ["XQ-1", "XQ-2"],
     )
-    assert (floor.code, floor.limit, floor.count_before, floor.count_after, floor.moved) == (
-        "lagging_floor",
+    # no community among them: the communities' floor has an empty base
+    assert (communities.code, communities.population, communities.limit, communities.moved) == (
+        "lagging_floor_communities",
+        0,
+        0,
+        [],
+    )
+    # the others' 5 % of 10, rounded up, is 1
+    assert (floor.code, floor.population, floor.limit, floor.count_before, floor.count_after, floor.moved) == (
+        "lagging_floor_others",
+        10,
         1,
         0,
         1,
         ["XQ-9"],
     )
-    assert rules_applied(rating, "XQ-9") == ["lagging_floor"]
+    assert rules_applied(rating, "XQ-9") == ["lagging_floor_others"]
     assert rating.find("XQ-9").reasons[0].message == (
-        "后进（一星级及以下）数量不足总数的10%（应至少1个），按排名由二星级调整为一星级（比例控制）"
+        "后进（一星级及以下）数量不足社区以外各类10个组织的5%（应至少1个），按排名由二星级调整为一星级（比例控制）"
     )
 
 
@@ -326,7 +351,7 @@ def test_it_only_reports_the_xiqing_quotas_in_warn_mode():
     rating = rate("xiqing-tianjin", *organizations, quota_mode="warn")
 
     # then the moves are reported and no level changes
-    assert [check.moved for check in rating.quota_checks] == [["XQ-1", "XQ-2"], ["XQ-9"]]
+    assert [check.moved for check in rating.quota_checks] == [["XQ-1", "XQ-2"], [], ["XQ-9"]]
     assert [result.stars for result in rating.results] == [5, 5, 5, 4, 4, 4, 3, 3, 2, 2]
     assert [result.reasons for result in rating.results] == [[] for _ in scores]
 

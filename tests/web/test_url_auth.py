@@ -37,7 +37,8 @@ from xingji.campaigns.services import campaign_create
 from xingji.orgs.models import OrganizationType
 from xingji.records.services import attachment_add
 
-EXCLUDED_NAMESPACES = {"admin"}
+# The JSON API answers tokens, not sessions: tests/api proves its access.
+EXCLUDED_NAMESPACES = {"admin", "api"}
 LOGIN_PATH = "/accounts/login/"
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -223,7 +224,9 @@ CASE_MODULES = [
     "tests.dues.url_cases",
     "tests.web.url_cases_due",
     "tests.campaigns_web.url_cases_sandbox",
+    "tests.campaigns_web.url_cases_guidance",
     "tests.campaigns_web.url_cases_schemes",
+    "tests.api.url_cases",
 ]
 for module_name in CASE_MODULES:
     CASES.update(import_module(module_name).cases(Case))

@@ -86,6 +86,7 @@ ACTION_LABELS = {
     "evaluation.municipal_sent": "报送市委组织部复审",
     "evaluation.municipal_returned": "登记市委组织部复审结果",
     "rating_run.interrupted": "全面评定中断",
+    "rating_run.resumed": "全面评定重新排队（工作进程中断）",
     "rating_run.failed": "全面评定失败",
     "rating_run.finished": "全面评定完成",
     "quota_tie.decided": "裁定比例线并列",

@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xingji.batch.columns import columns_for
 from xingji.common.cells import csv_text, finish_sheet, first_sheet
 from xingji.rules.engine import Rating, Reason
-from xingji.rules.explain import rating_to_dict
+from xingji.rules.explain import quota_base_text, rating_to_dict
 from xingji.rules.guidance import Step, step_line, step_to_dict
 from xingji.rules.numbers import format_score
 from xingji.rules.scheme import Scheme
@@ -171,7 +171,7 @@ def render_xlsx(rating: Rating, *, headers: Headers = "zh", guidance: Guidance |
     for level, count in sorted(rating.by_level().items(), reverse=True):
         summary.append([scheme.level_name(level), count])
     summary.append([])
-    summary.append(["比例要求", "上限/下限", "应为", "实际", "是否符合", "调整的组织"])
+    summary.append(["比例要求", "基数", "上限/下限", "应为", "实际", "是否符合", "调整的组织"])
     for cell in summary[summary.max_row]:
         cell.font = Font(bold=True)
     for check in rating.quota_checks:
@@ -179,6 +179,7 @@ def render_xlsx(rating: Rating, *, headers: Headers = "zh", guidance: Guidance |
             summary,
             [
                 check.label,
+                quota_base_text(check),
                 "上限" if check.bound == "max" else "下限",
                 check.limit,
                 check.count_before,
@@ -263,8 +264,21 @@ def render_template(scheme: Scheme, suffix: str) -> bytes:
         error="满意率应为 0 到 1 之间的小数",
         showErrorMessage=True,
     )
+    indicator = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="1",
+        allow_blank=True,
+        error="比例应为 0 到 1 之间的小数",
+        showErrorMessage=True,
+    )
     sheet.add_data_validation(yes_no)
     sheet.add_data_validation(share)
+    sheet.add_data_validation(indicator)
+    for field in ("meetings.compliance", "dues.paid_on_time", "appraisal.coverage"):
+        letter = get_column_letter(by_field[field])
+        indicator.add(f"{letter}2:{letter}2000")
     for field in ("election.overdue", "election.excused", "newly_founded", "innovation_project"):
         letter = get_column_letter(by_field[field])
         yes_no.add(f"{letter}2:{letter}2000")

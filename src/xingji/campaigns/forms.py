@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import cast
 
@@ -22,8 +23,10 @@ from xingji.campaigns.models import (
     MunicipalReview,
     QuotaMode,
 )
+from xingji.campaigns.scoring import CriterionIndicators
 from xingji.campaigns.services.campaign import LATE_DEADLINE_DAYS
 from xingji.common.forms import DateInput, OrganizationChoiceField
+from xingji.orgs.models import Organization
 from xingji.records.attachments import ALLOWED_TEXT, check_upload, evidence_input, format_size, max_bytes
 from xingji.rules.scheme import list_schemes
 
@@ -152,19 +155,31 @@ class EvaluationFilterForm(forms.Form):
     under = forms.IntegerField(label="下级", required=False, widget=forms.HiddenInput)
 
 
-def _score_fields(form: forms.Form, evaluation: Evaluation, prefix: str, *, disabled: bool = False) -> list:
+def _score_fields(
+    form: forms.Form,
+    evaluation: Evaluation,
+    prefix: str,
+    *,
+    disabled: bool = False,
+    indicators: Mapping[str, CriterionIndicators] | None = None,
+) -> list:
     rows = []
     scheme = evaluation.campaign.scheme
     for criterion in scheme.criteria_for(evaluation.organization.category):
         maximum = Decimal(criterion.max_cents).scaleb(-2)
+        info = (indicators or {}).get(criterion.code)
+        computed = info.computed if info is not None else None
         score = forms.DecimalField(
             label=f"{criterion.code} {criterion.name}",
             required=False,
             min_value=0,
             max_value=maximum,
             decimal_places=2,
-            disabled=disabled,
+            # Scored from a known indicator: read-only, the engine's points (what is posted is ignored).
+            disabled=disabled or computed is not None,
         )
+        if computed is not None:
+            form.initial[f"{prefix}score_{criterion.code}"] = computed
         comment = forms.CharField(
             label="说明", required=False, disabled=disabled, widget=forms.Textarea(attrs={"rows": 2})
         )
@@ -175,16 +190,36 @@ def _score_fields(form: forms.Form, evaluation: Evaluation, prefix: str, *, disa
 
 
 class ScoresForm(forms.Form):
-    """Per-criterion score and comment fields for the scheme's criteria of the organization's category."""
+    """Per-criterion score and comment fields for the scheme's criteria of the organization's category.
 
-    def __init__(self, *args, evaluation: Evaluation, disabled: bool = False, **kwargs):
+    ``indicators`` (``scoring.criterion_indicators``): the work indicators
+    shown beside the criteria; a criterion scored from a known one has a
+    read-only score, the engine's.
+    """
+
+    def __init__(
+        self,
+        *args,
+        evaluation: Evaluation,
+        disabled: bool = False,
+        indicators: Mapping[str, CriterionIndicators] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.evaluation = evaluation
-        self.criteria = _score_fields(self, evaluation, "", disabled=disabled)
+        self.indicators = dict(indicators or {})
+        self.criteria = _score_fields(self, evaluation, "", disabled=disabled, indicators=self.indicators)
 
     def rows(self):
+        """(criterion, maximum, score field, comment field, its indicators or None) per criterion."""
         return [
-            (criterion, maximum, self[f"score_{criterion.code}"], self[f"comment_{criterion.code}"])
+            (
+                criterion,
+                maximum,
+                self[f"score_{criterion.code}"],
+                self[f"comment_{criterion.code}"],
+                self.indicators.get(criterion.code),
+            )
             for criterion, maximum in self.criteria
         ]
 
@@ -300,6 +335,32 @@ class NoticeForm(forms.Form):
         widget=DateInput(),
         help_text="留空为今天；截止日期按评定方案的公示天数计算",
     )
+
+
+class ScopedNoticeForm(NoticeForm):
+    """The notice's title and dates, and what it covers: a subtree, optionally organizations ticked in it."""
+
+    root = OrganizationChoiceField(
+        label="公示范围",
+        queryset=None,
+        required=False,
+        help_text="公示该组织及其全部下级组织中已评定、尚未公示的组织；留空为评定活动的全部范围",
+    )
+    organizations: forms.ModelMultipleChoiceField[Organization] = forms.ModelMultipleChoiceField(
+        label="只公示以下组织",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选则公示所选范围内的全部待公示组织；所选组织须在公示范围内",
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        waiting = selectors.notice_organizations(campaign)
+        cast(forms.ModelChoiceField, self.fields["root"]).queryset = Organization.objects.filter(
+            path__startswith=campaign.root.path
+        ).order_by("path")
+        cast(forms.ModelMultipleChoiceField, self.fields["organizations"]).queryset = waiting
 
 
 class ObjectionAnswerForm(forms.Form):

@@ -11,7 +11,7 @@ a label that says so.
 
 A notice's preview (``notice_preview``) is what ``services.notice_publish``
 would list, with every quota the listed levels break (``quota_warnings``: the
-scheme's quotas, limits from the engine's ``quota_limit``).
+scheme's quotas, checked by the engine's ``count_check``).
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ from xingji.campaigns.receipts import receipt_digest
 from xingji.common.confirmation import preview_digest
 from xingji.orgs.models import Organization
 from xingji.records.models import Attachment
-from xingji.rules.quota import quota_limit
-from xingji.rules.results import QuotaCheck
+from xingji.rules.quota import count_check
 from xingji.rules.scheme import Scheme
 
 M = TypeVar("M", bound=Model)
@@ -203,7 +202,11 @@ def evaluation_preview(
         reasons=stored.reasons,
         explanation=stored.explanation,
         composite_hint=scoring.composite_hint(
-            campaign.scheme, self_scores, scoring.survey_component(evaluation), superior_scores
+            campaign.scheme,
+            self_scores,
+            scoring.survey_component(evaluation),
+            superior_scores,
+            satisfaction_rate=evaluation.survey_satisfaction,
         ),
         facts=data,
     )
@@ -277,33 +280,29 @@ class QuotaWarning:
         return f"{self.label}{clause}：{self.population}个组织中{levels}{self.count}个，占{share}，{where}"
 
 
-def quota_warnings(scheme: Scheme, levels: Iterable[int], *, mode: str = QuotaMode.WARN) -> list[QuotaWarning]:
+def quota_warnings(
+    scheme: Scheme,
+    levels: Iterable[int],
+    *,
+    categories: Iterable[str | None] | None = None,
+    mode: str = QuotaMode.WARN,
+) -> list[QuotaWarning]:
     """Every quota of ``scheme`` that ``levels`` (one per organization rated together) break; none in mode off.
 
-    The limits are the engine's (``xingji.rules.quota.quota_limit``), and whether a count keeps a quota is
-    the engine's ``QuotaCheck.satisfied_before``: one definition of a quota, here and in the rating.
+    ``categories``: the organizations' categories in the same order, so that a quota by category
+    (天津西青: 后进 among the communities) counts its own base. The check is the engine's
+    (``xingji.rules.quota.count_check``): one definition of a quota, here and in the rating.
     """
     if mode == QuotaMode.OFF:
         return []
     values = list(levels)
-    population = len(values)
-    if not population:
+    listed = list(categories) if categories is not None else None
+    if not values:
         return []
     warnings = []
     for quota in scheme.quotas:
-        count = sum(1 for value in values if value in quota.levels)
-        check = QuotaCheck(
-            code=quota.code,
-            clause=quota.clause,
-            label=quota.label,
-            bound=quota.bound,
-            levels=sorted(quota.levels),
-            share=quota.share,
-            limit=quota_limit(quota, population),
-            count_before=count,
-            count_after=count,
-        )
-        if not check.satisfied_before:
+        check = count_check(quota, values, listed)
+        if check.population and not check.satisfied_before:
             warnings.append(
                 QuotaWarning(
                     code=quota.code,
@@ -311,8 +310,8 @@ def quota_warnings(scheme: Scheme, levels: Iterable[int], *, mode: str = QuotaMo
                     label=quota.label,
                     bound=quota.bound,
                     level_names=[scheme.level_name(value) for value in sorted(quota.levels, reverse=True)],
-                    population=population,
-                    count=count,
+                    population=check.population,
+                    count=check.count_before,
                     limit=check.limit,
                 )
             )
@@ -398,15 +397,23 @@ def notice_preview(
         )
         for evaluation in listed
     ]
-    levels: dict[int, int] = {
-        pk: level for pk, level in campaign.evaluations.values_list("pk", "level") if level is not None
-    }
+    levels: dict[int, int] = {}
+    categories: dict[int, str | None] = {}
+    for pk, level, category in campaign.evaluations.values_list("pk", "level", "organization__category"):
+        if level is not None:
+            levels[pk], categories[pk] = level, category
     levels.update({line.evaluation.pk: line.level for line in lines})
+    categories.update({line.evaluation.pk: line.evaluation.organization.category for line in lines})
     content = [[line.evaluation.pk, line.evaluation.organization_id, line.level] for line in lines]
     return NoticePreview(
         campaign=campaign,
         lines=lines,
-        warnings=quota_warnings(campaign.scheme, levels.values(), mode=campaign.quota_mode),
+        warnings=quota_warnings(
+            campaign.scheme,
+            levels.values(),
+            categories=[categories[pk] for pk in levels],
+            mode=campaign.quota_mode,
+        ),
         population=len(levels),
         supplementary=campaign.notices.exists(),
         digest=preview_digest({"campaign": campaign.pk, "lines": content}),

@@ -1,15 +1,32 @@
-"""The campaign-wide rating run (全面评定), in the background, with its progress in ``RatingRun``.
+"""The campaign-wide rating run (全面评定), a task of the queue, with its progress in ``RatingRun``.
 
-The backend needs no extra server nor process: ``enqueue_rating_run`` starts
-the run in a thread of the process that committed the request
-(``XINGJI_TASK_RUNNER = "thread"``, the default), or runs it at once in the
-caller (``"immediate"``: tests, commands). Every fact of the run lives in
-the database — the queued row is claimed atomically, progress and the
-heartbeat are written as it goes — so any app server shows the progress, and
-a run whose process died is recognised by its stale heartbeat and replaced
-by the next ``campaign_rate``. ``rating_run_execute`` is a plain function of
-the run's id, so that a task queue (Django 6's ``django.tasks``) can call it
-unchanged.
+The queue is django-tasks (the backport of Django 6's ``django.tasks``: on
+Django 6 the import becomes ``django.tasks``, the code stays). ``campaign_rate``
+enqueues ``rating_run_task`` when its transaction commits; the settings'
+``TASKS`` choose the backend: the database backend (``django_tasks_db``,
+production and the demo: a row in the database, taken by ``xingji worker``
+with ``SELECT … FOR UPDATE SKIP LOCKED``, so any number of workers on any
+number of machines share the queue) or the immediate backend (tests: the run
+happens in the caller, after commit). ``rating_run_execute`` is a plain
+function of the run's id: the task only calls it.
+
+Every fact of the run lives in the database — the queued row is claimed
+atomically, progress and the heartbeat are written as it goes — so any app
+server shows the progress and any worker can take the run over:
+
+* a worker that dies mid-run (kill -9, a lost machine) leaves its run
+  ``running`` with a heartbeat that stops; django-tasks does nothing with such
+  a task (its row stays ``RUNNING``). ``requeue_stale_runs``, called by every
+  worker when it starts and then every minute, queues again each run without
+  progress for ``XINGJI_RATING_RUN_STALE_MINUTES`` (audit ``rating_run.resumed``)
+  and marks the dead worker's task failed;
+* the next attempt resumes from the persisted progress: the evaluations an
+  earlier attempt saved (each chunk is one transaction with its audit entries)
+  keep their results and are not rated twice; the engine rates everyone again
+  on the same facts (the saved ones' stored input, the others' read afresh),
+  so quotas are applied to the whole campaign as before;
+* an attempt that was taken over (its ``started_at`` is no longer the run's)
+  stops at its next chunk without writing anything (``RunSuperseded``).
 
 The run, in three phases counted by one progress bar (2 steps per
 evaluation):
@@ -29,15 +46,19 @@ Ties at a quota's cut line (enforce mode) become ``QuotaTie`` rows to decide.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task, task_backends
 
 from xingji.audit.services import audit_log
 from xingji.campaigns import scoring
@@ -59,31 +80,106 @@ from xingji.rules.explain import summary_to_dict
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 500
-RUNNERS = ("thread", "immediate")
+#: A rating run with no progress for this long is taken as interrupted (``XINGJI_RATING_RUN_STALE_MINUTES``).
+DEFAULT_STALE_MINUTES = 15
+#: What a dead worker's task row says when its run is queued again.
+WORKER_LOST = "xingji.campaigns.tasks.WorkerLost"
 
 
 class RunConflict(Exception):
     """An evaluation changed while the run was rating it."""
 
 
+class RunSuperseded(Exception):
+    """The run was taken over by another attempt (queued again as stale, or replaced): this one stops."""
+
+
+@task()
+def rating_run_task(run_id: int) -> str | None:
+    """The queue's task of a rating run: run it to its end; its final state, or None when it was not queued."""
+    run = rating_run_execute(run_id)
+    return None if run is None else str(run.state)
+
+
 def enqueue_rating_run(run_id: int) -> None:
-    """Start the run by the configured runner (``XINGJI_TASK_RUNNER``: thread or immediate)."""
-    runner = getattr(settings, "XINGJI_TASK_RUNNER", "thread")
-    if runner not in RUNNERS:
-        raise ValueError(f"XINGJI_TASK_RUNNER should be one of {RUNNERS}, not {runner!r}")
-    if runner == "immediate":
-        rating_run_execute(run_id)
-        return
-    thread = threading.Thread(target=_run_in_thread, args=(run_id,), name=f"rating-run-{run_id}", daemon=True)
-    thread.start()
+    """Hand the run to the task queue (``TASKS``): a worker takes it, or the immediate backend runs it here."""
+    rating_run_task.enqueue(run_id)
 
 
-def _run_in_thread(run_id: int) -> None:
-    try:
-        rating_run_execute(run_id)
-    finally:
-        # The thread's own connections would otherwise stay open until the process ends.
-        connections.close_all()
+def stale_after() -> timedelta:
+    return timedelta(minutes=float(getattr(settings, "XINGJI_RATING_RUN_STALE_MINUTES", DEFAULT_STALE_MINUTES)))
+
+
+def _uses_database_queue() -> bool:
+    if not apps.is_installed("django_tasks_db"):
+        return False
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(task_backends[rating_run_task.backend], DatabaseBackend)
+
+
+def _queued_tasks(run_id: int, status: str) -> Any:
+    """The database queue's rows of ``rating_run_task`` for this run in ``status`` (READY, RUNNING…)."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status=status, task_path=rating_run_task.module_path, args_kwargs__args__0=run_id
+    )
+
+
+def requeue_stale_runs(*, now: datetime | None = None) -> list[int]:
+    """Queue again every run a dead worker left behind; the ids of the runs queued again.
+
+    A run is left behind when it is ``running`` with no progress (heartbeat)
+    for ``XINGJI_RATING_RUN_STALE_MINUTES``, or ``queued`` that long with no
+    task waiting for it (its process died between the commit and the enqueue).
+    Each is taken by a conditional update, so two workers recovering at once
+    queue it once; the audit entry ``rating_run.resumed`` records it, and the
+    dead worker's task row (django-tasks leaves it ``RUNNING``) is marked
+    failed. The next attempt resumes from what was saved (see the module).
+    """
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    database_queue = _uses_database_queue()
+    stale = Q(state=RunState.RUNNING) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    requeued: list[int] = []
+    for run in RatingRun.objects.filter(stale).order_by("pk"):
+        with transaction.atomic():
+            # Only if no progress came since it was read: a live worker's heartbeat keeps its run.
+            taken = RatingRun.objects.filter(
+                pk=run.pk, state=RunState.RUNNING, started_at=run.started_at, heartbeat_at=run.heartbeat_at
+            ).update(state=RunState.QUEUED, phase=RunPhase.WAITING, heartbeat_at=now)
+            if not taken:
+                continue
+            if database_queue:
+                _queued_tasks(run.pk, "RUNNING").update(
+                    status="FAILED",
+                    finished_at=now,
+                    exception_class_path=WORKER_LOST,
+                    traceback="工作进程中断（长时间没有进展），全面评定已重新排队",
+                )
+            audit_log(
+                actor=None,  # the system: the platform's recovery, not a user
+                action="rating_run.resumed",
+                obj=run,
+                before={"state": RunState.RUNNING, "phase": run.phase, "done": run.done, "total": run.total},
+                after={"state": RunState.QUEUED},
+            )
+            transaction.on_commit(partial(enqueue_rating_run, run.pk))
+        requeued.append(run.pk)
+    if database_queue:
+        waiting = Q(state=RunState.QUEUED, created_at__lt=cutoff) & (
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+        )
+        for run in RatingRun.objects.filter(waiting).order_by("pk"):
+            if not _queued_tasks(run.pk, "READY").exists():
+                enqueue_rating_run(run.pk)
+                requeued.append(run.pk)
+    if requeued:
+        logger.warning("rating runs queued again after a worker stopped: %s", requeued)
+    return requeued
 
 
 def _chunk_size() -> int:
@@ -92,17 +188,30 @@ def _chunk_size() -> int:
 
 def _progress(run: RatingRun, on_progress: Callable[[RatingRun], None] | None, **fields: Any) -> None:
     fields["heartbeat_at"] = timezone.now()
+    if not _own(run).update(**fields):
+        raise RunSuperseded(f"rating run {run.pk} was taken over")
     for name, value in fields.items():
         setattr(run, name, value)
-    RatingRun.objects.filter(pk=run.pk).update(**fields)
     if on_progress is not None:
         on_progress(run)
+
+
+def _own(run: RatingRun) -> Any:
+    """The run's row while this attempt still holds it (running, and started by this attempt)."""
+    return RatingRun.objects.filter(pk=run.pk, state=RunState.RUNNING, started_at=run.started_at)
+
+
+def _hold(run: RatingRun) -> None:
+    """Lock the run's row for the caller's transaction; ``RunSuperseded`` if this attempt lost it."""
+    if not _own(run).select_for_update().exists():
+        raise RunSuperseded(f"rating run {run.pk} was taken over")
 
 
 def rating_run_execute(run_id: int, *, on_progress: Callable[[RatingRun], None] | None = None) -> RatingRun | None:
     """Run a queued rating run to its end (done or failed); None when it was not queued any more.
 
-    ``on_progress`` is called with the run after every progress update.
+    ``on_progress`` is called with the run after every progress update. A run
+    queued again after its worker died resumes (see the module).
     """
     now = timezone.now()
     claimed = RatingRun.objects.filter(pk=run_id, state=RunState.QUEUED).update(
@@ -113,6 +222,8 @@ def rating_run_execute(run_id: int, *, on_progress: Callable[[RatingRun], None] 
     run = RatingRun.objects.select_related("campaign", "campaign__root", "requested_by").get(pk=run_id)
     try:
         _execute(run, on_progress)
+    except RunSuperseded:
+        logger.warning("rating run %s was taken over by another attempt; this one stops", run_id)
     except Exception as error:  # noqa: BLE001 - any failure is the run's, reported on it
         if isinstance(error, ValidationError):
             message = "；".join(error.messages)
@@ -128,9 +239,11 @@ def rating_run_execute(run_id: int, *, on_progress: Callable[[RatingRun], None] 
 
 def _fail(run: RatingRun, message: str) -> None:
     with transaction.atomic():
-        RatingRun.objects.filter(pk=run.pk).update(
+        if not _own(run).update(
             state=RunState.FAILED, error=message, finished_at=timezone.now(), heartbeat_at=timezone.now()
-        )
+        ):
+            logger.warning("rating run %s failed after it was taken over: %s", run.pk, message)
+            return
         run.state, run.error = RunState.FAILED, message
         audit_log(
             actor=run.requested_by,
@@ -152,11 +265,21 @@ def _collect(
     size: int,
     on_progress: Callable[[RatingRun], None] | None,
 ) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Evaluation]]:
-    """The engine's input of every evaluation, chunk by chunk: (name, input) pairs and the evaluations by code."""
+    """The engine's input of every evaluation, chunk by chunk: (name, input) pairs and the evaluations by code.
+
+    An evaluation an earlier attempt of this run saved (``_saved``) keeps the
+    input it was rated on (its ``facts``); the others' are read now.
+    """
     campaign = run.campaign
     inputs: list[tuple[str, dict[str, Any]]] = []
     by_code: dict[str, Evaluation] = {}
     for chunk in _chunks(evaluations, size):
+        if all(_saved(run, evaluation) for evaluation in chunk):
+            for evaluation in chunk:
+                inputs.append((evaluation.organization.name, dict(evaluation.facts)))
+                by_code[evaluation.organization.code] = evaluation
+            _progress(run, on_progress, done=run.done + len(chunk))
+            continue
         ids = [evaluation.pk for evaluation in chunk]
         facts = scoring.facts_by_code(
             campaign,
@@ -170,11 +293,19 @@ def _collect(
                 scores.setdefault(evaluation_id, {})[code] = score
         for evaluation in chunk:
             code = evaluation.organization.code
-            data = scoring.engine_input(campaign, evaluation, facts[code], scores.get(evaluation.pk, {}))
+            if _saved(run, evaluation):
+                data = dict(evaluation.facts)
+            else:
+                data = scoring.engine_input(campaign, evaluation, facts[code], scores.get(evaluation.pk, {}))
             inputs.append((evaluation.organization.name, data))
             by_code[code] = evaluation
         _progress(run, on_progress, done=run.done + len(chunk))
     return inputs, by_code
+
+
+def _saved(run: RatingRun, evaluation: Evaluation) -> bool:
+    """Whether an earlier attempt of ``run`` saved this evaluation's result (a run resumed after its worker died)."""
+    return evaluation.rating_run_id == run.pk and evaluation.state == EvaluationState.RATED
 
 
 def _audit_rated(run: RatingRun, evaluation: Evaluation, before: dict[str, Any], result: Result) -> None:
@@ -213,9 +344,16 @@ def _save_chunk(
     versions: dict[int, int],
     data_by_code: dict[str, dict[str, Any]],
 ) -> None:
-    """Store one chunk of results in one transaction; refused if an evaluation changed since it was read."""
+    """Store one chunk of results in one transaction; refused if an evaluation changed since it was read.
+
+    Results an earlier attempt of the run saved are left as they are.
+    """
     campaign = run.campaign
+    chunk = [result for result in chunk if not _saved(run, by_code[result.id])]
+    if not chunk:
+        return
     with transaction.atomic():
+        _hold(run)
         ids = [by_code[result.id].pk for result in chunk]
         locked = {
             evaluation.pk: evaluation
@@ -275,10 +413,11 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
     # Ties at a cut line, the summary, done.
     summary = summary_to_dict(rating)
     with transaction.atomic():
+        _hold(run)
         if campaign.quota_mode == "enforce":
             _record_ties(run, rating, by_code)
         finished = timezone.now()
-        RatingRun.objects.filter(pk=run.pk).update(
+        _own(run).update(
             state=RunState.DONE,
             phase=RunPhase.FINISHED,
             done=run.total,

@@ -56,3 +56,12 @@ urlpatterns = [
     path("<int:pk>/scheme/", scheme_views.campaign_scheme, name="campaign_scheme"),
     path("<int:pk>/scheme/toml/", scheme_views.campaign_scheme_toml, name="campaign_scheme_toml"),
 ]
+
+# 晋位争星: a superior's list of who is close to the next level or at risk, one organization's way up.
+from xingji.campaigns import guidance_views  # noqa: E402
+
+urlpatterns += [
+    path("guidance/", guidance_views.guidance_list, name="guidance_list"),
+    path("guidance/export/", guidance_views.guidance_export, name="guidance_export"),
+    path("guidance/organizations/<int:pk>/", guidance_views.organization_guidance, name="guidance_organization"),
+]

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
-from typing import cast
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -44,6 +42,7 @@ from xingji.campaigns.forms import (
     ObjectionAnswerForm,
     ReasonForm,
     ReviewForm,
+    ScopedNoticeForm,
     SelfEvaluationForm,
     SuperiorEvaluationForm,
     TieDecisionForm,
@@ -66,7 +65,7 @@ from xingji.common import documents
 from xingji.common.confirmation import CONFIRMATION_PHRASE, ConfirmationForm
 from xingji.common.documents import DOCX_TYPE
 from xingji.common.exports import export_stamp, xlsx_response
-from xingji.common.forms import OrganizationChoiceField, add_service_error
+from xingji.common.forms import add_service_error
 from xingji.common.pagination import paginate
 from xingji.common.views import attempt, messages_of, passes, refused
 from xingji.orgs.models import Organization
@@ -569,32 +568,6 @@ def _office_form(request, pk, form_class, title: str, call, *, success: str, not
     )
 
 
-class ScopedNoticeForm(NoticeForm):
-    """The notice's title and dates, and what it covers: a subtree, optionally organizations ticked in it."""
-
-    root = OrganizationChoiceField(
-        label="公示范围",
-        queryset=None,
-        required=False,
-        help_text="公示该组织及其全部下级组织中已评定、尚未公示的组织；留空为评定活动的全部范围",
-    )
-    organizations: forms.ModelMultipleChoiceField[Organization] = forms.ModelMultipleChoiceField(
-        label="只公示以下组织",
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="不选则公示所选范围内的全部待公示组织；所选组织须在公示范围内",
-    )
-
-    def __init__(self, *args, campaign: Campaign, **kwargs):
-        super().__init__(*args, **kwargs)
-        waiting = selectors.notice_organizations(campaign)
-        cast(forms.ModelChoiceField, self.fields["root"]).queryset = Organization.objects.filter(
-            path__startswith=campaign.root.path
-        ).order_by("path")
-        cast(forms.ModelMultipleChoiceField, self.fields["organizations"]).queryset = waiting
-
-
 def _notice_scope(form: NoticeForm) -> dict:
     organizations = list(form.cleaned_data.get("organizations") or [])
     return {"root": form.cleaned_data.get("root"), "organizations": organizations or None}
@@ -904,6 +877,7 @@ def self_evaluation(request, pk):
         evaluation=evaluation,
         initial=_self_initial(evaluation),
         disabled=locked,
+        indicators=scoring.criterion_indicators(evaluation.campaign, evaluation.organization),
     )
     if posted:
         saved = False
@@ -1065,8 +1039,12 @@ def superior_evaluation(request, pk):
     access.require_superior(request.user, evaluation)
     campaign = evaluation.campaign
     scores = selectors.evaluation_scores(evaluation)
+    indicators = scoring.criterion_indicators(campaign, evaluation.organization)
     form = SuperiorEvaluationForm(
-        request.POST or None, evaluation=evaluation, initial=_superior_initial(evaluation, scores)
+        request.POST or None,
+        evaluation=evaluation,
+        initial=_superior_initial(evaluation, scores),
+        indicators=indicators,
     )
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -1096,6 +1074,7 @@ def superior_evaluation(request, pk):
             "field": form[f"score_{code}"],
             "comment_field": form[f"comment_{code}"],
             "evidence": evidence.get(code, []),
+            "indicators": indicators.get(code),
         }
         for code, row in scores.items()
     ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
@@ -10,6 +13,15 @@ from xingji.common.documents import add_paragraph, set_font
 from xingji.common.exports import saved_bytes
 from xingji.ledger.models import ImprovementPlan
 from xingji.ledger.selectors import emphasis_for, level_name, milestone_status
+
+
+def _add_targets(document: Any, plan: ImprovementPlan, numbers: Iterator[str]) -> None:
+    """晋位争星: what the rating rules said the target level needs when the plan was made (nothing if none)."""
+    if not plan.targets:
+        return
+    add_paragraph(document, f"{next(numbers)}、争星目标（按评定规则计算）", size=14, bold=True, space_after=6)
+    for index, target in enumerate(plan.targets, start=1):
+        add_paragraph(document, f"{index}. {target.get('message', '')}")
 
 
 def plan_docx(plan: ImprovementPlan) -> bytes:
@@ -45,11 +57,13 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
                 for run in paragraph.runs:
                     set_font(run, size=12)
     add_paragraph(document, "", space_after=4)
-    add_paragraph(document, "一、主要措施", size=14, bold=True, space_after=6)
+    numbers = iter("一二三四五")
+    _add_targets(document, plan, numbers)
+    add_paragraph(document, f"{next(numbers)}、主要措施", size=14, bold=True, space_after=6)
     for line in plan.measures.splitlines():
         if line.strip():
             add_paragraph(document, line.strip())
-    add_paragraph(document, "二、时间节点", size=14, bold=True, space_after=6)
+    add_paragraph(document, f"{next(numbers)}、时间节点", size=14, bold=True, space_after=6)
     milestones = list(plan.milestones.all())
     steps = document.add_table(rows=1, cols=4)
     steps.style = "Table Grid"
@@ -64,7 +78,7 @@ def plan_docx(plan: ImprovementPlan) -> bytes:
         ):
             cell.text = text
     if plan.review_comment:
-        add_paragraph(document, "三、上级意见", size=14, bold=True, space_after=6)
+        add_paragraph(document, f"{next(numbers)}、上级意见", size=14, bold=True, space_after=6)
         add_paragraph(document, plan.review_comment)
     add_paragraph(document, "", space_after=12)
     add_paragraph(

@@ -35,6 +35,12 @@ class ImprovementPlan(models.Model):
         "现有星级", null=True, blank=True, help_text="制定方案时星级管理台账中的星级；空为未定级"
     )
     target_level = models.PositiveSmallIntegerField("目标星级")
+    #: What the rating engine said the organization needs for the target level when the plan was made
+    #: (``xingji.campaigns.guidance.plan_targets``): [{"kind", "clause", "message", "amount"}]; the plan's
+    #: page recomputes each from the year's facts (met / not yet).
+    targets = models.JSONField(
+        "争星目标", default=list, blank=True, help_text="达到目标星级所需的条件（按评定规则计算）"
+    )
     measures = models.TextField("主要措施")
     responsible = models.CharField("责任人", max_length=200)
     state = models.CharField("状态", max_length=16, choices=PlanState.choices, default=PlanState.DRAFT)

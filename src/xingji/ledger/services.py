@@ -12,7 +12,7 @@ put a problem they found on an organization's ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import partial
 from typing import IO, Any
@@ -49,6 +49,7 @@ PLAN_FIELDS = (
     "year",
     "current_level",
     "target_level",
+    "targets",
     "measures",
     "responsible",
     "state",
@@ -378,6 +379,26 @@ def _clean_milestones(milestones: Iterable[tuple[date, str]]) -> list[tuple[date
     return sorted(cleaned, key=lambda pair: pair[0])
 
 
+def _clean_targets(targets: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The targets as stored: kind, clause, message and amount (text or None) of each; one without a message refused."""
+    cleaned = []
+    for number, target in enumerate(targets, start=1):
+        message = str(target.get("message") or "").strip()
+        kind = str(target.get("kind") or "").strip()
+        if not message or not kind:
+            raise TransitionRefused({"targets": [f"第{number}项争星目标缺少类型或内容"]})
+        amount = target.get("amount")
+        cleaned.append(
+            {
+                "kind": kind,
+                "clause": str(target.get("clause") or ""),
+                "message": message,
+                "amount": None if amount is None else str(amount),
+            }
+        )
+    return cleaned
+
+
 def _check_target(plan: ImprovementPlan) -> None:
     current = plan.current_level or 0
     if not 1 <= plan.target_level <= TOP_LEVEL:
@@ -402,9 +423,13 @@ def plan_create(
     measures: str,
     responsible: str,
     milestones: Iterable[tuple[date, str]] = (),
+    targets: Iterable[Mapping[str, Any]] = (),
     actor: Actor,
 ) -> ImprovementPlan:
-    """The organization writes its plan for the year (草稿); the current level is read from the star ledger."""
+    """The organization writes its plan for the year (草稿); the current level is read from the star ledger.
+
+    ``targets``: what the rating engine says the target level needs (``xingji.campaigns.guidance.plan_targets``).
+    """
     with transaction.atomic():
         access.require_own(actor, organization, "只有本组织可以制定本组织的晋位争星方案")
         steps = _clean_milestones(milestones)
@@ -416,6 +441,7 @@ def plan_create(
             year=year,
             current_level=current_level(current_org),
             target_level=target_level,
+            targets=_clean_targets(targets),
             measures=(measures or "").strip(),
             responsible=(responsible or "").strip(),
         )
@@ -448,9 +474,10 @@ def plan_update(
     measures: str,
     responsible: str,
     milestones: Iterable[tuple[date, str]],
+    targets: Iterable[Mapping[str, Any]] | None = None,
     actor: Actor,
 ) -> ImprovementPlan:
-    """Change a draft or returned plan, its milestones replaced by those given."""
+    """Change a draft or returned plan, its milestones replaced by those given (``targets``: None keeps them)."""
     steps = _clean_milestones(milestones)
     with transaction.atomic():
         current = _lock_plan(plan)
@@ -458,6 +485,8 @@ def plan_update(
         check_plan("edit", current)
         before = _plan_snapshot(current)
         current.target_level = target_level
+        if targets is not None:
+            current.targets = _clean_targets(targets)
         current.measures = (measures or "").strip()
         current.responsible = (responsible or "").strip()
         _full_clean(current)

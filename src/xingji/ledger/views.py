@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xingji.accounts.access import READ_ONLY, SUPERIOR_ROLES, access_organization, can_write, visible_organizations
 from xingji.accounts.decorators import login_required
+from xingji.campaigns import guidance
 from xingji.campaigns.selectors import current_level
 from xingji.common.documents import DOCX_TYPE
 from xingji.common.errors import ActionForbidden
@@ -446,9 +447,18 @@ def plan_create(request, pk):
         messages.info(request, f"{year}年的方案已经制定，可在此查看或修改")
         return redirect("ledger:plan_detail", pk=existing.pk)
     level = current_level(organization)
-    form = PlanForm(request.POST or None, current_level=level, initial={"target_level": min((level or 0) + 1, 5)})
+    # 晋位争星: the target level the rating engine suggests (the next one), and what it needs, pre-filled.
+    suggested = guidance.default_target_level(organization) or min((level or 0) + 1, 5)
+    asked = request.GET.get("level", "")
+    target = int(asked) if asked.isdigit() else suggested
+    prefill = guidance.plan_targets(organization, target, year=year)
+    initial = {"target_level": target}
+    if prefill is not None and prefill.targets:
+        initial["measures"] = prefill.measures
+    form = PlanForm(request.POST or None, current_level=level, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        chosen = guidance.plan_targets(organization, data["target_level"], year=year)
         try:
             plan = services.plan_create(
                 organization=organization,
@@ -457,6 +467,7 @@ def plan_create(request, pk):
                 measures=data["measures"],
                 responsible=data["responsible"],
                 milestones=data["milestones"],
+                targets=chosen.targets if chosen is not None else (),
                 actor=request.user,
             )
         except ValidationError as error:
@@ -471,6 +482,8 @@ def plan_create(request, pk):
             "title": f"制定{year}年晋位争星方案",
             "form": form,
             **_plan_context(organization, level),
+            "prefill": prefill,
+            "no_rating": guidance.NO_RATING,
             "cancel_url": reverse("ledger:plan_list"),
         },
     )
@@ -492,12 +505,19 @@ def plan_detail(request, pk):
         }
         for milestone in plan.milestones.all()
     ]
+    # Each target met or not yet, recomputed by the rating engine from the facts of the plan's year.
+    tracking = (
+        guidance.track_targets(plan.organization, plan.target_level, plan.targets, year=plan.year)
+        if plan.targets
+        else None
+    )
     return render(
         request,
         "ledger/plan_detail.html",
         {
             "plan": plan,
             "milestones": milestones,
+            "tracking": tracking,
             **_plan_context(plan.organization, plan.current_level),
             "can_mark": own and plan.state == PlanState.ACKNOWLEDGED,
             "done_form": MilestoneDoneForm(initial={"done_on": today}),
@@ -530,6 +550,11 @@ def plan_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        targets = None
+        if data["target_level"] != plan.target_level:
+            # Another target level: its targets are what the engine says that level needs.
+            chosen = guidance.plan_targets(plan.organization, data["target_level"], year=plan.year)
+            targets = chosen.targets if chosen is not None else []
         try:
             services.plan_update(
                 plan=plan,
@@ -537,6 +562,7 @@ def plan_edit(request, pk):
                 measures=data["measures"],
                 responsible=data["responsible"],
                 milestones=data["milestones"],
+                targets=targets,
                 actor=request.user,
             )
         except ValidationError as error:

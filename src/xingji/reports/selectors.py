@@ -379,7 +379,9 @@ def _quota_warnings_by_campaign(results: Sequence[YearResult]) -> list[tuple[str
     found = []
     for group in by_campaign.values():
         campaign = group[0].campaign
-        for warning in quota_warnings(campaign.scheme, [result.level for result in group], mode=campaign.quota_mode):
+        levels = [result.level for result in group]
+        categories = [result.organization.category for result in group]
+        for warning in quota_warnings(campaign.scheme, levels, categories=categories, mode=campaign.quota_mode):
             found.append((campaign.name if several else "", warning))
     return found
 

@@ -16,7 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 from xingji.rules.numbers import format_points, format_score, format_share
-from xingji.rules.scheme import FACTS, HONOUR_LEVELS, Scheme, parse_scheme
+from xingji.rules.scheme import (
+    FACTS,
+    HONOUR_LEVELS,
+    INDICATOR_FACTS,
+    QUOTA_ROUNDINGS,
+    Criterion,
+    Quota,
+    Scheme,
+    parse_scheme,
+)
 
 __all__ = ["FACT_LABELS", "Description", "Section", "condition_text", "describe"]
 
@@ -40,9 +49,7 @@ FACT_LABELS: dict[str, str] = {
     "newly_founded": "新成立",
     "innovation_project": "有党建创新项目",
     "previous_stars": "上年星级",
-    "meetings.compliance": "组织生活落实率",
-    "dues.paid_on_time": "党费按时交纳率",
-    "appraisal.coverage": "民主评议覆盖率",
+    **INDICATOR_FACTS,
 }
 
 OPERATOR_WORDS = {
@@ -59,7 +66,12 @@ OPERATOR_WORDS = {
 }
 EFFECT_WORDS = {"demote": "降级", "cap": "封顶", "set": "定级", "max_rise": "每年至多晋升"}
 STAGE_WORDS = {"year_end": "年底评定", "mid_year": "年中评定"}
-COMPONENT_WORDS = {"self": "自评", "survey": "党员群众测评", "superior": "上级考评"}
+COMPONENT_WORDS = {
+    "self": "自评",
+    "survey": "党员群众测评",
+    "superior": "上级考评",
+    "satisfaction": "满意率（按满分计）",
+}
 
 
 @dataclass(frozen=True)
@@ -115,11 +127,23 @@ def _criteria(scheme: Scheme) -> Section:
             criterion.name,
             format_points(criterion.max_cents),
             "、".join(sorted(criterion.categories)) if criterion.categories else "全部",
+            _indicator_text(criterion),
         )
         for criterion in scheme.criteria
     ]
     note = f"评定内容依据：{scheme.criteria_clause}" if scheme.criteria_clause else ""
-    return Section("评定内容", ("编号", "内容", "满分", "适用类别"), rows, note)
+    return Section("评定内容", ("编号", "内容", "满分", "适用类别", "组织生活等指标"), rows, note)
+
+
+def _indicator_text(criterion: Criterion) -> str:
+    """What the evaluator is shown beside the score, and the formula when the score is computed."""
+    parts = []
+    if criterion.shows:
+        parts.append("评分时列出：" + "、".join(FACT_LABELS.get(fact, fact) for fact in criterion.shows))
+    if criterion.scored_by is not None:
+        clause = f"（{criterion.scored_by.clause}）" if criterion.scored_by.clause else ""
+        parts.append(criterion.scored_by.rule_text(criterion.max_cents) + clause)
+    return "；".join(parts) or "—"
 
 
 def _composite(scheme: Scheme) -> Section:
@@ -175,6 +199,12 @@ def _level_rules(scheme: Scheme, raw: list[Mapping[str, Any]]) -> Section:
     return Section("降级、封顶与否决", ("依据", "条件", "结果", "适用"), rows)
 
 
+def _quota_base(quota: Quota) -> str:
+    if quota.by_category:
+        return f"{quota.base_name()}参评组织"
+    return "参评组织"
+
+
 def _quotas(scheme: Scheme) -> Section:
     rows = []
     for quota in scheme.quotas:
@@ -184,11 +214,13 @@ def _quotas(scheme: Scheme) -> Section:
             (
                 quota.clause or "—",
                 quota.label,
-                f"{levels}{bound}参评组织的 {format_share(quota.share)}",
+                f"{levels}{bound}{_quota_base(quota)}的 {format_share(quota.share)}"
+                + (f"（{QUOTA_ROUNDINGS[quota.rounding]}）" if quota.rounding else ""),
                 scheme.level_name(quota.move_to),
             )
         )
-    return Section("比例限制", ("依据", "名称", "限制", "超出时调整为"), rows)
+    note = "个数按比例乘以参评组织数计算，未注明取整方式的上限向下取整、下限向上取整" if rows else ""
+    return Section("比例限制", ("依据", "名称", "限制", "超出时调整为"), rows, note)
 
 
 def _survey(scheme: Scheme, *, stated: bool) -> Section:

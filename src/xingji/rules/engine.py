@@ -31,14 +31,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from xingji.rules.inputs import Organization
-from xingji.rules.numbers import format_points
+from xingji.rules.numbers import format_points, format_share
 from xingji.rules.quota import apply_quotas
 from xingji.rules.results import QUOTA_MODES, QuotaCheck, Rating, Reason, Result
 from xingji.rules.scheme import (
     HONOUR_LEVELS,
     MESSAGE_FACTS,
+    SATISFACTION,
     STAGES,
+    WEIGHTED_EFFECT,
     Adjustment,
+    Criterion,
     LevelRule,
     Scheme,
     fact_text,
@@ -78,10 +81,21 @@ class Engine:
         self.level_rules = [
             _LevelRuleRunner(rule, self) for rule in scheme.level_rules if rule.stage is None or rule.stage == stage
         ]
-        self.weights = [(name, weight) for name, weight in scheme.weights.items() if weight]
+        # The composite's weighted scores, and the weight of the satisfaction rate (None: not weighed).
+        self.weights = [(name, weight) for name, weight in scheme.weights.items() if weight and name != SATISFACTION]
+        self.satisfaction_weight: Decimal | None = scheme.weights.get(SATISFACTION) or None
+        self._satisfaction_reasons: dict[Decimal | None, Reason] = {}
         # (test, then) for each rule, in order: ``then`` runs only when test(organization) holds.
         self._adjustment_steps = tuple((runner.test, runner.triggered) for runner in self.adjustments)
         self._level_steps = tuple((runner.test, runner.reason) for runner in self.level_rules)
+        # Criteria scored from an indicator, for each category (None: an organization of no listed category).
+        self._criterion_scorers: dict[str | None, tuple[_CriterionScorer, ...]] = {}
+        scorers = {id(c): _CriterionScorer(c) for c in scheme.criteria if c.scored_by is not None}
+        for category in (None, *scheme.categories):
+            self._criterion_scorers[category] = tuple(
+                scorers[id(c)] for c in scheme.criteria_for(category) if id(c) in scorers
+            )
+        self.scores_from_indicators = bool(scorers)
 
     # ---------------------------------------------------------------- one
 
@@ -89,10 +103,84 @@ class Engine:
         if organization.base_score is not None:
             return organization.base_score, "base_score"
         if organization.criteria is not None:
-            return sum(organization.criteria.values()), "criteria"
+            return self.criteria_base(organization)[0], "criteria"
+        return self.composite_base(organization)[0], "components"
+
+    def composite_base(self, organization: Organization) -> tuple[int, list[Reason]]:
+        """The weighted composite of the components, with the satisfaction part's reason when it is weighed.
+
+        The satisfaction rate counts as that share of full marks at its weight
+        (92 % of 100 at 30 % adds 27.60); an organization without a rate adds 0
+        for it, and its reason says so. The sum is rounded half-up to the hundredth once.
+        """
         components = organization.components or {}
         total = sum((Decimal(components[name]) * weight for name, weight in self.weights), Decimal(0))
-        return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP)), "components"
+        reasons: list[Reason] = []
+        if self.satisfaction_weight is not None:
+            share = organization.satisfaction
+            if share is not None:
+                total += Decimal(self.full_marks) * share * self.satisfaction_weight
+            reasons.append(self.satisfaction_reason(share))
+        return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP)), reasons
+
+    def satisfaction_reason(self, share: Decimal | None) -> Reason:
+        """The line of a composite's satisfaction part: 满意率92%，按30%计入27.60分（clause）, kept by the rate."""
+        reason = self._satisfaction_reasons.get(share)
+        if reason is None:
+            weight = self.satisfaction_weight
+            assert weight is not None
+            clause = self.scheme.composite_clause
+            if share is None:
+                points = 0
+                message = f"无满意率（未测评），满意率部分按{format_share(weight)}计入0分"
+            else:
+                part = Decimal(self.full_marks) * share * weight
+                points = int(part.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                message = f"满意率{format_share(share)}，按{format_share(weight)}计入{format_points(points)}分"
+            reason = self._satisfaction_reasons[share] = Reason(
+                f"composite.{SATISFACTION}",
+                clause,
+                with_clause(message, clause),
+                effect=WEIGHTED_EFFECT,
+                score=points,
+            )
+        return reason
+
+    def criteria_base(self, organization: Organization) -> tuple[int, list[Reason]]:
+        """The sum of the criteria scores, each criterion scored from a known indicator computed.
+
+        A criterion with ``scored_by`` whose indicator the organization has
+        gets the scheme's points for it, whatever score was typed, and a
+        reason; without the indicator the typed score (or none) stands.
+        ``organization.criteria`` must be given.
+        """
+        scores = organization.criteria
+        assert scores is not None
+        total = sum(scores.values())
+        if not self.scores_from_indicators:
+            return total, []
+        scorers = self._criterion_scorers.get(organization.category)
+        if scorers is None:
+            scorers = self._criterion_scorers[None]
+        reasons: list[Reason] = []
+        for scorer in scorers:
+            share = scorer.get(organization)
+            if share is None:
+                continue
+            reason = scorer.reason(organization, share)
+            assert reason.score is not None
+            total += reason.score - scores.get(scorer.code, 0)
+            reasons.append(reason)
+        return total, reasons
+
+    def criterion_scores(self, organization: Organization) -> dict[str, int]:
+        """The criteria scores as the engine counts them: typed, or computed from a known indicator."""
+        scores = dict(organization.criteria or {})
+        if organization.criteria is not None:
+            for reason in self.criteria_base(organization)[1]:
+                assert reason.criterion is not None and reason.score is not None
+                scores[reason.criterion] = reason.score
+        return scores
 
     def band(self, score: int) -> int:
         return self.band_at[bisect_right(self.band_minimums, score)]
@@ -116,17 +204,24 @@ class Engine:
         band_minimums = self.band_minimums
         band_at = self.band_at
         full_marks = self.full_marks
+        scores_from_indicators = self.scores_from_indicators
         results: list[Result] = []
         keep = results.append
         for organization in organizations:
+            reasons: list[Reason]
             base = organization.base_score
             if base is not None:
                 source = "base_score"
+                reasons = []
             elif organization.criteria is not None:
-                base, source = sum(organization.criteria.values()), "criteria"
+                source = "criteria"
+                if scores_from_indicators:
+                    base, reasons = self.criteria_base(organization)
+                else:
+                    base, reasons = sum(organization.criteria.values()), []
             else:
-                base, source = self.base(organization)
-            reasons: list[Reason] = []
+                source = "components"
+                base, reasons = self.composite_base(organization)
             score = base
             for test, triggered in adjustment_steps:
                 fact = test(organization)
@@ -157,6 +252,7 @@ class Engine:
                     level,
                     reasons,
                     organization.satisfaction,
+                    organization.category,
                 )
             )
         return results
@@ -172,6 +268,47 @@ class Engine:
             if quota_mode != "off":
                 checks = apply_quotas(self.scheme.quotas, self.level_names, results, enforce=quota_mode == "enforce")
         return Rating(self.scheme, self.stage, quota_mode, results, checks)
+
+    # ---------------------------------------------------------------- score only
+
+    def score(self, organization: Organization) -> tuple[int, int]:
+        """(final score, stars) exactly as ``rate_one`` gives them, without reasons or messages.
+
+        For callers that only need the level and the score, many times over
+        (guidance re-rates candidate changes): the base comes from ``base``,
+        the adjustments add their points without making a Reason, the level
+        rules move the band without rendering a message.
+        """
+        score = self.base(organization)[0] + self.adjustment_points(organization)
+        if score < 0:
+            score = 0
+        elif score > self.full_marks:
+            score = self.full_marks
+        return score, self.level_after_rules(organization, self.band_at[bisect_right(self.band_minimums, score)])
+
+    def adjustment_points(self, organization: Organization) -> int:
+        """The signed points (hundredths) the adjustments of 五(三) add for this organization, before the clip."""
+        steps = self._score_steps
+        if steps is None:
+            steps = self._score_steps = tuple(
+                (runner.test, _signed_points(runner.adjustment)) for runner in self.adjustments
+            )
+        total = 0
+        for test, points in steps:
+            fact = test(organization)
+            if fact:
+                total += points(fact)
+        return total
+
+    def level_after_rules(self, organization: Organization, band: int) -> int:
+        """The level the level rules (this stage's, in the scheme's order) leave from this band."""
+        level = band
+        for runner in self.level_rules:
+            if runner.test(organization):
+                level = runner.moved(organization, level)
+        return level
+
+    _score_steps: tuple[tuple[Callable[[Organization], Any], Callable[[Any], int]], ...] | None = None
 
 
 def rate(
@@ -393,3 +530,68 @@ class _LevelRuleRunner:
             )
             moved = self.cache[key] = (reason, to_level)
         return moved
+
+
+class _CriterionScorer:
+    """One criterion scored from an indicator: its points and reason for a share, kept by the share
+    and the facts its message quotes."""
+
+    __slots__ = ("criterion", "code", "scored_by", "get", "cache", "facts")
+
+    def __init__(self, criterion: Criterion) -> None:
+        assert criterion.scored_by is not None
+        self.criterion = criterion
+        self.code = criterion.code
+        self.scored_by = criterion.scored_by
+        self.get = operator.attrgetter(self.scored_by.attribute)
+        self.cache: dict[tuple[Any, ...], Reason] = {}
+        self.facts = _fact_values(tuple(MESSAGE_FACTS[name] for name in self.scored_by.message.fact_fields()))
+
+    def reason(self, organization: Organization, share: Decimal) -> Reason:
+        key: tuple[Any, ...] = (share,)
+        facts = self.facts
+        if facts is not None:
+            key += facts(organization)
+        reason = self.cache.get(key)
+        if reason is None:
+            scored_by = self.scored_by
+            points = scored_by.points(share, self.criterion.max_cents)
+            message = scored_by.message.render(
+                _MessageValues(
+                    organization,
+                    value=format_share(share),
+                    points=format_points(points),
+                    max=format_points(self.criterion.max_cents),
+                )
+            )
+            reason = self.cache[key] = Reason(
+                f"criteria.{self.code}",
+                scored_by.clause,
+                with_clause(message, scored_by.clause),
+                effect="criterion",
+                criterion=self.code,
+                score=points,
+            )
+        return reason
+
+
+def _signed_points(adjustment: Adjustment) -> Callable[[Any], int]:
+    """The signed points an adjustment adds given its truthy fact, as its runner counts them (no Reason)."""
+    sign = adjustment.sign
+    if adjustment.kind == "when":
+        signed = sign * adjustment.points_cents
+        return lambda _held: signed
+    if adjustment.kind == "highest":
+        table = adjustment.points_by_value
+
+        def highest(listed: tuple[str, ...]) -> int:
+            return sign * max((table[value] for value in listed if value in table), default=0)
+
+        return highest
+    each, limit = adjustment.points_cents, adjustment.limit_cents
+
+    def per_count(count: int) -> int:
+        points = count * each
+        return sign * (limit if limit is not None and points > limit else points)
+
+    return per_count

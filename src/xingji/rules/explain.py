@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from xingji.rules.numbers import format_score
-from xingji.rules.results import Rating, Reason, Result
-from xingji.rules.scheme import Scheme, with_clause
+from xingji.rules.results import QuotaCheck, Rating, Reason, Result
+from xingji.rules.scheme import QUOTA_ROUNDINGS, WEIGHT_NAMES, WEIGHTED_EFFECT, Scheme, with_clause
 
-COMPONENT_NAMES = {"self": "自评", "survey": "测评", "superior": "考评"}
-EFFECT_NAMES = {"demote": "降级", "cap": "封顶", "set": "定级", "max_rise": "晋升限制", "quota": "比例调整"}
+COMPONENT_NAMES = WEIGHT_NAMES
+EFFECT_NAMES = {
+    "demote": "降级",
+    "cap": "封顶",
+    "set": "定级",
+    "max_rise": "晋升限制",
+    "quota": "比例调整",
+    "criterion": "按指标计分",
+    WEIGHTED_EFFECT: "按权重计入",
+}
+#: The effect of a reason for a criterion scored from an indicator (it changes neither points nor level).
+CRITERION_EFFECT = "criterion"
+#: Reasons that make up the base score (a line after the base, before the adjustments).
+SCORE_EFFECTS = frozenset({CRITERION_EFFECT, WEIGHTED_EFFECT})
 
 
 def describe_base(result: Result, scheme: Scheme) -> str:
@@ -18,10 +30,10 @@ def describe_base(result: Result, scheme: Scheme) -> str:
     if result.base_source == "criteria":
         return with_clause(f"基础分{score}分，为各项评定内容得分合计", scheme.criteria_clause)
     if result.base_source == "components":
-        weights = "、".join(f"{COMPONENT_NAMES[name]}{weight:f}" for name, weight in scheme.weights.items())
-        return with_clause(
-            f"基础分{score}分，为自评、测评、考评得分加权综合（权重 {weights}）", scheme.composite_clause
-        )
+        weighed = [(name, weight) for name, weight in scheme.weights.items() if weight]
+        parts = "、".join(COMPONENT_NAMES[name] for name, _ in weighed)
+        weights = "、".join(f"{COMPONENT_NAMES[name]}{weight:f}" for name, weight in weighed)
+        return with_clause(f"基础分{score}分，为{parts}加权综合（权重 {weights}）", scheme.composite_clause)
     return f"基础分{score}分，为直接给出的得分"
 
 
@@ -43,10 +55,13 @@ def result_line(scheme: Scheme, stars: int) -> str:
 def explanation(result: Result, scheme: Scheme) -> list[str]:
     """Every step from base score to level, as sentences: the lines of ``report`` and of the web pages.
 
-    Each line once: the base score and its source, each adjustment with its
-    clause, their total, the band, each level rule and quota move, the level.
+    Each line once: the base score and its source, each criterion scored
+    from an indicator with its clause, the satisfaction part of a composite,
+    each adjustment with its clause, their total, the band, each level rule
+    and quota move, the level.
     """
     lines = [describe_base(result, scheme)]
+    lines += [reason.message for reason in result.reasons if reason.effect in SCORE_EFFECTS]
     adjustments = [(reason.message, reason.points) for reason in result.reasons if reason.points is not None]
     lines += [message for message, _ in adjustments]
     if adjustments:
@@ -57,7 +72,9 @@ def explanation(result: Result, scheme: Scheme) -> list[str]:
             sentence += f"，{format_score(raw)}分按0至{format_score(scheme.full_marks_cents)}分取值"
         lines.append(sentence)
     lines.append(describe_band(result, scheme))
-    lines += [reason.message for reason in result.reasons if reason.points is None]
+    lines += [
+        reason.message for reason in result.reasons if reason.points is None and reason.effect not in SCORE_EFFECTS
+    ]
     lines.append(result_line(scheme, result.stars))
     return lines
 
@@ -66,6 +83,13 @@ def reason_to_dict(reason: Reason) -> dict[str, Any]:
     data: dict[str, Any] = {"rule": reason.rule, "clause": reason.clause}
     if reason.points is not None:
         data["points"] = format_score(reason.points)
+    elif reason.effect == CRITERION_EFFECT:
+        data["effect"] = reason.effect
+        data["criterion"] = reason.criterion
+        data["score"] = format_score(reason.score or 0)
+    elif reason.effect == WEIGHTED_EFFECT:
+        data["effect"] = reason.effect
+        data["score"] = format_score(reason.score or 0)
     else:
         data["effect"] = reason.effect
         data["from"] = reason.from_level
@@ -100,6 +124,8 @@ def summary_to_dict(rating: Rating) -> dict[str, Any]:
                 "bound": check.bound,
                 "levels": check.levels,
                 "share": f"{check.share:f}",
+                "base": quota_base_to_dict(check),
+                "rounding": check.rounding,
                 "limit": check.limit,
                 "count_before": check.count_before,
                 "count": check.count_after,
@@ -113,6 +139,29 @@ def summary_to_dict(rating: Rating) -> dict[str, Any]:
         "by_stars": {str(level): count for level, count in rating.by_level().items()},
         "quota": {"mode": rating.quota_mode, "checks": checks},
     }
+
+
+def quota_base_name(check: QuotaCheck) -> str:
+    """Who a quota counts, in words: 全部, 社区类, 社区以外各类."""
+    if check.categories is not None:
+        return "、".join(check.categories) + "类"
+    if check.not_categories is not None:
+        return "、".join(check.not_categories) + "以外各类"
+    return "全部"
+
+
+def quota_base_text(check: QuotaCheck) -> str:
+    """The base of a check with its size and the rounding of its limit: 社区类12个组织（向上取整）."""
+    return f"{quota_base_name(check)}{check.population}个组织（{QUOTA_ROUNDINGS.get(check.rounding, check.rounding)}）"
+
+
+def quota_base_to_dict(check: QuotaCheck) -> dict[str, Any]:
+    base: dict[str, Any] = {"population": check.population, "text": quota_base_name(check)}
+    if check.categories is not None:
+        base["categories"] = check.categories
+    if check.not_categories is not None:
+        base["not_categories"] = check.not_categories
+    return base
 
 
 def rating_to_dict(rating: Rating) -> dict[str, Any]:

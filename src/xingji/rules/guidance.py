@@ -27,15 +27,20 @@ its rank against the cut line of a given rating).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import operator
+import threading
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from xingji.rules.engine import Engine
 from xingji.rules.inputs import Organization
 from xingji.rules.numbers import cents_to_decimal, format_points, format_score, format_share
 from xingji.rules.results import Rating, Result
-from xingji.rules.scheme import HONOUR_LEVELS, Scheme
+from xingji.rules.scheme import HONOUR_LEVELS, INDICATOR_FACTS, MESSAGE_FACTS, Scheme
 
 __all__ = [
     "Change",
@@ -85,7 +90,7 @@ class Change:
 class Note:
     """Something that bears on a level without being a change to make: a rule that stays, a bonus, a quota."""
 
-    kind: str  # rule / bonus / quota / veto
+    kind: str  # rule / bonus / quota / veto / indicator
     clause: str
     message: str
 
@@ -110,8 +115,24 @@ def headroom(organization: Organization, scheme: Scheme, base: int | None = None
         return scheme.full_marks_cents - organization.base_score
     if organization.criteria is not None:
         scores = organization.criteria
-        return sum(c.max_cents - scores.get(c.code, 0) for c in scheme.criteria_for(organization.category))
+        computed = _computed_criteria(organization, scheme)
+        return sum(
+            c.max_cents - scores.get(c.code, 0)
+            for c in scheme.criteria_for(organization.category)
+            if c.code not in computed
+        )
     return scheme.full_marks_cents - (Engine(scheme).base(organization)[0] if base is None else base)
+
+
+def _computed_criteria(organization: Organization, scheme: Scheme) -> frozenset[str]:
+    """The codes of the criteria the engine scores from a known indicator: typed points do not count there."""
+    if organization.base_score is not None or organization.criteria is None:
+        return frozenset()
+    return frozenset(
+        c.code
+        for c in scheme.criteria_for(organization.category)
+        if c.scored_by is not None and getattr(organization, c.scored_by.attribute) is not None
+    )
 
 
 def _add_points(organization: Organization, scheme: Scheme, cents: int, base: int) -> Organization:
@@ -123,9 +144,12 @@ def _add_points(organization: Organization, scheme: Scheme, cents: int, base: in
     if organization.criteria is not None:
         scores = dict(organization.criteria)
         left = cents
+        computed = _computed_criteria(organization, scheme)
         for criterion in scheme.criteria_for(organization.category):
             if left <= 0:
                 break
+            if criterion.code in computed:
+                continue
             current = scores.get(criterion.code, 0)
             raised = min(criterion.max_cents - current, left)
             if raised > 0:
@@ -136,14 +160,19 @@ def _add_points(organization: Organization, scheme: Scheme, cents: int, base: in
     return replace(organization, base_score=base + cents)
 
 
-def _remedied(organization: Organization, kind: str) -> Organization:
+def _remedy_values(organization: Organization, kind: str) -> dict[str, Any]:
+    """The fields a remedy sets, and their values."""
     if kind == ELECTION:
-        return replace(organization, election_overdue=False, election_overdue_days=0)
+        return {"election_overdue": False, "election_overdue_days": 0}
     if kind == INNOVATION_PROJECT:
-        return replace(organization, innovation_project=True)
+        return {"innovation_project": True}
     if kind == COMMENDATION:
-        return replace(organization, commendations=(*organization.commendations, "city"))
+        return {"commendations": (*organization.commendations, "city")}
     raise ValueError(kind)
+
+
+def _remedied(organization: Organization, kind: str) -> Organization:
+    return replace(organization, **_remedy_values(organization, kind))
 
 
 def apply_changes(organization: Organization, scheme: Scheme, changes: tuple[Change, ...]) -> Organization:
@@ -164,28 +193,105 @@ def apply_changes(organization: Organization, scheme: Scheme, changes: tuple[Cha
 
 # --------------------------------------------------------------------------- the search
 
+_Used = TypeVar("_Used")
+#: The fields a candidate change may set (remedies, satisfaction, points on an explicit base score).
+_CANDIDATE_FIELDS = (
+    "election_overdue",
+    "election_overdue_days",
+    "innovation_project",
+    "commendations",
+    "satisfaction",
+    "base_score",
+)
+
 
 class _Search:
-    """Re-rating one organization under candidate changes."""
+    """Re-rating one organization under candidate changes.
 
-    def __init__(self, organization: Organization, scheme: Scheme, engine: Engine) -> None:
+    ``score`` and ``reaches`` take the engine's score-only path (no reasons,
+    no messages) and keep each candidate's answer, since the search asks
+    about the same candidates again; ``rated`` gives the full Result, for
+    the clauses and notes. ``in_place``: the organization is the search's own
+    stand-in (explicit base score), changed in place for each candidate and
+    restored after, instead of copied.
+    """
+
+    def __init__(
+        self,
+        organization: Organization,
+        scheme: Scheme,
+        engine: Engine,
+        base: int | None = None,
+        room: int | None = None,
+        *,
+        in_place: bool = False,
+    ) -> None:
         self.organization = organization
         self.scheme = scheme
         self.engine = engine
-        self.base = engine.base(organization)[0]
-        self.room = headroom(organization, scheme, self.base)
+        self.base = engine.base(organization)[0] if base is None else base
+        self.room = headroom(organization, scheme, self.base) if room is None else room
+        self.scores: dict[tuple[tuple[str, ...], Decimal | None, int], tuple[int, int]] = {}
+        self.in_place = in_place
+        if in_place:
+            assert organization.base_score is not None
+            self.saved = {name: getattr(organization, name) for name in _CANDIDATE_FIELDS}
 
-    def rated(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> Result:
+    def changed(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> Organization:
         changed = self.organization
         for kind in remedies:
             changed = _remedied(changed, kind)
         if satisfaction is not None:
             changed = replace(changed, satisfaction=satisfaction)
-        return self.engine.rate_one(_add_points(changed, self.scheme, points, self.base))
+        return _add_points(changed, self.scheme, points, self.base)
+
+    def using(
+        self,
+        remedies: tuple[str, ...],
+        satisfaction: Decimal | None,
+        points: int,
+        use: Callable[[Organization], _Used],
+    ) -> _Used:
+        """What ``use`` gives for the candidate (the organization with these changes)."""
+        if not self.in_place:
+            return use(self.changed(remedies, satisfaction, points))
+        organization, saved = self.organization, self.saved
+        values: dict[str, Any] = {}
+        for kind in remedies:
+            values.update(_remedy_values(organization, kind))
+        if satisfaction is not None:
+            values["satisfaction"] = satisfaction
+        if points > 0:
+            values["base_score"] = saved["base_score"] + points
+        for name, value in values.items():
+            setattr(organization, name, value)
+        try:
+            return use(organization)
+        finally:
+            for name in values:
+                setattr(organization, name, saved[name])
+
+    def rated(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> Result:
+        figure = self.organization.satisfaction
+        if not isinstance(figure, _NotedShare):
+            return self.using(remedies, satisfaction, points, self.engine.rate_one)
+        uses = figure.uses
+        uses.quiet = True
+        try:
+            return self.using(remedies, satisfaction, points, self.engine.rate_one)
+        finally:
+            uses.quiet = False
+
+    def score(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> tuple[int, int]:
+        """(final score, stars) of the candidate, as ``rated`` would give them."""
+        key = (remedies, satisfaction, points)
+        found = self.scores.get(key)
+        if found is None:
+            found = self.scores[key] = self.using(remedies, satisfaction, points, self.engine.score)
+        return found
 
     def reaches(self, level: int, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> bool:
-        order = self.engine.level_order
-        return order.index(self.rated(remedies, satisfaction, points).stars) >= order.index(level)
+        return _at_least(self.engine, self.score(remedies, satisfaction, points)[1], level)
 
     def candidates(self) -> tuple[str, ...]:
         """The remedies that would change something for this organization."""
@@ -207,8 +313,429 @@ class _Search:
         """The figures, to the percent, from the current one (rounded up) to 100 %."""
         current = self.organization.satisfaction
         assert current is not None
-        start = int((current * 100).to_integral_value(rounding=ROUND_CEILING))
+        if isinstance(current, _NotedShare):
+            # The grid turns on the percent the figure rounds up to: noted as the two comparisons that fix it.
+            start = int((current.plain * 100).to_integral_value(rounding=ROUND_CEILING))
+            current.uses.compared[operator.gt, Decimal(start - 1) / 100] = True
+            current.uses.compared[operator.le, Decimal(start) / 100] = True
+        else:
+            start = int((current * 100).to_integral_value(rounding=ROUND_CEILING))
         return [Decimal(k) / 100 for k in range(start, 101)]
+
+
+# --------------------------------------------------------------------------- plans
+#
+# A rating depends on an organization's base score (before adjustments) and
+# its other facts, never on how the base was made: so everything but the
+# points is the same for organizations whose facts agree, and the points
+# are the base the level needs minus the organization's own. A plan works
+# that out once for those facts, rating a stand-in with an explicit base
+# score; a guide keeps the plans made with one engine.
+#
+# The satisfaction figure is a fact nearly every organization has its own of,
+# yet what a plan finds usually turns on a comparison or two (below 60 %?
+# below 50 %?). The stand-in's figure notes every comparison made with it
+# and any other use (a message quoting it, the percent grid): a plan serves
+# another figure when that figure compares the same way everywhere and the
+# plan never used the figure otherwise. Rating is deterministic, so a figure
+# that answers every comparison alike takes the same path to the same result.
+
+#: The fields that only make the base score, and the satisfaction figure (matched apart); every other
+#: field of an organization may decide its rating, and is part of its plan's key.
+_NOT_KEYED = frozenset({"id", "name", "base_score", "criteria", "components", "satisfaction"})
+_facts = operator.attrgetter(*(f.name for f in fields(Organization) if f.name not in _NOT_KEYED))
+#: Plans kept per engine before the guide starts afresh (a plan holds a few small objects).
+_PLANS_KEPT = 50_000
+#: Plans with the same facts but the satisfaction figure tried for a new figure.
+_SHARED_TRIED = 8
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+}
+
+
+class _Uses:
+    """What a plan did with its satisfaction figure: comparisons (operator, other, answer), or quoted it."""
+
+    __slots__ = ("compared", "quiet", "quoted")
+
+    def __init__(self) -> None:
+        self.compared: dict[tuple[Callable[[Any, Any], bool], Any], bool] = {}
+        self.quoted = False
+        # While a full Result is made: its messages may quote the figure, but the plan's notes take
+        # only the level rules' messages, and the plan checks those itself (``_Plan.check_quoted``).
+        self.quiet = False
+
+
+class _NotedShare(Decimal):
+    """A satisfaction figure that notes, in ``uses``, each comparison made with it and any other use."""
+
+    __slots__ = ("uses", "plain")
+
+    uses: _Uses
+    plain: Decimal
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in ("uses", "plain") or name.startswith("__"):
+            return object.__getattribute__(self, name)
+        uses = object.__getattribute__(self, "uses")
+        if not uses.quiet:
+            uses.quoted = True
+        return getattr(object.__getattribute__(self, "plain"), name)
+
+    def __hash__(self) -> int:
+        uses = self.uses
+        if not uses.quiet:
+            uses.quoted = True
+        return hash(self.plain)
+
+
+def _noted_comparison(name: str) -> Callable[[_NotedShare, Any], Any]:
+    compare = _COMPARISONS[name]
+
+    def compared(self: _NotedShare, other: Any) -> Any:
+        answer = compare(self.plain, other)
+        if isinstance(other, Decimal | int) and not isinstance(other, bool | _NotedShare):
+            self.uses.compared[compare, other] = bool(answer)
+        else:
+            self.uses.quoted = True
+        return answer
+
+    return compared
+
+
+def _noted_use(name: str) -> Callable[..., Any]:
+    method = getattr(Decimal, name)
+
+    def used(self: _NotedShare, *args: Any, **kwargs: Any) -> Any:
+        uses = self.uses
+        if not uses.quiet:
+            uses.quoted = True
+        return method(self.plain, *args, **kwargs)
+
+    return used
+
+
+for _name in _COMPARISONS:
+    setattr(_NotedShare, f"__{_name}__", _noted_comparison(_name))
+_USES = (
+    "add radd sub rsub mul rmul truediv rtruediv floordiv rfloordiv mod rmod divmod rdivmod pow rpow "
+    "neg pos abs round trunc floor ceil int float complex bool str repr format reduce reduce_ex copy deepcopy"
+)
+for _name in _USES.split():
+    setattr(_NotedShare, f"__{_name}__", _noted_use(f"__{_name}__"))
+
+
+def _noted(figure: Decimal, uses: _Uses) -> _NotedShare:
+    noted = _NotedShare(figure)
+    noted.uses = uses
+    noted.plain = Decimal(figure)
+    return noted
+
+
+def _quoting_rules(scheme: Scheme) -> frozenset[str]:
+    """The codes of the scheme's level rules whose messages quote the satisfaction figure."""
+    return frozenset(
+        rule.code
+        for rule in scheme.level_rules
+        if any(MESSAGE_FACTS[name] == "satisfaction" for name in rule.message.fact_fields())
+    )
+
+
+def _source(organization: Organization) -> str:
+    if organization.base_score is not None:
+        return "base_score"
+    return "criteria" if organization.criteria is not None else "components"
+
+
+@dataclass(slots=True)
+class _LevelPlan:
+    """One level for a plan: out of reach (``notes``: why), or the changes but points and the base needed."""
+
+    reachable: bool
+    notes: tuple[Note, ...] = ()
+    chosen: tuple[str, ...] = ()
+    satisfaction: Decimal | None = None
+    changes: tuple[Change, ...] = ()
+    need: int = 0
+    with_points: tuple[Note, ...] | None = None
+
+
+class _Plan:
+    """What guidance finds for every organization with these facts and this source and full base score."""
+
+    def __init__(
+        self, organization: Organization, scheme: Scheme, engine: Engine, full_base: int, quoting: frozenset[str]
+    ) -> None:
+        self.quoting = quoting  # the level rules whose messages quote the satisfaction figure
+        self.uses = _Uses()
+        self.figure = organization.satisfaction
+        if self.figure is None:
+            self.uses.quoted = True  # no figure: serves no organization with one
+            stand_in = replace(organization, base_score=0, criteria=None, components=None)
+        else:
+            noted = _noted(self.figure, self.uses)
+            stand_in = replace(organization, base_score=0, criteria=None, components=None, satisfaction=noted)
+        self.scheme = scheme
+        self.search = _Search(stand_in, scheme, engine, base=0, room=full_base, in_place=True)
+        self.levels: dict[int, _LevelPlan] = {}
+        # The lowest base score reaching each level above the lowest, unchanged (those reachable at all).
+        self.thresholds: list[int] | None = None
+
+    def check_quoted(self, result: Result) -> Result:
+        """The result, its level rules' messages (which notes repeat) noted if they quote the figure."""
+        quoting = self.quoting
+        if any(code in quoting for code, _, _ in _lowering(result)):
+            self.uses.quoted = True
+        return result
+
+    def current(self, base: int) -> int:
+        """The level of an organization with the plan's facts and this base score, as it stands."""
+        if self.thresholds is None:
+            search = self.search
+            order = search.engine.level_order
+            thresholds = []
+            for level in order[1:]:
+                if not search.reaches(level, (), None, search.room):
+                    break
+                thresholds.append(_base_needed(search, level, (), None))
+            self.thresholds = thresholds
+        return self.search.engine.level_order[bisect_right(self.thresholds, base)]
+
+    def fits(self, figure: Decimal | None) -> bool:
+        """Whether what the plan found so far holds for an organization with this satisfaction figure."""
+        if figure is None or self.figure is None:
+            return figure is None and self.figure is None
+        if figure == self.figure:
+            return True
+        uses = self.uses
+        if uses.quoted:
+            return False
+        return all(compare(figure, other) == answer for (compare, other), answer in uses.compared.items())
+
+    def level(self, level: int) -> _LevelPlan:
+        found = self.levels.get(level)
+        if found is None:
+            found = self.levels[level] = self._plan(level)
+        return found
+
+    def _plan(self, level: int) -> _LevelPlan:
+        search, scheme = self.search, self.scheme
+        remedies = search.candidates()
+        best_satisfaction = search.best_satisfaction()
+        full = search.room
+        if not search.reaches(level, remedies, best_satisfaction, full):
+            best = self.check_quoted(search.rated(remedies, best_satisfaction, full))
+            return _LevelPlan(False, tuple(_veto_notes(scheme, best, level)))
+        # Remedies: drop each one the level can be reached without.
+        kept = list(remedies)
+        for kind in remedies:
+            trial = tuple(k for k in kept if k != kind)
+            if search.reaches(level, trial, best_satisfaction, full):
+                kept = list(trial)
+        chosen = tuple(kept)
+        # Satisfaction: the lowest figure, to the percent, that still does it.
+        satisfaction: Decimal | None = None
+        if best_satisfaction is not None and not search.reaches(level, chosen, None, full):
+            grid = search.satisfaction_grid()
+            satisfaction = grid[-1]
+            for figure in grid:
+                if search.reaches(level, chosen, figure, full):
+                    satisfaction = figure
+                    break
+        changes = [_remedy_change(search, kind) for kind in chosen]
+        if satisfaction is not None:
+            changes.append(_satisfaction_change(search, chosen, satisfaction))
+        need = _base_needed(search, level, chosen, satisfaction)
+        return _LevelPlan(True, (), chosen, satisfaction, tuple(changes), need)
+
+    def with_points(self, plan: _LevelPlan, organization: Organization) -> tuple[Note, ...]:
+        """The notes of the level when points are needed (the final score is then the same for all).
+
+        ``organization``: one with the plan's facts (the bonus and indicator notes read them).
+        """
+        if plan.with_points is None:
+            search, need = self.search, plan.need
+            final = self.check_quoted(search.rated(plan.chosen, plan.satisfaction, need))
+            plan.with_points = (
+                *_staying_notes(final),
+                *_bonus_notes(self.scheme, organization, need),
+                *_satisfaction_notes(search, plan.chosen, plan.satisfaction, need, final),
+                *_indicator_notes(self.scheme, organization, need),
+            )
+        return plan.with_points
+
+
+def _base_needed(search: _Search, level: int, chosen: tuple[str, ...], satisfaction: Decimal | None) -> int:
+    """The lowest base score (before adjustments) at which the stand-in reaches the level with these changes.
+
+    Found, not scanned: the lowest band whose level after the level rules is
+    high enough, its edge minus the adjustments' points (a score is clipped
+    at zero, so an edge at or below zero needs nothing); then checked by one
+    re-rating at that base. Should a scheme ever defeat the arithmetic, the
+    bisection finds it (the level rises with the score).
+    """
+    engine, room = search.engine, search.room
+
+    def needed(changed: Organization) -> int:
+        adjusted = engine.adjustment_points(changed)
+        for edge, band in zip((None, *engine.band_minimums), engine.band_at, strict=True):
+            if _at_least(engine, engine.level_after_rules(changed, band), level):
+                return 0 if edge is None or edge <= 0 else min(max(edge - adjusted, 0), room)
+        return room
+
+    need = search.using(chosen, satisfaction, 0, needed)
+    if search.reaches(level, chosen, satisfaction, need):
+        return need
+    low, high = 0, room
+    while low < high:
+        middle = (low + high) // 2
+        if search.reaches(level, chosen, satisfaction, middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+class _Guide:
+    """Guidance with one engine over many organizations: the plans by facts, and what steps share."""
+
+    def __init__(self, scheme: Scheme, engine: Engine) -> None:
+        self.scheme = scheme
+        self.engine = engine
+        self.plans: dict[tuple[Any, ...], _Plan] = {}
+        self.shared: dict[tuple[Any, ...], list[_Plan]] = {}
+        self.quotas: dict[int, tuple[Note, ...]] = {}
+        self.points: dict[tuple[str, int], Change] = {}
+        self.names = {value: scheme.level_name(value) for value in scheme.level_values()}
+        self.lock = threading.Lock()
+        self.quoting = _quoting_rules(scheme)
+        # The source of the base score matters to a plan only where a criterion is scored from an indicator.
+        self.by_source = any(getattr(criterion, "scored_by", None) is not None for criterion in scheme.criteria)
+
+    def plan(self, organization: Organization, base: int, room: int, *, own: bool = False) -> _Plan:
+        """A plan fitting the organization (``own``: made for its very figure)."""
+        facts = (_source(organization) if self.by_source else None, base + room, _facts(organization))
+        figure = organization.satisfaction
+        plan = self.plans.get((facts, figure))
+        if plan is not None:
+            return plan
+        shared = self.shared.get(facts)
+        if shared is None:
+            shared = []
+        else:
+            shared[:] = [plan for plan in shared if not plan.uses.quoted]  # they serve their own figure only
+            if not own:
+                for plan in shared:
+                    if plan.fits(figure):
+                        return plan
+        if len(self.plans) >= _PLANS_KEPT:
+            self.plans.clear()
+            self.shared.clear()
+        plan = self.plans[(facts, figure)] = _Plan(organization, self.scheme, self.engine, base + room, self.quoting)
+        if figure is not None and len(shared) < _SHARED_TRIED:
+            shared.append(plan)
+            self.shared[facts] = shared
+        return plan
+
+    def steps(self, organization: Organization, rating: Rating | None) -> list[Step]:
+        """A step for every level above the organization's current result."""
+        engine = self.engine
+        base = engine.base(organization)[0]
+        room = headroom(organization, self.scheme, base)
+        plan = self.plan(organization, base, room)
+        if room < 0:  # scores above a criterion's maximum: rate it as it stands
+            current = engine.score(organization)[1]
+        else:
+            current = plan.current(base)
+            if not plan.fits(organization.satisfaction):
+                plan = self.plan(organization, base, room, own=True)
+                current = plan.current(base)
+        order = engine.level_order
+        above = order[order.index(current) + 1 :]
+        if not above:
+            return []
+        return self.made(organization, above, rating, base, room, plan)
+
+    def made(
+        self,
+        organization: Organization,
+        levels: list[int],
+        rating: Rating | None,
+        base: int,
+        room: int,
+        plan: _Plan | None = None,
+    ) -> list[Step]:
+        """The steps to these levels, each above the organization's current result."""
+        plan = plan or self.plan(organization, base, room)
+        found = self.found(plan, organization, levels, base)
+        if not plan.fits(organization.satisfaction):
+            # Working out these levels used the plan's figure in a way this organization's does not share.
+            plan = self.plan(organization, base, room, own=True)
+            found = self.found(plan, organization, levels, base)
+        scheme = self.scheme
+        criteria_room: _Headroom | None = None
+        steps = []
+        for level, (level_plan, notes) in zip(levels, found, strict=True):
+            name = self.names[level]
+            quota = self.quota_notes(organization, level, rating)
+            if not level_plan.reachable:
+                steps.append(Step(level, name, False, (), (*level_plan.notes, *quota)))
+                continue
+            points = level_plan.need - base
+            if points <= 0:
+                search = _Search(organization, scheme, self.engine, base, room)
+                final = search.rated(level_plan.chosen, level_plan.satisfaction, 0)
+                steps.append(Step(level, name, True, level_plan.changes, (*_staying_notes(final), *quota)))
+                continue
+            if organization.criteria is not None:  # the headroom of each criterion is the organization's own
+                if criteria_room is None:
+                    criteria_room = _points_headroom(organization, scheme)
+                change = _points_change(organization, scheme, points, criteria_room)
+            else:
+                key = (_source(organization), points)
+                found_change = self.points.get(key)
+                if found_change is None:
+                    found_change = self.points[key] = _points_change(organization, scheme, points)
+                change = found_change
+            steps.append(Step(level, name, True, (*level_plan.changes, change), (*notes, *quota)))
+        return steps
+
+    @staticmethod
+    def found(
+        plan: _Plan, organization: Organization, levels: list[int], base: int
+    ) -> list[tuple[_LevelPlan, tuple[Note, ...]]]:
+        """Each level's plan, and its notes when the organization needs points for it."""
+        found = []
+        for level in levels:
+            level_plan = plan.level(level)
+            if level_plan.reachable and level_plan.need > base:
+                found.append((level_plan, plan.with_points(level_plan, organization)))
+            else:
+                found.append((level_plan, ()))
+        return found
+
+    def quota_notes(self, organization: Organization, level: int, rating: Rating | None) -> tuple[Note, ...]:
+        if rating is not None:
+            return tuple(_quota_notes(self.scheme, organization, level, rating))
+        notes = self.quotas.get(level)
+        if notes is None:
+            notes = self.quotas[level] = tuple(_quota_notes(self.scheme, organization, level, None))
+        return notes
+
+
+_GUIDES: WeakKeyDictionary[Engine, _Guide] = WeakKeyDictionary()
+
+
+def _guide(scheme: Scheme, engine: Engine) -> _Guide:
+    guide = _GUIDES.get(engine)
+    if guide is None or guide.scheme is not scheme:
+        guide = _GUIDES[engine] = _Guide(scheme, engine)
+    return guide
 
 
 def guidance(
@@ -223,12 +750,12 @@ def guidance(
 
     ``rating``: a run the organization was rated in, for its place against a
     quota's cut line; ``engine``: one made for this scheme and stage, to reuse
-    over many organizations.
+    over many organizations (what guidance works out for one organization's
+    facts is kept with it and serves the next organization with the same).
     """
-    engine = engine or Engine(scheme, stage=stage)
-    current = engine.rate_one(organization).stars
-    order = engine.level_order
-    return [_step(organization, scheme, engine, level, rating) for level in order[order.index(current) + 1 :]]
+    guide = _guide(scheme, engine or Engine(scheme, stage=stage))
+    with guide.lock:  # a plan's stand-in is changed in place while it is worked out
+        return guide.steps(organization, rating)
 
 
 def guidance_for_level(
@@ -252,54 +779,12 @@ def guidance_for_level(
 
 
 def _step(organization: Organization, scheme: Scheme, engine: Engine, level: int, rating: Rating | None) -> Step:
-    search = _Search(organization, scheme, engine)
-    name = scheme.level_name(level)
-    remedies = search.candidates()
-    best_satisfaction = search.best_satisfaction()
-    if _at_least(engine, engine.rate_one(organization).stars, level):
-        return Step(level, name, True)
-    quota = _quota_notes(scheme, organization, level, rating)
-    best = search.rated(remedies, best_satisfaction, search.room)
-    if not _at_least(engine, best.stars, level):
-        return Step(level, name, False, (), (*_veto_notes(scheme, best, level), *quota))
-    # Remedies: drop each one the level can be reached without.
-    kept = list(remedies)
-    for kind in remedies:
-        trial = tuple(k for k in kept if k != kind)
-        if search.reaches(level, trial, best_satisfaction, search.room):
-            kept = list(trial)
-    chosen = tuple(kept)
-    # Satisfaction: the lowest figure, to the percent, that still does it.
-    satisfaction: Decimal | None = None
-    if best_satisfaction is not None and not search.reaches(level, chosen, None, search.room):
-        grid = search.satisfaction_grid()
-        satisfaction = grid[-1]
-        for figure in grid:
-            if search.reaches(level, chosen, figure, search.room):
-                satisfaction = figure
-                break
-    # Points: the fewest hundredths (the level rises with the score, so bisect).
-    low, high = 0, search.room
-    while low < high:
-        middle = (low + high) // 2
-        if search.reaches(level, chosen, satisfaction, middle):
-            high = middle
-        else:
-            low = middle + 1
-    points = low
-    changes = [_remedy_change(search, kind) for kind in chosen]
-    if satisfaction is not None:
-        changes.append(_satisfaction_change(search, chosen, satisfaction))
-    if points:
-        changes.append(_points_change(organization, scheme, points))
-    final = search.rated(chosen, satisfaction, points)
-    notes = [
-        *_staying_notes(final),
-        *_bonus_notes(scheme, organization, points),
-        *_satisfaction_notes(search, chosen, satisfaction, points, final),
-        *quota,
-    ]
-    return Step(level, name, True, tuple(changes), tuple(notes))
+    if _at_least(engine, engine.score(organization)[1], level):
+        return Step(level, scheme.level_name(level), True)
+    base = engine.base(organization)[0]
+    guide = _guide(scheme, engine)
+    with guide.lock:
+        return guide.made(organization, [level], rating, base, headroom(organization, scheme, base))[0]
 
 
 def _at_least(engine: Engine, stars: int, level: int) -> bool:
@@ -359,28 +844,64 @@ def _satisfaction_change(search: _Search, remedies: tuple[str, ...], figure: Dec
     )
 
 
-def _points_change(organization: Organization, scheme: Scheme, points: int) -> Change:
+#: Where the points go, each criterion's code, name and headroom, and the sentence naming them.
+_Headroom = tuple[str, tuple[tuple[str, str, Decimal], ...], str]
+
+
+def _points_change(organization: Organization, scheme: Scheme, points: int, room: _Headroom | None = None) -> Change:
+    """The points change (``room``: ``_points_headroom`` of the organization, when already known)."""
+    where, rows, room_text = room or _points_headroom(organization, scheme)
+    clauses = "、".join(c for c in (scheme.criteria_clause, scheme.band_clause) if c)
+    return Change(
+        POINTS,
+        clauses,
+        f"{where}还需提高{format_points(points)}分{room_text}",
+        amount=cents_to_decimal(points),
+        headroom=rows,
+    )
+
+
+def _points_headroom(organization: Organization, scheme: Scheme) -> _Headroom:
     rows: list[tuple[str, str, Decimal]] = []
+    texts: list[str] = []
     if organization.criteria is not None:
         scores = organization.criteria
+        computed = _computed_criteria(organization, scheme)
         for criterion in scheme.criteria_for(organization.category):
+            if criterion.code in computed:
+                continue
             room = criterion.max_cents - scores.get(criterion.code, 0)
             if room > 0:
-                rows.append((criterion.code, criterion.name, cents_to_decimal(room)))
+                rows.append((criterion.code, criterion.name, _points_decimal(room)))
+                texts.append(f"{criterion.code}.{criterion.name}{_points_text(room)}分")
         where = "各项评分合计"
     elif organization.base_score is not None:
         where = "基础分"
     else:
         where = "基础分（自评、测评、考评加权综合）"
-    room_text = "，可提升：" + "、".join(f"{code}.{name}{format_points(int(r * 100))}分" for code, name, r in rows)
-    clauses = "、".join(c for c in (scheme.criteria_clause, scheme.band_clause) if c)
-    return Change(
-        POINTS,
-        clauses,
-        f"{where}还需提高{format_points(points)}分{room_text if rows else ''}",
-        amount=cents_to_decimal(points),
-        headroom=tuple(rows),
-    )
+    return where, tuple(rows), "，可提升：" + "、".join(texts) if rows else ""
+
+
+_POINTS_TEXTS: dict[int, str] = {}
+_POINTS_DECIMALS: dict[int, Decimal] = {}
+
+
+def _points_text(cents: int) -> str:
+    text = _POINTS_TEXTS.get(cents)
+    if text is None:
+        text = format_points(cents)
+        if len(_POINTS_TEXTS) < 100_000:
+            _POINTS_TEXTS[cents] = text
+    return text
+
+
+def _points_decimal(cents: int) -> Decimal:
+    value = _POINTS_DECIMALS.get(cents)
+    if value is None:
+        value = cents_to_decimal(cents)
+        if len(_POINTS_DECIMALS) < 100_000:
+            _POINTS_DECIMALS[cents] = value
+    return value
 
 
 def _staying_notes(final: Result) -> list[Note]:
@@ -414,6 +935,34 @@ def _bonus_notes(scheme: Scheme, organization: Organization, points: int) -> lis
     return notes
 
 
+def _indicator_notes(scheme: Scheme, organization: Organization, points: int) -> list[Note]:
+    """Criteria scored from an indicator: typed points do not count there, the indicator's figure does."""
+    if not points:
+        return []
+    notes = []
+    computed = _computed_criteria(organization, scheme)
+    for criterion in scheme.criteria_for(organization.category):
+        scored_by = criterion.scored_by
+        if scored_by is None or criterion.code not in computed:
+            continue
+        share = getattr(organization, scored_by.attribute)
+        now = scored_by.points(share, criterion.max_cents)
+        label = INDICATOR_FACTS[scored_by.fact]
+        text = (
+            f"{criterion.code}.{criterion.name}按{label}计分（现为{format_share(share)}，得{format_points(now)}分），"
+            "填报的分数不计入"
+        )
+        if scored_by.method == "steps":
+            higher = [step for step in scored_by.steps if step.points_cents > now]
+            if higher:
+                step = higher[-1]
+                text += f"；{label}达到{format_share(step.at_least)}可得{format_points(step.points_cents)}分"
+        elif now < criterion.max_cents:
+            text += f"；{label}每提高1个百分点约多得{format_points(criterion.max_cents // 100)}分"
+        notes.append(Note("indicator", scored_by.clause, text))
+    return notes
+
+
 def _satisfaction_notes(
     search: _Search, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int, final: Result
 ) -> list[Note]:
@@ -427,7 +976,7 @@ def _satisfaction_notes(
         return []
     figure = Decimal(1)
     for candidate in search.satisfaction_grid():
-        if candidate >= current and search.rated(remedies, candidate, points).final_score == best.final_score:
+        if candidate >= current and search.score(remedies, candidate, points)[0] == best.final_score:
             figure = candidate
             break
     clauses = {r.rule: r.clause for r in final.reasons if r.points is not None and r.points < 0}

@@ -51,12 +51,31 @@ TOP_FIELDS = {
     "previous_stars",
     "newly_founded",
     "innovation_project",
+    "meetings",
+    "dues",
+    "appraisal",
+}
+#: Indicators of the branch's work (computed by the platform from its records, or given in a batch file):
+#: the nested input name -> attribute of Organization.
+INDICATOR_INPUTS = {
+    "meetings.compliance": "meetings_compliance",
+    "dues.paid_on_time": "dues_paid_on_time",
+    "appraisal.coverage": "appraisal_coverage",
+}
+SHARE_NAMES = {
+    "satisfaction": "满意率",
+    "meetings.compliance": "组织生活落实率",
+    "dues.paid_on_time": "按时交纳党费比例",
+    "appraisal.coverage": "民主评议党员覆盖率",
 }
 NESTED_FIELDS = {
     "criticisms": ("working_committee", "municipal_committee"),
     "leader_discipline": ("light", "heavy"),
     "election": ("overdue", "excused", "overdue_days"),
     "components": COMPONENTS,
+    "meetings": ("compliance",),
+    "dues": ("paid_on_time",),
+    "appraisal": ("coverage",),
 }
 
 
@@ -85,6 +104,10 @@ class Organization:
     previous_stars: int | None = None
     newly_founded: bool = False
     innovation_project: bool = False
+    # Shares 0–1 of the branch's work; None when not known or not applicable.
+    meetings_compliance: Decimal | None = None  # 组织生活落实率: meetings held ÷ due
+    dues_paid_on_time: Decimal | None = None  # 按时交纳党费比例: months paid on time ÷ due
+    appraisal_coverage: Decimal | None = None  # 民主评议党员覆盖率: members appraised ÷ roll
 
     @property
     def commendation_count(self) -> int:
@@ -253,9 +276,9 @@ class _RecordReader:
             else:
                 number = parse_decimal(value)
         except ValueError as error:
-            raise _Invalid(f"满意率{error}") from None
+            raise _Invalid(f"{SHARE_NAMES.get(name, name)}{error}") from None
         if not Decimal(0) <= number <= Decimal(1):
-            raise _Invalid(f"满意率 {value} 应在 0 到 1 之间（如 0.72 或 72%）")
+            raise _Invalid(f"{SHARE_NAMES.get(name, name)} {value} 应在 0 到 1 之间（如 0.72 或 72%）")
         return number
 
     def nested(self, name: str) -> Mapping[str, Any]:
@@ -308,6 +331,7 @@ class _RecordReader:
                     organization, f"{group}_{key}", self.guarded(f"{group}.{key}", self.count, values.get(key)) or 0
                 )
         self.read_election(organization)
+        self.read_indicators(organization)
         self.read_extras(organization)
         return organization if len(self.problems) == before else None
 
@@ -359,6 +383,12 @@ class _RecordReader:
             score = self.guarded(f"components.{key}", self.score, value, self.scheme.full_marks_cents)
             if score is not None:
                 scores[key] = score
+        if (
+            not only_check
+            and self.scheme.weights.get("satisfaction")
+            and not _given(self.record.data.get("satisfaction"))
+        ):
+            self.problem("satisfaction", "以加权方式计算基础分时满意率不能为空（该方案按权重计入满意率）")
         if not only_check and not self.scheme.weights:
             self.problem("components", "该评定方案未设置自评、测评、考评的权重")
         return scores
@@ -372,6 +402,14 @@ class _RecordReader:
         # Days overdue imply the election is overdue even when the flag is left out.
         organization.election_overdue = bool(overdue) or organization.election_overdue_days > 0
         organization.election_excused = bool(excused)
+
+    def read_indicators(self, organization: Organization) -> None:
+        groups: dict[str, Mapping[str, Any]] = {}
+        for dotted, attribute in INDICATOR_INPUTS.items():
+            group, key = dotted.split(".")
+            if group not in groups:
+                groups[group] = self.guarded(group, lambda name: self.nested(name)) or {}
+            setattr(organization, attribute, self.guarded(dotted, self.share, groups[group].get(key)))
 
     def read_extras(self, organization: Organization) -> None:
         data = self.record.data

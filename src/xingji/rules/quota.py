@@ -1,11 +1,17 @@
 """Quotas of 五(二) over a population rated together.
 
-A ``max`` quota (five-star at most 10 %) allows floor(share·N) organizations
-at its levels; a ``min`` quota (one-star-or-unrated at least 10 %) asks for
-ceil(share·N). In ``enforce`` mode the excess five-star organizations, ranked
-by final score, base score, satisfaction (a survey ranks above none) and id,
-are moved down from the bottom of that ranking; a missing floor is filled
-from the lowest-ranked organizations above it. In ``warn`` mode the same
+A quota's base is everyone rated together, or the organizations of some
+categories (``categories = ["社区"]``), or of every category but some
+(``not_categories = ["社区"]``, organizations without a category included):
+N is the size of that base, and only its organizations are counted, ranked
+and moved. A ``max`` quota (five-star at most 10 %) allows floor(share·N)
+organizations at its levels; a ``min`` quota (one-star-or-unrated at least
+10 %) asks for ceil(share·N); a scheme may round either way instead
+(``rounding = "floor" | "ceil" | "round"``, round: half up). In ``enforce``
+mode the excess five-star organizations, ranked by final score, base score,
+satisfaction (a survey ranks above none) and id, are moved down from the
+bottom of that ranking; a missing floor is filled from the lowest-ranked
+organizations above it. In ``warn`` mode the same
 selection is reported and nothing changes. Equal final scores on both sides of
 the cut line are reported as a tie, with the key that decided it.
 
@@ -18,11 +24,11 @@ results do not have to be sorted to move a few thousand.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 from functools import partial
 from itertools import compress
-from operator import attrgetter, ge, le, lt
+from operator import attrgetter, ge, le, lt, not_
 
 from xingji.rules.numbers import format_score
 from xingji.rules.results import QuotaCheck, RankingKey, Reason, Result
@@ -32,11 +38,60 @@ TIE_KEYS = ("final_score", "base_score", "satisfaction", "satisfaction", "id")
 
 _stars = attrgetter("stars")
 _final_score = attrgetter("final_score")
+_category = attrgetter("category")
+_ROUNDINGS = {"floor": ROUND_FLOOR, "ceil": ROUND_CEILING, "round": ROUND_HALF_UP}
 
 
 def quota_limit(quota: Quota, population: int) -> int:
-    rounding = ROUND_FLOOR if quota.bound == "max" else ROUND_CEILING
-    return int((quota.share * population).to_integral_value(rounding=rounding))
+    """The count the quota allows (``max``) or asks for (``min``) in a base of ``population`` organizations."""
+    return int((quota.share * population).to_integral_value(rounding=_ROUNDINGS[quota.rounding_rule]))
+
+
+def in_base(quota: Quota, categories: Iterable[str | None]) -> Iterator[bool]:
+    """For each category, whether an organization of it is in the quota's base (one C-level test each)."""
+    if quota.categories is not None:
+        return map(quota.categories.__contains__, categories)
+    if quota.not_categories is not None:
+        return map(not_, map(quota.not_categories.__contains__, categories))
+    return (True for _ in categories)
+
+
+def quota_base(quota: Quota, results: list[Result]) -> list[Result]:
+    """The results in the quota's base, in their order (all of them for a quota of everyone)."""
+    if not quota.by_category:
+        return results
+    return list(compress(results, in_base(quota, map(_category, results))))
+
+
+def new_check(quota: Quota, population: int, count: int) -> QuotaCheck:
+    """The check of a quota over a base of ``population`` with ``count`` organizations at its levels."""
+    return QuotaCheck(
+        code=quota.code,
+        clause=quota.clause,
+        label=quota.label,
+        bound=quota.bound,
+        levels=sorted(quota.levels),
+        share=quota.share,
+        limit=quota_limit(quota, population),
+        count_before=count,
+        count_after=count,
+        population=population,
+        categories=sorted(quota.categories) if quota.categories is not None else None,
+        not_categories=sorted(quota.not_categories) if quota.not_categories is not None else None,
+        rounding=quota.rounding_rule,
+    )
+
+
+def count_check(quota: Quota, levels: Iterable[int], categories: Iterable[str | None] | None = None) -> QuotaCheck:
+    """The quota checked over given levels (one per organization rated together), nothing moved.
+
+    ``categories``: the organizations' categories, in the same order; needed for a quota by category
+    (without them every organization counts in its base).
+    """
+    values = list(levels)
+    if categories is not None and quota.by_category:
+        values = list(compress(values, in_base(quota, categories)))
+    return new_check(quota, len(values), sum(map(quota.levels.__contains__, values)))
 
 
 def apply_quotas(
@@ -47,28 +102,18 @@ def apply_quotas(
     ``level_names`` names each level in the reasons of those moved.
     """
     checks = []
-    population = len(results)
     for quota in quotas:
-        limit = quota_limit(quota, population)
-        inside = list(compress(results, map(quota.levels.__contains__, map(_stars, results))))
-        check = QuotaCheck(
-            code=quota.code,
-            clause=quota.clause,
-            label=quota.label,
-            bound=quota.bound,
-            levels=sorted(quota.levels),
-            share=quota.share,
-            limit=limit,
-            count_before=len(inside),
-            count_after=len(inside),
-        )
+        base = quota_base(quota, results)
+        inside = list(compress(base, map(quota.levels.__contains__, map(_stars, base))))
+        check = new_check(quota, len(base), len(inside))
+        limit = check.limit
         if quota.bound == "max" and len(inside) > limit:
             # Moving down keeps the best; a ceiling that moves up promotes the best instead.
             kept, moving = _cut(inside, limit, reverse=quota.move_to > max(quota.levels))
             _record_tie(check, kept[-1] if kept else None, moving[0], kept, moving)
         elif quota.bound == "min" and len(inside) < limit:
             top = max(quota.levels)
-            above = list(compress(results, map(partial(lt, top), map(_stars, results))))
+            above = list(compress(base, map(partial(lt, top), map(_stars, base))))
             need = min(limit - len(inside), len(above))
             kept, moving = _cut(above, len(above) - need)
             if moving:
@@ -77,8 +122,8 @@ def apply_quotas(
             moving = []
         check.moved = [result.id for result in moving]
         if enforce and moving:
-            _move(level_names, quota, moving, limit)
-            check.count_after = sum(map(quota.levels.__contains__, map(_stars, results)))
+            _move(level_names, quota, moving, limit, len(base))
+            check.count_after = sum(map(quota.levels.__contains__, map(_stars, base)))
         checks.append(check)
     return checks
 
@@ -134,8 +179,9 @@ def _record_tie(
     )
 
 
-def _move(names: Mapping[int, str], quota: Quota, moving: list[Result], limit: int) -> None:
+def _move(names: Mapping[int, str], quota: Quota, moving: list[Result], limit: int, population: int) -> None:
     share = f"{(quota.share * 100).normalize():f}%"
+    base = quota.base_text(population)
     cache: dict[tuple[int, int], Reason] = {}
     for result in moving:
         key = (result.stars, quota.move_to)
@@ -148,6 +194,8 @@ def _move(names: Mapping[int, str], quota: Quota, moving: list[Result], limit: i
                     "limit": limit,
                     "share": share,
                     "change": f"由{names[result.stars]}调整为{names[quota.move_to]}",
+                    "base": base,
+                    "population": population,
                 }
             )
             reason = Reason(

@@ -26,9 +26,13 @@ class Reason:
     clause: str
     message: str
     points: int | None = None  # hundredths, signed; adjustments only
-    effect: str | None = None  # demote / cap / set / max_rise / quota
+    effect: str | None = None  # demote / cap / set / max_rise / quota / criterion / weighted
     from_level: int | None = None
     to_level: int | None = None
+    # A criterion scored from an indicator (effect "criterion"): its code and its score in hundredths;
+    # the satisfaction part of a composite (effect "weighted"): its score in hundredths.
+    criterion: str | None = None
+    score: int | None = None
 
 
 @dataclass(slots=True)
@@ -42,6 +46,7 @@ class Result:
     stars: int
     reasons: list[Reason]
     satisfaction: Decimal | None = None
+    category: str | None = None  # the organization's, for quotas by category
 
     def ranking_key(self) -> RankingKey:
         """Quota ranking: final, base, satisfaction (a survey beats none), id."""
@@ -57,7 +62,11 @@ class Result:
 
 @dataclass
 class QuotaCheck:
-    """A quota over the population: the limit, what was found, what moved."""
+    """A quota over its base (everyone rated together, or some categories): the limit, what was found, what moved.
+
+    ``population``: the organizations in the base; ``categories`` / ``not_categories``: the quota's
+    (sorted), None when it has none; ``rounding``: how share × population became the limit.
+    """
 
     code: str
     clause: str
@@ -70,6 +79,10 @@ class QuotaCheck:
     count_after: int
     moved: list[str] = field(default_factory=list)  # moved (enforce) or to move (warn)
     ties: list[dict[str, Any]] = field(default_factory=list)
+    population: int = 0
+    categories: list[str] | None = None
+    not_categories: list[str] | None = None
+    rounding: str = ""
 
     @property
     def satisfied_before(self) -> bool:

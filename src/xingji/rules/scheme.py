@@ -21,17 +21,23 @@ import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from xingji.rules.numbers import format_share, parse_decimal, to_cents
+from xingji.rules.numbers import format_points, format_share, parse_decimal, to_cents
 
 SCHEMES_DIR = Path(__file__).parent / "schemes"
 DEFAULT_SCHEME = "anyang-2017"
 
 STAGES = ("year_end", "mid_year")
 HONOUR_LEVELS = {"city": "市级", "province": "省级", "national": "国家级"}
+#: The parts a composite (``[composite] weights``) may weigh: three scores (0 to full marks) and the
+#: satisfaction rate (满意率, 0–1), which counts as that share of full marks.
+WEIGHT_NAMES = {"self": "自评", "survey": "测评", "superior": "考评", "satisfaction": "满意率"}
+#: The weight name of the satisfaction rate, and the effect of its reason line (``Reason.score``: its part).
+SATISFACTION = "satisfaction"
+WEIGHTED_EFFECT = "weighted"
 
 
 class SchemeError(ValueError):
@@ -65,7 +71,35 @@ FACTS: dict[str, tuple[str, str]] = {
     "newly_founded": ("newly_founded", "flag"),
     "innovation_project": ("innovation_project", "flag"),
     "previous_stars": ("previous_stars", "count"),
+    "meetings.compliance": ("meetings_compliance", "share"),
+    "dues.paid_on_time": ("dues_paid_on_time", "share"),
+    "appraisal.coverage": ("appraisal_coverage", "share"),
 }
+
+#: Indicators of a branch's work that the platform computes from its records
+#: (组织生活、党费、民主评议党员), by dotted fact name, with their Chinese names.
+#: A criterion may show them to the evaluator (``shows``) or be scored from
+#: one (``scored_by``).
+INDICATOR_FACTS: dict[str, str] = {
+    "meetings.compliance": "组织生活落实率",
+    "dues.paid_on_time": "按时交纳党费比例",
+    "appraisal.coverage": "民主评议党员覆盖率",
+}
+
+
+def indicator_share(part: int, whole: int) -> Decimal | None:
+    """An indicator's share ``part ÷ whole`` (None when nothing is due), rounded *down* to 0.01 %.
+
+    Down, so that rounding never lifts a share over a scheme's step
+    (8 held of 9 due is 88.88 %, not 88.89 %, and 899 of 1,000 never reads 90 %).
+    """
+    if whole <= 0:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
+
+
+#: Facts that are shares (0–1) and read as percentages in a sentence.
+SHARE_ATTRIBUTES = frozenset(attribute for attribute, kind in FACTS.values() if kind == "share")
 
 OPERATORS_BY_KIND = {
     "share": {"<", "<=", ">", ">=", "==", "!="},
@@ -101,11 +135,65 @@ class Level:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreStep:
+    """One step of an indicator's scoring: ``points_cents`` when the share is at least ``at_least``."""
+
+    at_least: Decimal
+    points_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredBy:
+    """A criterion scored from an indicator fact rather than by the evaluator.
+
+    ``steps``: the first step (highest ``at_least`` first) the share reaches
+    gives the points, below every step 0. ``proportional``: the criterion's
+    maximum × the share, rounded half-up to the hundredth of a point.
+    """
+
+    fact: str  # dotted name, one of INDICATOR_FACTS
+    attribute: str  # of Organization
+    clause: str
+    method: str  # "steps" or "proportional"
+    steps: tuple[ScoreStep, ...]
+    message: Template = field(compare=False)
+
+    def points(self, share: Decimal, maximum_cents: int) -> int:
+        """The criterion's score (hundredths) for this share."""
+        if self.method == "proportional":
+            return int((Decimal(maximum_cents) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        for step in self.steps:
+            if share >= step.at_least:
+                return step.points_cents
+        return 0
+
+    def rule_text(self, maximum_cents: int) -> str:
+        """The formula in one Chinese sentence (for the forms and the scheme pages)."""
+        label = INDICATOR_FACTS[self.fact]
+        if self.method == "proportional":
+            return f"按{label}计分：满分{format_points(maximum_cents)}分×{label}，四舍五入到0.01分"
+        parts = [f"达到{format_share(step.at_least)}得{format_points(step.points_cents)}分" for step in self.steps]
+        return f"按{label}计分：" + "，".join(parts) + "，低于各档得0分"
+
+
+@dataclass(frozen=True, slots=True)
 class Criterion:
     code: str
     name: str
     max_cents: int
     categories: frozenset[str] | None  # None: applies to every category
+    # Indicator facts shown to the evaluator beside the score (dotted names).
+    shows: tuple[str, ...] = ()
+    # When set and the organization's indicator is known, the score is computed, not typed.
+    scored_by: ScoredBy | None = None
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Every indicator fact the evaluator sees for this criterion: those shown, then the one it is scored by."""
+        facts = list(self.shows)
+        if self.scored_by is not None and self.scored_by.fact not in facts:
+            facts.append(self.scored_by.fact)
+        return tuple(facts)
 
 
 class Template:
@@ -153,7 +241,7 @@ def fact_text(attribute: str, value: Any) -> str:
         return "无"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if attribute == "satisfaction":
+    if attribute in SHARE_ATTRIBUTES:
         return format_share(value)
     if isinstance(value, tuple):
         listed: tuple[str, ...] = value
@@ -195,9 +283,20 @@ class LevelRule:
     stage: str | None
 
 
+#: How a quota's share of its base becomes a count of organizations: ``rounding`` of a quota.
+QUOTA_ROUNDINGS = {"floor": "向下取整", "ceil": "向上取整", "round": "四舍五入"}
+
+
 @dataclass(slots=True)
 class Quota:
-    """A share of organizations, over a population, at some levels."""
+    """A share of organizations, over a base of the organizations rated together, at some levels.
+
+    The base is everyone rated together, or only the organizations of the
+    ``categories`` listed, or only those of none of the ``not_categories``
+    listed (an organization without a category among them). The limit is
+    share × the base's size, rounded by ``rounding``: by default down for a
+    ceiling (``max``) and up for a floor (``min``).
+    """
 
     code: str
     clause: str
@@ -207,6 +306,38 @@ class Quota:
     share: Decimal
     move_to: int
     message: Template
+    categories: frozenset[str] | None = None  # the base: only these categories
+    not_categories: frozenset[str] | None = None  # the base: every category but these (and none)
+    rounding: str = ""  # floor / ceil / round; "" for the default of the bound
+
+    @property
+    def rounding_rule(self) -> str:
+        """The rounding that applies: the quota's own, else down for a ceiling and up for a floor."""
+        return self.rounding or ("floor" if self.bound == "max" else "ceil")
+
+    def counts(self, category: str | None) -> bool:
+        """Whether an organization of this category is in the quota's base."""
+        if self.categories is not None:
+            return category in self.categories
+        if self.not_categories is not None:
+            return category not in self.not_categories
+        return True
+
+    @property
+    def by_category(self) -> bool:
+        return self.categories is not None or self.not_categories is not None
+
+    def base_name(self) -> str:
+        """The base in words: 社区类, 社区以外各类, or 全部."""
+        if self.categories is not None:
+            return "、".join(sorted(self.categories)) + "类"
+        if self.not_categories is not None:
+            return "、".join(sorted(self.not_categories)) + "以外各类"
+        return "全部"
+
+    def base_text(self, population: int) -> str:
+        """The base with its size, as a message quotes it: 社区类12个组织."""
+        return f"{self.base_name()}{population}个组织"
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +632,7 @@ class _SchemeReader:
         codes: set[tuple[str, str | None]] = set()
         for index, item in enumerate(items):
             key = f"criteria[{index}]"
-            self.table(item, key, {"code", "name", "max", "categories"}, {"code", "name", "max"})
+            self.table(item, key, {"code", "name", "max", "categories", "shows", "scored_by"}, {"code", "name", "max"})
             code = item["code"]
             if not isinstance(code, str) or not code.strip():
                 raise self.fail(f"{key}.code", "应为非空字符串")
@@ -520,7 +651,14 @@ class _SchemeReader:
             maximum = self.points(item["max"], f"{key}.max")
             if maximum == 0:
                 raise self.fail(f"{key}.max", "满分应大于 0")
-            criteria.append(Criterion(code, self.text(item, key, "name"), maximum, frozen))
+            name = self.text(item, key, "name")
+            shows = self.read_shows(item.get("shows", []), f"{key}.shows")
+            scored_by = (
+                self.read_scored_by(item["scored_by"], f"{key}.scored_by", name, maximum)
+                if "scored_by" in item
+                else None
+            )
+            criteria.append(Criterion(code, name, maximum, frozen, shows, scored_by))
         categories = frozenset(category for criterion in criteria for category in (criterion.categories or ()))
         for category in [None, *sorted(categories)]:
             total = sum(
@@ -533,8 +671,64 @@ class _SchemeReader:
                 raise self.fail("criteria", f"{where}评定内容满分合计超过总分")
         return criteria, categories
 
+    def indicator(self, value: Any, key: str) -> str:
+        if value not in INDICATOR_FACTS:
+            known = "、".join(INDICATOR_FACTS)
+            raise self.fail(key, f"“{value}”不是可显示或计分的工作指标（可用：{known}）")
+        return str(value)
+
+    def read_shows(self, value: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(key, '应为指标名称数组，如 ["meetings.compliance"]')
+        facts = [self.indicator(fact, f"{key}[{index}]") for index, fact in enumerate(value)]
+        if len(set(facts)) != len(facts):
+            raise self.fail(key, "同一指标列出了两次")
+        return tuple(facts)
+
+    def read_scored_by(self, data: Any, key: str, criterion_name: str, maximum: int) -> ScoredBy:
+        self.table(data, key, {"fact", "clause", "method", "steps", "message"}, {"fact", "method"})
+        fact = self.indicator(data["fact"], f"{key}.fact")
+        method = data["method"]
+        if method not in ("steps", "proportional"):
+            raise self.fail(f"{key}.method", "应为 steps（分档）或 proportional（按比例）")
+        clause = data.get("clause", "")
+        if not isinstance(clause, str):
+            raise self.fail(f"{key}.clause", "应为字符串")
+        steps: list[ScoreStep] = []
+        if method == "proportional":
+            if "steps" in data:
+                raise self.fail(f"{key}.steps", 'method = "proportional" 不用 steps')
+        else:
+            items = data.get("steps")
+            if not isinstance(items, list) or not items:
+                raise self.fail(f"{key}.steps", "分档计分需要非空的 steps，如 [{ at_least = 0.9, points = 10 }]")
+            for index, item in enumerate(items):
+                step_key = f"{key}.steps[{index}]"
+                self.table(item, step_key, {"at_least", "points"}, {"at_least", "points"})
+                at_least = self.share(item["at_least"], f"{step_key}.at_least")
+                points = self.points(item["points"], f"{step_key}.points")
+                if points > maximum:
+                    raise self.fail(
+                        f"{step_key}.points",
+                        f"分值 {format_points(points)} 超过该项满分 {format_points(maximum)}",
+                    )
+                if steps and at_least >= steps[-1].at_least:
+                    raise self.fail(f"{step_key}.at_least", "各档的 at_least 应从高到低排列，且互不相同")
+                if steps and points > steps[-1].points_cents:
+                    raise self.fail(f"{step_key}.points", "较低一档的分值不能高于较高一档")
+                steps.append(ScoreStep(at_least, points))
+        label = INDICATOR_FACTS[fact]
+        default = f"{label}{{value}}，“{criterion_name}”一项得{{points}}分"
+        message = Template(
+            self.text(data, key, "message", default),
+            {"value", "points", "max", *MESSAGE_FACTS},
+            self.source,
+            f"{key}.message",
+        )
+        return ScoredBy(fact, FACTS[fact][0], clause, method, tuple(steps), message)
+
     def read_weights(self, weights: Any) -> dict[str, Decimal]:
-        self.table(weights, "composite.weights", {"self", "survey", "superior"}, set())
+        self.table(weights, "composite.weights", set(WEIGHT_NAMES), set())
         result = {name: self.share(value, f"composite.weights.{name}") for name, value in weights.items()}
         if result and sum(result.values()) != 1:
             raise self.fail("composite.weights", "权重之和应为 1")
@@ -666,7 +860,19 @@ class _SchemeReader:
         self.table(
             item,
             key,
-            {"code", "clause", "label", "levels", "max_share", "min_share", "move_to", "message"},
+            {
+                "code",
+                "clause",
+                "label",
+                "levels",
+                "max_share",
+                "min_share",
+                "move_to",
+                "message",
+                "categories",
+                "not_categories",
+                "rounding",
+            },
             {"code", "label", "levels", "message"},
         )
         values = [level.value for level in levels]
@@ -693,7 +899,17 @@ class _SchemeReader:
             raise self.fail(f"{key}.move_to", "调整到的等级不能在受限的等级之内")
         if bound == "min" and move_to not in chosen_set:
             raise self.fail(f"{key}.move_to", "调整到的等级应在保底的等级之内")
-        allowed = {"from", "to", "limit", "share", "change"}
+        if "categories" in item and "not_categories" in item:
+            raise self.fail(key, "categories 与 not_categories 至多给出一个")
+        categories = self.quota_categories(item, key, "categories")
+        not_categories = self.quota_categories(item, key, "not_categories")
+        rounding = item.get("rounding", "")
+        if "rounding" in item and rounding not in QUOTA_ROUNDINGS:
+            raise self.fail(f"{key}.rounding", "应为 floor（向下取整）、ceil（向上取整）或 round（四舍五入）")
+        allowed = {"from", "to", "limit", "share", "change", "base", "population"}
+        message = Template(self.text(item, key, "message"), allowed, self.source, f"{key}.message")
+        if (categories is not None or not_categories is not None) and "base" not in message.fields:
+            raise self.fail(f"{key}.message", "按类别的比例须在消息中用 {base} 写明基数（如“社区类12个组织”）")
         return Quota(
             code=self.text(item, key, "code"),
             clause=item.get("clause", ""),
@@ -702,8 +918,25 @@ class _SchemeReader:
             bound=bound,
             share=share,
             move_to=move_to,
-            message=Template(self.text(item, key, "message"), allowed, self.source, f"{key}.message"),
+            message=message,
+            categories=categories,
+            not_categories=not_categories,
+            rounding=rounding,
         )
+
+    def quota_categories(self, item: dict[str, Any], key: str, name: str) -> frozenset[str] | None:
+        if name not in item:
+            return None
+        value = item[name]
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(category, str) and category.strip() == category and category for category in value)
+        ):
+            raise self.fail(f"{key}.{name}", '应为非空的类别名称数组，如 ["社区"]')
+        if len(set(value)) != len(value):
+            raise self.fail(f"{key}.{name}", "同一类别列出了两次")
+        return frozenset(value)
 
     # ---------------------------------------------------------------- conditions
 

@@ -6,7 +6,9 @@
   with their subtree's members — the whole tree, with search and pages, is
   ``orgs:tree``; the inspector's page has no editing links;
 * branch secretary: the branch itself — members, leadership team, the
-  election's due date.
+  election's due date, and its star (the star ledger), last score with its
+  reasons and what it takes to reach each higher level
+  (``xingji.campaigns.guidance``).
 
 Both start with what is due (待办事项, ``xingji.web.due``): the first
 ``HOME_DUE_LINES`` lines, the rest on the full list (``due``), which pages
@@ -28,6 +30,7 @@ from django.views.decorators.http import require_GET
 from xingji.accounts.access import can_write
 from xingji.accounts.decorators import login_required
 from xingji.accounts.models import Role
+from xingji.campaigns.guidance import organization_guidance
 from xingji.common.pagination import paginate
 from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
@@ -84,6 +87,8 @@ def home(request):
                 "leaders": leadership_team(user=user, organization=own.organization),
                 "full_members": by_status.get(MemberStatus.FULL, 0),
                 "probationary_members": by_status.get(MemberStatus.PROBATIONARY, 0),
+                # 晋位争星: the current star, the last score with its reasons, what it takes to rise.
+                "guidance": organization_guidance(own.organization),
             }
         )
         return render(request, "web/home_secretary.html", context)

@@ -47,7 +47,12 @@ def self_evaluation_save_draft(
         campaign = current.campaign
         _check_open_for_evaluation(campaign)
         check_evaluation("self_save", current)
-        entries = scoring.clean_scores(campaign.scheme, current.organization.category, scores, complete=False)
+        category = current.organization.category
+        # A criterion scored from a known indicator takes the engine's points, whatever was typed for it.
+        computed = scoring.computed_scores(
+            campaign.scheme, category, scoring.indicator_facts(campaign, current.organization)
+        )
+        entries = scoring.clean_scores(campaign.scheme, category, scores, complete=False, computed=computed)
         _check_level(campaign, claimed_level, "申报星级")
         rows = _scores(current, ScorePart.SELF)
         scores_before = _scores_snapshot(rows)

@@ -82,9 +82,12 @@ def superior_evaluate(
                 f"参加测评的党员占{participation * 100:.1f}%，不足{threshold}，测评无效，应重新组织测评",
                 code="survey_invalid",
             )
-        entries = scoring.clean_scores(campaign.scheme, current.organization.category, scores, complete=True)
-        superior_scores = scoring.given_scores(entries)
         facts = scoring.organization_facts(campaign, current.organization)
+        category = current.organization.category
+        # A criterion scored from a known indicator is stored with the engine's points, whatever was typed.
+        computed = scoring.computed_scores(campaign.scheme, category, facts)
+        entries = scoring.clean_scores(campaign.scheme, category, scores, complete=True, computed=computed)
+        superior_scores = scoring.given_scores(entries)
         current.innovation_project = bool(innovation_project)
         data = scoring.engine_input(campaign, current, facts, superior_scores)
         stored = scoring.stored_result(campaign, scoring.rate_one(campaign, data))
@@ -97,7 +100,11 @@ def superior_evaluate(
         current.proposed_level = stored.level
         current.superior_comment = (comment or "").strip()
         current.composite_hint = scoring.composite_hint(
-            campaign.scheme, self_scores, scoring.survey_component(current), superior_scores
+            campaign.scheme,
+            self_scores,
+            scoring.survey_component(current),
+            superior_scores,
+            satisfaction_rate=current.survey_satisfaction,
         )
         current.evaluated_at = timezone.now()
         current.evaluated_by = actor

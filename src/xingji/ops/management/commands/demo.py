@@ -2,7 +2,9 @@
 
 Creates (or reuses) the database in the data directory, migrates it, loads
 the demo 市直机关 unless it is there already, and serves it on 127.0.0.1,
-printing the address and one login per role.
+printing the address and one login per role. One worker of the task queue
+(全面评定 runs) runs in a thread of this process (``xingji.ops.worker``), so
+the demo needs no second command.
 
 ``--lan`` serves it on the local network too (all interfaces), at the
 machine's LAN address (``xingji.ops.server.lan_address``, or the one given),
@@ -42,6 +44,7 @@ from xingji.ops.server import (
     qr_text,
     runserver_argv,
 )
+from xingji.ops.worker import start_in_thread
 
 LOOPBACK = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
@@ -228,6 +231,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         connections.close_all()
         process = subprocess.Popen(argv, env=environment)
+        # The queue's worker, in a thread with its own connection: the server enqueues, it runs.
+        worker, worker_thread = start_in_thread()
         # The server writes the pid file itself when it is given one (gunicorn's --pid).
         own_pid_file = pid_file if "--pid" not in argv else None
         if own_pid_file is not None:
@@ -239,6 +244,9 @@ class Command(BaseCommand):
             status = stop(process)
         finally:
             signal.signal(signal.SIGTERM, previous_handler)
+            # After its current task; a run cut short is resumed by the next start (its heartbeat stops).
+            worker.stop()
+            worker_thread.join(timeout=5)
             if own_pid_file is not None:
                 own_pid_file.unlink(missing_ok=True)
         if status not in (0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT):

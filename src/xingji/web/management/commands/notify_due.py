@@ -1,4 +1,7 @@
-"""``xingji notify_due``: mail each user the digest of what is due (待办提醒); meant to run once a day."""
+"""``xingji notify_due``: mail each user the digest of what is due (待办提醒); meant to run once a day.
+
+``--queue`` hands the mailing to the task queue (``send_due_digest_task``, run by ``xingji worker``).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="按哪一天计算待办（YYYY-MM-DD，默认今天）")
         parser.add_argument("--user", action="append", default=[], metavar="USERNAME", help="只发给这些用户（可重复）")
+        parser.add_argument(
+            "--queue", action="store_true", help="交给任务队列，由工作进程（xingji worker）发送，本命令立即结束"
+        )
 
     def handle(self, *args, **options):
         today = self._day(options["date"])
@@ -31,6 +37,12 @@ class Command(BaseCommand):
             unknown = sorted(set(user) - {account.username for account in users})
             if unknown:
                 raise CommandError(f"没有这些用户：{'、'.join(unknown)}")
+        if options["queue"]:
+            from xingji.web.tasks import send_due_digest_task
+
+            result = send_due_digest_task.enqueue(f"{today:%Y-%m-%d}", [account.username for account in users or []])
+            self.stdout.write(f"待办提醒（{today:%Y-%m-%d}）已交给任务队列（任务 {result.id}）。")
+            return
         sent = send_due_digest(today, users=users)
         self.stdout.write(f"已发送待办提醒 {sent} 封（{today:%Y-%m-%d}）。")
 
