@@ -6,7 +6,11 @@
   organizations whose facts agree, including different satisfaction figures
   and base scores — gives exactly the steps that a fresh engine gives each
   organization on its own, and steps for exactly the levels above the
-  organization's ``rate_one`` result.
+  organization's ``rate_one`` result;
+* the same when the organizations differ only in a count the scheme
+  compares with a threshold (days overdue, absences…), on either side of it:
+  plans noting the comparisons made with a count serve only counts comparing
+  the same way.
 """
 
 from __future__ import annotations
@@ -82,5 +86,50 @@ def test_shared_plans_give_what_each_organization_gets_alone(scheme: Scheme) -> 
                 assert guidance_for_level(organization, scheme, level, engine=shared) == guidance_for_level(
                     organization, scheme, level
                 )
+
+    check()
+
+
+#: Counts on either side of the thresholds the shipped schemes compare them with (3 absences, 365 days…).
+COUNTS = {
+    "election_overdue_days": [0, 1, 30, 364, 365, 366, 367, 900],
+    "absences": [0, 1, 2, 3, 4, 5],
+    "member_violations": [0, 1, 2, 3],
+    "criticisms_working_committee": [0, 1, 2, 3],
+    "leader_discipline_light": [0, 1, 2],
+}
+
+
+@st.composite
+def count_relatives(draw: st.DrawFn, scheme: Scheme) -> list[Organization]:
+    """An organization and others with the same facts but one count (and maybe the base score or the figure)."""
+    first = draw(organizations(scheme))
+    name = draw(st.sampled_from(sorted(COUNTS)))
+    others = [first]
+    for number in range(draw(st.integers(min_value=1, max_value=6))):
+        value = draw(st.sampled_from(COUNTS[name]))
+        other = replace(first, id=f"C{number}", **{name: value})
+        if name == "election_overdue_days" and value > 0:
+            other.election_overdue = True
+        if first.base_score is not None and draw(st.booleans()):
+            other.base_score = draw(st.integers(min_value=0, max_value=scheme.full_marks_cents))
+        if first.satisfaction is not None and draw(st.booleans()):
+            other.satisfaction = draw(st.sampled_from(FIGURES[1:]))
+        others.append(other)
+    return others
+
+
+@pytest.mark.parametrize("scheme", SCHEMES, ids=IDS)
+def test_plans_shared_across_counts_give_what_each_organization_gets_alone(scheme: Scheme) -> None:
+    @GROUPS
+    @given(count_relatives(scheme))
+    def check(group: list[Organization]) -> None:
+        shared = Engine(scheme)
+        for organization in group:
+            steps = guidance(organization, scheme, engine=shared)
+            assert steps == guidance(organization, scheme)
+            order = shared.level_order
+            current = order.index(shared.rate_one(organization).stars)
+            assert [step.level for step in steps] == order[current + 1 :]
 
     check()

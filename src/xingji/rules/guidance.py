@@ -40,7 +40,7 @@ from xingji.rules.engine import Engine
 from xingji.rules.inputs import Organization
 from xingji.rules.numbers import cents_to_decimal, format_points, format_score, format_share
 from xingji.rules.results import Rating, Result
-from xingji.rules.scheme import HONOUR_LEVELS, INDICATOR_FACTS, MESSAGE_FACTS, Scheme
+from xingji.rules.scheme import FACTS, HONOUR_LEVELS, INDICATOR_FACTS, MESSAGE_FACTS, Scheme
 
 __all__ = [
     "Change",
@@ -233,6 +233,7 @@ class _Search:
         self.room = headroom(organization, scheme, self.base) if room is None else room
         self.scores: dict[tuple[tuple[str, ...], Decimal | None, int], tuple[int, int]] = {}
         self.in_place = in_place
+        self.noted: tuple[_Uses, ...] = ()  # what the stand-in's noted values note (a plan's search)
         if in_place:
             assert organization.base_score is not None
             self.saved = {name: getattr(organization, name) for name in _CANDIDATE_FIELDS}
@@ -272,15 +273,16 @@ class _Search:
                 setattr(organization, name, saved[name])
 
     def rated(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> Result:
-        figure = self.organization.satisfaction
-        if not isinstance(figure, _NotedShare):
+        noted = self.noted
+        if not noted:
             return self.using(remedies, satisfaction, points, self.engine.rate_one)
-        uses = figure.uses
-        uses.quiet = True
+        for uses in noted:
+            uses.quiet = True
         try:
             return self.using(remedies, satisfaction, points, self.engine.rate_one)
         finally:
-            uses.quiet = False
+            for uses in noted:
+                uses.quiet = False
 
     def score(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> tuple[int, int]:
         """(final score, stars) of the candidate, as ``rated`` would give them."""
@@ -297,7 +299,7 @@ class _Search:
         """The remedies that would change something for this organization."""
         organization = self.organization
         found = []
-        if organization.election_overdue or organization.election_overdue_days:
+        if organization.election_overdue or organization.election_overdue_days != 0:  # a comparison, noted
             found.append(ELECTION)
         if not organization.innovation_project:
             found.append(INNOVATION_PROJECT)
@@ -310,17 +312,31 @@ class _Search:
         return None if current is None or current >= 1 else Decimal(1)
 
     def satisfaction_grid(self) -> list[Decimal]:
-        """The figures, to the percent, from the current one (rounded up) to 100 %."""
+        """The figures, to the percent, from the current one (rounded up) to 100 %.
+
+        Reads a noted figure without noting it: the caller notes, with
+        ``grid_used``, the part of the grid its answer turned on.
+        """
         current = self.organization.satisfaction
         assert current is not None
-        if isinstance(current, _NotedShare):
-            # The grid turns on the percent the figure rounds up to: noted as the two comparisons that fix it.
-            start = int((current.plain * 100).to_integral_value(rounding=ROUND_CEILING))
-            current.uses.compared[operator.gt, Decimal(start - 1) / 100] = True
-            current.uses.compared[operator.le, Decimal(start) / 100] = True
-        else:
-            start = int((current * 100).to_integral_value(rounding=ROUND_CEILING))
+        plain = current.plain if isinstance(current, _NotedShare) else current
+        start = int((plain * 100).to_integral_value(rounding=ROUND_CEILING))
         return [Decimal(k) / 100 for k in range(start, 101)]
+
+    def grid_used(self, grid: list[Decimal], last: Decimal) -> None:
+        """Note that an answer turned on the grid from its start up to ``last`` (the figure it stopped at).
+
+        Scanning the grid from its start, the answer was the first figure
+        that did it (``last``), or none up to 100 % (``last`` is 100 %): any
+        other figure whose grid starts in between scans a tail of the same
+        figures to the same answer. Its grid starts there when it is above
+        the percent below this grid's start and at most ``last``.
+        """
+        current = self.organization.satisfaction
+        if isinstance(current, _NotedShare):
+            compared = current.uses.compared
+            compared[operator.gt, grid[0] - PERCENT] = True
+            compared[operator.le, last] = True
 
 
 # --------------------------------------------------------------------------- plans
@@ -346,8 +362,10 @@ _NOT_KEYED = frozenset({"id", "name", "base_score", "criteria", "components", "s
 _facts = operator.attrgetter(*(f.name for f in fields(Organization) if f.name not in _NOT_KEYED))
 #: Plans kept per engine before the guide starts afresh (a plan holds a few small objects).
 _PLANS_KEPT = 50_000
+#: Steps kept per level of a plan (one for each number of points and source of the base score, mostly).
+_STEPS_KEPT = 2_000
 #: Plans with the same facts but the satisfaction figure tried for a new figure.
-_SHARED_TRIED = 8
+_SHARED_TRIED = 12
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt,
     "le": operator.le,
@@ -394,12 +412,33 @@ class _NotedShare(Decimal):
         return hash(self.plain)
 
 
-def _noted_comparison(name: str) -> Callable[[_NotedShare, Any], Any]:
+class _NotedCount(int):
+    """A count (days overdue…) that notes, in ``uses``, each comparison made with it and any other use."""
+
+    uses: _Uses
+    plain: int
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in ("uses", "plain") or name.startswith("__"):
+            return object.__getattribute__(self, name)
+        uses = object.__getattribute__(self, "uses")
+        if not uses.quiet:
+            uses.quoted = True
+        return getattr(object.__getattribute__(self, "plain"), name)
+
+    def __hash__(self) -> int:
+        uses = self.uses
+        if not uses.quiet:
+            uses.quoted = True
+        return hash(self.plain)
+
+
+def _noted_comparison(name: str) -> Callable[[Any, Any], Any]:
     compare = _COMPARISONS[name]
 
-    def compared(self: _NotedShare, other: Any) -> Any:
+    def compared(self: Any, other: Any) -> Any:
         answer = compare(self.plain, other)
-        if isinstance(other, Decimal | int) and not isinstance(other, bool | _NotedShare):
+        if isinstance(other, Decimal | int) and not isinstance(other, bool | _NotedShare | _NotedCount):
             self.uses.compared[compare, other] = bool(answer)
         else:
             self.uses.quoted = True
@@ -408,10 +447,10 @@ def _noted_comparison(name: str) -> Callable[[_NotedShare, Any], Any]:
     return compared
 
 
-def _noted_use(name: str) -> Callable[..., Any]:
-    method = getattr(Decimal, name)
+def _noted_use(name: str, kind: type = Decimal) -> Callable[..., Any]:
+    method = getattr(kind, name)
 
-    def used(self: _NotedShare, *args: Any, **kwargs: Any) -> Any:
+    def used(self: Any, *args: Any, **kwargs: Any) -> Any:
         uses = self.uses
         if not uses.quiet:
             uses.quoted = True
@@ -428,6 +467,22 @@ _USES = (
 )
 for _name in _USES.split():
     setattr(_NotedShare, f"__{_name}__", _noted_use(f"__{_name}__"))
+for _name in _COMPARISONS:
+    setattr(_NotedCount, f"__{_name}__", _noted_comparison(_name))
+_COUNT_USES = (
+    "add radd sub rsub mul rmul truediv rtruediv floordiv rfloordiv mod rmod divmod rdivmod pow rpow neg pos abs "
+    "round trunc floor ceil int float index bool str repr format reduce reduce_ex and rand or ror "
+    "xor rxor lshift rlshift rshift rrshift invert"
+)
+for _name in _COUNT_USES.split():
+    setattr(_NotedCount, f"__{_name}__", _noted_use(f"__{_name}__", int))
+
+
+def _noted_count(value: int, uses: _Uses) -> _NotedCount:
+    noted = _NotedCount(value)
+    noted.uses = uses
+    noted.plain = int(value)
+    return noted
 
 
 def _noted(figure: Decimal, uses: _Uses) -> _NotedShare:
@@ -437,12 +492,24 @@ def _noted(figure: Decimal, uses: _Uses) -> _NotedShare:
     return noted
 
 
-def _quoting_rules(scheme: Scheme) -> frozenset[str]:
-    """The codes of the scheme's level rules whose messages quote the satisfaction figure."""
+def _quoting_rules(scheme: Scheme, counts: tuple[str, ...]) -> frozenset[str]:
+    """The codes of the scheme's level rules whose messages quote the satisfaction figure or a noted count."""
+    noted = {"satisfaction", *counts}
     return frozenset(
         rule.code
         for rule in scheme.level_rules
-        if any(MESSAGE_FACTS[name] == "satisfaction" for name in rule.message.fact_fields())
+        if any(MESSAGE_FACTS[name] in noted for name in rule.message.fact_fields())
+    )
+
+
+def _noted_counts(scheme: Scheme) -> tuple[str, ...]:
+    """The counts a plan notes like the figure: those no adjustment counts points for (only compared, mostly)."""
+    counted = {adjustment.fact_attribute for adjustment in scheme.adjustments}
+    names = {f.name for f in fields(Organization)}
+    return tuple(
+        attribute
+        for attribute, kind in FACTS.values()
+        if kind == "count" and attribute in names and attribute != "previous_stars" and attribute not in counted
     )
 
 
@@ -463,28 +530,49 @@ class _LevelPlan:
     changes: tuple[Change, ...] = ()
     need: int = 0
     with_points: tuple[Note, ...] | None = None
+    satisfaction_clause: str = ""  # the satisfaction change's clause, when it asks for one
+    # Kept as organizations ask: the notes of the rules that stay when no points are needed, by the band
+    # the base score is in; the steps of organizations needing points, by the points, source and figure.
+    staying: dict[int, tuple[Note, ...]] = field(default_factory=dict)
+    steps: dict[tuple[int, str, Decimal | None], Step] = field(default_factory=dict)
 
 
 class _Plan:
     """What guidance finds for every organization with these facts and this source and full base score."""
 
     def __init__(
-        self, organization: Organization, scheme: Scheme, engine: Engine, full_base: int, quoting: frozenset[str]
+        self,
+        organization: Organization,
+        scheme: Scheme,
+        engine: Engine,
+        full_base: int,
+        quoting: frozenset[str],
+        counts: tuple[str, ...] = (),
     ) -> None:
-        self.quoting = quoting  # the level rules whose messages quote the satisfaction figure
+        self.quoting = quoting  # the level rules whose messages quote the satisfaction figure or a noted count
         self.uses = _Uses()
         self.figure = organization.satisfaction
-        if self.figure is None:
-            self.uses.quoted = True  # no figure: serves no organization with one
-            stand_in = replace(organization, base_score=0, criteria=None, components=None)
-        else:
-            noted = _noted(self.figure, self.uses)
-            stand_in = replace(organization, base_score=0, criteria=None, components=None, satisfaction=noted)
+        values: dict[str, Any] = {"base_score": 0, "criteria": None, "components": None}
+        noted = []
+        if self.figure is not None:
+            values["satisfaction"] = _noted(self.figure, self.uses)
+            noted.append(self.uses)
+        # The noted counts: their name, what they note, and the plan's own value.
+        self.counts: tuple[tuple[str, _Uses, int], ...] = tuple(
+            (name, _Uses(), value) for name in counts if type(value := getattr(organization, name)) is int
+        )
+        for name, uses, value in self.counts:
+            values[name] = _noted_count(value, uses)
+            noted.append(uses)
+        stand_in = replace(organization, **values)
         self.scheme = scheme
         self.search = _Search(stand_in, scheme, engine, base=0, room=full_base, in_place=True)
+        self.search.noted = tuple(noted)
         self.levels: dict[int, _LevelPlan] = {}
         # The lowest base score reaching each level above the lowest, unchanged (those reachable at all).
         self.thresholds: list[int] | None = None
+        # The figures that compare as the plan's did: ``_region`` of its comparisons, and how many it covers.
+        self.region: _Region | None = None
 
     def check_quoted(self, result: Result) -> Result:
         """The result, its level rules' messages (which notes repeat) noted if they quote the figure."""
@@ -506,16 +594,46 @@ class _Plan:
             self.thresholds = thresholds
         return self.search.engine.level_order[bisect_right(self.thresholds, base)]
 
-    def fits(self, figure: Decimal | None) -> bool:
-        """Whether what the plan found so far holds for an organization with this satisfaction figure."""
+    def version(self) -> int:
+        """How much the plan has noted so far (it only grows): the same while ``fits`` gives the same answers."""
+        uses = self.uses
+        noted = len(uses.compared) + uses.quoted
+        for _, count, _ in self.counts:
+            noted += len(count.compared) + count.quoted
+        return noted
+
+    def quoted(self) -> bool:
+        """Whether the plan used its figure or a noted count otherwise than comparing (it serves its own only)."""
+        return self.uses.quoted or any(count.quoted for _, count, _ in self.counts)
+
+    def fits(self, organization: Organization) -> bool:
+        """Whether what the plan found so far holds for this organization (its facts otherwise the plan's)."""
+        quoted = self.quoted()
+        for name, count, value in self.counts:
+            other = getattr(organization, name)
+            if other != value and (
+                quoted or not all(compare(other, than) == answer for (compare, than), answer in count.compared.items())
+            ):
+                return False
+        return self.fits_figure(organization.satisfaction, quoted)
+
+    def fits_figure(self, figure: Decimal | None, quoted: bool) -> bool:
         if figure is None or self.figure is None:
             return figure is None and self.figure is None
         if figure == self.figure:
             return True
-        uses = self.uses
-        if uses.quoted:
+        if quoted:
             return False
-        return all(compare(figure, other) == answer for (compare, other), answer in uses.compared.items())
+        uses = self.uses
+        region = self.region
+        if region is None or region[0] != len(uses.compared):
+            region = self.region = _region(uses.compared)
+        _, low, low_open, high, high_open, others = region
+        if low is not None and (figure < low or (low_open and figure == low)):
+            return False
+        if high is not None and (figure > high or (high_open and figure == high)):
+            return False
+        return all(compare(figure, other) == answer for compare, other, answer in others)
 
     def level(self, level: int) -> _LevelPlan:
         found = self.levels.get(level)
@@ -547,11 +665,26 @@ class _Plan:
                 if search.reaches(level, chosen, figure, full):
                     satisfaction = figure
                     break
-        changes = [_remedy_change(search, kind) for kind in chosen]
-        if satisfaction is not None:
-            changes.append(_satisfaction_change(search, chosen, satisfaction))
+            search.grid_used(grid, satisfaction)
+        changes = tuple(_remedy_change(search, kind) for kind in chosen)
+        # The satisfaction change quotes the organization's own figure: made for each organization (``made``).
+        clause = _satisfaction_clause(search, chosen, satisfaction) if satisfaction is not None else ""
         need = _base_needed(search, level, chosen, satisfaction)
-        return _LevelPlan(True, (), chosen, satisfaction, tuple(changes), need)
+        return _LevelPlan(True, (), chosen, satisfaction, changes, need, satisfaction_clause=clause)
+
+    def staying(self, plan: _LevelPlan, base: int) -> tuple[Note, ...]:
+        """The notes of the rules still lowering the level at this base score, the level's changes made.
+
+        The level rules start from the band and read only the facts: the same
+        for every base score in one band.
+        """
+        search = self.search
+        band = search.engine.band(search.score(plan.chosen, plan.satisfaction, base)[0])
+        notes = plan.staying.get(band)
+        if notes is None:
+            final = self.check_quoted(search.rated(plan.chosen, plan.satisfaction, base))
+            notes = plan.staying[band] = tuple(_staying_notes(final))
+        return notes
 
     def with_points(self, plan: _LevelPlan, organization: Organization) -> tuple[Note, ...]:
         """The notes of the level when points are needed (the final score is then the same for all).
@@ -568,6 +701,45 @@ class _Plan:
                 *_indicator_notes(self.scheme, organization, need),
             )
         return plan.with_points
+
+
+#: The comparisons noted, as bounds: their number, the lower bound and whether it is open, the upper
+#: bound and whether it is open, and the comparisons that are not bounds (== and !=).
+_Region = tuple[int, Any, bool, Any, bool, tuple[tuple[Callable[[Any, Any], bool], Any, bool], ...]]
+
+
+#: For each bounding comparison ``figure op other`` and its answer: whether ``other`` bounds the figure
+#: from above, and whether the bound is open (the figure is not ``other`` itself).
+_BOUNDS: dict[tuple[Callable[[Any, Any], bool], bool], tuple[bool, bool]] = {
+    (operator.lt, True): (True, True),
+    (operator.lt, False): (False, False),
+    (operator.le, True): (True, False),
+    (operator.le, False): (False, True),
+    (operator.gt, True): (False, True),
+    (operator.gt, False): (True, False),
+    (operator.ge, True): (False, False),
+    (operator.ge, False): (True, True),
+}
+
+
+def _region(compared: dict[tuple[Callable[[Any, Any], bool], Any], bool]) -> _Region:
+    """The figures comparing the same way: each answer of <, <=, >, >= bounds them from one side."""
+    low: Any = None
+    high: Any = None
+    low_open = high_open = False
+    others = []
+    for (compare, other), answer in compared.items():
+        bound = _BOUNDS.get((compare, answer))
+        if bound is None:
+            others.append((compare, other, answer))
+            continue
+        upper, open_ = bound
+        if upper:
+            if high is None or other < high or (other == high and open_):
+                high, high_open = other, open_
+        elif low is None or other > low or (other == low and open_):
+            low, low_open = other, open_
+    return len(compared), low, low_open, high, high_open, tuple(others)
 
 
 def _base_needed(search: _Search, level: int, chosen: tuple[str, ...], satisfaction: Decimal | None) -> int:
@@ -613,46 +785,96 @@ class _Guide:
         self.points: dict[tuple[str, int], Change] = {}
         self.names = {value: scheme.level_name(value) for value in scheme.level_values()}
         self.lock = threading.Lock()
-        self.quoting = _quoting_rules(scheme)
+        self.counts = _noted_counts(scheme)
+        self.quoting = _quoting_rules(scheme, self.counts)
+        # The facts plans are shared by: all but the noted counts (their plans compare them).
+        keyed = [f.name for f in fields(Organization) if f.name not in _NOT_KEYED and f.name not in self.counts]
+        self.shared_facts = operator.attrgetter(*keyed)
         # The source of the base score matters to a plan only where a criterion is scored from an indicator.
         self.by_source = any(getattr(criterion, "scored_by", None) is not None for criterion in scheme.criteria)
+        self.full_marks = scheme.full_marks_cents
+        self.criteria: dict[str | None, tuple[int, tuple[tuple[str, str, int], ...]]] = {}
+        self.pieces: dict[tuple[str, int], tuple[tuple[str, str, Decimal], str]] = {}
+        self.points_clause = "、".join(c for c in (scheme.criteria_clause, scheme.band_clause) if c)
 
     def plan(self, organization: Organization, base: int, room: int, *, own: bool = False) -> _Plan:
         """A plan fitting the organization (``own``: made for its very figure)."""
-        facts = (_source(organization) if self.by_source else None, base + room, _facts(organization))
+        source = _source(organization) if self.by_source else None
+        facts = (source, base + room, _facts(organization))
         figure = organization.satisfaction
         plan = self.plans.get((facts, figure))
         if plan is not None:
             return plan
-        shared = self.shared.get(facts)
+        shared_key = (source, base + room, self.shared_facts(organization))
+        shared = self.shared.get(shared_key)
         if shared is None:
             shared = []
-        else:
-            shared[:] = [plan for plan in shared if not plan.uses.quoted]  # they serve their own figure only
-            if not own:
-                for plan in shared:
-                    if plan.fits(figure):
-                        return plan
+        elif not own:
+            for plan in shared:
+                if not plan.quoted() and plan.fits(organization):  # a quoted plan serves its own facts only
+                    return plan
         if len(self.plans) >= _PLANS_KEPT:
             self.plans.clear()
             self.shared.clear()
-        plan = self.plans[(facts, figure)] = _Plan(organization, self.scheme, self.engine, base + room, self.quoting)
-        if figure is not None and len(shared) < _SHARED_TRIED:
+        plan = _Plan(organization, self.scheme, self.engine, base + room, self.quoting, self.counts)
+        self.plans[(facts, figure)] = plan
+        shared[:] = [plan for plan in shared if not plan.quoted()]
+        if len(shared) < _SHARED_TRIED:
             shared.append(plan)
-            self.shared[facts] = shared
+            self.shared[shared_key] = shared
         return plan
+
+    def base_room(self, organization: Organization) -> tuple[int, int]:
+        """The organization's base score and its headroom (``headroom``), the common cases without the engine."""
+        base = organization.base_score
+        if base is not None:
+            return base, self.full_marks - base
+        scores = organization.criteria
+        if scores is not None and not self.by_source:  # no criterion scored from an indicator: the typed sum
+            known = self.criteria_of(organization.category)
+            return sum(scores.values()), known[0] - sum(scores.get(code, 0) for code, _, _ in known[1])
+        base = self.engine.base(organization)[0]
+        return base, headroom(organization, self.scheme, base)
+
+    def criteria_of(self, category: str | None) -> tuple[int, tuple[tuple[str, str, int], ...]]:
+        """The criteria of a category: their maxima's sum, and each one's code, name and maximum."""
+        known = self.criteria.get(category)
+        if known is None:
+            rows = tuple((c.code, c.name, c.max_cents) for c in self.scheme.criteria_for(category))
+            known = self.criteria[category] = (sum(row[2] for row in rows), rows)
+        return known
+
+    def criteria_headroom(self, organization: Organization) -> _Headroom:
+        """``_points_headroom`` for typed criteria when no criterion is scored from an indicator."""
+        scores = organization.criteria
+        assert scores is not None
+        pieces = self.pieces
+        rows: list[tuple[str, str, Decimal]] = []
+        texts: list[str] = []
+        for code, name, maximum in self.criteria_of(organization.category)[1]:
+            room = maximum - scores.get(code, 0)
+            if room > 0:
+                piece = pieces.get((code, room))
+                if piece is None:
+                    piece = pieces[code, room] = (
+                        (code, name, _points_decimal(room)),
+                        f"{code}.{name}{_points_text(room)}分",
+                    )
+                rows.append(piece[0])
+                texts.append(piece[1])
+        return "各项评分合计", tuple(rows), "，可提升：" + "、".join(texts) if rows else ""
 
     def steps(self, organization: Organization, rating: Rating | None) -> list[Step]:
         """A step for every level above the organization's current result."""
         engine = self.engine
-        base = engine.base(organization)[0]
-        room = headroom(organization, self.scheme, base)
+        base, room = self.base_room(organization)
         plan = self.plan(organization, base, room)
         if room < 0:  # scores above a criterion's maximum: rate it as it stands
             current = engine.score(organization)[1]
         else:
+            version = plan.version()
             current = plan.current(base)
-            if not plan.fits(organization.satisfaction):
+            if plan.version() != version and not plan.fits(organization):
                 plan = self.plan(organization, base, room, own=True)
                 current = plan.current(base)
         order = engine.level_order
@@ -670,10 +892,12 @@ class _Guide:
         room: int,
         plan: _Plan | None = None,
     ) -> list[Step]:
-        """The steps to these levels, each above the organization's current result."""
-        plan = plan or self.plan(organization, base, room)
+        """The steps to these levels, each above the organization's current result (``plan``: one that fits)."""
+        if plan is None:
+            plan = self.plan(organization, base, room)
+        version = plan.version()
         found = self.found(plan, organization, levels, base)
-        if not plan.fits(organization.satisfaction):
+        if plan.version() != version and not plan.fits(organization):
             # Working out these levels used the plan's figure in a way this organization's does not share.
             plan = self.plan(organization, base, room, own=True)
             found = self.found(plan, organization, levels, base)
@@ -687,36 +911,74 @@ class _Guide:
                 steps.append(Step(level, name, False, (), (*level_plan.notes, *quota)))
                 continue
             points = level_plan.need - base
+            # Steps without an organization's own figures in them: kept with the level's plan.
+            shared_step = rating is None and organization.criteria is None and points > 0
+            if shared_step:
+                source = _source(organization)
+                key = (points, source, organization.satisfaction if level_plan.satisfaction is not None else None)
+                step = level_plan.steps.get(key)
+                if step is not None:
+                    steps.append(step)
+                    continue
+            changes = level_plan.changes
+            if level_plan.satisfaction is not None:
+                figure = organization.satisfaction
+                assert figure is not None
+                changes = (
+                    *changes,
+                    _satisfaction_change(figure, level_plan.satisfaction, level_plan.satisfaction_clause),
+                )
             if points <= 0:
-                search = _Search(organization, scheme, self.engine, base, room)
-                final = search.rated(level_plan.chosen, level_plan.satisfaction, 0)
-                steps.append(Step(level, name, True, level_plan.changes, (*_staying_notes(final), *quota)))
+                if notes is None:
+                    search = _Search(organization, scheme, self.engine, base, room)
+                    notes = tuple(_staying_notes(search.rated(level_plan.chosen, level_plan.satisfaction, 0)))
+                steps.append(Step(level, name, True, changes, (*notes, *quota)))
                 continue
-            if organization.criteria is not None:  # the headroom of each criterion is the organization's own
-                if criteria_room is None:
-                    criteria_room = _points_headroom(organization, scheme)
-                change = _points_change(organization, scheme, points, criteria_room)
-            else:
-                key = (_source(organization), points)
-                found_change = self.points.get(key)
-                if found_change is None:
-                    found_change = self.points[key] = _points_change(organization, scheme, points)
-                change = found_change
-            steps.append(Step(level, name, True, (*level_plan.changes, change), (*notes, *quota)))
+            change, criteria_room = self.points_change(organization, points, criteria_room)
+            assert notes is not None
+            step = Step(level, name, True, (*changes, change), (*notes, *quota))
+            if shared_step and len(level_plan.steps) < _STEPS_KEPT:
+                level_plan.steps[key] = step
+            steps.append(step)
         return steps
 
-    @staticmethod
+    def points_change(
+        self, organization: Organization, points: int, criteria_room: _Headroom | None
+    ) -> tuple[Change, _Headroom | None]:
+        """The points change, and the organization's headroom by criterion (worked out once per organization)."""
+        scheme = self.scheme
+        if organization.criteria is None:
+            key = (_source(organization), points)
+            change = self.points.get(key)
+            if change is None:
+                change = self.points[key] = _points_change(organization, scheme, points)
+            return change, criteria_room
+        # The headroom of each criterion is the organization's own.
+        if criteria_room is None:
+            if organization.base_score is None and not self.by_source:
+                criteria_room = self.criteria_headroom(organization)
+            else:
+                criteria_room = _points_headroom(organization, scheme)
+        where, rows, room_text = criteria_room
+        message = f"{where}还需提高{_points_text(points)}分{room_text}"
+        return Change(POINTS, self.points_clause, message, _points_decimal(points), rows), criteria_room
+
     def found(
-        plan: _Plan, organization: Organization, levels: list[int], base: int
-    ) -> list[tuple[_LevelPlan, tuple[Note, ...]]]:
-        """Each level's plan, and its notes when the organization needs points for it."""
-        found = []
+        self, plan: _Plan, organization: Organization, levels: list[int], base: int
+    ) -> list[tuple[_LevelPlan, tuple[Note, ...] | None]]:
+        """Each level's plan, and its notes when reachable (None: the organization's own rating gives them)."""
+        found: list[tuple[_LevelPlan, tuple[Note, ...] | None]] = []
+        # Whether the stand-in rates as the organization: not so where the figure weighs in a composite.
+        stands_in = self.engine.satisfaction_weight is None or organization.components is None
+        stands_in = stands_in or organization.base_score is not None or organization.criteria is not None
         for level in levels:
             level_plan = plan.level(level)
-            if level_plan.reachable and level_plan.need > base:
+            if not level_plan.reachable:
+                found.append((level_plan, ()))
+            elif level_plan.need > base:
                 found.append((level_plan, plan.with_points(level_plan, organization)))
             else:
-                found.append((level_plan, ()))
+                found.append((level_plan, plan.staying(level_plan, base) if stands_in else None))
         return found
 
     def quota_notes(self, organization: Organization, level: int, rating: Rating | None) -> tuple[Note, ...]:
@@ -830,18 +1092,25 @@ def _remedy_change(search: _Search, kind: str) -> Change:
     return Change(kind, clause, texts[kind])
 
 
-def _satisfaction_change(search: _Search, remedies: tuple[str, ...], figure: Decimal) -> Change:
-    current = search.organization.satisfaction
-    assert current is not None
+def _satisfaction_clause(search: _Search, remedies: tuple[str, ...], figure: Decimal) -> str:
+    """The clauses of the rules raising the satisfaction figure to ``figure`` lifts."""
     without = search.rated(remedies, None, search.room)
     with_ = search.rated(remedies, figure, search.room)
-    clause = _lifted(without, with_)
-    return Change(
-        SATISFACTION,
-        clause,
-        f"民主评议满意率由{format_share(current)}提高到{format_share(figure)}及以上",
-        amount=figure,
-    )
+    return _lifted(without, with_)
+
+
+_SATISFACTION_TEXTS: dict[tuple[Decimal, Decimal], str] = {}
+
+
+def _satisfaction_change(current: Decimal, figure: Decimal, clause: str) -> Change:
+    """Raising the satisfaction figure from ``current`` (the organization's own) to ``figure``."""
+    key = (current, figure)
+    message = _SATISFACTION_TEXTS.get(key)
+    if message is None:
+        message = f"民主评议满意率由{format_share(current)}提高到{format_share(figure)}及以上"
+        if len(_SATISFACTION_TEXTS) < 100_000:
+            _SATISFACTION_TEXTS[key] = message
+    return Change(SATISFACTION, clause, message, amount=figure)
 
 
 #: Where the points go, each criterion's code, name and headroom, and the sentence naming them.
@@ -975,10 +1244,19 @@ def _satisfaction_notes(
     if gained <= 0:
         return []
     figure = Decimal(1)
-    for candidate in search.satisfaction_grid():
-        if candidate >= current and search.score(remedies, candidate, points)[0] == best.final_score:
-            figure = candidate
-            break
+    if satisfaction is not None:  # a figure on the grid already: the grid from it, whatever the organization's
+        start = int((satisfaction * 100).to_integral_value(rounding=ROUND_CEILING))
+        for candidate in (Decimal(k) / 100 for k in range(start, 101)):
+            if search.score(remedies, candidate, points)[0] == best.final_score:
+                figure = candidate
+                break
+    else:
+        grid = search.satisfaction_grid()
+        for candidate in grid:
+            if search.score(remedies, candidate, points)[0] == best.final_score:
+                figure = candidate
+                break
+        search.grid_used(grid, figure)
     clauses = {r.rule: r.clause for r in final.reasons if r.points is not None and r.points < 0}
     lifted = [clauses[code] for code in clauses if code not in {r.rule for r in best.reasons}]
     return [
