@@ -186,6 +186,8 @@ def test_it_audits_recording_a_first_election(tree, secretary):
         "term_years": 3,
         "postponement_requested": False,
         "postponement_approved": False,
+        # The term kept in the election history (tests/orgs/test_history.py).
+        "term": {"elected_on": "2023-05-20", "term_years": 3, "team": [], "note": ""},
     }
 
 

@@ -11,7 +11,14 @@ from openpyxl import Workbook, load_workbook
 
 from tests.factories import ElectionFactory, MemberFactory, OrganizationFactory
 from xingji.audit.models import AuditEntry
-from xingji.orgs.models import Election, LeadershipPosition, Member, Organization, OrganizationType
+from xingji.orgs.models import (
+    Election,
+    LeadershipPosition,
+    Member,
+    Organization,
+    OrganizationMove,
+    OrganizationType,
+)
 
 
 @pytest.fixture
@@ -484,3 +491,128 @@ def test_the_office_renames_the_root_it_works_for(login, office_user, tree):
 
 def test_a_reviewer_cannot_edit_the_root_above_it(login, reviewer, tree):
     assert login(reviewer).get(f"/orgs/{tree.root.pk}/edit/").status_code == 404
+
+
+# --- history: election terms, moves, renames, merges, dissolutions (issue 17 item 4) -------------------------
+
+
+def test_the_election_page_records_the_team_from_the_roll_and_lists_the_history(login, secretary, tree):
+    leader = MemberFactory(organization=tree.finance_1, name="张书记", leadership_position=LeadershipPosition.SECRETARY)
+    member = MemberFactory(organization=tree.finance_1, name="李委员")
+    client = login(secretary)
+    client.post(f"/orgs/{tree.finance_1.pk}/election/", {"last_election": "2020-05-20", "term_years": "3"})
+
+    # the form offers the roll, today's secretary first chosen
+    page = client.get(f"/orgs/{tree.finance_1.pk}/election/")
+    assert page.context["form"]["secretary"].value() == leader.pk
+    saved = client.post(
+        f"/orgs/{tree.finance_1.pk}/election/",
+        {
+            "last_election": "2023-05-21",
+            "term_years": "5",
+            "secretary": str(member.pk),
+            "committee_members": [str(leader.pk)],
+            "note": "第二届",
+        },
+    )
+    history = client.get(f"/orgs/{tree.finance_1.pk}/election/")
+
+    assert saved.status_code == 302
+    assert [term.elected_on for term in history.context["terms"]] == [date(2023, 5, 21), date(2020, 5, 20)]
+    content = history.content.decode()
+    assert "书记：李委员；委员：张书记" in content
+    assert content.index("2023-05-21") < content.index("2020-05-20")
+
+
+def test_the_election_page_refuses_a_member_in_two_posts(login, secretary, tree):
+    member = MemberFactory(organization=tree.finance_1, name="李委员")
+
+    response = login(secretary).post(
+        f"/orgs/{tree.finance_1.pk}/election/",
+        {
+            "last_election": "2023-05-21",
+            "term_years": "3",
+            "secretary": str(member.pk),
+            "deputy_secretaries": [str(member.pk)],
+        },
+    )
+
+    assert form_errors(response) == {"__all__": ["“李委员”只能担任一个职务"]}
+    assert not Election.objects.exists()
+
+
+def test_the_move_page_takes_the_date(login, office_user, tree):
+    response = login(office_user).post(
+        f"/orgs/{tree.finance_1.pk}/move/", {"new_parent": tree.education.pk, "moved_on": "2026-01-01"}
+    )
+    detail = login(office_user).get(f"/orgs/{tree.finance_1.pk}/")
+
+    assert response.status_code == 302
+    assert OrganizationMove.objects.get().moved_on == date(2026, 1, 1)
+    assert "2026-01-01：财政局机关党委 → 教育局机关党总支" in detail.content.decode()
+
+
+def test_the_merge_page_merges_after_confirmation_and_the_target_links_the_source(login, reviewer, tree):
+    MemberFactory(organization=tree.finance_1)
+    client = login(reviewer)
+    data = {"into": tree.finance_2.pk, "on": "2026-01-01", "reason": "支部调整"}
+
+    unconfirmed = client.post(f"/orgs/{tree.finance_1.pk}/merge/", data)
+    assert "confirm" in form_errors(unconfirmed)
+    assert Organization.objects.get(pk=tree.finance_1.pk).is_active
+
+    merged = client.post(f"/orgs/{tree.finance_1.pk}/merge/", {**data, "confirm": "on"})
+    target = client.get(f"/orgs/{tree.finance_2.pk}/")
+    source = client.get(f"/orgs/{tree.finance_1.pk}/")
+
+    assert merged.status_code == 302
+    assert merged["Location"] == f"/orgs/{tree.finance_2.pk}/"
+    content = target.content.decode()
+    assert "合并前：" in content
+    assert f'href="/campaigns/ledger/{tree.finance_1.pk}/"' in content
+    assert "已合并" in source.content.decode()
+    assert source.context["can_end"] is False
+
+
+def test_the_merge_page_offers_no_branch_for_an_organization_with_children(login, office_user, tree):
+    page = login(office_user).get(f"/orgs/{tree.finance.pk}/merge/")
+
+    offered = [organization.code for organization in page.context["form"].fields["into"].queryset]
+    assert offered == ["ROOT", "EDU"]
+
+
+def test_the_dissolve_page_names_what_remains(login, reviewer, tree):
+    MemberFactory.create_batch(3, organization=tree.finance_1)
+
+    response = login(reviewer).post(
+        f"/orgs/{tree.finance_1.pk}/dissolve/", {"on": "2026-01-01", "reason": "撤销", "confirm": "on"}
+    )
+
+    assert form_errors(response) == {"__all__": ["该组织还有党员 3 名，请先转出党员、调整或撤销下级组织后再撤销"]}
+    assert Organization.objects.get(pk=tree.finance_1.pk).is_active
+
+
+def test_the_dissolve_page_dissolves_an_empty_branch(login, reviewer, tree):
+    response = login(reviewer).post(
+        f"/orgs/{tree.finance_2.pk}/dissolve/", {"on": "2026-01-01", "reason": "单位撤销", "confirm": "on"}
+    )
+    detail = login(reviewer).get(f"/orgs/{tree.finance_2.pk}/")
+
+    assert response.status_code == 302
+    assert "撤销日期" in detail.content.decode()
+    assert "2026-01-01（单位撤销）" in detail.content.decode()
+
+
+@pytest.mark.parametrize("page", ["merge", "dissolve"])
+def test_the_end_pages_are_refused_outside_the_subtree_to_the_inspector_and_to_the_branch_itself(
+    login, reviewer, inspector, secretary, tree, page
+):
+    assert login(reviewer).get(f"/orgs/{tree.education_1.pk}/{page}/").status_code == 404
+    assert login(inspector).get(f"/orgs/{tree.finance_1.pk}/{page}/").status_code == 403
+    assert login(secretary).get(f"/orgs/{tree.finance_1.pk}/{page}/").status_code == 403
+    assert login(reviewer).get(f"/orgs/{tree.finance_1.pk}/{page}/").status_code == 200
+
+
+def test_the_detail_page_offers_merging_only_to_a_superior(login, reviewer, secretary, tree):
+    assert login(reviewer).get(f"/orgs/{tree.finance_1.pk}/").context["can_end"] is True
+    assert login(secretary).get(f"/orgs/{tree.finance_1.pk}/").context["can_end"] is False

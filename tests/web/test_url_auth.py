@@ -227,6 +227,7 @@ CASE_MODULES = [
     "tests.campaigns_web.url_cases_guidance",
     "tests.campaigns_web.url_cases_schemes",
     "tests.api.url_cases",
+    "tests.orgs.url_cases",
 ]
 for module_name in CASE_MODULES:
     CASES.update(import_module(module_name).cases(Case))

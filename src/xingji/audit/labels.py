@@ -59,6 +59,7 @@ VERBS = {
 #: Actions whose generic name (verb + object) reads badly, or that name no object.
 ACTION_LABELS = {
     "organization.moved": "调整党组织隶属关系",
+    "organization.merged": "合并党组织",
     "election.recorded": "登记换届情况",
     "user.role_changed": "调整用户角色",
     "user.second_factor_enrolled": "绑定动态验证码",

@@ -1,4 +1,4 @@
-"""What is due on organizational life (see ``xingji.web.due``), in at most three queries.
+"""What is due on organizational life (see ``xingji.web.due``), in at most three queries at any size.
 
 For the branch's own user (支部书记): every required meeting whose current
 period ends within ``DUE_SOON_DAYS`` without one held (临近期限), and every
@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
 from xingji.accounts.access import SUPERIOR_ROLES
 from xingji.accounts.models import Role
 from xingji.branchwork import selectors
+from xingji.branchwork.models import Meeting
 from xingji.common.due import DUE_SOON_DAYS, DueItem
-from xingji.orgs.models import Organization
+from xingji.orgs.models import Organization, OrganizationCategory
 from xingji.orgs.services import BRANCH_TYPES
+from xingji.rules.frequencies import Span, load_frequencies, span_of
 
 SECTION = "branchwork"
 
@@ -61,13 +64,40 @@ def _own(user, today: date) -> list[DueItem]:
 
 
 def _below(user, today: date) -> list[DueItem]:
-    branches = selectors.branches_under(user=user).exclude(pk=user.organization_id)
+    """Counted in SQL, in one query whatever the number of branches: for each (kind, current period) due
+    soon for some category, the branches of those categories, owing it (founded by its start or unknown),
+    with no meeting of the kind held in it so far."""
+    branches = selectors.branches_under(user=user).exclude(pk=user.organization_id).order_by()
+    frequencies = load_frequencies()
+    groups: dict[tuple[str, Span], list[str]] = {}
+    for category in OrganizationCategory.values:
+        for kind, frequency in frequencies.required(category).items():
+            span = span_of(today, frequency)
+            if (span.end - today).days <= DUE_SOON_DAYS:
+                groups.setdefault((kind, span), []).append(category)
     pending: Counter[tuple[date, str, str]] = Counter()
-    for compliance in selectors.current_compliance_of(branches, today=today):
-        for summary in compliance.pending:
-            current = summary.current
-            if current is not None and current.due_soon(today, DUE_SOON_DAYS):
-                pending[(current.span.end, summary.kind, current.span.label)] += 1
+    if groups:
+        keys = list(groups)
+        counts = branches.aggregate(
+            **{
+                f"g{index}": Count(
+                    "pk",
+                    filter=Q(category__in=groups[key])
+                    & (Q(founded__isnull=True) | Q(founded__lte=key[1].start))
+                    & ~Q(
+                        Exists(
+                            Meeting.objects.filter(
+                                organization=OuterRef("pk"), kind=key[0], held_on__gte=key[1].start, held_on__lte=today
+                            )
+                        )
+                    ),
+                )
+                for index, key in enumerate(keys)
+            }
+        )
+        for index, (kind, span) in enumerate(keys):
+            if counts[f"g{index}"]:
+                pending[(span.end, kind, span.label)] += counts[f"g{index}"]
     found = []
     for (end, kind, period), count in sorted(pending.items()):
         label = selectors.kind_label(kind)

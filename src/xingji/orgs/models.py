@@ -12,6 +12,18 @@
   approved. The due date and the days overdue are computed; they feed the
   rating engine's election caps.
 
+History is kept, never overwritten:
+
+* ``ElectionTerm`` — every term (届) recorded, with its election date, length
+  and the team elected (书记/副书记/委员), newest last; ``Election`` stays
+  the current term that due dates and overdue caps read.
+* ``OrganizationMove`` — each change of parent with its date, so that the
+  tree as it stood on a past day can be read back (``selectors.parent_on``).
+* ``OrganizationName`` — a former name (曾用名) and the day it was last used.
+* An organization merged into another (合并) or dissolved (撤销) stays, made
+  inactive with the date, the reason and, for a merge, ``merged_into``: its
+  star ledger and records keep pointing at it.
+
 Writes go through ``xingji.orgs.services``, reads through
 ``xingji.orgs.selectors``; neither model is saved directly by views or admin.
 """
@@ -22,6 +34,7 @@ import calendar
 import re
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -76,6 +89,21 @@ class Organization(MP_Node):
     )
     is_active: models.BooleanField[bool, bool] = models.BooleanField(
         "有效", default=True, help_text="撤销或合并的组织设为无效，保留历史"
+    )
+    ended_on: models.DateField[date | None, date | None] = models.DateField(
+        "撤销（合并）日期", null=True, blank=True, editable=False
+    )
+    end_reason: models.CharField[str, str] = models.CharField(
+        "撤销（合并）原因", max_length=500, blank=True, editable=False
+    )
+    merged_into: models.ForeignKey[Organization | None, Organization | None] = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_from",
+        verbose_name="并入组织",
     )
     # Treebeard's fields, declared again only to name them in Chinese.
     path: models.CharField[str, str] = models.CharField("树路径", max_length=255, unique=True, editable=False)
@@ -230,3 +258,108 @@ class Election(models.Model):
     def is_excused(self) -> bool:
         """An overdue election with an approved request (有请示) is excused."""
         return self.postponement_approved
+
+
+class ElectionTerm(models.Model):
+    """One term (届) as elected: kept when the next election starts a new one.
+
+    ``team`` is a snapshot of the elected members with their posts, a list of
+    ``{"position": "secretary", "name": "张三", "member_id": 12}`` in post
+    order: the names stay as elected whatever later happens to the members.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="election_terms", verbose_name="党组织"
+    )
+    elected_on = models.DateField("换届日期", validators=[validate_not_in_future])
+    term_years = models.PositiveSmallIntegerField("任期", choices=TermLength.choices)
+    team = models.JSONField("当选班子", default=list, blank=True)
+    note = models.CharField("备注", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "换届记录"
+        verbose_name_plural = "换届记录"
+        ordering = ["organization_id", "-elected_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "elected_on"],
+                name="orgs_electionterm_one_per_day",
+                violation_error_message="该组织这一天已有换届记录",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization.name} 换届（{self.elected_on:%Y-%m-%d}）"
+
+    @property
+    def due_date(self) -> date:
+        return add_years(self.elected_on, self.term_years)
+
+    @property
+    def team_lines(self) -> list[tuple[str, str]]:
+        """(post, names) for each post held, in post order: ``("书记", "张三")``, ``("委员", "李四、王五")``."""
+        lines = []
+        for position, label in LeadershipPosition.choices:
+            names = [seat.get("name", "") for seat in self.team or [] if seat.get("position") == position]
+            if names:
+                lines.append((label, "、".join(names)))
+        return lines
+
+
+class OrganizationMove(models.Model):
+    """A change of an organization's parent (隶属关系调整) on a day; ``None`` parents stand for the top."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="moves", verbose_name="党组织"
+    )
+    from_parent = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="原上级组织",
+    )
+    to_parent = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="新上级组织",
+    )
+    moved_on = models.DateField("调整日期", validators=[validate_not_in_future])
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+
+    class Meta:
+        verbose_name = "隶属关系调整"
+        verbose_name_plural = "隶属关系调整"
+        ordering = ["organization_id", "moved_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.organization.name} 调整隶属关系（{self.moved_on:%Y-%m-%d}）"
+
+
+class OrganizationName(models.Model):
+    """A former name (曾用名), used until ``until`` (the day of the rename)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="former_names", verbose_name="党组织"
+    )
+    name = models.CharField("曾用名", max_length=200)
+    until = models.DateField("使用至")
+
+    class Meta:
+        verbose_name = "曾用名"
+        verbose_name_plural = "曾用名"
+        ordering = ["organization_id", "-until", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（至 {self.until:%Y-%m-%d}）"

@@ -1,17 +1,30 @@
 """What the pages show about organizations: election status, the tree with subtree totals, what is due.
 
-Pure functions over organizations already loaded (``selectors.organization_list``
-joins the election and annotates ``member_count``), so a page over the whole
-tree costs one query whatever its size.
+Two kinds of function:
+
+* over organizations already loaded (``selectors.organization_list`` joins
+  the election and annotates ``member_count``): ``tree_rows``, ``totals``,
+  ``type_counts``, ``due_rows`` — for a page that shows every one of them
+  (an organization's own page, a filtered list);
+* over a queryset, computed in SQL (filter, COUNT, GROUP BY), for the pages
+  that show a few lines over a subtree of any size (the home page, the tree
+  page): ``subtree_totals``, ``subtree_type_counts``, ``level_rows`` (one
+  level of the tree, with each row's subtree totals), and
+  ``election_bounds``/``election_conditions``, the election rule
+  (``election_state``) turned into date bounds on the last election.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from xingji.orgs.models import Election, Organization, OrganizationType
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+
+from xingji.orgs.models import Election, Member, Organization, OrganizationType, TermLength, add_years
 from xingji.orgs.services import BRANCH_TYPES
 
 #: An election falling due within this many days is shown as coming due (换届提醒).
@@ -157,3 +170,138 @@ def due_rows(rows: Iterable[TreeRow]) -> list[TreeRow]:
             -row.election.days if row.election.code == "overdue" else row.election.days,
         ),
     )
+
+
+# --- in SQL, over a queryset -----------------------------------------------------------------
+
+
+def latest_start(day: date, years: int) -> date:
+    """The latest last election whose term of ``years`` ends on or before ``day`` (``add_years`` inverted).
+
+    A term begun on 29 February ends on 28 February of a common year, so on a 28 February that
+    lands in a leap year the 29th still qualifies.
+    """
+    start = add_years(day, -years)
+    if day.month == 2 and day.day == 28 and calendar.isleap(start.year):
+        return start.replace(day=29)
+    return start
+
+
+def election_bounds(today: date) -> dict[int, tuple[date, date]]:
+    """term length → (overdue up to, due soon up to): the last elections overdue on ``today``
+    (``last_election <= first``) or coming due within ``DUE_SOON_DAYS`` (``first < last_election <= second``).
+    """
+    return {
+        term: (latest_start(today - timedelta(days=1), term), latest_start(today + timedelta(days=DUE_SOON_DAYS), term))
+        for term in TermLength.values
+    }
+
+
+def election_conditions(today: date, prefix: str = "election__") -> tuple[Q, Q]:
+    """(overdue, due soon) as conditions on organizations (``prefix`` leads to the election)."""
+    overdue, soon = Q(pk__in=[]), Q(pk__in=[])
+    for term, (overdue_until, soon_until) in election_bounds(today).items():
+        term_q = Q(**{f"{prefix}term_years": term})
+        overdue |= term_q & Q(**{f"{prefix}last_election__lte": overdue_until})
+        soon |= (
+            term_q
+            & Q(**{f"{prefix}last_election__gt": overdue_until})
+            & Q(**{f"{prefix}last_election__lte": soon_until})
+        )
+    return overdue, soon
+
+
+def subtree_totals(organizations: QuerySet[Organization], today: date) -> Totals:
+    """``totals`` of the organizations, in two queries (one aggregate, one member count)."""
+    overdue, soon = election_conditions(today)
+    figures = organizations.order_by().aggregate(
+        organizations=Count("pk"),
+        branches=Count("pk", filter=Q(org_type__in=BRANCH_TYPES)),
+        overdue=Count("pk", filter=overdue),
+        due_soon=Count("pk", filter=soon),
+    )
+    members = Member.objects.filter(organization__in=organizations.order_by().values("pk")).count()
+    return Totals(members=members, **figures)
+
+
+def subtree_type_counts(organizations: QuerySet[Organization]) -> list[TypeCount]:
+    """``type_counts`` of the organizations, in two grouped queries."""
+    by_type = dict(organizations.order_by().values_list("org_type").annotate(n=Count("pk")))
+    members = dict(
+        Member.objects.filter(organization__in=organizations.order_by().values("pk"))
+        .order_by()
+        .values_list("organization__org_type")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        TypeCount(org_type, label, by_type[org_type], members.get(org_type, 0))
+        for org_type, label in OrganizationType.choices
+        if org_type in by_type
+    ]
+
+
+def level_rows(
+    organizations: Iterable[Organization], scope: QuerySet[Organization], today: date, level: int = 0
+) -> list[TreeRow]:
+    """Rows for a few organizations of one level (a page of them), each with its subtree's totals within
+    ``scope`` (what the user may see), in two queries whatever the subtrees' size.
+
+    Each organization needs ``member_count`` (``selectors.organization_list``). The subtrees' totals are
+    grouped in SQL by the path prefix of the level's depth, so only as many rows as organizations shown
+    come back.
+    """
+    organizations = list(organizations)
+    rows = [
+        TreeRow(
+            organization=organization,
+            level=level,
+            members=organization.member_count,
+            election=election_state(election_of(organization), today),
+        )
+        for organization in organizations
+    ]
+    if not rows:
+        return rows
+    by_path = {row.organization.path: row for row in rows}
+    lengths = {len(path) for path in by_path}
+    condition = Q(pk__in=[])
+    for path in by_path:
+        condition |= Q(path__startswith=path)
+    for length in lengths:
+        subtree = scope.filter(condition).order_by()
+        for prefix, count in (
+            subtree.annotate(prefix=Substr("path", 1, length)).values_list("prefix").annotate(n=Count("pk"))
+        ):
+            if prefix in by_path:
+                by_path[prefix].subtree_organizations = count
+        members = (
+            Member.objects.filter(organization__in=subtree.values("pk"))
+            .order_by()
+            .annotate(prefix=Substr("organization__path", 1, length))
+            .values_list("prefix")
+            .annotate(n=Count("pk"))
+        )
+        for prefix, count in members:
+            if prefix in by_path:
+                by_path[prefix].subtree_members = count
+    return rows
+
+
+@dataclass
+class LevelPage:
+    """Organizations of one level under a parent, a page of them (``rows``), and how many there are."""
+
+    rows: list[TreeRow]
+    count: int
+
+
+def top_organizations(organizations: QuerySet[Organization], user) -> QuerySet[Organization]:
+    """The top of what the user sees: the own node, or for a user attached to none (a superuser) the roots."""
+    if user.organization_id is not None and not user.is_superuser:
+        return organizations.filter(pk=user.organization_id)
+    return organizations.filter(depth=1)
+
+
+def children_of(organizations: QuerySet[Organization], parent: Organization) -> QuerySet[Organization]:
+    """The parent's direct children among ``organizations`` (keeps their order)."""
+    return organizations.filter(path__startswith=parent.path, depth=parent.depth + 1)

@@ -5,6 +5,9 @@ Every selector takes the requesting ``user`` and starts from
 outside the user's subtree. Each returns a queryset with its related objects
 already joined: a list page issues a fixed number of queries whatever its
 length.
+
+The history selectors (``parent_on``, ``subtree_on``) answer how the tree
+stood on a past day and take no user: a campaign asks them for its scope.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from django.db.models import Count, Q, QuerySet
 
 from xingji.accounts.access import visible_elections, visible_members, visible_organizations
 from xingji.accounts.models import User
-from xingji.orgs.models import Election, LeadershipPosition, Member, Organization
+from xingji.orgs.models import (
+    Election,
+    ElectionTerm,
+    LeadershipPosition,
+    Member,
+    Organization,
+    OrganizationMove,
+    OrganizationName,
+)
 from xingji.orgs.services import BRANCH_TYPES
 
 LEADERSHIP_ORDER: list[str] = [
@@ -91,6 +102,15 @@ def move_targets(*, user: User, organization: Organization) -> QuerySet[Organiza
     return targets.order_by("path")
 
 
+def merge_targets(*, user: User, organization: Organization) -> QuerySet[Organization]:
+    """The organizations the user can merge this one into, in tree order (what ``services.check_merge``
+    accepts): active, visible, outside its own subtree, and no branch when it has sub-organizations."""
+    targets = visible_organizations(user).exclude(path__startswith=organization.path).filter(is_active=True)
+    if organization.numchild:
+        targets = targets.exclude(org_type__in=BRANCH_TYPES)
+    return targets.order_by("path")
+
+
 def member_list(
     *,
     user: User,
@@ -143,3 +163,97 @@ def elections_overdue(*, user: User, on: date) -> list[Election]:
     candidates = election_list(user=user).filter(last_election__lte=cutoff)
     overdue = [election for election in candidates if election.is_overdue(on)]
     return sorted(overdue, key=lambda election: (-election.overdue_days(on), election.organization.path))
+
+
+# --- history ---------------------------------------------------------------------------
+
+
+def _parent_id_now(path: str, ids_by_path: dict[str, int]) -> int | None:
+    return ids_by_path.get(path[: -Organization.steplen]) if len(path) > Organization.steplen else None
+
+
+def _parents_then(day: date) -> dict[int, int | None]:
+    """The parent on ``day`` of each organization moved after ``day``: the origin of its first later move.
+
+    A move dated ``day`` itself has happened by then (the tree "on" a day is the tree at its end), so only
+    moves dated after it are undone.
+    """
+    parents: dict[int, int | None] = {}
+    later = OrganizationMove.objects.filter(moved_on__gt=day).order_by("moved_on", "id")
+    for organization_id, from_parent_id in later.values_list("organization_id", "from_parent_id"):
+        parents.setdefault(organization_id, from_parent_id)
+    return parents
+
+
+def parent_on(organization: Organization, day: date) -> Organization | None:
+    """The organization's parent as the tree stood on ``day`` (None: it was at the top).
+
+    Today's parent, unless the organization moved after ``day``: then the parent it left by its first
+    move after ``day``. A move dated ``day`` counts as done on that day.
+    """
+    first_later = (
+        OrganizationMove.objects.filter(organization=organization, moved_on__gt=day)
+        .select_related("from_parent")
+        .order_by("moved_on", "id")
+        .first()
+    )
+    if first_later is not None:
+        return first_later.from_parent
+    parent: Organization | None = Organization.objects.get_parent(organization)
+    return parent
+
+
+def subtree_on(root: Organization, day: date) -> QuerySet[Organization]:
+    """The organizations under ``root`` (``root`` included) as the tree stood on ``day``, in today's tree order.
+
+    Read from today's tree with the moves after ``day`` undone: without such moves, one path query;
+    with some, the parents of all organizations (one query of ids and paths) walked from ``root``.
+    Organizations are not filtered by state or founding date: the caller decides which take part.
+    """
+    moved = _parents_then(day)
+    if not moved:
+        unchanged: QuerySet[Organization] = Organization.objects.filter(path__startswith=root.path).order_by("path")
+        return unchanged
+    rows = list(Organization.objects.values_list("pk", "path"))
+    ids_by_path = {path: pk for pk, path in rows}
+    children: dict[int | None, list[int]] = {}
+    for pk, path in rows:
+        parent_id = moved[pk] if pk in moved else _parent_id_now(path, ids_by_path)
+        children.setdefault(parent_id, []).append(pk)
+    found = {root.pk}
+    waiting = [root.pk]
+    while waiting:
+        for child_id in children.get(waiting.pop(), []):
+            if child_id not in found:
+                found.add(child_id)
+                waiting.append(child_id)
+    then: QuerySet[Organization] = Organization.objects.filter(pk__in=found).order_by("path")
+    return then
+
+
+def organization_moves(*, organization: Organization) -> QuerySet[OrganizationMove]:
+    """The organization's recorded moves, newest first, with both parents joined."""
+    return (
+        OrganizationMove.objects.filter(organization=organization)
+        .select_related("from_parent", "to_parent")
+        .order_by("-moved_on", "-id")
+    )
+
+
+def former_names(*, organization: Organization) -> QuerySet[OrganizationName]:
+    """The organization's former names (曾用名), the latest given up first."""
+    return OrganizationName.objects.filter(organization=organization).order_by("-until", "-id")
+
+
+def election_terms(*, organization: Organization) -> QuerySet[ElectionTerm]:
+    """The organization's election history (换届记录), newest first."""
+    return ElectionTerm.objects.filter(organization=organization).order_by("-elected_on", "-id")
+
+
+def merged_organizations(*, user: User, organization: Organization) -> list[tuple[Organization, bool]]:
+    """The organizations merged into this one (合并前), the latest merged first, each with whether the user
+    can open it (its page, its star ledger): a merge across subtrees leaves the source where it was, so a
+    user of ``organization`` may see only its name and date."""
+    merged = list(Organization.objects.filter(merged_into=organization).order_by("-ended_on", "path"))
+    visible = set(visible_organizations(user).filter(merged_into=organization).values_list("pk", flat=True))
+    return [(source, source.pk in visible) for source in merged]

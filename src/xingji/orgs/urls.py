@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xingji.orgs import views
+from xingji.orgs import history_views, views
 
 app_name = "orgs"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.organization_edit, name="edit"),
     path("<int:pk>/move/", views.organization_move_view, name="move"),
     path("<int:pk>/election/", views.election_edit, name="election"),
+    path("<int:pk>/merge/", history_views.organization_merge_view, name="merge"),
+    path("<int:pk>/dissolve/", history_views.organization_dissolve_view, name="dissolve"),
     path("<int:pk>/members/", views.member_list_view, name="member_list"),
     path("<int:pk>/members/export.xlsx", views.member_export, name="member_export"),
     path("<int:pk>/members/new/", views.member_create_view, name="member_create"),

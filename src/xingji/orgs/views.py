@@ -41,6 +41,7 @@ from xingji.orgs.forms import (
     OrganizationForm,
     OrganizationMoveForm,
 )
+from xingji.orgs.history_views import history_context
 from xingji.orgs.imports import (
     import_members,
     import_organizations,
@@ -48,8 +49,20 @@ from xingji.orgs.imports import (
     organization_import_template,
 )
 from xingji.orgs.models import Election, Member, Organization
-from xingji.orgs.overview import DUE_SOON_DAYS, due_rows, election_of, election_state, totals, tree_rows
+from xingji.orgs.overview import (
+    DUE_SOON_DAYS,
+    children_of,
+    due_rows,
+    election_of,
+    election_state,
+    level_rows,
+    subtree_totals,
+    top_organizations,
+    totals,
+    tree_rows,
+)
 from xingji.orgs.selectors import (
+    election_terms,
     leadership_team,
     member_list,
     move_targets,
@@ -94,27 +107,66 @@ def _form_page(request, *, form, title: str, cancel_url: str, organization=None,
 # --- the tree and one organization ---------------------------------------------------
 
 
+#: The tree page shows a subtree of at most this many organizations whole; a larger one a level at a time.
+TREE_WHOLE_UP_TO = 100
+
+
 @login_required
 @require_GET
 def tree(request):
+    """The tree, bounded at any size.
+
+    * filtered (name or code, type, category): a flat list, a page at a time;
+    * a subtree of at most ``TREE_WHOLE_UP_TO`` organizations: whole, as a tree with subtree totals;
+    * a larger one: its top node and a page of its children, each with its subtree's totals (computed in
+      SQL) and a link that opens it (``?under=<id>``: the same page one level down, lazily).
+    The totals above the table are counted in SQL over the subtree shown.
+    """
+    user = request.user
     form = OrganizationFilterForm(request.GET)
     form.is_valid()
     filters = {name: form.cleaned_data.get(name, "") for name in ("org_type", "category")}
     search = form.cleaned_data.get("q", "").strip()
-    organizations = organization_list(user=request.user, search=search, **filters)
-    rows = tree_rows(organizations, timezone.localdate())
     filtered = bool(search or any(filters.values()))
-    return render(
-        request,
-        "orgs/tree.html",
-        {
-            "rows": rows,
-            "totals": totals(rows),
-            "filtered": filtered,
-            "filter_form": form,
-            "can_write": can_write(request.user),
-        },
-    )
+    today = timezone.localdate()
+    context = {"filtered": filtered, "filter_form": form, "can_write": can_write(user), "lazy": False}
+    if filtered:
+        page, query = paginate(request, organization_list(user=user, search=search, **filters))
+        context.update(
+            {
+                "rows": tree_rows(page.object_list, today),
+                "page_obj": page,
+                "query": query,
+                "found": page.paginator.count,
+            }
+        )
+        return render(request, "orgs/tree.html", context)
+    under = request.GET.get("under")
+    parent = access_organization(user, under) if under else None
+    scope = visible_organizations(user)
+    listed = organization_list(user=user)
+    if parent is None:
+        tops = top_organizations(listed, user)
+        if tops.count() == 1:
+            parent = tops.first()
+    shown = scope.filter(path__startswith=parent.path) if parent is not None else scope
+    subtree = subtree_totals(shown, today)
+    context["totals"] = subtree
+    if subtree.organizations <= TREE_WHOLE_UP_TO:
+        context["rows"] = tree_rows(organization_list(user=user, under=parent), today)
+        return render(request, "orgs/tree.html", context)
+    if parent is None:  # several roots (a superuser): a page of them
+        page, query = paginate(request, top_organizations(listed, user))
+        rows = level_rows(page.object_list, scope, today)
+    else:
+        page, query = paginate(request, children_of(listed, parent))
+        rows = level_rows(listed.filter(pk=parent.pk), scope, today) + level_rows(
+            page.object_list, scope, today, level=1
+        )
+        context["ancestors"] = organization_ancestors(user=user, organization=parent) if under else []
+        context["parent"] = parent if under else None
+    context.update({"rows": rows, "page_obj": page, "query": query, "lazy": True})
+    return render(request, "orgs/tree.html", context)
 
 
 @login_required
@@ -144,6 +196,7 @@ def organization_detail(request, pk):
             "can_write": can_write(request.user),
             "can_move": not _move_refusal(request.user, organization),
             "can_have_children": organization.org_type not in BRANCH_TYPES and organization.is_active,
+            **history_context(request.user, own.organization),
         },
     )
 
@@ -227,7 +280,10 @@ def organization_move_view(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             organization = organization_move(
-                organization=organization, new_parent=form.cleaned_data["new_parent"], actor=request.user
+                organization=organization,
+                new_parent=form.cleaned_data["new_parent"],
+                moved_on=form.cleaned_data["moved_on"],
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -247,28 +303,68 @@ def organization_move_view(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def election_edit(request, pk):
+    """The current term with the team it elected, and the election history below (newest first)."""
     organization = access_organization(request.user, pk, write=True)
     election = election_of(organization) or Election(organization=organization)
     # A postponement is approved by the superior: not by the organization's own account.
     can_approve = request.user.is_superuser or organization.pk != request.user.organization_id
-    form = ElectionForm(_bound(request), instance=election, can_approve=can_approve)
+    terms = list(election_terms(organization=organization))
+    roll = member_list(user=request.user, organization=organization)
+    form = ElectionForm(
+        _bound(request),
+        instance=election,
+        can_approve=can_approve,
+        members=roll,
+        initial=_team_initial(terms[0] if terms else None, roll),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            election_record(organization=organization, actor=request.user, **form.cleaned_data)
+            election_record(
+                organization=organization,
+                actor=request.user,
+                team=form.team_seats(),
+                note=form.cleaned_data["note"],
+                **form.election_data(),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "换届信息已保存")
             return redirect("orgs:detail", organization.pk)
     state = election_state(election if election.pk else None, timezone.localdate())
-    return _form_page(
+    return render(
         request,
-        form=form,
-        title="换届信息",
-        organization=organization,
-        cancel_url=reverse("orgs:detail", args=[organization.pk]),
-        note=_election_note(state),
+        "orgs/election.html",
+        {
+            "form": form,
+            "title": "换届信息",
+            "organization": organization,
+            "cancel_url": reverse("orgs:detail", args=[organization.pk]),
+            "submit": "保存",
+            "note": _election_note(state),
+            "terms": terms,
+        },
     )
+
+
+def _team_initial(latest, roll) -> dict:
+    """The team fields' first values: the latest term's team as recorded, else today's leadership."""
+    if latest is not None and latest.team:
+        seats = [(seat.get("position"), seat.get("member_id")) for seat in latest.team]
+    else:
+        seats = [(member.leadership_position, member.pk) for member in roll if member.is_leader]
+    on_roll = {member.pk for member in roll}
+    by_position: dict[str, list[int]] = {}
+    for position, member_id in seats:
+        if member_id in on_roll:
+            by_position.setdefault(position, []).append(member_id)
+    secretaries = by_position.get("secretary", [])
+    return {
+        "secretary": secretaries[0] if secretaries else None,
+        "deputy_secretaries": by_position.get("deputy_secretary", []),
+        "committee_members": by_position.get("committee_member", []),
+        "note": latest.note if latest is not None else "",
+    }
 
 
 def _election_note(state) -> str:

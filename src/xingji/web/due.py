@@ -25,6 +25,20 @@ page (which stores the fresh counts) or the minute passes. No write anywhere
 has to remember to invalidate them. ``XINGJI_DUE_COUNT_SECONDS = 0`` computes
 the counts on every page instead (the test settings do, so that a page's
 query count does not depend on whether an earlier request filled the cache).
+
+Bounded at any size: ``due_page``
+---------------------------------
+A provider whose lines grow with the tree (one per organization: elections
+due, organizations to re-check) also offers::
+
+    def due_page(user, today: date, limit: int) -> tuple[list[DueItem], dict[str, int]]
+
+the first ``limit`` of its lines in ``sort_key`` order and the number of all
+its lines per section, in a fixed number of queries whose work is filtered,
+counted and limited in SQL. ``due_overview`` (the home page: ten lines and
+the counts) and ``due_counts`` (the navigation: counts only, ``limit`` 0)
+use it where it exists, ``due_items`` elsewhere; the full list (``/due/``)
+and the notices read every line (``due_for``).
 """
 
 from __future__ import annotations
@@ -38,7 +52,16 @@ from django.core.cache import cache
 
 from xingji.common.due import DUE_SOON_DAYS, DueItem
 
-__all__ = ["DUE_SOON_DAYS", "PROVIDERS", "SECTION_LABELS", "DueItem", "due_counts", "due_for", "remember_counts"]
+__all__ = [
+    "DUE_SOON_DAYS",
+    "PROVIDERS",
+    "SECTION_LABELS",
+    "DueItem",
+    "due_counts",
+    "due_for",
+    "due_overview",
+    "remember_counts",
+]
 
 
 def count_seconds() -> int:
@@ -106,6 +129,30 @@ def due_for(user, today: date) -> list[DueItem]:
     return sorted(items, key=sort_key)
 
 
+def due_overview(user, today: date, limit: int) -> tuple[list[DueItem], dict[str, int]]:
+    """The first ``limit`` lines due for the user (overdue first, as ``due_for``) and the counts per section.
+
+    Each provider's ``due_page`` gives its first ``limit`` lines and its counts; a provider without one
+    gives every line (``due_items``), counted and cut here. The first ``limit`` of the merged lines are the
+    first ``limit`` of all, since each provider's are its first in the same order.
+    """
+    if user is None or not (user.is_authenticated and user.is_active):
+        return [], {}
+    items: list[DueItem] = []
+    counts: Counter[str] = Counter()
+    for module in providers():
+        page = getattr(module, "due_page", None)
+        if page is not None:
+            shown, section_counts = page(user, today, limit)
+            items.extend(shown)
+            counts.update(section_counts)
+        else:
+            found = module.due_items(user, today)
+            counts.update(count_by_section(found))
+            items.extend(sorted(found, key=sort_key)[:limit])
+    return sorted(items, key=sort_key)[:limit], {section: count for section, count in counts.items() if count}
+
+
 def count_by_section(items: list[DueItem]) -> dict[str, int]:
     return dict(Counter(item.section for item in items))
 
@@ -118,9 +165,12 @@ def _cache_key(user, today: date) -> str:
     return f"xingji:due-counts:{user.pk}:{today.isoformat()}"
 
 
-def remember_counts(user, today: date, items: list[DueItem]) -> dict[str, int]:
-    """Store the counts of a list just computed (the home page's), so the badges agree with it."""
-    counts = count_by_section(items)
+def remember_counts(user, today: date, items: list[DueItem] | dict[str, int]) -> dict[str, int]:
+    """Store the counts of a list just computed (the home page's), so the badges agree with it.
+
+    ``items``: the lines, or already their counts per section (``due_overview``'s).
+    """
+    counts = dict(items) if isinstance(items, dict) else count_by_section(items)
     if count_seconds() > 0:
         cache.set(_cache_key(user, today), counts, count_seconds())
     return counts
@@ -131,8 +181,8 @@ def due_counts(user, today: date) -> dict[str, int]:
     if user is None or not (user.is_authenticated and user.is_active):
         return {}
     if count_seconds() <= 0:
-        return count_by_section(due_for(user, today))
+        return due_overview(user, today, 0)[1]
     counts = cache.get(_cache_key(user, today))
     if counts is None:
-        counts = remember_counts(user, today, due_for(user, today))
+        counts = remember_counts(user, today, due_overview(user, today, 0)[1])
     return counts

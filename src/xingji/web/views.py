@@ -15,9 +15,10 @@ Both start with what is due (待办事项, ``xingji.web.due``): the first
 through them. Both compute the list afresh and hand its counts to the
 navigation (``request.due_counts``), so the badges agree with the page.
 
-One query loads the whole subtree with its counts and elections
-(``organization_list``), so the page costs the same whatever the tree's size;
-each provider of what is due runs a fixed number of queries too.
+The page costs the same whatever the tree's size: the totals and counts by
+type are computed in SQL over the subtree (``subtree_totals``), only the top
+node and its first children are read (``level_rows``), and what is due comes
+from ``due_overview`` (each provider's first lines and its counts).
 """
 
 from __future__ import annotations
@@ -27,16 +28,23 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from xingji.accounts.access import can_write
+from xingji.accounts.access import can_write, visible_organizations
 from xingji.accounts.decorators import login_required
 from xingji.accounts.models import Role
 from xingji.campaigns.guidance import organization_guidance
 from xingji.common.pagination import paginate
 from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
-from xingji.orgs.overview import election_of, totals, tree_rows, type_counts
+from xingji.orgs.overview import (
+    children_of,
+    election_of,
+    level_rows,
+    subtree_totals,
+    subtree_type_counts,
+    top_organizations,
+)
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
-from xingji.web.due import SECTION_LABELS, due_for, due_total, remember_counts
+from xingji.web.due import SECTION_LABELS, due_for, due_overview, due_total, remember_counts
 
 #: What is due, on the home page: this many lines, then a link to the full list.
 HOME_DUE_LINES = 10
@@ -56,18 +64,30 @@ def _due(request, today) -> list:
 def home(request):
     user = request.user
     today = timezone.localdate()
-    rows = tree_rows(organization_list(user=user), today)
-    due_items = _due(request, today)
-    subordinates = [row for row in rows if row.level == 1]
+    # Bounded at any tree size: totals counted in SQL, the top node and its first children read.
+    scope = visible_organizations(user)
+    listed = organization_list(user=user)
+    top = list(top_organizations(listed, user)[:1])
+    rows = level_rows(top, scope, today)
+    subordinates = []
+    subordinate_count = 0
+    if top:
+        children = children_of(listed, top[0])
+        subordinate_count = children.count() if top[0].numchild else 0
+        if subordinate_count:
+            subordinates = level_rows(children[:HOME_ORGANIZATION_LINES], scope, today, level=1)
+    due_items, due_counts = due_overview(user, today, HOME_DUE_LINES)
+    request.due_counts = remember_counts(user, today, due_counts)
+    due_count = due_total(due_counts)
     context = {
-        "due_items": due_items[:HOME_DUE_LINES],
-        "due_count": len(due_items),
-        "due_more": max(0, len(due_items) - HOME_DUE_LINES),
-        "rows": rows,
-        "totals": totals(rows),
-        "type_counts": type_counts(rows),
-        "subordinates": subordinates[:HOME_ORGANIZATION_LINES],
-        "subordinates_more": max(0, len(subordinates) - HOME_ORGANIZATION_LINES),
+        "due_items": due_items,
+        "due_count": due_count,
+        "due_more": max(0, due_count - HOME_DUE_LINES),
+        "rows": rows + subordinates,
+        "totals": subtree_totals(scope, today),
+        "type_counts": subtree_type_counts(scope),
+        "subordinates": subordinates,
+        "subordinates_more": max(0, subordinate_count - HOME_ORGANIZATION_LINES),
         "can_write": can_write(user),
         "today": today,
         "ledger_counts": item_counts(user, today),
