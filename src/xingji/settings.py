@@ -173,7 +173,7 @@ INSTALLED_APPS = [
     "treebeard",
     # The task queue (django-tasks, Django 6's django.tasks backported) and its database backend.
     "django_tasks",
-    "django_tasks_db",
+    "xingji.ops.vendor_apps.TasksDatabaseConfig",
     "xingji.orgs",
     "xingji.accounts",
     "xingji.audit",
