@@ -10,8 +10,8 @@ from django.utils import timezone
 from tests.factories import MemberFactory
 from xingji.audit.models import AuditEntry
 from xingji.branchwork import selectors
-from xingji.branchwork.models import Appraisal, AppraisalFollowUp, AppraisalGrade, Attendance, Meeting
-from xingji.demo.branchwork import load_demo_appraisals, load_demo_branchwork
+from xingji.branchwork.models import Appraisal, AppraisalFollowUp, AppraisalGrade, Attendance, Meeting, UnitAttendance
+from xingji.demo.branchwork import load_demo_appraisals, load_demo_branchwork, load_demo_convened
 from xingji.ledger.models import RectificationItem
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +67,33 @@ def test_the_demo_gives_every_branch_last_years_appraisal_with_a_few_follow_ups(
     # and a second load writes nothing
     assert load_demo_appraisals(root=tree.root, today=today, seed=7)["appraisals"] == 0
     assert Appraisal.objects.count() == 3
+
+
+def test_the_demo_working_committee_convenes_its_units_and_an_absence_becomes_the_units_record(tree, office_user):
+    today = timezone.localdate()
+
+    assert load_demo_convened(root=tree.root, today=today, seed=7) == 2
+
+    meetings = list(Meeting.objects.filter(organization=tree.root).order_by("held_on"))
+    assert [meeting.kind for meeting in meetings] == ["work_meeting", "training"]
+    assert all(meeting.created_by == office_user and meeting.held_on < today for meeting in meetings)
+    units = {tree.finance.pk, tree.education.pk}
+    for meeting in meetings:
+        assert set(meeting.unit_attendances.values_list("organization_id", flat=True)) == units
+    work, training = meetings
+    [absent] = work.unit_attendances.filter(status="absent")
+    # the absence is the unit's evidence record, read by the rating; a leave an excused one with its reason
+    assert absent.absence is not None
+    assert (absent.absence.organization_id, absent.absence.is_excused) == (absent.organization_id, False)
+    assert not training.unit_attendances.filter(status="absent").exists()
+    leaves = UnitAttendance.objects.filter(status="leave")
+    assert leaves.count() == 2 and all(leave.reason and leave.absence.is_excused for leave in leaves)
+    assert AuditEntry.objects.filter(action="meeting.recorded", actor=office_user).count() == 2
+    # a second load writes nothing
+    assert load_demo_convened(root=tree.root, today=today, seed=7) == 0
+    assert Meeting.objects.filter(organization=tree.root).count() == 2
+
+
+def test_the_demo_convenes_nothing_without_an_office_account(tree):
+    assert load_demo_convened(root=tree.root, today=timezone.localdate(), seed=7) == 0
+    assert not Meeting.objects.exists()

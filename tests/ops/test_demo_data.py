@@ -110,6 +110,9 @@ def test_it_loads_the_full_demo_with_the_counts_the_issue_asks_for():
         "commendation",
         # last year's 民主评议党员, graded by each branch's secretary
         "appraisal",
+        # the working committee's meetings for its units, recorded by its office, and the unit absent or on leave
+        "meeting",
+        "absence",
     }
 
 

@@ -18,6 +18,13 @@ coverage shows it). The 不合格 members of the first few such branches have
 their follow-up on the rectification ledger, decided by the committee office
 through the service (the others wait for one). Nothing is written when the
 demo branches already have appraisals of that year.
+
+The working committee's own meetings for its units (``load_demo_convened``):
+a 工作会议 four months ago and a 培训 two months ago, each with the roll of
+the organizations directly under it, recorded by the committee office
+through the service; one unit absent from the work meeting (its evidence
+record of an unexcused absence, which the rating reads) and one on leave
+from each. Nothing is written when the root already has such meetings.
 """
 
 from __future__ import annotations
@@ -40,7 +47,14 @@ from xingji.branchwork.models import (
     Meeting,
     MeetingKind,
 )
-from xingji.branchwork.services import APPRAISAL_FIELDS, MEETING_FIELDS, appraisal_follow_up_open
+from xingji.branchwork.services import (
+    APPRAISAL_FIELDS,
+    MEETING_FIELDS,
+    MeetingFacts,
+    UnitEntry,
+    appraisal_follow_up_open,
+    meeting_record,
+)
 from xingji.orgs.models import Member, Organization
 from xingji.orgs.services import BRANCH_TYPES
 from xingji.rules.frequencies import load_frequencies, span_of
@@ -108,7 +122,50 @@ def load_demo_branchwork(*, root: Organization, today: date, seed: int) -> int:
         actor=None,
         entries=[("meeting.recorded", meeting, None, snapshot(meeting, MEETING_FIELDS)) for meeting in created],
     )
+    load_demo_convened(root=root, today=today, seed=seed)
     return len(created)
+
+
+#: The working committee's meetings for its units: kind, days ago, place, topic.
+CONVENED = (
+    (MeetingKind.WORK_MEETING, 120, "机关三楼会议室", "基层党组织星级创建工作推进会"),
+    (MeetingKind.TRAINING, 60, "市委党校", "党支部书记履职能力培训班"),
+)
+
+
+def load_demo_convened(*, root: Organization, today: date, seed: int) -> int:
+    """The working committee's meetings for its units (the module's text); how many were recorded."""
+    units = list(Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("path"))
+    office = User.objects.filter(organization=root, role=Role.COMMITTEE_OFFICE, is_active=True).order_by("pk").first()
+    if len(units) < 2 or office is None or Meeting.objects.filter(organization=root).exists():
+        return 0
+    rng = random.Random(f"{seed}-convened")
+    absent = rng.choice(units[1:])  # never the first unit: the demo secretary's line stays clean
+    for number, (kind, days, place, topic) in enumerate(CONVENED):
+        on_leave = rng.choice([unit for unit in units if unit != absent])
+        entries = []
+        for unit in units:
+            if unit == on_leave:
+                entries.append(UnitEntry(unit.pk, AttendanceStatus.LEAVE, rng.choice(LEAVE_REASONS)))
+            elif unit == absent and number == 0:
+                entries.append(UnitEntry(unit.pk, AttendanceStatus.ABSENT))
+            else:
+                entries.append(UnitEntry(unit.pk, AttendanceStatus.PRESENT))
+        meeting_record(
+            organization=root,
+            facts=MeetingFacts(
+                kind=kind,
+                held_on=today - timedelta(days=days),
+                place=place,
+                host=office.get_full_name() or office.username,
+                topic=topic,
+                minutes="演示数据：会议传达上级精神，部署下一阶段工作，参会单位签到。",
+            ),
+            attendance=[],
+            actor=office,
+            units=entries,
+        )
+    return len(CONVENED)
 
 
 def _host(roll: list[Member]) -> str:
