@@ -32,6 +32,7 @@ from django.db import connections
 from django.urls import Resolver404, resolve
 
 from xingji.demo.data import DEFAULT_SEED, SIZES, DemoRefused, DemoResult, load_demo
+from xingji.demo.province import load_province_demo
 from xingji.ops.server import (
     PID_FILE_NAME,
     ServerOptions,
@@ -134,9 +135,16 @@ class Command(BaseCommand):
             default="full",
             help="full：完整演示（默认）；small：几个支部，用于快速试用和测试",
         )
+        parser.add_argument(
+            "--scale",
+            choices=("city", "province"),
+            default="city",
+            help="city：一个市直机关（默认）；province：一个省（约 10 万个党组织、300 万名党员，"
+            "直接批量写入，宜用 PostgreSQL，用于查看省级规模下的页面）",
+        )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机数种子（同一天同一种子数据相同）")
 
-    def handle(self, *args, data, port, no_serve, size, seed, lan=None, **options):
+    def handle(self, *args, data, port, no_serve, size, seed, lan=None, scale="city", **options):
         data_dir = Path(settings.DATA_DIR)
         if data and Path(data).expanduser().resolve() != data_dir.resolve():
             raise CommandError(
@@ -153,14 +161,17 @@ class Command(BaseCommand):
         self.stdout.write(f"数据库：{describe_database()}")
         call_command("migrate", interactive=False, verbosity=0)
         try:
-            result = load_demo(seed=seed, size=SIZES[size])
+            if scale == "province":
+                result = load_province_demo(seed=seed, progress=self.progress)
+            else:
+                result = load_demo(seed=seed, size=SIZES[size])
         except DemoRefused as refusal:
             raise CommandError(f"{refusal}（{describe_database()}）。请用 --data 指定另一个目录。") from None
         self.report(result)
         if serve:
             # Hashed, compressed static files for whitenoise; quick when nothing changed.
             call_command("collectstatic", interactive=False, verbosity=0)
-        self.print_logins(result, where)
+        self.print_logins(result, where, others=scale == "city")
         if where.lan:
             self.print_lan(where)
         if not serve:
@@ -182,7 +193,11 @@ class Command(BaseCommand):
             counts = "，".join(f"{label} {count}" for label, count in result.records.items())
             self.stdout.write(f"  加减分依据：{counts}")
 
-    def print_logins(self, result: DemoResult, where: Listening) -> None:
+    def progress(self, line: str) -> None:
+        self.stdout.write(f"  {line}")
+        self.stdout.flush()
+
+    def print_logins(self, result: DemoResult, where: Listening, *, others: bool = True) -> None:
         base = where.base_url
         self.stdout.write("")
         try:
@@ -197,10 +212,11 @@ class Command(BaseCommand):
                 f"  {login.role_label}：用户名 {login.username:<{width}}  密码 {login.password}"
                 f"  （{login.organization}）"
             )
-        self.stdout.write(
-            "  其他机关党委/党总支、支部也各有账号：用户名为组织编号的小写（如 ay-jy、ay-jy-01），"
-            "密码与上面同角色的账号相同。"
-        )
+        if others:
+            self.stdout.write(
+                "  其他机关党委/党总支、支部也各有账号：用户名为组织编号的小写（如 ay-jy、ay-jy-01），"
+                "密码与上面同角色的账号相同。"
+            )
 
     def print_lan(self, where: Listening) -> None:
         self.stdout.write("")
