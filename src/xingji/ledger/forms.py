@@ -9,9 +9,9 @@ from typing import cast
 from django import forms
 
 from xingji.common.forms import DateInput, OrganizationChoiceField
+from xingji.common.levels import PLAIN_LEVEL_NAMES
 from xingji.common.tabular import ACCEPT, ACCEPTED_TEXT
 from xingji.ledger.models import ItemSource, ItemState, PlanState, RectificationItem
-from xingji.ledger.selectors import LEVEL_NAMES
 from xingji.records.attachments import evidence_input
 
 MILESTONE_LINE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(.+?)\s*$")
@@ -117,7 +117,7 @@ def format_milestones(milestones) -> str:
 
 class PlanForm(forms.Form):
     target_level = forms.TypedChoiceField(
-        label="目标星级", coerce=int, choices=[(level, name) for level, name in LEVEL_NAMES.items() if level]
+        label="目标星级", coerce=int, choices=[(level, name) for level, name in PLAIN_LEVEL_NAMES.items() if level]
     )
     measures = forms.CharField(label="主要措施", widget=forms.Textarea(attrs={"rows": 6}))
     responsible = forms.CharField(label="责任人", max_length=200)
@@ -138,5 +138,5 @@ class PlanForm(forms.Form):
     def clean_target_level(self):
         level = self.cleaned_data["target_level"]
         if level < self.current_level:
-            raise forms.ValidationError(f"目标星级不能低于现有星级（{LEVEL_NAMES[self.current_level]}）")
+            raise forms.ValidationError(f"目标星级不能低于现有星级（{PLAIN_LEVEL_NAMES[self.current_level]}）")
         return level

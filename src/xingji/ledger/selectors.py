@@ -9,11 +9,10 @@ from django.db.models import Count, Q, QuerySet
 from xingji.accounts.access import visible_organizations
 from xingji.accounts.models import User
 from xingji.common.due import DUE_SOON_DAYS
+from xingji.common.levels import plain_level_name
 from xingji.ledger.access import visible_items, visible_plans
 from xingji.ledger.models import ImprovementPlan, ItemState, PlanMilestone, RectificationItem
 from xingji.orgs.models import Organization
-
-LEVEL_NAMES = {0: "不定星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
 
 #: Seed 四(二): what a plan stresses, by the organization's current level.
 EMPHASIS_TOP = "巩固提高、打造示范品牌"
@@ -23,9 +22,7 @@ EMPHASIS_LOW = "集中整顿"
 
 def level_name(level: int | None) -> str:
     """The level's name; None (never rated) is 未定级."""
-    if level is None:
-        return "未定级"
-    return LEVEL_NAMES.get(level, f"{level}星级")
+    return plain_level_name(level)
 
 
 def emphasis_for(level: int | None) -> str:

@@ -35,6 +35,7 @@ from xingji.audit.services import audit_log
 from xingji.campaigns.models import StarLedgerEntry
 from xingji.campaigns.selectors import current_ledger_entry, current_level
 from xingji.common.errors import ActionForbidden, TransitionRefused, required_text
+from xingji.common.levels import PLAIN_LEVEL_NAMES, plain_level_name
 from xingji.ledger.models import ItemSource, RectificationItem
 from xingji.ledger.services import item_open
 from xingji.orgs.models import Organization
@@ -51,9 +52,6 @@ from xingji.supervision.models import (
     RecheckMethod,
     VisitMethod,
 )
-
-#: The levels and their names when the organization was never rated under a scheme.
-PLAIN_LEVEL_NAMES = {0: "不定星级", 1: "一星级", 2: "二星级", 3: "三星级", 4: "四星级", 5: "五星级"}
 
 #: The fields of one rectification item opened from findings (``item_open``'s, minus the source).
 ITEM_FIELDS = {
@@ -104,10 +102,7 @@ def level_names(organization: Organization) -> dict[int, str]:
 
 
 def level_label(level: int | None, names: Mapping[int, str] | None = None) -> str:
-    if level is None:
-        return "未定级"
-    names = names or PLAIN_LEVEL_NAMES
-    return names.get(level) or PLAIN_LEVEL_NAMES.get(level) or f"{level}星级"
+    return plain_level_name(level, names)
 
 
 # --- rectification items -----------------------------------------------------------------------
