@@ -42,6 +42,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
 
+from xingji.common.objections import ObjectionBase
+from xingji.common.objections import ObjectionState as ObjectionState  # re-exported: the states of the objections here
 from xingji.orgs.models import Organization
 from xingji.rules.scheme import Scheme, parse_scheme
 
@@ -536,13 +538,7 @@ class NoticeEntry(models.Model):
         return f"{self.organization.name}：{self.level_name}"
 
 
-class ObjectionState(models.TextChoices):
-    OPEN = "open", "待答复"
-    UPHELD = "upheld", "异议成立"
-    REJECTED = "rejected", "异议不成立"
-
-
-class Objection(models.Model):
+class Objection(ObjectionBase):
     """An objection (异议) to an organization on a notice.
 
     Filed without login. The receipt number handed to the filer is stored only
@@ -553,26 +549,11 @@ class Objection(models.Model):
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.PROTECT, related_name="objections", verbose_name="组织评定"
     )
-    content = models.TextField("异议内容")
-    contact = models.CharField("联系方式", max_length=100, blank=True)
     receipt_digest = models.CharField("回执号摘要", max_length=64, unique=True, editable=False)
-    state = models.CharField("状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
-    answer = models.TextField("答复", blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="答复人",
-    )
-    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
-    filed_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(ObjectionBase.Meta):
         verbose_name = "异议"
         verbose_name_plural = "异议"
-        ordering = ["filed_at", "id"]
 
     def __str__(self) -> str:
         return f"对{self.evaluation.organization.name}的异议"

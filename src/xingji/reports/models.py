@@ -45,7 +45,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from xingji.campaigns.models import ObjectionState
+from xingji.common.objections import ObjectionBase
 from xingji.orgs.models import Organization
 
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
@@ -348,7 +348,7 @@ class PublishedResult(models.Model):
         return f"{self.year}年：{self.organization.name}{self.level_name}"
 
 
-class CorrectionObjection(models.Model):
+class CorrectionObjection(ObjectionBase):
     """An objection (异议) to a corrected line of a publication, filed during its correction notice (更正公示).
 
     Filed without login; content required, contact optional. An upheld one is answered and the office
@@ -361,25 +361,10 @@ class CorrectionObjection(models.Model):
     result = models.ForeignKey(
         PublishedResult, on_delete=models.PROTECT, related_name="objections", verbose_name="更正的评定结果"
     )
-    content = models.TextField("异议内容")
-    contact = models.CharField("联系方式", max_length=100, blank=True)
-    state = models.CharField("状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
-    answer = models.TextField("答复", blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="答复人",
-    )
-    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
-    filed_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(ObjectionBase.Meta):
         verbose_name = "更正公示异议"
         verbose_name_plural = "更正公示异议"
-        ordering = ["filed_at", "id"]
 
     def __str__(self) -> str:
         return f"对{self.result.organization.name}更正结果的异议"
