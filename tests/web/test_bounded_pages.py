@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import ElectionFactory, MemberFactory, OrganizationFactory
 from tests.web.test_query_counts import Grower
@@ -219,3 +220,53 @@ def test_the_search_pages_through_its_results(login, office_user, tree):
     assert response.context["found"] == 30
     assert [row.organization.code for row in response.context["rows"]] == [f"ROOT-{n:02d}" for n in range(25, 30)]
     assert "找到 30 个党组织" in response.content.decode()
+
+
+# --- an organization's page, the full list of what is due ------------------------------------------------
+
+
+def test_an_organizations_page_shows_a_page_of_its_children_and_the_first_elections_due(login, office_user, tree):
+    Grower(tree).organizations(30)  # 30 branches under 教育局机关党总支, two members each, every other one elected
+    education = Organization.objects.get(pk=tree.education.pk)
+    client = login(office_user)
+
+    first = client.get(reverse("orgs:detail", args=[education.pk]))
+    second = client.get(reverse("orgs:detail", args=[education.pk]), {"page": 2})
+
+    children = list(Organization.objects.filter(path__startswith=education.path, depth=education.depth + 1))
+    children.sort(key=lambda organization: organization.path)
+    assert first.context["children_count"] == len(children) == 31
+    shown = [row.organization.pk for row in first.context["children"]] + [
+        row.organization.pk for row in second.context["children"]
+    ]
+    assert shown == [organization.pk for organization in children]
+    own = first.context["own"]
+    assert (own.subtree_organizations, own.subtree_members) == (32, 60)
+    # The elections due below it: the first ten of the rule's full list, in its order, and their count.
+    from xingji.orgs.selectors import organization_list
+
+    today = timezone.localdate()
+    rows = overview.tree_rows(organization_list(user=office_user, under=education), today)
+    every = overview.due_rows(rows[1:])
+    assert [row.organization.pk for row in first.context["due"]] == [row.organization.pk for row in every[:10]]
+    assert first.context["due_count"] == len(every) == 15
+    assert "共 15 个" in first.content.decode()
+
+
+def test_the_full_list_of_what_is_due_pages_through_every_line_in_order(login, office_user, tree):
+    Grower(tree).organizations(60)
+    client = login(office_user)
+    every = due.due_for(office_user, timezone.localdate())
+    assert len(every) > 30
+
+    pages = [client.get(reverse("web:due"), {"page": number}) for number in (1, 2)]
+
+    assert list(pages[0].context["page_obj"].object_list) == every[:25]
+    assert list(pages[1].context["page_obj"].object_list) == every[25:50]
+    assert pages[0].context["page_obj"].paginator.count == len(every)
+    orgs_only = client.get(reverse("web:due"), {"section": "orgs", "page": 2})
+    expected = [item for item in every if item.section == "orgs"]
+    assert list(orgs_only.context["page_obj"].object_list) == expected[25:50]
+    assert orgs_only.context["shown"] == len(expected)
+    found = client.get(reverse("web:due"), {"q": "批量支部1"})
+    assert list(found.context["page_obj"].object_list) == [item for item in every if "批量支部1" in item.title][:25]

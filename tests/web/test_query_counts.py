@@ -138,6 +138,12 @@ PAGES = {
         lambda tree: reverse("orgs:detail", args=[tree.education.pk]),
         "organizations",
     ),
+    "root organization": ("office_user", lambda tree: reverse("orgs:detail", args=[tree.root.pk]), "organizations"),
+    "what is due": ("office_user", lambda tree: reverse("web:due"), "organizations"),
+    "what is due, page 2": ("office_user", lambda tree: reverse("web:due") + "?page=2", "organizations"),
+    "what is due, one section": ("office_user", lambda tree: reverse("web:due") + "?section=orgs", "organizations"),
+    "focus list": ("office_user", lambda tree: reverse("supervision:focus_list"), "organizations"),
+    "results": ("office_user", lambda tree: reverse("reports:index"), "organizations"),
     "member list": ("secretary", lambda tree: reverse("orgs:member_list", args=[tree.finance_1.pk]), "members"),
     "member list, filtered": (
         "office_user",

@@ -226,6 +226,9 @@ class Election(models.Model):
     class Meta:
         verbose_name = "换届"
         verbose_name_plural = "换届"
+        # What is due (``overview.election_bounds``): a range on the last election per term length, read
+        # oldest first and cut at the first lines shown.
+        indexes = [models.Index(fields=["term_years", "last_election"], name="orgs_election_term_date")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(term_years__in=[3, 5]),

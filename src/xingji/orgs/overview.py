@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
-from xingji.orgs.models import Election, Member, Organization, OrganizationType, TermLength, add_years
+from xingji.orgs.models import Election, Organization, OrganizationType, TermLength, add_years
 from xingji.orgs.services import BRANCH_TYPES
 
 #: An election falling due within this many days is shown as coming due (换届提醒).
@@ -211,8 +211,9 @@ def election_conditions(today: date, prefix: str = "election__") -> tuple[Q, Q]:
     return overdue, soon
 
 
-def subtree_totals(organizations: QuerySet[Organization], today: date) -> Totals:
-    """``totals`` of the organizations, in two queries (one aggregate, one member count)."""
+def subtree_totals(organizations: QuerySet[Organization], today: date, members: int | None = None) -> Totals:
+    """``totals`` of the organizations, in two queries (one aggregate, one member count; ``members``: already
+    counted, e.g. the sum of ``subtree_type_counts``)."""
     overdue, soon = election_conditions(today)
     figures = organizations.order_by().aggregate(
         organizations=Count("pk"),
@@ -220,19 +221,16 @@ def subtree_totals(organizations: QuerySet[Organization], today: date) -> Totals
         overdue=Count("pk", filter=overdue),
         due_soon=Count("pk", filter=soon),
     )
-    members = Member.objects.filter(organization__in=organizations.order_by().values("pk")).count()
+    if members is None:
+        members = organizations.order_by().aggregate(n=Count("members"))["n"]
     return Totals(members=members, **figures)
 
 
 def subtree_type_counts(organizations: QuerySet[Organization]) -> list[TypeCount]:
     """``type_counts`` of the organizations, in two grouped queries."""
     by_type = dict(organizations.order_by().values_list("org_type").annotate(n=Count("pk")))
-    members = dict(
-        Member.objects.filter(organization__in=organizations.order_by().values("pk"))
-        .order_by()
-        .values_list("organization__org_type")
-        .annotate(n=Count("pk"))
-    )
+    # Members joined to the organizations once (not filtered by a subquery over them, then joined again).
+    members = dict(organizations.order_by().values_list("org_type").annotate(n=Count("members")))
     return [
         TypeCount(org_type, label, by_type[org_type], members.get(org_type, 0))
         for org_type, label in OrganizationType.choices
@@ -241,10 +239,17 @@ def subtree_type_counts(organizations: QuerySet[Organization]) -> list[TypeCount
 
 
 def level_rows(
-    organizations: Iterable[Organization], scope: QuerySet[Organization], today: date, level: int = 0
+    organizations: Iterable[Organization],
+    scope: QuerySet[Organization],
+    today: date,
+    level: int = 0,
+    known: Totals | None = None,
 ) -> list[TreeRow]:
     """Rows for a few organizations of one level (a page of them), each with its subtree's totals within
     ``scope`` (what the user may see), in two queries whatever the subtrees' size.
+
+    ``known``: the totals of the one organization given, already counted (``subtree_totals`` over its
+    subtree within ``scope``), so that no query is needed.
 
     Each organization needs ``member_count`` (``selectors.organization_list``). The subtrees' totals are
     grouped in SQL by the path prefix of the level's depth, so only as many rows as organizations shown
@@ -262,6 +267,9 @@ def level_rows(
     ]
     if not rows:
         return rows
+    if known is not None and len(rows) == 1:
+        rows[0].subtree_organizations, rows[0].subtree_members = known.organizations, known.members
+        return rows
     by_path = {row.organization.path: row for row in rows}
     lengths = {len(path) for path in by_path}
     condition = Q(pk__in=[])
@@ -274,13 +282,7 @@ def level_rows(
         ):
             if prefix in by_path:
                 by_path[prefix].subtree_organizations = count
-        members = (
-            Member.objects.filter(organization__in=subtree.values("pk"))
-            .order_by()
-            .annotate(prefix=Substr("organization__path", 1, length))
-            .values_list("prefix")
-            .annotate(n=Count("pk"))
-        )
+        members = subtree.annotate(prefix=Substr("path", 1, length)).values_list("prefix").annotate(n=Count("members"))
         for prefix, count in members:
             if prefix in by_path:
                 by_path[prefix].subtree_members = count
@@ -305,3 +307,67 @@ def top_organizations(organizations: QuerySet[Organization], user) -> QuerySet[O
 def children_of(organizations: QuerySet[Organization], parent: Organization) -> QuerySet[Organization]:
     """The parent's direct children among ``organizations`` (keeps their order)."""
     return organizations.filter(path__startswith=parent.path, depth=parent.depth + 1)
+
+
+def subtree_due_rows(organizations: QuerySet[Organization], today: date, limit: int) -> tuple[list[TreeRow], int]:
+    """``due_rows`` over a queryset, in SQL: the first ``limit`` active organizations whose election is overdue
+    (longest first) or coming due (soonest first), ties in tree order, and how many there are.
+
+    One count, then at most ``limit`` rows per term length (the due date grows with the last election within
+    one term length), merged here: a fixed number of queries whatever the subtree's size.
+    """
+    overdue, soon = election_conditions(today)
+    due = organizations.filter(is_active=True).filter(overdue | soon).order_by()
+    count = due.count()
+    found: list[Organization] = []
+    if count and limit > 0:
+        for term in TermLength.values:
+            found.extend(
+                due.filter(election__term_years=term)
+                .select_related("election")
+                .order_by("election__last_election", "path")[:limit]
+            )
+    rows = [
+        TreeRow(
+            organization=organization, level=0, members=0, election=election_state(election_of(organization), today)
+        )
+        for organization in found
+    ]
+    rows.sort(
+        key=lambda row: (row.election.code != "overdue", row.election.due_date or date.max, row.organization.path)
+    )
+    return rows[:limit], count
+
+
+def family_rows(
+    parent: Organization, children: Iterable[Organization], scope: QuerySet[Organization], today: date
+) -> tuple[TreeRow, list[TreeRow]]:
+    """The parent's row (level 0) and its children's (a page of them, level 1), each with its subtree's
+    totals within ``scope``, in two queries grouped by the children's path prefix over the parent's subtree:
+    one row per child (and one for the parent itself) comes back, and the parent's totals are their sums.
+
+    ``parent`` and each child need ``member_count`` (``selectors.organization_list``).
+    """
+    length = len(parent.path) + Organization.steplen
+    grouped = (
+        scope.filter(path__startswith=parent.path)
+        .order_by()
+        .annotate(prefix=Substr("path", 1, length))
+        .values("prefix")
+    )
+    organizations = {row["prefix"]: row["n"] for row in grouped.annotate(n=Count("pk"))}
+    members = {row["prefix"]: row["n"] for row in grouped.annotate(n=Count("members"))}
+
+    def row(organization: Organization, level: int, subtree_organizations: int, subtree_members: int) -> TreeRow:
+        return TreeRow(
+            organization=organization,
+            level=level,
+            members=organization.member_count,
+            subtree_members=subtree_members,
+            subtree_organizations=subtree_organizations,
+            election=election_state(election_of(organization), today),
+        )
+
+    own = row(parent, 0, sum(organizations.values()), sum(members.values()))
+    rows = [row(child, 1, organizations.get(child.path, 0), members.get(child.path, 0)) for child in children]
+    return own, rows

@@ -9,8 +9,11 @@ back as form errors.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,13 +55,13 @@ from xingji.orgs.models import Election, Member, Organization
 from xingji.orgs.overview import (
     DUE_SOON_DAYS,
     children_of,
-    due_rows,
     election_of,
     election_state,
+    family_rows,
     level_rows,
+    subtree_due_rows,
     subtree_totals,
     top_organizations,
-    totals,
     tree_rows,
 )
 from xingji.orgs.selectors import (
@@ -83,6 +86,8 @@ from xingji.orgs.services import (
 
 #: How many of its own members an organization's page lists before linking to the full list.
 DETAIL_MEMBERS = 10
+#: How many elections due below it an organization's page lists (the rest are counted, and on ``web:due``).
+DETAIL_DUE = 10
 
 
 def _bound(request):
@@ -150,19 +155,22 @@ def tree(request):
         if tops.count() == 1:
             parent = tops.first()
     shown = scope.filter(path__startswith=parent.path) if parent is not None else scope
-    subtree = subtree_totals(shown, today)
+    subtree = subtree_totals(shown, today, members=0)  # the members: counted below, with the rows shown
     context["totals"] = subtree
     if subtree.organizations <= TREE_WHOLE_UP_TO:
-        context["rows"] = tree_rows(organization_list(user=user, under=parent), today)
+        rows = tree_rows(organization_list(user=user, under=parent), today)
+        context["totals"] = replace(subtree, members=sum(row.members for row in rows))
+        context["rows"] = rows
         return render(request, "orgs/tree.html", context)
     if parent is None:  # several roots (a superuser): a page of them
         page, query = paginate(request, top_organizations(listed, user))
         rows = level_rows(page.object_list, scope, today)
+        context["totals"] = replace(subtree, members=shown.order_by().aggregate(n=Count("members"))["n"])
     else:
         page, query = paginate(request, children_of(listed, parent))
-        rows = level_rows(listed.filter(pk=parent.pk), scope, today) + level_rows(
-            page.object_list, scope, today, level=1
-        )
+        own, children = family_rows(listed.get(pk=parent.pk), page.object_list, scope, today)
+        rows = [own, *children]
+        context["totals"] = replace(subtree, members=own.subtree_members)
         context["ancestors"] = organization_ancestors(user=user, organization=parent) if under else []
         context["parent"] = parent if under else None
     context.update({"rows": rows, "page_obj": page, "query": query, "lazy": True})
@@ -172,11 +180,17 @@ def tree(request):
 @login_required
 @require_GET
 def organization_detail(request, pk):
+    """One organization, bounded at any subtree size: its own row with the subtree's totals (counted in SQL),
+    a page of its direct children (each with its subtree's totals), and the first ``DETAIL_DUE`` elections due
+    below it with their count."""
     organization = access_organization(request.user, pk)
     today = timezone.localdate()
-    rows = tree_rows(organization_list(user=request.user, under=organization), today)
-    own = rows[0]
-    children = [row for row in rows if row.organization.depth == organization.depth + 1]
+    scope = visible_organizations(request.user)
+    listed = organization_list(user=request.user)
+    page, query = paginate(request, children_of(listed, organization))
+    own, children = family_rows(listed.get(pk=organization.pk), page.object_list, scope, today)
+    below = scope.filter(path__startswith=organization.path).exclude(pk=organization.pk)
+    due, due_count = subtree_due_rows(below, today, DETAIL_DUE)
     return render(
         request,
         "orgs/detail.html",
@@ -185,8 +199,12 @@ def organization_detail(request, pk):
             "own": own,
             "ancestors": organization_ancestors(user=request.user, organization=organization),
             "children": children,
-            "subtree_totals": totals(rows),
-            "due": due_rows(rows[1:]),
+            "children_count": page.paginator.count,
+            "page_obj": page,
+            "query": query,
+            "due": due,
+            "due_count": due_count,
+            "due_more": max(0, due_count - len(due)),
             "due_soon_days": DUE_SOON_DAYS,
             "election": election_of(own.organization),
             "election_state": own.election,

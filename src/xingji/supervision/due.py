@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.urls import reverse
 
 from xingji.accounts.access import SUPERIOR_ROLES
 from xingji.accounts.models import Role
 from xingji.common.due import DueItem
+from xingji.supervision.models import Recheck
 from xingji.supervision.selectors import focus_organizations, pending_changes, recheck_interval_days
 from xingji.supervision.services import level_label
 
@@ -113,7 +115,9 @@ def due_page(user, today: date, limit: int) -> tuple[list[DueItem], dict[str, in
         total += count
         if count and limit > 0:
             rows = stale.values("pk", "name", "last_recheck")
-            dated = rows.filter(last_recheck__isnull=False).order_by("last_recheck", "name", "pk")[:limit]
-            undated = rows.filter(last_recheck__isnull=True).order_by("name", "pk")[:limit]
+            # Re-checked or not, tested as one hashed set rather than by the latest re-check of each.
+            rechecked = Q(pk__in=Recheck.objects.values("organization_id"))
+            dated = rows.filter(rechecked).order_by("last_recheck", "name", "pk")[:limit]
+            undated = rows.filter(~rechecked).order_by("name", "pk")[:limit]
             found.extend(_stale_line(organization, interval) for organization in [*dated, *undated])
     return sorted(found, key=_sort_key)[:limit], ({SECTION: total} if total else {})

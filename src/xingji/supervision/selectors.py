@@ -74,9 +74,13 @@ def focus_organizations(
         last_recheck=Subquery(rechecks.order_by("-checked_on").values("checked_on")[:1]),
         pending_change_id=Subquery(pending.values("pk")[:1]),
         pending_to_level=Subquery(pending.values("to_level")[:1]),
-    ).filter(Q(level__isnull=True) | Q(level__in=FOCUS_LEVELS))
+    )
+    # Unrated (no ledger line at all) tested first, as one hashed set: the latest line is read (a subquery
+    # per organization) only for organizations that have one.
+    rated = StarLedgerEntry.objects.values("organization_id")
+    organizations = organizations.filter(~Q(pk__in=rated) | Q(level__in=FOCUS_LEVELS))
     if level == "none":
-        organizations = organizations.filter(level__isnull=True)
+        organizations = organizations.filter(~Q(pk__in=rated))
     elif level in {"0", "1"}:
         organizations = organizations.filter(level=int(level))
     if guide == "yes":
@@ -85,7 +89,8 @@ def focus_organizations(
         organizations = organizations.filter(focus_guide__isnull=True)
     if stale_only:
         since = today - timedelta(days=recheck_interval_days())
-        organizations = organizations.filter(Q(last_recheck__isnull=True) | Q(last_recheck__lt=since))
+        rechecked = Recheck.objects.values("organization_id")
+        organizations = organizations.filter(~Q(pk__in=rechecked) | Q(last_recheck__lt=since))
     if search:
         organizations = organizations.filter(
             Q(name__icontains=search) | Q(code__iexact=search) | Q(focus_guide__name__icontains=search)

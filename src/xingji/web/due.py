@@ -129,28 +129,62 @@ def due_for(user, today: date) -> list[DueItem]:
     return sorted(items, key=sort_key)
 
 
-def due_overview(user, today: date, limit: int) -> tuple[list[DueItem], dict[str, int]]:
+def due_overview(user, today: date, limit: int, section: str = "") -> tuple[list[DueItem], dict[str, int]]:
     """The first ``limit`` lines due for the user (overdue first, as ``due_for``) and the counts per section.
 
     Each provider's ``due_page`` gives its first ``limit`` lines and its counts; a provider without one
     gives every line (``due_items``), counted and cut here. The first ``limit`` of the merged lines are the
-    first ``limit`` of all, since each provider's are its first in the same order.
+    first ``limit`` of all, since each provider's are its first in the same order. ``section``: only the
+    providers of that section (their ``SECTION``; a provider without one is asked, its lines filtered).
     """
     if user is None or not (user.is_authenticated and user.is_active):
         return [], {}
     items: list[DueItem] = []
     counts: Counter[str] = Counter()
     for module in providers():
+        if section and getattr(module, "SECTION", section) != section:
+            continue
         page = getattr(module, "due_page", None)
         if page is not None:
             shown, section_counts = page(user, today, limit)
             items.extend(shown)
             counts.update(section_counts)
         else:
-            found = module.due_items(user, today)
+            found = [item for item in module.due_items(user, today) if not section or item.section == section]
             counts.update(count_by_section(found))
             items.extend(sorted(found, key=sort_key)[:limit])
-    return sorted(items, key=sort_key)[:limit], {section: count for section, count in counts.items() if count}
+    return sorted(items, key=sort_key)[:limit], {code: count for code, count in counts.items() if count}
+
+
+class DueLines:
+    """What is due for the user, as a sequence a ``Paginator`` pages through (the full list, ``/due/``).
+
+    Its length is the number of lines (the counts, from ``due_overview``); a slice ``[start:stop]`` asks
+    every provider for its first ``stop`` lines (``due_overview``), so a page costs what the lines up to it
+    cost, whatever the number of lines after it. ``section``: only that section's lines. ``read_ahead``:
+    read the first that many lines (with the counts) at once, so that the page within them costs no
+    second round of queries.
+    """
+
+    def __init__(self, user, today: date, section: str = "", read_ahead: int = 0) -> None:
+        self.user, self.today, self.section = user, today, section
+        self.first, self.counts = due_overview(user, today, read_ahead)
+        self.read_ahead = read_ahead
+
+    def __len__(self) -> int:
+        if self.section:
+            return self.counts.get(self.section, 0)
+        return due_total(self.counts)
+
+    def __getitem__(self, index: slice) -> list[DueItem]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("DueLines takes a slice")
+        start, stop, _ = index.indices(len(self))
+        if stop <= start:
+            return []
+        if stop <= self.read_ahead and not self.section:
+            return self.first[start:stop]
+        return due_overview(self.user, self.today, stop, self.section)[0][start:stop]
 
 
 def count_by_section(items: list[DueItem]) -> dict[str, int]:

@@ -32,7 +32,7 @@ from xingji.accounts.access import can_write, visible_organizations
 from xingji.accounts.decorators import login_required
 from xingji.accounts.models import Role
 from xingji.campaigns.guidance import organization_guidance
-from xingji.common.pagination import paginate
+from xingji.common.pagination import PER_PAGE, paginate
 from xingji.ledger.selectors import item_counts
 from xingji.orgs.models import MemberStatus
 from xingji.orgs.overview import (
@@ -44,7 +44,15 @@ from xingji.orgs.overview import (
     top_organizations,
 )
 from xingji.orgs.selectors import leadership_team, member_list, organization_list
-from xingji.web.due import SECTION_LABELS, due_for, due_overview, due_total, remember_counts
+from xingji.web.due import (
+    SECTION_LABELS,
+    DueItem,
+    DueLines,
+    due_for,
+    due_overview,
+    due_total,
+    remember_counts,
+)
 
 #: What is due, on the home page: this many lines, then a link to the full list.
 HOME_DUE_LINES = 10
@@ -52,11 +60,12 @@ HOME_DUE_LINES = 10
 HOME_ORGANIZATION_LINES = 10
 
 
-def _due(request, today) -> list:
-    """What is due for the page's user, its counts handed to the navigation."""
-    items = due_for(request.user, today)
-    request.due_counts = remember_counts(request.user, today, items)
-    return items
+def _page_number(request) -> int:
+    """The page asked for (1 when garbled; ``paginate`` settles the range), to read its lines at once."""
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 @login_required
@@ -68,7 +77,11 @@ def home(request):
     scope = visible_organizations(user)
     listed = organization_list(user=user)
     top = list(top_organizations(listed, user)[:1])
-    rows = level_rows(top, scope, today)
+    type_counts = subtree_type_counts(scope)
+    # Members counted once: their total is the sum by type, and the own node's subtree is the whole scope.
+    totals = subtree_totals(scope, today, members=sum(count.members for count in type_counts))
+    own_node = bool(top) and not user.is_superuser and top[0].pk == user.organization_id
+    rows = level_rows(top, scope, today, known=totals if own_node else None)
     subordinates = []
     subordinate_count = 0
     if top:
@@ -84,8 +97,8 @@ def home(request):
         "due_count": due_count,
         "due_more": max(0, due_count - HOME_DUE_LINES),
         "rows": rows + subordinates,
-        "totals": subtree_totals(scope, today),
-        "type_counts": subtree_type_counts(scope),
+        "totals": totals,
+        "type_counts": type_counts,
         "subordinates": subordinates,
         "subordinates_more": max(0, subordinate_count - HOME_ORGANIZATION_LINES),
         "can_write": can_write(user),
@@ -118,9 +131,17 @@ def home(request):
 @login_required
 @require_GET
 def due(request):
-    """Everything due for the user (待办事项), by section and words, a page at a time."""
+    """Everything due for the user (待办事项), by section and words, a page at a time.
+
+    Bounded by the page asked for, not by the number of lines: the lines up to the page come from each
+    provider's first lines (``DueLines``, counted and limited in SQL where the provider can). A search by
+    words reads every line of the section and filters them here.
+    """
     today = timezone.localdate()
-    items = _due(request, today)
+    section = request.GET.get("section", "")
+    search = request.GET.get("q", "").strip()
+    lines = DueLines(request.user, today, section, read_ahead=0 if section else PER_PAGE * _page_number(request))
+    request.due_counts = remember_counts(request.user, today, lines.counts)
     sections = [
         (section, SECTION_LABELS.get(section, section), count)
         for section, count in sorted(
@@ -128,12 +149,13 @@ def due(request):
             key=lambda pair: list(SECTION_LABELS).index(pair[0]) if pair[0] in SECTION_LABELS else len(SECTION_LABELS),
         )
     ]
-    section = request.GET.get("section", "")
-    search = request.GET.get("q", "").strip()
-    if section:
-        items = [item for item in items if item.section == section]
+    items: DueLines | list[DueItem] = lines
     if search:
-        items = [item for item in items if search in item.title or search in item.kind]
+        items = [
+            item
+            for item in due_for(request.user, today)
+            if (not section or item.section == section) and (search in item.title or search in item.kind)
+        ]
     page, query = paginate(request, items)
     return render(
         request,
