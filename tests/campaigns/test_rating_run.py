@@ -18,6 +18,7 @@ from tests.campaigns.steps import (
 )
 from tests.factories import OrganizationFactory
 from tests.records.factories import AbsenceFactory
+from xingji.audit.chain import verify_chain
 from xingji.audit.models import AuditEntry
 from xingji.campaigns import services, tasks
 from xingji.campaigns.models import (
@@ -303,3 +304,61 @@ def test_it_leaves_a_newly_founded_organization_unrated_as_its_scheme_says(
     assert (evaluation.band_level, evaluation.level) == (1, 0)
     assert evaluation.reasons[-1]["rule"] == "newly_founded"
     assert campaign.notice_days == 5
+
+
+def _campaign_of(tree, office_user, count: int):
+    """An enforce-mode campaign over a new committee with ``count`` branches, every evaluation ready to rate."""
+    committee = OrganizationFactory(name=f"第{count}机关党委", code=f"C{count}", parent=tree.root)
+    branches = [
+        OrganizationFactory(name=f"第{count}-{n}支部", code=f"C{count}-{n}", parent=committee) for n in range(count)
+    ]
+    for branch in branches[::4]:
+        AbsenceFactory(organization=branch, date=date(2025, 4, 1))
+    created = services.campaign_create(
+        root=committee, year=2025, kind="mid_year", quota_mode="enforce", actor=office_user
+    )
+    campaign = services.campaign_open(campaign=created, actor=office_user)
+    for n, evaluation in enumerate(campaign.evaluations.order_by("pk")):
+        force_evaluated(evaluation, score=["9.5", "9.3", "8.1", "7.2", "6.4"][n % 5])
+    return campaign
+
+
+def _statements_of_run(campaign, office_user, settings, chunk: int) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.XINGJI_RATING_RUN_CHUNK_SIZE = chunk
+    run = RatingRun.objects.create(
+        campaign=campaign, state=RunState.QUEUED, phase=RunPhase.WAITING, requested_by=office_user
+    )
+    with CaptureQueriesContext(connection) as captured:
+        finished = tasks.rating_run_execute(run.pk)
+    assert finished.state == RunState.DONE
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_it_reads_and_writes_each_chunk_with_the_same_number_of_statements_whatever_its_size(
+    tree, office_user, settings
+):
+    # given campaigns of 30 and of 300 branches, with quota moves in both
+    small, large = _campaign_of(tree, office_user, 30), _campaign_of(tree, office_user, 300)
+    start = AuditEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+    # when each is rated in three chunks (of up to 11 and up to 101 evaluations)
+    statements = {
+        "small": _statements_of_run(small, office_user, settings, 11),
+        "large": _statements_of_run(large, office_user, settings, 101),
+    }
+
+    # then both took the same number of statements: a chunk's cost in queries does not grow with it
+    assert len(statements["small"]) == len(statements["large"])
+    # with one UPDATE of the evaluations' results per chunk, and their audit entries in one INSERT per chunk
+    for sql in statements.values():
+        updates = [s for s in sql if 'UPDATE "campaigns_evaluation"' in s]
+        inserts = [s for s in sql if s.startswith('INSERT INTO "audit_auditentry"')]
+        assert (len(updates), len(inserts)) == (3, 3 + 1)  # and one for rating_run.finished
+    # and every evaluation got its entry, the quota moves theirs, the chain intact
+    written = AuditEntry.objects.filter(sequence__gt=start)
+    assert written.filter(action="evaluation.rated").count() == 30 + 300
+    assert written.filter(action="evaluation.quota_moved").exists()
+    assert verify_chain() is None

@@ -55,12 +55,12 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task, task_backends
 
-from xingji.audit.services import audit_log
+from xingji.audit.services import append_audit_entries, audit_log, bulk_cursor, max_query_params
 from xingji.campaigns import scoring
 from xingji.campaigns.models import (
     CriterionScore,
@@ -84,6 +84,21 @@ DEFAULT_CHUNK_SIZE = 500
 DEFAULT_STALE_MINUTES = 15
 #: What a dead worker's task row says when its run is queued again.
 WORKER_LOST = "xingji.campaigns.tasks.WorkerLost"
+
+
+#: What the run reads of every evaluation up front (not its stored results: thousands of JSON documents).
+READ_FIELDS = (
+    "id",
+    "campaign_id",
+    "organization_id",
+    "state",
+    "version",
+    "rating_run_id",
+    "survey_satisfaction",
+    "newly_founded",
+    "innovation_project",
+    "previous_level",
+)
 
 
 class RunConflict(Exception):
@@ -274,27 +289,32 @@ def _collect(
     inputs: list[tuple[str, dict[str, Any]]] = []
     by_code: dict[str, Evaluation] = {}
     for chunk in _chunks(evaluations, size):
-        if all(_saved(run, evaluation) for evaluation in chunk):
+        saved = [evaluation.pk for evaluation in chunk if _saved(run, evaluation)]
+        # The input each saved one was rated on (read here: ``_execute`` does not load the facts of all).
+        stored = dict(Evaluation.objects.filter(pk__in=saved).values_list("pk", "facts")) if saved else {}
+        if len(saved) == len(chunk):
             for evaluation in chunk:
-                inputs.append((evaluation.organization.name, dict(evaluation.facts)))
+                inputs.append((evaluation.organization.name, dict(stored[evaluation.pk])))
                 by_code[evaluation.organization.code] = evaluation
             _progress(run, on_progress, done=run.done + len(chunk))
             continue
-        ids = [evaluation.pk for evaluation in chunk]
+        # The chunk is a run of the evaluations in path order: its organizations are the campaign's between
+        # its first path and its last (a range of the path index, not a list of ids in every statement).
+        span = (chunk[0].organization.path, chunk[-1].organization.path)
         facts = scoring.facts_by_code(
             campaign,
-            Organization.objects.filter(pk__in=[evaluation.organization_id for evaluation in chunk]).order_by("path"),
+            Organization.objects.filter(evaluations__campaign=campaign, path__range=span).order_by("path"),
         )
         scores: dict[int, dict[str, Decimal]] = {}
         for evaluation_id, code, score in CriterionScore.objects.filter(
-            evaluation_id__in=ids, part=ScorePart.SUPERIOR
+            evaluation__campaign=campaign, evaluation__organization__path__range=span, part=ScorePart.SUPERIOR
         ).values_list("evaluation_id", "criterion_code", "score"):
             if score is not None:
                 scores.setdefault(evaluation_id, {})[code] = score
         for evaluation in chunk:
             code = evaluation.organization.code
-            if _saved(run, evaluation):
-                data = dict(evaluation.facts)
+            if evaluation.pk in stored:
+                data = dict(stored[evaluation.pk])
             else:
                 data = scoring.engine_input(campaign, evaluation, facts[code], scores.get(evaluation.pk, {}))
             inputs.append((evaluation.organization.name, data))
@@ -308,32 +328,90 @@ def _saved(run: RatingRun, evaluation: Evaluation) -> bool:
     return evaluation.rating_run_id == run.pk and evaluation.state == EvaluationState.RATED
 
 
-def _audit_rated(run: RatingRun, evaluation: Evaluation, before: dict[str, Any], result: Result) -> None:
-    audit_log(
-        actor=run.requested_by,
-        action="evaluation.rated",
-        obj=evaluation,
-        before=before,
-        after={
-            "state": evaluation.state,
-            "level": evaluation.level,
-            "final_score": evaluation.final_score,
-            "rating_run_id": run.pk,
-        },
-    )
+def _rated_entries(
+    run: RatingRun, evaluation: Evaluation, before: dict[str, Any], result: Result
+) -> list[tuple[str, Evaluation, Any, Any]]:
+    """The audit entries of one evaluation rated: ``evaluation.rated``, then one ``evaluation.quota_moved`` a move."""
+    entries: list[tuple[str, Evaluation, Any, Any]] = [
+        (
+            "evaluation.rated",
+            evaluation,
+            before,
+            {
+                "state": evaluation.state,
+                "level": evaluation.level,
+                "final_score": evaluation.final_score,
+                "rating_run_id": run.pk,
+            },
+        )
+    ]
     for reason in result.reasons:
         if reason.effect == "quota":
-            audit_log(
-                actor=run.requested_by,
-                action="evaluation.quota_moved",
-                obj=evaluation,
-                before={"level": reason.from_level},
-                after={
-                    "level": reason.to_level,
-                    "rule": reason.rule,
-                    "clause": reason.clause,
-                    "reason": reason.message,
-                },
+            entries.append(
+                (
+                    "evaluation.quota_moved",
+                    evaluation,
+                    {"level": reason.from_level},
+                    {
+                        "level": reason.to_level,
+                        "rule": reason.rule,
+                        "clause": reason.clause,
+                        "reason": reason.message,
+                    },
+                )
+            )
+    return entries
+
+
+def _update_rows(instances: list[Evaluation], columns: list[str], constants: dict[str, Any]) -> None:
+    """Write ``columns`` of every instance (and ``constants``) with one ``UPDATE … FROM``.
+
+    Each value goes through its field's ``get_db_prep_save``, as ``save``
+    would. PostgreSQL: ``UPDATE … FROM unnest(%s::type[], …)``, one array
+    parameter a column (a short statement, whatever the number of rows, as
+    Django's own ``bulk_create`` does). SQLite 3.33+: ``WITH v(…) AS (VALUES …)
+    UPDATE … FROM v``, split only if the rows exceed the statement's parameter
+    limit (32,766: a chunk of the default size never does).
+    """
+    if not instances:
+        return
+    meta = Evaluation._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    pk: Any = meta.pk
+    key = quote(pk.column)
+    fields: list[Any] = [meta.get_field(name) for name in columns]
+    names = ", ".join(quote(name) for name in [pk.column, *(field.column for field in fields)])
+    assignments = [f"{quote(field.column)} = v.{quote(field.column)}" for field in fields]
+    constant_params = []
+    for name, value in constants.items():
+        field: Any = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        constant_params.append(field.get_db_prep_save(value, connection))
+    setting = ", ".join(assignments)
+    rows = [
+        [instance.pk, *(field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields)]
+        for instance in instances
+    ]
+    with bulk_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            # Without the type's parameters (numeric, not numeric(6, 2)), as Django's bulk insert.
+            types = [field.db_type(connection).split("(")[0] for field in [pk, *fields]]
+            arrays = ", ".join(f"(%b)::{db_type}[]" for db_type in types)
+            cursor.execute(
+                f"UPDATE {table} SET {setting} FROM unnest({arrays}) AS v ({names}) WHERE {table}.{key} = v.{key}",
+                [*constant_params, *(list(column) for column in zip(*rows, strict=True))],
+            )
+            return
+        per_row = len(fields) + 1
+        batch = max(1, (max_query_params(connection) - len(constant_params)) // per_row)
+        placeholder = "(" + ", ".join(["%s"] * per_row) + ")"
+        for start in range(0, len(rows), batch):
+            part = rows[start : start + batch]
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {', '.join([placeholder] * len(part))}) "
+                f"UPDATE {table} SET {setting} FROM v WHERE {table}.{key} = v.{key}",
+                [*(value for row in part for value in row), *constant_params],
             )
 
 
@@ -346,6 +424,12 @@ def _save_chunk(
 ) -> None:
     """Store one chunk of results in one transaction; refused if an evaluation changed since it was read.
 
+    A constant number of statements whatever the chunk's size: the run's row
+    locked, one ``SELECT … FOR UPDATE`` of the chunk's evaluations (their
+    versions and states checked, the transition ``rate`` applied to each in
+    Python), one ``UPDATE … FROM (VALUES …)`` of their results, and one batch
+    of audit entries (``append_audit_entries``: every ``evaluation.rated``, each
+    followed by its ``evaluation.quota_moved``, in the results' order).
     Results an earlier attempt of the run saved are left as they are.
     """
     campaign = run.campaign
@@ -355,40 +439,47 @@ def _save_chunk(
     with transaction.atomic():
         _hold(run)
         ids = [by_code[result.id].pk for result in chunk]
-        locked = {
-            evaluation.pk: evaluation
-            for evaluation in Evaluation.objects.select_for_update(of=("self",))
-            .select_related("organization")
+        # What the check needs of each row, locked: (version, state, level, final_score) by id.
+        locked: dict[int, list[Any]] = {
+            pk: rest
+            for pk, *rest in Evaluation.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
             .order_by("pk")
+            .values_list("pk", "version", "state", "level", "final_score")
         }
-        for evaluation in locked.values():
-            evaluation.campaign = campaign
-        entries = []
+        entries: list[tuple[str, Evaluation, Any, Any]] = []
+        saved: list[Evaluation] = []
+        columns: list[str] = []
         for result in chunk:
-            evaluation = locked[by_code[result.id].pk]
-            if evaluation.version != versions[evaluation.pk] or evaluation.state not in (
-                EvaluationState.EVALUATED,
-                EvaluationState.RATED,
-            ):
+            # The instance read by ``_execute`` (its organization's name and code loaded), updated to the row.
+            evaluation = by_code[result.id]
+            evaluation.campaign = campaign
+            version, state, level, final_score = locked[evaluation.pk]
+            if version != versions[evaluation.pk] or state not in (EvaluationState.EVALUATED, EvaluationState.RATED):
                 raise RunConflict(f"“{evaluation.organization.name}”的评定在运行期间被修改，请重新运行全面评定")
-            before = {"state": evaluation.state, "level": evaluation.level, "final_score": evaluation.final_score}
+            evaluation.version, evaluation.state = version, state
+            before = {"state": state, "level": level, "final_score": final_score}
             fields = scoring.apply_result(evaluation, scoring.stored_result(campaign, result))
             evaluation.facts = data_by_code[result.id]
-            evaluation.rating_run = run
             move_evaluation("rate", evaluation, EvaluationState.RATED)
             evaluation.version += 1
-            evaluation.save(update_fields=[*fields, "facts", "rating_run", "state", "version"])
-            entries.append((evaluation, before, result))
-        for evaluation, before, result in entries:
-            _audit_rated(run, evaluation, before, result)
-        versions.update({evaluation.pk: evaluation.version for evaluation, _, _ in entries})
+            evaluation.rating_run_id = run.pk
+            columns = [*fields, "facts", "state", "version"]
+            saved.append(evaluation)
+            entries.extend(_rated_entries(run, evaluation, before, result))
+        _update_rows(saved, columns, {"rating_run": run.pk})
+        append_audit_entries(actor=run.requested_by, entries=entries)
+        versions.update({evaluation.pk: evaluation.version for evaluation in saved})
 
 
 def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) -> None:
     campaign = run.campaign
     size = _chunk_size()
-    evaluations = list(campaign.evaluations.select_related("organization").order_by("organization__path"))
+    evaluations = list(
+        campaign.evaluations.select_related("organization")
+        .only(*READ_FIELDS, "organization__name", "organization__code", "organization__path")
+        .order_by("organization__path")
+    )
     not_ready = [e for e in evaluations if e.state not in (EvaluationState.EVALUATED, EvaluationState.RATED)]
     if not_ready:
         raise RunConflict(f"“{not_ready[0].organization.name}”等{len(not_ready)}个组织的评定状态已变化，请重新运行")
@@ -444,16 +535,18 @@ def _execute(run: RatingRun, on_progress: Callable[[RatingRun], None] | None) ->
 
 def _record_ties(run: RatingRun, rating, by_code: dict[str, Evaluation]) -> None:
     ties = []
+    # By organization code, once (``rating.find`` reads the results one by one: a tie of many would be quadratic).
+    results = {result.id: result for result in rating.results}
     for check in rating.quota_checks:
         quota = next(q for q in rating.scheme.quotas if q.code == check.code)
         for tie in check.ties:
             levels_before: dict[str, int] = {}
             for code in tie["moved"]:
-                result = rating.find(code)
+                result = results[code]
                 moved = next(r for r in result.reasons if r.effect == "quota" and r.rule == check.code)
                 levels_before[str(by_code[code].pk)] = moved.from_level
             for code in tie["kept"]:
-                levels_before[str(by_code[code].pk)] = rating.find(code).stars
+                levels_before[str(by_code[code].pk)] = results[code].stars
             ties.append(
                 QuotaTie(
                     run=run,

@@ -161,13 +161,19 @@ def span_of(day: date, period: Period) -> Span:
 
 def spans_of_year(year: int, period: Period) -> list[Span]:
     """Every period of ``year``, in order."""
+    return list(_spans_of_year(year, period))
+
+
+@cache
+def _spans_of_year(year: int, period: Period) -> tuple[Span, ...]:
+    """``spans_of_year``, computed once a year and period (a rating run asks it for every branch)."""
     spans = []
     day = date(year, 1, 1)
     while day.year == year:
         span = span_of(day, period)
         spans.append(span)
         day = span.end + timedelta(days=1)
-    return spans
+    return tuple(spans)
 
 
 # --- compliance ------------------------------------------------------------------------------------
