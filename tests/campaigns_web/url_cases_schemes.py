@@ -11,4 +11,16 @@ def cases(Case) -> dict:
         # A campaign's own scheme: whoever sees the campaign.
         "campaigns:campaign_scheme": Case(target="campaign"),
         "campaigns:campaign_scheme_toml": Case(target="campaign"),
+        # Uploading a scheme (the campaign is open, never scored): its office only. The preview without an
+        # upload waiting sends back to the upload page; confirming without one is refused back to it.
+        "campaigns:campaign_scheme_upload": Case(target="campaign", who="office", get="write", post="write"),
+        "campaigns:campaign_scheme_preview": Case(
+            target="campaign", who="office", get="write", get_answers=frozenset({302})
+        ),
+        "campaigns:campaign_scheme_confirm": Case(
+            target="campaign", who="office", get="none", post="write", post_answers=frozenset({302})
+        ),
+        "campaigns:campaign_scheme_cancel": Case(
+            target="campaign", who="office", get="none", post="write", post_answers=frozenset({302})
+        ),
     }

@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "evaluation.self_withdrawn": "撤回自评",
     "evaluation.superior_withdrawn": "撤回上级考评",
     "campaign.quota_mode_changed": "修改比例控制方式",
+    "campaign.scheme_uploaded": "上传评定方案",
     "evaluation.survey_recorded": "录入测评结果",
     "evaluation.superior_evaluated": "提交上级考评",
     "evaluation.five_star_approved": "五星级审核通过",

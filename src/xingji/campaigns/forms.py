@@ -24,6 +24,7 @@ from xingji.campaigns.models import (
     QuotaMode,
 )
 from xingji.campaigns.scoring import CriterionIndicators
+from xingji.campaigns.services import scheme_upload
 from xingji.campaigns.services.campaign import LATE_DEADLINE_DAYS
 from xingji.common.forms import DateInput, OrganizationChoiceField
 from xingji.orgs.models import Organization
@@ -140,6 +141,33 @@ class CampaignQuotaModeForm(forms.Form):
             field = self.fields["quota_mode"]
             field.disabled = True
             field.help_text = "；".join(error.messages)
+
+
+class SchemeUploadForm(forms.Form):
+    """An uploaded scheme file (上传评定方案): read and checked as the engine reads it; its text in ``text``."""
+
+    scheme_file = forms.FileField(
+        label="评定方案文件（TOML）",
+        widget=forms.FileInput(attrs={"accept": ".toml"}),
+        help_text=(
+            f"UTF-8 编码的 .toml 文件，不超过{scheme_upload.MAX_SCHEME_BYTES // 1024}KB；上传后先预览，确认后才保存"
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("scheme_file")
+        if upload:
+            try:
+                content = upload.read(scheme_upload.MAX_SCHEME_BYTES + 1)  # one byte more tells it is too big
+                text = scheme_upload.scheme_upload_read(content, upload.name)
+                scheme_upload.scheme_upload_parse(text, upload.name)
+            except ValidationError as error:
+                self.add_error("scheme_file", error)
+            else:
+                data["text"] = text
+                data["filename"] = upload.name
+        return data
 
 
 class ScopeFilterForm(forms.Form):

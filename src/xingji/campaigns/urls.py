@@ -55,6 +55,10 @@ urlpatterns = [
     path("schemes/<slug:scheme_id>/toml/", scheme_views.scheme_toml, name="scheme_toml"),
     path("<int:pk>/scheme/", scheme_views.campaign_scheme, name="campaign_scheme"),
     path("<int:pk>/scheme/toml/", scheme_views.campaign_scheme_toml, name="campaign_scheme_toml"),
+    path("<int:pk>/scheme/upload/", scheme_views.campaign_scheme_upload, name="campaign_scheme_upload"),
+    path("<int:pk>/scheme/upload/preview/", scheme_views.campaign_scheme_preview, name="campaign_scheme_preview"),
+    path("<int:pk>/scheme/upload/confirm/", scheme_views.campaign_scheme_confirm, name="campaign_scheme_confirm"),
+    path("<int:pk>/scheme/upload/cancel/", scheme_views.campaign_scheme_cancel, name="campaign_scheme_cancel"),
 ]
 
 # 晋位争星: a superior's list of who is close to the next level or at risk, one organization's way up.

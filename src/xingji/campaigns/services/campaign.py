@@ -20,6 +20,7 @@ from xingji.campaigns.models import DEFAULT_DEADLINES, Campaign, CampaignKind, C
 from xingji.campaigns.scope import categories_without_criteria, is_newly_founded, scope_organizations
 from xingji.campaigns.selectors import current_levels
 from xingji.campaigns.services.base import E, _lock_campaign
+from xingji.campaigns.services.scheme_upload import scheme_error_text
 from xingji.campaigns.workflow import check_campaign, move_campaign
 from xingji.common.errors import TransitionRefused
 from xingji.orgs.models import Organization
@@ -42,7 +43,8 @@ def _scheme_from(scheme: str, scheme_text: str | None, scheme_filename: str) -> 
         text = Path(parsed.path).read_text(encoding="utf-8")
         return text, f"内置：{scheme}", parsed
     except SchemeError as error:
-        raise TransitionRefused(f"评定方案有误：{error}", code="scheme") from None
+        where = scheme_error_text(error, scheme_text) if scheme_text is not None else str(error)
+        raise TransitionRefused(f"评定方案有误：{where}", code="scheme") from None
 
 
 #: A kind's default deadline already past (a late campaign) gives way to this many days from today.
