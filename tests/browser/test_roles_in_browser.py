@@ -219,6 +219,7 @@ def test_it_shows_the_committee_office_the_whole_tree_and_the_audit_log(page, of
         "党费",
         "审计日志",
         "用户管理",
+        "数据接口",
     ]
 
     # When it opens the tree page from the home page, then all six organizations are listed

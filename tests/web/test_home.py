@@ -145,6 +145,7 @@ def test_the_navigation_follows_the_role(login, office_user, secretary, tree):
         "党费",
         "审计日志",
         "用户管理",
+        "数据接口",
     ]  # no 后台管理: the back office is for administrators only (tests/accounts/test_admin_gate.py)
     assert branch == [
         "首页",

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from xingji.accounts.access import can_manage_users, can_read_audit, is_administrator
 from xingji.accounts.models import Role
+from xingji.api.access import can_manage_api_clients
 from xingji.web.due import due_counts, due_total
 
 
@@ -73,6 +74,8 @@ def _items(request) -> list[NavItem]:
         items.append(NavItem("审计日志", reverse("audit:entry_list"), namespace == "audit"))
     if can_manage_users(user):
         items.append(NavItem("用户管理", reverse("accounts:user_list"), current.startswith("accounts:user")))
+    if can_manage_api_clients(user):
+        items.append(NavItem("数据接口", reverse("api_clients:client_list"), namespace == "api_clients"))
     if is_administrator(user):
         items.append(NavItem("后台管理", reverse("admin:index"), False))
     return items
