@@ -38,8 +38,11 @@ from xingji.api.schemas import (
     EvaluationOut,
     IsoDate,
     IsoDateTime,
+    MeetingIn,
     MeetingOut,
     MemberOut,
+    MembersUpdatedOut,
+    MembersUpdateIn,
     NationalExportOut,
     OrganizationOut,
     Page,
@@ -50,7 +53,7 @@ from xingji.api.schemas import (
     SurveyParticipationOut,
     decimal_text,
 )
-from xingji.api.writes import dues_payments_push, idempotent, record_push
+from xingji.api.writes import dues_payments_push, idempotent, meeting_push, members_update_push, record_push
 from xingji.audit.chain import to_json_value
 from xingji.campaigns.access import access_campaign
 from xingji.orgs.models import mask_phone
@@ -281,22 +284,21 @@ def list_members(
     client = require_scope(request, scopes.read("members"))
     personal = client.has_scope(scopes.PERSONAL)
     items, next_cursor = _page(selectors.members(client.user, under), cursor, limit)
+    return {"items": [member_out(item, personal=personal) for item in items], "next_cursor": next_cursor}
+
+
+def member_out(item: Any, *, personal: bool) -> dict[str, Any]:
+    """A member as ``MemberOut``: the phone masked unless the token holds ``personal``."""
     return {
-        "items": [
-            {
-                "id": item.pk,
-                "organization_id": item.organization_id,
-                "name": item.name,
-                "gender": item.gender,
-                "birth_year": item.birth_year,
-                "joined": item.joined,
-                "status": item.status,
-                "leadership_position": item.leadership_position,
-                "phone": item.phone if personal else mask_phone(item.phone),
-            }
-            for item in items
-        ],
-        "next_cursor": next_cursor,
+        "id": item.pk,
+        "organization_id": item.organization_id,
+        "name": item.name,
+        "gender": item.gender,
+        "birth_year": item.birth_year,
+        "joined": item.joined,
+        "status": item.status,
+        "leadership_position": item.leadership_position,
+        "phone": item.phone if personal else mask_phone(item.phone),
     }
 
 
@@ -377,25 +379,24 @@ def list_meetings(
     client = require_scope(request, scopes.read("branchwork"))
     queryset = selectors.meetings(client.user, under=under, date_from=date_from, date_to=date_to)
     items, next_cursor = _page(queryset, cursor, limit)
+    return {"items": [meeting_out(item) for item in items], "next_cursor": next_cursor}
+
+
+def meeting_out(item: Any) -> dict[str, Any]:
+    """A meeting of ``selectors.meetings`` (its attendance counted there) as ``MeetingOut``."""
     return {
-        "items": [
-            {
-                "id": item.pk,
-                "organization_id": item.organization_id,
-                "kind": item.kind,
-                "kind_label": item.get_kind_display(),
-                "held_on": item.held_on,
-                "place": item.place,
-                "host": item.host,
-                "topic": item.topic,
-                "created_at": item.created_at,
-                "present": item.present_count,
-                "leave": item.leave_count,
-                "absent": item.absent_count,
-            }
-            for item in items
-        ],
-        "next_cursor": next_cursor,
+        "id": item.pk,
+        "organization_id": item.organization_id,
+        "kind": item.kind,
+        "kind_label": item.get_kind_display(),
+        "held_on": item.held_on,
+        "place": item.place,
+        "host": item.host,
+        "topic": item.topic,
+        "created_at": item.created_at,
+        "present": item.present_count,
+        "leave": item.leave_count,
+        "absent": item.absent_count,
     }
 
 
@@ -836,6 +837,125 @@ def push_record(
         method="POST",
         path=request.path,
         body=payload.model_dump(mode="json"),
+        write=write,
+    )
+    return Status(status, body)
+
+
+@api.post(
+    "/meetings",
+    response={201: MeetingOut, **WRITE_ERRORS},
+    tags=["组织生活"],
+    summary="登记一次组织生活会议",
+    description="一次支部会议及其出席情况（按党员编号：出席、请假并写明事由、缺席），与网页登记相同的校验"
+    "（召开日期不能晚于今天，参会人员须为本支部党员，同一党员不能登记两次）和审计记录。"
+    '有误时 422，`location` 指出字段，如 `["body", "held_on"]`、`["body", "attendance", 序号, "member_id"]`。'
+    "附件（照片、扫描件）不在 JSON 写入之内，请在网页上传。请求头 `Idempotency-Key` 同上。权限：写入组织生活。",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "一次主题党日": {
+                            "value": {
+                                "organization_id": 3,
+                                "kind": "theme_day",
+                                "held_on": "2026-11-20",
+                                "place": "局机关三楼会议室",
+                                "host": "张三",
+                                "topic": "学习党的二十届四中全会精神",
+                                "minutes": "会议传达学习了……",
+                                "attendance": [
+                                    {"member_id": 12, "status": "present"},
+                                    {"member_id": 13, "status": "leave", "reason": "出差"},
+                                ],
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    },
+)
+def push_meeting(
+    request: HttpRequest,
+    payload: MeetingIn,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+) -> Status[Any]:
+    client = require_scope(request, scopes.write("branchwork"))
+
+    def write() -> tuple[int, Any]:
+        created = meeting_push(client=client, data=payload)
+        counted = selectors.meetings(client.user, under=None, date_from=None, date_to=None).get(pk=created.pk)
+        return 201, json.loads(json.dumps(meeting_out(counted), cls=DjangoJSONEncoder))
+
+    status, body = idempotent(
+        client=client,
+        key=idempotency_key,
+        method="POST",
+        path=request.path,
+        body=payload.model_dump(mode="json"),
+        write=write,
+    )
+    return Status(status, body)
+
+
+@api.post(
+    "/members/updates",
+    response={200: MembersUpdatedOut, **WRITE_ERRORS},
+    tags=["党员"],
+    summary="批量修改党员信息",
+    description="一批党员信息的修改，按顺序全部写入或全部不写入，与网页“编辑党员”相同的校验"
+    "（入党日期不能晚于今天，一个组织只有一名书记，转入的组织须未撤销等）和审计记录（每名党员一条“修改党员”）。"
+    "每条以 `member_id` 指明党员，只修改给出的字段，未给出的保持不变；`organization_id` 改为其他组织即组织关系转接。"
+    "党员或组织不在令牌的组织范围内时，与不存在相同，按条目报错。"
+    '任何一条有误时返回 422，`details` 的 `location` 为 `["body", "items", 序号, 字段]`。'
+    "应答 `updated` 为修改后的信息，`changed` 列出实际修改了的字段。请求头 `Idempotency-Key` 同上。"
+    "权限：写入党员；修改联系电话另需个人信息权限（否则 403）。",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "换届后的班子职务和一名党员的转接": {
+                            "value": {
+                                "items": [
+                                    {"member_id": 12, "leadership_position": "secretary"},
+                                    {"member_id": 13, "leadership_position": "committee_member"},
+                                    {"member_id": 14, "organization_id": 5, "status": "full"},
+                                ]
+                            }
+                        },
+                        "更正联系电话（需个人信息权限）": {
+                            "value": {"items": [{"member_id": 12, "phone": "13812345678"}]}
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
+def push_member_updates(
+    request: HttpRequest,
+    payload: MembersUpdateIn,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+) -> Status[Any]:
+    client = require_scope(request, scopes.write("members"))
+
+    def write() -> tuple[int, Any]:
+        updated = members_update_push(client=client, data=payload)
+        personal = client.has_scope(scopes.PERSONAL)
+        answer = {
+            "updated": [{**member_out(item.member, personal=personal), "changed": item.changed} for item in updated]
+        }
+        return 200, json.loads(json.dumps(answer, cls=DjangoJSONEncoder))
+
+    status, body = idempotent(
+        client=client,
+        key=idempotency_key,
+        method="POST",
+        path=request.path,
+        body=payload.model_dump(mode="json", exclude_unset=True),
         write=write,
     )
     return Status(status, body)

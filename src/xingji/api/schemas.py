@@ -310,3 +310,84 @@ class RecordIn(StrictIn):
             }
         ],
     )
+
+
+class AttendanceIn(StrictIn):
+    member_id: StrictId
+    status: str = Field(description="出席情况：present 出席、leave 请假、absent 缺席", examples=["present"])
+    reason: str = Field(default="", max_length=200, description="请假事由（请假时必填）")
+
+
+class MeetingIn(StrictIn):
+    """One branch meeting with its attendance (attachments are uploaded on the web pages, not here)."""
+
+    organization_id: StrictId
+    kind: str = Field(
+        description="会议类型代码：party_congress 支部党员大会、committee 支部委员会、group_meeting 党小组会、"
+        "party_lecture 党课、theme_day 主题党日、life_meeting 组织生活会、appraisal 民主评议党员；"
+        "上级党组织召开的 work_meeting 工作会议、training 培训（参会单位在网页上登记）",
+        examples=["theme_day"],
+    )
+    held_on: IsoDate = Field(description="召开日期，不能晚于今天", examples=["2026-11-20"])
+    place: str = Field(max_length=100, examples=["局机关三楼会议室"])
+    host: str = Field(max_length=50, examples=["张三"])
+    topic: str = Field(max_length=200, examples=["学习党的二十届四中全会精神"])
+    minutes: str = Field(default="", max_length=20000, description="会议记录")
+    attendance: list[AttendanceIn] = Field(default_factory=list, max_length=2000)
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _left_out_unchanged(**options: Any) -> Any:
+    """A field an update may leave out (then it stays as it is); null is refused like any other wrong type."""
+    return Field(default=None, json_schema_extra=_without_default, **options)
+
+
+class MemberUpdateIn(StrictIn):
+    """One member's changes: the fields given are set, those left out stay as they are."""
+
+    member_id: StrictId
+    organization_id: StrictId = _left_out_unchanged(
+        description="所在党组织；改为其他组织即组织关系转接（须为令牌范围内未撤销的组织）", examples=[4]
+    )
+    name: str = _left_out_unchanged(max_length=50, description="姓名", examples=["张三"])
+    gender: str = _left_out_unchanged(description="性别：male 男、female 女", examples=["female"])
+    birth_year: Annotated[int, Strict()] = _left_out_unchanged(description="出生年份（1900到2100）", examples=[1985])
+    joined: IsoDate = _left_out_unchanged(description="入党日期，不能晚于今天", examples=["2010-07-01"])
+    status: str = _left_out_unchanged(description="党员类别：full 正式党员、probationary 预备党员", examples=["full"])
+    leadership_position: str = _left_out_unchanged(
+        description="班子职务：none 无、secretary 书记、deputy_secretary 副书记、committee_member 委员；"
+        "一个组织只有一名书记",
+        examples=["committee_member"],
+    )
+    phone: str = _left_out_unchanged(
+        max_length=20,
+        description="联系电话，空字符串为清除；修改须有“个人信息”权限",
+        examples=["13812345678"],
+    )
+
+    def given(self) -> dict[str, Any]:
+        """The fields the client sent, besides ``member_id``, in the order they are declared."""
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if name in self.model_fields_set - {"member_id"}
+        }
+
+
+class MembersUpdateIn(StrictIn):
+    """A batch of member changes: written all or none, in order; an error names its item by its index."""
+
+    items: list[MemberUpdateIn] = Field(min_length=1, max_length=5000)
+
+
+class MemberUpdatedOut(MemberOut):
+    changed: list[str] = Field(
+        description="实际修改了的字段；为空表示与原有信息相同，未作修改", examples=[["leadership_position"]]
+    )
+
+
+class MembersUpdatedOut(Schema):
+    updated: list[MemberUpdatedOut] = Field(description="各党员修改后的信息，顺序与 items 相同")

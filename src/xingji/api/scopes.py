@@ -1,8 +1,8 @@
 """What a client may do: read or write per area, and personal data.
 
 A scope is a code ``<area>:read`` or ``<area>:write``, or ``personal`` (the
-members' unmasked phone numbers). A write scope does not imply the read scope
-of the same area: each is granted on its own.
+members' unmasked phone numbers, to read and to change them). A write scope
+does not imply the read scope of the same area: each is granted on its own.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ AREAS: dict[str, str] = {
 }
 
 #: The areas a client may write through the API (the others are read-only here).
-WRITABLE_AREAS = ("records", "dues")
+WRITABLE_AREAS = ("members", "records", "branchwork", "dues")
 
 PERSONAL = "personal"
 
@@ -34,7 +34,7 @@ def choices() -> list[tuple[str, str]]:
     """Every scope with its Chinese name, in the order the form lists them."""
     found = [(read(area), f"读取{label}") for area, label in AREAS.items()]
     found += [(write(area), f"写入{AREAS[area]}") for area in WRITABLE_AREAS]
-    found.append((PERSONAL, "个人信息（党员联系电话不打码）"))
+    found.append((PERSONAL, "个人信息（党员联系电话不打码，可修改联系电话）"))
     return found
 
 
