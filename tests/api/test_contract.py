@@ -73,7 +73,7 @@ EXPECTED_LINKS = {
 
 
 def test_the_document_links_the_operations_that_feed_each_other():
-    assert EXPECTED_LINKS <= set(vars(schema.as_state_machine()))
+    assert set(vars(schema.as_state_machine())) >= EXPECTED_LINKS
 
 
 def test_chained_operations_keep_to_the_document(token):
