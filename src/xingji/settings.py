@@ -257,7 +257,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out client is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, whose user of each request comes with its node's path (see the module).
+    "xingji.accounts.backends.ScopedModelBackend",
 ]
 
 XINGJI_LOGIN_FAILURE_LIMIT = env_int("XINGJI_LOGIN_FAILURE_LIMIT", 5)

@@ -66,8 +66,11 @@ def visible_organizations(user: User) -> QuerySet[Organization]:
         return Organization.objects.all()
     if user.organization_id is None:
         return Organization.objects.none()
-    # The node's path is read in the same query, so a node moved since the
-    # user object was loaded is scoped by where it is now.
+    # The user of a request comes with its node's path (``backends.ScopedModelBackend``), a literal the
+    # planner can use; any other user object has its node's path read in the same query, so a node moved
+    # since that object was loaded is scoped by where it is now.
+    if user.scope_path is not None:
+        return Organization.objects.filter(path__startswith=user.scope_path)
     node_path = Organization.objects.filter(pk=user.organization_id).values("path")[:1]
     return Organization.objects.filter(path__startswith=Subquery(node_path))
 

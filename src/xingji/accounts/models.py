@@ -50,6 +50,9 @@ class User(AbstractUser):
 
     objects: ClassVar[UserManager[Self]] = UserManager()
 
+    #: The node's path as read with the user of a request (``backends.ScopedModelBackend``); not a field.
+    scope_path: str | None = None
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db.models import Count
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -55,7 +54,7 @@ NOT_KEPT = ("公民身份号码", "民族", "学历", "出生日期（月、日�
 
 
 def organization_rows(user: User, under: int | None) -> list[dict[str, Any]]:
-    organizations = list(selectors.organizations(user, under).annotate(member_total=Count("members")).order_by("path"))
+    organizations = list(selectors.organizations(user, under).order_by("path"))
     step = Organization.steplen
     parents = {
         item.path: item
@@ -80,7 +79,7 @@ def organization_rows(user: User, under: int | None) -> list[dict[str, Any]]:
                 "last_election": election.last_election if election else None,
                 "term_years": election.term_years if election else None,
                 "term_ends": election.due_date if election else None,
-                "member_count": item.member_total,
+                "member_count": item.own_members,
                 "is_active": "是" if item.is_active else "否",
             }
         )

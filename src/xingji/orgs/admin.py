@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
 from django.utils import timezone
 
 from xingji.accounts.access import can_write, visible_elections, visible_members, visible_organizations
@@ -71,7 +70,7 @@ class OrganizationAdmin(ScopedAdmin):
     list_per_page = 100
 
     def scoped_queryset(self, request):
-        return visible_organizations(request.user).annotate(member_count=Count("members"))
+        return visible_organizations(request.user)
 
     def can_move(self, request, obj) -> bool:
         """Whether the user may choose another parent: not for its own node, nor a root (superusers aside)."""
@@ -102,9 +101,9 @@ class OrganizationAdmin(ScopedAdmin):
     def indented_name(self, organization):
         return "　" * (organization.depth - 1) + organization.name
 
-    @admin.display(description="党员数", ordering="member_count")
+    @admin.display(description="党员数", ordering="own_members")
     def member_count(self, organization):
-        return organization.member_count
+        return organization.own_members
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

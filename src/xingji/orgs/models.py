@@ -33,6 +33,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,14 +113,31 @@ class Organization(MP_Node):
         "直属下级数", default=0, editable=False
     )
 
+    #: Members registered in this organization itself, kept by the database (``member_counts``).
+    own_members: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(
+        "本组织党员数", default=0, db_default=0, editable=False
+    )
+
     node_order_by: list[str] = []
 
     class Meta:
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
+        # Lists by name stop after their page (the focus list's unchecked organizations, searches by name).
+        indexes = [models.Index(fields=["name", "id"], name="orgs_org_name_id")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, never writing ``own_members`` back: the database keeps it (a loaded copy may be behind)."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "own_members"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Gender(models.TextChoices):

@@ -21,14 +21,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 
 from xingji.orgs.models import Election, Organization, OrganizationType, TermLength, add_years
 from xingji.orgs.services import BRANCH_TYPES
 
 #: An election falling due within this many days is shown as coming due (换届提醒).
 DUE_SOON_DAYS = 90
+
+#: The members of a set of organizations: the sum of their own counts (``member_counts``), 0 for none.
+MEMBERS = Coalesce(Sum("own_members"), Value(0))
 
 
 @dataclass(frozen=True)
@@ -211,28 +214,30 @@ def election_conditions(today: date, prefix: str = "election__") -> tuple[Q, Q]:
     return overdue, soon
 
 
-def subtree_totals(organizations: QuerySet[Organization], today: date, members: int | None = None) -> Totals:
-    """``totals`` of the organizations, in two queries (one aggregate, one member count; ``members``: already
-    counted, e.g. the sum of ``subtree_type_counts``)."""
+def subtree_totals(organizations: QuerySet[Organization], today: date) -> Totals:
+    """``totals`` of the organizations, in one aggregate (their members: the sum of their own counts)."""
     overdue, soon = election_conditions(today)
     figures = organizations.order_by().aggregate(
         organizations=Count("pk"),
         branches=Count("pk", filter=Q(org_type__in=BRANCH_TYPES)),
         overdue=Count("pk", filter=overdue),
         due_soon=Count("pk", filter=soon),
+        members=MEMBERS,
     )
-    if members is None:
-        members = organizations.order_by().aggregate(n=Count("members"))["n"]
-    return Totals(members=members, **figures)
+    return Totals(**figures)
 
 
 def subtree_type_counts(organizations: QuerySet[Organization]) -> list[TypeCount]:
-    """``type_counts`` of the organizations, in two grouped queries."""
-    by_type = dict(organizations.order_by().values_list("org_type").annotate(n=Count("pk")))
-    # Members joined to the organizations once (not filtered by a subquery over them, then joined again).
-    members = dict(organizations.order_by().values_list("org_type").annotate(n=Count("members")))
+    """``type_counts`` of the organizations, in one grouped query."""
+    by_type = {
+        org_type: (count, members)
+        for org_type, count, members in organizations.order_by()
+        .values_list("org_type")
+        .annotate(n=Count("pk"), members=MEMBERS)
+        .values_list("org_type", "n", "members")
+    }
     return [
-        TypeCount(org_type, label, by_type[org_type], members.get(org_type, 0))
+        TypeCount(org_type, label, *by_type[org_type])
         for org_type, label in OrganizationType.choices
         if org_type in by_type
     ]
@@ -276,16 +281,17 @@ def level_rows(
     for path in by_path:
         condition |= Q(path__startswith=path)
     for length in lengths:
-        subtree = scope.filter(condition).order_by()
-        for prefix, count in (
-            subtree.annotate(prefix=Substr("path", 1, length)).values_list("prefix").annotate(n=Count("pk"))
-        ):
+        grouped = (
+            scope.filter(condition)
+            .order_by()
+            .annotate(prefix=Substr("path", 1, length))
+            .values_list("prefix")
+            .annotate(n=Count("pk"), members=MEMBERS)
+            .values_list("prefix", "n", "members")
+        )
+        for prefix, count, members in grouped:
             if prefix in by_path:
-                by_path[prefix].subtree_organizations = count
-        members = subtree.annotate(prefix=Substr("path", 1, length)).values_list("prefix").annotate(n=Count("members"))
-        for prefix, count in members:
-            if prefix in by_path:
-                by_path[prefix].subtree_members = count
+                by_path[prefix].subtree_organizations, by_path[prefix].subtree_members = count, members
     return rows
 
 
@@ -354,9 +360,11 @@ def family_rows(
         .order_by()
         .annotate(prefix=Substr("path", 1, length))
         .values("prefix")
+        .annotate(n=Count("pk"), members=MEMBERS)
     )
-    organizations = {row["prefix"]: row["n"] for row in grouped.annotate(n=Count("pk"))}
-    members = {row["prefix"]: row["n"] for row in grouped.annotate(n=Count("members"))}
+    organizations, members = {}, {}
+    for group in grouped:
+        organizations[group["prefix"]], members[group["prefix"]] = group["n"], group["members"]
 
     def row(organization: Organization, level: int, subtree_organizations: int, subtree_members: int) -> TreeRow:
         return TreeRow(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from xingji.accounts.access import visible_elections, visible_members, visible_organizations
 from xingji.accounts.models import User
@@ -62,7 +62,7 @@ def organization_list(
     if is_active is not None:
         organizations = organizations.filter(is_active=is_active)
     listed: QuerySet[Organization] = (
-        organizations.select_related("election").annotate(member_count=Count("members")).order_by("path")
+        organizations.select_related("election").annotate(member_count=F("own_members")).order_by("path")
     )
     return listed
 

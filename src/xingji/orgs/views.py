@@ -9,11 +9,8 @@ back as form errors.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -155,22 +152,18 @@ def tree(request):
         if tops.count() == 1:
             parent = tops.first()
     shown = scope.filter(path__startswith=parent.path) if parent is not None else scope
-    subtree = subtree_totals(shown, today, members=0)  # the members: counted below, with the rows shown
+    subtree = subtree_totals(shown, today)
     context["totals"] = subtree
     if subtree.organizations <= TREE_WHOLE_UP_TO:
-        rows = tree_rows(organization_list(user=user, under=parent), today)
-        context["totals"] = replace(subtree, members=sum(row.members for row in rows))
-        context["rows"] = rows
+        context["rows"] = tree_rows(organization_list(user=user, under=parent), today)
         return render(request, "orgs/tree.html", context)
     if parent is None:  # several roots (a superuser): a page of them
         page, query = paginate(request, top_organizations(listed, user))
         rows = level_rows(page.object_list, scope, today)
-        context["totals"] = replace(subtree, members=shown.order_by().aggregate(n=Count("members"))["n"])
     else:
         page, query = paginate(request, children_of(listed, parent))
         own, children = family_rows(listed.get(pk=parent.pk), page.object_list, scope, today)
         rows = [own, *children]
-        context["totals"] = replace(subtree, members=own.subtree_members)
         context["ancestors"] = organization_ancestors(user=user, organization=parent) if under else []
         context["parent"] = parent if under else None
     context.update({"rows": rows, "page_obj": page, "query": query, "lazy": True})

@@ -78,8 +78,7 @@ def home(request):
     listed = organization_list(user=user)
     top = list(top_organizations(listed, user)[:1])
     type_counts = subtree_type_counts(scope)
-    # Members counted once: their total is the sum by type, and the own node's subtree is the whole scope.
-    totals = subtree_totals(scope, today, members=sum(count.members for count in type_counts))
+    totals = subtree_totals(scope, today)  # the own node's subtree is the whole scope
     own_node = bool(top) and not user.is_superuser and top[0].pk == user.organization_id
     rows = level_rows(top, scope, today, known=totals if own_node else None)
     subordinates = []
