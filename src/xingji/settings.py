@@ -195,6 +195,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The ballot's two pages skip what follows except the host check and X-Frame-Options (no session, user,
+    # message or CSRF token there): what a meeting voting at once waits for.
+    "xingji.surveys.middleware.BallotMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # First: the ballot is the address a whole meeting posts to at once, matched before any other.
+    path("ballot/", include("xingji.surveys.public_urls")),
     path("", include("xingji.web.urls")),
     path("accounts/", include("xingji.accounts.urls")),
     path("orgs/", include("xingji.orgs.urls")),
@@ -12,7 +14,6 @@ urlpatterns = [
     path("campaigns/", include("xingji.campaigns.urls")),
     path("notices/", include("xingji.campaigns.public_urls")),
     path("surveys/", include("xingji.surveys.urls")),
-    path("ballot/", include("xingji.surveys.public_urls")),
     path("ledger/", include("xingji.ledger.urls")),
     path("branchwork/", include("xingji.branchwork.urls")),
     path("supervision/", include("xingji.supervision.urls")),

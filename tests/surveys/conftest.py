@@ -17,6 +17,14 @@ from xingji.surveys.models import SurveySession
 MEETING = date(2025, 5, 20)
 
 
+@pytest.fixture(autouse=True)
+def no_session_guessed():
+    """Each test starts without the session a previous test's ballot left to this process (``ballot_cast``)."""
+    services.ballot_guess_forget()
+    yield
+    services.ballot_guess_forget()
+
+
 def answers(overall: str = "satisfied", criteria: str | None = None, session=None, **extra) -> dict:
     """A posted ballot: ``overall`` and the same answer on every criterion of the session."""
     data = {"overall": overall, **extra}

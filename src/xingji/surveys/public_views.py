@@ -12,15 +12,22 @@ POST views are exempt from the CSRF check on purpose — it protects a user's
 ambient credentials (a session cookie) from a forged request, and a ballot
 has none: its only credential is the code in the body, which a forger would
 need to know, and whoever knows it can submit it directly. The pages are
-rendered without the request (no context processors), which is also what
-keeps them cheap under load (``bench/ballots.py``).
+rendered without the request (no context processors), with the addresses
+of their static files resolved once per process, and they take a short way
+through the middleware (``xingji.surveys.middleware``): what keeps them
+cheap under load (``bench/ballots.py``).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,10 +35,25 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xingji.surveys import codes, services
 from xingji.surveys.models import SessionState, SurveySession
 
+STATIC_FILES = {"stylesheet": "surveys/ballot.css", "icon": "xingji/favicon.svg", "script": "surveys/ballot.js"}
+
+
+@cache
+def static_urls() -> dict[str, str]:
+    """The ballot pages' static files (``static`` in their templates): their hashed names change only with a
+    deployment, which restarts the processes."""
+    return {name: static(path) for name, path in STATIC_FILES.items()}
+
+
+@receiver(setting_changed)
+def _static_urls_changed(*, setting: str, **kwargs) -> None:
+    if setting in {"STATIC_URL", "STORAGES"}:
+        static_urls.cache_clear()
+
 
 def _page(template: str, context: dict):
     """A ballot page: only what the view passes (no navigation, no user, no token); never cached."""
-    return HttpResponse(render_to_string(template, context))
+    return HttpResponse(render_to_string(template, {"static_files": static_urls(), **context}))
 
 
 def _refused(request, refusal: services.BallotRefused):
@@ -119,5 +141,6 @@ def receipts(request, public_id):
             "session": session,
             "organization": session.evaluation.organization,
             "receipts": services.receipts_sorted(session),
+            "static_files": static_urls(),
         },
     )

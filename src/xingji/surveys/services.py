@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
@@ -464,14 +464,21 @@ def _refusal(token: SurveyToken | None) -> BallotRefused:
     return BallotRefused("expired")
 
 
-def ballot_session(code: str) -> SurveySession:
-    """The session a code may still vote in; ``BallotRefused`` otherwise."""
-    token = None
-    if codes.looks_valid(code):
-        token = SurveyToken.objects.select_related("session").filter(digest=codes.digest(code)).first()
+def _usable_token(digest: str) -> SurveyToken:
+    """The code's row, with its session, if the code may still vote; ``BallotRefused`` otherwise."""
+    token = SurveyToken.objects.select_related("session").filter(digest=digest).first()
     if token is None or token.used or token.expires_at <= timezone.now():
         raise _refusal(token)
-    return token.session
+    return token
+
+
+def ballot_session(code: str) -> SurveySession:
+    """The session a code may still vote in; ``BallotRefused`` otherwise."""
+    if not codes.looks_valid(code):
+        raise _refusal(None)
+    session = _usable_token(codes.digest(code)).session
+    _remember(session.pk, str(session.public_id), session.comments_collected, BallotForm.of(session.questions))
+    return session
 
 
 @dataclass(frozen=True)
@@ -538,6 +545,31 @@ def _ballot_fields() -> list[Field[Any, Any]]:
     return [by_name[name] for name in _BALLOT_FIELDS]
 
 
+@dataclass(frozen=True)
+class SessionGuess:
+    """The session of the last ballot in this process, the likely one of the next (a meeting votes at once)."""
+
+    session_id: int
+    public_id: str
+    comments_collected: bool
+    form: BallotForm
+
+
+#: Per process; only a guess, checked by the statement that relies on it (``_guessed_ballot_sql``).
+_last_session: SessionGuess | None = None
+
+
+def _remember(session_id: int, public_id: str, comments_collected: bool, form: BallotForm) -> None:
+    global _last_session
+    _last_session = SessionGuess(session_id, public_id, bool(comments_collected), form)
+
+
+def ballot_guess_forget() -> None:
+    """Forget the session of the last ballot (for tests that count statements)."""
+    global _last_session
+    _last_session = None
+
+
 @cache
 def _ballot_sql() -> tuple[str, str]:
     """The two statements of a ballot: redeem the code (returning what the ballot needs), insert the ballot."""
@@ -552,40 +584,124 @@ def _ballot_sql() -> tuple[str, str]:
     return redeem, insert
 
 
+@cache
+def _guessed_ballot_sql() -> str:
+    """A ballot in one statement (PostgreSQL): redeem the code if it belongs to the guessed session, insert the ballot.
+
+    The guess is part of the update's condition — the session's number, its
+    public id and the ``comments_collected`` the answers were cleaned with —
+    so that answers checked against another session's questions, or against a
+    setting changed since, are never stored: the update then changes nothing,
+    nor does the insert, which takes its rows from the update's.
+    """
+    token, session, ballot = (model._meta.db_table for model in (SurveyToken, SurveySession, Ballot))
+    columns = ", ".join(field.column for field in _ballot_fields())
+    return (
+        f"WITH redeemed AS (UPDATE {token} SET used = %s WHERE digest = %s AND NOT used AND expires_at > %s "
+        f"AND session_id = %s AND EXISTS (SELECT 1 FROM {session} WHERE {session}.id = %s "
+        f"AND {session}.public_id = %s AND {session}.comments_collected = %s) RETURNING session_id) "
+        f"INSERT INTO {ballot} ({columns}) SELECT %s, session_id, %s, %s, %s FROM redeemed RETURNING session_id"
+    )
+
+
+def _prepared(values: tuple[Any, ...]) -> list[Any]:
+    """A ballot's values as its fields prepare them for the database (as the ORM would)."""
+    return [field.get_db_prep_save(value, connection) for field, value in zip(_ballot_fields(), values, strict=True)]
+
+
+def _execute_reconnecting(sql: str, params: list[Any]) -> bool:
+    """One statement on its own (autocommit), without the connection's health check first: whether it returned a row.
+
+    The health check (``CONN_HEALTH_CHECKS``) costs a round trip per request.
+    Here a connection that dropped while idle shows up as this statement's
+    error instead, and the statement runs again, once, on a new connection.
+    That is safe for a ballot: had the first one been committed before its
+    answer was lost, the second finds the code used and changes nothing.
+    """
+    if connection.in_atomic_block:
+        # Inside a caller's transaction: the connection is in use already, and a statement cannot be replayed alone.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
+    connection.health_check_done = True  # type: ignore[attr-defined]  # Django sets it, the stubs omit it
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
+    except (OperationalError, InterfaceError):
+        if connection.connection is not None and connection.is_usable():
+            raise
+        connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _cast_guessed(digest: str, guess: SessionGuess, answers: dict[str, Any]) -> str | None:
+    """The ballot in one statement if the code is usable in the guessed session; None if it changed nothing."""
+    receipt = codes.new_receipt()
+    public_id = SurveySession._meta.get_field("public_id").get_db_prep_value(guess.public_id, connection)
+    ballot = _prepared((uuid.uuid4(), guess.session_id, answers, timezone.localdate(), receipt))
+    params = [True, digest, timezone.now(), guess.session_id, guess.session_id, public_id, guess.comments_collected]
+    params += [ballot[0], *ballot[2:]]
+    return receipt if _execute_reconnecting(_guessed_ballot_sql(), params) else None
+
+
+def _cast_in_transaction(digest: str, data: Mapping[str, Any]) -> str | None:
+    """The ballot in a transaction of two statements: redeem the code, learning its session, then insert."""
+    redeem, insert = _ballot_sql()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(redeem, [True, digest, timezone.now()])
+        won = cursor.fetchone()
+        if won is None:
+            return None
+        session_id, public_id, comments_collected = won
+        form = ballot_form(session_id, str(public_id))
+        _remember(session_id, str(public_id), comments_collected, form)
+        # Invalid answers raise here and roll the code back to unused.
+        answers = _clean(form, bool(comments_collected), data)
+        receipt = codes.new_receipt()
+        cursor.execute(insert, _prepared((uuid.uuid4(), session_id, answers, timezone.localdate(), receipt)))
+    return receipt
+
+
 def ballot_cast(*, code: str, data: Mapping[str, Any]) -> str:
     """Cast one ballot with a code; its receipt code. ``BallotRefused`` or ``BallotInvalid`` otherwise.
 
     Two submissions of one code (two tabs, a double tap, a retry) race on the
     code's row: one update changes it, the other finds it used and is told
-    that the ballot was already counted. The update comes first and returns
-    the session and its ``comments_collected``; the questions come from the
-    process's cache (``ballot_form``), so that a ballot costs two statements:
-    update, insert (plus the questions' read once per session and process).
-    The insert is written out rather than ``Ballot.objects.create``: the
-    model has no signal, no ``save`` of its own, and every value is prepared
-    by its field as the ORM would.
+    that the ballot was already counted.
+
+    On PostgreSQL a ballot is one statement when its code belongs to the
+    session of the last ballot cast (or questions shown) by this process, the
+    guess that the process keeps with that session's questions: the answers
+    are checked against them, then the code's update and the ballot's insert
+    run as one ``WITH … INSERT``, its own transaction, one round trip without
+    the connection's health check before it (``_guessed_ballot_sql``,
+    ``_execute_reconnecting``). Otherwise — the first ballot of a session in a
+    process, SQLite, a guess that missed — two statements in a transaction:
+    the update, which returns the code's session and its
+    ``comments_collected``, then the insert. The insert is written out rather
+    than ``Ballot.objects.create``: the model has no signal, no ``save`` of
+    its own, and every value is prepared by its field as the ORM would.
     """
     if not codes.looks_valid(code):
         raise BallotRefused("unknown")
     digest = codes.digest(code)
-    redeem, insert = _ballot_sql()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(redeem, [True, digest, timezone.now()])
-        won = cursor.fetchone()
-        if won is not None:
-            session_id, public_id, comments_collected = won
-            # Invalid answers raise here and roll the code back to unused.
-            answers = _clean(ballot_form(session_id, str(public_id)), bool(comments_collected), data)
-            receipt = codes.new_receipt()
-            values = (uuid.uuid4(), session_id, answers, timezone.localdate(), receipt)
-            cursor.execute(
-                insert,
-                [
-                    field.get_db_prep_save(value, connection)
-                    for field, value in zip(_ballot_fields(), values, strict=True)
-                ],
-            )
-    if won is None:
+    guess = _last_session
+    if guess is not None and connection.vendor == "postgresql":
+        try:
+            answers = _clean(guess.form, guess.comments_collected, data)
+        except BallotInvalid:
+            pass  # against another session's questions perhaps: the transaction tells
+        else:
+            receipt = _cast_guessed(digest, guess, answers)
+            if receipt is not None:
+                return receipt
+            # Changed nothing: a code refused (read why), or one of another session.
+            _usable_token(digest)
+    receipt = _cast_in_transaction(digest, data)
+    if receipt is None:
         # Changed nothing: why, read after the transaction.
         raise _refusal(SurveyToken.objects.select_related("session").filter(digest=digest).first())
     return receipt
