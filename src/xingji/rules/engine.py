@@ -308,6 +308,24 @@ class Engine:
                 level = runner.moved(organization, level)
         return level
 
+    def levels_after_rules(self, organization: Organization) -> tuple[int, ...]:
+        """``level_after_rules`` from each band, in ``band_at``'s order, each rule's condition tested once.
+
+        For guidance, which asks for the level at many base scores with the
+        same facts: the conditions read only the facts, never the score, so
+        the rules that apply are the same from every band.
+        """
+        applying = [runner for runner in self.level_rules if runner.test(organization)]
+        if not applying:
+            return self.band_at
+        levels = []
+        for band in self.band_at:
+            level = band
+            for runner in applying:
+                level = runner.moved(organization, level)
+            levels.append(level)
+        return tuple(levels)
+
     _score_steps: tuple[tuple[Callable[[Organization], Any], Callable[[Any], int]], ...] | None = None
 
 

@@ -214,6 +214,12 @@ class _Search:
     the clauses and notes. ``in_place``: the organization is the search's own
     stand-in (explicit base score), changed in place for each candidate and
     restored after, instead of copied.
+
+    A stand-in's candidates differ in their points mostly, and the points
+    change nothing but the base score, which no condition reads: so for the
+    stand-in each set of remedies and figure is rated once, as its
+    ``profile`` (the adjustments' points, the level from each band), and any
+    number of points is read off that.
     """
 
     def __init__(
@@ -232,6 +238,7 @@ class _Search:
         self.base = engine.base(organization)[0] if base is None else base
         self.room = headroom(organization, scheme, self.base) if room is None else room
         self.scores: dict[tuple[tuple[str, ...], Decimal | None, int], tuple[int, int]] = {}
+        self.profiles: dict[tuple[tuple[str, ...], Decimal | None], tuple[int, tuple[int, ...]]] = {}
         self.in_place = in_place
         self.noted: tuple[_Uses, ...] = ()  # what the stand-in's noted values note (a plan's search)
         if in_place:
@@ -284,12 +291,32 @@ class _Search:
             for uses in noted:
                 uses.quiet = False
 
+    def profile(self, remedies: tuple[str, ...], satisfaction: Decimal | None) -> tuple[int, tuple[int, ...]]:
+        """The candidate's adjustment points and the level the level rules leave from each band, whatever its points."""
+        key = (remedies, satisfaction)
+        found = self.profiles.get(key)
+        if found is None:
+            engine = self.engine
+
+            def profiled(organization: Organization) -> tuple[int, tuple[int, ...]]:
+                return engine.adjustment_points(organization), engine.levels_after_rules(organization)
+
+            found = self.profiles[key] = self.using(remedies, satisfaction, 0, profiled)
+        return found
+
     def score(self, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> tuple[int, int]:
         """(final score, stars) of the candidate, as ``rated`` would give them."""
         key = (remedies, satisfaction, points)
         found = self.scores.get(key)
         if found is None:
-            found = self.scores[key] = self.using(remedies, satisfaction, points, self.engine.score)
+            if self.in_place:  # as ``Engine.score``, from the profile
+                engine = self.engine
+                adjusted, levels = self.profile(remedies, satisfaction)
+                score = min(max(self.saved["base_score"] + points + adjusted, 0), engine.full_marks)
+                found = score, levels[bisect_right(engine.band_minimums, score)]
+            else:
+                found = self.using(remedies, satisfaction, points, self.engine.score)
+            self.scores[key] = found
         return found
 
     def reaches(self, level: int, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> bool:
@@ -752,15 +779,12 @@ def _base_needed(search: _Search, level: int, chosen: tuple[str, ...], satisfact
     bisection finds it (the level rises with the score).
     """
     engine, room = search.engine, search.room
-
-    def needed(changed: Organization) -> int:
-        adjusted = engine.adjustment_points(changed)
-        for edge, band in zip((None, *engine.band_minimums), engine.band_at, strict=True):
-            if _at_least(engine, engine.level_after_rules(changed, band), level):
-                return 0 if edge is None or edge <= 0 else min(max(edge - adjusted, 0), room)
-        return room
-
-    need = search.using(chosen, satisfaction, 0, needed)
+    adjusted, levels = search.profile(chosen, satisfaction)
+    need = room
+    for edge, after in zip((None, *engine.band_minimums), levels, strict=True):
+        if _at_least(engine, after, level):
+            need = 0 if edge is None or edge <= 0 else min(max(edge - adjusted, 0), room)
+            break
     if search.reaches(level, chosen, satisfaction, need):
         return need
     low, high = 0, room
