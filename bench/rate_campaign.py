@@ -277,7 +277,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="organization counts, comma-separated")
     parser.add_argument("--profile", action="store_true", help="print the run's profile (slower)")
     parser.add_argument("--chunk", type=int, default=None, help="XINGJI_RATING_RUN_CHUNK_SIZE (default: the app's)")
+    parser.add_argument(
+        "--database-name",
+        default=pages.SCRATCH_DATABASE,
+        help="the scratch PostgreSQL database (created and dropped; default: %(default)s)",
+    )
     args = parser.parse_args()
+    if not args.database_name.isidentifier():
+        parser.error("--database-name: letters, digits and underscores only")
+    pages.SCRATCH_DATABASE = args.database_name
     sizes = [int(size) for size in args.sizes.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="xingji-bench-rate-"))
     maintenance = pages.setup_django(workdir)
