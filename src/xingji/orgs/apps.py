@@ -7,7 +7,7 @@ class OrgsConfig(AppConfig):
     verbose_name = "组织与党员"
 
     def ready(self) -> None:
-        from xingji.orgs.member_counts import install_after_migrate
+        from xingji.orgs.kept import install_after_migrate
 
-        # Once per migrate, whichever app it migrated: the member-count triggers in place (member_counts).
-        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="orgs_member_counts")
+        # Once per migrate, whichever app it migrated: the triggers of the kept columns in place (kept).
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="orgs_kept_columns")

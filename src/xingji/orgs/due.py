@@ -10,25 +10,25 @@ record at all (not the whole subtree's missing records, which would bury the
 list; the tree page shows those).
 
 The rule of what is overdue or coming due is ``xingji.orgs.overview``'s
-(``election_state``, ``DUE_SOON_DAYS``), turned into date bounds on the last
-election per term length (``election_bounds``), so that SQL filters, counts
-and limits: ``due_page`` (the home page, the navigation's counts) reads one
-aggregate and at most ``limit`` rows per term length (at most four queries,
-whatever the tree's size); ``due_items`` (the full list) reads every line
-due in one query.
+(``election_state``, ``DUE_SOON_DAYS``), turned into a range of the due date
+the database keeps for each organization (``due_condition``), so that SQL
+filters, counts and limits off one index: ``due_page`` (the home page, the
+navigation's counts) reads one aggregate and at most ``limit`` rows (at most
+three queries, whatever the tree's size); ``due_items`` (the full list) reads
+every line due in one query.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from xingji.accounts.access import can_write, visible_organizations
 from xingji.common.due import DueItem
 from xingji.orgs.models import Organization
-from xingji.orgs.overview import election_bounds, election_of, election_state
+from xingji.orgs.overview import due_condition, election_of, election_state
 
 SECTION = "orgs"
 
@@ -56,44 +56,30 @@ def _missing_item(organization_id: int, name: str) -> DueItem:
     )
 
 
-def _due_condition(today: date) -> Q:
-    due = Q(pk__in=[])
-    for term, (_, soon_until) in election_bounds(today).items():
-        due |= Q(election__term_years=term, election__last_election__lte=soon_until)
-    return due
-
-
 def _sort_key(item: DueItem) -> tuple:
     return (not item.overdue, item.due_on or date.max, item.title)
 
 
 def due_page(user, today: date, limit: int) -> tuple[list[DueItem], dict[str, int]]:
-    """The first ``limit`` lines and their count (``xingji.web.due``): one aggregate, then (when there is
-    something to show) at most ``limit`` rows per term length and the own organization's name."""
+    """The first ``limit`` lines and their count (``xingji.web.due``): the count of the elections due (off the
+    due-date index), the own organization's name if it has no election record, then (when there is something
+    to show) at most ``limit`` rows."""
     if not (user.is_authenticated and user.is_active):
         return [], {}
     writer = can_write(user)
     own_id = user.organization_id if writer else None
-    due = _due_condition(today)
-    counts = {"due": Count("pk", filter=due)}
+    due = _active(user).filter(due_condition(today))
+    count = due.order_by().count()
+    missing = None
     if own_id is not None:
-        counts["own_missing"] = Count("pk", filter=Q(pk=own_id, election__isnull=True))
-    aggregate = {"own_missing": 0, **_active(user).aggregate(**counts)}
-    total = aggregate["due"] + aggregate["own_missing"]
+        missing = _active(user).filter(pk=own_id, election__isnull=True).values_list("name", flat=True).first()
+    total = count + (missing is not None)
     items: list[DueItem] = []
-    if aggregate["due"] and limit > 0:
-        for term, (_, soon_until) in election_bounds(today).items():
-            rows = (
-                _active(user)
-                .filter(election__term_years=term, election__last_election__lte=soon_until)
-                .select_related("election")
-                .order_by("election__last_election", "name", "pk")[:limit]
-            )
-            items.extend(_item(organization, today, writer) for organization in rows)
-        items = sorted(items, key=_sort_key)[:limit]
-    if own_id is not None and aggregate["own_missing"] and limit > 0:
-        name = Organization.objects.filter(pk=own_id).values_list("name", flat=True).first() or ""
-        items = [*items, _missing_item(own_id, name)][:limit]
+    if count and limit > 0:
+        rows = due.select_related("election").order_by("election_due_on", "name", "pk")[:limit]
+        items = sorted((_item(organization, today, writer) for organization in rows), key=_sort_key)
+    if own_id is not None and missing is not None and limit > 0:
+        items = [*items, _missing_item(own_id, missing)][:limit]
     return items, ({SECTION: total} if total else {})
 
 
@@ -103,7 +89,7 @@ def due_items(user, today: date) -> list[DueItem]:
         return []
     writer = can_write(user)
     own_id = user.organization_id if writer else None
-    condition = _due_condition(today)
+    condition = due_condition(today)
     if own_id is not None:
         condition |= Q(pk=own_id)
     organizations = _active(user).filter(condition).select_related("election")

@@ -73,6 +73,10 @@ class OrganizationCategory(models.TextChoices):
     NEW_ORGANIZATION = "两新", "两新"
 
 
+#: The columns of an organization the database keeps from other tables (``xingji.orgs.kept``).
+KEPT_FIELDS = frozenset({"own_members", "election_due_on"})
+
+
 class Organization(MP_Node):
     # The base class is untyped (treebeard): the field types are spelled out for the type checker.
     name: models.CharField[str, str] = models.CharField("名称", max_length=200)
@@ -113,9 +117,13 @@ class Organization(MP_Node):
         "直属下级数", default=0, editable=False
     )
 
-    #: Members registered in this organization itself, kept by the database (``member_counts``).
+    #: Members registered in this organization itself, kept by the database (``kept``).
     own_members: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(
         "本组织党员数", default=0, db_default=0, editable=False
+    )
+    #: The last day of its election's term (``Election.due_date``), kept by the database (``kept``).
+    election_due_on: models.DateField[date | None, date | None] = models.DateField(
+        "换届到期日", null=True, blank=True, editable=False
     )
 
     node_order_by: list[str] = []
@@ -124,18 +132,25 @@ class Organization(MP_Node):
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
         # Lists by name stop after their page (the focus list's unchecked organizations, searches by name).
-        indexes = [models.Index(fields=["name", "id"], name="orgs_org_name_id")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="orgs_org_name_id"),
+            # What is due in a subtree (``overview.election_conditions``): a range of due dates, the path
+            # checked in the index itself.
+            models.Index(
+                fields=["election_due_on", "path"], condition=models.Q(is_active=True), name="orgs_org_due_path"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, never writing ``own_members`` back: the database keeps it (a loaded copy may be behind)."""
+        """Save, never writing back the columns the database keeps (``KEPT_FIELDS``: a loaded copy may be behind)."""
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "own_members"
+                if not field.primary_key and field.name not in KEPT_FIELDS
             ]
         super().save(*args, **kwargs)
 

@@ -10,13 +10,12 @@ Two kinds of function:
   that show a few lines over a subtree of any size (the home page, the tree
   page): ``subtree_totals``, ``subtree_type_counts``, ``level_rows`` (one
   level of the tree, with each row's subtree totals), and
-  ``election_bounds``/``election_conditions``, the election rule
-  (``election_state``) turned into date bounds on the last election.
+  ``election_conditions``, the election rule (``election_state``) turned
+  into a range of the due date the database keeps for each organization.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,13 +23,13 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 
-from xingji.orgs.models import Election, Organization, OrganizationType, TermLength, add_years
+from xingji.orgs.models import Election, Organization, OrganizationType
 from xingji.orgs.services import BRANCH_TYPES
 
 #: An election falling due within this many days is shown as coming due (换届提醒).
 DUE_SOON_DAYS = 90
 
-#: The members of a set of organizations: the sum of their own counts (``member_counts``), 0 for none.
+#: The members of a set of organizations: the sum of their own counts (``kept``), 0 for none.
 MEMBERS = Coalesce(Sum("own_members"), Value(0))
 
 
@@ -134,8 +133,9 @@ def totals(rows: Iterable[TreeRow]) -> Totals:
         organizations=len(rows),
         branches=sum(1 for row in rows if row.is_branch),
         members=sum(row.members for row in rows),
-        overdue=sum(1 for row in rows if row.election.code == "overdue"),
-        due_soon=sum(1 for row in rows if row.election.code == "due_soon"),
+        # A dissolved or merged organization holds no election: not due, whatever its last record says.
+        overdue=sum(1 for row in rows if row.election.code == "overdue" and row.organization.is_active),
+        due_soon=sum(1 for row in rows if row.election.code == "due_soon" and row.organization.is_active),
     )
 
 
@@ -178,53 +178,38 @@ def due_rows(rows: Iterable[TreeRow]) -> list[TreeRow]:
 # --- in SQL, over a queryset -----------------------------------------------------------------
 
 
-def latest_start(day: date, years: int) -> date:
-    """The latest last election whose term of ``years`` ends on or before ``day`` (``add_years`` inverted).
-
-    A term begun on 29 February ends on 28 February of a common year, so on a 28 February that
-    lands in a leap year the 29th still qualifies.
-    """
-    start = add_years(day, -years)
-    if day.month == 2 and day.day == 28 and calendar.isleap(start.year):
-        return start.replace(day=29)
-    return start
+def election_conditions(today: date) -> tuple[Q, Q]:
+    """(overdue, due soon) on ``today`` as conditions on organizations, on the due date the database keeps
+    (``Organization.election_due_on``, ``kept``): ``election_state`` as a range of one indexed column."""
+    soon_until = today + timedelta(days=DUE_SOON_DAYS)
+    return Q(election_due_on__lt=today), Q(election_due_on__gte=today, election_due_on__lte=soon_until)
 
 
-def election_bounds(today: date) -> dict[int, tuple[date, date]]:
-    """term length → (overdue up to, due soon up to): the last elections overdue on ``today``
-    (``last_election <= first``) or coming due within ``DUE_SOON_DAYS`` (``first < last_election <= second``).
-    """
-    return {
-        term: (latest_start(today - timedelta(days=1), term), latest_start(today + timedelta(days=DUE_SOON_DAYS), term))
-        for term in TermLength.values
-    }
+def due_condition(today: date) -> Q:
+    """Overdue or coming due on ``today`` (``election_conditions`` together): one range of the due date."""
+    return Q(election_due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
 
 
-def election_conditions(today: date, prefix: str = "election__") -> tuple[Q, Q]:
-    """(overdue, due soon) as conditions on organizations (``prefix`` leads to the election)."""
-    overdue, soon = Q(pk__in=[]), Q(pk__in=[])
-    for term, (overdue_until, soon_until) in election_bounds(today).items():
-        term_q = Q(**{f"{prefix}term_years": term})
-        overdue |= term_q & Q(**{f"{prefix}last_election__lte": overdue_until})
-        soon |= (
-            term_q
-            & Q(**{f"{prefix}last_election__gt": overdue_until})
-            & Q(**{f"{prefix}last_election__lte": soon_until})
-        )
-    return overdue, soon
-
-
-def subtree_totals(organizations: QuerySet[Organization], today: date) -> Totals:
-    """``totals`` of the organizations, in one aggregate (their members: the sum of their own counts)."""
+def subtree_totals(
+    organizations: QuerySet[Organization], today: date, type_counts: list[TypeCount] | None = None
+) -> Totals:
+    """``totals`` of the organizations in SQL: their numbers and members from ``subtree_type_counts`` (one
+    grouped query, or the ``type_counts`` the caller has already), the elections due from one count over the
+    due-date index (``election_conditions``)."""
+    if type_counts is None:
+        type_counts = subtree_type_counts(organizations)
     overdue, soon = election_conditions(today)
-    figures = organizations.order_by().aggregate(
-        organizations=Count("pk"),
-        branches=Count("pk", filter=Q(org_type__in=BRANCH_TYPES)),
-        overdue=Count("pk", filter=overdue),
-        due_soon=Count("pk", filter=soon),
-        members=MEMBERS,
+    due = (
+        organizations.filter(due_condition(today), is_active=True)
+        .order_by()
+        .aggregate(overdue=Count("pk", filter=overdue), due_soon=Count("pk", filter=soon))
     )
-    return Totals(**figures)
+    return Totals(
+        organizations=sum(count.organizations for count in type_counts),
+        branches=sum(count.organizations for count in type_counts if count.org_type in BRANCH_TYPES),
+        members=sum(count.members for count in type_counts),
+        **due,
+    )
 
 
 def subtree_type_counts(organizations: QuerySet[Organization]) -> list[TypeCount]:
@@ -319,30 +304,19 @@ def subtree_due_rows(organizations: QuerySet[Organization], today: date, limit: 
     """``due_rows`` over a queryset, in SQL: the first ``limit`` active organizations whose election is overdue
     (longest first) or coming due (soonest first), ties in tree order, and how many there are.
 
-    One count, then at most ``limit`` rows per term length (the due date grows with the last election within
-    one term length), merged here: a fixed number of queries whatever the subtree's size.
+    Both in the order of the due date (an overdue one is due before today): one count and one page read off
+    the due-date index, whatever the subtree's size.
     """
-    overdue, soon = election_conditions(today)
-    due = organizations.filter(is_active=True).filter(overdue | soon).order_by()
+    due = organizations.filter(due_condition(today), is_active=True).order_by()
     count = due.count()
-    found: list[Organization] = []
-    if count and limit > 0:
-        for term in TermLength.values:
-            found.extend(
-                due.filter(election__term_years=term)
-                .select_related("election")
-                .order_by("election__last_election", "path")[:limit]
-            )
+    found = list(due.select_related("election").order_by("election_due_on", "path")[:limit]) if count else []
     rows = [
         TreeRow(
             organization=organization, level=0, members=0, election=election_state(election_of(organization), today)
         )
         for organization in found
     ]
-    rows.sort(
-        key=lambda row: (row.election.code != "overdue", row.election.due_date or date.max, row.organization.path)
-    )
-    return rows[:limit], count
+    return rows, count
 
 
 def family_rows(

@@ -78,7 +78,7 @@ def home(request):
     listed = organization_list(user=user)
     top = list(top_organizations(listed, user)[:1])
     type_counts = subtree_type_counts(scope)
-    totals = subtree_totals(scope, today)  # the own node's subtree is the whole scope
+    totals = subtree_totals(scope, today, type_counts)  # the own node's subtree is the whole scope
     own_node = bool(top) and not user.is_superuser and top[0].pk == user.organization_id
     rows = level_rows(top, scope, today, known=totals if own_node else None)
     subordinates = []

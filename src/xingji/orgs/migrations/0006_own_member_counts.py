@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     # The triggers that keep the count, and its first count, come once migrate has run
-    # (xingji.orgs.member_counts.install, on post_migrate).
+    # (xingji.orgs.kept.install, on post_migrate).
 
     dependencies = [
         ("orgs", "0005_organization_name_index"),
