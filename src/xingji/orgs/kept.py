@@ -1,4 +1,4 @@
-"""Columns of an organization that the database keeps from other tables (``KEPT``).
+"""Columns of an organization that the database keeps from other tables (``KEPT``; ``Kept``, the way to).
 
 * ``own_members``: the number of members registered in the organization
   itself. A subtree's members are the sum of its organizations' own counts:
@@ -11,7 +11,9 @@
   (``overview.election_conditions``): the navigation's counts on every page
   read an index instead of joining every election to the subtree.
 
-Both are kept by triggers, so that every way a row is written — the
+(A domain app above this one keeps a column of its own the same way:
+``xingji.campaigns.kept``, the current star level.) Each is kept by
+triggers, so that every way a row is written — the
 services, the imports' ``COPY``, a migration, the shell — keeps them right:
 
 * PostgreSQL: one statement-level trigger per operation with its transition
@@ -226,16 +228,20 @@ def install(connection: BaseDatabaseWrapper) -> bool:
     return any(created)
 
 
-def install_after_migrate(using: str = "default", **kwargs: Any) -> None:
-    """``post_migrate`` receiver: the triggers in place once the tables and columns are (see the module's text)."""
-    connection = connections[using]
+def install_where_ready(connection: BaseDatabaseWrapper, columns: tuple[Kept, ...]) -> None:
+    """``Kept.install`` for each column whose table and source table exist (as migrations leave them)."""
+    if connection.vendor not in {"postgresql", "sqlite"}:
+        return
     tables = set(connection.introspection.table_names())
     if "orgs_organization" not in tables:
         return
     with connection.cursor() as cursor:
-        columns = {
-            column.name for column in connection.introspection.get_table_description(cursor, "orgs_organization")
-        }
-    for kept in KEPT:
-        if kept.source in tables and kept.column in columns and connection.vendor in {"postgresql", "sqlite"}:
+        names = {column.name for column in connection.introspection.get_table_description(cursor, "orgs_organization")}
+    for kept in columns:
+        if kept.source in tables and kept.column in names:
             kept.install(connection)
+
+
+def install_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """``post_migrate`` receiver: the triggers in place once the tables and columns are (see the module's text)."""
+    install_where_ready(connections[using], KEPT)

@@ -73,8 +73,9 @@ class OrganizationCategory(models.TextChoices):
     NEW_ORGANIZATION = "两新", "两新"
 
 
-#: The columns of an organization the database keeps from other tables (``xingji.orgs.kept``).
-KEPT_FIELDS = frozenset({"own_members", "election_due_on"})
+#: The columns of an organization the database keeps from other tables (``xingji.orgs.kept``,
+#: ``xingji.campaigns.kept``).
+KEPT_FIELDS = frozenset({"own_members", "election_due_on", "star_level"})
 
 
 class Organization(MP_Node):
@@ -124,6 +125,11 @@ class Organization(MP_Node):
     #: The last day of its election's term (``Election.due_date``), kept by the database (``kept``).
     election_due_on: models.DateField[date | None, date | None] = models.DateField(
         "换届到期日", null=True, blank=True, editable=False
+    )
+    #: Its current star level, the latest line of its star ledger (None: never rated), kept by the database
+    #: from the ledger (``xingji.campaigns.kept``): what lists filter on; the ledger stays the record.
+    star_level: models.PositiveSmallIntegerField[int | None, int | None] = models.PositiveSmallIntegerField(
+        "当前星级", null=True, blank=True, editable=False
     )
 
     node_order_by: list[str] = []

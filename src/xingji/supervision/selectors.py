@@ -75,14 +75,13 @@ def focus_organizations(
         pending_change_id=Subquery(pending.values("pk")[:1]),
         pending_to_level=Subquery(pending.values("to_level")[:1]),
     )
-    # Unrated (no ledger line at all) tested first, as one hashed set: the latest line is read (a subquery
-    # per organization) only for organizations that have one.
-    rated = StarLedgerEntry.objects.values("organization_id")
-    organizations = organizations.filter(~Q(pk__in=rated) | Q(level__in=FOCUS_LEVELS))
+    # Filtered on the current level the database keeps (``campaigns.kept``), not on the latest line read for
+    # each organization: the annotations are then computed only for the rows shown.
+    organizations = organizations.filter(Q(star_level__isnull=True) | Q(star_level__in=FOCUS_LEVELS))
     if level == "none":
-        organizations = organizations.filter(~Q(pk__in=rated))
+        organizations = organizations.filter(star_level__isnull=True)
     elif level in {"0", "1"}:
-        organizations = organizations.filter(level=int(level))
+        organizations = organizations.filter(star_level=int(level))
     if guide == "yes":
         organizations = organizations.filter(focus_guide__isnull=False)
     elif guide == "no":
