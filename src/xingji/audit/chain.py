@@ -81,17 +81,44 @@ def format_timestamp(moment: datetime.datetime) -> str:
 
 def entry_content(entry: AuditEntry) -> dict[str, Any]:
     """The hashed content of an entry (everything but the two hashes)."""
+    return content(
+        entry.sequence,
+        format_timestamp(entry.created_at),
+        entry.actor_id,
+        entry.actor_name,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.object_repr,
+        entry.before,
+        entry.after,
+    )
+
+
+def content(
+    sequence: int,
+    created_at: str,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    before: Any,
+    after: Any,
+) -> dict[str, Any]:
+    """The hashed content of an entry from its values (``created_at`` formatted): what an append hashes, per row."""
     return {
-        "sequence": entry.sequence,
-        "created_at": format_timestamp(entry.created_at),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "object_repr": entry.object_repr,
-        "before": entry.before,
-        "after": entry.after,
+        "sequence": sequence,
+        "created_at": created_at,
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": object_repr,
+        "before": before,
+        "after": after,
     }
 
 

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from xingji.audit.chain import GENESIS_HASH, entry_hash, to_json_value
+from xingji.audit.chain import GENESIS_HASH, compute_hash, content, format_timestamp, to_json_value
 from xingji.audit.models import AuditEntry, ChainLock
+from xingji.common.bulk import save_preparer
 
 if TYPE_CHECKING:
     from xingji.accounts.models import User
@@ -77,18 +78,61 @@ def append_audit_entries(
     given, all with one timestamp (they are one change). Call it last in the
     transaction, as ``audit_log``.
     """
+    actor_user, rows, ids = _append(actor, entries, returning=True)
+    created = []
+    new_ids: list[int | None] = list(ids) if ids is not None else [None] * len(rows)
+    for row, new_id in zip(rows, new_ids, strict=True):
+        sequence, created_at, _, actor_name, action, object_type, object_id, object_repr, before, after = row[:10]
+        previous_hash, hashed = row[10:]
+        entry = AuditEntry(
+            sequence=sequence,
+            created_at=created_at,
+            actor=actor_user,
+            actor_name=actor_name,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr,
+            before=before,
+            after=after,
+            previous_hash=previous_hash,
+            hash=hashed,
+        )
+        if new_id is not None:
+            entry.pk = new_id
+            entry._state.adding, entry._state.db = False, transaction.get_connection().alias
+        created.append(entry)
+    return created
+
+
+def append_audit_batch(*, actor: User | AnonymousUser | None, entries: Sequence[tuple[str, Model, Any, Any]]) -> int:
+    """``append_audit_entries`` for a caller that needs nothing back: the number of entries appended.
+
+    The same checks, chain lock, hash and order, the same rows; no
+    ``AuditEntry`` instance is built and no id read back, a good part of the
+    Python cost of appending a rating run's thousands of entries a chunk.
+    """
+    return len(_append(actor, entries, returning=False)[1])
+
+
+def _append(
+    actor: User | AnonymousUser | None, entries: Sequence[tuple[str, Model, Any, Any]], *, returning: bool
+) -> tuple[User | None, list[tuple[Any, ...]], list[int] | None]:
+    """Check, chain and insert the entries: (the actor's user, the rows in ``_COLUMNS`` order, their new ids)."""
     if not entries:
-        return []
+        return None, [], []
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
             "append_audit_entries must run inside the transaction of the change it records"
         )
+    actor_user: User | None
     if actor is None:
         actor_user, actor_name = None, SYSTEM_ACTOR_NAME
     elif not actor.is_authenticated:
         actor_user, actor_name = None, ANONYMOUS_ACTOR_NAME
     else:
         actor_user, actor_name = actor, str(actor)[:200]
+    actor_id = actor_user.pk if actor_user is not None else None
     prepared = []
     for action, obj, before, after in entries:
         if not ACTION_PATTERN.match(action):
@@ -101,26 +145,33 @@ def append_audit_entries(
     latest = AuditEntry.objects.order_by("-sequence").values_list("sequence", "hash").first()
     sequence, previous_hash = (latest[0], latest[1]) if latest else (0, GENESIS_HASH)
     now = timezone.now()
-    created = []
+    stamp = format_timestamp(now)
+    rows = []
     for action, obj, before, after in prepared:
         sequence += 1
-        entry = AuditEntry(
-            sequence=sequence,
-            created_at=now,
-            actor=actor_user,
-            actor_name=actor_name,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            before=before,
-            after=after,
-            previous_hash=previous_hash,
+        object_type, object_id, object_repr = obj._meta.label_lower, str(obj.pk), str(obj)[:200]
+        hashed = compute_hash(
+            previous_hash,
+            content(sequence, stamp, actor_id, actor_name, action, object_type, object_id, object_repr, before, after),
         )
-        entry.hash = previous_hash = entry_hash(entry)
-        created.append(entry)
-    _insert(created)
-    return created
+        rows.append(
+            (
+                sequence,
+                now,
+                actor_id,
+                actor_name,
+                action,
+                object_type,
+                object_id,
+                object_repr,
+                before,
+                after,
+                previous_hash,
+                hashed,
+            )
+        )
+        previous_hash = hashed
+    return actor_user, rows, _insert(rows, returning=returning)
 
 
 #: The columns ``_insert`` writes, in order (every field but the primary key).
@@ -168,69 +219,49 @@ def bulk_cursor(connection: Any) -> Any:
     return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
-def _insert(entries: list[AuditEntry]) -> None:
-    """INSERT the entries in one statement (PostgreSQL; SQLite: as few as its parameter limit allows).
+def _insert(rows: list[tuple[Any, ...]], *, returning: bool) -> list[int] | None:
+    """INSERT the rows (``_COLUMNS`` order) in one statement (PostgreSQL; SQLite: as few as its parameter limit
+    allows); their new ids when ``returning`` (None where the database cannot say).
 
-    What ``bulk_create`` writes (each value through its field's
-    ``get_db_prep_save``, the new ids read back with ``RETURNING`` where the
-    database can), without its per-object machinery: a rating run appends
-    thousands of entries at a time. All the entries share one timestamp and
-    one actor (``append_audit_entries``).
+    What ``bulk_create`` writes (each value as its field's
+    ``get_db_prep_save`` gives it: ``save_preparer``; the new ids read back
+    with ``RETURNING`` where the database can), without its per-object
+    machinery: a rating run appends thousands of entries at a time. All the
+    rows share one timestamp and one actor (``append_audit_entries``).
     """
     connection = transaction.get_connection()
     meta = AuditEntry._meta
     fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in _COLUMNS]
     quote = connection.ops.quote_name
-    created_at = fields[1].get_db_prep_save(entries[0].created_at, connection)
-    actor_id = entries[0].actor_id
-    json_field = fields[8]
-    rows = [
-        (
-            entry.sequence,
-            created_at,
-            actor_id,
-            entry.actor_name,
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            entry.object_repr,
-            json_field.get_db_prep_save(entry.before, connection),
-            json_field.get_db_prep_save(entry.after, connection),
-            entry.previous_hash,
-            entry.hash,
-        )
-        for entry in entries
-    ]
+    created_at = fields[1].get_db_prep_save(rows[0][1], connection)
+    prepare_json = save_preparer(fields[8])
+    assert prepare_json is not None
+    values = [(*row[:1], created_at, *row[2:8], prepare_json(row[8]), prepare_json(row[9]), *row[10:]) for row in rows]
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-    returning = connection.features.can_return_rows_from_bulk_insert
+    returning = returning and connection.features.can_return_rows_from_bulk_insert
     pk = meta.pk
     assert pk is not None
     tail = f" RETURNING {quote(pk.column)}" if returning else ""
     if connection.vendor == "postgresql":
         # One array a column (``unnest``), as Django's own bulk insert: one short statement for any number of rows.
         arrays = ", ".join(f"(%b)::{str(field.db_type(connection)).split('(')[0]}[]" for field in fields)
-        statements: list[tuple[str, list[Any], list[AuditEntry]]] = [
-            (
-                f"{head}SELECT * FROM unnest({arrays}){tail}",
-                [list(column) for column in zip(*rows, strict=True)],
-                entries,
-            )
+        statements: list[tuple[str, list[Any]]] = [
+            (f"{head}SELECT * FROM unnest({arrays}){tail}", [list(column) for column in zip(*values, strict=True)])
         ]
     else:
         batch = max(1, max_query_params(connection) // len(_COLUMNS))
         placeholder = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
         statements = [
             (
-                f"{head}VALUES {', '.join([placeholder] * len(rows[start : start + batch]))}{tail}",
-                [value for row in rows[start : start + batch] for value in row],
-                entries[start : start + batch],
+                f"{head}VALUES {', '.join([placeholder] * len(values[start : start + batch]))}{tail}",
+                [value for row in values[start : start + batch] for value in row],
             )
-            for start in range(0, len(rows), batch)
+            for start in range(0, len(values), batch)
         ]
+    ids: list[int] = []
     with bulk_cursor(connection) as cursor:
-        for sql, params, written in statements:
+        for sql, params in statements:
             cursor.execute(sql, params)
             if returning:
-                for entry, (new_id,) in zip(written, cursor.fetchall(), strict=True):
-                    entry.pk = new_id
-                    entry._state.adding, entry._state.db = False, connection.alias
+                ids.extend(new_id for (new_id,) in cursor.fetchall())
+    return ids if returning else None

@@ -60,7 +60,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task, task_backends
 
-from xingji.audit.services import append_audit_entries, audit_log, bulk_cursor, max_query_params
+from xingji.audit.services import append_audit_batch, audit_log, bulk_cursor, max_query_params
 from xingji.campaigns import scoring
 from xingji.campaigns.models import (
     CriterionScore,
@@ -73,6 +73,7 @@ from xingji.campaigns.models import (
     ScorePart,
 )
 from xingji.campaigns.workflow import move_evaluation
+from xingji.common.bulk import save_preparer
 from xingji.orgs.models import Organization
 from xingji.rules.engine import Result
 from xingji.rules.explain import summary_to_dict
@@ -305,9 +306,12 @@ def _collect(
             campaign,
             Organization.objects.filter(evaluations__campaign=campaign, path__range=span).order_by("path"),
         )
+        # By the evaluations' ids, not the path range through a join: estimating that join, PostgreSQL hashes
+        # the campaign's every score for each chunk (quadratic in the campaign's size).
+        unsaved = [evaluation.pk for evaluation in chunk if evaluation.pk not in stored]
         scores: dict[int, dict[str, Decimal]] = {}
         for evaluation_id, code, score in CriterionScore.objects.filter(
-            evaluation__campaign=campaign, evaluation__organization__path__range=span, part=ScorePart.SUPERIOR
+            evaluation_id__in=unsaved, part=ScorePart.SUPERIOR
         ).values_list("evaluation_id", "criterion_code", "score"):
             if score is not None:
                 scores.setdefault(evaluation_id, {})[code] = score
@@ -366,8 +370,9 @@ def _rated_entries(
 def _update_rows(instances: list[Evaluation], columns: list[str], constants: dict[str, Any]) -> None:
     """Write ``columns`` of every instance (and ``constants``) with one ``UPDATE … FROM``.
 
-    Each value goes through its field's ``get_db_prep_save``, as ``save``
-    would. PostgreSQL: ``UPDATE … FROM unnest(%s::type[], …)``, one array
+    Each value is sent as ``save`` would send it (``save_preparer``: a JSON
+    document serialized once, to the text Django's ``JSONField`` sends).
+    PostgreSQL: ``UPDATE … FROM unnest(%s::type[], …)``, one array
     parameter a column (a short statement, whatever the number of rows, as
     Django's own ``bulk_create`` does). SQLite 3.33+: ``WITH v(…) AS (VALUES …)
     UPDATE … FROM v``, split only if the rows exceed the statement's parameter
@@ -389,8 +394,15 @@ def _update_rows(instances: list[Evaluation], columns: list[str], constants: dic
         assignments.append(f"{quote(field.column)} = %s")
         constant_params.append(field.get_db_prep_save(value, connection))
     setting = ", ".join(assignments)
+    preparers = [(field.attname, save_preparer(field)) for field in fields]
     rows = [
-        [instance.pk, *(field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields)]
+        [
+            instance.pk,
+            *(
+                getattr(instance, name) if prepare is None else prepare(getattr(instance, name))
+                for name, prepare in preparers
+            ),
+        ]
         for instance in instances
     ]
     with bulk_cursor(connection) as cursor:
@@ -428,7 +440,7 @@ def _save_chunk(
     locked, one ``SELECT … FOR UPDATE`` of the chunk's evaluations (their
     versions and states checked, the transition ``rate`` applied to each in
     Python), one ``UPDATE … FROM (VALUES …)`` of their results, and one batch
-    of audit entries (``append_audit_entries``: every ``evaluation.rated``, each
+    of audit entries (``append_audit_batch``: every ``evaluation.rated``, each
     followed by its ``evaluation.quota_moved``, in the results' order).
     Results an earlier attempt of the run saved are left as they are.
     """
@@ -468,7 +480,7 @@ def _save_chunk(
             saved.append(evaluation)
             entries.extend(_rated_entries(run, evaluation, before, result))
         _update_rows(saved, columns, {"rating_run": run.pk})
-        append_audit_entries(actor=run.requested_by, entries=entries)
+        append_audit_batch(actor=run.requested_by, entries=entries)
         versions.update({evaluation.pk: evaluation.version for evaluation in saved})
 
 
