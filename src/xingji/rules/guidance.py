@@ -239,6 +239,7 @@ class _Search:
         self.room = headroom(organization, scheme, self.base) if room is None else room
         self.scores: dict[tuple[tuple[str, ...], Decimal | None, int], tuple[int, int]] = {}
         self.profiles: dict[tuple[tuple[str, ...], Decimal | None], tuple[int, tuple[int, ...]]] = {}
+        self.rank = _ranks(engine)
         self.in_place = in_place
         self.noted: tuple[_Uses, ...] = ()  # what the stand-in's noted values note (a plan's search)
         if in_place:
@@ -311,7 +312,8 @@ class _Search:
         if found is None:
             if self.in_place:  # as ``Engine.score``, from the profile
                 engine = self.engine
-                adjusted, levels = self.profile(remedies, satisfaction)
+                profile = self.profiles.get((remedies, satisfaction))
+                adjusted, levels = self.profile(remedies, satisfaction) if profile is None else profile
                 score = min(max(self.saved["base_score"] + points + adjusted, 0), engine.full_marks)
                 found = score, levels[bisect_right(engine.band_minimums, score)]
             else:
@@ -320,7 +322,8 @@ class _Search:
         return found
 
     def reaches(self, level: int, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int) -> bool:
-        return _at_least(self.engine, self.score(remedies, satisfaction, points)[1], level)
+        rank = self.rank
+        return rank[self.score(remedies, satisfaction, points)[1]] >= rank[level]
 
     def candidates(self) -> tuple[str, ...]:
         """The remedies that would change something for this organization."""
@@ -540,6 +543,17 @@ def _noted_counts(scheme: Scheme) -> tuple[str, ...]:
     )
 
 
+_FIELDS = tuple(f.name for f in fields(Organization))
+
+
+def _copied(organization: Organization, values: dict[str, Any]) -> Organization:
+    """``replace(organization, **values)`` without its keyword arguments (an Organization checks nothing)."""
+    copy = Organization.__new__(Organization)
+    for name in _FIELDS:
+        setattr(copy, name, values[name] if name in values else getattr(organization, name))
+    return copy
+
+
 def _source(organization: Organization) -> str:
     if organization.base_score is not None:
         return "base_score"
@@ -562,6 +576,9 @@ class _LevelPlan:
     # the base score is in; the steps of organizations needing points, by the points, source and figure.
     staying: dict[int, tuple[Note, ...]] = field(default_factory=dict)
     steps: dict[tuple[int, str, Decimal | None], Step] = field(default_factory=dict)
+    # Without a rating: the step when out of reach, and ``with_points`` followed by the quota notes.
+    unreached: Step | None = None
+    with_quota: tuple[Note, ...] | None = None
 
 
 class _Plan:
@@ -575,8 +592,10 @@ class _Plan:
         full_base: int,
         quoting: frozenset[str],
         counts: tuple[str, ...] = (),
+        bonus: Callable[[Organization, int], tuple[Note, ...]] | None = None,
     ) -> None:
         self.quoting = quoting  # the level rules whose messages quote the satisfaction figure or a noted count
+        self.bonus = bonus  # ``_bonus_notes`` kept by what it reads (the guide's), or None
         self.uses = _Uses()
         self.figure = organization.satisfaction
         values: dict[str, Any] = {"base_score": 0, "criteria": None, "components": None}
@@ -591,13 +610,16 @@ class _Plan:
         for name, uses, value in self.counts:
             values[name] = _noted_count(value, uses)
             noted.append(uses)
-        stand_in = replace(organization, **values)
+        self.noted = (self.uses, *(uses for _, uses, _ in self.counts))
+        stand_in = _copied(organization, values)
         self.scheme = scheme
         self.search = _Search(stand_in, scheme, engine, base=0, room=full_base, in_place=True)
         self.search.noted = tuple(noted)
         self.levels: dict[int, _LevelPlan] = {}
+        self.remedies: dict[str, Change] = {}  # ``_remedy_change`` of each kind: the same for every level
         # The lowest base score reaching each level above the lowest, unchanged (those reachable at all).
         self.thresholds: list[int] | None = None
+        self.asked = False
         # The figures that compare as the plan's did: ``_region`` of its comparisons, and how many it covers.
         self.region: _Region | None = None
 
@@ -609,9 +631,17 @@ class _Plan:
         return result
 
     def current(self, base: int) -> int:
-        """The level of an organization with the plan's facts and this base score, as it stands."""
+        """The level of an organization with the plan's facts and this base score, as it stands.
+
+        The first organization asking is rated at its base alone (most plans
+        serve one organization); the thresholds, for any base, come when a
+        second one asks. Both give the same level: it rises with the base.
+        """
         if self.thresholds is None:
             search = self.search
+            if not self.asked and 0 <= base <= search.room:
+                self.asked = True
+                return search.score((), None, base)[1]
             order = search.engine.level_order
             thresholds = []
             for level in order[1:]:
@@ -623,25 +653,30 @@ class _Plan:
 
     def version(self) -> int:
         """How much the plan has noted so far (it only grows): the same while ``fits`` gives the same answers."""
-        uses = self.uses
-        noted = len(uses.compared) + uses.quoted
-        for _, count, _ in self.counts:
-            noted += len(count.compared) + count.quoted
+        noted = 0
+        for uses in self.noted:
+            noted += len(uses.compared) + uses.quoted
         return noted
 
     def quoted(self) -> bool:
         """Whether the plan used its figure or a noted count otherwise than comparing (it serves its own only)."""
-        return self.uses.quoted or any(count.quoted for _, count, _ in self.counts)
+        return any(uses.quoted for uses in self.noted)
 
-    def fits(self, organization: Organization) -> bool:
-        """Whether what the plan found so far holds for this organization (its facts otherwise the plan's)."""
-        quoted = self.quoted()
+    def fits(self, organization: Organization, quoted: bool | None = None) -> bool:
+        """Whether what the plan found so far holds for this organization (its facts otherwise the plan's).
+
+        ``quoted``: ``quoted()``, when the caller knows it already.
+        """
+        if quoted is None:
+            quoted = self.quoted()
         for name, count, value in self.counts:
             other = getattr(organization, name)
-            if other != value and (
-                quoted or not all(compare(other, than) == answer for (compare, than), answer in count.compared.items())
-            ):
-                return False
+            if other != value:
+                if quoted:
+                    return False
+                for (compare, than), answer in count.compared.items():
+                    if compare(other, than) != answer:
+                        return False
         return self.fits_figure(organization.satisfaction, quoted)
 
     def fits_figure(self, figure: Decimal | None, quoted: bool) -> bool:
@@ -660,7 +695,7 @@ class _Plan:
             return False
         if high is not None and (figure > high or (high_open and figure == high)):
             return False
-        return all(compare(figure, other) == answer for compare, other, answer in others)
+        return not others or all(compare(figure, other) == answer for compare, other, answer in others)
 
     def level(self, level: int) -> _LevelPlan:
         found = self.levels.get(level)
@@ -693,11 +728,18 @@ class _Plan:
                     satisfaction = figure
                     break
             search.grid_used(grid, satisfaction)
-        changes = tuple(_remedy_change(search, kind) for kind in chosen)
+        changes = tuple(self.remedy_change(kind) for kind in chosen)
         # The satisfaction change quotes the organization's own figure: made for each organization (``made``).
         clause = _satisfaction_clause(search, chosen, satisfaction) if satisfaction is not None else ""
         need = _base_needed(search, level, chosen, satisfaction)
         return _LevelPlan(True, (), chosen, satisfaction, changes, need, satisfaction_clause=clause)
+
+    def remedy_change(self, kind: str) -> Change:
+        """``_remedy_change``, the same for every level (worked out at full marks with every other remedy)."""
+        change = self.remedies.get(kind)
+        if change is None:
+            change = self.remedies[kind] = _remedy_change(self.search, kind)
+        return change
 
     def staying(self, plan: _LevelPlan, base: int) -> tuple[Note, ...]:
         """The notes of the rules still lowering the level at this base score, the level's changes made.
@@ -719,12 +761,25 @@ class _Plan:
         ``organization``: one with the plan's facts (the bonus and indicator notes read them).
         """
         if plan.with_points is None:
-            search, need = self.search, plan.need
-            final = self.check_quoted(search.rated(plan.chosen, plan.satisfaction, need))
+            search, need, chosen, satisfaction = self.search, plan.need, plan.chosen, plan.satisfaction
+
+            def final() -> Result:
+                return self.check_quoted(search.rated(chosen, satisfaction, need))
+
+            # Where no level rule applies (the profile says so), none stays and the score is the profile's:
+            # the full rating only if the satisfaction note needs its reasons.
+            if search.profile(chosen, satisfaction)[1] is search.engine.band_at:
+                staying: list[Note] = []
+                rated: Result | Callable[[], Result] = final
+                score = search.score(chosen, satisfaction, need)[0]
+            else:
+                rated = final()
+                staying, score = _staying_notes(rated), rated.final_score
+            bonus = self.bonus(organization, need) if self.bonus else _bonus_notes(self.scheme, organization, need)
             plan.with_points = (
-                *_staying_notes(final),
-                *_bonus_notes(self.scheme, organization, need),
-                *_satisfaction_notes(search, plan.chosen, plan.satisfaction, need, final),
+                *staying,
+                *bonus,
+                *_satisfaction_notes(search, chosen, satisfaction, need, score, rated),
                 *_indicator_notes(self.scheme, organization, need),
             )
         return plan.with_points
@@ -778,11 +833,12 @@ def _base_needed(search: _Search, level: int, chosen: tuple[str, ...], satisfact
     re-rating at that base. Should a scheme ever defeat the arithmetic, the
     bisection finds it (the level rises with the score).
     """
-    engine, room = search.engine, search.room
+    engine, room, rank = search.engine, search.room, search.rank
     adjusted, levels = search.profile(chosen, satisfaction)
     need = room
+    wanted = rank[level]
     for edge, after in zip((None, *engine.band_minimums), levels, strict=True):
-        if _at_least(engine, after, level):
+        if rank[after] >= wanted:
             need = 0 if edge is None or edge <= 0 else min(max(edge - adjusted, 0), room)
             break
     if search.reaches(level, chosen, satisfaction, need):
@@ -805,6 +861,8 @@ class _Guide:
         self.engine = engine
         self.plans: dict[tuple[Any, ...], _Plan] = {}
         self.shared: dict[tuple[Any, ...], list[_Plan]] = {}
+        # ``plans`` by facts, then by figure, with the key of the facts' ``shared`` plans (read once per facts).
+        self.by_facts: dict[tuple[Any, ...], tuple[dict[Decimal | None, _Plan], tuple[Any, ...]]] = {}
         self.quotas: dict[int, tuple[Note, ...]] = {}
         self.points: dict[tuple[str, int], Change] = {}
         self.names = {value: scheme.level_name(value) for value in scheme.level_values()}
@@ -818,30 +876,53 @@ class _Guide:
         self.by_source = any(getattr(criterion, "scored_by", None) is not None for criterion in scheme.criteria)
         self.full_marks = scheme.full_marks_cents
         self.criteria: dict[str | None, tuple[int, tuple[tuple[str, str, int], ...]]] = {}
-        self.pieces: dict[tuple[str, int], tuple[tuple[str, str, Decimal], str]] = {}
+        self.codes: dict[str | None, frozenset[str]] = {}  # the codes of ``criteria``, by category
+        # By category, each criterion's code, name and maximum, and its headroom's row and text by the headroom.
+        self.pieces: dict[str | None, list[tuple[str, str, int, dict[int, tuple[tuple[str, str, Decimal], str]]]]] = {}
         self.points_clause = "、".join(c for c in (scheme.criteria_clause, scheme.band_clause) if c)
+        # What ``_bonus_notes`` reads of an organization: the lists its bonuses take the highest of.
+        listed = [a.fact_attribute for a in scheme.adjustments if a.sign >= 0 and a.kind == "highest"]
+        self.listed = tuple(attribute for attribute in listed if attribute is not None)
+        self.bonuses: dict[tuple[Any, ...], tuple[Note, ...]] = {}
+
+    def bonus_notes(self, organization: Organization, points: int) -> tuple[Note, ...]:
+        """``_bonus_notes``, kept by whether points are missing and the lists it reads."""
+        key = (points != 0, *(getattr(organization, attribute) for attribute in self.listed))
+        notes = self.bonuses.get(key)
+        if notes is None:
+            notes = self.bonuses[key] = tuple(_bonus_notes(self.scheme, organization, points))
+        return notes
 
     def plan(self, organization: Organization, base: int, room: int, *, own: bool = False) -> _Plan:
         """A plan fitting the organization (``own``: made for its very figure)."""
         source = _source(organization) if self.by_source else None
         facts = (source, base + room, _facts(organization))
         figure = organization.satisfaction
-        plan = self.plans.get((facts, figure))
-        if plan is not None:
-            return plan
-        shared_key = (source, base + room, self.shared_facts(organization))
+        known = self.by_facts.get(facts)
+        if known is not None:
+            plan = known[0].get(figure)
+            if plan is not None:
+                return plan
+            shared_key = known[1]
+        else:
+            shared_key = (source, base + room, self.shared_facts(organization))
         shared = self.shared.get(shared_key)
         if shared is None:
             shared = []
         elif not own:
             for plan in shared:
-                if not plan.quoted() and plan.fits(organization):  # a quoted plan serves its own facts only
+                if not plan.quoted() and plan.fits(organization, False):  # a quoted plan serves its own facts only
                     return plan
         if len(self.plans) >= _PLANS_KEPT:
             self.plans.clear()
             self.shared.clear()
-        plan = _Plan(organization, self.scheme, self.engine, base + room, self.quoting, self.counts)
+            self.by_facts.clear()
+        plan = _Plan(organization, self.scheme, self.engine, base + room, self.quoting, self.counts, self.bonus_notes)
         self.plans[(facts, figure)] = plan
+        known = self.by_facts.get(facts)
+        if known is None:
+            known = self.by_facts[facts] = ({}, shared_key)
+        known[0][figure] = plan
         shared[:] = [plan for plan in shared if not plan.quoted()]
         if len(shared) < _SHARED_TRIED:
             shared.append(plan)
@@ -856,7 +937,10 @@ class _Guide:
         scores = organization.criteria
         if scores is not None and not self.by_source:  # no criterion scored from an indicator: the typed sum
             known = self.criteria_of(organization.category)
-            return sum(scores.values()), known[0] - sum(scores.get(code, 0) for code, _, _ in known[1])
+            base = sum(scores.values())
+            if scores.keys() <= self.codes[organization.category]:  # every score counts towards the headroom
+                return base, known[0] - base
+            return base, known[0] - sum(scores.get(code, 0) for code, _, _ in known[1])
         base = self.engine.base(organization)[0]
         return base, headroom(organization, self.scheme, base)
 
@@ -866,24 +950,28 @@ class _Guide:
         if known is None:
             rows = tuple((c.code, c.name, c.max_cents) for c in self.scheme.criteria_for(category))
             known = self.criteria[category] = (sum(row[2] for row in rows), rows)
+            self.codes[category] = frozenset(row[0] for row in rows)
         return known
 
     def criteria_headroom(self, organization: Organization) -> _Headroom:
         """``_points_headroom`` for typed criteria when no criterion is scored from an indicator."""
         scores = organization.criteria
         assert scores is not None
-        pieces = self.pieces
+        category = organization.category
+        by_criterion = self.pieces.get(category)
+        if by_criterion is None:
+            by_criterion = self.pieces[category] = [
+                (code, name, maximum, {}) for code, name, maximum in self.criteria_of(category)[1]
+            ]
+        score = scores.get
         rows: list[tuple[str, str, Decimal]] = []
         texts: list[str] = []
-        for code, name, maximum in self.criteria_of(organization.category)[1]:
-            room = maximum - scores.get(code, 0)
+        for code, name, maximum, pieces in by_criterion:
+            room = maximum - score(code, 0)
             if room > 0:
-                piece = pieces.get((code, room))
+                piece = pieces.get(room)
                 if piece is None:
-                    piece = pieces[code, room] = (
-                        (code, name, _points_decimal(room)),
-                        f"{code}.{name}{_points_text(room)}分",
-                    )
+                    piece = pieces[room] = ((code, name, _points_decimal(room)), f"{code}.{name}{_points_text(room)}分")
                 rows.append(piece[0])
                 texts.append(piece[1])
         return "各项评分合计", tuple(rows), "，可提升：" + "、".join(texts) if rows else ""
@@ -895,6 +983,8 @@ class _Guide:
         plan = self.plan(organization, base, room)
         if room < 0:  # scores above a criterion's maximum: rate it as it stands
             current = engine.score(organization)[1]
+        elif plan.thresholds is not None:
+            current = engine.level_order[bisect_right(plan.thresholds, base)]
         else:
             version = plan.version()
             current = plan.current(base)
@@ -917,6 +1007,60 @@ class _Guide:
         plan: _Plan | None = None,
     ) -> list[Step]:
         """The steps to these levels, each above the organization's current result (``plan``: one that fits)."""
+        found = self.fitting(organization, levels, base, room, plan)
+        criteria_room: _Headroom | None = None
+        steps: list[Step] = []
+        append = steps.append
+        names = self.names
+        # Without a rating, a level's quota notes are the same for everyone, and so are the steps without
+        # an organization's own figures in them: kept with the level's plan.
+        plain = rating is None
+        figure = organization.satisfaction
+        shares_steps = plain and organization.criteria is None
+        source = _source(organization) if shares_steps else ""
+        for level, (level_plan, notes) in zip(levels, found, strict=True):
+            if plain and level_plan.unreached is not None:
+                append(level_plan.unreached)
+                continue
+            quota = self.quota_notes(organization, level, rating)
+            if not level_plan.reachable:
+                append(self.unreached(level_plan, level, quota, plain))
+                continue
+            points = level_plan.need - base
+            wanted = level_plan.satisfaction
+            if shares_steps and points > 0:
+                key = (points, source, figure if wanted is not None else None)
+                step = level_plan.steps.get(key)
+                if step is not None:
+                    append(step)
+                    continue
+            changes = level_plan.changes
+            if wanted is not None:
+                assert figure is not None
+                changes = (*changes, _satisfaction_change(figure, wanted, level_plan.satisfaction_clause))
+            if points <= 0:
+                if notes is None:
+                    search = _Search(organization, self.scheme, self.engine, base, room)
+                    notes = tuple(_staying_notes(search.rated(level_plan.chosen, wanted, 0)))
+                append(Step(level, names[level], True, changes, (*notes, *quota)))
+                continue
+            assert notes is not None
+            change, criteria_room = self.points_change(organization, points, criteria_room)
+            noted = level_plan.with_quota if plain else None
+            if noted is None:
+                noted = (*notes, *quota)
+                if plain:
+                    level_plan.with_quota = noted
+            step = Step(level, names[level], True, (*changes, change), noted)
+            if shares_steps and len(level_plan.steps) < _STEPS_KEPT:
+                level_plan.steps[key] = step
+            append(step)
+        return steps
+
+    def fitting(
+        self, organization: Organization, levels: list[int], base: int, room: int, plan: _Plan | None
+    ) -> list[tuple[_LevelPlan, tuple[Note, ...] | None]]:
+        """``found`` with a plan that fits the organization still after working out these levels."""
         if plan is None:
             plan = self.plan(organization, base, room)
         version = plan.version()
@@ -925,46 +1069,14 @@ class _Guide:
             # Working out these levels used the plan's figure in a way this organization's does not share.
             plan = self.plan(organization, base, room, own=True)
             found = self.found(plan, organization, levels, base)
-        scheme = self.scheme
-        criteria_room: _Headroom | None = None
-        steps = []
-        for level, (level_plan, notes) in zip(levels, found, strict=True):
-            name = self.names[level]
-            quota = self.quota_notes(organization, level, rating)
-            if not level_plan.reachable:
-                steps.append(Step(level, name, False, (), (*level_plan.notes, *quota)))
-                continue
-            points = level_plan.need - base
-            # Steps without an organization's own figures in them: kept with the level's plan.
-            shared_step = rating is None and organization.criteria is None and points > 0
-            if shared_step:
-                source = _source(organization)
-                key = (points, source, organization.satisfaction if level_plan.satisfaction is not None else None)
-                step = level_plan.steps.get(key)
-                if step is not None:
-                    steps.append(step)
-                    continue
-            changes = level_plan.changes
-            if level_plan.satisfaction is not None:
-                figure = organization.satisfaction
-                assert figure is not None
-                changes = (
-                    *changes,
-                    _satisfaction_change(figure, level_plan.satisfaction, level_plan.satisfaction_clause),
-                )
-            if points <= 0:
-                if notes is None:
-                    search = _Search(organization, scheme, self.engine, base, room)
-                    notes = tuple(_staying_notes(search.rated(level_plan.chosen, level_plan.satisfaction, 0)))
-                steps.append(Step(level, name, True, changes, (*notes, *quota)))
-                continue
-            change, criteria_room = self.points_change(organization, points, criteria_room)
-            assert notes is not None
-            step = Step(level, name, True, (*changes, change), (*notes, *quota))
-            if shared_step and len(level_plan.steps) < _STEPS_KEPT:
-                level_plan.steps[key] = step
-            steps.append(step)
-        return steps
+        return found
+
+    def unreached(self, level_plan: _LevelPlan, level: int, quota: tuple[Note, ...], plain: bool) -> Step:
+        """The step to a level out of reach (``plain``: without a rating, kept with the level's plan)."""
+        step = Step(level, self.names[level], False, (), (*level_plan.notes, *quota))
+        if plain:
+            level_plan.unreached = step
+        return step
 
     def points_change(
         self, organization: Organization, points: int, criteria_room: _Headroom | None
@@ -995,12 +1107,14 @@ class _Guide:
         # Whether the stand-in rates as the organization: not so where the figure weighs in a composite.
         stands_in = self.engine.satisfaction_weight is None or organization.components is None
         stands_in = stands_in or organization.base_score is not None or organization.criteria is not None
+        known = plan.levels
         for level in levels:
-            level_plan = plan.level(level)
+            level_plan = known.get(level) or plan.level(level)
             if not level_plan.reachable:
                 found.append((level_plan, ()))
             elif level_plan.need > base:
-                found.append((level_plan, plan.with_points(level_plan, organization)))
+                notes = level_plan.with_points
+                found.append((level_plan, plan.with_points(level_plan, organization) if notes is None else notes))
             else:
                 found.append((level_plan, plan.staying(level_plan, base) if stands_in else None))
         return found
@@ -1071,6 +1185,17 @@ def _step(organization: Organization, scheme: Scheme, engine: Engine, level: int
     guide = _guide(scheme, engine)
     with guide.lock:
         return guide.made(organization, [level], rating, base, headroom(organization, scheme, base))[0]
+
+
+_RANKS: WeakKeyDictionary[Engine, dict[int, int]] = WeakKeyDictionary()
+
+
+def _ranks(engine: Engine) -> dict[int, int]:
+    """Each level's place in the engine's order, lowest first."""
+    rank = _RANKS.get(engine)
+    if rank is None:
+        rank = _RANKS[engine] = {value: position for position, value in enumerate(engine.level_order)}
+    return rank
 
 
 def _at_least(engine: Engine, stars: int, level: int) -> bool:
@@ -1257,16 +1382,27 @@ def _indicator_notes(scheme: Scheme, organization: Organization, points: int) ->
 
 
 def _satisfaction_notes(
-    search: _Search, remedies: tuple[str, ...], satisfaction: Decimal | None, points: int, final: Result
+    search: _Search,
+    remedies: tuple[str, ...],
+    satisfaction: Decimal | None,
+    points: int,
+    score: int,
+    final: Result | Callable[[], Result],
 ) -> list[Note]:
-    """A satisfaction figure that would lift a deduction, as another way to the missing points."""
+    """A satisfaction figure that would lift a deduction, as another way to the missing points.
+
+    ``score``: the final score with the changes; ``final``: their rating, or what gives it when asked.
+    """
     current = satisfaction if satisfaction is not None else search.organization.satisfaction
     if not points or current is None or current >= 1:
         return []
-    best = search.rated(remedies, Decimal(1), points)
-    gained = best.final_score - final.final_score
+    # The score alone answers whether anything is gained (mostly not); the reasons only when it is.
+    gained = search.score(remedies, Decimal(1), points)[0] - score
     if gained <= 0:
         return []
+    if not isinstance(final, Result):
+        final = final()
+    best = search.rated(remedies, Decimal(1), points)
     figure = Decimal(1)
     if satisfaction is not None:  # a figure on the grid already: the grid from it, whatever the organization's
         start = int((satisfaction * 100).to_integral_value(rounding=ROUND_CEILING))
