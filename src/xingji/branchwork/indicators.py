@@ -5,9 +5,9 @@ organizations at once in a fixed number of queries:
 
 * ``meetings.compliance`` — the periods in which the branch held a meeting
   of a kind due for its category (``rules/tables/meetings.toml``), over the
-  periods it owed one, from the compliance of ``selectors.compliance_of`` (a
-  branch founded mid-year owes only the periods starting after its
-  founding). A period owed counts once it has closed by ``today``, or,
+  periods it owed one, judged as ``selectors.compliance_of`` judges the
+  periods (counted by ``selectors.meeting_counts_of``: a branch founded
+  mid-year owes only the periods starting after its founding). A period owed counts once it has closed by ``today``, or,
   still open, once its meeting is held: a year-end review judged on
   31 December counts December's meetings and the year's 组织生活会 already
   held, and does not count against the branch those it may still hold.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from xingji.branchwork.selectors import appraisal_summaries, compliance_of
+from xingji.branchwork.selectors import appraisal_summaries, meeting_counts_of
 from xingji.orgs.models import Organization
 from xingji.orgs.services import BRANCH_TYPES
 from xingji.rules.scheme import indicator_share
@@ -54,15 +54,10 @@ def branch_indicators(organizations: Sequence[Organization], *, year: int, today
     found = {organization.pk: NOT_A_BRANCH for organization in organizations}
     if not branches:
         return found
-    compliance = {entry.organization.pk: entry for entry in compliance_of(branches, year=year, today=today)}
+    meetings = meeting_counts_of(branches, year=year, today=today)
     appraisals = {entry.organization.pk: entry for entry in appraisal_summaries(branches, year=year)}
     for branch in branches:
-        owed = held = 0
-        for kind in compliance[branch.pk].kinds:
-            for status in kind.statuses:
-                if status.owed and (status.held or not status.open):
-                    owed += 1
-                    held += bool(status.held)
+        owed, held = meetings[branch.pk]
         appraisal = appraisals[branch.pk]
         found[branch.pk] = BranchIndicators(
             meetings_compliance=indicator_share(held, owed),

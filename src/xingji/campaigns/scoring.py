@@ -162,14 +162,15 @@ def organization_facts(campaign: Campaign, organization: Organization) -> dict[s
 
 def facts_by_code(campaign: Campaign, organizations: QuerySet[Organization]) -> dict[str, dict[str, Any]]:
     """``organization_facts`` for many organizations in a fixed number of queries, by organization code."""
-    loaded = list(organizations)
+    # Read once, with the election the evidence facts judge: the indicators and the facts share the instances.
+    loaded = list(organizations.select_related("election"))
     indicators = {organization.code: found for organization, found in _indicators(campaign, loaded)}
     try:
         from xingji.records.selectors import engine_facts_for
     except ImportError:  # pragma: no cover
         found = [_basic_facts(org) for org in loaded]
     else:
-        found = engine_facts_for(organizations, campaign.year, on=facts_date(campaign))
+        found = engine_facts_for(organizations, campaign.year, on=facts_date(campaign), loaded=loaded)
     for facts in found:
         facts.update(indicators[facts["id"]].facts())
     return {facts["id"]: facts for facts in found}

@@ -32,7 +32,7 @@ orgs.Election (current term)           ``election.overdue_days`` on 31 December 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -125,14 +125,22 @@ def engine_facts(organization: Organization, year: int, *, on: date | None = Non
 
 
 def engine_facts_for(
-    organizations: QuerySet[Organization], year: int, *, on: date | None = None
+    organizations: QuerySet[Organization],
+    year: int,
+    *,
+    on: date | None = None,
+    loaded: Sequence[Organization] | None = None,
 ) -> list[dict[str, Any]]:
     """``engine_facts`` for every organization of the queryset, in its order, in seven queries in all.
 
     The records are counted by the database (``values`` + ``annotate``), not
-    loaded, so the cost does not grow with the number of records.
+    loaded, so the cost does not grow with the number of records. ``loaded``:
+    the queryset's organizations already read with their ``election`` (one
+    query fewer, and no second set of instances, for a caller that needs them
+    too), in the queryset's order.
     """
-    loaded = list(organizations.select_related("election"))
+    if loaded is None:
+        loaded = list(organizations.select_related("election"))
     if organizations.query.is_sliced:
         scope = Q(organization_id__in=[organization.pk for organization in loaded])
     else:
@@ -152,7 +160,7 @@ def _counts(
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
-def _facts(organizations: list[Organization], scope: Q, year: int, on: date | None) -> list[dict[str, Any]]:
+def _facts(organizations: Sequence[Organization], scope: Q, year: int, on: date | None) -> list[dict[str, Any]]:
     on = on or year_end(year)
     commendations = _counts(Commendation, scope, year, "level")
     innovations = _counts(Innovation, scope, year, "level")

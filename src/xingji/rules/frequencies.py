@@ -228,6 +228,47 @@ def compliance(
     ]
 
 
+def _start_of(day: date, period: Period) -> date:
+    """``span_of(day, period).start``, without building the span."""
+    if period is Period.MONTH:
+        return date(day.year, day.month, 1)
+    if period is Period.QUARTER:
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def owed_and_held(
+    *,
+    required: Mapping[str, Period],
+    held_on: Mapping[str, Iterable[date]],
+    year: int,
+    founded: date | None,
+    today: date,
+) -> tuple[int, int]:
+    """The periods owed and, of them, held, over every kind of ``required``: the counts of 组织生活落实率.
+
+    A period counts when it is owed and has either closed by ``today`` or
+    had its meeting held already (an open period still to be held does not
+    count against the branch). The same counts as walking ``summarize``'s
+    statuses, without building them: a rating run asks it of every branch,
+    and some forty frozen ``PeriodStatus`` a branch were most of its cost.
+    """
+    owed = held = 0
+    for kind, period in required.items():
+        starts = {_start_of(day, period) for day in held_on.get(kind, ()) if day.year == year}
+        for span in _spans_of_year(year, period):
+            if span.start > today:
+                break
+            if founded is not None and founded > span.start:
+                continue
+            if span.start in starts:
+                owed += 1
+                held += 1
+            elif span.end < today:
+                owed += 1
+    return owed, held
+
+
 @dataclass(frozen=True)
 class KindSummary:
     """One kind over one year: the periods, and the counts pages show."""
